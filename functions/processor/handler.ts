@@ -1,0 +1,56 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { envVars } from '#shared/config/index.ts';
+import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { poisonSinkFor } from '#shared/adapters/filePoisonSink.ts';
+import { applyEventBatch } from '#shared/features/applyEvents.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import { dynamoDb, sqs } from '../lib/clients.ts';
+import { requiredEnv } from '../lib/env.ts';
+import { logger } from '../lib/observability.ts';
+
+const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName), systemClock);
+const poisonSink = poisonSinkFor(requiredEnv(envVars.poisonQueueUrl), () => sqs);
+const processor = new BatchProcessor(EventType.KinesisDataStreams);
+
+/** Thrown for a record whose feature writes failed, so the batch processor reports it to Lambda. */
+export class FeatureWriteError extends Error {
+  constructor(sequenceNumber: string, options?: { cause?: unknown }) {
+    super(`feature writes for record ${sequenceNumber} failed; it will be retried`, options);
+    this.name = 'FeatureWriteError';
+  }
+}
+
+const shardIdOf = (record: KinesisStreamRecord): string => record.eventID.split(':')[0] ?? record.eventID;
+
+/**
+ * Kinesis → features. The whole batch is applied first (so writes coalesce per user and item),
+ * then each record is reported through Powertools' batch processor: failed ones are retried by
+ * Lambda from the lowest failed sequence number, and retries are idempotent.
+ */
+export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+  const outcome = await applyEventBatch(
+    event.Records.map((record) => ({
+      shardId: shardIdOf(record),
+      sequenceNumber: record.kinesis.sequenceNumber,
+      data: record.kinesis.data,
+    })),
+    { features, poisonSink },
+  );
+  if (outcome.errors.length > 0) {
+    logger.warn('feature writes failed', { failed: outcome.failedSequenceNumbers.size, error: outcome.errors[0] });
+  }
+  if (outcome.poisoned > 0) logger.warn('poison records parked', { poisoned: outcome.poisoned });
+  const firstError = outcome.errors[0];
+  return processPartialResponse(
+    event,
+    async (record: KinesisStreamRecord) => {
+      const { sequenceNumber } = record.kinesis;
+      if (outcome.failedSequenceNumbers.has(sequenceNumber)) {
+        throw new FeatureWriteError(sequenceNumber, { cause: firstError });
+      }
+    },
+    processor,
+    { context },
+  );
+};

@@ -1,0 +1,142 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { envVars, serviceName, type RouteName } from '#shared/config/index.ts';
+import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
+import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
+import {
+  endpointVariables,
+  ensureEventStream,
+  ensureFeatureTable,
+  localClients,
+  startStandIns,
+  type StandIns,
+} from './standins.ts';
+
+export interface LocalStackOptions {
+  /** @default 3000 (0 picks a free port) */
+  readonly port?: number;
+  /** @default 'local-dev-key' */
+  readonly apiKey?: string;
+  /** Where the on-failure records and other local files go. @default '.local-data' */
+  readonly dataDir?: string;
+  /** Batching window of the stream poller, ms. @default from config */
+  readonly batchingWindowMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface LocalStackStats {
+  eventsAccepted: number;
+  eventsRejected: number;
+  recommendationsServed: number;
+  httpErrors: number;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly standIns: StandIns;
+  readonly mapping: EventSourceMapping;
+  readonly stats: LocalStackStats;
+  readonly names: { readonly table: string; readonly stream: string };
+  stop(): Promise<void>;
+}
+
+const localNames = { table: `${serviceName}-local-features`, stream: `${serviceName}-local-events` } as const;
+
+/** Values for the SDK and the handlers, as the CDK app would set them in Lambda. */
+function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDir: string): void {
+  env.AWS_REGION ??= 'us-east-1';
+  // Stand-ins accept any credentials; real ones (for LocalStack) are left alone.
+  env.AWS_ACCESS_KEY_ID ??= 'local';
+  env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  env[endpointVariables.dynamodb] = standIns.dynamodbEndpoint;
+  env[endpointVariables.kinesis] = standIns.kinesisEndpoint;
+  env[envVars.featureTableName] ??= localNames.table;
+  env[envVars.eventStreamName] ??= localNames.stream;
+  env[envVars.poisonQueueUrl] ??= pathToFileURL(join(dataDir, 'poison-records.jsonl')).href;
+  env.POWERTOOLS_SERVICE_NAME ??= serviceName;
+  env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+}
+
+/**
+ * Starts the whole system on this machine: AWS stand-ins, the same table and stream as the CDK
+ * app, the unchanged Lambda handlers behind a local API Gateway, and a Kinesis poller that
+ * invokes the processor like an event source mapping.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const apiKey = options.apiKey ?? env.RECO_API_KEY ?? 'local-dev-key';
+  const dataDir = resolve(options.dataDir ?? '.local-data');
+  await mkdir(dataDir, { recursive: true });
+
+  const standIns = await startStandIns(env);
+  configureEnvironment(env, standIns, dataDir);
+  const names = { table: env[envVars.featureTableName] ?? '', stream: env[envVars.eventStreamName] ?? '' };
+  const clients = localClients(standIns);
+  await ensureFeatureTable(clients.dynamoDb, names.table);
+  await ensureEventStream(clients.kinesis, names.stream);
+
+  // Imported only now: handlers read their environment at module load, as in Lambda.
+  const [ingest, processor, recommend] = await Promise.all([
+    import('#functions/ingest/handler.ts'),
+    import('#functions/processor/handler.ts'),
+    import('#functions/recommend/handler.ts'),
+  ]);
+
+  const stats: LocalStackStats = { eventsAccepted: 0, eventsRejected: 0, recommendationsServed: 0, httpErrors: 0 };
+  const onResponse = (route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) => {
+    if (statusCode >= 400) stats.httpErrors += 1;
+    if (statusCode !== 200 || !result) return;
+    if (route === 'events') {
+      const body = JSON.parse(result.body) as { accepted: number; rejected: unknown[] };
+      stats.eventsAccepted += body.accepted;
+      stats.eventsRejected += body.rejected.length;
+    } else if (route === 'userRecommendations') {
+      stats.recommendationsServed += 1;
+    }
+  };
+
+  const handlers: Record<RouteName, ProxyHandler> = {
+    events: ingest.handler,
+    userRecommendations: recommend.handler,
+    health: recommend.handler,
+  };
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const mapping = new EventSourceMapping({
+    kinesis: clients.kinesis,
+    streamName: names.stream,
+    streamArn: `arn:aws:kinesis:${region}:000000000000:stream/${names.stream}`,
+    region,
+    handler: processor.handler as StreamHandler,
+    onFailurePath: join(dataDir, 'processor-on-failure.jsonl'),
+    ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
+  });
+  await mapping.start();
+
+  let localApi: LocalApi;
+  try {
+    localApi = await startApiGateway({ port: options.port ?? 3000, apiKey, handlers, onResponse });
+  } catch (error) {
+    await mapping.stop();
+    await standIns.stop();
+    throw error;
+  }
+
+  return {
+    url: localApi.url,
+    apiKey,
+    standIns,
+    mapping,
+    stats,
+    names,
+    stop: async () => {
+      await localApi.close();
+      await mapping.stop();
+      clients.dynamoDb.destroy();
+      clients.kinesis.destroy();
+      await standIns.stop();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventStream, featureTable, type KeyAttribute } from '#shared/config/index.ts';
+
+/** The standard SDK variables the stand-ins are published through. */
+export const endpointVariables = {
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  kinesis: 'AWS_ENDPOINT_URL_KINESIS',
+} as const;
+
+export interface StandIns {
+  readonly dynamodbEndpoint: string;
+  readonly kinesisEndpoint: string;
+  /** Which endpoints this process started (the rest were the user's own, e.g. LocalStack). */
+  readonly started: readonly ('dynamodb' | 'kinesis')[];
+  stop(): Promise<void>;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/**
+ * Starts in-process DynamoDB and Kinesis stand-ins on loopback, unless the user already points
+ * the SDK elsewhere through the standard endpoint variables; then theirs are used.
+ */
+export async function startStandIns(env: NodeJS.ProcessEnv = process.env): Promise<StandIns> {
+  const servers: Server[] = [];
+  const started: ('dynamodb' | 'kinesis')[] = [];
+  let dynamodbEndpoint = env[endpointVariables.dynamodb];
+  let kinesisEndpoint = env[endpointVariables.kinesis];
+  if (!dynamodbEndpoint) {
+    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    servers.push(server);
+    dynamodbEndpoint = await listen(server);
+    started.push('dynamodb');
+  }
+  if (!kinesisEndpoint) {
+    const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
+    servers.push(server);
+    kinesisEndpoint = await listen(server);
+    started.push('kinesis');
+  }
+  return {
+    dynamodbEndpoint,
+    kinesisEndpoint,
+    started,
+    stop: async () => {
+      await Promise.all(servers.map(close));
+    },
+  };
+}
+
+const attribute = (key: KeyAttribute): AttributeDefinition => ({ AttributeName: key.name, AttributeType: key.type });
+
+/** Creates the feature table exactly as the CDK app does, from the same config. Idempotent. */
+export async function ensureFeatureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const keys = [featureTable.partitionKey, featureTable.sortKey];
+  const indexKeys = featureTable.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]);
+  const definitions = new Map([...keys, ...indexKeys].map((key) => [key.name, attribute(key)]));
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...definitions.values()],
+        KeySchema: [
+          { AttributeName: featureTable.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: featureTable.sortKey.name, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: featureTable.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  // TTL is set only in CDK: the local stand-in has no UpdateTimeToLive.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await sleep(50);
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+/** Creates the event stream with the configured local shard count. Idempotent. */
+export async function ensureEventStream(client: KinesisClient, streamName: string): Promise<void> {
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: eventStream.localShardCount }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceInUseException') throw error;
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { StreamDescriptionSummary } = await client.send(
+      new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    );
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await sleep(50);
+  }
+  throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+/** Clients for the local stack's own setup and polling, on the same endpoints as the handlers. */
+export function localClients(standIns: Pick<StandIns, 'dynamodbEndpoint' | 'kinesisEndpoint'>) {
+  return {
+    dynamoDb: new DynamoDBClient({ endpoint: standIns.dynamodbEndpoint }),
+    kinesis: new KinesisClient({ endpoint: standIns.kinesisEndpoint, requestHandler: new NodeHttpHandler() }),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The one source of truth for names, key schemas, limits, TTLs and weights.
+ *
+ * The CDK app (`infra/`), the Lambda handlers (`functions/`) and the local stack (`local/`)
+ * all read this module, so a table key or a limit is never written twice.
+ * Nothing here reads `process.env`: environment-specific values (actual table names,
+ * stream names) are injected into the handlers by the CDK constructs via {@link envVars}.
+ */
+
+/** Storefront event types, in the shop's language. */
+export const EVENT_TYPES = [
+  'view',
+  'click',
+  'add_to_cart',
+  'remove_from_cart',
+  'purchase',
+  'search',
+  'identify',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Event types that are about one catalogue item and therefore require `itemId`. */
+export const ITEM_EVENT_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase'] as const;
+export type ItemEventType = (typeof ITEM_EVENT_TYPES)[number];
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface TableSpec {
+  /** Logical id in CDK and the table name in the local stack. */
+  readonly logicalName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** Attribute holding an epoch-seconds expiry; DynamoDB TTL deletes the item after it. */
+  readonly ttlAttribute: string;
+  readonly globalSecondaryIndexes: readonly {
+    readonly indexName: string;
+    readonly partitionKey: KeyAttribute;
+    readonly sortKey: KeyAttribute;
+  }[];
+}
+
+/**
+ * The feature store is a single table. Access patterns (all by key, no scans):
+ * - user's recent items:             pk=`U#<shopperKey>`   sk=`RECENT`
+ * - item popularity per day bucket:  pk=`I#<itemId>`       sk=`POP#<yyyy-mm-dd>`
+ * - most popular items of a day:     GSI `byScore`, board=`POP#<yyyy-mm-dd>`, score descending
+ */
+export const featureTable = {
+  logicalName: 'FeatureTable',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byScore',
+      partitionKey: { name: 'board', type: 'S' },
+      sortKey: { name: 'score', type: 'N' },
+    },
+  ],
+} as const satisfies TableSpec;
+
+export const eventStream = {
+  logicalName: 'EventStream',
+  /** Shard count for the local stand-in; in AWS the stream is on-demand. */
+  localShardCount: 2,
+  retentionHours: 24,
+} as const;
+
+/** How the processor Lambda reads the stream (also what the local poller imitates). */
+export const streamProcessing = {
+  batchSize: 500,
+  maxBatchingWindowSeconds: 1,
+  retryAttempts: 5,
+  maxRecordAgeSeconds: 6 * 60 * 60,
+  parallelizationFactor: 1,
+} as const;
+
+/** Limits of the public API, enforced by the handlers and documented in the README. */
+export const apiLimits = {
+  maxEventsPerRequest: 100,
+  maxBodyBytes: 256 * 1024,
+  maxEventBytes: 8 * 1024,
+  maxPropertyKeys: 32,
+  maxPropertyValueChars: 256,
+  maxIdChars: 128,
+  maxQueryChars: 512,
+  /** Events stamped further than this from the server clock are rejected. */
+  maxClockSkewFutureMs: 5 * 60 * 1000,
+  maxEventAgeMs: 7 * 24 * 60 * 60 * 1000,
+  defaultRecommendationCount: 10,
+  maxRecommendationCount: 100,
+} as const;
+
+export const featureLimits = {
+  /** Recent items kept per shopper, newest first. */
+  recentItemsPerUser: 50,
+  /** Days of popularity buckets blended into the popularity ranking. */
+  popularityWindowDays: 2,
+  /** Candidates read from the popularity board before filtering. */
+  popularityCandidates: 200,
+} as const;
+
+export const ttls = {
+  /** Everything derived from a person expires after this (privacy by default). */
+  userFeaturesSeconds: 90 * 24 * 60 * 60,
+  /** Day buckets of item counters expire after this. */
+  itemBucketSeconds: 14 * 24 * 60 * 60,
+} as const;
+
+/**
+ * Weight each event type adds to an item's popularity and to a shopper's affinity.
+ * view < click < add_to_cart < purchase; negative signals subtract.
+ */
+export const eventWeights: Readonly<Record<EventType, number>> = {
+  view: 1,
+  click: 2,
+  add_to_cart: 4,
+  remove_from_cart: -2,
+  purchase: 8,
+  search: 0,
+  identify: 0,
+};
+
+export const api = {
+  apiKeyHeader: 'x-api-key',
+  cacheStatusHeader: 'x-cache',
+  routes: {
+    events: '/v1/events',
+    userRecommendations: '/v1/users/{userId}/recommendations',
+    health: '/v1/health',
+  },
+  /** HTTP method of each route. */
+  routeMethods: {
+    events: 'POST',
+    userRecommendations: 'GET',
+    health: 'GET',
+  },
+  /** Routes that need no API key (load balancer and uptime checks). */
+  publicRoutes: ['health'],
+} as const;
+
+export type RouteName = keyof typeof api.routes;
+
+/** Lambda settings shared by every function. */
+export const lambdaDefaults = {
+  memoryMb: 1024,
+  timeoutSeconds: 30,
+  logRetentionDays: 30,
+} as const;
+
+/** Names of the environment variables the CDK app sets and the handlers read. */
+export const envVars = {
+  featureTableName: 'FEATURE_TABLE_NAME',
+  eventStreamName: 'EVENT_STREAM_NAME',
+  modelVersion: 'MODEL_VERSION',
+  /** Queue where the processor parks records that can never succeed. */
+  poisonQueueUrl: 'POISON_QUEUE_URL',
+} as const;
+
+export const serviceName = 'reco';

@@ -1,0 +1,44 @@
+/**
+ * Errors the API reports to clients. Each carries a machine-readable `reason` and a message a
+ * person can act on; {@link httpStatusOf} maps them to status codes in one place.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is malformed: bad JSON, a missing or invalid parameter. */
+export class InvalidRequestError extends ApiError {
+  readonly status = 400;
+}
+
+/** The request body is larger than the API accepts. */
+export class PayloadTooLargeError extends ApiError {
+  readonly status = 413;
+}
+
+/** No or wrong API key. */
+export class UnauthorizedError extends ApiError {
+  readonly status = 401;
+}
+
+/** No such route. */
+export class RouteNotFoundError extends ApiError {
+  readonly status = 404;
+}
+
+/** A dependency without a fallback failed; the client may retry. */
+export class DependencyUnavailableError extends ApiError {
+  readonly status = 503;
+}
+
+export function httpStatusOf(error: unknown): number {
+  return error instanceof ApiError ? error.status : 500;
+}

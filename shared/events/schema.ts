@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { apiLimits, EVENT_TYPES, ITEM_EVENT_TYPES, type EventType } from '../config/index.ts';
+
+const id = (field: string) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .min(1, { error: `${field} must not be empty` })
+    .max(apiLimits.maxIdChars, {
+      error: `${field} must be at most ${apiLimits.maxIdChars} characters`,
+    });
+
+const propertyValue = z.union([
+  z.string().max(apiLimits.maxPropertyValueChars, {
+    error: `property values must be at most ${apiLimits.maxPropertyValueChars} characters`,
+  }),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
+
+/** ISO 8601 with an offset, or epoch milliseconds; normalised to epoch milliseconds. */
+const timestamp = z
+  .union([
+    z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
+    z.number().int().positive().max(8.64e15),
+  ])
+  .refine((ms) => Number.isFinite(ms), {
+    error: 'timestamp must be ISO 8601 or epoch milliseconds',
+  });
+
+const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
+
+/**
+ * A storefront event as the SDK sends it. Unknown fields are rejected (`strict`), so a typo
+ * such as `itemID` fails loudly instead of silently losing the item.
+ */
+const eventShape = {
+  eventId: id('eventId'),
+  type: z.enum(EVENT_TYPES, {
+    error: `type must be one of ${EVENT_TYPES.join(', ')}`,
+  }),
+  userId: id('userId').optional(),
+  anonymousId: id('anonymousId').optional(),
+  sessionId: id('sessionId').optional(),
+  itemId: id('itemId').optional(),
+  quantity: z.number().int().min(1).max(10_000).optional(),
+  price: z.number().min(0).max(1e9).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, {
+      error: 'currency must be an ISO 4217 code such as EUR',
+    })
+    .optional(),
+  query: z.string().min(1).max(apiLimits.maxQueryChars).optional(),
+  recommendationId: id('recommendationId').optional(),
+  timestamp,
+  properties: z
+    .record(z.string().max(64), propertyValue)
+    .refine((props) => Object.keys(props).length <= apiLimits.maxPropertyKeys, {
+      error: `properties may have at most ${apiLimits.maxPropertyKeys} keys`,
+    })
+    .optional(),
+};
+
+type EventShape = z.output<z.ZodObject<typeof eventShape>>;
+
+/** Cross-field rules shared by the API schema and the stream schema. */
+function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.RefinementCtx): void {
+  if (event.userId === undefined && event.anonymousId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['userId'],
+      message: 'userId or anonymousId is required',
+    });
+  }
+  if (itemEventTypes.has(event.type) && event.itemId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['itemId'],
+      message: `itemId is required for ${event.type} events`,
+    });
+  }
+  if (event.type === 'search' && event.query === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['query'],
+      message: 'query is required for search events',
+    });
+  }
+  if (event.type === 'identify' && (event.userId === undefined || event.anonymousId === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [event.userId === undefined ? 'userId' : 'anonymousId'],
+      message: 'identify events need both userId and anonymousId',
+    });
+  }
+  if (event.price !== undefined && event.currency === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['currency'],
+      message: 'currency is required when price is given',
+    });
+  }
+}
+
+export const storefrontEventSchema = z.strictObject(eventShape).superRefine(checkEventRules);
+
+export type StorefrontEventInput = z.input<typeof storefrontEventSchema>;
+export type StorefrontEvent = z.output<typeof storefrontEventSchema>;
+
+/**
+ * The record written to the stream: the validated event, its timestamp in epoch ms,
+ * and the server's receive time beside the client's.
+ */
+export const streamEventSchema = z
+  .strictObject({
+    ...eventShape,
+    timestamp: z.number().int(),
+    receivedAt: z.number().int(),
+  })
+  .superRefine(checkEventRules);
+export type StreamEvent = z.output<typeof streamEventSchema> & {
+  type: EventType;
+};
+
+/** The identity features are keyed by: a signed-in user wins over an anonymous id. */
+export function shopperKey(event: Pick<StreamEvent, 'userId' | 'anonymousId'>): string {
+  if (event.userId !== undefined) return `u:${event.userId}`;
+  if (event.anonymousId !== undefined) return `a:${event.anonymousId}`;
+  throw new Error('event has neither userId nor anonymousId');
+}

@@ -1,0 +1,117 @@
+import { apiLimits } from '../config/index.ts';
+import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '../errors.ts';
+import type { StreamEvent } from '../events/schema.ts';
+import { validateEvent, type RejectionReason } from '../events/validate.ts';
+import type { Clock, EventStream } from '../ports/index.ts';
+
+export interface RejectedEvent {
+  readonly index: number;
+  readonly eventId?: string;
+  readonly reason: RejectionReason | 'stream_write_failed';
+  readonly field?: string;
+  readonly message: string;
+}
+
+export interface AcceptEventsResult {
+  readonly accepted: number;
+  readonly rejected: readonly RejectedEvent[];
+}
+
+export interface IngestDeps {
+  readonly stream: EventStream;
+  readonly clock: Clock;
+}
+
+/** Parses the request body; any problem with the body as a whole rejects the whole request. */
+export function parseEventsBody(body: string | null | undefined): unknown[] {
+  if (body === null || body === undefined || body.trim() === '') {
+    throw new InvalidRequestError('empty_body', 'request body is empty; send {"events": [...]}');
+  }
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > apiLimits.maxBodyBytes) {
+    throw new PayloadTooLargeError('body_too_large', `body is ${bytes} bytes; the limit is ${apiLimits.maxBodyBytes}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new InvalidRequestError('invalid_json', 'request body is not valid JSON');
+  }
+  const events = (parsed as { events?: unknown } | null)?.events;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Array.isArray(events)) {
+    throw new InvalidRequestError('missing_events', 'request body must be an object with an "events" array');
+  }
+  if (events.length === 0) {
+    throw new InvalidRequestError('no_events', '"events" is empty');
+  }
+  if (events.length > apiLimits.maxEventsPerRequest) {
+    throw new PayloadTooLargeError(
+      'too_many_events',
+      `${events.length} events in one request; the limit is ${apiLimits.maxEventsPerRequest}`,
+    );
+  }
+  return events;
+}
+
+const eventIdOf = (raw: unknown): string | undefined => {
+  const id = (raw as { eventId?: unknown } | null)?.eventId;
+  return typeof id === 'string' ? id : undefined;
+};
+
+/**
+ * Validates a batch of storefront events and writes the valid ones to the stream. Each event
+ * stands or falls alone; the response says which were taken and why the others were not.
+ */
+export async function acceptEvents(body: string | null | undefined, deps: IngestDeps): Promise<AcceptEventsResult> {
+  const rawEvents = parseEventsBody(body);
+  const receivedAt = deps.clock.now();
+  const rejected: RejectedEvent[] = [];
+  const valid: { index: number; event: StreamEvent }[] = [];
+  const seen = new Set<string>();
+
+  rawEvents.forEach((raw, index) => {
+    const eventId = eventIdOf(raw);
+    const result = validateEvent(raw, receivedAt);
+    if (!result.ok) {
+      const { reason, field, message } = result;
+      rejected.push({ index, eventId, reason, field, message });
+      return;
+    }
+    if (seen.has(result.event.eventId)) {
+      rejected.push({
+        index,
+        eventId,
+        reason: 'duplicate_in_batch',
+        field: 'eventId',
+        message: 'eventId already appears earlier in this request',
+      });
+      return;
+    }
+    seen.add(result.event.eventId);
+    valid.push({ index, event: result.event });
+  });
+
+  let writeFailures: readonly { index: number; message: string }[] = [];
+  if (valid.length > 0) {
+    writeFailures = (await deps.stream.putEvents(valid.map((v) => v.event))).failed;
+    if (writeFailures.length === valid.length) {
+      // Nothing was taken: tell the client to retry the whole request rather than 200.
+      throw new DependencyUnavailableError(
+        'stream_unavailable',
+        `the event stream took none of the events; retry later (${writeFailures[0]?.message ?? ''})`,
+      );
+    }
+  }
+  for (const failure of writeFailures) {
+    const source = valid[failure.index];
+    if (!source) continue;
+    rejected.push({
+      index: source.index,
+      eventId: source.event.eventId,
+      reason: 'stream_write_failed',
+      message: `not accepted, retry it: ${failure.message}`,
+    });
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted: valid.length - writeFailures.length, rejected };
+}
