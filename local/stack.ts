@@ -48,6 +48,8 @@ const localNames = { table: `${serviceName}-local-features`, stream: `${serviceN
 /** Values for the SDK and the handlers, as the CDK app would set them in Lambda. */
 function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDir: string): void {
   env.AWS_REGION ??= 'us-east-1';
+  // Node 20 is supported here; the SDK's notice about its 2027 releases is noise in the console.
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Stand-ins accept any credentials; real ones (for LocalStack) are left alone.
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';

@@ -1,0 +1,175 @@
+/**
+ * `npm start`: the whole stack on this machine with one command.
+ *
+ *   npm start                      serve on http://localhost:3000 with simulated shoppers, until Ctrl-C
+ *   npm start -- --once            run a bounded scenario, print a summary, exit 0 (or 1 if it failed)
+ *   npm start -- --rate 200        simulated events per second (0: no simulated traffic)
+ *   npm start -- --port 0          any free port
+ */
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { api } from '#shared/config/index.ts';
+import {
+  createCatalogue,
+  createShoppers,
+  createTrafficSimulator,
+  startTraffic,
+  type TrafficDriver,
+} from './simulator/index.ts';
+import { startLocalStack, type LocalStack } from './stack.ts';
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function integerOption(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function parseCli(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        once: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        rate: { type: 'string' },
+        events: { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    once: values.once ?? false,
+    help: values.help ?? false,
+    port: integerOption('port', values.port ?? process.env.PORT, 3000, 0),
+    rate: integerOption('rate', values.rate, values.once ? 2000 : 50, 0),
+    events: integerOption('events', values.events, 3000, 1),
+    seed: integerOption('seed', values.seed, 42, 0),
+  };
+}
+
+function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined): string {
+  const { processed, lagMs, retriedRecords, discarded } = stack.mapping.stats;
+  const sent = traffic?.stats();
+  return [
+    `events accepted ${stack.stats.eventsAccepted}`,
+    `rejected ${stack.stats.eventsRejected}`,
+    `processed ${processed}`,
+    `backlog ${Math.max(0, stack.stats.eventsAccepted - processed - discarded)}`,
+    `stream lag ${(lagMs / 1000).toFixed(1)} s`,
+    `retried ${retriedRecords}`,
+    `recommendations served ${stack.stats.recommendationsServed}`,
+    ...(sent && sent.httpErrors + sent.networkErrors > 0
+      ? [`traffic errors ${sent.httpErrors + sent.networkErrors}`]
+      : []),
+  ].join(' | ');
+}
+
+async function waitUntilProcessed(stack: LocalStack, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { processed, discarded } = stack.mapping.stats;
+    if (processed + discarded >= stack.stats.eventsAccepted && stack.mapping.idle) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+async function main(): Promise<number> {
+  const options = parseCli(process.argv.slice(2));
+  if (options.help) {
+    console.log('usage: npm start -- [--once] [--port N] [--rate EVENTS_PER_S] [--events N] [--seed N]');
+    return 0;
+  }
+  const started = Date.now();
+  const stack = await startLocalStack({ port: options.port }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${options.port} is in use (EADDRINUSE); pass --port N or set PORT`, { cause: error });
+    }
+    throw error;
+  });
+  const seed = options.seed;
+  const catalogue = createCatalogue({ seed });
+  const simulator = createTrafficSimulator({
+    seed,
+    catalogue,
+    shoppers: createShoppers({ seed }),
+    now: () => Date.now(),
+  });
+  const traffic =
+    options.rate > 0
+      ? startTraffic({
+          baseUrl: stack.url,
+          apiKey: stack.apiKey,
+          eventsPerSecond: options.rate,
+          batchSize: Math.min(50, Math.max(1, Math.round(options.rate / 10))),
+          simulator,
+          ...(options.once ? { maxEvents: options.events } : {}),
+        })
+      : undefined;
+
+  const which =
+    stack.standIns.started.length > 0 ? `stand-ins: ${stack.standIns.started.join(', ')}` : 'your endpoints';
+  console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items)`);
+  console.log(`API key: ${stack.apiKey}   (header ${api.apiKeyHeader})`);
+  console.log(`try: curl -H '${api.apiKeyHeader}: ${stack.apiKey}' ${stack.url}/v1/users/u1/recommendations`);
+
+  if (options.once) {
+    await traffic?.done;
+    const drained = await waitUntilProcessed(stack, 60_000);
+    const response = await fetch(`${stack.url}/v1/users/u1/recommendations?count=5`, {
+      headers: { [api.apiKeyHeader]: stack.apiKey },
+    });
+    const body = (await response.json()) as { items?: unknown[] };
+    const summary = {
+      ok: drained && response.status === 200 && (body.items?.length ?? 0) > 0,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      traffic: traffic?.stats(),
+      stack: stack.stats,
+      stream: stack.mapping.stats,
+      drained,
+      recommendationsForU1: body,
+    };
+    console.log(statusLine(stack, traffic));
+    console.log(JSON.stringify(summary, null, 2));
+    await stack.stop();
+    return summary.ok ? 0 : 1;
+  }
+
+  const interactive = process.stdout.isTTY;
+  const ticker = setInterval(
+    () => {
+      const line = statusLine(stack, traffic);
+      if (interactive) process.stdout.write(`\r\x1b[2K${line}`);
+      else console.log(line);
+    },
+    interactive ? 1_000 : 5_000,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(ticker);
+  console.log('\nshutting down…');
+  await traffic?.stop();
+  await stack.stop();
+  console.log(statusLine(stack, traffic));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `error: ${error.message}` : error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

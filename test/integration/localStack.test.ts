@@ -1,0 +1,192 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiLimits } from '#shared/config/index.ts';
+import { startLocalStack, type LocalStack } from '#local/stack.ts';
+
+/*
+ * The real handlers, the real AWS SDK clients and the real wire protocols, on in-process
+ * stand-ins: events posted over HTTP change features in DynamoDB and then recommendations.
+ */
+
+let stack: LocalStack;
+const headers = () => ({ 'x-api-key': stack.apiKey, 'content-type': 'application/json' });
+const run = `r${Date.now().toString(36)}`;
+let counter = 0;
+
+const view = (userId: string, itemId: string) => ({
+  eventId: `${run}-${++counter}`,
+  type: 'view',
+  userId,
+  itemId,
+  timestamp: Date.now(),
+});
+
+async function postEvents(events: unknown[]) {
+  const response = await fetch(`${stack.url}/v1/events`, {
+    method: 'POST',
+    headers: headers(),
+    body: JSON.stringify({ events }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function recommendations(userId: string, query = '') {
+  const response = await fetch(`${stack.url}/v1/users/${encodeURIComponent(userId)}/recommendations${query}`, {
+    headers: headers(),
+  });
+  return { status: response.status, body: (await response.json()) as { items: { itemId: string }[]; reason?: string } };
+}
+
+/** Waits until the stream poller has processed everything the API accepted. */
+async function drained(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (stack.mapping.stats.processed >= stack.stats.eventsAccepted && stack.mapping.idle) return;
+    await sleep(50);
+  }
+  throw new Error(`stream not drained: ${JSON.stringify(stack.mapping.stats)} vs ${stack.stats.eventsAccepted}`);
+}
+
+beforeAll(async () => {
+  // Fresh stand-ins for this file, whatever the developer's shell points at.
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete process.env.AWS_ENDPOINT_URL_KINESIS;
+  stack = await startLocalStack({
+    port: 0,
+    apiKey: 'integration-key',
+    dataDir: mkdtempSync(join(tmpdir(), 'reco-int-')),
+    batchingWindowMs: 50,
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('Local stack: events → features → recommendations', () => {
+  it('answers an unknown shopper with 200 and no error before any traffic', async () => {
+    // Act
+    const { status, body } = await recommendations('nobody-yet');
+    // Assess
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ degraded: false, items: [] });
+  });
+
+  it('ranks an item first once shoppers view it most, and stops recommending it to its buyer', async () => {
+    // Prepare
+    const hot = `${run}-hot`;
+    const warm = `${run}-warm`;
+    const events = [
+      ...Array.from({ length: 12 }, (_, i) => view(`shopper-${i}`, hot)),
+      ...Array.from({ length: 5 }, (_, i) => view(`shopper-${i}`, warm)),
+    ];
+    // Act
+    const posted = await postEvents(events);
+    await drained();
+    const before = await recommendations('buyer', '?count=2');
+    await postEvents([
+      {
+        eventId: `${run}-buy`,
+        type: 'purchase',
+        userId: 'buyer',
+        itemId: hot,
+        quantity: 1,
+        price: 19.9,
+        currency: 'EUR',
+        timestamp: Date.now(),
+      },
+    ]);
+    await drained();
+    const buyerAfter = await recommendations('buyer', '?count=2');
+    const otherAfter = await recommendations('someone-else', '?count=2');
+    // Assess
+    expect(posted).toEqual({ status: 200, body: { accepted: 17, rejected: [] } });
+    expect(before.body.items.map((i) => i.itemId)).toEqual([hot, warm]);
+    expect(buyerAfter.body.items.map((i) => i.itemId)).not.toContain(hot);
+    expect(otherAfter.body.items[0]?.itemId).toBe(hot);
+  });
+
+  it('accepts the valid events of a mixed batch and names the field of each rejected one', async () => {
+    // Prepare
+    const good = view('mixed', `${run}-m`);
+    // Act
+    const { status, body } = await postEvents([
+      good,
+      { ...view('mixed', 'x'), itemID: 'typo' },
+      { ...view('mixed', 'y'), timestamp: 'yesterday' },
+    ]);
+    // Assess
+    expect(status).toBe(200);
+    expect(body.accepted).toBe(1);
+    expect(body.rejected).toEqual([
+      expect.objectContaining({ index: 1, reason: 'unknown_field', field: 'itemID' }),
+      expect.objectContaining({ index: 2, reason: 'invalid_field', field: 'timestamp' }),
+    ]);
+  });
+});
+
+describe('Local stack: bad requests', () => {
+  it.each([
+    ['no key', {}, 'missing_api_key'],
+    ['a wrong key', { 'x-api-key': 'nope' }, 'invalid_api_key'],
+  ])('rejects %s with 403', async (_label, extraHeaders, reason) => {
+    // Act
+    const response = await fetch(`${stack.url}/v1/users/u1/recommendations`, { headers: extraHeaders });
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ reason });
+  });
+
+  it('serves health without a key', async () => {
+    const response = await fetch(`${stack.url}/v1/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it.each([
+    ['invalid JSON', '{"events": [', 400, 'invalid_json'],
+    ['an empty body', '', 400, 'empty_body'],
+    ['no events array', '{"event": []}', 400, 'missing_events'],
+    [
+      'too many events',
+      JSON.stringify({ events: Array.from({ length: apiLimits.maxEventsPerRequest + 1 }, () => ({})) }),
+      413,
+      'too_many_events',
+    ],
+    [
+      'a body over the limit',
+      JSON.stringify({ events: [], pad: 'x'.repeat(apiLimits.maxBodyBytes) }),
+      413,
+      'body_too_large',
+    ],
+  ])('rejects %s on POST /v1/events', async (_label, body, status, reason) => {
+    // Prepare
+    const acceptedBefore = stack.stats.eventsAccepted;
+    // Act
+    const response = await fetch(`${stack.url}/v1/events`, { method: 'POST', headers: headers(), body });
+    // Assess
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ reason });
+    expect(stack.stats.eventsAccepted).toBe(acceptedBefore);
+  });
+
+  it.each([
+    ['0', 'invalid_count'],
+    ['1000', 'invalid_count'],
+    ['abc', 'invalid_count'],
+  ])('rejects count=%s', async (count, reason) => {
+    const { status, body } = await recommendations('u1', `?count=${count}`);
+    expect(status).toBe(400);
+    expect(body.reason).toBe(reason);
+  });
+
+  it('answers 404 for an unknown route and 405 for a wrong method', async () => {
+    const missing = await fetch(`${stack.url}/v1/nothing`, { headers: headers() });
+    const wrongMethod = await fetch(`${stack.url}/v1/events`, { headers: headers() });
+    expect([missing.status, wrongMethod.status]).toEqual([404, 405]);
+    expect(await wrongMethod.json()).toMatchObject({ reason: 'method_not_allowed' });
+  });
+});

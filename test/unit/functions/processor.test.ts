@@ -1,0 +1,102 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const poisonFile = join(mkdtempSync(join(tmpdir(), 'processor-')), 'poison.jsonl');
+process.env.FEATURE_TABLE_NAME = 'features-test';
+process.env.POISON_QUEUE_URL = pathToFileURL(poisonFile).href;
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+// The document client sends through its own stack, so it is the one to mock.
+const dynamo = mockClient(DynamoDBDocumentClient);
+let handler: (
+  event: KinesisStreamEvent,
+  context: Context,
+) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+beforeAll(async () => {
+  ({ handler } = await import('#functions/processor/handler.ts'));
+});
+
+const NOW = Date.now();
+let sequence = 5000;
+function kinesisRecord(payload: unknown): KinesisStreamRecord {
+  sequence += 1;
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: 'p',
+      sequenceNumber: String(sequence),
+      data: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)).toString('base64'),
+      approximateArrivalTimestamp: NOW / 1000,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-000000000000:${sequence}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::123456789012:role/x',
+    awsRegion: 'us-east-1',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
+  };
+}
+const view = (userId: string, itemId: string) =>
+  kinesisRecord({ eventId: `e${sequence}`, type: 'view', userId, itemId, timestamp: NOW, receivedAt: NOW });
+const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+describe('Handler: processor', () => {
+  beforeEach(() => {
+    dynamo.reset();
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+  });
+
+  it('returns no failures when every write succeeds', async () => {
+    // Prepare
+    const event = { Records: [view('u1', 'sku-1'), view('u2', 'sku-1')] };
+    // Act
+    const response = await handler(event, context);
+    // Assess: sku-1 coalesced into one write, plus one per shopper.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(3);
+  });
+
+  it('reports only the records whose writes were throttled', async () => {
+    // Prepare
+    dynamo
+      .on(UpdateCommand, { Key: { pk: 'U#u:u2', sk: 'RECENT' } })
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+    const records = [view('u1', 'sku-1'), view('u2', 'sku-2'), view('u3', 'sku-3'), view('u2', 'sku-4')];
+    // Act
+    const response = await handler({ Records: records }, context);
+    // Assess
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: records[1]?.kinesis.sequenceNumber },
+      { itemIdentifier: records[3]?.kinesis.sequenceNumber },
+    ]);
+  });
+
+  it('parks a poison record on the on-failure sink with its reason and processes the rest', async () => {
+    // Prepare
+    const poison = kinesisRecord('{"eventId": "p1", "type": "teleport"}');
+    // Act
+    const response = await handler({ Records: [view('u1', 'sku-1'), poison] }, context);
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const parked = readFileSync(poisonFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(parked).toContainEqual(
+      expect.objectContaining({ sequenceNumber: poison.kinesis.sequenceNumber, reason: 'invalid_event' }),
+    );
+  });
+});
