@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { api, envVars } from '#shared/config/index.ts';
+import { api, apiLimits, envVars } from '#shared/config/index.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
 import { errorResponse, jsonResponse } from '#shared/http/responses.ts';
@@ -26,6 +26,9 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
       case api.routes.userRecommendations: {
         const userId = event.pathParameters?.userId;
         if (!userId) throw new InvalidRequestError('missing_user_id', 'userId path parameter is required');
+        if (userId.length > apiLimits.maxIdChars) {
+          throw new InvalidRequestError('invalid_user_id', `userId must be at most ${apiLimits.maxIdChars} characters`);
+        }
         const count = parseCount(event.queryStringParameters?.count);
         const result = await recommendForUser({ userId, count }, deps);
         return jsonResponse(200, result);

@@ -183,6 +183,12 @@ describe('Local stack: bad requests', () => {
     expect(body.reason).toBe(reason);
   });
 
+  it('rejects a userId over the id length limit', async () => {
+    const { status, body } = await recommendations('u'.repeat(apiLimits.maxIdChars + 1));
+    expect(status).toBe(400);
+    expect(body.reason).toBe('invalid_user_id');
+  });
+
   it('answers 404 for an unknown route and 405 for a wrong method', async () => {
     const missing = await fetch(`${stack.url}/v1/nothing`, { headers: headers() });
     const wrongMethod = await fetch(`${stack.url}/v1/events`, { headers: headers() });
