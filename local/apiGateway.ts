@@ -152,18 +152,16 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       }
       const { route, match } = found;
       if (route.needsApiKey && req.headers[api.apiKeyHeader] !== options.apiKey) {
-        const missing = req.headers[api.apiKeyHeader] === undefined;
-        send(res, 403, {
-          reason: missing ? 'missing_api_key' : 'invalid_api_key',
-          message: `send a valid API key in the ${api.apiKeyHeader} header`,
-        });
-        options.onResponse?.(route.name, 403);
+        const { status, reason, message } = api.gatewayErrors.invalidApiKey;
+        send(res, status, { reason, message });
+        options.onResponse?.(route.name, status);
         return;
       }
       const body = await readBody(req);
       if (body === undefined) {
-        send(res, 413, { reason: 'body_too_large', message: `body exceeds ${MAX_PAYLOAD_BYTES} bytes` });
-        options.onResponse?.(route.name, 413);
+        const { status, reason, message } = api.gatewayErrors.requestTooLarge;
+        send(res, status, { reason, message });
+        options.onResponse?.(route.name, status);
         return;
       }
       let result: APIGatewayProxyResult;

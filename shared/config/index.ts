@@ -140,6 +140,20 @@ export const api = {
   },
   /** Routes that need no API key (load balancer and uptime checks). */
   publicRoutes: ['health'],
+  /**
+   * Errors answered by the gateway itself (before any handler), with the same JSON shape as
+   * handler errors. API Gateway gets them as gateway responses; the local gateway sends them too.
+   */
+  gatewayErrors: {
+    invalidApiKey: {
+      status: 403,
+      reason: 'invalid_api_key',
+      message: 'send a valid API key in the x-api-key header',
+    },
+    routeNotFound: { status: 404, reason: 'route_not_found', message: 'no such route' },
+    requestTooLarge: { status: 413, reason: 'body_too_large', message: 'request body is too large' },
+    throttled: { status: 429, reason: 'throttled', message: 'too many requests; retry with backoff' },
+  },
 } as const;
 
 export type RouteName = keyof typeof api.routes;

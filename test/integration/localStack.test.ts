@@ -130,7 +130,7 @@ describe('Local stack: events → features → recommendations', () => {
 
 describe('Local stack: bad requests', () => {
   it.each([
-    ['no key', {}, 'missing_api_key'],
+    ['no key', {}, 'invalid_api_key'],
     ['a wrong key', { 'x-api-key': 'nope' }, 'invalid_api_key'],
   ])('rejects %s with 403', async (_label, extraHeaders, reason) => {
     // Act

@@ -1,0 +1,96 @@
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { serviceName } from '#shared/config/index.ts';
+import { RecoStack } from './stacks/reco-stack.ts';
+
+/** Context key (set in cdk.json, overridable with `-c`) holding the served model version. */
+export const MODEL_VERSION_CONTEXT_KEY = `${serviceName}:modelVersion`;
+
+/** Context key turning the feature table's deletion protection off (`-c reco:deletionProtection=false`). */
+export const DELETION_PROTECTION_CONTEXT_KEY = `${serviceName}:deletionProtection`;
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /**
+   * Context of the App, e.g. feature flags from cdk.json, or `{ 'aws:cdk:bundling-stacks': [] }`
+   * to skip esbuild bundling in tests.
+   * @default - none; under the CDK CLI the context of cdk.json arrives through the environment
+   */
+  readonly context?: Record<string, unknown>;
+
+  /**
+   * Version label of the ranking served by the recommend function.
+   * @default - the context value {@link MODEL_VERSION_CONTEXT_KEY}
+   */
+  readonly modelVersion?: string;
+
+  /**
+   * Whether the feature table is deletion-protected.
+   * @default - the context value {@link DELETION_PROTECTION_CONTEXT_KEY}, else true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Whether to register cdk-nag's AwsSolutionsChecks as a validation plugin, so synthesis fails
+   * on unacknowledged findings.
+   * @default true
+   */
+  readonly nag?: boolean;
+
+  /**
+   * Cloud assembly output directory.
+   * @default - `CDK_OUTDIR` from the CLI, otherwise a temporary directory
+   */
+  readonly outdir?: string;
+}
+
+/** What {@link buildApp} built. */
+export interface RecoApp {
+  readonly app: App;
+  readonly stack: RecoStack;
+  /** The registered cdk-nag pack; `undefined` when `nag` is false. */
+  readonly nagPack: AwsSolutionsChecks | undefined;
+}
+
+function contextString(app: App, key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function contextBoolean(app: App, key: string): boolean | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  return value !== false && value !== 'false';
+}
+
+/**
+ * Builds the CDK app without synthesising it, so `infra/app.ts` and the tests share one
+ * construction path.
+ */
+export function buildApp(options: BuildAppOptions = {}): RecoApp {
+  const app = new App({
+    ...(options.context === undefined ? {} : { context: options.context }),
+    ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
+  });
+
+  const modelVersion = options.modelVersion ?? contextString(app, MODEL_VERSION_CONTEXT_KEY);
+  if (modelVersion === undefined) {
+    throw new Error(
+      `No model version: pass buildApp({ modelVersion }) or set context "${MODEL_VERSION_CONTEXT_KEY}" (cdk.json)`,
+    );
+  }
+
+  const stack = new RecoStack(app, serviceName, {
+    modelVersion,
+    deletionProtection: options.deletionProtection ?? contextBoolean(app, DELETION_PROTECTION_CONTEXT_KEY) ?? true,
+  });
+  Tags.of(app).add('service', serviceName);
+
+  let nagPack: AwsSolutionsChecks | undefined;
+  if (options.nag ?? true) {
+    nagPack = new AwsSolutionsChecks(app);
+    Validations.of(app).addPlugins(nagPack);
+  }
+
+  return { app, stack, nagPack };
+}

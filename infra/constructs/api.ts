@@ -1,0 +1,217 @@
+import { Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, type IConstruct } from 'constructs';
+import { api, lambdaDefaults, serviceName, type RouteName } from '#shared/config/index.ts';
+import { retentionDays } from '../retention.ts';
+
+/** Properties of an {@link Api}. */
+export interface ApiProps {
+  /**
+   * The function behind each route of `api.routes` (method from `api.routeMethods`).
+   * Routes in `api.publicRoutes` get no API key requirement.
+   */
+  readonly routeHandlers: Readonly<Record<RouteName, lambda.IFunction>>;
+
+  /**
+   * Name of the deployment stage; the first path segment of the invoke URL, before the
+   * versioned routes.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+
+  /**
+   * Steady-state requests per second and burst allowed per API key (usage-plan throttling).
+   * @default { rateLimit: 500, burstLimit: 1000 }
+   */
+  readonly throttle?: apigw.ThrottleSettings;
+
+  /**
+   * Retention of the access-log group.
+   * @default - `lambdaDefaults.logRetentionDays`, so all logs of the service expire together
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1000 };
+
+/** Why methods behind an API key carry no IAM/Cognito/Lambda authorizer. */
+const API_KEY_AUTH_REASON =
+  "Callers are the shop's backend services, identified by an API key bound to a throttled usage " +
+  'plan (apiKeyRequired on this method). Shoppers are not AWS or Cognito principals, and shopper ' +
+  'ids in the path are pseudonymous keys, so there is no end-user identity an authorizer could check.';
+
+/**
+ * Why each route of `api.publicRoutes` may be called without any credential. A public route
+ * without an entry here fails the synth, so opening a route always comes with a written reason.
+ */
+const PUBLIC_ROUTE_REASONS: Readonly<Partial<Record<RouteName, string>>> = {
+  health:
+    'The health route is a liveness probe for load balancers and uptime monitors that hold no ' +
+    'credentials; it returns only service status and model version, reads no shopper data and ' +
+    'takes no input.',
+};
+
+/** Path parameter names of a route such as `/v1/users/{userId}/recommendations`. */
+function pathParameters(route: string): string[] {
+  return [...route.matchAll(/\{(\w+)\}/g)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
+}
+
+function acknowledgeNoAuthorizer(method: IConstruct, reason: string): void {
+  Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+  Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+}
+
+/**
+ * The public REST API. Routes, their HTTP methods and which of them are public all come from
+ * `api` in shared/config:
+ * - `POST /v1/events`, `GET /v1/users/{userId}/recommendations`: API key required (usage plan),
+ *   request validation (path parameters of the route are declared as required)
+ * - `GET /v1/health`: open
+ *
+ * The stage has X-Ray tracing, JSON access logs, error-level execution logs and metrics.
+ */
+export class Api extends Construct {
+  /** The REST API (regional endpoint). */
+  public readonly restApi: apigw.RestApi;
+
+  /** Access logs of the deployment stage. */
+  public readonly accessLogGroup: logs.LogGroup;
+
+  /** The API key storefront backends send in `api.apiKeyHeader`. */
+  public readonly apiKey: apigw.ApiKey;
+
+  /** Usage plan throttling {@link Api.apiKey} on the deployment stage. */
+  public readonly usagePlan: apigw.UsagePlan;
+
+  /**
+   * Validator of required parameters and of request bodies against a method's request model.
+   * `POST /v1/events` declares no model yet: the event schema lives in shared/ (zod) and is
+   * enforced by the ingest handler; a JSON Schema exported from there can become its model.
+   */
+  public readonly requestValidator: apigw.RequestValidator;
+
+  /** The method of each route, keyed like `api.routes`. */
+  public readonly methods: Readonly<Record<RouteName, apigw.Method>>;
+
+  /** Invoke URL of the deployment stage, ending in `/`. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? retentionDays(lambdaDefaults.logRetentionDays),
+    });
+
+    this.restApi = new apigw.RestApi(this, 'RestApi', {
+      restApiName: serviceName,
+      description: `${serviceName}: storefront events in, recommendations out`,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      // Account-level role API Gateway needs to write execution logs (one per account and region).
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Data tracing would copy request and response bodies, i.e. shopper activity, into logs.
+        dataTraceEnabled: false,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    this.url = this.restApi.url;
+
+    const cloudWatchRole = this.restApi.node.findChild('CloudWatchRole');
+    Validations.of(cloudWatchRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy of the API Gateway ' +
+        'logging role, which is shared by every REST API of the account and region. API Gateway ' +
+        'creates the execution-log groups (API-Gateway-Execution-Logs_<apiId>/<stage>) itself, so ' +
+        'an inline policy would need the same wildcard log-group resources.',
+    });
+    Validations.of(this.restApi.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No AWS WAF web ACL in this iteration: every data route requires an API key whose usage ' +
+        'plan throttles rate and burst, the public routes (api.publicRoutes) only report status, and ' +
+        'a web ACL is a paid, account-level edge decision to be taken with the shop front-end team.',
+    });
+
+    this.requestValidator = this.restApi.addRequestValidator('RequestValidator', {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+
+    const publicRoutes: ReadonlySet<RouteName> = new Set(api.publicRoutes);
+    const methods: Partial<Record<RouteName, apigw.Method>> = {};
+    for (const name of Object.keys(api.routes) as RouteName[]) {
+      const route = api.routes[name];
+      const isPublic = publicRoutes.has(name);
+      const authReason = isPublic ? PUBLIC_ROUTE_REASONS[name] : API_KEY_AUTH_REASON;
+      if (authReason === undefined) {
+        throw new Error(`Route "${name}" is in api.publicRoutes but has no entry in PUBLIC_ROUTE_REASONS`);
+      }
+      const parameters = pathParameters(route);
+
+      const method = this.restApi.root
+        .resourceForPath(route)
+        .addMethod(
+          api.routeMethods[name],
+          new apigw.LambdaIntegration(props.routeHandlers[name], { allowTestInvoke: false }),
+          {
+            apiKeyRequired: !isPublic,
+            authorizationType: apigw.AuthorizationType.NONE,
+            ...(isPublic ? {} : { requestValidator: this.requestValidator }),
+            ...(parameters.length === 0
+              ? {}
+              : {
+                  requestParameters: Object.fromEntries(
+                    parameters.map((parameter) => [`method.request.path.${parameter}`, true]),
+                  ),
+                }),
+          },
+        );
+      acknowledgeNoAuthorizer(method, authReason);
+      methods[name] = method;
+    }
+    this.methods = methods as Record<RouteName, apigw.Method>;
+
+    this.apiKey = new apigw.ApiKey(this, 'StorefrontKey', {
+      description: `Key of the shop's backend services for the ${serviceName} API`,
+      enabled: true,
+    });
+    this.usagePlan = this.restApi.addUsagePlan('UsagePlan', {
+      description: 'Throttles the storefront API key',
+      throttle: props.throttle ?? DEFAULT_THROTTLE,
+      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
+    });
+    this.usagePlan.addApiKey(this.apiKey);
+
+    // Errors API Gateway answers itself get the same JSON shape and reasons as the handlers'
+    // (and as the local gateway's), instead of {"message": "Forbidden"}.
+    const gatewayResponses: readonly [
+      string,
+      apigw.ResponseType,
+      { status: number; reason: string; message: string },
+    ][] = [
+      ['InvalidApiKey', apigw.ResponseType.INVALID_API_KEY, api.gatewayErrors.invalidApiKey],
+      // A REST API answers unknown paths with "Missing Authentication Token"; it means no route.
+      ['MissingAuthenticationToken', apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, api.gatewayErrors.routeNotFound],
+      ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, api.gatewayErrors.requestTooLarge],
+      ['Throttled', apigw.ResponseType.THROTTLED, api.gatewayErrors.throttled],
+      ['QuotaExceeded', apigw.ResponseType.QUOTA_EXCEEDED, api.gatewayErrors.throttled],
+    ];
+    for (const [id, type, { status, reason, message }] of gatewayResponses) {
+      this.restApi.addGatewayResponse(id, {
+        type,
+        statusCode: String(status),
+        templates: { 'application/json': JSON.stringify({ reason, message }) },
+      });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { repoRoot } from '#infra/paths.ts';
+
+/** Context key telling the CDK to bundle no stack's assets (no esbuild run in tests). */
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
+
+/**
+ * The context `cdk synth` runs with (feature flags and `reco:*` values from cdk.json), plus
+ * "skip bundling": tests synthesise what the CLI synthesises, minus the esbuild runs.
+ */
+export function testContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return { ...cdkJson.context, ...SKIP_BUNDLING };
+}
+
+/** An empty, environment-agnostic stack in an app with {@link testContext}. */
+export function newTestStack(): Stack {
+  return new Stack(new App({ context: testContext() }), 'Test');
+}
+
+/** A minimal function (inline code, nothing to bundle) to bind resources to. */
+export function newPlainFunction(scope: Stack, id: string): lambda.Function {
+  return new lambda.Function(scope, id, {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('export const handler = async () => {};'),
+  });
+}
+
+/** Logical id of an L2 construct's CloudFormation resource. */
+export function logicalIdOf(construct: IConstruct): string {
+  const resource = construct.node.defaultChild as CfnElement | undefined;
+  if (resource === undefined) throw new Error(`${construct.node.path} has no default child`);
+  return Stack.of(construct).getLogicalId(resource);
+}
+
+/** Logical id of a function's execution role. */
+export function roleLogicalIdOf(fn: lambda.IFunction): string {
+  if (fn.role === undefined) throw new Error(`${fn.node.path} has no role`);
+  return logicalIdOf(fn.role);
+}
+
+/** One IAM policy statement as synthesised. */
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+/** Actions of a statement, always as an array. */
+export function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** Resources of a statement, always as an array. */
+export function resourcesOf(statement: Statement): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+/** Every statement of every `AWS::IAM::Policy` attached to the role with this logical id. */
+export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) =>
+      (policy.Properties.Roles as unknown[]).some(
+        (role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }),
+      ),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** Whether `value` (a resource ARN expression) refers to the resource with this logical id. */
+export function refersTo(value: unknown, logicalId: string): boolean {
+  return JSON.stringify(value).includes(`"${logicalId}"`);
+}
+
+/** `{ 'Fn::GetAtt': [logicalId, 'Arn'] }` */
+export function arnOf(logicalId: string): { 'Fn::GetAtt': [string, string] } {
+  return { 'Fn::GetAtt': [logicalId, 'Arn'] };
+}

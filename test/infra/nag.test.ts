@@ -1,0 +1,155 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type App, type PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, type IApplyRule, NagRuleCompliance } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '#infra/build-app.ts';
+import { actionsOf, resourcesOf, type Statement, testContext } from './helpers.ts';
+
+/** An acknowledgement as recorded by `Validations.of(scope).acknowledge()`. */
+interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: unknown;
+}
+
+/** A rule hit before acknowledgements are applied. */
+interface RawFinding {
+  readonly path: string;
+  readonly ruleId: string;
+}
+
+/**
+ * AwsSolutionsChecks that also records every finding before acknowledgements filter it, so the
+ * test can tell which acknowledgements are still needed. Rule ids are built exactly as in
+ * NagPack.applyRule: `<pack>-<rule>` or `<pack>-<rule>[<finding>]`.
+ */
+class RecordingAwsSolutionsChecks extends AwsSolutionsChecks {
+  public readonly rawFindings: RawFinding[] = [];
+
+  protected override applyRule(params: IApplyRule): void {
+    const ruleId = `${this.readPackName}-${params.ruleSuffixOverride ?? params.rule.name}`;
+    const path = params.node.node.path;
+    try {
+      const result = params.rule(params.node);
+      if (result === NagRuleCompliance.NON_COMPLIANT) this.rawFindings.push({ path, ruleId });
+      else if (Array.isArray(result)) {
+        for (const finding of result) this.rawFindings.push({ path, ruleId: `${ruleId}[${finding}]` });
+      }
+    } catch {
+      this.rawFindings.push({ path, ruleId });
+    }
+    super.applyRule(params);
+  }
+}
+
+function collectAcknowledgements(root: IConstruct): Acknowledgement[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, unknown>).map(([qualifiedId, reason]) => ({
+          path: construct.node.path,
+          // Validations stores ids as 'Annotation::<id>'; cdk-nag strips the prefix the same way.
+          id: qualifiedId.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+function describeViolations(report: PolicyValidationPluginReport): string[] {
+  return report.violations.map(
+    (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+  );
+}
+
+describe('cdk-nag: AwsSolutionsChecks', () => {
+  let app: App;
+  let report: PolicyValidationPluginReport;
+  let recorder: RecordingAwsSolutionsChecks;
+  let acknowledgements: Acknowledgement[];
+  let outdir: string;
+
+  beforeAll(() => {
+    // Prepare: the app exactly as infra/app.ts builds it (the pack is registered), minus bundling.
+    outdir = mkdtempSync(path.join(tmpdir(), 'reco-nag-'));
+    const built = buildApp({ context: testContext(), outdir });
+    app = built.app;
+    if (built.nagPack === undefined) throw new Error('buildApp() registered no cdk-nag pack');
+
+    // Act
+    report = built.nagPack.validateScope(app);
+    recorder = new RecordingAwsSolutionsChecks();
+    recorder.validateScope(app);
+    acknowledgements = collectAcknowledgements(app);
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('reports zero unacknowledged errors and warnings', () => {
+    expect(describeViolations(report)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('lets the synth pass CDK policy validation with an empty report', () => {
+    // Act: synth runs the registered plugin and throws on errors.
+    app.synth();
+
+    // Assess: warnings (and annotations, with @aws-cdk/core:annotationsInValidationReport) land here too.
+    const reportFile = path.join(outdir, 'validation-report.json');
+    const violations = existsSync(reportFile)
+      ? (
+          JSON.parse(readFileSync(reportFile, 'utf8')) as { pluginReports: { violations?: unknown[] }[] }
+        ).pluginReports.flatMap((plugin) => plugin.violations ?? [])
+      : [];
+    expect(violations).toEqual([]);
+  });
+
+  it('gives every acknowledgement a specific written reason', () => {
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const { path: at, id, reason } of acknowledgements) {
+      expect(id, at).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(typeof reason, `${id} at ${at}`).toBe('string');
+      expect((reason as string).trim().length, `${id} at ${at}`).toBeGreaterThanOrEqual(80);
+    }
+  });
+
+  it('acknowledges only findings that occur at or below the acknowledging construct', () => {
+    const unused = acknowledgements.filter(
+      (ack) =>
+        !recorder.rawFindings.some(
+          (finding) =>
+            finding.ruleId === ack.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)),
+        ),
+    );
+    expect(unused.map((ack) => `${ack.id} at ${ack.path}`)).toEqual([]);
+  });
+
+  it('acknowledges nothing at app or stack level', () => {
+    const stackPaths = new Set(app.node.children.map((child) => child.node.path));
+    expect(acknowledgements.filter((ack) => ack.path === '' || stackPaths.has(ack.path))).toEqual([]);
+  });
+
+  it('uses a wildcard resource only for the X-Ray actions (the acknowledged IAM5 finding)', () => {
+    // Prepare
+    const { stack } = buildApp({ context: testContext(), nag: false });
+    const template = Template.fromStack(stack);
+
+    // Act
+    const wildcardStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+      .filter((statement) => resourcesOf(statement).some((resource) => JSON.stringify(resource).includes('*')));
+
+    // Assess
+    expect(wildcardStatements.length).toBeGreaterThan(0);
+    for (const statement of wildcardStatements) {
+      expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { envVars } from '#shared/config/index.ts';
+import { buildApp, MODEL_VERSION_CONTEXT_KEY } from '#infra/build-app.ts';
+import { TABLE_READ_ACTIONS } from '#infra/constructs/feature-store.ts';
+import type { RecoStack } from '#infra/stacks/reco-stack.ts';
+import {
+  actionsOf,
+  arnOf,
+  logicalIdOf,
+  refersTo,
+  resourcesOf,
+  roleLogicalIdOf,
+  statementsOfRole,
+  testContext,
+} from './helpers.ts';
+
+describe('Stack: RecoStack', () => {
+  let stack: RecoStack;
+  let template: Template;
+
+  beforeAll(() => {
+    // Prepare: the app as `cdk synth` builds it, minus bundling and cdk-nag (see nag.test.ts).
+    const built = buildApp({ context: testContext(), nag: false });
+    stack = built.stack;
+
+    // Act
+    template = Template.fromStack(stack);
+  });
+
+  it('is environment-agnostic', () => {
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+  });
+
+  it('outputs the API URL, table name, stream name and failure queue URL', () => {
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+    template.hasOutput('FeatureTableName', { Value: { Ref: logicalIdOf(stack.featureStore.table) } });
+    template.hasOutput('EventStreamName', { Value: { Ref: logicalIdOf(stack.ingestion.stream) } });
+    template.hasOutput('ProcessorFailureQueueUrl', { Value: { Ref: logicalIdOf(stack.ingestion.failureQueue) } });
+  });
+
+  it('takes the model version from the cdk.json context', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [envVars.modelVersion]: testContext()[MODEL_VERSION_CONTEXT_KEY] }),
+      },
+    });
+  });
+
+  it('refuses to build without a model version', () => {
+    expect(() => buildApp({ context: { 'aws:cdk:bundling-stacks': [] }, nag: false })).toThrow(
+      MODEL_VERSION_CONTEXT_KEY,
+    );
+  });
+
+  it('uses nodejs24.x on ARM64 with active tracing for every function', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('attaches no managed policy to any function role', () => {
+    const roles = [stack.ingestion.ingestFunction, stack.ingestion.processorFunction, stack.serving.recommendFunction];
+    for (const fn of roles) {
+      expect(
+        template.findResources('AWS::IAM::Role')[roleLogicalIdOf(fn)]?.Properties.ManagedPolicyArns,
+      ).toBeUndefined();
+    }
+  });
+
+  describe('IAM', () => {
+    it('lets the ingest function PutRecords on the stream but not touch DynamoDB', () => {
+      // Act
+      const statements = statementsOfRole(template, roleLogicalIdOf(stack.ingestion.ingestFunction));
+
+      // Assess
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['kinesis:PutRecords']),
+          Resource: arnOf(logicalIdOf(stack.ingestion.stream)),
+        }),
+      );
+      const actions = statements.flatMap(actionsOf);
+      expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+      const tableId = logicalIdOf(stack.featureStore.table);
+      expect(statements.filter((s) => resourcesOf(s).some((r) => refersTo(r, tableId)))).toEqual([]);
+    });
+
+    it('gives the recommend function read actions only on the table', () => {
+      // Act
+      const statements = statementsOfRole(template, roleLogicalIdOf(stack.serving.recommendFunction));
+
+      // Assess
+      const tableId = logicalIdOf(stack.featureStore.table);
+      const onTable = statements.filter((s) => resourcesOf(s).some((r) => refersTo(r, tableId)));
+      expect(onTable.length).toBeGreaterThan(0);
+      for (const statement of onTable) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of actionsOf(statement)) {
+          expect(TABLE_READ_ACTIONS).toContain(action);
+        }
+      }
+      const all = statements.flatMap(actionsOf);
+      expect(all.filter((a) => a.startsWith('kinesis:') || a.startsWith('sqs:') || a.startsWith('kms:'))).toEqual([]);
+    });
+
+    it('gives the processor read-write on the table and read on the stream', () => {
+      const statements = statementsOfRole(template, roleLogicalIdOf(stack.ingestion.processorFunction));
+      const actions = statements.flatMap(actionsOf);
+
+      expect(actions).toEqual(
+        expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:GetItem', 'kinesis:GetRecords']),
+      );
+      expect(actions).not.toContain('kinesis:PutRecords');
+    });
+  });
+});

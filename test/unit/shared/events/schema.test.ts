@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { shopperKey, storefrontEventSchema, streamEventSchema } from '#shared/events/schema.ts';
+import { validateEvent } from '#shared/events/validate.ts';
+
+const RECEIVED_AT = Date.parse('2025-03-10T12:00:00.000Z');
+
+describe('Function: shopperKey', () => {
+  describe('identity', () => {
+    it('returns u:<userId> for a signed-in shopper', () => {
+      // Act
+      const key = shopperKey({ userId: 'user-1' });
+
+      // Assess
+      expect(key).toBe('u:user-1');
+    });
+
+    it('returns a:<anonymousId> for an anonymous shopper', () => {
+      // Act
+      const key = shopperKey({ anonymousId: 'anon-1' });
+
+      // Assess
+      expect(key).toBe('a:anon-1');
+    });
+
+    it('returns the userId key when both ids are given', () => {
+      // Act
+      const key = shopperKey({ userId: 'user-1', anonymousId: 'anon-1' });
+
+      // Assess
+      expect(key).toBe('u:user-1');
+    });
+
+    it('throws when neither id is given', () => {
+      // Act
+      const act = () => shopperKey({});
+
+      // Assess
+      expect(act).toThrow(/neither userId nor anonymousId/);
+    });
+  });
+});
+
+describe('Schema: storefrontEventSchema', () => {
+  describe('timestamp normalisation', () => {
+    it('returns epoch ms for an ISO timestamp', () => {
+      // Prepare
+      const raw = { eventId: 'e1', type: 'view', userId: 'u1', itemId: 'sku-1', timestamp: '2025-03-10T12:00:00Z' };
+
+      // Act
+      const parsed = storefrontEventSchema.parse(raw);
+
+      // Assess
+      expect(parsed.timestamp).toBe(RECEIVED_AT);
+    });
+  });
+});
+
+describe('Schema: streamEventSchema', () => {
+  describe('contract with the ingest validation', () => {
+    it.each([
+      { eventId: 'e1', type: 'view', userId: 'u1', itemId: 'sku-1', timestamp: '2025-03-10T11:00:00+00:00' },
+      {
+        eventId: 'e2',
+        type: 'purchase',
+        anonymousId: 'a1',
+        itemId: 'sku-1',
+        quantity: 2,
+        price: 9.5,
+        currency: 'USD',
+        timestamp: RECEIVED_AT - 1,
+        properties: { color: 'red' },
+      },
+      { eventId: 'e3', type: 'search', userId: 'u1', query: 'shoes', timestamp: RECEIVED_AT },
+      { eventId: 'e4', type: 'identify', userId: 'u1', anonymousId: 'a1', timestamp: RECEIVED_AT },
+    ])('returns the validated record of $type unchanged after a JSON round trip', (raw) => {
+      // Prepare
+      const validated = validateEvent(raw, RECEIVED_AT);
+      if (!validated.ok) throw new Error(`fixture is invalid: ${validated.message}`);
+      const wire = JSON.parse(JSON.stringify(validated.event)) as unknown;
+
+      // Act
+      const result = streamEventSchema.safeParse(wire);
+
+      // Assess
+      expect(result.success).toBe(true);
+      expect(result.data).toEqual(validated.event);
+    });
+
+    it('returns an error for a stream record without receivedAt', () => {
+      // Prepare
+      const record = { eventId: 'e1', type: 'view', userId: 'u1', itemId: 'sku-1', timestamp: RECEIVED_AT };
+
+      // Act
+      const result = streamEventSchema.safeParse(record);
+
+      // Assess
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['receivedAt']);
+    });
+
+    it('returns an error for a stream record whose timestamp is still an ISO string', () => {
+      // Prepare
+      const record = {
+        eventId: 'e1',
+        type: 'view',
+        userId: 'u1',
+        itemId: 'sku-1',
+        timestamp: '2025-03-10T12:00:00Z',
+        receivedAt: RECEIVED_AT,
+      };
+
+      // Act
+      const result = streamEventSchema.safeParse(record);
+
+      // Assess
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['timestamp']);
+    });
+  });
+});
