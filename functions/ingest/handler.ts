@@ -5,7 +5,7 @@ import { acceptEvents } from '#shared/ingest/acceptEvents.ts';
 import { KinesisEventStream } from '#shared/adapters/kinesisEventStream.ts';
 import { errorResponse, jsonResponse } from '#shared/http/responses.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import { kinesis } from '../lib/clients.ts';
+import { kinesis } from '../lib/kinesis.ts';
 import { requiredEnv } from '../lib/env.ts';
 import { logger } from '../lib/observability.ts';
 

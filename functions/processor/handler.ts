@@ -5,7 +5,8 @@ import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { poisonSinkFor } from '#shared/adapters/filePoisonSink.ts';
 import { applyEventBatch } from '#shared/features/applyEvents.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import { dynamoDb, sqs } from '../lib/clients.ts';
+import { dynamoDb } from '../lib/dynamoDb.ts';
+import { sqs } from '../lib/sqs.ts';
 import { requiredEnv } from '../lib/env.ts';
 import { logger } from '../lib/observability.ts';
 

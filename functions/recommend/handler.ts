@@ -6,7 +6,7 @@ import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/error
 import { errorResponse, jsonResponse } from '#shared/http/responses.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { parseCount, recommendForUser, type RecommendDeps } from '#shared/recommend/recommendForUser.ts';
-import { dynamoDb } from '../lib/clients.ts';
+import { dynamoDb } from '../lib/dynamoDb.ts';
 import { optionalEnv, requiredEnv } from '../lib/env.ts';
 import { logger } from '../lib/observability.ts';
 
