@@ -161,6 +161,8 @@ async function main(): Promise<number> {
   clearInterval(ticker);
   console.log('\nshutting down…');
   await traffic?.stop();
+  // Let what the API already accepted reach the features before the stand-ins go away.
+  await waitUntilProcessed(stack, 5_000);
   await stack.stop();
   console.log(statusLine(stack, traffic));
   return 0;
