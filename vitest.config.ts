@@ -6,6 +6,7 @@ const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 // One project per test layer so each can run alone (`npm run test:unit`, ...) and CI runs all.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/plainSummaryReporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', env } },
       {
