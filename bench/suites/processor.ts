@@ -8,7 +8,13 @@ import { ITEM_EVENT_TYPES } from '#shared/config/index.ts';
 import { MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { streamEventSchema } from '#shared/events/schema.ts';
-import { applyEventBatch, type BatchOutcome, type StreamRecord } from '#shared/features/applyEvents.ts';
+import {
+  applyEventBatch,
+  type BatchOutcome,
+  type FeatureDeps,
+  type StreamRecord,
+} from '#shared/features/applyEvents.ts';
+import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
 import { chunk, simulatorEvents, streamRecords } from '../lib/fixtures.ts';
 import { atLeast, below, measurePair, type BenchResult } from '../lib/harness.ts';
 
@@ -28,7 +34,15 @@ const TARGET_WRITES_PER_EVENT = 1;
 
 /** The batches in shard order into one new store, as one processor instance would see them. */
 async function processAll(batches: readonly StreamRecord[][]): Promise<BatchOutcome[]> {
-  const deps = { features: new MemoryFeatureStore(), poisonSink: new MemoryPoisonSink() };
+  const store = new MemoryFeatureStore();
+  const clock = { now: () => Date.now() };
+  const deps: FeatureDeps = {
+    shoppers: store,
+    items: store,
+    catalogue: new CachedCatalogueLookup(store, clock),
+    poisonSink: new MemoryPoisonSink(),
+    clock,
+  };
   const outcomes: BatchOutcome[] = [];
   for (const batch of batches) outcomes.push(await applyEventBatch(batch, deps));
   return outcomes;

@@ -3,15 +3,23 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { envVars } from '#shared/config/index.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { poisonSinkFor } from '#shared/adapters/filePoisonSink.ts';
-import { applyEventBatch } from '#shared/features/applyEvents.ts';
+import { applyEventBatch, type FeatureDeps } from '#shared/features/applyEvents.ts';
+import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { sqs } from '../lib/sqs.ts';
 import { requiredEnv } from '../lib/env.ts';
 import { logger } from '../lib/observability.ts';
 
-const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName), systemClock);
-const poisonSink = poisonSinkFor(requiredEnv(envVars.poisonQueueUrl), () => sqs);
+const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName));
+const deps: FeatureDeps = {
+  shoppers: features,
+  items: features,
+  // Module scope, so the cache lives as long as the execution environment.
+  catalogue: new CachedCatalogueLookup(features, systemClock),
+  poisonSink: poisonSinkFor(requiredEnv(envVars.poisonQueueUrl), () => sqs),
+  clock: systemClock,
+};
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 
 /** Thrown for a record whose feature writes failed, so the batch processor reports it to Lambda. */
@@ -36,12 +44,13 @@ export const handler = async (event: KinesisStreamEvent, context: Context): Prom
       sequenceNumber: record.kinesis.sequenceNumber,
       data: record.kinesis.data,
     })),
-    { features, poisonSink },
+    deps,
   );
   if (outcome.errors.length > 0) {
     logger.warn('feature writes failed', { failed: outcome.failedSequenceNumbers.size, error: outcome.errors[0] });
   }
   if (outcome.poisoned > 0) logger.warn('poison records parked', { poisoned: outcome.poisoned });
+  if (outcome.duplicates > 0) logger.info('client retries dropped', { duplicates: outcome.duplicates });
   const firstError = outcome.errors[0];
   return processPartialResponse(
     event,

@@ -11,7 +11,7 @@ import { optionalEnv, requiredEnv } from '../lib/env.ts';
 import { logger } from '../lib/observability.ts';
 
 const deps: RecommendDeps = {
-  features: new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName), systemClock),
+  features: new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName)),
   clock: systemClock,
   newId: randomUUID,
   modelVersion: optionalEnv(envVars.modelVersion, 'popularity-v1'),

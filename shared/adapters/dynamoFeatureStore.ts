@@ -1,30 +1,89 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { featureTable, ttls } from '../config/index.ts';
-import { mergeRecentItems } from '../features/recentItems.ts';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { featureLimits, featureTable, ttls } from '../config/index.ts';
 import { highWaterMarkAttribute, sequenceRange, unapplied } from '../features/sequence.ts';
 import type {
-  Clock,
+  CatalogueItem,
+  Contribution,
   FeatureStore,
-  PopularItem,
-  PopularityUpdate,
-  RecentItem,
-  RecentItemsUpdate,
-  ShopperFeatures,
+  ItemActivity,
+  ItemActivityUpdate,
+  ItemDay,
+  RankedItem,
+  ShopperProfile,
+  ShopperWrite,
+  StoredShopper,
 } from '../ports/index.ts';
 
 const { partitionKey: pk, sortKey: sk, ttlAttribute } = featureTable;
-const scoreIndex = featureTable.globalSecondaryIndexes[0];
+const [scoreIndex, trendIndex] = featureTable.globalSecondaryIndexes;
+
+const HWM_PREFIX = highWaterMarkAttribute('');
+const VIEWED_WITH_PREFIX = 'cv:';
+const BOUGHT_WITH_PREFIX = 'cb:';
+/** Keeps an update expression well inside DynamoDB's 4 KB expression limit. */
+const MAX_PARTNERS_PER_WRITE = 200;
+
+/** FNV-1a, so an item always lands on the same board shard. */
+function boardShard(itemId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < itemId.length; i++) {
+    hash ^= itemId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % featureLimits.boardShards;
+}
 
 /** Key layout of the feature table; see `featureTable` in the config for the access patterns. */
 export const featureKeys = {
-  recentItems: (shopperKey: string) => ({ [pk.name]: `U#${shopperKey}`, [sk.name]: 'RECENT' }),
-  popularity: (itemId: string, day: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: `POP#${day}` }),
-  popularityBoard: (day: string) => `POP#${day}`,
+  shopper: (shopperKey: string) => ({ [pk.name]: `U#${shopperKey}`, [sk.name]: 'PROFILE' }),
+  itemDay: (itemId: string, day: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: `DAY#${day}` }),
+  catalogueItem: (itemId: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: 'META' }),
+  erasure: (userId: string) => ({ [pk.name]: 'ERASED', [sk.name]: userId }),
+  popularityBoard: (day: string, shard: number) => `POP#${day}#${shard}`,
+  trendBoard: (day: string, shard: number) => `TREND#${day}#${shard}`,
 };
 
 /** Conditional writes race only with redeliveries of the same shard; a few rounds settle them. */
 const MAX_ATTEMPTS = 8;
+
+const isItemTooLarge = (error: unknown) =>
+  (error as Error).name === 'ValidationException' && /item size/i.test((error as Error).message);
+
+/** Sums contributions into one set of counter increments, keeping the strongest partners. */
+function sumActivity(contributions: readonly Contribution<ItemActivity>[], withPartners: boolean) {
+  let weight = 0;
+  let trend = 0;
+  const viewedWith = new Map<string, number>();
+  const boughtWith = new Map<string, number>();
+  for (const { value } of contributions) {
+    weight += value.weight;
+    trend += value.trend;
+    if (!withPartners) continue;
+    for (const [item, n] of Object.entries(value.viewedWith ?? {}))
+      viewedWith.set(item, (viewedWith.get(item) ?? 0) + n);
+    for (const [item, n] of Object.entries(value.boughtWith ?? {}))
+      boughtWith.set(item, (boughtWith.get(item) ?? 0) + n);
+  }
+  const partners = [
+    ...[...viewedWith].map(([item, n]) => [`${VIEWED_WITH_PREFIX}${item}`, n] as const),
+    ...[...boughtWith].map(([item, n]) => [`${BOUGHT_WITH_PREFIX}${item}`, n] as const),
+  ]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_PARTNERS_PER_WRITE);
+  return { weight, trend, partners };
+}
 
 export class DynamoFeatureStore implements FeatureStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -32,116 +91,252 @@ export class DynamoFeatureStore implements FeatureStore {
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly clock: Clock,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async applyPopularity(shardId: string, update: PopularityUpdate): Promise<void> {
-    const key = featureKeys.popularity(update.itemId, update.day);
+  async readShopper(shopperKey: string): Promise<StoredShopper | undefined> {
+    const stored = await this.get(featureKeys.shopper(shopperKey), true);
+    if (stored === undefined) return undefined;
+    const marks: Record<string, string> = {};
+    for (const [name, value] of Object.entries(stored)) {
+      if (name.startsWith(HWM_PREFIX)) marks[name.slice(HWM_PREFIX.length)] = value as string;
+    }
+    return {
+      profile: stored.profile as ShopperProfile,
+      featureVersion: (stored.featureVersion as number | undefined) ?? 0,
+      marks,
+    };
+  }
+
+  async writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean> {
+    const first = write.expectedVersion === 0;
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: featureKeys.shopper(shopperKey),
+          UpdateExpression: `SET profile = :profile, featureVersion = :next, #ttl = :expires${write.mark ? ', #hwm = :mark' : ''}`,
+          ConditionExpression: first ? 'attribute_not_exists(featureVersion)' : 'featureVersion = :version',
+          ExpressionAttributeNames: {
+            '#ttl': ttlAttribute,
+            ...(write.mark ? { '#hwm': highWaterMarkAttribute(write.mark.shardId) } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':profile': write.profile,
+            ':next': write.expectedVersion + 1,
+            ':expires': write.expiresAt,
+            ...(write.mark ? { ':mark': write.mark.sequenceKey } : {}),
+            ...(first ? {} : { ':version': write.expectedVersion }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async applyItemActivity(shardId: string, update: ItemActivityUpdate): Promise<void> {
+    const key = featureKeys.itemDay(update.itemId, update.day);
     const hwm = highWaterMarkAttribute(shardId);
+    const shard = boardShard(update.itemId);
+    const dayStartSeconds = Date.parse(`${update.day}T00:00:00Z`) / 1000;
     let pending = update.contributions;
+    let withPartners = true;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && pending.length > 0; attempt++) {
       const { min, max } = sequenceRange(pending);
-      const weight = pending.reduce((sum, c) => sum + c.value, 0);
-      const dayStartSeconds = Date.parse(`${update.day}T00:00:00Z`) / 1000;
+      const { weight, trend, partners } = sumActivity(pending, withPartners);
+      const partnerNames = Object.fromEntries(partners.map(([name], i) => [`#p${i}`, name]));
+      const partnerValues = Object.fromEntries(partners.map(([, n], i) => [`:p${i}`, n]));
+      const partnerAdds = partners.map((_, i) => `, #p${i} :p${i}`).join('');
       try {
         await this.documents.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
             UpdateExpression:
-              'SET #hwm = :max, #board = :board, itemId = :itemId, #ttl = if_not_exists(#ttl, :expires) ADD #score :weight',
+              'SET #hwm = :max, #board = :board, #trendBoard = :trendBoard, itemId = :itemId, #day = :day, ' +
+              `#ttl = if_not_exists(#ttl, :expires) ADD #score :weight, #trend :trend${partnerAdds}`,
             ConditionExpression: 'attribute_not_exists(#hwm) OR #hwm < :min',
             ExpressionAttributeNames: {
               '#hwm': hwm,
               '#board': scoreIndex.partitionKey.name,
               '#score': scoreIndex.sortKey.name,
+              '#trendBoard': trendIndex.partitionKey.name,
+              '#trend': trendIndex.sortKey.name,
               '#ttl': ttlAttribute,
+              '#day': 'day',
+              ...partnerNames,
             },
             ExpressionAttributeValues: {
               ':max': max,
               ':min': min,
-              ':board': featureKeys.popularityBoard(update.day),
+              ':board': featureKeys.popularityBoard(update.day, shard),
+              ':trendBoard': featureKeys.trendBoard(update.day, shard),
               ':itemId': update.itemId,
+              ':day': update.day,
               ':weight': weight,
+              ':trend': trend,
               ':expires': dayStartSeconds + ttls.itemBucketSeconds,
+              ...partnerValues,
             },
           }),
         );
         return;
       } catch (error) {
+        if (isItemTooLarge(error) && withPartners) {
+          // A day bucket full of co-occurrence counts must not block the shard: keep counting
+          // popularity and trend, drop the new partner counts for this item and day.
+          withPartners = false;
+          attempt -= 1;
+          continue;
+        }
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         // Some of these were applied before (a redelivery): keep only what is newer.
-        const stored = await this.get(key);
+        const stored = await this.get(key, true);
         pending = unapplied(pending, stored?.[hwm] as string | undefined);
       }
     }
-    if (pending.length > 0) throw new Error(`popularity of ${update.itemId} kept conflicting; will retry`);
+    if (pending.length > 0) throw new Error(`activity of ${update.itemId} on ${update.day} kept conflicting`);
   }
 
-  async applyRecentItems(shardId: string, update: RecentItemsUpdate): Promise<void> {
-    const key = featureKeys.recentItems(update.shopperKey);
-    const hwm = highWaterMarkAttribute(shardId);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const stored = await this.get(key);
-      const pending = unapplied(update.contributions, stored?.[hwm] as string | undefined);
-      if (pending.length === 0) return;
-      const version = (stored?.featureVersion as number | undefined) ?? 0;
-      const recentItems = mergeRecentItems(
-        (stored?.recentItems as RecentItem[] | undefined) ?? [],
-        pending.map((c) => c.value),
-      );
-      try {
-        await this.documents.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET recentItems = :items, featureVersion = :next, #hwm = :max, #ttl = :expires',
-            ConditionExpression: version === 0 ? 'attribute_not_exists(featureVersion)' : 'featureVersion = :version',
-            ExpressionAttributeNames: { '#hwm': hwm, '#ttl': ttlAttribute },
-            ExpressionAttributeValues: {
-              ':items': recentItems,
-              ':next': version + 1,
-              ':max': sequenceRange(pending).max,
-              ':expires': Math.floor(this.clock.now() / 1000) + ttls.userFeaturesSeconds,
-              ...(version === 0 ? {} : { ':version': version }),
-            },
-          }),
+  async topPopular(day: string, limit: number): Promise<readonly RankedItem[]> {
+    return this.topOfBoards(scoreIndex, (shard) => featureKeys.popularityBoard(day, shard), limit);
+  }
+
+  async topTrending(day: string, limit: number): Promise<readonly RankedItem[]> {
+    return this.topOfBoards(trendIndex, (shard) => featureKeys.trendBoard(day, shard), limit);
+  }
+
+  async itemDays(itemId: string, fromDay: string, toDay: string): Promise<readonly ItemDay[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
+      ExpressionAttributeValues: { ':pk': `I#${itemId}`, ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => {
+      const viewedWith: Record<string, number> = {};
+      const boughtWith: Record<string, number> = {};
+      for (const [name, value] of Object.entries(item)) {
+        if (name.startsWith(VIEWED_WITH_PREFIX)) viewedWith[name.slice(VIEWED_WITH_PREFIX.length)] = value as number;
+        if (name.startsWith(BOUGHT_WITH_PREFIX)) boughtWith[name.slice(BOUGHT_WITH_PREFIX.length)] = value as number;
+      }
+      return {
+        itemId,
+        day: item.day as string,
+        score: (item.score as number | undefined) ?? 0,
+        trend: (item.trend as number | undefined) ?? 0,
+        viewedWith,
+        boughtWith,
+      };
+    });
+  }
+
+  async putItems(items: readonly CatalogueItem[]): Promise<void> {
+    for (let start = 0; start < items.length; start += 25) {
+      let requests = items.slice(start, start + 25).map((item) => ({
+        PutRequest: { Item: { ...featureKeys.catalogueItem(item.itemId), ...item } },
+      }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue write kept being throttled (${requests.length} left)`);
+        if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
+        const result = await this.documents.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
         );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
     }
-    throw new Error(`recent items of ${update.shopperKey} kept conflicting; will retry`);
   }
 
-  async getShopperFeatures(shopperKey: string): Promise<ShopperFeatures | undefined> {
-    const stored = await this.get(featureKeys.recentItems(shopperKey), false);
-    if (stored === undefined) return undefined;
-    return {
-      recentItems: (stored.recentItems as RecentItem[] | undefined) ?? [],
-      featureVersion: (stored.featureVersion as number | undefined) ?? 0,
-    };
-  }
-
-  async topPopular(day: string, limit: number): Promise<readonly PopularItem[]> {
+  async deleteItem(itemId: string): Promise<boolean> {
     const result = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: scoreIndex.indexName,
-        KeyConditionExpression: '#board = :board',
-        ExpressionAttributeNames: { '#board': scoreIndex.partitionKey.name },
-        ExpressionAttributeValues: { ':board': featureKeys.popularityBoard(day) },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
+      new DeleteCommand({ TableName: this.tableName, Key: featureKeys.catalogueItem(itemId), ReturnValues: 'ALL_OLD' }),
     );
-    return (result.Items ?? []).map((item) => ({ itemId: item.itemId as string, score: item.score as number }));
+    return result.Attributes !== undefined;
   }
 
-  private async get(key: Record<string, string>, consistent = true): Promise<Record<string, unknown> | undefined> {
+  async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>> {
+    const found = new Map<string, CatalogueItem>();
+    const unique = [...new Set(itemIds)];
+    for (let start = 0; start < unique.length; start += 100) {
+      let keys = unique.slice(start, start + 100).map(featureKeys.catalogueItem);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue read kept being throttled (${keys.length} left)`);
+        if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
+        const result = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const { [pk.name]: _pk, [sk.name]: _sk, ...entry } = item;
+          found.set(entry.itemId as string, entry as CatalogueItem);
+        }
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      }
+    }
+    return found;
+  }
+
+  async recordErasure(userId: string, erasedAt: number): Promise<void> {
+    await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...featureKeys.erasure(userId), userId, erasedAt } }),
+    );
+  }
+
+  async erasedUsers(): Promise<ReadonlyMap<string, number>> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': pk.name },
+      ExpressionAttributeValues: { ':pk': 'ERASED' },
+    });
+    return new Map(items.map((item) => [item.userId as string, item.erasedAt as number]));
+  }
+
+  private async topOfBoards(
+    index: { indexName: string; partitionKey: { name: string } },
+    boardOf: (shard: number) => string,
+    limit: number,
+  ): Promise<RankedItem[]> {
+    const shards = Array.from({ length: featureLimits.boardShards }, (_, shard) => shard);
+    const boards = await Promise.all(
+      shards.map((shard) =>
+        this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index.indexName,
+            KeyConditionExpression: '#board = :board',
+            ExpressionAttributeNames: { '#board': index.partitionKey.name },
+            ExpressionAttributeValues: { ':board': boardOf(shard) },
+            ScanIndexForward: false,
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
+    return boards
+      .flatMap((board) => board.Items ?? [])
+      .map((item) => ({ itemId: item.itemId as string, score: item[sortKey] as number }))
+      .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
+      .slice(0, limit);
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async get(key: Record<string, string>, consistent: boolean): Promise<Record<string, unknown> | undefined> {
     const result = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
     );

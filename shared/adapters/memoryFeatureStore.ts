@@ -1,57 +1,121 @@
-import { mergeRecentItems } from '../features/recentItems.ts';
 import { sequenceRange, unapplied } from '../features/sequence.ts';
 import type {
+  CatalogueItem,
   FeatureStore,
-  PopularItem,
-  PopularityUpdate,
-  RecentItem,
-  RecentItemsUpdate,
-  ShopperFeatures,
+  ItemActivityUpdate,
+  ItemDay,
+  RankedItem,
+  ShopperWrite,
+  StoredShopper,
 } from '../ports/index.ts';
 
-interface Marked {
-  /** Padded high-water mark per shard. */
-  readonly marks: Map<string, string>;
+interface MutableItemDay {
+  itemId: string;
+  day: string;
+  score: number;
+  trend: number;
+  viewedWith: Record<string, number>;
+  boughtWith: Record<string, number>;
+  marks: Map<string, string>;
 }
 
-/** In-memory feature store with the same exactly-once semantics as the DynamoDB one. */
+const addCounts = (target: Record<string, number>, counts: Readonly<Record<string, number>> | undefined) => {
+  for (const [key, count] of Object.entries(counts ?? {})) target[key] = (target[key] ?? 0) + count;
+};
+
+/** In-memory feature store with the same semantics as the DynamoDB one (tests, benchmarks). */
 export class MemoryFeatureStore implements FeatureStore {
-  private readonly popularity = new Map<string, Marked & { itemId: string; day: string; score: number }>();
-  private readonly shoppers = new Map<string, Marked & { recentItems: RecentItem[]; featureVersion: number }>();
+  private readonly shoppers = new Map<string, StoredShopper>();
+  private readonly itemDayBuckets = new Map<string, MutableItemDay>();
+  private readonly catalogue = new Map<string, CatalogueItem>();
+  private readonly erasures = new Map<string, number>();
 
-  async applyPopularity(shardId: string, update: PopularityUpdate): Promise<void> {
+  async readShopper(shopperKey: string): Promise<StoredShopper | undefined> {
+    const stored = this.shoppers.get(shopperKey);
+    return stored && structuredClone(stored);
+  }
+
+  async writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean> {
+    const current = this.shoppers.get(shopperKey);
+    if ((current?.featureVersion ?? 0) !== write.expectedVersion) return false;
+    const marks = { ...current?.marks };
+    if (write.mark) marks[write.mark.shardId] = write.mark.sequenceKey;
+    this.shoppers.set(shopperKey, {
+      profile: structuredClone(write.profile),
+      featureVersion: write.expectedVersion + 1,
+      marks,
+    });
+    return true;
+  }
+
+  async applyItemActivity(shardId: string, update: ItemActivityUpdate): Promise<void> {
     const key = `${update.itemId}|${update.day}`;
-    const entry = this.popularity.get(key) ?? { marks: new Map(), itemId: update.itemId, day: update.day, score: 0 };
-    const pending = unapplied(update.contributions, entry.marks.get(shardId));
+    const bucket = this.itemDayBuckets.get(key) ?? {
+      itemId: update.itemId,
+      day: update.day,
+      score: 0,
+      trend: 0,
+      viewedWith: {},
+      boughtWith: {},
+      marks: new Map<string, string>(),
+    };
+    const pending = unapplied(update.contributions, bucket.marks.get(shardId));
     if (pending.length === 0) return;
-    entry.score += pending.reduce((sum, c) => sum + c.value, 0);
-    entry.marks.set(shardId, sequenceRange(pending).max);
-    this.popularity.set(key, entry);
+    for (const { value } of pending) {
+      bucket.score += value.weight;
+      bucket.trend += value.trend;
+      addCounts(bucket.viewedWith, value.viewedWith);
+      addCounts(bucket.boughtWith, value.boughtWith);
+    }
+    bucket.marks.set(shardId, sequenceRange(pending).max);
+    this.itemDayBuckets.set(key, bucket);
   }
 
-  async applyRecentItems(shardId: string, update: RecentItemsUpdate): Promise<void> {
-    const entry = this.shoppers.get(update.shopperKey) ?? { marks: new Map(), recentItems: [], featureVersion: 0 };
-    const pending = unapplied(update.contributions, entry.marks.get(shardId));
-    if (pending.length === 0) return;
-    entry.recentItems = mergeRecentItems(
-      entry.recentItems,
-      pending.map((c) => c.value),
-    );
-    entry.featureVersion += 1;
-    entry.marks.set(shardId, sequenceRange(pending).max);
-    this.shoppers.set(update.shopperKey, entry);
+  async topPopular(day: string, limit: number): Promise<readonly RankedItem[]> {
+    return this.rank(day, limit, (bucket) => bucket.score);
   }
 
-  async getShopperFeatures(shopperKey: string): Promise<ShopperFeatures | undefined> {
-    const entry = this.shoppers.get(shopperKey);
-    return entry && { recentItems: [...entry.recentItems], featureVersion: entry.featureVersion };
+  async topTrending(day: string, limit: number): Promise<readonly RankedItem[]> {
+    return this.rank(day, limit, (bucket) => bucket.trend);
   }
 
-  async topPopular(day: string, limit: number): Promise<readonly PopularItem[]> {
-    return [...this.popularity.values()]
-      .filter((entry) => entry.day === day)
+  async itemDays(itemId: string, fromDay: string, toDay: string): Promise<readonly ItemDay[]> {
+    return [...this.itemDayBuckets.values()]
+      .filter((b) => b.itemId === itemId && b.day >= fromDay && b.day <= toDay)
+      .sort((a, b) => a.day.localeCompare(b.day))
+      .map(({ marks: _marks, ...bucket }) => structuredClone(bucket));
+  }
+
+  async putItems(items: readonly CatalogueItem[]): Promise<void> {
+    for (const item of items) this.catalogue.set(item.itemId, structuredClone(item));
+  }
+
+  async deleteItem(itemId: string): Promise<boolean> {
+    return this.catalogue.delete(itemId);
+  }
+
+  async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>> {
+    const found = new Map<string, CatalogueItem>();
+    for (const itemId of itemIds) {
+      const item = this.catalogue.get(itemId);
+      if (item) found.set(itemId, structuredClone(item));
+    }
+    return found;
+  }
+
+  async recordErasure(userId: string, erasedAt: number): Promise<void> {
+    this.erasures.set(userId, erasedAt);
+  }
+
+  async erasedUsers(): Promise<ReadonlyMap<string, number>> {
+    return new Map(this.erasures);
+  }
+
+  private rank(day: string, limit: number, scoreOf: (bucket: MutableItemDay) => number): RankedItem[] {
+    return [...this.itemDayBuckets.values()]
+      .filter((bucket) => bucket.day === day)
+      .map((bucket) => ({ itemId: bucket.itemId, score: scoreOf(bucket) }))
       .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
-      .slice(0, limit)
-      .map(({ itemId, score }) => ({ itemId, score }));
+      .slice(0, limit);
   }
 }

@@ -43,10 +43,17 @@ export interface TableSpec {
 }
 
 /**
- * The feature store is a single table. Access patterns (all by key, no scans):
- * - user's recent items:             pk=`U#<shopperKey>`   sk=`RECENT`
- * - item popularity per day bucket:  pk=`I#<itemId>`       sk=`POP#<yyyy-mm-dd>`
- * - most popular items of a day:     GSI `byScore`, board=`POP#<yyyy-mm-dd>`, score descending
+ * The feature store is a single table. Access patterns (all by key, no scans on hot paths):
+ * - a shopper's profile (recent items, category affinities, seen event ids, aliases):
+ *                                        pk=`U#<shopperKey>`  sk=`PROFILE`
+ * - an item's activity for one UTC day (popularity, trend, viewed/bought-together counts):
+ *                                        pk=`I#<itemId>`      sk=`DAY#<yyyy-mm-dd>`
+ * - an item's catalogue entry:           pk=`I#<itemId>`      sk=`META`
+ * - the day's most popular items:        GSI `byScore`, board=`POP#<day>#<shard>`, score descending
+ * - the day's trending items:            GSI `byTrend`, trendBoard=`TREND#<day>#<shard>`, trend descending
+ * - erased users (left out of training): pk=`ERASED`          sk=`<userId>`
+ * Boards are write-sharded (`featureLimits.boardShards`) so one day's board is not one hot
+ * GSI partition; readers query every shard and merge.
  */
 export const featureTable = {
   logicalName: 'FeatureTable',
@@ -58,6 +65,11 @@ export const featureTable = {
       indexName: 'byScore',
       partitionKey: { name: 'board', type: 'S' },
       sortKey: { name: 'score', type: 'N' },
+    },
+    {
+      indexName: 'byTrend',
+      partitionKey: { name: 'trendBoard', type: 'S' },
+      sortKey: { name: 'trend', type: 'N' },
     },
   ],
 } as const satisfies TableSpec;
@@ -97,6 +109,23 @@ export const apiLimits = {
 export const featureLimits = {
   /** Recent items kept per shopper, newest first. */
   recentItemsPerUser: 50,
+  /** Recent search queries kept per shopper. */
+  recentQueriesPerUser: 10,
+  /** Event ids remembered per shopper to drop client retries of the same event. */
+  seenEventsPerUser: 500,
+  /** Of those, how many keep their session partners for exact replays (a batch retry's reach). */
+  seenEventsWithPartners: 100,
+  /** Earlier items of the same session paired with each new item (co-occurrence). */
+  sessionPartners: 10,
+  /** Half-life of a shopper's category affinities, in seconds. */
+  affinityHalfLifeSeconds: 7 * 24 * 60 * 60,
+  /** Half-life of the within-day trend score, in seconds: a 2 h memory means "trending now". */
+  trendHalfLifeSeconds: 2 * 60 * 60,
+  /** Write shards of the popularity and trend boards. */
+  boardShards: 4,
+  /** Catalogue entries cached in the processor, and for how long. */
+  catalogueCacheEntries: 50_000,
+  catalogueCacheSeconds: 300,
   /** Days of popularity buckets blended into the popularity ranking. */
   popularityWindowDays: 2,
   /** Candidates read from the popularity board before filtering. */

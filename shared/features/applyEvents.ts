@@ -1,15 +1,25 @@
-import { eventWeights, ITEM_EVENT_TYPES, type ItemEventType } from '../config/index.ts';
+import { eventWeights, featureLimits, ITEM_EVENT_TYPES, ttls, type ItemEventType } from '../config/index.ts';
 import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
 import type {
+  Clock,
   Contribution,
-  FeatureStore,
+  ItemActivity,
+  ItemActivityStore,
   PoisonRecord,
   PoisonSink,
-  PopularityUpdate,
-  RecentItem,
-  RecentItemsUpdate,
+  ShopperProfile,
+  ShopperStore,
 } from '../ports/index.ts';
+import type { CatalogueLookup } from './catalogueLookup.ts';
 import { mapWithConcurrency } from './concurrency.ts';
+import {
+  emptyProfile,
+  foldShopperEvents,
+  replayedOutcome,
+  type EventOutcome,
+  type ShopperEventInput,
+} from './profile.ts';
+import { sequenceKey } from './sequence.ts';
 
 /** A stream record as the processor receives it (Lambda's Kinesis record, reduced). */
 export interface StreamRecord {
@@ -17,6 +27,12 @@ export interface StreamRecord {
   readonly sequenceNumber: string;
   /** Base64 of the JSON event. */
   readonly data: string;
+}
+
+interface ValidRecord {
+  readonly record: StreamRecord;
+  readonly recordId: string;
+  readonly event: StreamEvent;
 }
 
 export type DecodedRecord =
@@ -45,96 +61,197 @@ export function decodeStreamRecord(record: StreamRecord): DecodedRecord {
 }
 
 export interface FeatureDeps {
-  readonly features: FeatureStore;
+  readonly shoppers: ShopperStore;
+  readonly items: ItemActivityStore;
+  readonly catalogue: CatalogueLookup;
   readonly poisonSink: PoisonSink;
-  /** Parallel writes to the store per batch; DynamoDB round trips dominate, not CPU. */
+  readonly clock: Clock;
+  /** Parallel writes to the store per batch; DynamoDB round trips dominate, not CPU. @default 16 */
   readonly writeConcurrency?: number;
 }
 
 export interface BatchOutcome {
   /** Sequence numbers of records whose effects were not all applied; Lambda retries them. */
   readonly failedSequenceNumbers: ReadonlySet<string>;
+  /** Records fully handled (including duplicates and parked poison). */
   readonly applied: number;
   readonly poisoned: number;
+  /** Client retries of an event already counted (same eventId, another record). */
+  readonly duplicates: number;
   /** Store writes issued for the batch (after coalescing). */
   readonly writes: number;
   readonly errors: readonly unknown[];
 }
 
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function dayBucket(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
 
-interface PendingWrite {
-  readonly sequenceNumbers: readonly string[];
-  readonly run: () => Promise<void>;
+/**
+ * An event's share of an item's within-day trend score. Weights grow by 2^(t / halfLife) from
+ * the start of the day, so a plain DynamoDB `ADD` keeps a score whose order at any moment equals
+ * the order of exponentially decayed activity: a GSI can sort items by "trending now".
+ */
+export function trendIncrement(weight: number, epochMs: number): number {
+  const sinceDayStart = epochMs - Math.floor(epochMs / DAY_MS) * DAY_MS;
+  return weight * 2 ** (sinceDayStart / (featureLimits.trendHalfLifeSeconds * 1000));
 }
 
-/** Groups the batch's effects per feature item so each item is written once per batch. */
-function coalesce(records: readonly (DecodedRecord & { ok: true })[], features: FeatureStore): PendingWrite[] {
-  const popularity = new Map<string, { shardId: string; itemId: string; day: string; c: Contribution<number>[] }>();
-  const recent = new Map<string, { shardId: string; shopperKey: string; c: Contribution<RecentItem>[] }>();
-  for (const { record, event } of records) {
-    if (!itemEventTypes.has(event.type) || event.itemId === undefined) continue;
-    const type = event.type as ItemEventType;
-    const weight = eventWeights[type];
-    const day = dayBucket(event.timestamp);
-    const sequenceNumber = record.sequenceNumber;
+class ShopperConflictError extends Error {
+  constructor(shopper: string) {
+    super(`profile of ${shopper} kept changing under us; the records will be retried`);
+    this.name = 'ShopperConflictError';
+  }
+}
 
-    const popularityKey = `${record.shardId}|${event.itemId}|${day}`;
-    let item = popularity.get(popularityKey);
-    if (!item) {
-      item = { shardId: record.shardId, itemId: event.itemId, day, c: [] };
-      popularity.set(popularityKey, item);
-    }
-    item.c.push({ sequenceNumber, value: weight });
+const MAX_ATTEMPTS = 8;
+const MAX_REDIRECTS = 3;
 
-    const shopper = shopperKey(event);
-    const recentKey = `${record.shardId}|${shopper}`;
-    let person = recent.get(recentKey);
-    if (!person) {
-      person = { shardId: record.shardId, shopperKey: shopper, c: [] };
-      recent.set(recentKey, person);
-    }
-    person.c.push({
-      sequenceNumber,
-      value: { itemId: event.itemId, type, at: event.timestamp, weight, purchased: type === 'purchase' },
+/** Marks an anonymous profile as merged into `intoKey` and drops its personal data. */
+async function markMerged(store: ShopperStore, anonymousKey: string, intoKey: string, clock: Clock): Promise<void> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await store.readShopper(anonymousKey);
+    if (stored?.profile.mergedInto === intoKey) return;
+    const written = await store.writeShopper(anonymousKey, {
+      // Keep the seen event ids so a late retry of an anonymous event is still recognised.
+      profile: { ...emptyProfile, seenEvents: stored?.profile.seenEvents ?? [], mergedInto: intoKey },
+      expectedVersion: stored?.featureVersion ?? 0,
+      expiresAt: Math.floor(clock.now() / 1000) + ttls.userFeaturesSeconds,
     });
+    if (written) return;
   }
-  const writes: PendingWrite[] = [];
-  for (const { shardId, itemId, day, c } of popularity.values()) {
-    const update: PopularityUpdate = { itemId, day, contributions: c };
-    writes.push({
-      sequenceNumbers: c.map((x) => x.sequenceNumber),
-      run: () => features.applyPopularity(shardId, update),
-    });
-  }
-  for (const { shardId, shopperKey: key, c } of recent.values()) {
-    const update: RecentItemsUpdate = { shopperKey: key, contributions: c };
-    writes.push({
-      sequenceNumbers: c.map((x) => x.sequenceNumber),
-      run: () => features.applyRecentItems(shardId, update),
-    });
-  }
-  return writes;
+  throw new ShopperConflictError(anonymousKey);
 }
 
 /**
- * Turns a batch of stream records into feature updates.
+ * Phase 1: one shopper's records, in order, folded into their profile exactly once. Records at
+ * or below the profile's high-water mark for this shard were applied before; their outcome is
+ * recomputed from the stored profile so phase 2 can finish what a failed attempt left undone.
+ */
+async function applyShopperRecords(
+  shardId: string,
+  firstKey: string,
+  inputs: readonly ShopperEventInput[],
+  deps: FeatureDeps,
+): Promise<EventOutcome[]> {
+  let key = firstKey;
+  let redirects = 0;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await deps.shoppers.readShopper(key);
+    if (stored?.profile.mergedInto !== undefined && redirects < MAX_REDIRECTS) {
+      key = stored.profile.mergedInto;
+      redirects += 1;
+      attempt -= 1;
+      continue;
+    }
+    const profile: ShopperProfile = stored?.profile ?? emptyProfile;
+    const mark = stored?.marks[shardId];
+    const isPending = (input: ShopperEventInput) =>
+      mark === undefined || sequenceKey(input.recordId.slice(shardId.length + 1)) > mark;
+    const pending = inputs.filter(isPending);
+    const outcomes = new Map(inputs.filter((i) => !isPending(i)).map((i) => [i.recordId, replayedOutcome(profile, i)]));
+    const identified = inputs.flatMap((i) =>
+      i.event.type === 'identify' && i.event.anonymousId !== undefined ? [`a:${i.event.anonymousId}`] : [],
+    );
+
+    if (pending.length > 0) {
+      const absorbed = new Map<string, ShopperProfile>();
+      for (const anonymousKey of identified) {
+        const anonymous = await deps.shoppers.readShopper(anonymousKey);
+        if (anonymous && anonymous.profile.mergedInto === undefined) absorbed.set(anonymousKey, anonymous.profile);
+      }
+      const folded = foldShopperEvents(profile, pending, absorbed);
+      const last = pending.at(-1);
+      const written = await deps.shoppers.writeShopper(key, {
+        profile: folded.profile,
+        expectedVersion: stored?.featureVersion ?? 0,
+        mark: { shardId, sequenceKey: sequenceKey(last?.recordId.slice(shardId.length + 1) ?? '0') },
+        expiresAt: Math.floor(deps.clock.now() / 1000) + ttls.userFeaturesSeconds,
+      });
+      if (!written) continue;
+      for (const outcome of folded.outcomes) outcomes.set(outcome.recordId, outcome);
+    }
+    // Also on replays: an attempt may have merged the profile and failed before marking.
+    for (const anonymousKey of identified) {
+      if (anonymousKey !== key) await markMerged(deps.shoppers, anonymousKey, key, deps.clock);
+    }
+    return inputs.map((i) => outcomes.get(i.recordId) as EventOutcome);
+  }
+  throw new ShopperConflictError(key);
+}
+
+/** Phase 2 input: what each counted event adds to item day buckets, coalesced per bucket. */
+function itemContributions(
+  records: readonly ValidRecord[],
+  outcomes: ReadonlyMap<string, EventOutcome>,
+): Map<string, { shardId: string; itemId: string; day: string; contributions: Contribution<ItemActivity>[] }> {
+  const buckets = new Map<
+    string,
+    { shardId: string; itemId: string; day: string; contributions: Contribution<ItemActivity>[] }
+  >();
+  const add = (shardId: string, itemId: string, day: string, sequenceNumber: string, value: ItemActivity) => {
+    const key = `${shardId}|${itemId}|${day}`;
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = { shardId, itemId, day, contributions: [] };
+      buckets.set(key, bucket);
+    }
+    bucket.contributions.push({ sequenceNumber, value });
+  };
+  for (const { record, recordId, event } of records) {
+    const outcome = outcomes.get(recordId);
+    if (!outcome || outcome.status === 'duplicate') continue;
+    if (!itemEventTypes.has(event.type) || event.itemId === undefined) continue;
+    const weight = eventWeights[event.type as ItemEventType];
+    const day = dayBucket(event.timestamp);
+    const { shardId, sequenceNumber } = record;
+    const viewedWith = Object.fromEntries(outcome.viewedWith.map((b) => [b, 1]));
+    const boughtWith = Object.fromEntries(outcome.boughtWith.map((b) => [b, 1]));
+    add(shardId, event.itemId, day, sequenceNumber, {
+      weight,
+      trend: trendIncrement(weight, event.timestamp),
+      ...(outcome.viewedWith.length > 0 ? { viewedWith } : {}),
+      ...(outcome.boughtWith.length > 0 ? { boughtWith } : {}),
+    });
+    // Co-occurrence is symmetric: the partner's bucket counts this item too.
+    const partners = new Set([...outcome.viewedWith, ...outcome.boughtWith]);
+    for (const partner of partners) {
+      add(shardId, partner, day, sequenceNumber, {
+        weight: 0,
+        trend: 0,
+        ...(outcome.viewedWith.includes(partner) ? { viewedWith: { [event.itemId]: 1 } } : {}),
+        ...(outcome.boughtWith.includes(partner) ? { boughtWith: { [event.itemId]: 1 } } : {}),
+      });
+    }
+  }
+  return buckets;
+}
+
+/**
+ * Turns a batch of stream records into features, exactly once, with writes coalesced.
  *
- * Poison records go to the poison sink and count as handled, so they never block the shard.
- * Every other record's effects are coalesced per feature item and applied idempotently; a
- * record is reported failed when any write it contributes to failed, and a retry of it
- * (with everything after it) changes nothing that was already applied.
+ * 1. Poison records go to the poison sink and count as handled, so they never block the shard.
+ * 2. Phase 1, per shopper: fold their events into their profile (recent items, affinities,
+ *    searches, identity stitching, client-retry dedup by `eventId`), one conditional write each.
+ * 3. Phase 2, per item and day: add popularity, trend and co-occurrence counts, one idempotent
+ *    write each. Only records before the shard's first phase-1 failure take part: Lambda retries
+ *    from that record, and a later record must not move an item's high-water mark past it.
+ * A record is reported failed when any write it needs failed; retrying it changes nothing that
+ * was already applied.
  */
 export async function applyEventBatch(records: readonly StreamRecord[], deps: FeatureDeps): Promise<BatchOutcome> {
   const decoded = records.map(decodeStreamRecord);
-  const valid = decoded.filter((d): d is DecodedRecord & { ok: true } => d.ok);
+  const valid: ValidRecord[] = decoded.flatMap((d) =>
+    d.ok ? [{ record: d.record, recordId: `${d.record.shardId}:${d.record.sequenceNumber}`, event: d.event }] : [],
+  );
   const poison = decoded.flatMap((d) => (d.ok ? [] : [d.poison]));
   const failed = new Set<string>();
   const errors: unknown[] = [];
+  const concurrency = deps.writeConcurrency ?? 16;
+  let writes = 0;
 
   if (poison.length > 0) {
     try {
@@ -146,16 +263,83 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
     }
   }
 
-  const writes = coalesce(valid, deps.features);
-  await mapWithConcurrency(writes, deps.writeConcurrency ?? 16, async (write) => {
+  // Categories feed the shoppers' affinities; if the catalogue cannot be read, retry the batch.
+  let categories: ReadonlyMap<string, readonly string[]>;
+  try {
+    const itemIds = [...new Set(valid.flatMap((v) => (v.event.itemId === undefined ? [] : [v.event.itemId])))];
+    categories = await deps.catalogue.categoriesOf(itemIds);
+  } catch (error) {
+    return {
+      failedSequenceNumbers: new Set(records.map((r) => r.sequenceNumber)),
+      applied: 0,
+      poisoned: poison.length,
+      duplicates: 0,
+      writes,
+      errors: [...errors, error],
+    };
+  }
+
+  // Phase 1
+  const byShopper = new Map<
+    string,
+    { shardId: string; key: string; inputs: ShopperEventInput[]; records: ValidRecord[] }
+  >();
+  for (const v of valid) {
+    const key = shopperKey(v.event);
+    const groupKey = `${v.record.shardId}|${key}`;
+    let group = byShopper.get(groupKey);
+    if (!group) {
+      group = { shardId: v.record.shardId, key, inputs: [], records: [] };
+      byShopper.set(groupKey, group);
+    }
+    group.inputs.push({
+      recordId: v.recordId,
+      event: v.event,
+      categories: v.event.itemId === undefined ? [] : (categories.get(v.event.itemId) ?? []),
+    });
+    group.records.push(v);
+  }
+  const outcomes = new Map<string, EventOutcome>();
+  await mapWithConcurrency([...byShopper.values()], concurrency, async (group) => {
+    writes += 1;
     try {
-      await write.run();
+      for (const outcome of await applyShopperRecords(group.shardId, group.key, group.inputs, deps)) {
+        outcomes.set(outcome.recordId, outcome);
+      }
     } catch (error) {
       errors.push(error);
-      for (const sequenceNumber of write.sequenceNumbers) failed.add(sequenceNumber);
+      for (const r of group.records) failed.add(r.record.sequenceNumber);
     }
   });
 
-  const applied = valid.filter((v) => !failed.has(v.record.sequenceNumber)).length;
-  return { failedSequenceNumbers: failed, applied, poisoned: poison.length, writes: writes.length, errors };
+  // Phase 2, on each shard's prefix before its first failure.
+  const firstFailure = new Map<string, string>();
+  for (const v of valid) {
+    if (!failed.has(v.record.sequenceNumber)) continue;
+    const key = sequenceKey(v.record.sequenceNumber);
+    const current = firstFailure.get(v.record.shardId);
+    if (current === undefined || key < current) firstFailure.set(v.record.shardId, key);
+  }
+  const beforeFailure = (r: StreamRecord) => {
+    const limit = firstFailure.get(r.shardId);
+    return limit === undefined || sequenceKey(r.sequenceNumber) < limit;
+  };
+  for (const v of valid) if (!beforeFailure(v.record)) failed.add(v.record.sequenceNumber);
+  const buckets = itemContributions(
+    valid.filter((v) => beforeFailure(v.record)),
+    outcomes,
+  );
+  await mapWithConcurrency([...buckets.values()], concurrency, async ({ shardId, itemId, day, contributions }) => {
+    writes += 1;
+    try {
+      await deps.items.applyItemActivity(shardId, { itemId, day, contributions });
+    } catch (error) {
+      errors.push(error);
+      for (const c of contributions) failed.add(c.sequenceNumber);
+    }
+  });
+
+  const duplicates = [...outcomes.values()].filter((o) => o.status === 'duplicate').length;
+  const applied = records.length - failed.size;
+  return { failedSequenceNumbers: failed, applied, poisoned: poison.length, duplicates, writes, errors };
 }

@@ -26,6 +26,7 @@ export function mergeRecentItems(
       at: latest.at,
       weight: previous.weight + entry.weight,
       purchased: previous.purchased || entry.purchased,
+      ...(latest.sessionId === undefined ? {} : { sessionId: latest.sessionId }),
     });
   }
   return [...byItem.values()].sort((a, b) => b.at - a.at || a.itemId.localeCompare(b.itemId)).slice(0, limit);

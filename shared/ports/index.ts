@@ -33,12 +33,67 @@ export interface RecentItem {
   readonly weight: number;
   /** Whether the shopper ever bought it. */
   readonly purchased: boolean;
+  /** Session of the latest interaction; items of one session co-occur. */
+  readonly sessionId?: string;
 }
 
-export interface ShopperFeatures {
+/** A score that decays exponentially: its value at time t is `score * 2^-((t - at) / halfLife)`. */
+export interface DecayedScore {
+  readonly score: number;
+  /** Epoch ms the score was last brought up to date. */
+  readonly at: number;
+}
+
+/** An event id already applied for this shopper, and the stream record that carried it. */
+export interface SeenEvent {
+  readonly eventId: string;
+  /** `<shardId>:<sequenceNumber>`; a different record with the same id is a client retry. */
+  readonly recordId: string;
+  /**
+   * Session partners found when the event was applied, kept for the most recent events so a
+   * redelivered record adds the same co-occurrence counts the first delivery computed.
+   */
+  readonly viewedWith?: readonly string[];
+  readonly boughtWith?: readonly string[];
+}
+
+/** Everything the system keeps about one shopper (a signed-in user or an anonymous id). */
+export interface ShopperProfile {
   readonly recentItems: readonly RecentItem[];
-  /** Bumped on every change; part of the recommendation cache key. */
+  readonly recentQueries: readonly { readonly query: string; readonly at: number }[];
+  readonly categoryAffinities: Readonly<Record<string, DecayedScore>>;
+  readonly seenEvents: readonly SeenEvent[];
+  /** Shopper keys of anonymous histories merged into this one by `identify`. */
+  readonly aliases: readonly string[];
+  /** Set on an anonymous profile once merged: its later events go to this shopper key. */
+  readonly mergedInto?: string;
+  /** Set by erasure: events received up to this time (epoch ms) no longer count for this shopper. */
+  readonly erasedAt?: number;
+}
+
+export interface StoredShopper {
+  readonly profile: ShopperProfile;
+  /** Bumped on every write; the optimistic-lock token and part of the recommendation cache key. */
   readonly featureVersion: number;
+  /** Per shard, the padded sequence number of the last record applied (high-water mark). */
+  readonly marks: Readonly<Record<string, string>>;
+}
+
+export interface ShopperWrite {
+  readonly profile: ShopperProfile;
+  /** The version read; the write fails (returns false) if someone wrote in between. */
+  readonly expectedVersion: number;
+  /** The high-water mark to set for `shardId`, when the write applies stream records. */
+  readonly mark?: { readonly shardId: string; readonly sequenceKey: string };
+  /** Epoch seconds after which DynamoDB may delete the profile. */
+  readonly expiresAt: number;
+}
+
+/** Shopper profiles with optimistic locking; the domain does the merging and idempotency. */
+export interface ShopperStore {
+  readShopper(shopperKey: string): Promise<StoredShopper | undefined>;
+  /** Conditional on `expectedVersion`; false when it lost a race. */
+  writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean>;
 }
 
 /**
@@ -52,32 +107,80 @@ export interface Contribution<T> {
   readonly value: T;
 }
 
-export interface PopularityUpdate {
+/** What one event adds to an item's day bucket. */
+export interface ItemActivity {
+  /** Event weight, added to the day's popularity score. */
+  readonly weight: number;
+  /** Weight scaled for the within-day trend score (see `trendIncrement`). */
+  readonly trend: number;
+  /** Items viewed in the same session: item id → count to add. */
+  readonly viewedWith?: Readonly<Record<string, number>>;
+  /** Items bought in the same session: item id → count to add. */
+  readonly boughtWith?: Readonly<Record<string, number>>;
+}
+
+export interface ItemActivityUpdate {
   readonly itemId: string;
   /** UTC day bucket, `yyyy-mm-dd`. */
   readonly day: string;
-  readonly contributions: readonly Contribution<number>[];
+  readonly contributions: readonly Contribution<ItemActivity>[];
 }
 
-export interface RecentItemsUpdate {
-  readonly shopperKey: string;
-  readonly contributions: readonly Contribution<RecentItem>[];
+/** An item's activity on one day, as stored. */
+export interface ItemDay {
+  readonly itemId: string;
+  readonly day: string;
+  readonly score: number;
+  readonly trend: number;
+  readonly viewedWith: Readonly<Record<string, number>>;
+  readonly boughtWith: Readonly<Record<string, number>>;
 }
 
-export interface PopularItem {
+export interface RankedItem {
   readonly itemId: string;
   readonly score: number;
 }
 
-export interface FeatureStore {
-  /** Adds the contributions' weights to the item's day counter, each exactly once. */
-  applyPopularity(shardId: string, update: PopularityUpdate): Promise<void>;
-  /** Merges the contributions into the shopper's recent items, each exactly once. */
-  applyRecentItems(shardId: string, update: RecentItemsUpdate): Promise<void>;
-  getShopperFeatures(shopperKey: string): Promise<ShopperFeatures | undefined>;
+export interface ItemActivityStore {
+  /** Adds the contributions to the item's day bucket, each exactly once. */
+  applyItemActivity(shardId: string, update: ItemActivityUpdate): Promise<void>;
   /** The day's most popular items, highest score first. */
-  topPopular(day: string, limit: number): Promise<readonly PopularItem[]>;
+  topPopular(day: string, limit: number): Promise<readonly RankedItem[]>;
+  /** The day's items with the highest trend score, highest first. */
+  topTrending(day: string, limit: number): Promise<readonly RankedItem[]>;
+  /** The item's day buckets from `fromDay` to `toDay` inclusive. */
+  itemDays(itemId: string, fromDay: string, toDay: string): Promise<readonly ItemDay[]>;
 }
+
+/** A catalogue entry as the shop sends it (`PUT /v1/items`). */
+export interface CatalogueItem {
+  readonly itemId: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly categories: readonly string[];
+  readonly price?: number;
+  readonly currency?: string;
+  readonly inStock: boolean;
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+  /** Epoch ms of the last upsert. */
+  readonly updatedAt: number;
+}
+
+export interface CatalogueStore {
+  putItems(items: readonly CatalogueItem[]): Promise<void>;
+  /** Returns whether the item existed. */
+  deleteItem(itemId: string): Promise<boolean>;
+  getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>>;
+}
+
+/** Users erased under GDPR Art. 17, so training exports can leave them out. */
+export interface ErasureLog {
+  recordErasure(userId: string, erasedAt: number): Promise<void>;
+  erasedUsers(): Promise<ReadonlyMap<string, number>>;
+}
+
+/** The whole feature table, as one adapter implements it. */
+export type FeatureStore = ShopperStore & ItemActivityStore & CatalogueStore & ErasureLog;
 
 /** A stream record that can never be processed, with why. */
 export interface PoisonRecord {

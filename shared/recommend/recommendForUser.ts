@@ -1,7 +1,7 @@
 import { apiLimits, featureLimits } from '../config/index.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { dayBucket } from '../features/applyEvents.ts';
-import type { Clock, FeatureStore, ShopperFeatures } from '../ports/index.ts';
+import type { Clock, ItemActivityStore, ShopperProfile, ShopperStore } from '../ports/index.ts';
 
 export type RecommendationReason = 'popular' | 'trending';
 
@@ -20,7 +20,7 @@ export interface Recommendations {
 }
 
 export interface RecommendDeps {
-  readonly features: FeatureStore;
+  readonly features: Pick<ShopperStore, 'readShopper'> & Pick<ItemActivityStore, 'topPopular'>;
   readonly clock: Clock;
   readonly newId: () => string;
   readonly modelVersion: string;
@@ -64,13 +64,19 @@ export async function popularItems(deps: Pick<RecommendDeps, 'features' | 'clock
   return scores;
 }
 
-/** A user id may be a signed-in id or an anonymous id; the signed-in history wins. */
-async function shopperFeatures(features: FeatureStore, id: string): Promise<ShopperFeatures | undefined> {
-  const [signedIn, anonymous] = await Promise.all([
-    features.getShopperFeatures(`u:${id}`),
-    features.getShopperFeatures(`a:${id}`),
-  ]);
-  return signedIn ?? anonymous;
+/**
+ * A user id may be a signed-in id or an anonymous id; the signed-in history wins, and an
+ * anonymous history already merged into a signed-in one is followed there.
+ */
+export async function shopperProfile(
+  features: Pick<ShopperStore, 'readShopper'>,
+  id: string,
+): Promise<ShopperProfile | undefined> {
+  const [signedIn, anonymous] = await Promise.all([features.readShopper(`u:${id}`), features.readShopper(`a:${id}`)]);
+  if (signedIn) return signedIn.profile;
+  const mergedInto = anonymous?.profile.mergedInto;
+  if (mergedInto !== undefined) return (await features.readShopper(mergedInto))?.profile;
+  return anonymous?.profile;
 }
 
 /**
@@ -78,7 +84,7 @@ async function shopperFeatures(features: FeatureStore, id: string): Promise<Shop
  * The personalised model plugs in here in a later issue; popularity stays its fallback.
  */
 export async function recommendForUser(request: RecommendRequest, deps: RecommendDeps): Promise<Recommendations> {
-  const [scores, shopper] = await Promise.all([popularItems(deps), shopperFeatures(deps.features, request.userId)]);
+  const [scores, shopper] = await Promise.all([popularItems(deps), shopperProfile(deps.features, request.userId)]);
   const purchased = new Set(shopper?.recentItems.filter((r) => r.purchased).map((r) => r.itemId));
   const items = [...scores]
     .filter(([itemId, score]) => score > 0 && !purchased.has(itemId))

@@ -1,13 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FeatureStore, RecentItem } from '#shared/ports/index.ts';
+import { emptyProfile } from '#shared/features/profile.ts';
+import { sequenceKey } from '#shared/features/sequence.ts';
+import type { CatalogueItem, FeatureStore, ItemActivity, ShopperProfile } from '#shared/ports/index.ts';
 
-const item = (itemId: string, at: number, overrides: Partial<RecentItem> = {}): RecentItem => ({
-  itemId,
-  type: 'view',
-  at,
-  weight: 1,
-  purchased: false,
-  ...overrides,
+const activity = (weight: number, extra: Partial<ItemActivity> = {}): ItemActivity => ({
+  weight,
+  trend: weight,
+  ...extra,
+});
+
+const profileWith = (itemId: string): ShopperProfile => ({
+  ...emptyProfile,
+  recentItems: [{ itemId, type: 'view', at: 1_000, weight: 1, purchased: false, sessionId: 's1' }],
+  categoryAffinities: { kitchen: { score: 2.5, at: 1_000 } },
+  seenEvents: [{ eventId: 'e1', recordId: 'shard-1:1' }],
 });
 
 /**
@@ -24,105 +30,194 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
       prefix = `t${Math.random().toString(36).slice(2, 10)}`;
     });
 
-    it('adds popularity contributions and ranks items by score', async () => {
-      // Prepare
-      const day = '2026-11-22';
-      // Act
-      await store.applyPopularity('shard-1', {
-        itemId: `${prefix}-a`,
-        day,
-        contributions: [
-          { sequenceNumber: '1', value: 1 },
-          { sequenceNumber: '2', value: 8 },
-        ],
+    describe('Shopper profiles', () => {
+      it('returns undefined for a shopper never written', async () => {
+        expect(await store.readShopper(`u:${prefix}`)).toBeUndefined();
       });
-      await store.applyPopularity('shard-1', {
-        itemId: `${prefix}-b`,
-        day,
-        contributions: [{ sequenceNumber: '3', value: 4 }],
+
+      it('round-trips a profile, bumps the version and keeps per-shard marks', async () => {
+        // Prepare
+        const key = `u:${prefix}`;
+        // Act
+        const first = await store.writeShopper(key, {
+          profile: profileWith('a'),
+          expectedVersion: 0,
+          mark: { shardId: 'shard-1', sequenceKey: sequenceKey('5') },
+          expiresAt: 2_000_000_000,
+        });
+        const second = await store.writeShopper(key, {
+          profile: profileWith('b'),
+          expectedVersion: 1,
+          mark: { shardId: 'shard-2', sequenceKey: sequenceKey('9') },
+          expiresAt: 2_000_000_000,
+        });
+        const stored = await store.readShopper(key);
+        // Assess
+        expect([first, second]).toEqual([true, true]);
+        expect(stored).toEqual({
+          profile: profileWith('b'),
+          featureVersion: 2,
+          marks: { 'shard-1': sequenceKey('5'), 'shard-2': sequenceKey('9') },
+        });
       });
-      // Assess
-      const top = (await store.topPopular(day, 100)).filter((p) => p.itemId.startsWith(prefix));
-      expect(top).toEqual([
-        { itemId: `${prefix}-a`, score: 9 },
-        { itemId: `${prefix}-b`, score: 4 },
-      ]);
+
+      it('refuses a write based on a stale version (optimistic lock)', async () => {
+        // Prepare
+        const key = `a:${prefix}`;
+        const write = { profile: profileWith('a'), expectedVersion: 0, expiresAt: 2_000_000_000 };
+        await store.writeShopper(key, write);
+        // Act
+        const stale = await store.writeShopper(key, { ...write, profile: profileWith('z') });
+        // Assess
+        expect(stale).toBe(false);
+        expect((await store.readShopper(key))?.profile).toEqual(profileWith('a'));
+      });
     });
 
-    it('applies each popularity contribution exactly once across redeliveries', async () => {
-      // Prepare
-      const day = '2026-11-21';
-      const itemId = `${prefix}-x`;
-      const first = [
-        { sequenceNumber: '100', value: 1 },
-        { sequenceNumber: '105', value: 2 },
-      ];
-      // Act: the same batch twice, then a retry overlapping it, then another shard.
-      await store.applyPopularity('shard-1', { itemId, day, contributions: first });
-      await store.applyPopularity('shard-1', { itemId, day, contributions: first });
-      await store.applyPopularity('shard-1', {
+    describe('Item activity', () => {
+      it('adds day activity and ranks items by popularity and by trend', async () => {
+        // Prepare
+        const day = '2026-11-22';
+        // Act
+        await store.applyItemActivity('shard-1', {
+          itemId: `${prefix}-a`,
+          day,
+          contributions: [
+            { sequenceNumber: '1', value: activity(1) },
+            { sequenceNumber: '2', value: activity(8, { trend: 1 }) },
+          ],
+        });
+        await store.applyItemActivity('shard-1', {
+          itemId: `${prefix}-b`,
+          day,
+          contributions: [{ sequenceNumber: '3', value: activity(4, { trend: 100 }) }],
+        });
+        // Assess
+        const mine = (ranked: readonly { itemId: string }[]) => ranked.filter((p) => p.itemId.startsWith(prefix));
+        expect(mine(await store.topPopular(day, 1000))).toEqual([
+          { itemId: `${prefix}-a`, score: 9 },
+          { itemId: `${prefix}-b`, score: 4 },
+        ]);
+        expect(mine(await store.topTrending(day, 1000))).toEqual([
+          { itemId: `${prefix}-b`, score: 100 },
+          { itemId: `${prefix}-a`, score: 2 },
+        ]);
+      });
+
+      it('applies each contribution exactly once across redeliveries, per shard', async () => {
+        // Prepare
+        const day = '2026-11-21';
+        const itemId = `${prefix}-x`;
+        const first = [
+          { sequenceNumber: '100', value: activity(1) },
+          { sequenceNumber: '105', value: activity(2) },
+        ];
+        // Act: the same batch twice, then a retry overlapping it, then another shard.
+        await store.applyItemActivity('shard-1', { itemId, day, contributions: first });
+        await store.applyItemActivity('shard-1', { itemId, day, contributions: first });
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day,
+          contributions: [...first, { sequenceNumber: '110', value: activity(4) }],
+        });
+        await store.applyItemActivity('shard-2', {
+          itemId,
+          day,
+          contributions: [{ sequenceNumber: '1', value: activity(8) }],
+        });
+        // Assess
+        const [bucket] = await store.itemDays(itemId, day, day);
+        expect(bucket?.score).toBe(1 + 2 + 4 + 8);
+      });
+
+      it('compares sequence numbers numerically, not as text', async () => {
+        // Prepare
+        const day = '2026-11-20';
+        const itemId = `${prefix}-n`;
+        // Act: '9' < '10' numerically but not lexically.
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day,
+          contributions: [{ sequenceNumber: '9', value: activity(1) }],
+        });
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day,
+          contributions: [{ sequenceNumber: '10', value: activity(1) }],
+        });
+        // Assess
+        expect((await store.itemDays(itemId, day, day))[0]?.score).toBe(2);
+      });
+
+      it('accumulates viewed-together and bought-together counts per day and reads a day range', async () => {
+        // Prepare
+        const itemId = `${prefix}-c`;
+        // Act
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day: '2026-11-18',
+          contributions: [
+            { sequenceNumber: '1', value: activity(1, { viewedWith: { p: 1, q: 1 } }) },
+            { sequenceNumber: '2', value: activity(0, { trend: 0, viewedWith: { p: 1 }, boughtWith: { q: 1 } }) },
+          ],
+        });
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day: '2026-11-19',
+          contributions: [{ sequenceNumber: '3', value: activity(2, { viewedWith: { r: 1 } }) }],
+        });
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day: '2026-11-25',
+          contributions: [{ sequenceNumber: '4', value: activity(2) }],
+        });
+        const days = await store.itemDays(itemId, '2026-11-18', '2026-11-19');
+        // Assess
+        expect(days).toEqual([
+          { itemId, day: '2026-11-18', score: 1, trend: 1, viewedWith: { p: 2, q: 1 }, boughtWith: { q: 1 } },
+          { itemId, day: '2026-11-19', score: 2, trend: 2, viewedWith: { r: 1 }, boughtWith: {} },
+        ]);
+      });
+    });
+
+    describe('Catalogue', () => {
+      const item = (itemId: string, overrides: Partial<CatalogueItem> = {}): CatalogueItem => ({
         itemId,
-        day,
-        contributions: [...first, { sequenceNumber: '110', value: 4 }],
+        title: 'Cast iron casserole',
+        categories: ['kitchen', 'cookware'],
+        price: 49.9,
+        currency: 'EUR',
+        inStock: true,
+        attributes: { colour: 'red', litres: 4 },
+        updatedAt: 1_000,
+        ...overrides,
       });
-      await store.applyPopularity('shard-2', { itemId, day, contributions: [{ sequenceNumber: '1', value: 8 }] });
-      // Assess
-      const top = (await store.topPopular(day, 100)).find((p) => p.itemId === itemId);
-      expect(top?.score).toBe(1 + 2 + 4 + 8);
-    });
 
-    it('compares sequence numbers numerically, not as text', async () => {
-      // Prepare
-      const day = '2026-11-20';
-      const itemId = `${prefix}-n`;
-      // Act: '9' < '10' numerically but not lexically.
-      await store.applyPopularity('shard-1', { itemId, day, contributions: [{ sequenceNumber: '9', value: 1 }] });
-      await store.applyPopularity('shard-1', { itemId, day, contributions: [{ sequenceNumber: '10', value: 1 }] });
-      // Assess
-      expect((await store.topPopular(day, 100)).find((p) => p.itemId === itemId)?.score).toBe(2);
-    });
-
-    it('keeps recent items newest first, once per item, and bumps the feature version', async () => {
-      // Prepare
-      const shopper = `u:${prefix}`;
-      // Act
-      await store.applyRecentItems('shard-1', {
-        shopperKey: shopper,
-        contributions: [
-          { sequenceNumber: '1', value: item('a', 1_000) },
-          { sequenceNumber: '2', value: item('b', 2_000) },
-        ],
+      it('upserts, reads and deletes items, more than one batch at a time', async () => {
+        // Prepare
+        const items = Array.from({ length: 130 }, (_, i) => item(`${prefix}-${i}`));
+        // Act
+        await store.putItems(items);
+        await store.putItems([item(`${prefix}-0`, { inStock: false, updatedAt: 2_000 })]);
+        const found = await store.getItems([...items.map((i) => i.itemId), `${prefix}-missing`]);
+        const deleted = await store.deleteItem(`${prefix}-1`);
+        const deletedAgain = await store.deleteItem(`${prefix}-1`);
+        // Assess
+        expect(found.size).toBe(130);
+        expect(found.get(`${prefix}-0`)).toEqual(item(`${prefix}-0`, { inStock: false, updatedAt: 2_000 }));
+        expect(found.get(`${prefix}-129`)).toEqual(item(`${prefix}-129`));
+        expect([deleted, deletedAgain]).toEqual([true, false]);
+        expect((await store.getItems([`${prefix}-1`])).size).toBe(0);
       });
-      const before = await store.getShopperFeatures(shopper);
-      await store.applyRecentItems('shard-1', {
-        shopperKey: shopper,
-        contributions: [
-          { sequenceNumber: '3', value: item('a', 3_000, { type: 'purchase', weight: 8, purchased: true }) },
-        ],
+    });
+
+    describe('Erasure log', () => {
+      it('records erased users with the time of erasure', async () => {
+        // Act
+        await store.recordErasure(`${prefix}-user`, 1234);
+        // Assess
+        expect((await store.erasedUsers()).get(`${prefix}-user`)).toBe(1234);
       });
-      const after = await store.getShopperFeatures(shopper);
-      // Assess
-      expect(after?.recentItems).toEqual([
-        { itemId: 'a', type: 'purchase', at: 3_000, weight: 9, purchased: true },
-        { itemId: 'b', type: 'view', at: 2_000, weight: 1, purchased: false },
-      ]);
-      expect(after?.featureVersion).toBeGreaterThan(before?.featureVersion ?? 0);
-    });
-
-    it('ignores a redelivered recent-items update and leaves the version alone', async () => {
-      // Prepare
-      const shopper = `a:${prefix}`;
-      const update = { shopperKey: shopper, contributions: [{ sequenceNumber: '7', value: item('c', 5_000) }] };
-      await store.applyRecentItems('shard-1', update);
-      const once = await store.getShopperFeatures(shopper);
-      // Act
-      await store.applyRecentItems('shard-1', update);
-      // Assess
-      expect(await store.getShopperFeatures(shopper)).toEqual(once);
-    });
-
-    it('returns undefined for a shopper with no features', async () => {
-      expect(await store.getShopperFeatures(`u:${prefix}-nobody`)).toBeUndefined();
     });
   });
 }

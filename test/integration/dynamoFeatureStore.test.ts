@@ -18,7 +18,4 @@ afterAll(async () => {
   await standIns.stop();
 });
 
-featureStoreContract(
-  'DynamoDB on dynalite',
-  async () => new DynamoFeatureStore(table.client, table.tableName, { now: () => Date.now() }),
-);
+featureStoreContract('DynamoDB on dynalite', async () => new DynamoFeatureStore(table.client, table.tableName));

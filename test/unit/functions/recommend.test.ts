@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as RecommendHandler } from '#functions/recommend/handler.ts';
+import { emptyProfile } from '#shared/features/profile.ts';
 import { featureLimits } from '#shared/config/index.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
@@ -35,7 +36,8 @@ function apiEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProx
 const json = (response: APIGatewayProxyResult): Record<string, unknown> =>
   JSON.parse(response.body) as Record<string, unknown>;
 
-const board = (day: string) => ({ ExpressionAttributeValues: { ':board': `POP#${day}` } });
+/** Shard 0 of a day's popularity board; the other shards answer empty. */
+const board = (day: string) => ({ ExpressionAttributeValues: { ':board': `POP#${day}#0` } });
 
 describe('Handler: recommend', () => {
   beforeAll(async () => {
@@ -117,7 +119,7 @@ describe('Handler: recommend', () => {
 
       // Assess
       const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
-      expect(queries).toHaveLength(2);
+      expect(queries).toHaveLength(2 * featureLimits.boardShards);
       for (const query of queries) {
         expect(query).toMatchObject({
           TableName: TABLE,
@@ -126,23 +128,27 @@ describe('Handler: recommend', () => {
           Limit: featureLimits.popularityCandidates,
         });
       }
+      const shards = Array.from({ length: featureLimits.boardShards }, (_, shard) => shard);
       expect(queries.map((q) => q.ExpressionAttributeValues?.[':board']).sort()).toEqual([
-        'POP#2025-03-09',
-        'POP#2025-03-10',
+        ...shards.map((shard) => `POP#2025-03-09#${shard}`),
+        ...shards.map((shard) => `POP#2025-03-10#${shard}`),
       ]);
     });
 
     it("returns no item the shopper purchased, reading both the user's and the anonymous key", async () => {
       // Prepare
-      dynamo.on(GetCommand, { Key: { pk: 'U#u:alice', sk: 'RECENT' } }).resolves({
+      dynamo.on(GetCommand, { Key: { pk: 'U#u:alice', sk: 'PROFILE' } }).resolves({
         Item: {
           pk: 'U#u:alice',
-          sk: 'RECENT',
+          sk: 'PROFILE',
           featureVersion: 3,
-          recentItems: [
-            { itemId: 'sku-1', type: 'purchase', at: NOW - 1_000, weight: 8, purchased: true },
-            { itemId: 'sku-2', type: 'view', at: NOW - 2_000, weight: 1, purchased: false },
-          ],
+          profile: {
+            ...emptyProfile,
+            recentItems: [
+              { itemId: 'sku-1', type: 'purchase', at: NOW - 1_000, weight: 8, purchased: true },
+              { itemId: 'sku-2', type: 'view', at: NOW - 2_000, weight: 1, purchased: false },
+            ],
+          },
         },
       });
 

@@ -1,123 +1,135 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
-import { applyEventBatch, dayBucket, decodeStreamRecord, type StreamRecord } from '#shared/features/applyEvents.ts';
+import {
+  applyEventBatch,
+  dayBucket,
+  decodeStreamRecord,
+  trendIncrement,
+  type FeatureDeps,
+  type StreamRecord,
+} from '#shared/features/applyEvents.ts';
+import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
+import { erasedProfile } from '#shared/features/profile.ts';
 import type { StreamEvent } from '#shared/events/schema.ts';
-import type { FeatureStore, PoisonSink } from '#shared/ports/index.ts';
+import type { PoisonSink } from '#shared/ports/index.ts';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
+const clock = { now: () => NOW };
+const SHARD = 'shardId-000000000000';
 
 let sequence = 1000;
-function record(
-  event: Partial<StreamEvent> & Pick<StreamEvent, 'type'>,
-  shardId = 'shardId-000000000000',
-): StreamRecord {
+function record(event: Partial<StreamEvent> & Pick<StreamEvent, 'type'>, shardId = SHARD): StreamRecord {
   sequence += 1;
   const full = { eventId: `e${sequence}`, userId: 'u1', timestamp: NOW, receivedAt: NOW, ...event };
-  return {
-    shardId,
-    sequenceNumber: String(sequence),
-    data: Buffer.from(JSON.stringify(full)).toString('base64'),
-  };
+  return { shardId, sequenceNumber: String(sequence), data: Buffer.from(JSON.stringify(full)).toString('base64') };
 }
 
 const rawRecord = (text: string): StreamRecord => {
   sequence += 1;
-  return {
-    shardId: 'shardId-000000000000',
-    sequenceNumber: String(sequence),
-    data: Buffer.from(text).toString('base64'),
-  };
+  return { shardId: SHARD, sequenceNumber: String(sequence), data: Buffer.from(text).toString('base64') };
 };
 
-/** A snapshot of everything a batch can change, for comparing runs. */
-async function snapshot(store: FeatureStore, shoppers: string[]) {
+function depsFor(store: MemoryFeatureStore, poisonSink: PoisonSink = new MemoryPoisonSink()): FeatureDeps {
+  return { shoppers: store, items: store, catalogue: new CachedCatalogueLookup(store, clock), poisonSink, clock };
+}
+
+/** Everything a batch can change, for comparing runs. */
+async function snapshot(store: MemoryFeatureStore, shoppers: string[], items: string[]) {
+  const day = dayBucket(NOW);
   return {
-    popular: await store.topPopular(dayBucket(NOW), 1000),
-    shoppers: await Promise.all(shoppers.map((s) => store.getShopperFeatures(s))),
+    popular: await store.topPopular(day, 1000),
+    trending: await store.topTrending(day, 1000),
+    days: await Promise.all(items.map((i) => store.itemDays(i, day, day))),
+    shoppers: await Promise.all(shoppers.map(async (s) => (await store.readShopper(s))?.profile)),
   };
 }
 
-/** Fails the first write to the given shoppers, like DynamoDB throttling mid-batch. */
+/** Fails the first profile write of the given shoppers, like DynamoDB throttling mid-batch. */
 class ThrottlingStore extends MemoryFeatureStore {
-  readonly throttled = new Set<string>();
   constructor(private readonly throttleOnce: Set<string>) {
     super();
   }
-  override async applyRecentItems(...args: Parameters<FeatureStore['applyRecentItems']>): Promise<void> {
-    const [, update] = args;
-    if (this.throttleOnce.delete(update.shopperKey)) {
-      this.throttled.add(update.shopperKey);
+  override async writeShopper(...args: Parameters<MemoryFeatureStore['writeShopper']>): Promise<boolean> {
+    if (this.throttleOnce.delete(args[0])) {
       throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
         name: 'ProvisionedThroughputExceededException',
       });
     }
-    return super.applyRecentItems(...args);
+    return super.writeShopper(...args);
   }
 }
 
+/** 60 events of 3 shoppers over 5 items, in sessions, some purchases. */
 function mixedBatch(): StreamRecord[] {
-  const records: StreamRecord[] = [];
-  for (let i = 0; i < 60; i++) {
-    records.push(
-      record({
-        type: i % 10 === 0 ? 'purchase' : 'view',
-        userId: `u${i % 3}`,
-        itemId: `sku-${i % 5}`,
-        ...(i % 10 === 0 ? { quantity: 1, price: 10, currency: 'EUR' } : {}),
-      }),
-    );
-  }
-  return records;
+  return Array.from({ length: 60 }, (_, i) =>
+    record({
+      type: i % 10 === 0 ? 'purchase' : 'view',
+      userId: `u${i % 3}`,
+      itemId: `sku-${i % 5}`,
+      sessionId: `s${i % 3}`,
+      timestamp: NOW - (60 - i) * 1000,
+      ...(i % 10 === 0 ? { quantity: 1, price: 10, currency: 'EUR' } : {}),
+    }),
+  );
 }
+const shoppers = ['u:u0', 'u:u1', 'u:u2'];
+const items = ['sku-0', 'sku-1', 'sku-2', 'sku-3', 'sku-4'];
 
 describe('Function: applyEventBatch', () => {
-  it('coalesces writes to one per feature item per batch', async () => {
+  it('coalesces writes to one per shopper and one per item day', async () => {
     // Prepare
     const store = new MemoryFeatureStore();
-    const records = mixedBatch();
     // Act
-    const outcome = await applyEventBatch(records, { features: store, poisonSink: new MemoryPoisonSink() });
-    // Assess: 5 items' popularity + 3 shoppers' recent items, for 60 events.
-    expect(outcome.writes).toBe(8);
-    expect(outcome.applied).toBe(60);
+    const outcome = await applyEventBatch(mixedBatch(), depsFor(store));
+    // Assess: 3 shopper profiles + 5 item days, for 60 events.
+    expect(outcome).toMatchObject({ writes: 8, applied: 60, duplicates: 0 });
     expect(outcome.failedSequenceNumbers.size).toBe(0);
     const popular = await store.topPopular(dayBucket(NOW), 10);
     expect(popular.reduce((sum, p) => sum + p.score, 0)).toBe(54 * 1 + 6 * 8);
   });
 
-  it('leaves features unchanged when the same batch is delivered twice', async () => {
+  it('leaves every feature unchanged when the same batch is delivered twice', async () => {
     // Prepare
     const store = new MemoryFeatureStore();
     const records = mixedBatch();
-    const deps = { features: store, poisonSink: new MemoryPoisonSink() };
-    await applyEventBatch(records, deps);
-    const once = await snapshot(store, ['u:u0', 'u:u1', 'u:u2']);
+    await applyEventBatch(records, depsFor(store));
+    const once = await snapshot(store, shoppers, items);
     // Act
-    await applyEventBatch(records, deps);
+    await applyEventBatch(records, depsFor(store));
     // Assess
-    expect(await snapshot(store, ['u:u0', 'u:u1', 'u:u2'])).toEqual(once);
+    expect(await snapshot(store, shoppers, items)).toEqual(once);
+  });
+
+  it('counts a client retry of the same eventId once, even in another batch', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    const view = { type: 'view' as const, eventId: 'retry-me', itemId: 'sku-9' };
+    // Act
+    await applyEventBatch([record(view)], depsFor(store));
+    const second = await applyEventBatch([record(view), record(view)], depsFor(store));
+    // Assess
+    expect(second.duplicates).toBe(2);
+    expect(await store.topPopular(dayBucket(NOW), 10)).toEqual([{ itemId: 'sku-9', score: 1 }]);
   });
 
   it('reports only the records behind a throttled write, and the retry converges to a fault-free run', async () => {
     // Prepare
     const records = mixedBatch();
     const faultFree = new MemoryFeatureStore();
-    await applyEventBatch(records, { features: faultFree, poisonSink: new MemoryPoisonSink() });
+    await applyEventBatch(records, depsFor(faultFree));
     const flaky = new ThrottlingStore(new Set(['u:u1']));
-    const deps = { features: flaky, poisonSink: new MemoryPoisonSink() };
     // Act
-    const first = await applyEventBatch(records, deps);
+    const first = await applyEventBatch(records, depsFor(flaky));
     const firstFailed = records.findIndex((r) => first.failedSequenceNumbers.has(r.sequenceNumber));
     // Lambda retries from the lowest failed sequence number onwards.
-    const retry = await applyEventBatch(records.slice(firstFailed), deps);
-    // Assess
-    const u1Records = records.filter((_, i) => i % 3 === 1).map((r) => r.sequenceNumber);
-    expect([...first.failedSequenceNumbers].sort()).toEqual([...u1Records].sort());
+    const retry = await applyEventBatch(records.slice(firstFailed), depsFor(flaky));
+    // Assess: u1's records failed (the first is index 1) and everything after them is retried.
+    expect(firstFailed).toBe(1);
+    expect(first.failedSequenceNumbers.has(records[0]?.sequenceNumber ?? '')).toBe(false);
     expect(first.errors).toHaveLength(1);
     expect(retry.failedSequenceNumbers.size).toBe(0);
-    const shoppers = ['u:u0', 'u:u1', 'u:u2'];
-    expect(await snapshot(flaky, shoppers)).toEqual(await snapshot(faultFree, shoppers));
+    expect(await snapshot(flaky, shoppers, items)).toEqual(await snapshot(faultFree, shoppers, items));
   });
 
   it('parks poison records with their reason and processes the rest', async () => {
@@ -130,7 +142,7 @@ describe('Function: applyEventBatch', () => {
       JSON.stringify({ eventId: 'x', type: 'view', userId: 'u1', timestamp: NOW, receivedAt: NOW }),
     );
     // Act
-    const outcome = await applyEventBatch([notJson, good, invalid], { features: store, poisonSink });
+    const outcome = await applyEventBatch([notJson, good, invalid], depsFor(store, poisonSink));
     // Assess
     expect(outcome.poisoned).toBe(2);
     expect(outcome.failedSequenceNumbers.size).toBe(0);
@@ -151,9 +163,21 @@ describe('Function: applyEventBatch', () => {
     };
     const poison = rawRecord('nope');
     // Act
-    const outcome = await applyEventBatch([poison], { features: new MemoryFeatureStore(), poisonSink: failingSink });
+    const outcome = await applyEventBatch([poison], depsFor(new MemoryFeatureStore(), failingSink));
     // Assess
     expect([...outcome.failedSequenceNumbers]).toEqual([poison.sequenceNumber]);
+  });
+
+  it('fails the whole batch for a retry when the catalogue cannot be read', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    const deps = { ...depsFor(store), catalogue: { categoriesOf: () => Promise.reject(new Error('throttled')) } };
+    const records = [record({ type: 'view', itemId: 'sku-1' }), record({ type: 'view', itemId: 'sku-2' })];
+    // Act
+    const outcome = await applyEventBatch(records, deps);
+    // Assess
+    expect(outcome.failedSequenceNumbers.size).toBe(2);
+    expect(await store.topPopular(dayBucket(NOW), 10)).toEqual([]);
   });
 
   it('keeps shards apart: the same sequence number on two shards counts twice', async () => {
@@ -162,28 +186,154 @@ describe('Function: applyEventBatch', () => {
     const data = Buffer.from(
       JSON.stringify({ eventId: 'e1', type: 'view', userId: 'u9', itemId: 'sku-9', timestamp: NOW, receivedAt: NOW }),
     ).toString('base64');
+    const otherData = Buffer.from(
+      JSON.stringify({ eventId: 'e2', type: 'view', userId: 'u8', itemId: 'sku-9', timestamp: NOW, receivedAt: NOW }),
+    ).toString('base64');
     // Act
     await applyEventBatch(
       [
         { shardId: 'shardId-1', sequenceNumber: '5', data },
-        { shardId: 'shardId-2', sequenceNumber: '5', data },
+        { shardId: 'shardId-2', sequenceNumber: '5', data: otherData },
       ],
-      { features: store, poisonSink: new MemoryPoisonSink() },
+      depsFor(store),
     );
     // Assess
     expect(await store.topPopular(dayBucket(NOW), 10)).toEqual([{ itemId: 'sku-9', score: 2 }]);
   });
+});
 
-  it('ignores events without item effects (search, identify) without failing them', async () => {
+describe('Features: shopper profile', () => {
+  it('keeps recent items newest first with type, time and session, and recent searches', async () => {
     // Prepare
     const store = new MemoryFeatureStore();
     // Act
-    const outcome = await applyEventBatch(
-      [record({ type: 'search', query: 'linen shirt' }), record({ type: 'identify', anonymousId: 'anon-1' })],
-      { features: store, poisonSink: new MemoryPoisonSink() },
+    await applyEventBatch(
+      [
+        record({ type: 'view', itemId: 'sku-1', sessionId: 's', timestamp: NOW - 2000 }),
+        record({ type: 'search', query: 'linen shirt', timestamp: NOW - 1500 }),
+        record({ type: 'add_to_cart', itemId: 'sku-2', sessionId: 's', timestamp: NOW - 1000 }),
+      ],
+      depsFor(store),
     );
     // Assess
-    expect(outcome).toMatchObject({ applied: 2, poisoned: 0, writes: 0 });
+    const stored = await store.readShopper('u:u1');
+    expect(stored?.profile.recentItems).toEqual([
+      { itemId: 'sku-2', type: 'add_to_cart', at: NOW - 1000, weight: 4, purchased: false, sessionId: 's' },
+      { itemId: 'sku-1', type: 'view', at: NOW - 2000, weight: 1, purchased: false, sessionId: 's' },
+    ]);
+    expect(stored?.profile.recentQueries).toEqual([{ query: 'linen shirt', at: NOW - 1500 }]);
+    expect(stored?.featureVersion).toBe(1);
+  });
+
+  it('builds category affinities from the catalogue, decayed by time', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await store.putItems([
+      { itemId: 'pan', categories: ['kitchen', 'cookware'], inStock: true, updatedAt: NOW },
+      { itemId: 'rake', categories: ['garden'], inStock: true, updatedAt: NOW },
+    ]);
+    const week = 7 * 24 * 60 * 60 * 1000;
+    // Act: a purchase a week ago (one half-life) and a view now.
+    await applyEventBatch(
+      [
+        record({ type: 'purchase', itemId: 'pan', quantity: 1, price: 30, currency: 'EUR', timestamp: NOW - week }),
+        record({ type: 'view', itemId: 'rake', timestamp: NOW }),
+        record({ type: 'view', itemId: 'pan', timestamp: NOW }),
+      ],
+      depsFor(store),
+    );
+    // Assess
+    const affinities = (await store.readShopper('u:u1'))?.profile.categoryAffinities;
+    expect(affinities?.kitchen?.score).toBeCloseTo(8 / 2 + 1, 6);
+    expect(affinities?.garden?.score).toBeCloseTo(1, 6);
+    expect(affinities?.kitchen?.at).toBe(NOW);
+  });
+
+  it('merges an anonymous history into the user on identify, and follows later anonymous events there', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await applyEventBatch(
+      [record({ type: 'view', userId: undefined, anonymousId: 'anon-7', itemId: 'sku-a' })],
+      depsFor(store),
+    );
+    // Act
+    await applyEventBatch([record({ type: 'identify', userId: 'u7', anonymousId: 'anon-7' })], depsFor(store));
+    await applyEventBatch(
+      [record({ type: 'view', userId: undefined, anonymousId: 'anon-7', itemId: 'sku-b', timestamp: NOW + 1 })],
+      depsFor(store),
+    );
+    // Assess
+    const user = await store.readShopper('u:u7');
+    const anonymous = await store.readShopper('a:anon-7');
+    expect(user?.profile.recentItems.map((r) => r.itemId)).toEqual(['sku-b', 'sku-a']);
+    expect(user?.profile.aliases).toEqual(['a:anon-7']);
+    expect(anonymous?.profile).toMatchObject({ mergedInto: 'u:u7', recentItems: [] });
+  });
+
+  it('does not count events received before an erasure for the erased shopper', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await store.writeShopper('u:gone', { profile: erasedProfile(NOW), expectedVersion: 0, expiresAt: 0 });
+    // Act
+    await applyEventBatch(
+      [
+        record({ type: 'view', userId: 'gone', itemId: 'sku-old', receivedAt: NOW - 10 }),
+        record({ type: 'view', userId: 'gone', itemId: 'sku-new', receivedAt: NOW + 10 }),
+      ],
+      depsFor(store),
+    );
+    // Assess: personal features only from after the erasure; aggregate popularity from both.
+    expect((await store.readShopper('u:gone'))?.profile.recentItems.map((r) => r.itemId)).toEqual(['sku-new']);
+    expect((await store.topPopular(dayBucket(NOW), 10)).map((p) => p.itemId).sort()).toEqual(['sku-new', 'sku-old']);
+  });
+});
+
+describe('Features: item activity', () => {
+  it('counts items viewed and bought together in a session, symmetrically', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    const purchase = { quantity: 1, price: 5, currency: 'EUR' };
+    // Act
+    await applyEventBatch(
+      [
+        record({ type: 'view', itemId: 'tent', sessionId: 's1', timestamp: NOW - 3000 }),
+        record({ type: 'purchase', itemId: 'tent', sessionId: 's1', timestamp: NOW - 2000, ...purchase }),
+        record({ type: 'purchase', itemId: 'stove', sessionId: 's1', timestamp: NOW - 1000, ...purchase }),
+        record({ type: 'view', itemId: 'lamp', sessionId: 'other', timestamp: NOW }),
+      ],
+      depsFor(store),
+    );
+    // Assess
+    const day = dayBucket(NOW);
+    const [stove] = await store.itemDays('stove', day, day);
+    const [tent] = await store.itemDays('tent', day, day);
+    const [lamp] = await store.itemDays('lamp', day, day);
+    expect(stove).toMatchObject({ viewedWith: { tent: 1 }, boughtWith: { tent: 1 } });
+    expect(tent).toMatchObject({ viewedWith: { stove: 1 }, boughtWith: { stove: 1 }, score: 9 });
+    expect(lamp).toMatchObject({ viewedWith: {}, boughtWith: {} });
+  });
+
+  it('ranks by trend the items active most recently, not the most active of the day', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    const morning = Date.parse('2026-11-22T01:00:00Z');
+    const evening = Date.parse('2026-11-22T21:00:00Z');
+    // Act: ten morning views of one item, three evening views of another.
+    await applyEventBatch(
+      [
+        ...Array.from({ length: 10 }, (_, i) =>
+          record({ type: 'view', userId: `m${i}`, itemId: 'morning', timestamp: morning }),
+        ),
+        ...Array.from({ length: 3 }, (_, i) =>
+          record({ type: 'view', userId: `e${i}`, itemId: 'evening', timestamp: evening }),
+        ),
+      ],
+      depsFor(store),
+    );
+    // Assess
+    expect((await store.topPopular('2026-11-22', 2)).map((p) => p.itemId)).toEqual(['morning', 'evening']);
+    expect((await store.topTrending('2026-11-22', 2)).map((p) => p.itemId)).toEqual(['evening', 'morning']);
+    expect(trendIncrement(1, evening) / trendIncrement(1, morning)).toBeCloseTo(2 ** 10, 6);
   });
 });
 

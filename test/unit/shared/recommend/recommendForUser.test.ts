@@ -2,7 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
-import type { FeatureStore, PopularItem, RecentItem, ShopperFeatures } from '#shared/ports/index.ts';
+import { emptyProfile } from '#shared/features/profile.ts';
+import { mergeRecentItems } from '#shared/features/recentItems.ts';
+import type { RankedItem, RecentItem, StoredShopper } from '#shared/ports/index.ts';
 import { parseCount, popularItems, recommendForUser, type RecommendDeps } from '#shared/recommend/recommendForUser.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
@@ -17,23 +19,31 @@ const nextSequence = (): string => String(++sequence);
 
 /** Adds `score` to an item's counter of the day, as the processor would. */
 async function popularity(itemId: string, day: string, score: number): Promise<void> {
-  await store.applyPopularity(SHARD, {
+  await store.applyItemActivity(SHARD, {
     itemId,
     day,
-    contributions: [{ sequenceNumber: nextSequence(), value: score }],
+    contributions: [{ sequenceNumber: nextSequence(), value: { weight: score, trend: score } }],
   });
 }
 
 /** Records interactions of a shopper (`u:<id>` or `a:<id>`). */
 async function history(key: string, items: { itemId: string; purchased: boolean }[]): Promise<void> {
-  const contributions = items.map(({ itemId, purchased }, i): { sequenceNumber: string; value: RecentItem } => ({
-    sequenceNumber: nextSequence(),
-    value: { itemId, type: purchased ? 'purchase' : 'view', at: NOW - 1_000 + i, weight: 1, purchased },
+  const recentItems = items.map(({ itemId, purchased }, i): RecentItem => ({
+    itemId,
+    type: purchased ? 'purchase' : 'view',
+    at: NOW - 1_000 + i,
+    weight: 1,
+    purchased,
   }));
-  await store.applyRecentItems(SHARD, { shopperKey: key, contributions });
+  const stored = await store.readShopper(key);
+  await store.writeShopper(key, {
+    profile: { ...emptyProfile, recentItems: mergeRecentItems(stored?.profile.recentItems ?? [], recentItems) },
+    expectedVersion: stored?.featureVersion ?? 0,
+    expiresAt: 0,
+  });
 }
 
-const deps = (features: FeatureStore = store): RecommendDeps => ({
+const deps = (features: RecommendDeps['features'] = store): RecommendDeps => ({
   features,
   clock: { now: () => NOW },
   newId: () => 'rec-123',
@@ -274,14 +284,12 @@ describe('Function: recommendForUser', () => {
       // Prepare
       const days: string[] = [];
       const shoppers: string[] = [];
-      const recording: FeatureStore = {
-        applyPopularity: async () => {},
-        applyRecentItems: async () => {},
-        getShopperFeatures: async (key): Promise<ShopperFeatures | undefined> => {
+      const recording: RecommendDeps['features'] = {
+        readShopper: async (key): Promise<StoredShopper | undefined> => {
           shoppers.push(key);
           return undefined;
         },
-        topPopular: async (day): Promise<PopularItem[]> => {
+        topPopular: async (day): Promise<RankedItem[]> => {
           days.push(day);
           return [];
         },
@@ -298,10 +306,8 @@ describe('Function: recommendForUser', () => {
 
     it('throws the feature store error rather than answering', async () => {
       // Prepare
-      const failing: FeatureStore = {
-        applyPopularity: async () => {},
-        applyRecentItems: async () => {},
-        getShopperFeatures: async () => undefined,
+      const failing: RecommendDeps['features'] = {
+        readShopper: async () => undefined,
         topPopular: async () => {
           throw new Error('table unavailable');
         },
