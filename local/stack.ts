@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { envVars, serviceName, type RouteName } from '#shared/config/index.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
+import { LocalDataLake } from './dataLake.ts';
 import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
 import {
   endpointVariables,
@@ -38,6 +39,8 @@ export interface LocalStack {
   readonly apiKey: string;
   readonly standIns: StandIns;
   readonly mapping: EventSourceMapping;
+  /** Raw events as Firehose would land them in S3. */
+  readonly dataLake: LocalDataLake;
   readonly stats: LocalStackStats;
   readonly names: { readonly table: string; readonly stream: string };
   stop(): Promise<void>;
@@ -81,10 +84,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await ensureEventStream(clients.kinesis, names.stream);
 
   // Imported only now: handlers read their environment at module load, as in Lambda.
-  const [ingest, processor, recommend] = await Promise.all([
+  const [ingest, processor, recommend, catalogue, privacy] = await Promise.all([
     import('#functions/ingest/handler.ts'),
     import('#functions/processor/handler.ts'),
     import('#functions/recommend/handler.ts'),
+    import('#functions/catalogue/handler.ts'),
+    import('#functions/privacy/handler.ts'),
   ]);
 
   const stats: LocalStackStats = { eventsAccepted: 0, eventsRejected: 0, recommendationsServed: 0, httpErrors: 0 };
@@ -104,6 +109,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     events: ingest.handler,
     userRecommendations: recommend.handler,
     health: recommend.handler,
+    catalogueItems: catalogue.handler,
+    catalogueItem: catalogue.handler,
+    userErasure: privacy.handler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
   const mapping = new EventSourceMapping({
@@ -116,12 +124,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
   });
   await mapping.start();
+  const dataLake = new LocalDataLake(join(dataDir, 'lake'));
+  const lakeMapping = new EventSourceMapping({
+    kinesis: clients.kinesis,
+    streamName: names.stream,
+    streamArn: `arn:aws:kinesis:${region}:000000000000:stream/${names.stream}`,
+    region,
+    handler: dataLake.handler,
+    onFailurePath: join(dataDir, 'lake-on-failure.jsonl'),
+    batchingWindowMs: 1_000,
+  });
+  await lakeMapping.start();
 
   let localApi: LocalApi;
   try {
     localApi = await startApiGateway({ port: options.port ?? 3000, apiKey, handlers, onResponse });
   } catch (error) {
     await mapping.stop();
+    await lakeMapping.stop();
     await standIns.stop();
     throw error;
   }
@@ -131,11 +151,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apiKey,
     standIns,
     mapping,
+    dataLake,
     stats,
     names,
     stop: async () => {
       await localApi.close();
       await mapping.stop();
+      await lakeMapping.stop();
       clients.dynamoDb.destroy();
       clients.kinesis.destroy();
       await standIns.stop();

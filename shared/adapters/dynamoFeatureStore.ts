@@ -50,7 +50,7 @@ export const featureKeys = {
   shopper: (shopperKey: string) => ({ [pk.name]: `U#${shopperKey}`, [sk.name]: 'PROFILE' }),
   itemDay: (itemId: string, day: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: `DAY#${day}` }),
   catalogueItem: (itemId: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: 'META' }),
-  erasure: (userId: string) => ({ [pk.name]: 'ERASED', [sk.name]: userId }),
+  erasure: (shopperKey: string) => ({ [pk.name]: 'ERASED', [sk.name]: shopperKey }),
   popularityBoard: (day: string, shard: number) => `POP#${day}#${shard}`,
   trendBoard: (day: string, shard: number) => `TREND#${day}#${shard}`,
 };
@@ -280,20 +280,20 @@ export class DynamoFeatureStore implements FeatureStore {
     return found;
   }
 
-  async recordErasure(userId: string, erasedAt: number): Promise<void> {
+  async recordErasure(shopperKey: string, erasedAt: number): Promise<void> {
     await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...featureKeys.erasure(userId), userId, erasedAt } }),
+      new PutCommand({ TableName: this.tableName, Item: { ...featureKeys.erasure(shopperKey), shopperKey, erasedAt } }),
     );
   }
 
-  async erasedUsers(): Promise<ReadonlyMap<string, number>> {
+  async erasedShoppers(): Promise<ReadonlyMap<string, number>> {
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': pk.name },
       ExpressionAttributeValues: { ':pk': 'ERASED' },
     });
-    return new Map(items.map((item) => [item.userId as string, item.erasedAt as number]));
+    return new Map(items.map((item) => [item.shopperKey as string, item.erasedAt as number]));
   }
 
   private async topOfBoards(

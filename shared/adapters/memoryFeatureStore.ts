@@ -103,11 +103,11 @@ export class MemoryFeatureStore implements FeatureStore {
     return found;
   }
 
-  async recordErasure(userId: string, erasedAt: number): Promise<void> {
-    this.erasures.set(userId, erasedAt);
+  async recordErasure(shopperKey: string, erasedAt: number): Promise<void> {
+    this.erasures.set(shopperKey, erasedAt);
   }
 
-  async erasedUsers(): Promise<ReadonlyMap<string, number>> {
+  async erasedShoppers(): Promise<ReadonlyMap<string, number>> {
     return new Map(this.erasures);
   }
 

@@ -51,7 +51,7 @@ export interface TableSpec {
  * - an item's catalogue entry:           pk=`I#<itemId>`      sk=`META`
  * - the day's most popular items:        GSI `byScore`, board=`POP#<day>#<shard>`, score descending
  * - the day's trending items:            GSI `byTrend`, trendBoard=`TREND#<day>#<shard>`, trend descending
- * - erased users (left out of training): pk=`ERASED`          sk=`<userId>`
+ * - erased shoppers (left out of training): pk=`ERASED`       sk=`<shopperKey>`
  * Boards are write-sharded (`featureLimits.boardShards`) so one day's board is not one hot
  * GSI partition; readers query every shard and merge.
  */
@@ -102,6 +102,10 @@ export const apiLimits = {
   /** Events stamped further than this from the server clock are rejected. */
   maxClockSkewFutureMs: 5 * 60 * 1000,
   maxEventAgeMs: 7 * 24 * 60 * 60 * 1000,
+  maxItemsPerRequest: 100,
+  maxCategoriesPerItem: 10,
+  maxTitleChars: 512,
+  maxDescriptionChars: 4096,
   defaultRecommendationCount: 10,
   maxRecommendationCount: 100,
 } as const;
@@ -160,12 +164,18 @@ export const api = {
     events: '/v1/events',
     userRecommendations: '/v1/users/{userId}/recommendations',
     health: '/v1/health',
+    catalogueItems: '/v1/items',
+    catalogueItem: '/v1/items/{itemId}',
+    userErasure: '/v1/users/{userId}',
   },
   /** HTTP method of each route. */
   routeMethods: {
     events: 'POST',
     userRecommendations: 'GET',
     health: 'GET',
+    catalogueItems: 'PUT',
+    catalogueItem: 'DELETE',
+    userErasure: 'DELETE',
   },
   /** Routes that need no API key (load balancer and uptime checks). */
   publicRoutes: ['health'],

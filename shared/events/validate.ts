@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import { apiLimits } from '../config/index.ts';
+import { fieldRejection } from '../http/requestBody.ts';
 import { storefrontEventSchema, type StreamEvent } from './schema.ts';
 
 /** Machine-readable reasons an event is rejected. */
@@ -26,21 +26,6 @@ export type EventValidation =
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-function rejectionFromIssue(raw: Record<string, unknown>, issue: z.core.$ZodIssue): EventRejection {
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.join(', ');
-    return { reason: 'unknown_field', field: issue.keys[0], message: `unknown field(s): ${keys}` };
-  }
-  const field = issue.path.map(String).join('.');
-  const top = issue.path[0];
-  const missing = typeof top === 'string' && issue.path.length === 1 && raw[top] === undefined;
-  if (missing) {
-    const message = issue.code === 'custom' ? issue.message : `${field} is required`;
-    return { reason: 'missing_field', field, message };
-  }
-  return { reason: 'invalid_field', field, message: `${field}: ${issue.message}` };
-}
-
 /**
  * Validate one raw event from an API request against the schema, the size limit and the
  * clock window. Returns the normalised stream record on success.
@@ -64,7 +49,7 @@ export function validateEvent(raw: unknown, receivedAt: number): EventValidation
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const rejection: EventRejection = first
-      ? rejectionFromIssue(raw as Record<string, unknown>, first)
+      ? fieldRejection(raw as Record<string, unknown>, first)
       : { reason: 'invalid_field', message: 'invalid event' };
     return { ok: false, ...rejection };
   }

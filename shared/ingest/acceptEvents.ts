@@ -1,5 +1,6 @@
 import { apiLimits } from '../config/index.ts';
-import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '../errors.ts';
+import { DependencyUnavailableError } from '../errors.ts';
+import { parseBatchBody } from '../http/requestBody.ts';
 import type { StreamEvent } from '../events/schema.ts';
 import { validateEvent, type RejectionReason } from '../events/validate.ts';
 import type { Clock, EventStream } from '../ports/index.ts';
@@ -24,33 +25,7 @@ export interface IngestDeps {
 
 /** Parses the request body; any problem with the body as a whole rejects the whole request. */
 export function parseEventsBody(body: string | null | undefined): unknown[] {
-  if (body === null || body === undefined || body.trim() === '') {
-    throw new InvalidRequestError('empty_body', 'request body is empty; send {"events": [...]}');
-  }
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > apiLimits.maxBodyBytes) {
-    throw new PayloadTooLargeError('body_too_large', `body is ${bytes} bytes; the limit is ${apiLimits.maxBodyBytes}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new InvalidRequestError('invalid_json', 'request body is not valid JSON');
-  }
-  const events = (parsed as { events?: unknown } | null)?.events;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Array.isArray(events)) {
-    throw new InvalidRequestError('missing_events', 'request body must be an object with an "events" array');
-  }
-  if (events.length === 0) {
-    throw new InvalidRequestError('no_events', '"events" is empty');
-  }
-  if (events.length > apiLimits.maxEventsPerRequest) {
-    throw new PayloadTooLargeError(
-      'too_many_events',
-      `${events.length} events in one request; the limit is ${apiLimits.maxEventsPerRequest}`,
-    );
-  }
-  return events;
+  return parseBatchBody(body, 'events', apiLimits.maxEventsPerRequest);
 }
 
 const eventIdOf = (raw: unknown): string | undefined => {

@@ -173,10 +173,13 @@ export interface CatalogueStore {
   getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>>;
 }
 
-/** Users erased under GDPR Art. 17, so training exports can leave them out. */
+/**
+ * Shoppers erased under GDPR Art. 17, by shopper key (`u:<userId>`, `a:<anonymousId>`), with
+ * the erasure time, so training exports can leave their events out.
+ */
 export interface ErasureLog {
-  recordErasure(userId: string, erasedAt: number): Promise<void>;
-  erasedUsers(): Promise<ReadonlyMap<string, number>>;
+  recordErasure(shopperKey: string, erasedAt: number): Promise<void>;
+  erasedShoppers(): Promise<ReadonlyMap<string, number>>;
 }
 
 /** The whole feature table, as one adapter implements it. */

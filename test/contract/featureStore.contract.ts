@@ -212,11 +212,11 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
     });
 
     describe('Erasure log', () => {
-      it('records erased users with the time of erasure', async () => {
+      it('records erased shoppers with the time of erasure', async () => {
         // Act
-        await store.recordErasure(`${prefix}-user`, 1234);
+        await store.recordErasure(`u:${prefix}`, 1234);
         // Assess
-        expect((await store.erasedUsers()).get(`${prefix}-user`)).toBe(1234);
+        expect((await store.erasedShoppers()).get(`u:${prefix}`)).toBe(1234);
       });
     });
   });

@@ -5,6 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiLimits } from '#shared/config/index.ts';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { interactionsCsv, readLakeEvents } from '#shared/lake/trainingExport.ts';
 
 /*
  * The real handlers, the real AWS SDK clients and the real wire protocols, on in-process
@@ -196,3 +199,105 @@ describe('Local stack: bad requests', () => {
     expect(await wrongMethod.json()).toMatchObject({ reason: 'method_not_allowed' });
   });
 });
+
+describe('Local stack: catalogue, identity and erasure', () => {
+  const store = () =>
+    new DynamoFeatureStore(
+      new DynamoDBClient({
+        endpoint: stack.standIns.dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+      stack.names.table,
+    );
+
+  async function send(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: headers(),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('upserts catalogue items, rejects bad ones by field, and deletes', async () => {
+    // Act
+    const put = await send('PUT', '/v1/items', {
+      items: [
+        {
+          itemId: `${run}-pan`,
+          title: 'Cast iron pan',
+          categories: ['kitchen', 'cookware'],
+          price: 39.9,
+          currency: 'EUR',
+        },
+        { itemId: `${run}-bad`, categories: 'kitchen' },
+        { itemId: `${run}-typo`, titel: 'x' },
+      ],
+    });
+    const stored = await store().getItems([`${run}-pan`]);
+    const deleted = await send('DELETE', `/v1/items/${run}-pan`);
+    const deletedAgain = await send('DELETE', `/v1/items/${run}-pan`);
+    // Assess
+    expect(put.status).toBe(200);
+    expect(put.body.upserted).toBe(1);
+    expect(put.body.rejected).toEqual([
+      expect.objectContaining({ index: 1, reason: 'invalid_field', field: 'categories' }),
+      expect.objectContaining({ index: 2, reason: 'unknown_field', field: 'titel' }),
+    ]);
+    expect(stored.get(`${run}-pan`)).toMatchObject({ categories: ['kitchen', 'cookware'], inStock: true });
+    expect([deleted.status, deletedAgain.status]).toEqual([200, 404]);
+    expect(deletedAgain.body.reason).toBe('item_not_found');
+  });
+
+  it('builds category affinities from the catalogue and stitches an anonymous history on identify', async () => {
+    // Prepare
+    const anonymousId = `${run}-anon`;
+    const userId = `${run}-signed-in`;
+    await send('PUT', '/v1/items', { items: [{ itemId: `${run}-tent`, categories: ['outdoor'] }] });
+    // Act
+    await postEvents([
+      { eventId: `${run}-a1`, type: 'view', anonymousId, itemId: `${run}-tent`, timestamp: Date.now() },
+    ]);
+    await drained();
+    await postEvents([{ eventId: `${run}-a2`, type: 'identify', userId, anonymousId, timestamp: Date.now() }]);
+    await drained();
+    // Assess
+    const profile = (await store().readShopper(`u:${userId}`))?.profile;
+    expect(profile?.recentItems.map((r) => r.itemId)).toEqual([`${run}-tent`]);
+    expect(profile?.categoryAffinities.outdoor?.score).toBeGreaterThan(0);
+    expect(profile?.aliases).toEqual([`a:${anonymousId}`]);
+  });
+
+  it('erases a user with 202, drops their features, and leaves them out of the training export', async () => {
+    // Prepare
+    const userId = `${run}-leaving`;
+    const other = `${run}-staying`;
+    await postEvents([
+      { eventId: `${run}-l1`, type: 'view', userId, itemId: `${run}-x`, timestamp: Date.now() },
+      { eventId: `${run}-s1`, type: 'view', userId: other, itemId: `${run}-x`, timestamp: Date.now() },
+    ]);
+    await drained();
+    // Act
+    const erased = await send('DELETE', `/v1/users/${userId}`);
+    await waitFor(() => stack.dataLake.written >= stack.stats.eventsAccepted);
+    const csv: string[] = [];
+    for await (const line of interactionsCsv(readLakeEvents(stack.dataLake.root), await store().erasedShoppers())) {
+      csv.push(line);
+    }
+    // Assess
+    expect(erased.status).toBe(202);
+    expect(erased.body).toMatchObject({ userId, profilesErased: [`u:${userId}`], excludedFromTraining: true });
+    expect((await store().readShopper(`u:${userId}`))?.profile.recentItems).toEqual([]);
+    expect(csv.some((line) => line.startsWith(`${other},`))).toBe(true);
+    expect(csv.some((line) => line.startsWith(`${userId},`))).toBe(false);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}

@@ -1,0 +1,50 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { api, apiLimits, type RouteName } from '#shared/config/index.ts';
+import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
+import { errorResponse } from '#shared/http/responses.ts';
+import { logger } from './observability.ts';
+
+export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/**
+ * One Lambda entry point for the routes a function serves: dispatches on API Gateway's
+ * `resource` and method, and maps every error to a JSON response in one place. Client errors are
+ * answered as they are; anything else is logged and answered as a bare 500.
+ */
+export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHandler>>>): RouteHandler {
+  const byResource = new Map(
+    (Object.entries(routes) as [RouteName, RouteHandler][]).map(([name, handle]) => [
+      `${api.routeMethods[name]} ${api.routes[name]}`,
+      handle,
+    ]),
+  );
+  return async (event) => {
+    try {
+      const handle = byResource.get(`${event.httpMethod} ${event.resource}`);
+      if (!handle) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
+      return await handle(event);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
+      return errorResponse(error);
+    }
+  };
+}
+
+/** The request body as text, decoding API Gateway's base64 form. */
+export function bodyOf(event: APIGatewayProxyEvent): string | null {
+  return event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** A required path parameter, length-checked like every id. */
+export function pathId(event: APIGatewayProxyEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  const reasonName = name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  if (!value) throw new InvalidRequestError(`missing_${reasonName}`, `${name} path parameter is required`);
+  if (value.length > apiLimits.maxIdChars) {
+    throw new InvalidRequestError(
+      `invalid_${reasonName}`,
+      `${name} must be at most ${apiLimits.maxIdChars} characters`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { apiLimits } from '../config/index.ts';
+
+const text = (field: string, max: number) =>
+  z.string({ error: `${field} must be a string` }).max(max, { error: `${field} must be at most ${max} characters` });
+
+/** A catalogue item as the shop sends it in `PUT /v1/items`; unknown fields are rejected. */
+export const catalogueItemSchema = z.strictObject({
+  itemId: text('itemId', apiLimits.maxIdChars).min(1, { error: 'itemId must not be empty' }),
+  title: text('title', apiLimits.maxTitleChars).optional(),
+  description: text('description', apiLimits.maxDescriptionChars).optional(),
+  categories: z
+    .array(text('category', 64).min(1), { error: 'categories must be an array of strings' })
+    .max(apiLimits.maxCategoriesPerItem, { error: `at most ${apiLimits.maxCategoriesPerItem} categories` })
+    .default([]),
+  price: z.number().min(0).max(1e9).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, { error: 'currency must be an ISO 4217 code such as EUR' })
+    .optional(),
+  inStock: z.boolean({ error: 'inStock must be true or false' }).default(true),
+  attributes: z
+    .record(z.string().max(64), z.union([z.string().max(apiLimits.maxPropertyValueChars), z.number(), z.boolean()]))
+    .refine((attributes) => Object.keys(attributes).length <= apiLimits.maxPropertyKeys, {
+      error: `attributes may have at most ${apiLimits.maxPropertyKeys} keys`,
+    })
+    .optional(),
+});
+
+export type CatalogueItemInput = z.input<typeof catalogueItemSchema>;

@@ -1,0 +1,73 @@
+import { apiLimits } from '../config/index.ts';
+import { RouteNotFoundError } from '../errors.ts';
+import { fieldRejection, parseBatchBody, type FieldRejection } from '../http/requestBody.ts';
+import type { CatalogueItem, CatalogueStore, Clock } from '../ports/index.ts';
+import { catalogueItemSchema } from './schema.ts';
+
+export interface RejectedItem extends Omit<FieldRejection, 'reason'> {
+  readonly index: number;
+  readonly itemId?: string;
+  readonly reason: FieldRejection['reason'] | 'not_an_object' | 'duplicate_in_batch';
+}
+
+export interface UpsertItemsResult {
+  readonly upserted: number;
+  readonly rejected: readonly RejectedItem[];
+}
+
+export interface CatalogueDeps {
+  readonly catalogue: CatalogueStore;
+  readonly clock: Clock;
+}
+
+/**
+ * `PUT /v1/items`: validates each item on its own and upserts the valid ones (the whole item is
+ * replaced). The catalogue feeds category affinities, filters and cold-start recommendations.
+ */
+export async function upsertItems(body: string | null | undefined, deps: CatalogueDeps): Promise<UpsertItemsResult> {
+  const rawItems = parseBatchBody(body, 'items', apiLimits.maxItemsPerRequest);
+  const updatedAt = deps.clock.now();
+  const rejected: RejectedItem[] = [];
+  const valid = new Map<string, CatalogueItem>();
+  rawItems.forEach((raw, index) => {
+    const itemId =
+      typeof (raw as { itemId?: unknown })?.itemId === 'string' ? (raw as { itemId: string }).itemId : undefined;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      rejected.push({ index, reason: 'not_an_object', message: 'each item must be a JSON object' });
+      return;
+    }
+    const parsed = catalogueItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const rejection = issue
+        ? fieldRejection(raw as Record<string, unknown>, issue)
+        : ({ reason: 'invalid_field', message: 'invalid item' } as const);
+      rejected.push({ index, itemId, ...rejection });
+      return;
+    }
+    if (valid.has(parsed.data.itemId)) {
+      rejected.push({
+        index,
+        itemId,
+        reason: 'duplicate_in_batch',
+        field: 'itemId',
+        message: 'itemId already appears earlier in this request',
+      });
+      return;
+    }
+    valid.set(parsed.data.itemId, { ...parsed.data, updatedAt });
+  });
+  if (valid.size > 0) await deps.catalogue.putItems([...valid.values()]);
+  return { upserted: valid.size, rejected };
+}
+
+/** `DELETE /v1/items/{itemId}`. */
+export async function deleteItem(
+  itemId: string,
+  deps: Pick<CatalogueDeps, 'catalogue'>,
+): Promise<{ itemId: string; deleted: true }> {
+  if (!(await deps.catalogue.deleteItem(itemId))) {
+    throw new RouteNotFoundError('item_not_found', `no catalogue item ${itemId}`);
+  }
+  return { itemId, deleted: true };
+}

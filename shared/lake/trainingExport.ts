@@ -1,0 +1,81 @@
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { ITEM_EVENT_TYPES } from '../config/index.ts';
+import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
+
+const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
+
+/** Reads every `*.jsonl.gz` file under a lake prefix (any depth), one event per line. */
+export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent> {
+  const entries = await readdir(root, { withFileTypes: true, recursive: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
+  const files = entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.jsonl.gz'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+  for (const file of files) {
+    const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+    let lineNumber = 0;
+    for await (const line of lines) {
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      const parsed = streamEventSchema.safeParse(JSON.parse(line));
+      if (!parsed.success)
+        throw new Error(`${file}:${lineNumber}: not a stream event: ${parsed.error.issues[0]?.message}`);
+      yield parsed.data;
+    }
+  }
+}
+
+/** True when the event belongs to a shopper erased after it was received. */
+export function isErased(event: StreamEvent, erased: ReadonlyMap<string, number>): boolean {
+  const keys = [shopperKey(event), ...(event.anonymousId === undefined ? [] : [`a:${event.anonymousId}`])];
+  return keys.some((key) => {
+    const erasedAt = erased.get(key);
+    return erasedAt !== undefined && event.receivedAt <= erasedAt;
+  });
+}
+
+export interface ExportSummary {
+  readonly written: number;
+  readonly erasedSkipped: number;
+  readonly notItemEvents: number;
+}
+
+/**
+ * Lake events → Amazon Personalize interactions CSV (`USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE`),
+ * the input of `reco train`. Events of erased shoppers are left out (GDPR Art. 17).
+ */
+export async function* interactionsCsv(
+  events: AsyncIterable<StreamEvent>,
+  erased: ReadonlyMap<string, number>,
+  summary: { written: number; erasedSkipped: number; notItemEvents: number } = {
+    written: 0,
+    erasedSkipped: 0,
+    notItemEvents: 0,
+  },
+): AsyncGenerator<string> {
+  const field = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  yield 'USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n';
+  for await (const event of events) {
+    if (!itemEventTypes.has(event.type) || event.itemId === undefined) {
+      summary.notItemEvents += 1;
+      continue;
+    }
+    if (isErased(event, erased)) {
+      summary.erasedSkipped += 1;
+      continue;
+    }
+    const user = event.userId ?? event.anonymousId ?? '';
+    const seconds = Math.floor(event.timestamp / 1000);
+    yield `${field(user)},${field(event.itemId)},${seconds},${event.type},${event.quantity ?? ''}\n`;
+    summary.written += 1;
+  }
+}
