@@ -12,7 +12,7 @@ export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.m
 export const depsLockFile: string = path.join(repoRoot, 'package-lock.json');
 
 /** Lambda handlers living in `functions/<name>/handler.ts`, each exporting `handler`. */
-export type FunctionName = 'ingest' | 'processor' | 'recommend';
+export type FunctionName = 'ingest' | 'processor' | 'recommend' | 'catalogue' | 'privacy';
 
 /** Absolute path of a handler's TypeScript entry file. */
 export function functionEntry(name: FunctionName): string {

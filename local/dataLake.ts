@@ -2,6 +2,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { dataLake } from '#shared/config/index.ts';
 
 /**
  * The local stand-in for Firehose → S3: a second consumer of the event stream that appends raw
@@ -23,9 +24,9 @@ export class LocalDataLake {
       byDay.set(day, lines);
     }
     for (const [day, lines] of byDay) {
-      const dir = join(this.root, 'events', `dt=${day}`);
+      const dir = join(this.root, dataLake.eventsPrefix, `dt=${day}`);
       await mkdir(dir, { recursive: true });
-      await appendFile(join(dir, `part-${this.runId}.jsonl.gz`), gzipSync(`${lines.join('\n')}\n`));
+      await appendFile(join(dir, `part-${this.runId}${dataLake.objectExtension}`), gzipSync(`${lines.join('\n')}\n`));
     }
     this.written += event.Records.length;
     return { batchItemFailures: [] };

@@ -24,7 +24,6 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** Batching window of the stream poller, ms. @default from config */
   readonly batchingWindowMs?: number;
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface LocalStackStats {
@@ -71,7 +70,8 @@ function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDi
  * invokes the processor like an event source mapping.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const env = options.env ?? process.env;
+  // process.env itself: the handlers read their settings from it at import, as in Lambda.
+  const env = process.env;
   const apiKey = options.apiKey ?? env.RECO_API_KEY ?? 'local-dev-key';
   const dataDir = resolve(options.dataDir ?? '.local-data');
   await mkdir(dataDir, { recursive: true });

@@ -66,8 +66,9 @@ function acknowledgeNoAuthorizer(method: IConstruct, reason: string): void {
 /**
  * The public REST API. Routes, their HTTP methods and which of them are public all come from
  * `api` in shared/config:
- * - `POST /v1/events`, `GET /v1/users/{userId}/recommendations`: API key required (usage plan),
- *   request validation (path parameters of the route are declared as required)
+ * - every route not in `api.publicRoutes` (`POST /v1/events`, `GET /v1/users/{userId}/recommendations`,
+ *   `PUT /v1/items`, `DELETE /v1/items/{itemId}`, `DELETE /v1/users/{userId}`): API key required
+ *   (usage plan), request validation (path parameters of the route are declared as required)
  * - `GET /v1/health`: open
  *
  * The stage has X-Ray tracing, JSON access logs, error-level execution logs and metrics.

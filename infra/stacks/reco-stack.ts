@@ -2,8 +2,11 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { serviceName } from '#shared/config/index.ts';
 import { Api } from '../constructs/api.ts';
+import { Catalogue } from '../constructs/catalogue.ts';
+import { DataLake } from '../constructs/data-lake.ts';
 import { FeatureStore } from '../constructs/feature-store.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
+import { Privacy } from '../constructs/privacy.ts';
 import { Serving } from '../constructs/serving.ts';
 
 /** Properties of a {@link RecoStack}. Never set `env`: the stack is environment-agnostic. */
@@ -20,13 +23,17 @@ export interface RecoStackProps extends StackProps {
 
 /**
  * The whole real-time recommendation service in one environment-agnostic stack (no lookups,
- * so it synthesises offline): feature store, ingestion (stream + processor), serving, API.
+ * so it synthesises offline): feature store, ingestion (stream + processor), data lake (stream to
+ * S3 through Firehose), serving, catalogue, privacy (erasure), API.
  * A later `Training` construct joins here; see the note on {@link Serving}.
  */
 export class RecoStack extends Stack {
   public readonly featureStore: FeatureStore;
   public readonly ingestion: Ingestion;
+  public readonly dataLake: DataLake;
   public readonly serving: Serving;
+  public readonly catalogue: Catalogue;
+  public readonly privacy: Privacy;
   public readonly api: Api;
 
   public constructor(scope: Construct, id: string, props: RecoStackProps) {
@@ -39,15 +46,21 @@ export class RecoStack extends Stack {
       deletionProtection: props.deletionProtection ?? true,
     });
     this.ingestion = new Ingestion(this, 'Ingestion', { featureStore: this.featureStore });
+    this.dataLake = new DataLake(this, 'DataLake', { ingestion: this.ingestion });
     this.serving = new Serving(this, 'Serving', {
       featureStore: this.featureStore,
       modelVersion: props.modelVersion,
     });
+    this.catalogue = new Catalogue(this, 'Catalogue', { featureStore: this.featureStore });
+    this.privacy = new Privacy(this, 'Privacy', { featureStore: this.featureStore });
     this.api = new Api(this, 'Api', {
       routeHandlers: {
         events: this.ingestion.ingestFunction,
         userRecommendations: this.serving.recommendFunction,
         health: this.serving.recommendFunction,
+        catalogueItems: this.catalogue.catalogueFunction,
+        catalogueItem: this.catalogue.catalogueFunction,
+        userErasure: this.privacy.erasureFunction,
       },
     });
 
@@ -59,5 +72,9 @@ export class RecoStack extends Stack {
     new CfnOutput(this, 'FeatureTableName', { value: this.featureStore.table.tableName });
     new CfnOutput(this, 'EventStreamName', { value: this.ingestion.stream.streamName });
     new CfnOutput(this, 'ProcessorFailureQueueUrl', { value: this.ingestion.failureQueue.queueUrl });
+    new CfnOutput(this, 'DataLakeBucketName', {
+      value: this.dataLake.bucket.bucketName,
+      description: 'Bucket of the raw events (events/dt=<yyyy-MM-dd>/, GZIP JSON, by arrival day)',
+    });
   }
 }

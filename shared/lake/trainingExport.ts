@@ -3,12 +3,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { ITEM_EVENT_TYPES } from '../config/index.ts';
+import { dataLake, ITEM_EVENT_TYPES } from '../config/index.ts';
 import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
 
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
 
-/** Reads every `*.jsonl.gz` file under a lake prefix (any depth), one event per line. */
+/** Reads every `*.jsonl.gz` object under a lake folder (any depth), one event per line. */
 export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent> {
   const entries = await readdir(root, { withFileTypes: true, recursive: true }).catch(
     (error: NodeJS.ErrnoException) => {
@@ -17,7 +17,7 @@ export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent>
     },
   );
   const files = entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.jsonl.gz'))
+    .filter((entry) => entry.isFile() && entry.name.endsWith(dataLake.objectExtension))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
   for (const file of files) {
@@ -26,9 +26,16 @@ export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent>
     for await (const line of lines) {
       lineNumber += 1;
       if (line.trim() === '') continue;
-      const parsed = streamEventSchema.safeParse(JSON.parse(line));
-      if (!parsed.success)
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch (error) {
+        throw new Error(`${file}:${lineNumber}: not JSON: ${(error as Error).message}`, { cause: error });
+      }
+      const parsed = streamEventSchema.safeParse(json);
+      if (!parsed.success) {
         throw new Error(`${file}:${lineNumber}: not a stream event: ${parsed.error.issues[0]?.message}`);
+      }
       yield parsed.data;
     }
   }

@@ -10,18 +10,32 @@ const isPublic = (name: RouteName): boolean => (api.publicRoutes as readonly Rou
 describe('Construct: Api', () => {
   let construct: Api;
   let template: Template;
-  let functionIds: { ingest: string; recommend: string };
+  let functionIds: { ingest: string; recommend: string; catalogue: string; privacy: string };
 
   beforeAll(() => {
     // Prepare
     const stack = newTestStack();
     const ingest = newPlainFunction(stack, 'Ingest');
     const recommend = newPlainFunction(stack, 'Recommend');
-    functionIds = { ingest: logicalIdOf(ingest), recommend: logicalIdOf(recommend) };
+    const catalogue = newPlainFunction(stack, 'Catalogue');
+    const privacy = newPlainFunction(stack, 'Privacy');
+    functionIds = {
+      ingest: logicalIdOf(ingest),
+      recommend: logicalIdOf(recommend),
+      catalogue: logicalIdOf(catalogue),
+      privacy: logicalIdOf(privacy),
+    };
 
     // Act
     construct = new Api(stack, 'Api', {
-      routeHandlers: { events: ingest, userRecommendations: recommend, health: recommend },
+      routeHandlers: {
+        events: ingest,
+        userRecommendations: recommend,
+        health: recommend,
+        catalogueItems: catalogue,
+        catalogueItem: catalogue,
+        userErasure: privacy,
+      },
     });
     template = Template.fromStack(stack);
   });
@@ -53,35 +67,85 @@ describe('Construct: Api', () => {
       });
     }
     expect(isPublic('health')).toBe(true);
+    for (const name of ['catalogueItems', 'catalogueItem', 'userErasure'] as const) {
+      expect(isPublic(name), name).toBe(false);
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: api.routeMethods[name],
+        ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        ApiKeyRequired: true,
+        RequestValidatorId: { Ref: logicalIdOf(construct.requestValidator) },
+      });
+    }
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       ResourceId: { Ref: logicalIdOf(construct.methods.health.resource) },
       ApiKeyRequired: false,
     });
   });
 
-  it('routes events to the ingest function and the rest to the recommend function', () => {
-    const integrationOf = (name: RouteName) =>
-      template.findResources('AWS::ApiGateway::Method', {
-        Properties: { ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) } },
-      });
-    expect(JSON.stringify(integrationOf('events'))).toContain(`"${functionIds.ingest}"`);
-    expect(JSON.stringify(integrationOf('userRecommendations'))).toContain(`"${functionIds.recommend}"`);
-    expect(JSON.stringify(integrationOf('health'))).toContain(`"${functionIds.recommend}"`);
+  it('routes each route to the function given for it', () => {
+    const integrationOf = (name: RouteName) => {
+      const found = Object.values(
+        template.findResources('AWS::ApiGateway::Method', {
+          Properties: {
+            HttpMethod: api.routeMethods[name],
+            ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+          },
+        }),
+      );
+      expect(found, name).toHaveLength(1);
+      return JSON.stringify(found[0]?.Properties.Integration);
+    };
+    const expected: Record<RouteName, string> = {
+      events: functionIds.ingest,
+      userRecommendations: functionIds.recommend,
+      health: functionIds.recommend,
+      catalogueItems: functionIds.catalogue,
+      catalogueItem: functionIds.catalogue,
+      userErasure: functionIds.privacy,
+    };
+    for (const name of routeNames) {
+      const integration = integrationOf(name);
+      for (const [other, id] of Object.entries(functionIds)) {
+        expect(integration.includes(`"${id}"`), `${name} -> ${other}`).toBe(id === expected[name]);
+      }
+    }
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
     });
   });
 
-  it('validates the userId path parameter of the recommendations route', () => {
+  it('validates the path parameters of the routes that have them', () => {
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
     });
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      ResourceId: { Ref: logicalIdOf(construct.methods.userRecommendations.resource) },
-      RequestParameters: { 'method.request.path.userId': true },
-      RequestValidatorId: { Ref: logicalIdOf(construct.requestValidator) },
-    });
+    for (const [name, parameter] of [
+      ['userRecommendations', 'userId'],
+      ['catalogueItem', 'itemId'],
+      ['userErasure', 'userId'],
+    ] as const) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: api.routeMethods[name],
+        ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        RequestParameters: { [`method.request.path.${parameter}`]: true },
+        RequestValidatorId: { Ref: logicalIdOf(construct.requestValidator) },
+      });
+    }
+  });
+
+  it('shares one resource per path segment between routes', () => {
+    // `/v1/users/{userId}` (DELETE) is the parent of `/v1/users/{userId}/recommendations` (GET).
+    expect(construct.methods.userRecommendations.resource.parentResource).toBe(construct.methods.userErasure.resource);
+    expect(construct.methods.catalogueItem.resource.parentResource).toBe(construct.methods.catalogueItems.resource);
+    const paths = new Set(
+      routeNames.flatMap((name) =>
+        api.routes[name]
+          .split('/')
+          .slice(1)
+          .map((_, i, segments) => segments.slice(0, i + 1).join('/')),
+      ),
+    );
+    template.resourceCountIs('AWS::ApiGateway::Resource', paths.size);
   });
 
   it('throttles the API key through a usage plan on the stage', () => {
@@ -120,7 +184,8 @@ describe('Construct: Api gateway responses', () => {
     const stack = newTestStack();
     const fn = newPlainFunction(stack, 'Fn');
     // Act
-    new Api(stack, 'Api', { routeHandlers: { events: fn, userRecommendations: fn, health: fn } });
+    const routeHandlers = Object.fromEntries(routeNames.map((name) => [name, fn])) as Record<RouteName, typeof fn>;
+    new Api(stack, 'Api', { routeHandlers });
     const template = Template.fromStack(stack);
     // Assess
     for (const [type, error] of [

@@ -7,7 +7,9 @@ import { AwsSolutionsChecks, type IApplyRule, NagRuleCompliance } from 'cdk-nag'
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/build-app.ts';
-import { actionsOf, resourcesOf, type Statement, testContext } from './helpers.ts';
+import { dataLake } from '#shared/config/index.ts';
+import { DELIVERY_OBJECT_ACTIONS } from '#infra/constructs/data-lake.ts';
+import { actionsOf, logicalIdOf, resourcesOf, type Statement, testContext } from './helpers.ts';
 
 /** An acknowledgement as recorded by `Validations.of(scope).acknowledge()`. */
 interface Acknowledgement {
@@ -136,10 +138,15 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
     expect(acknowledgements.filter((ack) => ack.path === '' || stackPaths.has(ack.path))).toEqual([]);
   });
 
-  it('uses a wildcard resource only for the X-Ray actions (the acknowledged IAM5 finding)', () => {
+  it('uses wildcard resources only for X-Ray and for Firehose objects under the lake prefixes (acknowledged IAM5)', () => {
     // Prepare
     const { stack } = buildApp({ context: testContext(), nag: false });
     const template = Template.fromStack(stack);
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(stack.dataLake.bucket), 'Arn'] };
+    const lakeObjectPatterns = [dataLake.eventsPrefix, dataLake.errorsPrefix].map((prefix) =>
+      JSON.stringify({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] }),
+    );
+    const isLakeObjectPattern = (resource: unknown): boolean => lakeObjectPatterns.includes(JSON.stringify(resource));
 
     // Act
     const wildcardStatements = Object.values(template.findResources('AWS::IAM::Policy'))
@@ -147,9 +154,16 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
       .filter((statement) => resourcesOf(statement).some((resource) => JSON.stringify(resource).includes('*')));
 
     // Assess
-    expect(wildcardStatements.length).toBeGreaterThan(0);
-    for (const statement of wildcardStatements) {
+    const xray = wildcardStatements.filter((statement) => resourcesOf(statement).includes('*'));
+    const lake = wildcardStatements.filter((statement) => !xray.includes(statement));
+    expect(xray.length).toBeGreaterThan(0);
+    for (const statement of xray) {
       expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+    expect(lake).toHaveLength(1);
+    for (const statement of lake) {
+      expect(resourcesOf(statement).every(isLakeObjectPattern)).toBe(true);
+      expect(actionsOf(statement)).toEqual([...DELIVERY_OBJECT_ACTIONS]);
     }
   });
 });

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envVars } from '#shared/config/index.ts';
 import { buildApp, MODEL_VERSION_CONTEXT_KEY } from '#infra/build-app.ts';
-import { TABLE_READ_ACTIONS } from '#infra/constructs/feature-store.ts';
+import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '#infra/constructs/feature-store.ts';
 import type { RecoStack } from '#infra/stacks/reco-stack.ts';
 import {
   actionsOf,
@@ -34,11 +34,39 @@ describe('Stack: RecoStack', () => {
     expect(Token.isUnresolved(stack.region)).toBe(true);
   });
 
-  it('outputs the API URL, table name, stream name and failure queue URL', () => {
+  it('outputs the API URL, table name, stream name, failure queue URL and data-lake bucket name', () => {
     template.hasOutput('ApiUrl', { Value: Match.anyValue() });
     template.hasOutput('FeatureTableName', { Value: { Ref: logicalIdOf(stack.featureStore.table) } });
     template.hasOutput('EventStreamName', { Value: { Ref: logicalIdOf(stack.ingestion.stream) } });
     template.hasOutput('ProcessorFailureQueueUrl', { Value: { Ref: logicalIdOf(stack.ingestion.failureQueue) } });
+    template.hasOutput('DataLakeBucketName', { Value: { Ref: logicalIdOf(stack.dataLake.bucket) } });
+  });
+
+  it('delivers the event stream of the stack to the data lake', () => {
+    template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      KinesisStreamSourceConfiguration: Match.objectLike({
+        KinesisStreamARN: arnOf(logicalIdOf(stack.ingestion.stream)),
+      }),
+      ExtendedS3DestinationConfiguration: Match.objectLike({ BucketARN: arnOf(logicalIdOf(stack.dataLake.bucket)) }),
+    });
+  });
+
+  it('routes the catalogue and erasure routes to their own functions', () => {
+    const integrationOf = (name: 'catalogueItems' | 'catalogueItem' | 'userErasure') =>
+      JSON.stringify(
+        Object.values(
+          template.findResources('AWS::ApiGateway::Method', {
+            Properties: { ResourceId: { Ref: logicalIdOf(stack.api.methods[name].resource) } },
+          }),
+        ).map((method) => method.Properties.Integration),
+      );
+    const catalogueId = logicalIdOf(stack.catalogue.catalogueFunction);
+    const erasureId = logicalIdOf(stack.privacy.erasureFunction);
+    expect(integrationOf('catalogueItems')).toContain(`"${catalogueId}"`);
+    expect(integrationOf('catalogueItem')).toContain(`"${catalogueId}"`);
+    expect(integrationOf('userErasure')).toContain(`"${erasureId}"`);
+    expect(integrationOf('userErasure')).not.toContain(`"${catalogueId}"`);
   });
 
   it('takes the model version from the cdk.json context', () => {
@@ -57,7 +85,7 @@ describe('Stack: RecoStack', () => {
 
   it('uses nodejs24.x on ARM64 with active tracing for every function', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -68,7 +96,13 @@ describe('Stack: RecoStack', () => {
   });
 
   it('attaches no managed policy to any function role', () => {
-    const roles = [stack.ingestion.ingestFunction, stack.ingestion.processorFunction, stack.serving.recommendFunction];
+    const roles = [
+      stack.ingestion.ingestFunction,
+      stack.ingestion.processorFunction,
+      stack.serving.recommendFunction,
+      stack.catalogue.catalogueFunction,
+      stack.privacy.erasureFunction,
+    ];
     for (const fn of roles) {
       expect(
         template.findResources('AWS::IAM::Role')[roleLogicalIdOf(fn)]?.Properties.ManagedPolicyArns,
@@ -111,6 +145,35 @@ describe('Stack: RecoStack', () => {
       }
       const all = statements.flatMap(actionsOf);
       expect(all.filter((a) => a.startsWith('kinesis:') || a.startsWith('sqs:') || a.startsWith('kms:'))).toEqual([]);
+    });
+
+    it.each([
+      ['catalogue', () => stack.catalogue.catalogueFunction],
+      ['erasure', () => stack.privacy.erasureFunction],
+    ])('gives the %s function read-write on the table and no stream, queue or key access', (_, fnOf) => {
+      // Act
+      const statements = statementsOfRole(template, roleLogicalIdOf(fnOf()));
+      const variables = template.findResources('AWS::Lambda::Function')[logicalIdOf(fnOf())]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+
+      // Assess
+      expect(variables[envVars.featureTableName]).toEqual({ Ref: logicalIdOf(stack.featureStore.table) });
+      expect(variables).not.toHaveProperty(envVars.eventStreamName);
+      expect(variables).not.toHaveProperty(envVars.poisonQueueUrl);
+      const tableId = logicalIdOf(stack.featureStore.table);
+      const granted = statements.filter((s) => resourcesOf(s).some((r) => refersTo(r, tableId))).flatMap(actionsOf);
+      expect(new Set(granted)).toEqual(new Set([...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]));
+      const all = statements.flatMap(actionsOf);
+      expect(all.filter((a) => a.startsWith('kinesis:') || a.startsWith('sqs:') || a.startsWith('kms:'))).toEqual([]);
+      for (const other of [
+        stack.ingestion.stream,
+        stack.ingestion.streamKey,
+        stack.ingestion.failureQueue,
+        stack.dataLake.bucket,
+      ]) {
+        const otherId = logicalIdOf(other);
+        expect(statements.filter((s) => resourcesOf(s).some((r) => refersTo(r, otherId)))).toEqual([]);
+      }
     });
 
     it('gives the processor read-write on the table and read on the stream', () => {
