@@ -1,0 +1,263 @@
+/**
+ * Content-based: TF-IDF over title, description and categories (lowercased word tokens, English
+ * stop words dropped, sublinear tf, smoothed idf, L2-normalised sparse vectors). Item-item
+ * similarity is cosine; a shopper's profile is the weighted sum of their items' vectors. Needs no
+ * interactions, so it is what knows about a brand-new catalogue item.
+ */
+import type { Artifact, ArtifactWriter } from '../artifact.ts';
+import { transpose, type SparseRows } from '../matrix.ts';
+import type { CatalogueEntry, Hyperparameters, Trainer } from '../model.ts';
+import {
+  becauseOf,
+  ComponentModel,
+  numberParam,
+  prepareBase,
+  resolveHyperparameters,
+  WEIGHTING_DEFAULTS,
+  type Component,
+  type ComponentScores,
+  type ModelBase,
+  type Shopper,
+} from './common.ts';
+
+/** Defaults: title words count double (a title is dense), each category is a token of its own, counted twice. */
+export const CONTENT_DEFAULTS: Hyperparameters = {
+  ...WEIGHTING_DEFAULTS,
+  /** @default 2: occurrences a title word counts */
+  titleWeight: 2,
+  /** @default 2: occurrences a category counts (as one token per category, e.g. `category:shoes`) */
+  categoryWeight: 2,
+  /** @default 0.5: terms in more than this share of items are dropped (they separate nothing) */
+  maxDocumentFrequency: 0.5,
+  /** @default 2: live events count this many times their trained weight */
+  recentMultiplier: 2,
+};
+
+export interface ContentSettings {
+  readonly titleWeight: number;
+  readonly categoryWeight: number;
+  readonly maxDocumentFrequency: number;
+  readonly recentMultiplier: number;
+}
+
+export function contentSettings(params: Hyperparameters, prefix = ''): ContentSettings {
+  const n = (name: string): number => numberParam(params, prefix + name);
+  return {
+    titleWeight: n('titleWeight'),
+    categoryWeight: n('categoryWeight'),
+    maxDocumentFrequency: n('maxDocumentFrequency'),
+    recentMultiplier: n('recentMultiplier'),
+  };
+}
+
+/** Common English words that say nothing about a product. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a an and are as at be but by for from has have in into is it its of on or our that the their this to was were ' +
+    'will with you your we all any can more most new not only other so such than then there these they very which who'
+  ).split(' '),
+);
+
+/** Lowercased letter/digit runs of two or more characters, stop words removed. */
+export function tokenize(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((token) => token.length > 1 && !STOP_WORDS.has(token));
+}
+
+/** Raw term counts of one catalogue entry. */
+function termCounts(entry: CatalogueEntry, settings: ContentSettings): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (term: string, count: number): void => {
+    counts.set(term, (counts.get(term) ?? 0) + count);
+  };
+  for (const token of tokenize(entry.title ?? '')) add(token, settings.titleWeight);
+  for (const token of tokenize(entry.description ?? '')) add(token, 1);
+  for (const category of entry.categories) {
+    add(`category:${category.toLowerCase()}`, settings.categoryWeight);
+    for (const token of tokenize(category)) add(token, 1);
+  }
+  return counts;
+}
+
+/** TF-IDF vectors of the items in `itemIds` order (items without catalogue text get empty rows). */
+export function tfidfVectors(
+  itemIds: readonly string[],
+  entries: readonly CatalogueEntry[],
+  settings: ContentSettings,
+): { vocabulary: string[]; vectors: SparseRows } {
+  const byId = new Map(entries.map((e) => [e.itemId, e]));
+  const counts = itemIds.map((id) => {
+    const entry = byId.get(id);
+    return entry === undefined ? new Map<string, number>() : termCounts(entry, settings);
+  });
+  const documentFrequency = new Map<string, number>();
+  for (const c of counts)
+    for (const term of c.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+  const documents = Math.max(1, entries.length);
+  const vocabulary = [...documentFrequency.entries()]
+    .filter(([, df]) => documents < 4 || df / documents <= settings.maxDocumentFrequency)
+    .map(([term]) => term)
+    .sort();
+  const termIndex = new Map(vocabulary.map((term, t) => [term, t]));
+  const pointers = new Uint32Array(itemIds.length + 1);
+  const terms: number[] = [];
+  const weights: number[] = [];
+  counts.forEach((c, item) => {
+    const row: [number, number][] = [];
+    let squared = 0;
+    for (const [term, count] of c) {
+      const t = termIndex.get(term);
+      if (t === undefined) continue;
+      const idf = Math.log((1 + documents) / (1 + (documentFrequency.get(term) as number))) + 1;
+      const weight = (1 + Math.log(count)) * idf;
+      row.push([t, weight]);
+      squared += weight * weight;
+    }
+    row.sort((a, b) => a[0] - b[0]);
+    const norm = Math.sqrt(squared);
+    for (const [t, weight] of row) {
+      terms.push(t);
+      weights.push(weight / norm);
+    }
+    pointers[item + 1] = terms.length;
+  });
+  return { vocabulary, vectors: { pointers, indices: Uint32Array.from(terms), values: Float32Array.from(weights) } };
+}
+
+export class ContentComponent implements Component {
+  readonly base: ModelBase;
+  readonly settings: ContentSettings;
+  readonly vocabulary: readonly string[];
+  readonly vectors: SparseRows;
+  /** Term → items (the inverted index), for scoring every item against one profile. */
+  readonly #postings: SparseRows;
+
+  constructor(base: ModelBase, settings: ContentSettings, vocabulary: readonly string[], vectors: SparseRows) {
+    this.base = base;
+    this.settings = settings;
+    this.vocabulary = vocabulary;
+    this.vectors = vectors;
+    this.#postings = transpose(vectors, vocabulary.length);
+  }
+
+  /** Cosine of every item with a (normalised) sparse profile. */
+  #scoreProfile(profile: ReadonlyMap<number, number>): Float32Array {
+    const scores = new Float32Array(this.base.catalogue.size);
+    let squared = 0;
+    for (const w of profile.values()) squared += w * w;
+    const norm = Math.sqrt(squared) || 1;
+    const { pointers, indices, values } = this.#postings;
+    for (const [t, w] of profile) {
+      const weight = w / norm;
+      for (let p = pointers[t] as number; p < (pointers[t + 1] as number); p++) {
+        const item = indices[p] as number;
+        scores[item] = (scores[item] as number) + weight * (values[p] as number);
+      }
+    }
+    return scores;
+  }
+
+  #cosine(a: number, b: number): number {
+    const { pointers, indices, values } = this.vectors;
+    let p = pointers[a] as number;
+    let q = pointers[b] as number;
+    const pEnd = pointers[a + 1] as number;
+    const qEnd = pointers[b + 1] as number;
+    let dot = 0;
+    while (p < pEnd && q < qEnd) {
+      const tp = indices[p] as number;
+      const tq = indices[q] as number;
+      if (tp === tq) dot += (values[p++] as number) * (values[q++] as number);
+      else if (tp < tq) p++;
+      else q++;
+    }
+    return dot;
+  }
+
+  score(shopper: Shopper): ComponentScores | undefined {
+    const profile = new Map<number, number>();
+    const history: number[] = [];
+    const add = (item: number, weight: number): void => {
+      const { pointers, indices, values } = this.vectors;
+      if (pointers[item] === pointers[item + 1]) return;
+      history.push(item);
+      for (let p = pointers[item] as number; p < (pointers[item + 1] as number); p++) {
+        const t = indices[p] as number;
+        profile.set(t, (profile.get(t) ?? 0) + weight * (values[p] as number));
+      }
+    };
+    for (let n = 0; n < shopper.trainedItems.length; n++)
+      add(shopper.trainedItems[n] as number, shopper.trainedWeights[n] as number);
+    shopper.recentItems.forEach((item, n) =>
+      add(item, this.settings.recentMultiplier * (shopper.recentWeights[n] as number)),
+    );
+    if (profile.size === 0) return undefined;
+    const scores = this.#scoreProfile(profile);
+    return {
+      scores,
+      reason: (item) => {
+        let best = -1;
+        let bestSimilarity = 0;
+        for (const h of history.slice(-50)) {
+          const similarity = h === item ? 0 : this.#cosine(h, item);
+          if (similarity > bestSimilarity) {
+            bestSimilarity = similarity;
+            best = h;
+          }
+        }
+        return best < 0 ? undefined : becauseOf(this.base, shopper, best);
+      },
+    };
+  }
+
+  similar(item: number): ComponentScores | undefined {
+    const { pointers, indices, values } = this.vectors;
+    if (pointers[item] === pointers[item + 1]) return undefined;
+    const profile = new Map<number, number>();
+    for (let p = pointers[item] as number; p < (pointers[item + 1] as number); p++)
+      profile.set(indices[p] as number, values[p] as number);
+    const id = this.base.catalogue.itemIds[item] as string;
+    return { scores: this.#scoreProfile(profile), reason: () => `similar to ${id}` };
+  }
+
+  async write(writer: ArtifactWriter, prefix: string): Promise<void> {
+    await Promise.all([
+      writer.json(`${prefix}settings`, this.settings),
+      writer.json(`${prefix}vocabulary`, this.vocabulary),
+      writer.uint32(`${prefix}vectors.pointers`, this.vectors.pointers),
+      writer.uint32(`${prefix}vectors.terms`, this.vectors.indices),
+      writer.float32(`${prefix}vectors.weights`, this.vectors.values),
+    ]);
+  }
+
+  static read(artifact: Artifact, base: ModelBase, prefix: string): ContentComponent {
+    return new ContentComponent(
+      base,
+      artifact.json<ContentSettings>(`${prefix}settings`),
+      artifact.json<string[]>(`${prefix}vocabulary`),
+      {
+        pointers: artifact.uint32(`${prefix}vectors.pointers`),
+        indices: artifact.uint32(`${prefix}vectors.terms`),
+        values: artifact.float32(`${prefix}vectors.weights`),
+      },
+    );
+  }
+
+  /** Vectors for a freshly trained base. */
+  static build(base: ModelBase, catalogue: readonly CatalogueEntry[], settings: ContentSettings): ContentComponent {
+    const { vocabulary, vectors } = tfidfVectors(base.catalogue.itemIds, catalogue, settings);
+    return new ContentComponent(base, settings, vocabulary, vectors);
+  }
+}
+
+export const contentTrainer: Trainer = {
+  algorithm: 'content',
+  defaults: CONTENT_DEFAULTS,
+  async fit(data, hyperparameters) {
+    const params = resolveHyperparameters('content', CONTENT_DEFAULTS, hyperparameters);
+    const { base } = prepareBase(data, params);
+    return new ComponentModel('content', base, ContentComponent.build(base, data.catalogue, contentSettings(params)));
+  },
+};

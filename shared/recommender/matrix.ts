@@ -1,0 +1,284 @@
+/**
+ * From interactions to the sparse shopper × item confidence matrix every collaborative model
+ * trains on: id maps, event-type weights, quantity, time decay and duplicate aggregation, in CSR
+ * (shopper → items) and CSC (item → shoppers) form with Float32 values.
+ */
+import type { Hyperparameters, Interaction, RecentInteraction } from './model.ts';
+
+/** The event type whose positive total marks an item as bought (for `excludePurchased`). */
+export const PURCHASE_EVENT = 'purchase';
+
+/**
+ * Default weight per event type. A purchase says far more than a view; a return undoes a
+ * purchase and `remove_from_cart` half of an `add_to_cart`, so their (negative) weights cancel
+ * the signal they retract. Pairs whose total ends at or below zero are dropped.
+ */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
+  view: 1,
+  click: 1,
+  add_to_cart: 4,
+  remove_from_cart: -2,
+  purchase: 8,
+  return: -8,
+};
+
+/**
+ * The weighting hyperparameters every trainer accepts: `weight.<eventType>` per event type,
+ * `decay.halfLifeDays` (0 turns decay off) and `eventValue.log` (scale by 1 + ln(quantity)).
+ */
+export const WEIGHTING_DEFAULTS: Hyperparameters = {
+  ...Object.fromEntries(Object.entries(DEFAULT_EVENT_WEIGHTS).map(([type, weight]) => [`weight.${type}`, weight])),
+  'decay.halfLifeDays': 60,
+  'eventValue.log': true,
+};
+
+/** How much one event counts; built from hyperparameters, used at training and request time. */
+export class EventWeighting {
+  readonly #weights: ReadonlyMap<string, number>;
+  readonly #halfLifeSeconds: number;
+  readonly #useEventValue: boolean;
+  readonly #warned = new Set<string>();
+
+  /**
+   * @param hyperparameters `weight.<eventType>` (defaults in {@link DEFAULT_EVENT_WEIGHTS}),
+   *   `decay.halfLifeDays` (@default 60; 0 = no decay), `eventValue.log` (@default true).
+   */
+  constructor(hyperparameters: Hyperparameters = {}) {
+    const weights = new Map(Object.entries(DEFAULT_EVENT_WEIGHTS));
+    for (const [key, value] of Object.entries(hyperparameters)) {
+      if (key.startsWith('weight.') && typeof value === 'number') weights.set(key.slice('weight.'.length), value);
+    }
+    this.#weights = weights;
+    const halfLifeDays = hyperparameters['decay.halfLifeDays'] ?? WEIGHTING_DEFAULTS['decay.halfLifeDays'];
+    this.#halfLifeSeconds = typeof halfLifeDays === 'number' && halfLifeDays > 0 ? halfLifeDays * 86_400 : 0;
+    this.#useEventValue = (hyperparameters['eventValue.log'] ?? true) !== false;
+  }
+
+  /** Weight of an event type; unknown types count 1 and are reported once per type and weighting. */
+  typeWeight(eventType: string | undefined): number {
+    if (eventType === undefined) return 1;
+    const weight = this.#weights.get(eventType);
+    if (weight !== undefined) return weight;
+    if (!this.#warned.has(eventType)) {
+      this.#warned.add(eventType);
+      console.warn(`recommender: unknown event type "${eventType}" weighted 1 (set weight.${eventType} to change)`);
+    }
+    return 1;
+  }
+
+  /**
+   * Weight of one event: type weight × (1 + ln(eventValue)) for values above 1 (a quantity of 10
+   * counts 3.3 times, not 10, so one bulk order cannot outweigh a shopper's whole history) ×
+   * 2^(−age / half-life), age measured from `newestTimestamp`.
+   */
+  eventWeight(
+    eventType: string | undefined,
+    eventValue: number | undefined,
+    timestamp: number | undefined,
+    newestTimestamp: number,
+  ): number {
+    let weight = this.typeWeight(eventType);
+    if (this.#useEventValue && eventValue !== undefined && Number.isFinite(eventValue) && eventValue > 1) {
+      weight *= 1 + Math.log(eventValue);
+    }
+    if (this.#halfLifeSeconds > 0 && timestamp !== undefined && Number.isFinite(timestamp)) {
+      const age = Math.max(0, newestTimestamp - timestamp);
+      weight *= Math.pow(2, -age / this.#halfLifeSeconds);
+    }
+    return weight;
+  }
+
+  /** Weight of a live interaction: its explicit `weight` wins, else type and decay from the newest one. */
+  recentWeight(recent: RecentInteraction, newestTimestamp: number): number {
+    if (recent.weight !== undefined) return recent.weight;
+    return this.eventWeight(recent.eventType, undefined, recent.timestamp, newestTimestamp);
+  }
+}
+
+/** A compressed sparse matrix: row r holds `indices[pointers[r] .. pointers[r+1])` with `values`. */
+export interface SparseRows {
+  readonly pointers: Uint32Array;
+  readonly indices: Uint32Array;
+  readonly values: Float32Array;
+}
+
+/** The confidence matrix with both orientations and its id maps. */
+export interface InteractionMatrix {
+  readonly userIds: readonly string[];
+  readonly itemIds: readonly string[];
+  readonly userIndex: ReadonlyMap<string, number>;
+  readonly itemIndex: ReadonlyMap<string, number>;
+  /** Shopper → items, columns sorted ascending within each row. */
+  readonly byUser: SparseRows;
+  /** Item → shoppers (the transpose), rows sorted ascending within each column. */
+  readonly byItem: SparseRows;
+  /** Shopper → items they bought (positive net purchase weight); values are the purchase weight. */
+  readonly purchases: SparseRows;
+  /** Epoch seconds of the newest interaction: "now" for decay. */
+  readonly newestTimestamp: number;
+}
+
+export interface MatrixOptions {
+  /** Item ids known up front (the catalogue), indexed first and in this order; others follow. */
+  readonly itemIds?: readonly string[];
+}
+
+/** Id → index map that appends unseen ids, in order of first appearance (deterministic). */
+function indexer(initial: readonly string[] = []): {
+  ids: string[];
+  index: Map<string, number>;
+  of(id: string): number;
+} {
+  const ids: string[] = [];
+  const index = new Map<string, number>();
+  const of = (id: string): number => {
+    let i = index.get(id);
+    if (i === undefined) {
+      i = ids.length;
+      index.set(id, i);
+      ids.push(id);
+    }
+    return i;
+  };
+  for (const id of initial) of(id);
+  return { ids, index, of };
+}
+
+/**
+ * Sorts (row, column, value) triples into CSR with duplicates summed, then drops entries whose
+ * total is not positive (a returned purchase, a view cancelled by nothing else).
+ */
+export function compressRows(
+  rows: number,
+  rowOf: Uint32Array,
+  columnOf: Uint32Array,
+  valueOf: Float64Array,
+  count: number,
+): SparseRows {
+  const counts = new Uint32Array(rows + 1);
+  for (let n = 0; n < count; n++) counts[(rowOf[n] as number) + 1]!++;
+  for (let r = 0; r < rows; r++) counts[r + 1]! += counts[r]!;
+  const order = new Uint32Array(count);
+  const cursor = counts.slice(0, rows);
+  for (let n = 0; n < count; n++) order[cursor[rowOf[n] as number]!++] = n;
+
+  const pointers = new Uint32Array(rows + 1);
+  const indices = new Uint32Array(count);
+  const values = new Float32Array(count);
+  let out = 0;
+  const sums = new Map<number, number>();
+  for (let r = 0; r < rows; r++) {
+    sums.clear();
+    for (let p = counts[r] as number; p < (counts[r + 1] as number); p++) {
+      const n = order[p] as number;
+      const column = columnOf[n] as number;
+      sums.set(column, (sums.get(column) ?? 0) + (valueOf[n] as number));
+    }
+    const columns = [...sums.keys()].sort((a, b) => a - b);
+    for (const column of columns) {
+      const total = sums.get(column) as number;
+      if (total > 0) {
+        indices[out] = column;
+        values[out] = total;
+        out++;
+      }
+    }
+    pointers[r + 1] = out;
+  }
+  return { pointers, indices: indices.slice(0, out), values: values.slice(0, out) };
+}
+
+/** The transpose of a CSR matrix with `columns` columns (rows stay sorted because rows are visited in order). */
+export function transpose(matrix: SparseRows, columns: number): SparseRows {
+  const { pointers, indices, values } = matrix;
+  const rows = pointers.length - 1;
+  const tPointers = new Uint32Array(columns + 1);
+  for (let p = 0; p < indices.length; p++) tPointers[(indices[p] as number) + 1]!++;
+  for (let c = 0; c < columns; c++) tPointers[c + 1]! += tPointers[c]!;
+  const cursor = tPointers.slice(0, columns);
+  const tIndices = new Uint32Array(indices.length);
+  const tValues = new Float32Array(indices.length);
+  for (let r = 0; r < rows; r++) {
+    for (let p = pointers[r] as number; p < (pointers[r + 1] as number); p++) {
+      const at = cursor[indices[p] as number]!++;
+      tIndices[at] = r;
+      tValues[at] = values[p] as number;
+    }
+  }
+  return { pointers: tPointers, indices: tIndices, values: tValues };
+}
+
+/** Newest timestamp of the interactions (0 when there are none). */
+export function newestTimestampOf(interactions: readonly Interaction[]): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const interaction of interactions) if (interaction.timestamp > newest) newest = interaction.timestamp;
+  return Number.isFinite(newest) ? newest : 0;
+}
+
+/**
+ * Builds the confidence matrix: each (shopper, item) value is the sum of its events' weights
+ * (see {@link EventWeighting.eventWeight}); non-positive totals are dropped, so a shopper who
+ * bought and returned an item keeps only the views.
+ */
+export function buildInteractionMatrix(
+  interactions: readonly Interaction[],
+  weighting: EventWeighting,
+  options: MatrixOptions = {},
+): InteractionMatrix {
+  const users = indexer();
+  const items = indexer(options.itemIds);
+  const newest = newestTimestampOf(interactions);
+  const count = interactions.length;
+  const rowOf = new Uint32Array(count);
+  const columnOf = new Uint32Array(count);
+  const valueOf = new Float64Array(count);
+  const purchaseRow: number[] = [];
+  const purchaseColumn: number[] = [];
+  const purchaseValue: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const interaction = interactions[n] as Interaction;
+    const u = users.of(interaction.userId);
+    const i = items.of(interaction.itemId);
+    const weight = weighting.eventWeight(interaction.eventType, interaction.eventValue, interaction.timestamp, newest);
+    rowOf[n] = u;
+    columnOf[n] = i;
+    valueOf[n] = weight;
+    // Purchases and returns net out per pair, so a returned item is no longer "bought".
+    if (interaction.eventType === PURCHASE_EVENT || interaction.eventType === 'return') {
+      purchaseRow.push(u);
+      purchaseColumn.push(i);
+      purchaseValue.push(interaction.eventType === PURCHASE_EVENT ? 1 : -1);
+    }
+  }
+  const byUser = compressRows(users.ids.length, rowOf, columnOf, valueOf, count);
+  const purchases = compressRows(
+    users.ids.length,
+    Uint32Array.from(purchaseRow),
+    Uint32Array.from(purchaseColumn),
+    Float64Array.from(purchaseValue),
+    purchaseRow.length,
+  );
+  return {
+    userIds: users.ids,
+    itemIds: items.ids,
+    userIndex: users.index,
+    itemIndex: items.index,
+    byUser,
+    byItem: transpose(byUser, items.ids.length),
+    purchases,
+    newestTimestamp: newest,
+  };
+}
+
+/** Column sums (total confidence per item): the popularity signal and the cold-item test. */
+export function columnTotals(byItem: SparseRows): Float32Array {
+  const items = byItem.pointers.length - 1;
+  const totals = new Float32Array(items);
+  for (let i = 0; i < items; i++) {
+    let sum = 0;
+    for (let p = byItem.pointers[i] as number; p < (byItem.pointers[i + 1] as number); p++)
+      sum += byItem.values[p] as number;
+    totals[i] = sum;
+  }
+  return totals;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ItemCatalogue, rankItems } from '#shared/recommender/filters.ts';
+
+const catalogue = ItemCatalogue.build(
+  ['mug', 'cup', 'plate', 'bowl', 'spoon'],
+  [
+    { itemId: 'mug', categories: ['Kitchen', 'Drinkware'], price: 8, inStock: true },
+    { itemId: 'cup', categories: ['Kitchen', 'Drinkware'], price: 4, inStock: false },
+    { itemId: 'plate', categories: ['Kitchen', 'Tableware'], price: 12, inStock: true },
+    { itemId: 'bowl', categories: ['Kitchen', 'Tableware'], inStock: true },
+  ],
+);
+const scores = Float32Array.from([5, 5, 3, 9, 1]);
+
+describe('Filters: rankItems', () => {
+  it('orders by score, then by item id on ties', () => {
+    // Act
+    const ranked = rankItems({ catalogue, scores, count: 5 });
+
+    // Assess
+    expect(ranked.map((r) => r.itemId)).toEqual(['bowl', 'cup', 'mug', 'plate', 'spoon']);
+  });
+
+  it('keeps only the requested category at any level, in stock, within the price range', () => {
+    // Act
+    const drinkware = rankItems({ catalogue, scores, count: 5, filters: { category: 'Drinkware' } });
+    const inStock = rankItems({ catalogue, scores, count: 5, filters: { inStockOnly: true } });
+    const priced = rankItems({ catalogue, scores, count: 5, filters: { minPrice: 5, maxPrice: 10 } });
+
+    // Assess
+    expect(drinkware.map((r) => r.itemId)).toEqual(['cup', 'mug']);
+    expect(inStock.map((r) => r.itemId)).toEqual(['bowl', 'mug', 'plate']);
+    expect(priced.map((r) => r.itemId)).toEqual(['mug']);
+  });
+
+  it('drops excluded indices and explicit item ids', () => {
+    // Act
+    const ranked = rankItems({
+      catalogue,
+      scores,
+      count: 3,
+      excluded: new Set([3]),
+      filters: { excludeItemIds: ['cup'] },
+    });
+
+    // Assess
+    expect(ranked.map((r) => r.itemId)).toEqual(['mug', 'plate', 'spoon']);
+  });
+
+  it('ranks unknown candidates after known ones, in id order, below every known score', () => {
+    // Act
+    const ranked = rankItems({ catalogue, scores, count: 5, candidates: ['zeta', 'plate', 'alpha', 'spoon', 'plate'] });
+
+    // Assess
+    expect(ranked.map((r) => r.itemId)).toEqual(['plate', 'spoon', 'alpha', 'zeta']);
+    expect(ranked[2]?.score).toBeLessThan(ranked[1]?.score as number);
+  });
+
+  it('ranks unscorable (NaN) items last and reports them with a finite score', () => {
+    // Prepare
+    const withGaps = Float32Array.from([Number.NaN, -2, Number.NaN, -5, -1]);
+
+    // Act
+    const ranked = rankItems({ catalogue, scores: withGaps, count: 5, reason: (item) => `because ${item}` });
+
+    // Assess
+    expect(ranked.map((r) => r.itemId)).toEqual(['spoon', 'cup', 'bowl', 'mug', 'plate']);
+    expect(ranked.every((r) => Number.isFinite(r.score))).toBe(true);
+    expect(ranked[0]?.reason).toBe('because 4');
+  });
+});

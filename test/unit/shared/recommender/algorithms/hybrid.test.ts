@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { hybridTrainer, zScores } from '#shared/recommender/algorithms/hybrid.ts';
+import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './fixtures.ts';
+
+const SMALL = { 'ials.factors': 8, 'ials.iterations': 10 };
+
+describe('Algorithm: hybrid', () => {
+  it('recommends a known shopper their cluster, the cold look-alike item included', async () => {
+    // Prepare
+    const model = await hybridTrainer.fit(clusterData(), SMALL);
+
+    // Act
+    const ranked = model.recommend({ userId: 'gardener-5', count: 3, filters: { excludeSeen: true } });
+
+    // Assess
+    // gardener-5 viewed garden items 5, 0, 1 and 2 (see the fixture), so 3 and 4 are unseen.
+    expect(ranked.map((r) => r.itemId).sort()).toEqual([GARDEN[3], GARDEN[4], COLD_GARDEN_ITEM].sort());
+  });
+
+  it('serves a shopper with a few kitchen views kitchen items', async () => {
+    // Prepare
+    const model = await hybridTrainer.fit(clusterData(), SMALL);
+
+    // Act
+    const ranked = model.recommend({
+      count: 3,
+      recentItems: [{ itemId: KITCHEN[2] as string, eventType: 'view' }],
+      filters: { excludeSeen: true },
+    });
+
+    // Assess
+    expect(ranked.every((r) => KITCHEN.includes(r.itemId))).toBe(true);
+    expect(ranked[0]?.reason).toMatch(/^because you viewed kitchen-/);
+  });
+
+  it('falls back to popularity for a shopper it knows nothing about', async () => {
+    // Prepare
+    const model = await hybridTrainer.fit(clusterData(), SMALL);
+
+    // Act
+    const ranked = model.recommend({ userId: 'stranger', count: 2 });
+
+    // Assess
+    expect(ranked).toHaveLength(2);
+    expect(ranked.every((r) => r.reason === 'popular')).toBe(true);
+  });
+
+  it('finds similar items for a warm item by co-occurrence and for a cold item by text', async () => {
+    // Prepare
+    const model = await hybridTrainer.fit(clusterData(), SMALL);
+
+    // Act
+    const warm = model.similarItems(KITCHEN[1] as string, 3);
+    const cold = model.similarItems(COLD_GARDEN_ITEM, 3, { inStockOnly: true });
+
+    // Assess
+    expect(warm.every((r) => KITCHEN.includes(r.itemId))).toBe(true);
+    expect(cold.every((r) => GARDEN.includes(r.itemId) && r.itemId !== GARDEN[0])).toBe(true);
+  });
+
+  it('z-normalises a source and gives missing scores the lowest z-score', () => {
+    // Act
+    const z = zScores(Float32Array.from([1, 2, 3, Number.NaN]), () => true);
+
+    // Assess
+    expect(z[1]).toBeCloseTo(0, 6);
+    expect(z[2]).toBeCloseTo(1.2247, 3);
+    expect(z[3]).toBeCloseTo(z[0] as number, 6);
+  });
+});

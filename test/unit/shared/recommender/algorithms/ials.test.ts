@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
+import {
+  foldIn,
+  IALS_DEFAULTS,
+  ialsSettings,
+  ialsTrainer,
+  solveUserDense,
+  trainFactors,
+} from '#shared/recommender/algorithms/ials.ts';
+import { compressRows, transpose } from '#shared/recommender/matrix.ts';
+import type { Model } from '#shared/recommender/model.ts';
+import { gramianOf, solveRows } from '#shared/recommender/workers/alsKernel.ts';
+import { clusterData, GARDEN, KITCHEN, latentData } from './fixtures.ts';
+
+/** Small and fast: the cluster data needs few factors. */
+const SMALL = { factors: 8, iterations: 10 };
+
+/** HR@10 under leave-one-out: the held-out item ranked against 99 sampled unseen items. */
+function hitRate(model: Model, data: ReturnType<typeof latentData>, items: number): number {
+  const random = seededRandom(3);
+  const seen = new Map<string, Set<string>>();
+  for (const { userId, itemId } of data.data.interactions) {
+    const set = seen.get(userId) ?? new Set<string>();
+    set.add(itemId);
+    seen.set(userId, set);
+  }
+  let hits = 0;
+  for (const { userId, itemId } of data.heldOut) {
+    const candidates = new Set([itemId]);
+    while (candidates.size < 100) {
+      const candidate = `i${Math.floor(random() * items)}`;
+      if (!(seen.get(userId)?.has(candidate) ?? false)) candidates.add(candidate);
+    }
+    const top = model.recommend({ userId, count: 10, candidates: [...candidates] });
+    if (top.some((r) => r.itemId === itemId)) hits++;
+  }
+  return hits / data.heldOut.length;
+}
+
+describe('Algorithm: ials', () => {
+  it('converges by conjugate gradient to the exact dense solution of a row', () => {
+    // Prepare
+    const settings = { ...ialsSettings(IALS_DEFAULTS), factors: 6 };
+    const random = seededRandom(11);
+    const items = 40;
+    const itemFactors = Float32Array.from({ length: items * 6 }, () => random() - 0.5);
+    const observed = [3, 7, 19, 25];
+    const weights = [1, 4, 8, 2];
+    const byUser = compressRows(1, new Uint32Array(4), Uint32Array.from(observed), Float64Array.from(weights), 4);
+    const userFactors = new Float32Array(6);
+
+    // Act
+    solveRows(
+      {
+        start: 0,
+        end: 1,
+        factors: 6,
+        cgSteps: 30,
+        alpha: settings.alpha,
+        unobservedWeight: settings.unobservedWeight,
+        regularization: settings.regularization,
+        exponent: settings.regularizationExponent,
+        otherCount: items,
+      },
+      byUser.pointers,
+      byUser.indices,
+      byUser.values,
+      userFactors,
+      itemFactors,
+      gramianOf(itemFactors, items, 6),
+    );
+    const dense = solveUserDense(itemFactors, items, settings, observed, weights);
+    const folded = foldIn(itemFactors, gramianOf(itemFactors, items, 6), items, settings, observed, weights);
+
+    // Assess
+    for (let f = 0; f < 6; f++) {
+      expect(userFactors[f]).toBeCloseTo(dense[f] as number, 4);
+      expect(folded[f]).toBeCloseTo(dense[f] as number, 4);
+    }
+  });
+
+  it('recommends a shopper the unseen items of their own cluster', async () => {
+    // Prepare
+    const model = await ialsTrainer.fit(clusterData(), SMALL);
+
+    // Act
+    const ranked = model.recommend({ userId: 'gardener-4', count: 2, filters: { excludeSeen: true } });
+
+    // Assess
+    expect(ranked).toHaveLength(2);
+    expect(ranked.every((r) => GARDEN.includes(r.itemId))).toBe(true);
+    expect(ranked[0]?.reason).toMatch(/^because you (viewed|bought) garden-/);
+  });
+
+  it('folds in an anonymous shopper’s three kitchen views and recommends kitchen items', async () => {
+    // Prepare
+    const model = await ialsTrainer.fit(clusterData(), SMALL);
+    const recentItems = KITCHEN.slice(0, 3).map((itemId, n) => ({
+      itemId,
+      eventType: 'view',
+      timestamp: 1_700_000_100 - n,
+    }));
+
+    // Act
+    const ranked = model.recommend({ count: 3, recentItems, filters: { excludeSeen: true } });
+
+    // Assess
+    expect(ranked.map((r) => r.itemId).sort()).toEqual(KITCHEN.slice(3).sort());
+  });
+
+  it('moves a known gardener towards kitchen items when they start browsing the kitchen', async () => {
+    // Prepare
+    const model = await ialsTrainer.fit(clusterData(), SMALL);
+    const recentItems = KITCHEN.slice(0, 4).map((itemId) => ({ itemId, eventType: 'add_to_cart' }));
+
+    // Act
+    const before = model.recommend({ userId: 'gardener-1', count: 1, filters: { excludeSeen: true } });
+    const after = model.recommend({ userId: 'gardener-1', count: 1, recentItems, filters: { excludeSeen: true } });
+
+    // Assess
+    expect(GARDEN).toContain(before[0]?.itemId);
+    expect(KITCHEN).toContain(after[0]?.itemId);
+  });
+
+  it('gives the same factors for the same seed, on one thread or two', async () => {
+    // Prepare
+    const { data } = latentData(1_500, 400, 40, 5);
+    const rows = data.interactions.length;
+    const users = new Map<string, number>();
+    const items = new Map<string, number>();
+    const userOf = new Uint32Array(rows);
+    const itemOf = new Uint32Array(rows);
+    data.interactions.forEach((interaction, n) => {
+      userOf[n] = users.get(interaction.userId) ?? users.set(interaction.userId, users.size).size - 1;
+      itemOf[n] = items.get(interaction.itemId) ?? items.set(interaction.itemId, items.size).size - 1;
+    });
+    const byUser = compressRows(users.size, userOf, itemOf, new Float64Array(rows).fill(1), rows);
+    const byItem = transpose(byUser, items.size);
+    const settings = { ...ialsSettings(IALS_DEFAULTS), factors: 8, iterations: 2 };
+
+    // Act
+    const single = await trainFactors(byUser, byItem, { ...settings, workers: 1 });
+    const parallel = await trainFactors(byUser, byItem, { ...settings, workers: 2 });
+    const otherSeed = await trainFactors(byUser, byItem, { ...settings, workers: 1, seed: 7 });
+
+    // Assess
+    expect(rows).toBeGreaterThan(50_000);
+    expect(Array.from(parallel.itemFactors)).toEqual(Array.from(single.itemFactors));
+    expect(Array.from(parallel.userFactors)).toEqual(Array.from(single.userFactors));
+    expect(Array.from(otherSeed.itemFactors)).not.toEqual(Array.from(single.itemFactors));
+  });
+
+  it('beats popularity on HR@10 on data with latent structure', async () => {
+    // Prepare
+    const items = 300;
+    const data = latentData(600, items, 20);
+    const ials = await ialsTrainer.fit(data.data, { factors: 16, iterations: 8, 'decay.halfLifeDays': 0 });
+    const popularity = await popularityTrainer.fit(data.data, { 'decay.halfLifeDays': 0 });
+
+    // Act
+    const ialsHits = hitRate(ials, data, items);
+    const popularityHits = hitRate(popularity, data, items);
+
+    // Assess
+    expect(ialsHits).toBeGreaterThan(popularityHits + 0.15);
+  });
+
+  it('rejects settings that would make a system unsolvable', async () => {
+    // Act
+    const fit = ialsTrainer.fit(clusterData(), { regularization: 0 });
+
+    // Assess
+    await expect(fit).rejects.toThrow(/must be positive/);
+  });
+});

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildInteractionMatrix, EventWeighting, transpose } from '#shared/recommender/matrix.ts';
+import type { Interaction } from '#shared/recommender/model.ts';
+
+const DAY = 86_400;
+
+function valueOf(
+  matrix: ReturnType<typeof buildInteractionMatrix>,
+  userId: string,
+  itemId: string,
+): number | undefined {
+  const u = matrix.userIndex.get(userId) as number;
+  const i = matrix.itemIndex.get(itemId) as number;
+  for (let p = matrix.byUser.pointers[u] as number; p < (matrix.byUser.pointers[u + 1] as number); p++) {
+    if (matrix.byUser.indices[p] === i) return matrix.byUser.values[p];
+  }
+  return undefined;
+}
+
+describe('Matrix: interaction matrix', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('sums duplicate events of a pair with their event-type weights', () => {
+    // Prepare
+    const interactions: Interaction[] = [
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'view' },
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'view' },
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'add_to_cart' },
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'purchase' },
+    ];
+
+    // Act
+    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 0 }));
+
+    // Assess
+    expect(valueOf(matrix, 'ann', 'mug')).toBe(1 + 1 + 4 + 8);
+    expect(matrix.byUser.indices).toHaveLength(1);
+  });
+
+  it('drops pairs whose total is not positive, so a returned purchase counts only its views', () => {
+    // Prepare
+    const interactions: Interaction[] = [
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'purchase' },
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'return' },
+      { userId: 'bob', itemId: 'mug', timestamp: 100, eventType: 'view' },
+      { userId: 'bob', itemId: 'mug', timestamp: 100, eventType: 'purchase' },
+      { userId: 'bob', itemId: 'mug', timestamp: 100, eventType: 'return' },
+    ];
+
+    // Act
+    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 0 }));
+
+    // Assess
+    expect(valueOf(matrix, 'ann', 'mug')).toBeUndefined();
+    expect(valueOf(matrix, 'bob', 'mug')).toBe(1);
+    expect(matrix.purchases.indices).toHaveLength(0);
+  });
+
+  it('halves a weight per half-life before the newest interaction', () => {
+    // Prepare
+    const interactions: Interaction[] = [
+      { userId: 'ann', itemId: 'old', timestamp: 0, eventType: 'view' },
+      { userId: 'ann', itemId: 'new', timestamp: 20 * DAY, eventType: 'view' },
+    ];
+
+    // Act
+    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 10 }));
+
+    // Assess
+    expect(valueOf(matrix, 'ann', 'old')).toBeCloseTo(0.25, 6);
+    expect(valueOf(matrix, 'ann', 'new')).toBe(1);
+  });
+
+  it('scales by 1 + ln(quantity) and honours weight hyperparameters', () => {
+    // Prepare
+    const weighting = new EventWeighting({ 'decay.halfLifeDays': 0, 'weight.purchase': 10 });
+
+    // Act
+    const weight = weighting.eventWeight('purchase', Math.E * Math.E, 0, 0);
+
+    // Assess
+    expect(weight).toBeCloseTo(10 * 3, 6);
+  });
+
+  it('weights an unknown event type 1 and warns once per type', () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const interactions: Interaction[] = [
+      { userId: 'ann', itemId: 'mug', timestamp: 0, eventType: 'wishlist' },
+      { userId: 'bob', itemId: 'mug', timestamp: 0, eventType: 'wishlist' },
+      { userId: 'bob', itemId: 'cup', timestamp: 0, eventType: 'share' },
+    ];
+
+    // Act
+    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 0 }));
+
+    // Assess
+    expect(valueOf(matrix, 'ann', 'mug')).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(warn.mock.calls[0]?.[0]).toContain('"wishlist"');
+    expect(warn.mock.calls[1]?.[0]).toContain('"share"');
+  });
+
+  it('indexes catalogue items first and keeps the item → shopper transpose consistent', () => {
+    // Prepare
+    const interactions: Interaction[] = [
+      { userId: 'ann', itemId: 'cup', timestamp: 0 },
+      { userId: 'bob', itemId: 'mug', timestamp: 0 },
+      { userId: 'bob', itemId: 'cup', timestamp: 0 },
+    ];
+
+    // Act
+    const matrix = buildInteractionMatrix(interactions, new EventWeighting(), { itemIds: ['plate', 'mug'] });
+
+    // Assess
+    expect(matrix.itemIds).toEqual(['plate', 'mug', 'cup']);
+    const cup = matrix.itemIndex.get('cup') as number;
+    const { pointers, indices } = matrix.byItem;
+    expect(Array.from(indices.subarray(pointers[cup], pointers[cup + 1]))).toEqual([0, 1]);
+    expect(transpose(matrix.byItem, matrix.userIds.length)).toEqual(matrix.byUser);
+  });
+});
