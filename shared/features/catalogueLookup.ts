@@ -27,15 +27,18 @@ export class CachedCatalogueLookup implements CatalogueLookup {
     const missing: string[] = [];
     for (const itemId of itemIds) {
       const cached = this.entries.get(itemId);
-      if (cached && cached.expires > now) result.set(itemId, cached.categories);
-      else missing.push(itemId);
+      if (cached && cached.expires > now) {
+        result.set(itemId, cached.categories);
+        // Re-insert so the Map's order stays least recently used first.
+        this.entries.delete(itemId);
+        this.entries.set(itemId, cached);
+      } else missing.push(itemId);
     }
     if (missing.length === 0) return result;
     const found = await this.store.getItems(missing);
     for (const itemId of missing) {
       const categories = found.get(itemId)?.categories ?? [];
       result.set(itemId, categories);
-      // Map keeps insertion order: deleting and re-adding makes it a simple LRU.
       this.entries.delete(itemId);
       this.entries.set(itemId, { categories, expires: now + this.ttlMs });
     }

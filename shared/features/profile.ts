@@ -70,12 +70,17 @@ export function sessionPartners(
   return { viewedWith, boughtWith };
 }
 
-function rememberEvents(seen: readonly SeenEvent[], added: readonly SeenEvent[]): SeenEvent[] {
-  return [...added.slice().reverse(), ...seen]
+/** Newest first, bounded; only the newest entries keep their session partners. */
+function boundSeenEvents(newestFirst: readonly SeenEvent[]): SeenEvent[] {
+  return newestFirst
     .slice(0, featureLimits.seenEventsPerUser)
     .map((entry, i) =>
       i < featureLimits.seenEventsWithPartners ? entry : { eventId: entry.eventId, recordId: entry.recordId },
     );
+}
+
+function rememberEvents(seen: readonly SeenEvent[], added: readonly SeenEvent[]): SeenEvent[] {
+  return boundSeenEvents([...added.slice().reverse(), ...seen]);
 }
 
 /** What an already-applied record's outcome was, recomputed from the stored profile. */
@@ -114,7 +119,8 @@ export function absorbProfile(into: ShopperProfile, from: ShopperProfile, fromKe
       .sort((a, b) => b.at - a.at)
       .slice(0, featureLimits.recentQueriesPerUser),
     categoryAffinities: affinities,
-    seenEvents: rememberEvents(into.seenEvents, from.seenEvents.slice().reverse()),
+    // The signed-in history's own events stay newest, so their replays keep exact partners.
+    seenEvents: boundSeenEvents([...into.seenEvents, ...from.seenEvents]),
     aliases: [...new Set([...into.aliases, fromKey, ...from.aliases])],
   };
 }

@@ -57,6 +57,9 @@ async function eraseProfile(
 export async function eraseUser(userId: string, deps: ErasureDeps): Promise<ErasureResult> {
   const erasedAt = deps.clock.now();
   const erased: string[] = [];
+  // Merged anonymous ids are logged even when their profile has expired: their events still sit
+  // in the data lake, and the log is what keeps them out of training.
+  const aliasesSeen: string[] = [];
   const pending = [`u:${userId}`, `a:${userId}`];
   const visited = new Set<string>();
   while (pending.length > 0) {
@@ -67,9 +70,11 @@ export async function eraseUser(userId: string, deps: ErasureDeps): Promise<Eras
     if (!key.startsWith('u:') && (await deps.shoppers.readShopper(key)) === undefined) continue;
     const { existed, aliases } = await eraseProfile(deps.shoppers, key, erasedAt);
     if (existed) erased.push(key);
+    aliasesSeen.push(...aliases);
     pending.push(...aliases);
   }
   // Every erased key is logged, so training exports also drop the merged anonymous histories.
-  for (const key of new Set([`u:${userId}`, ...erased])) await deps.erasures.recordErasure(key, erasedAt);
+  for (const key of new Set([`u:${userId}`, ...erased, ...aliasesSeen]))
+    await deps.erasures.recordErasure(key, erasedAt);
   return { userId, erasedAt: new Date(erasedAt).toISOString(), profilesErased: erased, excludedFromTraining: true };
 }

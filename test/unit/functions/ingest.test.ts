@@ -257,7 +257,7 @@ describe('Handler: ingest', () => {
         message: expect.stringContaining('ProvisionedThroughputExceededException'),
       });
       expect(kinesisMock.commandCalls(PutRecordsCommand)).toHaveLength(4);
-      expect(logError).toHaveBeenCalledWith('ingest failed', expect.anything());
+      expect(logError).toHaveBeenCalledWith('request failed', expect.anything());
     });
   });
 });

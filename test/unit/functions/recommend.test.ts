@@ -248,7 +248,7 @@ describe('Handler: recommend', () => {
       expect(response.body).not.toContain('on fire');
       expect(response.body).not.toContain('arn:aws');
       expect(response.body).not.toMatch(/\bat \S+ \(/);
-      expect(logError).toHaveBeenCalledWith('recommend failed', { error: failure });
+      expect(logError).toHaveBeenCalledWith('request failed', { error: failure });
     });
 
     it('returns 500 internal_error when reading the shopper fails', async () => {

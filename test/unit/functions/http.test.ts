@@ -1,0 +1,272 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bodyOf, httpHandler, pathId } from '#functions/lib/http.ts';
+import { logger } from '#functions/lib/observability.ts';
+import { apiLimits } from '#shared/config/index.ts';
+import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
+import { jsonResponse } from '#shared/http/responses.ts';
+
+function apiEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
+  return {
+    resource: '/v1/health',
+    path: '/v1/health',
+    httpMethod: 'GET',
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+    body: null,
+    isBase64Encoded: false,
+    ...overrides,
+  };
+}
+
+const json = (response: APIGatewayProxyResult): unknown => JSON.parse(response.body);
+
+const logError = vi.spyOn(logger, 'error').mockImplementation(() => {});
+
+describe('Function: httpHandler', () => {
+  beforeEach(() => {
+    logError.mockClear();
+  });
+
+  afterAll(() => {
+    logError.mockRestore();
+  });
+
+  it('returns the response of the route matching method and resource', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const handler = httpHandler({
+      health: async () => {
+        seen.push('health');
+        return jsonResponse(200, { route: 'health' });
+      },
+      catalogueItem: async (event) => {
+        seen.push('catalogueItem');
+        return jsonResponse(200, { route: 'catalogueItem', id: event.pathParameters?.itemId });
+      },
+    });
+
+    // Act
+    const response = await handler(
+      apiEvent({
+        httpMethod: 'DELETE',
+        resource: '/v1/items/{itemId}',
+        path: '/v1/items/sku-1',
+        pathParameters: { itemId: 'sku-1' },
+      }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(json(response)).toEqual({ route: 'catalogueItem', id: 'sku-1' });
+    expect(seen).toEqual(['catalogueItem']);
+  });
+
+  it('returns each route of a multi-route handler answered by its own function', async () => {
+    // Prepare
+    const handler = httpHandler({
+      catalogueItems: async () => jsonResponse(200, { route: 'put' }),
+      userErasure: async () => jsonResponse(202, { route: 'erase' }),
+    });
+
+    // Act
+    const put = await handler(apiEvent({ httpMethod: 'PUT', resource: '/v1/items', path: '/v1/items' }));
+    const erase = await handler(
+      apiEvent({ httpMethod: 'DELETE', resource: '/v1/users/{userId}', path: '/v1/users/alice' }),
+    );
+
+    // Assess
+    expect([put.statusCode, json(put)]).toEqual([200, { route: 'put' }]);
+    expect([erase.statusCode, json(erase)]).toEqual([202, { route: 'erase' }]);
+  });
+
+  it.each([
+    ['a method the resource does not serve here', 'POST', '/v1/health'],
+    ['a resource no route serves', 'GET', '/v1/nowhere'],
+    ['a route of another function', 'PUT', '/v1/items'],
+    ['a known resource with the wrong method', 'DELETE', '/v1/items'],
+  ])('returns 404 route_not_found for %s, without logging', async (_name, httpMethod, resource) => {
+    // Prepare
+    const handler = httpHandler({ health: async () => jsonResponse(200, {}) });
+
+    // Act
+    const response = await handler(apiEvent({ httpMethod, resource, path: resource }));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(json(response)).toEqual({ reason: 'route_not_found', message: `no route for ${httpMethod} ${resource}` });
+    expect(logError).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [new InvalidRequestError('bad_thing', 'the thing is bad'), 400],
+    [new PayloadTooLargeError('too_big', 'it is too big'), 413],
+  ])('returns a client ApiError as its status, reason and message, without logging', async (error, status) => {
+    // Prepare
+    const handler = httpHandler({
+      health: async () => {
+        throw error;
+      },
+    });
+
+    // Act
+    const response = await handler(apiEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.headers?.['content-type']).toMatch(/^application\/json/);
+    expect(json(response)).toEqual({ reason: error.reason, message: error.message });
+    expect(logError).not.toHaveBeenCalled();
+  });
+
+  it('returns a 5xx ApiError as it is, and logs it', async () => {
+    // Prepare
+    const error = new DependencyUnavailableError('store_unavailable', 'try again');
+    const handler = httpHandler({
+      health: async () => {
+        throw error;
+      },
+    });
+
+    // Act
+    const response = await handler(apiEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(json(response)).toEqual({ reason: 'store_unavailable', message: 'try again' });
+    expect(logError).toHaveBeenCalledWith('request failed', { error });
+  });
+
+  it('returns a bare 500 for an unknown error, logging it without leaking its message', async () => {
+    // Prepare
+    const error = new Error('connect ECONNREFUSED 10.0.0.7:443 secret-table');
+    const handler = httpHandler({
+      health: async () => {
+        throw error;
+      },
+    });
+
+    // Act
+    const response = await handler(apiEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(json(response)).toEqual({ reason: 'internal_error', message: 'internal error' });
+    expect(response.body).not.toContain('secret-table');
+    expect(logError).toHaveBeenCalledWith('request failed', { error });
+  });
+
+  it('returns a bare 500 for a rejected non-Error value', async () => {
+    // Prepare
+    const handler = httpHandler({
+      health: () => Promise.reject('just a string'),
+    });
+
+    // Act
+    const response = await handler(apiEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(json(response)).toEqual({ reason: 'internal_error', message: 'internal error' });
+    expect(logError).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('Function: bodyOf', () => {
+  it('returns a plain body as it is', () => {
+    // Act
+    const body = bodyOf(apiEvent({ body: '{"items":[]}' }));
+
+    // Assess
+    expect(body).toBe('{"items":[]}');
+  });
+
+  it('returns a base64 body decoded as UTF-8', () => {
+    // Prepare
+    const text = '{"items":[{"itemId":"café-€"}]}';
+
+    // Act
+    const body = bodyOf(apiEvent({ body: Buffer.from(text, 'utf8').toString('base64'), isBase64Encoded: true }));
+
+    // Assess
+    expect(body).toBe(text);
+  });
+
+  it('returns null for no body, base64 flag or not', () => {
+    // Act
+    const bodies = [bodyOf(apiEvent({ body: null })), bodyOf(apiEvent({ body: null, isBase64Encoded: true }))];
+
+    // Assess
+    expect(bodies).toEqual([null, null]);
+  });
+
+  it('returns an empty base64 body as empty', () => {
+    // Act
+    const body = bodyOf(apiEvent({ body: '', isBase64Encoded: true }));
+
+    // Assess
+    expect(body).toBe('');
+  });
+});
+
+describe('Function: pathId', () => {
+  it('returns the path parameter', () => {
+    // Act
+    const id = pathId(apiEvent({ pathParameters: { userId: 'alice' } }), 'userId');
+
+    // Assess
+    expect(id).toBe('alice');
+  });
+
+  it('returns an id of exactly maxIdChars characters', () => {
+    // Prepare
+    const long = 'x'.repeat(apiLimits.maxIdChars);
+
+    // Act
+    const id = pathId(apiEvent({ pathParameters: { itemId: long } }), 'itemId');
+
+    // Assess
+    expect(id).toBe(long);
+  });
+
+  it.each<[string, APIGatewayProxyEvent['pathParameters']]>([
+    ['no path parameters', null],
+    ['another parameter only', { itemId: 'sku-1' }],
+    ['an empty value', { userId: '' }],
+  ])('returns 400 missing_user_id for %s', (_name, pathParameters) => {
+    // Act
+    const read = () => pathId(apiEvent({ pathParameters }), 'userId');
+
+    // Assess
+    expect(read).toThrow(InvalidRequestError);
+    expect(read).toThrow(
+      expect.objectContaining({ reason: 'missing_user_id', status: 400, message: 'userId path parameter is required' }),
+    );
+  });
+
+  it('returns 400 invalid_item_id for an id over maxIdChars', () => {
+    // Act
+    const read = () => pathId(apiEvent({ pathParameters: { itemId: 'x'.repeat(apiLimits.maxIdChars + 1) } }), 'itemId');
+
+    // Assess
+    expect(read).toThrow(
+      expect.objectContaining({
+        reason: 'invalid_item_id',
+        message: `itemId must be at most ${apiLimits.maxIdChars} characters`,
+      }),
+    );
+  });
+
+  it('returns every capital of a camelCase name turned into snake_case in the reason', () => {
+    // Act
+    const read = () => pathId(apiEvent(), 'shopperKeyId');
+
+    // Assess
+    expect(read).toThrow(expect.objectContaining({ reason: 'missing_shopper_key_id' }));
+  });
+});

@@ -1,0 +1,228 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import type { handler as PrivacyHandler } from '#functions/privacy/handler.ts';
+import { apiLimits, ttls } from '#shared/config/index.ts';
+import { emptyProfile } from '#shared/features/profile.ts';
+
+const NOW = Date.parse('2026-07-04T16:20:00.000Z');
+const TABLE = 'features-test';
+
+// DynamoFeatureStore sends through a DynamoDBDocumentClient, so that is the client to mock.
+const dynamo = mockClient(DynamoDBDocumentClient);
+let handler: typeof PrivacyHandler;
+let logError: MockInstance;
+let logInfo: MockInstance;
+
+function eraseRequest(userId: string | undefined): APIGatewayProxyEvent {
+  return {
+    resource: '/v1/users/{userId}',
+    path: `/v1/users/${userId ?? ''}`,
+    httpMethod: 'DELETE',
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: userId === undefined ? null : { userId },
+    stageVariables: null,
+    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+    body: null,
+    isBase64Encoded: false,
+  };
+}
+
+const json = (response: APIGatewayProxyResult): Record<string, unknown> =>
+  JSON.parse(response.body) as Record<string, unknown>;
+
+const profileKey = (shopperKey: string) => ({ pk: `U#${shopperKey}`, sk: 'PROFILE' });
+
+/** A stored profile item as DynamoDB returns it. */
+const storedProfile = (shopperKey: string, featureVersion: number, aliases: string[] = []) => ({
+  Item: {
+    ...profileKey(shopperKey),
+    featureVersion,
+    profile: {
+      ...emptyProfile,
+      recentItems: [{ itemId: 'sku-1', type: 'view', at: NOW - 1_000, weight: 1, purchased: false }],
+      aliases,
+    },
+  },
+});
+
+const updates = () => dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+
+describe('Handler: privacy', () => {
+  beforeAll(async () => {
+    vi.stubEnv('FEATURE_TABLE_NAME', TABLE);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    ({ handler } = await import('#functions/privacy/handler.ts'));
+    const { logger } = await import('#functions/lib/observability.ts');
+    logError = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    logInfo = vi.spyOn(logger, 'info').mockImplementation(() => {});
+  });
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+    dynamo.reset();
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+    dynamo.on(PutCommand).resolves({});
+    logError.mockClear();
+    logInfo.mockClear();
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  afterAll(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    dynamo.restore();
+  });
+
+  it('returns 202 with the erased profiles, following merged anonymous histories', async () => {
+    // Prepare
+    dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3, ['a:anon-1']));
+    dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+
+    // Act
+    const response = await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(json(response)).toEqual({
+      userId: 'alice',
+      erasedAt: '2026-07-04T16:20:00.000Z',
+      profilesErased: ['u:alice', 'a:anon-1'],
+      excludedFromTraining: true,
+    });
+    expect(logInfo).toHaveBeenCalledWith('user erased', { userId: 'alice', profiles: 2 });
+  });
+
+  it('returns each profile overwritten by a tombstone, conditional on the version read', async () => {
+    // Prepare
+    dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3, ['a:anon-1']));
+    dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+
+    // Act
+    await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(updates()).toEqual([
+      expect.objectContaining({
+        TableName: TABLE,
+        Key: profileKey('u:alice'),
+        ConditionExpression: 'featureVersion = :version',
+        ExpressionAttributeValues: {
+          ':profile': { ...emptyProfile, erasedAt: NOW },
+          ':next': 4,
+          ':version': 3,
+          ':expires': NOW / 1000 + ttls.userFeaturesSeconds,
+        },
+      }),
+      expect.objectContaining({
+        Key: profileKey('a:anon-1'),
+        ExpressionAttributeValues: expect.objectContaining({ ':version': 2, ':next': 3 }),
+      }),
+    ]);
+  });
+
+  it('returns the erasure of every erased key recorded in the ERASED partition', async () => {
+    // Prepare
+    dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3, ['a:anon-1']));
+    dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+
+    // Act
+    await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Item: { pk: 'ERASED', sk: 'u:alice', shopperKey: 'u:alice', erasedAt: NOW } },
+      { TableName: TABLE, Item: { pk: 'ERASED', sk: 'a:anon-1', shopperKey: 'a:anon-1', erasedAt: NOW } },
+    ]);
+  });
+
+  it('returns 202 with no erased profiles for an unknown user, still writing a first-version tombstone', async () => {
+    // Act
+    const response = await handler(eraseRequest('nobody'));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(json(response)).toMatchObject({ userId: 'nobody', profilesErased: [] });
+    expect(updates()).toEqual([
+      expect.objectContaining({
+        Key: profileKey('u:nobody'),
+        ConditionExpression: 'attribute_not_exists(featureVersion)',
+      }),
+    ]);
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.sk)).toEqual(['u:nobody']);
+  });
+
+  it('returns 202 after retrying a tombstone write that lost a version race', async () => {
+    // Prepare
+    dynamo
+      .on(GetCommand, { Key: profileKey('u:alice') })
+      .resolvesOnce(storedProfile('u:alice', 3))
+      .resolves(storedProfile('u:alice', 4));
+    dynamo
+      .on(UpdateCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }))
+      .resolves({});
+
+    // Act
+    const response = await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(updates().map((update) => update.ExpressionAttributeValues?.[':version'])).toEqual([3, 4]);
+  });
+
+  it('returns 500 internal_error and logs when DynamoDB fails', async () => {
+    // Prepare
+    dynamo.on(GetCommand).rejects(new Error('Service unavailable'));
+
+    // Act
+    const response = await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(json(response)).toEqual({ reason: 'internal_error', message: 'internal error' });
+    expect(logError).toHaveBeenCalledTimes(1);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('returns 500 internal_error when the profile keeps changing during erasure', async () => {
+    // Prepare
+    dynamo
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    // Act
+    const response = await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(json(response)).toMatchObject({ reason: 'internal_error' });
+    expect(dynamo.commandCalls(UpdateCommand).length).toBeGreaterThan(1);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['missing', undefined, 'missing_user_id'],
+    ['too long', 'u'.repeat(apiLimits.maxIdChars + 1), 'invalid_user_id'],
+  ])('returns 400 for a %s userId, without touching DynamoDB', async (_name, userId, reason) => {
+    // Act
+    const response = await handler(eraseRequest(userId));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(json(response)).toMatchObject({ reason });
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+});

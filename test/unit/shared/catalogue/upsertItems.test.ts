@@ -1,0 +1,347 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
+import { deleteItem, upsertItems, type CatalogueDeps } from '#shared/catalogue/upsertItems.ts';
+import { apiLimits } from '#shared/config/index.ts';
+import { InvalidRequestError, PayloadTooLargeError, RouteNotFoundError } from '#shared/errors.ts';
+import type { CatalogueItem } from '#shared/ports/index.ts';
+
+const NOW = Date.parse('2026-02-03T04:05:06.000Z');
+
+/** A catalogue store that counts writes, so "writes nothing" is observable. */
+class CountingStore extends MemoryFeatureStore {
+  putCalls = 0;
+  override async putItems(items: readonly CatalogueItem[]): Promise<void> {
+    this.putCalls += 1;
+    return super.putItems(items);
+  }
+}
+
+function setup(now = NOW): { store: CountingStore; deps: CatalogueDeps } {
+  const store = new CountingStore();
+  return { store, deps: { catalogue: store, clock: { now: () => now } } };
+}
+
+const body = (items: unknown): string => JSON.stringify({ items });
+
+async function stored(store: MemoryFeatureStore, ...itemIds: string[]): Promise<Record<string, CatalogueItem>> {
+  return Object.fromEntries(await store.getItems(itemIds));
+}
+
+describe('Function: upsertItems', () => {
+  describe('valid items', () => {
+    it('returns the count and stores every item with updatedAt from the clock', async () => {
+      // Prepare
+      const { store, deps } = setup();
+      const items = [
+        {
+          itemId: 'sku-1',
+          title: 'Trail shoe',
+          description: 'Light and grippy',
+          categories: ['shoes', 'outdoor'],
+          price: 89.9,
+          currency: 'EUR',
+          inStock: false,
+          attributes: { colour: 'red', size: 42, vegan: true },
+        },
+        { itemId: 'sku-2', categories: ['socks'] },
+      ];
+
+      // Act
+      const result = await upsertItems(body(items), deps);
+
+      // Assess
+      expect(result).toEqual({ upserted: 2, rejected: [] });
+      expect(await stored(store, 'sku-1', 'sku-2')).toEqual({
+        'sku-1': { ...items[0], updatedAt: NOW },
+        'sku-2': { itemId: 'sku-2', categories: ['socks'], inStock: true, updatedAt: NOW },
+      });
+    });
+
+    it('returns items with defaults applied: no categories and in stock', async () => {
+      // Prepare
+      const { store, deps } = setup();
+
+      // Act
+      await upsertItems(body([{ itemId: 'bare' }]), deps);
+
+      // Assess
+      expect((await stored(store, 'bare')).bare).toEqual({
+        itemId: 'bare',
+        categories: [],
+        inStock: true,
+        updatedAt: NOW,
+      });
+    });
+
+    it('returns the item replaced as a whole when it is upserted again', async () => {
+      // Prepare
+      const store = new CountingStore();
+      await upsertItems(body([{ itemId: 'sku-1', title: 'Old', price: 10, categories: ['a'] }]), {
+        catalogue: store,
+        clock: { now: () => NOW },
+      });
+
+      // Act
+      await upsertItems(body([{ itemId: 'sku-1', categories: ['b'], inStock: false }]), {
+        catalogue: store,
+        clock: { now: () => NOW + 60_000 },
+      });
+
+      // Assess: title and price are gone, not merged.
+      expect((await stored(store, 'sku-1'))['sku-1']).toEqual({
+        itemId: 'sku-1',
+        categories: ['b'],
+        inStock: false,
+        updatedAt: NOW + 60_000,
+      });
+    });
+
+    it('returns the exact limits accepted: maxItemsPerRequest items, maxCategoriesPerItem categories', async () => {
+      // Prepare
+      const { store, deps } = setup();
+      const categories = Array.from({ length: apiLimits.maxCategoriesPerItem }, (_, i) => `c${i}`);
+      const items = Array.from({ length: apiLimits.maxItemsPerRequest }, (_, i) => ({
+        itemId: `sku-${i}`,
+        title: 't'.repeat(apiLimits.maxTitleChars),
+        categories,
+      }));
+
+      // Act
+      const result = await upsertItems(body(items), deps);
+
+      // Assess
+      expect(result).toEqual({ upserted: apiLimits.maxItemsPerRequest, rejected: [] });
+      expect((await stored(store, 'sku-99'))['sku-99']?.categories).toEqual(categories);
+    });
+  });
+
+  describe('rejected items', () => {
+    const cases: { name: string; item: unknown; expected: Record<string, unknown> }[] = [
+      {
+        name: 'an unknown field',
+        item: { itemId: 'x', colour: 'red' },
+        expected: { itemId: 'x', reason: 'unknown_field', field: 'colour' },
+      },
+      {
+        name: 'a missing itemId',
+        item: { title: 'No id' },
+        expected: { reason: 'missing_field', field: 'itemId', message: 'itemId is required' },
+      },
+      {
+        name: 'an empty itemId',
+        item: { itemId: '' },
+        expected: { itemId: '', reason: 'invalid_field', field: 'itemId' },
+      },
+      {
+        name: 'categories that are not an array',
+        item: { itemId: 'x', categories: 'shoes' },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'categories' },
+      },
+      {
+        name: 'more than maxCategoriesPerItem categories',
+        item: {
+          itemId: 'x',
+          categories: Array.from({ length: apiLimits.maxCategoriesPerItem + 1 }, (_, i) => `c${i}`),
+        },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'categories' },
+      },
+      {
+        name: 'a title that is too long',
+        item: { itemId: 'x', title: 't'.repeat(apiLimits.maxTitleChars + 1) },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'title' },
+      },
+      {
+        name: 'a currency that is not an ISO 4217 code',
+        item: { itemId: 'x', price: 1, currency: 'eur' },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'currency' },
+      },
+      {
+        name: 'a negative price',
+        item: { itemId: 'x', price: -0.01 },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'price' },
+      },
+      {
+        name: 'attributes with too many keys',
+        item: {
+          itemId: 'x',
+          attributes: Object.fromEntries(
+            Array.from({ length: apiLimits.maxPropertyKeys + 1 }, (_, i) => [`k${i}`, i] as const),
+          ),
+        },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'attributes' },
+      },
+      {
+        name: 'an attribute with a nested value',
+        item: { itemId: 'x', attributes: { size: { eu: 42 } } },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'attributes.size' },
+      },
+      {
+        name: 'inStock that is not a boolean',
+        item: { itemId: 'x', inStock: 'yes' },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'inStock' },
+      },
+    ];
+
+    it.each(cases)('returns $name rejected alone, naming the field, while the rest is upserted', async (c) => {
+      // Prepare
+      const { store, deps } = setup();
+
+      // Act
+      const result = await upsertItems(body([{ itemId: 'good-1' }, c.item, { itemId: 'good-2' }]), deps);
+
+      // Assess
+      expect(result.upserted).toBe(2);
+      expect(result.rejected).toEqual([{ index: 1, message: expect.any(String), ...c.expected }]);
+      expect(Object.keys(await stored(store, 'good-1', 'good-2', 'x'))).toEqual(['good-1', 'good-2']);
+    });
+
+    it.each([
+      ['a number', 42],
+      ['a string', 'sku-1'],
+      ['null', null],
+      ['an array', [{ itemId: 'sku-1' }]],
+    ])('returns %s entry rejected as not_an_object', async (_name, entry) => {
+      // Prepare
+      const { deps } = setup();
+
+      // Act
+      const result = await upsertItems(body([entry, { itemId: 'ok' }]), deps);
+
+      // Assess
+      expect(result).toEqual({
+        upserted: 1,
+        rejected: [{ index: 0, reason: 'not_an_object', message: 'each item must be a JSON object' }],
+      });
+    });
+
+    it('returns a later duplicate itemId rejected as duplicate_in_batch and keeps the first', async () => {
+      // Prepare
+      const { store, deps } = setup();
+
+      // Act
+      const result = await upsertItems(
+        body([{ itemId: 'sku-1', title: 'First' }, { itemId: 'sku-2' }, { itemId: 'sku-1', title: 'Second' }]),
+        deps,
+      );
+
+      // Assess
+      expect(result).toEqual({
+        upserted: 2,
+        rejected: [
+          {
+            index: 2,
+            itemId: 'sku-1',
+            reason: 'duplicate_in_batch',
+            field: 'itemId',
+            message: 'itemId already appears earlier in this request',
+          },
+        ],
+      });
+      expect((await stored(store, 'sku-1'))['sku-1']?.title).toBe('First');
+    });
+
+    it('returns nothing written when every item is rejected', async () => {
+      // Prepare
+      const { store, deps } = setup();
+
+      // Act
+      const result = await upsertItems(body([{ nope: true }, 7]), deps);
+
+      // Assess
+      expect(result.upserted).toBe(0);
+      expect(result.rejected.map((r) => r.index)).toEqual([0, 1]);
+      expect(store.putCalls).toBe(0);
+    });
+  });
+
+  describe('whole-body errors', () => {
+    const tooManyItems = body(
+      Array.from({ length: apiLimits.maxItemsPerRequest + 1 }, (_, i) => ({ itemId: `s${i}` })),
+    );
+    // Fewer characters than the byte limit, but more bytes: the limit is in UTF-8 bytes.
+    const tooManyBytes = body([{ itemId: 'big', description: '€'.repeat(Math.ceil(apiLimits.maxBodyBytes / 3) + 10) }]);
+    const cases: [
+      string,
+      string | null | undefined,
+      typeof InvalidRequestError | typeof PayloadTooLargeError,
+      string,
+    ][] = [
+      ['a null body', null, InvalidRequestError, 'empty_body'],
+      ['an undefined body', undefined, InvalidRequestError, 'empty_body'],
+      ['a blank body', '  \n ', InvalidRequestError, 'empty_body'],
+      ['invalid JSON', '{"items": [', InvalidRequestError, 'invalid_json'],
+      ['a body without items', '{"products": []}', InvalidRequestError, 'missing_items'],
+      ['items that is not an array', '{"items": {"itemId": "a"}}', InvalidRequestError, 'missing_items'],
+      ['a JSON array body', '[{"itemId": "a"}]', InvalidRequestError, 'missing_items'],
+      ['empty items', '{"items": []}', InvalidRequestError, 'no_items'],
+      ['more than maxItemsPerRequest items', tooManyItems, PayloadTooLargeError, 'too_many_items'],
+      ['a body over maxBodyBytes', tooManyBytes, PayloadTooLargeError, 'body_too_large'],
+    ];
+
+    it.each(cases)('returns %s rejected as a whole, writing nothing', async (_name, input, errorClass, reason) => {
+      // Prepare
+      const { store, deps } = setup();
+
+      // Act
+      const attempt = upsertItems(input, deps);
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(errorClass);
+      await expect(attempt).rejects.toMatchObject({ reason });
+      expect(store.putCalls).toBe(0);
+    });
+
+    it('returns 413 for too_many_items and body_too_large', async () => {
+      // Prepare
+      const { deps } = setup();
+
+      // Act
+      const errors = await Promise.all(
+        [tooManyItems, tooManyBytes].map((input) => upsertItems(input, deps).catch((error: unknown) => error)),
+      );
+
+      // Assess
+      expect(errors.map((e) => (e as PayloadTooLargeError).status)).toEqual([413, 413]);
+    });
+  });
+});
+
+describe('Function: deleteItem', () => {
+  it('returns {itemId, deleted: true} and removes an existing item', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    await upsertItems(body([{ itemId: 'sku-1' }, { itemId: 'sku-2' }]), deps);
+
+    // Act
+    const result = await deleteItem('sku-1', deps);
+
+    // Assess
+    expect(result).toEqual({ itemId: 'sku-1', deleted: true });
+    expect(Object.keys(await stored(store, 'sku-1', 'sku-2'))).toEqual(['sku-2']);
+  });
+
+  it('returns a 404 item_not_found RouteNotFoundError for an item that does not exist', async () => {
+    // Prepare
+    const { deps } = setup();
+
+    // Act
+    const attempt = deleteItem('ghost', deps);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(RouteNotFoundError);
+    await expect(attempt).rejects.toMatchObject({ reason: 'item_not_found', status: 404 });
+  });
+
+  it('returns item_not_found when the same item is deleted twice', async () => {
+    // Prepare
+    const { deps } = setup();
+    await upsertItems(body([{ itemId: 'sku-1' }]), deps);
+    await deleteItem('sku-1', deps);
+
+    // Act
+    const attempt = deleteItem('sku-1', deps);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ reason: 'item_not_found' });
+  });
+});
