@@ -11,7 +11,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { featureLimits, featureTable, ttls } from '../config/index.ts';
+import { featureLimits, featureTable, serving, ttls } from '../config/index.ts';
 import { highWaterMarkAttribute, sequenceRange, unapplied } from '../features/sequence.ts';
 import type {
   CatalogueItem,
@@ -21,6 +21,7 @@ import type {
   ItemActivityUpdate,
   ItemDay,
   RankedItem,
+  RecommendationRecord,
   ShopperProfile,
   ShopperWrite,
   StoredShopper,
@@ -51,6 +52,7 @@ export const featureKeys = {
   itemDay: (itemId: string, day: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: `DAY#${day}` }),
   catalogueItem: (itemId: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: 'META' }),
   erasure: (shopperKey: string) => ({ [pk.name]: 'ERASED', [sk.name]: shopperKey }),
+  recommendation: (recommendationId: string) => ({ [pk.name]: `REC#${recommendationId}`, [sk.name]: 'REC' }),
   popularityBoard: (day: string, shard: number) => `POP#${day}#${shard}`,
   trendBoard: (day: string, shard: number) => `TREND#${day}#${shard}`,
 };
@@ -294,6 +296,40 @@ export class DynamoFeatureStore implements FeatureStore {
       ExpressionAttributeValues: { ':pk': 'ERASED' },
     });
     return new Map(items.map((item) => [item.shopperKey as string, item.erasedAt as number]));
+  }
+
+  async recordRecommendation(record: RecommendationRecord): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...featureKeys.recommendation(record.recommendationId),
+          ...record,
+          [ttlAttribute]: Math.floor(record.servedAt / 1000) + serving.attributionDays * 24 * 60 * 60,
+        },
+      }),
+    );
+  }
+
+  async getRecommendations(recommendationIds: readonly string[]): Promise<ReadonlyMap<string, RecommendationRecord>> {
+    const found = new Map<string, RecommendationRecord>();
+    const unique = [...new Set(recommendationIds)];
+    for (let start = 0; start < unique.length; start += 100) {
+      let keys = unique.slice(start, start + 100).map(featureKeys.recommendation);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`recommendation read kept being throttled (${keys.length} left)`);
+        if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
+        const result = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const { [pk.name]: _pk, [sk.name]: _sk, [ttlAttribute]: _ttl, ...record } = item;
+          found.set(record.recommendationId as string, record as RecommendationRecord);
+        }
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      }
+    }
+    return found;
   }
 
   private async topOfBoards(

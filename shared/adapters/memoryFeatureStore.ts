@@ -5,6 +5,7 @@ import type {
   ItemActivityUpdate,
   ItemDay,
   RankedItem,
+  RecommendationRecord,
   ShopperWrite,
   StoredShopper,
 } from '../ports/index.ts';
@@ -29,6 +30,7 @@ export class MemoryFeatureStore implements FeatureStore {
   private readonly itemDayBuckets = new Map<string, MutableItemDay>();
   private readonly catalogue = new Map<string, CatalogueItem>();
   private readonly erasures = new Map<string, number>();
+  private readonly recommendations = new Map<string, RecommendationRecord>();
 
   async readShopper(shopperKey: string): Promise<StoredShopper | undefined> {
     const stored = this.shoppers.get(shopperKey);
@@ -109,6 +111,19 @@ export class MemoryFeatureStore implements FeatureStore {
 
   async erasedShoppers(): Promise<ReadonlyMap<string, number>> {
     return new Map(this.erasures);
+  }
+
+  async recordRecommendation(record: RecommendationRecord): Promise<void> {
+    this.recommendations.set(record.recommendationId, structuredClone(record));
+  }
+
+  async getRecommendations(recommendationIds: readonly string[]): Promise<ReadonlyMap<string, RecommendationRecord>> {
+    const found = new Map<string, RecommendationRecord>();
+    for (const id of recommendationIds) {
+      const record = this.recommendations.get(id);
+      if (record) found.set(id, structuredClone(record));
+    }
+    return found;
   }
 
   private rank(day: string, limit: number, scoreOf: (bucket: MutableItemDay) => number): RankedItem[] {

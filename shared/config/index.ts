@@ -193,6 +193,9 @@ export const api = {
     catalogueItems: '/v1/items',
     catalogueItem: '/v1/items/{itemId}',
     userErasure: '/v1/users/{userId}',
+    similarItems: '/v1/items/{itemId}/similar',
+    rankings: '/v1/rankings',
+    trending: '/v1/trending',
   },
   /** HTTP method of each route. */
   routeMethods: {
@@ -202,6 +205,9 @@ export const api = {
     catalogueItems: 'PUT',
     catalogueItem: 'DELETE',
     userErasure: 'DELETE',
+    similarItems: 'GET',
+    rankings: 'POST',
+    trending: 'GET',
   },
   /** Routes that need no API key (load balancer and uptime checks). */
   publicRoutes: ['health'],
@@ -237,6 +243,32 @@ export const envVars = {
   modelVersion: 'MODEL_VERSION',
   /** Queue where the processor parks records that can never succeed. */
   poisonQueueUrl: 'POISON_QUEUE_URL',
+  /** `redis://` or `rediss://` URL of the recommendation cache (Valkey); unset: in-process LRU. */
+  cacheUrl: 'CACHE_URL',
+  /** SageMaker endpoint serving the model; unset: popularity only. */
+  modelEndpointName: 'MODEL_ENDPOINT_NAME',
+} as const;
+
+/** The serving path's budgets and cache settings. */
+export const serving = {
+  /** Time the model may take before the fallback answers, ms. */
+  modelBudgetMs: 150,
+  /** Consecutive model failures that open the circuit breaker. */
+  breakerFailureThreshold: 5,
+  /** How long an open breaker waits before letting one call through, ms. */
+  breakerResetMs: 5_000,
+  /** Cache time of a personalised answer; the feature version in the key makes new events miss anyway. */
+  recommendationTtlSeconds: 300,
+  /** Cache time of trending and similar-items answers. */
+  sharedListTtlSeconds: 60,
+  /** Entries of the embedded in-process cache. */
+  localCacheEntries: 10_000,
+  /** Time the cache may take before it is skipped for this request, ms. */
+  cacheBudgetMs: 20,
+  /** Items a ranking request may carry. */
+  maxRankingItems: 500,
+  /** Recommendation records kept for attribution, days. */
+  attributionDays: 7,
 } as const;
 
 export const serviceName = 'reco';

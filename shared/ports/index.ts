@@ -183,7 +183,7 @@ export interface ErasureLog {
 }
 
 /** The whole feature table, as one adapter implements it. */
-export type FeatureStore = ShopperStore & ItemActivityStore & CatalogueStore & ErasureLog;
+export type FeatureStore = ShopperStore & ItemActivityStore & CatalogueStore & ErasureLog & RecommendationLog;
 
 /** A stream record that can never be processed, with why. */
 export interface PoisonRecord {
@@ -198,4 +198,68 @@ export interface PoisonRecord {
 /** Where poison records go so they do not block the shard: SQS in AWS, a file locally. */
 export interface PoisonSink {
   send(records: readonly PoisonRecord[]): Promise<void>;
+}
+
+/**
+ * The recommendation cache (Valkey/Redis in AWS, an in-process LRU locally). Three methods, as
+ * the domain needs nothing more; values are serialised answers.
+ */
+export interface RecommendationCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(key: string): Promise<void>;
+}
+
+/** A shopper interaction as the model takes it (epoch seconds, like the training data). */
+export interface ModelInteraction {
+  readonly itemId: string;
+  readonly eventType?: string;
+  readonly timestamp?: number;
+  readonly weight?: number;
+}
+
+export interface ModelFilters {
+  readonly excludeSeen?: boolean;
+  readonly excludePurchased?: boolean;
+  readonly category?: string;
+  readonly inStockOnly?: boolean;
+  readonly minPrice?: number;
+  readonly maxPrice?: number;
+  readonly excludeItemIds?: readonly string[];
+}
+
+/** What the serving path asks the model (the body of the model server's `/invocations`). */
+export interface ModelRequest {
+  readonly userId?: string;
+  readonly recentItems?: readonly ModelInteraction[];
+  readonly count: number;
+  readonly filters?: ModelFilters;
+  readonly candidates?: readonly string[];
+  readonly similarTo?: string;
+}
+
+export interface ModelResponse {
+  readonly modelVersion: string;
+  readonly items: readonly { readonly itemId: string; readonly score: number; readonly reason?: string }[];
+}
+
+/** The trained model behind an endpoint (SageMaker in AWS, the `model/` server locally). */
+export interface ModelClient {
+  invoke(request: ModelRequest, signal: AbortSignal): Promise<ModelResponse>;
+}
+
+/** A served list, kept so later events carrying its id can be attributed to it. */
+export interface RecommendationRecord {
+  readonly recommendationId: string;
+  readonly kind: 'personal' | 'similar' | 'ranking' | 'trending';
+  readonly modelVersion: string;
+  readonly shopperKey?: string;
+  readonly itemIds: readonly string[];
+  /** Epoch ms. */
+  readonly servedAt: number;
+}
+
+export interface RecommendationLog {
+  recordRecommendation(record: RecommendationRecord): Promise<void>;
+  getRecommendations(recommendationIds: readonly string[]): Promise<ReadonlyMap<string, RecommendationRecord>>;
 }

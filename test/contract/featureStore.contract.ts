@@ -211,6 +211,25 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
       });
     });
 
+    describe('Recommendation log', () => {
+      it('keeps served lists by id for attribution', async () => {
+        // Prepare
+        const record = {
+          recommendationId: `${prefix}-rec`,
+          kind: 'personal' as const,
+          modelVersion: 'hybrid-1',
+          shopperKey: `u:${prefix}`,
+          itemIds: ['a', 'b'],
+          servedAt: 1_700_000_000_000,
+        };
+        // Act
+        await store.recordRecommendation(record);
+        const found = await store.getRecommendations([record.recommendationId, `${prefix}-missing`]);
+        // Assess
+        expect([...found.values()]).toEqual([record]);
+      });
+    });
+
     describe('Erasure log', () => {
       it('records erased shoppers with the time of erasure', async () => {
         // Act

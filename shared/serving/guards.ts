@@ -1,0 +1,90 @@
+import CircuitBreaker from 'opossum';
+import { serving } from '../config/index.ts';
+import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } from '../ports/index.ts';
+
+export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
+
+/** Rejects after `ms`, so a slow dependency costs a bounded part of the request. */
+function withinBudget<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The cache as the serving path uses it: a failing or slow cache is skipped (BYPASS) instead of
+ * failing the request. `onError` is told, for logs and metrics.
+ */
+export class GuardedCache {
+  constructor(
+    private readonly cache: RecommendationCache,
+    private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly budgetMs: number = serving.cacheBudgetMs,
+  ) {}
+
+  async get(key: string): Promise<{ status: CacheStatus; value?: string }> {
+    try {
+      const value = await withinBudget(this.cache.get(key), this.budgetMs, 'cache get');
+      return value === undefined ? { status: 'MISS' } : { status: 'HIT', value };
+    } catch (error) {
+      this.onError(error);
+      return { status: 'BYPASS' };
+    }
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    try {
+      await withinBudget(this.cache.set(key, value, ttlSeconds), this.budgetMs, 'cache set');
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
+
+/**
+ * The model behind a time budget and a circuit breaker (opossum): a model slower than the
+ * budget, or failing repeatedly, is not waited for; callers fall back and mark the answer
+ * degraded. After `resetMs` one call is let through, and a success closes the breaker again.
+ */
+export class ModelGateway {
+  private readonly breaker: CircuitBreaker<[ModelRequest], ModelResponse>;
+
+  constructor(client: ModelClient, options: { budgetMs?: number; failureThreshold?: number; resetMs?: number } = {}) {
+    const budgetMs = options.budgetMs ?? serving.modelBudgetMs;
+    this.breaker = new CircuitBreaker(
+      async (request: ModelRequest) => {
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(new Error(`model took longer than ${budgetMs} ms`)), budgetMs);
+        try {
+          return await client.invoke(request, abort.signal);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      {
+        // The abort above ends the call itself; opossum's timeout is a backstop.
+        timeout: budgetMs + 50,
+        resetTimeout: options.resetMs ?? serving.breakerResetMs,
+        // Open after N failures in the rolling window, whatever the traffic.
+        volumeThreshold: options.failureThreshold ?? serving.breakerFailureThreshold,
+        errorThresholdPercentage: 50,
+        rollingCountTimeout: 10_000,
+      },
+    );
+  }
+
+  /** Calls the model; rejects at once while the breaker is open. */
+  invoke(request: ModelRequest): Promise<ModelResponse> {
+    return this.breaker.fire(request);
+  }
+
+  get open(): boolean {
+    return this.breaker.opened;
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}

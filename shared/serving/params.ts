@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { apiLimits, serving } from '../config/index.ts';
+import { InvalidRequestError } from '../errors.ts';
+import { fieldRejection } from '../http/requestBody.ts';
+
+/** What `exclude=` may name. */
+export const EXCLUSIONS = ['purchased', 'viewed'] as const;
+export type Exclusion = (typeof EXCLUSIONS)[number];
+
+export const TRENDING_WINDOWS = ['1h', '24h'] as const;
+export type TrendingWindow = (typeof TRENDING_WINDOWS)[number];
+
+export interface ListOptions {
+  readonly count: number;
+  readonly category?: string;
+  readonly exclude: readonly Exclusion[];
+  readonly minPrice?: number;
+  readonly maxPrice?: number;
+  readonly inStockOnly: boolean;
+}
+
+type Query = Readonly<Record<string, string | undefined>> | null | undefined;
+
+function rejectUnknown(query: Query, allowed: readonly string[]): void {
+  const unknown = Object.keys(query ?? {}).filter((name) => !allowed.includes(name));
+  if (unknown.length > 0) {
+    throw new InvalidRequestError(
+      'unknown_parameter',
+      `unknown query parameter(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`,
+    );
+  }
+}
+
+/** `count`: an integer in 1..max, default from the config. */
+export function parseCount(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return apiLimits.defaultRecommendationCount;
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw) || count < 1 || count > apiLimits.maxRecommendationCount) {
+    throw new InvalidRequestError(
+      'invalid_count',
+      `count must be an integer from 1 to ${apiLimits.maxRecommendationCount}, got "${raw}"`,
+    );
+  }
+  return count;
+}
+
+function parsePrice(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const price = Number(raw);
+  if (!Number.isFinite(price) || price < 0 || !/^\d+(\.\d+)?$/.test(raw)) {
+    throw new InvalidRequestError(
+      `invalid_${name.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`,
+      `${name} must be a non-negative number, got "${raw}"`,
+    );
+  }
+  return price;
+}
+
+function parseCategory(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > 64) throw new InvalidRequestError('invalid_category', 'category must be at most 64 characters');
+  return raw;
+}
+
+/** Query parameters of the list routes (`count`, `category`, `exclude`, prices, `inStock`). */
+export function parseListOptions(query: Query, allowed: readonly string[]): ListOptions {
+  rejectUnknown(query, allowed);
+  const exclude = (query?.exclude ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  const wrong = exclude.filter((value) => !(EXCLUSIONS as readonly string[]).includes(value));
+  if (wrong.length > 0) {
+    throw new InvalidRequestError(
+      'invalid_exclude',
+      `exclude may list ${EXCLUSIONS.join(', ')}; got "${wrong.join(', ')}"`,
+    );
+  }
+  const minPrice = parsePrice('minPrice', query?.minPrice);
+  const maxPrice = parsePrice('maxPrice', query?.maxPrice);
+  if (minPrice !== undefined && maxPrice !== undefined && minPrice > maxPrice) {
+    throw new InvalidRequestError('invalid_price_range', `minPrice ${minPrice} is above maxPrice ${maxPrice}`);
+  }
+  const inStock = query?.inStock;
+  if (inStock !== undefined && inStock !== 'true' && inStock !== 'false') {
+    throw new InvalidRequestError('invalid_in_stock', `inStock must be true or false, got "${inStock}"`);
+  }
+  const category = parseCategory(query?.category);
+  return {
+    count: parseCount(query?.count),
+    exclude: [...new Set(exclude as Exclusion[])],
+    inStockOnly: inStock === 'true',
+    ...(category === undefined ? {} : { category }),
+    ...(minPrice === undefined ? {} : { minPrice }),
+    ...(maxPrice === undefined ? {} : { maxPrice }),
+  };
+}
+
+export const USER_LIST_PARAMETERS = ['count', 'category', 'exclude', 'minPrice', 'maxPrice', 'inStock'] as const;
+export const SIMILAR_PARAMETERS = ['count', 'category', 'minPrice', 'maxPrice', 'inStock'] as const;
+export const TRENDING_PARAMETERS = ['count', 'category', 'window', 'minPrice', 'maxPrice', 'inStock'] as const;
+
+export function parseTrendingWindow(query: Query): TrendingWindow {
+  const window = query?.window ?? '24h';
+  if (!(TRENDING_WINDOWS as readonly string[]).includes(window)) {
+    throw new InvalidRequestError(
+      'invalid_window',
+      `window must be one of ${TRENDING_WINDOWS.join(', ')}, got "${window}"`,
+    );
+  }
+  return window as TrendingWindow;
+}
+
+const rankingSchema = z.strictObject({
+  userId: z.string().min(1).max(apiLimits.maxIdChars),
+  itemIds: z
+    .array(z.string().min(1).max(apiLimits.maxIdChars), { error: 'itemIds must be an array of item ids' })
+    .min(1, { error: 'itemIds must not be empty' })
+    .max(serving.maxRankingItems, { error: `at most ${serving.maxRankingItems} itemIds` }),
+});
+export type RankingRequest = z.output<typeof rankingSchema>;
+
+/** Body of `POST /v1/rankings`. */
+export function parseRankingRequest(body: string | null | undefined): RankingRequest {
+  if (body === null || body === undefined || body.trim() === '') {
+    throw new InvalidRequestError('empty_body', 'request body is empty; send {"userId": "...", "itemIds": [...]}');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidRequestError('invalid_json', 'request body is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidRequestError('invalid_body', 'request body must be a JSON object');
+  }
+  const parsed = rankingSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const rejection = issue ? fieldRejection(json as Record<string, unknown>, issue) : undefined;
+    const tooMany = issue?.code === 'too_big' && issue.path[0] === 'itemIds';
+    throw new InvalidRequestError(
+      tooMany ? 'too_many_items' : (rejection?.reason ?? 'invalid_field'),
+      rejection?.message ?? 'invalid ranking request',
+    );
+  }
+  return parsed.data;
+}

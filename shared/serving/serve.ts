@@ -1,0 +1,495 @@
+import { createHash } from 'node:crypto';
+import { featureLimits, serving } from '../config/index.ts';
+import { dayBucket } from '../features/applyEvents.ts';
+import type {
+  CatalogueItem,
+  CatalogueStore,
+  Clock,
+  ItemActivityStore,
+  ModelFilters,
+  ModelInteraction,
+  RankedItem,
+  RecommendationLog,
+  RecommendationRecord,
+  ShopperProfile,
+  ShopperStore,
+} from '../ports/index.ts';
+import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
+import type { ListOptions, RankingRequest, TrendingWindow } from './params.ts';
+
+export interface ServedItem {
+  readonly itemId: string;
+  readonly score: number;
+  readonly reason: string;
+}
+
+/** Every answer of the recommendation API. */
+export interface ServedList {
+  readonly recommendationId: string;
+  readonly modelVersion: string;
+  readonly items: readonly ServedItem[];
+  /** True when a dependency failed and a fallback answered. */
+  readonly degraded: boolean;
+}
+
+export interface Served {
+  readonly body: ServedList;
+  readonly cache: CacheStatus;
+}
+
+export interface ServingDeps {
+  readonly features: Pick<ShopperStore, 'readShopper'> &
+    Pick<ItemActivityStore, 'topPopular' | 'topTrending' | 'itemDays'> &
+    Pick<CatalogueStore, 'getItems'>;
+  readonly cache: GuardedCache;
+  /** Absent when no model is deployed: popularity is then the ranking, not a fallback. */
+  readonly model?: ModelGateway;
+  readonly log?: RecommendationLog;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  /** Label of the fallback ranking, e.g. `popularity-v1`. */
+  readonly fallbackVersion: string;
+  readonly onError?: (what: string, error: unknown) => void;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Yesterday's counts weigh half of today's: a one-day half-life keeps the list fresh. */
+const DAY_DECAY = 0.5;
+const round = (score: number) => Math.round(score * 1e4) / 1e4;
+
+/** Last good trending answers in this process: the answer of last resort when the store fails. */
+const lastGoodTrending = new Map<string, readonly ServedItem[]>();
+
+interface Shopper {
+  readonly key: string;
+  readonly profile?: ShopperProfile;
+  readonly featureVersion: number;
+}
+
+/** A user id may be signed-in or anonymous; the signed-in history wins; merges are followed. */
+async function findShopper(features: ServingDeps['features'], id: string): Promise<Shopper> {
+  const [signedIn, anonymous] = await Promise.all([features.readShopper(`u:${id}`), features.readShopper(`a:${id}`)]);
+  if (signedIn) return { key: `u:${id}`, profile: signedIn.profile, featureVersion: signedIn.featureVersion };
+  const mergedInto = anonymous?.profile.mergedInto;
+  if (mergedInto !== undefined) {
+    const merged = await features.readShopper(mergedInto);
+    return {
+      key: mergedInto,
+      featureVersion: merged?.featureVersion ?? 0,
+      ...(merged ? { profile: merged.profile } : {}),
+    };
+  }
+  if (anonymous) return { key: `a:${id}`, profile: anonymous.profile, featureVersion: anonymous.featureVersion };
+  return { key: `u:${id}`, featureVersion: 0 };
+}
+
+function cacheKey(kind: string, parts: readonly (string | number)[], options: object): string {
+  const query = createHash('sha1').update(JSON.stringify(options)).digest('base64url').slice(0, 16);
+  return `reco:${kind}:${parts.join(':')}:${query}`;
+}
+
+function modelFilters(options: ListOptions): ModelFilters {
+  return {
+    ...(options.exclude.includes('purchased') ? { excludePurchased: true } : {}),
+    ...(options.exclude.includes('viewed') ? { excludeSeen: true } : {}),
+    ...(options.category === undefined ? {} : { category: options.category }),
+    ...(options.inStockOnly ? { inStockOnly: true } : {}),
+    ...(options.minPrice === undefined ? {} : { minPrice: options.minPrice }),
+    ...(options.maxPrice === undefined ? {} : { maxPrice: options.maxPrice }),
+  };
+}
+
+function recentInteractions(profile: ShopperProfile | undefined): ModelInteraction[] {
+  return (profile?.recentItems ?? []).map((item) => ({
+    itemId: item.itemId,
+    eventType: item.purchased ? 'purchase' : item.type,
+    timestamp: Math.floor(item.at / 1000),
+  }));
+}
+
+/** Whether an item passes the catalogue filters; unknown items pass only when no filter is set. */
+function passes(item: CatalogueItem | undefined, options: Partial<ListOptions>): boolean {
+  const filtering =
+    options.category !== undefined ||
+    options.inStockOnly ||
+    options.minPrice !== undefined ||
+    options.maxPrice !== undefined;
+  if (!item) return !filtering;
+  if (options.category !== undefined && !item.categories.includes(options.category)) return false;
+  if (options.inStockOnly && !item.inStock) return false;
+  if (options.minPrice !== undefined && (item.price === undefined || item.price < options.minPrice)) return false;
+  if (options.maxPrice !== undefined && (item.price === undefined || item.price > options.maxPrice)) return false;
+  return true;
+}
+
+export class ServingService {
+  constructor(private readonly deps: ServingDeps) {}
+
+  /** `GET /v1/users/{userId}/recommendations` */
+  async forShopper(userId: string, options: ListOptions): Promise<Served> {
+    let shopper: Shopper;
+    try {
+      shopper = await findShopper(this.deps.features, userId);
+    } catch (error) {
+      this.deps.onError?.('feature store', error);
+      return this.answer('trending', undefined, await this.lastResortTrending(options), true, 'BYPASS');
+    }
+    const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
+    const key = cacheKey('user', [version, shopper.key, shopper.featureVersion], options);
+    const cached = await this.deps.cache.get(key);
+    if (cached.value !== undefined) return this.fromCache(cached.value, 'personal', shopper.key);
+
+    const excluded = new Set<string>();
+    for (const item of shopper.profile?.recentItems ?? []) {
+      if (options.exclude.includes('purchased') && item.purchased) excluded.add(item.itemId);
+      if (options.exclude.includes('viewed')) excluded.add(item.itemId);
+    }
+    let degraded = false;
+    if (this.deps.model) {
+      try {
+        const response = await this.deps.model.invoke({
+          ...(shopper.key.startsWith('u:') ? { userId: shopper.key.slice(2) } : {}),
+          recentItems: recentInteractions(shopper.profile),
+          count: options.count,
+          filters: modelFilters(options),
+        });
+        const items = response.items
+          .filter((item) => !excluded.has(item.itemId))
+          .map((item) => ({
+            itemId: item.itemId,
+            score: round(item.score),
+            reason: item.reason ?? 'recommended for you',
+          }));
+        return this.answerAndCache(key, 'personal', shopper.key, response.modelVersion, items, false, cached.status);
+      } catch (error) {
+        this.deps.onError?.('model', error);
+        degraded = true;
+      }
+    }
+    try {
+      const items = await this.popular(options, excluded);
+      return this.answerAndCache(
+        key,
+        'personal',
+        shopper.key,
+        this.deps.fallbackVersion,
+        items,
+        degraded,
+        cached.status,
+      );
+    } catch (error) {
+      this.deps.onError?.('feature store', error);
+      return this.answer('trending', shopper.key, await this.lastResortTrending(options), true, cached.status);
+    }
+  }
+
+  /** `GET /v1/items/{itemId}/similar` */
+  async similarTo(itemId: string, options: ListOptions): Promise<Served> {
+    const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
+    const key = cacheKey('similar', [version, itemId], options);
+    const cached = await this.deps.cache.get(key);
+    if (cached.value !== undefined) return this.fromCache(cached.value, 'similar');
+    let degraded = false;
+    if (this.deps.model) {
+      try {
+        const response = await this.deps.model.invoke({
+          similarTo: itemId,
+          count: options.count,
+          filters: modelFilters(options),
+        });
+        const items = response.items.map((item) => ({
+          itemId: item.itemId,
+          score: round(item.score),
+          reason: item.reason ?? `similar to ${itemId}`,
+        }));
+        return this.answerAndCache(
+          key,
+          'similar',
+          undefined,
+          response.modelVersion,
+          items,
+          false,
+          cached.status,
+          serving.sharedListTtlSeconds,
+        );
+      } catch (error) {
+        this.deps.onError?.('model', error);
+        degraded = true;
+      }
+    }
+    try {
+      const items = await this.boughtAndViewedTogether(itemId, options);
+      return this.answerAndCache(
+        key,
+        'similar',
+        undefined,
+        this.deps.fallbackVersion,
+        items,
+        degraded,
+        cached.status,
+        serving.sharedListTtlSeconds,
+      );
+    } catch (error) {
+      this.deps.onError?.('feature store', error);
+      return this.answer('trending', undefined, await this.lastResortTrending(options), true, cached.status);
+    }
+  }
+
+  /** `POST /v1/rankings`: the given items, best first, every one of them, stable for unknowns. */
+  async rank(request: RankingRequest): Promise<Served> {
+    const itemIds = [...new Set(request.itemIds)];
+    let shopper: Shopper | undefined;
+    try {
+      shopper = await findShopper(this.deps.features, request.userId);
+    } catch (error) {
+      this.deps.onError?.('feature store', error);
+    }
+    if (this.deps.model && shopper) {
+      try {
+        const response = await this.deps.model.invoke({
+          ...(shopper.key.startsWith('u:') ? { userId: shopper.key.slice(2) } : {}),
+          recentItems: recentInteractions(shopper.profile),
+          count: itemIds.length,
+          candidates: itemIds,
+        });
+        const ranked = response.items.map((item) => ({
+          itemId: item.itemId,
+          score: round(item.score),
+          reason: item.reason ?? 'ranked for you',
+        }));
+        return this.answer(
+          'ranking',
+          shopper.key,
+          { modelVersion: response.modelVersion, items: completeRanking(ranked, itemIds) },
+          false,
+          'BYPASS',
+        );
+      } catch (error) {
+        this.deps.onError?.('model', error);
+      }
+    }
+    const degraded = this.deps.model !== undefined || shopper === undefined;
+    let scores = new Map<string, number>();
+    try {
+      scores = await this.popularityScores();
+    } catch (error) {
+      this.deps.onError?.('feature store', error);
+    }
+    const ranked = itemIds
+      .map((itemId, index) => ({ itemId, index, score: scores.get(itemId) ?? 0 }))
+      .sort((a, b) => b.score - a.score || a.index - b.index)
+      .map(({ itemId, score }) => ({ itemId, score: round(score), reason: score > 0 ? 'popular' : 'not enough data' }));
+    return this.answer(
+      'ranking',
+      shopper?.key,
+      { modelVersion: this.deps.fallbackVersion, items: ranked },
+      degraded,
+      'BYPASS',
+    );
+  }
+
+  /** `GET /v1/trending?window=1h|24h`: items by activity rate now (1h) or volume over a day (24h). */
+  async trending(window: TrendingWindow, options: ListOptions): Promise<Served> {
+    const key = cacheKey('trending', [window], options);
+    const cached = await this.deps.cache.get(key);
+    if (cached.value !== undefined) return this.fromCache(cached.value, 'trending');
+    try {
+      const scores = window === '1h' ? await this.trendScores() : await this.popularityScores();
+      const items = await this.filterRanked(scores, options, new Set(), (category) =>
+        window === '1h' ? 'trending' : category ? `popular in ${category}` : 'popular',
+      );
+      lastGoodTrending.set(`${window}|${options.category ?? ''}`, items);
+      lastGoodTrending.set('any', items);
+      return this.answerAndCache(
+        key,
+        'trending',
+        undefined,
+        this.deps.fallbackVersion,
+        items,
+        false,
+        cached.status,
+        serving.sharedListTtlSeconds,
+      );
+    } catch (error) {
+      this.deps.onError?.('feature store', error);
+      return this.answer('trending', undefined, await this.lastResortTrending(options), true, cached.status);
+    }
+  }
+
+  private async popular(options: ListOptions, excluded: ReadonlySet<string>): Promise<ServedItem[]> {
+    const scores = await this.popularityScores();
+    return this.filterRanked(scores, options, excluded, (category) =>
+      category ? `popular in ${category}` : 'popular',
+    );
+  }
+
+  /** Day boards of the last days, yesterday at half weight. */
+  private async popularityScores(): Promise<Map<string, number>> {
+    const now = this.deps.clock.now();
+    const days = Array.from({ length: featureLimits.popularityWindowDays }, (_, ago) => dayBucket(now - ago * DAY_MS));
+    const boards = await Promise.all(
+      days.map((day) => this.deps.features.topPopular(day, featureLimits.popularityCandidates)),
+    );
+    return mergeBoards(boards, (ago) => DAY_DECAY ** ago);
+  }
+
+  /** Trend boards brought to now: the within-day scores decay from the start of their day. */
+  private async trendScores(): Promise<Map<string, number>> {
+    const now = this.deps.clock.now();
+    const halfLifeMs = featureLimits.trendHalfLifeSeconds * 1000;
+    const days = [dayBucket(now), dayBucket(now - DAY_MS)];
+    const boards = await Promise.all(
+      days.map((day) => this.deps.features.topTrending(day, featureLimits.popularityCandidates)),
+    );
+    return mergeBoards(boards, (ago) => {
+      const dayStart = Math.floor(now / DAY_MS) * DAY_MS - ago * DAY_MS;
+      return 2 ** (-(now - dayStart) / halfLifeMs);
+    });
+  }
+
+  private async boughtAndViewedTogether(itemId: string, options: ListOptions): Promise<ServedItem[]> {
+    const now = this.deps.clock.now();
+    const days = await this.deps.features.itemDays(itemId, dayBucket(now - 6 * DAY_MS), dayBucket(now));
+    const together = new Map<string, { score: number; bought: boolean }>();
+    for (const day of days) {
+      for (const [other, count] of Object.entries(day.boughtWith)) {
+        const entry = together.get(other) ?? { score: 0, bought: false };
+        together.set(other, { score: entry.score + 3 * count, bought: true });
+      }
+      for (const [other, count] of Object.entries(day.viewedWith)) {
+        const entry = together.get(other) ?? { score: 0, bought: false };
+        together.set(other, { score: entry.score + count, bought: entry.bought });
+      }
+    }
+    const scores = new Map([...together].map(([other, { score }]) => [other, score]));
+    const items = await this.filterRanked(scores, options, new Set([itemId]), () => '');
+    const withReasons = items.map((item) => ({
+      ...item,
+      reason: together.get(item.itemId)?.bought ? `bought together with ${itemId}` : `viewed together with ${itemId}`,
+    }));
+    if (withReasons.length >= options.count) return withReasons;
+    // Not enough co-occurrence yet (a new item): top up with popular items.
+    const popular = await this.popular(
+      { ...options, count: options.count - withReasons.length },
+      new Set([itemId, ...withReasons.map((i) => i.itemId)]),
+    );
+    return [...withReasons, ...popular];
+  }
+
+  /** Ranks, drops exclusions, applies catalogue filters, and names a reason. */
+  private async filterRanked(
+    scores: ReadonlyMap<string, number>,
+    options: ListOptions,
+    excluded: ReadonlySet<string>,
+    reasonFor: (category?: string) => string,
+  ): Promise<ServedItem[]> {
+    const ranked = [...scores]
+      .filter(([itemId, score]) => score > 0 && !excluded.has(itemId))
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    const filtering =
+      options.category !== undefined ||
+      options.inStockOnly ||
+      options.minPrice !== undefined ||
+      options.maxPrice !== undefined;
+    const catalogue = filtering
+      ? await this.deps.features.getItems(ranked.map(([itemId]) => itemId))
+      : new Map<string, CatalogueItem>();
+    return ranked
+      .filter(([itemId]) => passes(catalogue.get(itemId), options))
+      .slice(0, options.count)
+      .map(([itemId, score]) => ({ itemId, score: round(score), reason: reasonFor(options.category) }));
+  }
+
+  private async lastResortTrending(options: ListOptions): Promise<ServedItem[]> {
+    const items = lastGoodTrending.get(`24h|${options.category ?? ''}`) ?? lastGoodTrending.get('any') ?? [];
+    return items.slice(0, options.count).map((item) => ({ ...item, reason: 'trending' }));
+  }
+
+  private fromCache(value: string, kind: RecommendationRecord['kind'], shopperKey?: string): Promise<Served> {
+    const body = JSON.parse(value) as Omit<ServedList, 'recommendationId'>;
+    return this.answer(kind, shopperKey, body, body.degraded, 'HIT');
+  }
+
+  private async answerAndCache(
+    key: string,
+    kind: RecommendationRecord['kind'],
+    shopperKey: string | undefined,
+    modelVersion: string,
+    items: readonly ServedItem[],
+    degraded: boolean,
+    cacheStatus: CacheStatus,
+    ttlSeconds: number = serving.recommendationTtlSeconds,
+  ): Promise<Served> {
+    // Degraded answers are not cached: the next request should try the model again.
+    if (!degraded && cacheStatus !== 'BYPASS') {
+      await this.deps.cache.set(key, JSON.stringify({ modelVersion, items, degraded }), ttlSeconds);
+    }
+    return this.answer(kind, shopperKey, { modelVersion, items }, degraded, cacheStatus);
+  }
+
+  private async answer(
+    kind: RecommendationRecord['kind'],
+    shopperKey: string | undefined,
+    list: { modelVersion?: string; items: readonly ServedItem[] } | readonly ServedItem[],
+    degraded: boolean,
+    cache: CacheStatus,
+  ): Promise<Served> {
+    const { modelVersion, items } = Array.isArray(list)
+      ? { modelVersion: this.deps.fallbackVersion, items: list as readonly ServedItem[] }
+      : (list as { modelVersion?: string; items: readonly ServedItem[] });
+    const recommendationId = this.deps.newId();
+    const body: ServedList = {
+      recommendationId,
+      modelVersion: modelVersion ?? this.deps.fallbackVersion,
+      items,
+      degraded,
+    };
+    if (this.deps.log && items.length > 0) {
+      try {
+        await this.deps.log.recordRecommendation({
+          recommendationId,
+          kind,
+          modelVersion: body.modelVersion,
+          itemIds: items.map((item) => item.itemId),
+          servedAt: this.deps.clock.now(),
+          ...(shopperKey === undefined ? {} : { shopperKey }),
+        });
+      } catch (error) {
+        // Attribution is worth less than the answer: serve it anyway.
+        this.deps.onError?.('recommendation log', error);
+      }
+    }
+    return { body, cache };
+  }
+}
+
+function mergeBoards(
+  boards: readonly (readonly RankedItem[])[],
+  weightOf: (ago: number) => number,
+): Map<string, number> {
+  const scores = new Map<string, number>();
+  boards.forEach((board, ago) => {
+    const weight = weightOf(ago);
+    for (const { itemId, score } of board) scores.set(itemId, (scores.get(itemId) ?? 0) + score * weight);
+  });
+  return scores;
+}
+
+/** Every requested item exactly once: the model's order first, then anything it left out. */
+function completeRanking(ranked: readonly ServedItem[], itemIds: readonly string[]): ServedItem[] {
+  const requested = new Set(itemIds);
+  const seen = new Set<string>();
+  const out: ServedItem[] = [];
+  for (const item of ranked) {
+    if (!requested.has(item.itemId) || seen.has(item.itemId)) continue;
+    seen.add(item.itemId);
+    out.push(item);
+  }
+  const lowest = out.at(-1)?.score ?? 0;
+  for (const itemId of itemIds) {
+    if (seen.has(itemId)) continue;
+    seen.add(itemId);
+    out.push({ itemId, score: lowest, reason: 'not enough data' });
+  }
+  return out;
+}
