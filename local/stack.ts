@@ -60,6 +60,8 @@ function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDi
   env[envVars.featureTableName] ??= localNames.table;
   env[envVars.eventStreamName] ??= localNames.stream;
   env[envVars.poisonQueueUrl] ??= pathToFileURL(join(dataDir, 'poison-records.jsonl')).href;
+  // REDIS_URL selects a real Redis/Valkey for the cache; without it the embedded LRU is used.
+  if (env.REDIS_URL) env[envVars.cacheUrl] ??= env.REDIS_URL;
   env.POWERTOOLS_SERVICE_NAME ??= serviceName;
   env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 }
@@ -112,6 +114,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     catalogueItems: catalogue.handler,
     catalogueItem: catalogue.handler,
     userErasure: privacy.handler,
+    similarItems: recommend.handler,
+    rankings: recommend.handler,
+    trending: recommend.handler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
   const mapping = new EventSourceMapping({

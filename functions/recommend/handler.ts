@@ -1,26 +1,73 @@
 import { randomUUID } from 'node:crypto';
-import { envVars } from '#shared/config/index.ts';
+import { api, envVars } from '#shared/config/index.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
+import { RedisRecommendationCache } from '#shared/adapters/redisCache.ts';
+import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import { parseCount, recommendForUser, type RecommendDeps } from '#shared/recommend/recommendForUser.ts';
+import { GuardedCache, ModelGateway } from '#shared/serving/guards.ts';
+import {
+  parseListOptions,
+  parseRankingRequest,
+  parseTrendingWindow,
+  SIMILAR_PARAMETERS,
+  TRENDING_PARAMETERS,
+  USER_LIST_PARAMETERS,
+} from '#shared/serving/params.ts';
+import { ServingService, type Served } from '#shared/serving/serve.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { optionalEnv, requiredEnv } from '../lib/env.ts';
-import { httpHandler, pathId } from '../lib/http.ts';
+import { bodyOf, httpHandler, pathId } from '../lib/http.ts';
+import { logger } from '../lib/observability.ts';
+import { sageMakerRuntime } from '../lib/sageMakerRuntime.ts';
 
-const deps: RecommendDeps = {
-  features: new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName)),
+const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName));
+const cacheUrl = process.env[envVars.cacheUrl];
+const endpointName = process.env[envVars.modelEndpointName];
+const fallbackVersion = optionalEnv(envVars.modelVersion, 'popularity-v1');
+
+// Module scope: one cache connection and one breaker per execution environment, reused.
+const service = new ServingService({
+  features,
+  cache: new GuardedCache(
+    cacheUrl ? new RedisRecommendationCache(cacheUrl) : new MemoryRecommendationCache(),
+    (error) => logger.warn('cache skipped', { error }),
+  ),
+  ...(endpointName ? { model: new ModelGateway(new SageMakerModelClient(sageMakerRuntime, endpointName)) } : {}),
+  log: features,
   clock: systemClock,
   newId: randomUUID,
-  modelVersion: optionalEnv(envVars.modelVersion, 'popularity-v1'),
-};
+  fallbackVersion,
+  onError: (what, error) => logger.warn(`${what} failed; serving a fallback`, { error }),
+});
 
-/** `GET /v1/users/{userId}/recommendations` and `GET /v1/health`. */
+const respond = ({ body, cache }: Served) => jsonResponse(200, body, { [api.cacheStatusHeader]: cache });
+
+/** The read API: recommendations, similar items, rankings, trending, and the health check. */
 export const handler = httpHandler({
-  health: async () => jsonResponse(200, { status: 'ok', modelVersion: deps.modelVersion }),
-  userRecommendations: async (event) => {
-    const userId = pathId(event, 'userId');
-    const count = parseCount(event.queryStringParameters?.count);
-    return jsonResponse(200, await recommendForUser({ userId, count }, deps));
-  },
+  health: async () =>
+    jsonResponse(200, { status: 'ok', modelVersion: fallbackVersion, model: endpointName ? 'endpoint' : 'popularity' }),
+  userRecommendations: async (event) =>
+    respond(
+      await service.forShopper(
+        pathId(event, 'userId'),
+        parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS),
+      ),
+    ),
+  similarItems: async (event) =>
+    respond(
+      await service.similarTo(
+        pathId(event, 'itemId'),
+        parseListOptions(event.queryStringParameters, SIMILAR_PARAMETERS),
+      ),
+    ),
+  rankings: async (event) => respond(await service.rank(parseRankingRequest(bodyOf(event)))),
+  trending: async (event) =>
+    respond(
+      await service.trending(
+        parseTrendingWindow(event.queryStringParameters),
+        parseListOptions(event.queryStringParameters, TRENDING_PARAMETERS),
+      ),
+    ),
 });

@@ -29,14 +29,20 @@ export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
 export const WEIGHTING_DEFAULTS: Hyperparameters = {
   ...Object.fromEntries(Object.entries(DEFAULT_EVENT_WEIGHTS).map(([type, weight]) => [`weight.${type}`, weight])),
   'decay.halfLifeDays': 60,
+  'decay.reference': 'user',
   'eventValue.log': true,
 };
+
+/** What an event's age is measured from: the shopper's own newest event, or the newest event of the data. */
+export type DecayReference = 'user' | 'global';
 
 /** How much one event counts; built from hyperparameters, used at training and request time. */
 export class EventWeighting {
   readonly #weights: ReadonlyMap<string, number>;
   readonly #halfLifeSeconds: number;
   readonly #useEventValue: boolean;
+  /** Training ages are measured from the shopper's newest event (`user`) or the data's newest (`global`). */
+  readonly reference: DecayReference;
   readonly #warned = new Set<string>();
 
   /**
@@ -52,6 +58,12 @@ export class EventWeighting {
     const halfLifeDays = hyperparameters['decay.halfLifeDays'] ?? WEIGHTING_DEFAULTS['decay.halfLifeDays'];
     this.#halfLifeSeconds = typeof halfLifeDays === 'number' && halfLifeDays > 0 ? halfLifeDays * 86_400 : 0;
     this.#useEventValue = (hyperparameters['eventValue.log'] ?? true) !== false;
+    // Artifacts written before `decay.reference` existed decayed from the newest event of the data.
+    const reference = hyperparameters['decay.reference'] ?? 'global';
+    if (reference !== 'user' && reference !== 'global') {
+      throw new Error(`decay.reference must be "user" or "global", got ${JSON.stringify(reference)}`);
+    }
+    this.reference = reference;
   }
 
   /** Weight of an event type; unknown types count 1 and are reported once per type and weighting. */
@@ -229,6 +241,18 @@ export function buildInteractionMatrix(
   const items = indexer(options.itemIds);
   const newest = newestTimestampOf(interactions);
   const count = interactions.length;
+  // Per-shopper "now" for `decay.reference: user`: ages count from the shopper's own newest event,
+  // so a shopper last active years ago keeps a full-strength history and their latest taste leads.
+  const userOf = new Uint32Array(count);
+  const userNewest: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const interaction = interactions[n] as Interaction;
+    const u = users.of(interaction.userId);
+    userOf[n] = u;
+    const previous = userNewest[u];
+    if (previous === undefined || interaction.timestamp > previous) userNewest[u] = interaction.timestamp;
+  }
+  const perUser = weighting.reference === 'user';
   const rowOf = new Uint32Array(count);
   const columnOf = new Uint32Array(count);
   const valueOf = new Float64Array(count);
@@ -237,9 +261,10 @@ export function buildInteractionMatrix(
   const purchaseValue: number[] = [];
   for (let n = 0; n < count; n++) {
     const interaction = interactions[n] as Interaction;
-    const u = users.of(interaction.userId);
+    const u = userOf[n] as number;
     const i = items.of(interaction.itemId);
-    const weight = weighting.eventWeight(interaction.eventType, interaction.eventValue, interaction.timestamp, newest);
+    const now = perUser ? (userNewest[u] as number) : newest;
+    const weight = weighting.eventWeight(interaction.eventType, interaction.eventValue, interaction.timestamp, now);
     rowOf[n] = u;
     columnOf[n] = i;
     valueOf[n] = weight;

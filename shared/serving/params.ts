@@ -65,7 +65,8 @@ function parseCategory(raw: string | undefined): string | undefined {
 /** Query parameters of the list routes (`count`, `category`, `exclude`, prices, `inStock`). */
 export function parseListOptions(query: Query, allowed: readonly string[]): ListOptions {
   rejectUnknown(query, allowed);
-  const exclude = (query?.exclude ?? '')
+  // Without `exclude`, what the shopper bought is left out; `exclude=` (empty) keeps everything.
+  const exclude = (query?.exclude ?? (allowed.includes('exclude') ? 'purchased' : ''))
     .split(',')
     .map((value) => value.trim())
     .filter((value) => value !== '');

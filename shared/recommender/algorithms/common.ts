@@ -283,8 +283,9 @@ export function popularityScores(
   base: ModelBase,
   shopper: Shopper | undefined,
   filters?: RecommendationFilters,
+  itemTotals: ArrayLike<number> = base.itemTotals,
 ): ComponentScores {
-  const { catalogue, itemTotals } = base;
+  const { catalogue } = base;
   // Favourite categories from the shopper's items: popular items there get up to twice the score.
   const affinity = new Map<string, number>();
   let total = 0;
