@@ -19,6 +19,7 @@ const deps: FeatureDeps = {
   catalogue: new CachedCatalogueLookup(features, systemClock),
   poisonSink: poisonSinkFor(requiredEnv(envVars.poisonQueueUrl), () => sqs),
   clock: systemClock,
+  attribution: features,
 };
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 

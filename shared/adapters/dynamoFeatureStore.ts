@@ -13,6 +13,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { featureLimits, featureTable, serving, ttls } from '../config/index.ts';
 import { highWaterMarkAttribute, sequenceRange, unapplied } from '../features/sequence.ts';
+import { ATTRIBUTED_COUNTERS, sumCounts } from '../features/attribution.ts';
 import type {
   CatalogueItem,
   Contribution,
@@ -20,6 +21,9 @@ import type {
   ItemActivity,
   ItemActivityUpdate,
   ItemDay,
+  AttributionCounts,
+  AttributionDay,
+  AttributionUpdate,
   RankedItem,
   RecommendationRecord,
   ShopperProfile,
@@ -53,6 +57,10 @@ export const featureKeys = {
   catalogueItem: (itemId: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: 'META' }),
   erasure: (shopperKey: string) => ({ [pk.name]: 'ERASED', [sk.name]: shopperKey }),
   recommendation: (recommendationId: string) => ({ [pk.name]: `REC#${recommendationId}`, [sk.name]: 'REC' }),
+  attribution: (modelVersion: string, day: string, kind: string) => ({
+    [pk.name]: `ATTR#${modelVersion}`,
+    [sk.name]: `${day}#${kind}`,
+  }),
   popularityBoard: (day: string, shard: number) => `POP#${day}#${shard}`,
   trendBoard: (day: string, shard: number) => `TREND#${day}#${shard}`,
 };
@@ -141,57 +149,113 @@ export class DynamoFeatureStore implements FeatureStore {
   }
 
   async applyItemActivity(shardId: string, update: ItemActivityUpdate): Promise<void> {
-    const key = featureKeys.itemDay(update.itemId, update.day);
-    const hwm = highWaterMarkAttribute(shardId);
     const shard = boardShard(update.itemId);
     const dayStartSeconds = Date.parse(`${update.day}T00:00:00Z`) / 1000;
-    let pending = update.contributions;
+    const sets = {
+      [scoreIndex.partitionKey.name]: featureKeys.popularityBoard(update.day, shard),
+      [trendIndex.partitionKey.name]: featureKeys.trendBoard(update.day, shard),
+      itemId: update.itemId,
+      day: update.day,
+    };
     let withPartners = true;
+    await this.addOnce(featureKeys.itemDay(update.itemId, update.day), shardId, update.contributions, {
+      counters: (pending) => {
+        const { weight, trend, partners } = sumActivity(pending, withPartners);
+        return [[scoreIndex.sortKey.name, weight], [trendIndex.sortKey.name, trend], ...partners];
+      },
+      sets,
+      expiresAt: dayStartSeconds + ttls.itemBucketSeconds,
+      // A day bucket full of co-occurrence counts must not block the shard: keep counting
+      // popularity and trend, drop the new partner counts for this item and day.
+      onTooLarge: () => {
+        const retry = withPartners;
+        withPartners = false;
+        return retry;
+      },
+    });
+  }
+
+  async applyAttribution(shardId: string, update: AttributionUpdate): Promise<void> {
+    const dayStartSeconds = Date.parse(`${update.day}T00:00:00Z`) / 1000;
+    await this.addOnce(
+      featureKeys.attribution(update.modelVersion, update.day, update.kind),
+      shardId,
+      update.contributions,
+      {
+        counters: (pending) => Object.entries(sumCounts(pending.map((c) => c.value))),
+        sets: { modelVersion: update.modelVersion, day: update.day, kind: update.kind },
+        expiresAt: dayStartSeconds + ttls.attributionSeconds,
+      },
+    );
+  }
+
+  async attribution(modelVersion: string, fromDay: string, toDay: string): Promise<readonly AttributionDay[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
+      ExpressionAttributeValues: { ':pk': `ATTR#${modelVersion}`, ':from': `${fromDay}#`, ':to': `${toDay}#~` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      modelVersion,
+      day: item.day as string,
+      kind: item.kind as AttributionDay['kind'],
+      counts: Object.fromEntries(
+        ATTRIBUTED_COUNTERS.map((name) => [name, (item[name] as number | undefined) ?? 0]),
+      ) as unknown as AttributionCounts,
+    }));
+  }
+
+  /**
+   * Adds counters to one item exactly once per stream record: the update carries the shard's
+   * high-water mark and only applies if every contribution is newer than the stored mark; on a
+   * conflict (a redelivery) the mark is read and only the newer contributions are retried.
+   */
+  private async addOnce<T>(
+    key: Record<string, string>,
+    shardId: string,
+    contributions: readonly Contribution<T>[],
+    update: {
+      counters: (pending: readonly Contribution<T>[]) => readonly (readonly [string, number])[];
+      sets: Readonly<Record<string, string>>;
+      expiresAt: number;
+      onTooLarge?: () => boolean;
+    },
+  ): Promise<void> {
+    const hwm = highWaterMarkAttribute(shardId);
+    let pending = contributions;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && pending.length > 0; attempt++) {
       const { min, max } = sequenceRange(pending);
-      const { weight, trend, partners } = sumActivity(pending, withPartners);
-      const partnerNames = Object.fromEntries(partners.map(([name], i) => [`#p${i}`, name]));
-      const partnerValues = Object.fromEntries(partners.map(([, n], i) => [`:p${i}`, n]));
-      const partnerAdds = partners.map((_, i) => `, #p${i} :p${i}`).join('');
+      const counters = update.counters(pending);
+      const sets = Object.entries(update.sets);
       try {
         await this.documents.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
             UpdateExpression:
-              'SET #hwm = :max, #board = :board, #trendBoard = :trendBoard, itemId = :itemId, #day = :day, ' +
-              `#ttl = if_not_exists(#ttl, :expires) ADD #score :weight, #trend :trend${partnerAdds}`,
+              `SET #hwm = :max, #ttl = if_not_exists(#ttl, :expires)${sets.map((_, i) => `, #s${i} = :s${i}`).join('')} ` +
+              `ADD ${counters.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
             ConditionExpression: 'attribute_not_exists(#hwm) OR #hwm < :min',
             ExpressionAttributeNames: {
               '#hwm': hwm,
-              '#board': scoreIndex.partitionKey.name,
-              '#score': scoreIndex.sortKey.name,
-              '#trendBoard': trendIndex.partitionKey.name,
-              '#trend': trendIndex.sortKey.name,
               '#ttl': ttlAttribute,
-              '#day': 'day',
-              ...partnerNames,
+              ...Object.fromEntries(sets.map(([name], i) => [`#s${i}`, name])),
+              ...Object.fromEntries(counters.map(([name], i) => [`#c${i}`, name])),
             },
             ExpressionAttributeValues: {
               ':max': max,
               ':min': min,
-              ':board': featureKeys.popularityBoard(update.day, shard),
-              ':trendBoard': featureKeys.trendBoard(update.day, shard),
-              ':itemId': update.itemId,
-              ':day': update.day,
-              ':weight': weight,
-              ':trend': trend,
-              ':expires': dayStartSeconds + ttls.itemBucketSeconds,
-              ...partnerValues,
+              ':expires': update.expiresAt,
+              ...Object.fromEntries(sets.map(([, value], i) => [`:s${i}`, value])),
+              ...Object.fromEntries(counters.map(([, value], i) => [`:c${i}`, value])),
             },
           }),
         );
         return;
       } catch (error) {
-        if (isItemTooLarge(error) && withPartners) {
-          // A day bucket full of co-occurrence counts must not block the shard: keep counting
-          // popularity and trend, drop the new partner counts for this item and day.
-          withPartners = false;
+        if (isItemTooLarge(error) && update.onTooLarge?.()) {
           attempt -= 1;
           continue;
         }
@@ -201,7 +265,7 @@ export class DynamoFeatureStore implements FeatureStore {
         pending = unapplied(pending, stored?.[hwm] as string | undefined);
       }
     }
-    if (pending.length > 0) throw new Error(`activity of ${update.itemId} on ${update.day} kept conflicting`);
+    if (pending.length > 0) throw new Error(`counters of ${key[pk.name]} ${key[sk.name]} kept conflicting`);
   }
 
   async topPopular(day: string, limit: number): Promise<readonly RankedItem[]> {

@@ -1,5 +1,8 @@
 import { sequenceRange, unapplied } from '../features/sequence.ts';
+import { noCounts, sumCounts } from '../features/attribution.ts';
 import type {
+  AttributionDay,
+  AttributionUpdate,
   CatalogueItem,
   FeatureStore,
   ItemActivityUpdate,
@@ -31,6 +34,7 @@ export class MemoryFeatureStore implements FeatureStore {
   private readonly catalogue = new Map<string, CatalogueItem>();
   private readonly erasures = new Map<string, number>();
   private readonly recommendations = new Map<string, RecommendationRecord>();
+  private readonly attributions = new Map<string, AttributionDay & { marks: Map<string, string> }>();
 
   async readShopper(shopperKey: string): Promise<StoredShopper | undefined> {
     const stored = this.shoppers.get(shopperKey);
@@ -124,6 +128,28 @@ export class MemoryFeatureStore implements FeatureStore {
       if (record) found.set(id, structuredClone(record));
     }
     return found;
+  }
+
+  async applyAttribution(shardId: string, update: AttributionUpdate): Promise<void> {
+    const key = `${update.modelVersion}|${update.day}|${update.kind}`;
+    const entry = this.attributions.get(key) ?? {
+      modelVersion: update.modelVersion,
+      kind: update.kind,
+      day: update.day,
+      counts: noCounts,
+      marks: new Map<string, string>(),
+    };
+    const pending = unapplied(update.contributions, entry.marks.get(shardId));
+    if (pending.length === 0) return;
+    entry.marks.set(shardId, sequenceRange(pending).max);
+    this.attributions.set(key, { ...entry, counts: sumCounts([entry.counts, ...pending.map((c) => c.value)]) });
+  }
+
+  async attribution(modelVersion: string, fromDay: string, toDay: string): Promise<readonly AttributionDay[]> {
+    return [...this.attributions.values()]
+      .filter((a) => a.modelVersion === modelVersion && a.day >= fromDay && a.day <= toDay)
+      .sort((a, b) => a.day.localeCompare(b.day) || a.kind.localeCompare(b.kind))
+      .map(({ marks: _marks, ...day }) => structuredClone(day));
   }
 
   private rank(day: string, limit: number, scoreOf: (bucket: MutableItemDay) => number): RankedItem[] {

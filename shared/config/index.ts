@@ -51,6 +51,8 @@ export interface TableSpec {
  * - an item's catalogue entry:           pk=`I#<itemId>`      sk=`META`
  * - the day's most popular items:        GSI `byScore`, board=`POP#<day>#<shard>`, score descending
  * - the day's trending items:            GSI `byTrend`, trendBoard=`TREND#<day>#<shard>`, trend descending
+ * - served lists (for attribution):        pk=`REC#<recommendationId>` sk=`REC`
+ * - attributed events per model and day:  pk=`ATTR#<modelVersion>` sk=`<day>#<kind>`
  * - erased shoppers (left out of training): pk=`ERASED`       sk=`<shopperKey>`
  * Boards are write-sharded (`featureLimits.boardShards`) so one day's board is not one hot
  * GSI partition; readers query every shard and merge.
@@ -125,6 +127,8 @@ export const featureLimits = {
   affinityHalfLifeSeconds: 7 * 24 * 60 * 60,
   /** Half-life of the within-day trend score, in seconds: a 2 h memory means "trending now". */
   trendHalfLifeSeconds: 2 * 60 * 60,
+  /** Events up to this long after a list was served are attributed to it. */
+  attributionWindowSeconds: 24 * 60 * 60,
   /** Write shards of the popularity and trend boards. */
   boardShards: 4,
   /** Catalogue entries cached in the processor, and for how long. */
@@ -167,6 +171,8 @@ export const ttls = {
   userFeaturesSeconds: 90 * 24 * 60 * 60,
   /** Day buckets of item counters expire after this. */
   itemBucketSeconds: 14 * 24 * 60 * 60,
+  /** Attribution counters (per model version, list kind and day) are kept this long. */
+  attributionSeconds: 400 * 24 * 60 * 60,
 } as const;
 
 /**

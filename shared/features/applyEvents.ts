@@ -1,7 +1,10 @@
 import { eventWeights, featureLimits, ITEM_EVENT_TYPES, ttls, type ItemEventType } from '../config/index.ts';
 import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
 import type {
+  AttributionStore,
   Clock,
+  RecommendationLog,
+  RecommendationRecord,
   Contribution,
   ItemActivity,
   ItemActivityStore,
@@ -10,6 +13,7 @@ import type {
   ShopperProfile,
   ShopperStore,
 } from '../ports/index.ts';
+import { attributionUpdates } from './attribution.ts';
 import type { CatalogueLookup } from './catalogueLookup.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import {
@@ -66,6 +70,8 @@ export interface FeatureDeps {
   readonly catalogue: CatalogueLookup;
   readonly poisonSink: PoisonSink;
   readonly clock: Clock;
+  /** Counts clicks, add-to-carts and purchases on served lists (events with `recommendationId`). */
+  readonly attribution?: AttributionStore & Pick<RecommendationLog, 'getRecommendations'>;
   /** Parallel writes to the store per batch; DynamoDB round trips dominate, not CPU. @default 16 */
   readonly writeConcurrency?: number;
 }
@@ -263,11 +269,21 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
     }
   }
 
-  // Categories feed the shoppers' affinities; if the catalogue cannot be read, retry the batch.
+  // Categories feed the shoppers' affinities and served lists feed attribution; if either cannot
+  // be read, the batch is retried rather than counted without them.
   let categories: ReadonlyMap<string, readonly string[]>;
+  let served: ReadonlyMap<string, RecommendationRecord> = new Map();
   try {
     const itemIds = [...new Set(valid.flatMap((v) => (v.event.itemId === undefined ? [] : [v.event.itemId])))];
-    categories = await deps.catalogue.categoriesOf(itemIds);
+    const recommendationIds = [
+      ...new Set(valid.flatMap((v) => (v.event.recommendationId === undefined ? [] : [v.event.recommendationId]))),
+    ];
+    [categories, served] = await Promise.all([
+      deps.catalogue.categoriesOf(itemIds),
+      deps.attribution && recommendationIds.length > 0
+        ? deps.attribution.getRecommendations(recommendationIds)
+        : Promise.resolve(new Map<string, RecommendationRecord>()),
+    ]);
   } catch (error) {
     return {
       failedSequenceNumbers: new Set(records.map((r) => r.sequenceNumber)),
@@ -325,17 +341,30 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
     return limit === undefined || sequenceKey(r.sequenceNumber) < limit;
   };
   for (const v of valid) if (!beforeFailure(v.record)) failed.add(v.record.sequenceNumber);
-  const buckets = itemContributions(
-    valid.filter((v) => beforeFailure(v.record)),
-    outcomes,
+  const counted = valid.filter((v) => beforeFailure(v.record) && outcomes.get(v.recordId)?.status !== 'duplicate');
+  const buckets = itemContributions(counted, outcomes);
+  const attributed = attributionUpdates(
+    counted.map((v) => ({ shardId: v.record.shardId, sequenceNumber: v.record.sequenceNumber, event: v.event })),
+    served,
+    dayBucket,
   );
-  await mapWithConcurrency([...buckets.values()], concurrency, async ({ shardId, itemId, day, contributions }) => {
+  const phase2: { sequenceNumbers: string[]; run: () => Promise<void> }[] = [
+    ...[...buckets.values()].map(({ shardId, itemId, day, contributions }) => ({
+      sequenceNumbers: contributions.map((c) => c.sequenceNumber),
+      run: () => deps.items.applyItemActivity(shardId, { itemId, day, contributions }),
+    })),
+    ...attributed.map(({ shardId, update }) => ({
+      sequenceNumbers: update.contributions.map((c) => c.sequenceNumber),
+      run: () => deps.attribution?.applyAttribution(shardId, update) ?? Promise.resolve(),
+    })),
+  ];
+  await mapWithConcurrency(phase2, concurrency, async (write) => {
     writes += 1;
     try {
-      await deps.items.applyItemActivity(shardId, { itemId, day, contributions });
+      await write.run();
     } catch (error) {
       errors.push(error);
-      for (const c of contributions) failed.add(c.sequenceNumber);
+      for (const sequenceNumber of write.sequenceNumbers) failed.add(sequenceNumber);
     }
   });
 

@@ -183,7 +183,42 @@ export interface ErasureLog {
 }
 
 /** The whole feature table, as one adapter implements it. */
-export type FeatureStore = ShopperStore & ItemActivityStore & CatalogueStore & ErasureLog & RecommendationLog;
+/** What shoppers did with served recommendations, per model version, list kind and day. */
+export interface AttributionCounts {
+  readonly clicks: number;
+  readonly addToCarts: number;
+  readonly purchases: number;
+  /** Sum of price × quantity of attributed purchases (mixed currencies are summed as sent). */
+  readonly revenue: number;
+}
+
+export interface AttributionUpdate {
+  readonly modelVersion: string;
+  readonly kind: RecommendationRecord['kind'];
+  /** UTC day of the events, `yyyy-mm-dd`. */
+  readonly day: string;
+  readonly contributions: readonly Contribution<AttributionCounts>[];
+}
+
+export interface AttributionDay {
+  readonly modelVersion: string;
+  readonly kind: RecommendationRecord['kind'];
+  readonly day: string;
+  readonly counts: AttributionCounts;
+}
+
+export interface AttributionStore {
+  /** Adds the counts exactly once per stream record, like item activity. */
+  applyAttribution(shardId: string, update: AttributionUpdate): Promise<void>;
+  attribution(modelVersion: string, fromDay: string, toDay: string): Promise<readonly AttributionDay[]>;
+}
+
+export type FeatureStore = ShopperStore &
+  ItemActivityStore &
+  CatalogueStore &
+  ErasureLog &
+  RecommendationLog &
+  AttributionStore;
 
 /** A stream record that can never be processed, with why. */
 export interface PoisonRecord {

@@ -53,6 +53,23 @@ export class ItemCatalogue {
     return this.itemIds.length;
   }
 
+  #idOrder: Uint32Array | undefined;
+
+  /** Position of each item's id in id order (built once): ties in ranking compare integers, not strings. */
+  idOrder(): Uint32Array {
+    if (this.#idOrder === undefined) {
+      const sorted = Array.from(this.itemIds.keys()).sort((a, b) => {
+        const x = this.itemIds[a] as string;
+        const y = this.itemIds[b] as string;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      const order = new Uint32Array(this.itemIds.length);
+      sorted.forEach((item, position) => (order[item] = position));
+      this.#idOrder = order;
+    }
+    return this.#idOrder;
+  }
+
   toJSON(): CatalogueJson {
     return {
       itemIds: this.itemIds,
@@ -104,112 +121,178 @@ export interface RankOptions {
   readonly excluded?: ReadonlySet<number>;
   /** Rank only these ids; ids the model does not know follow the known ones, ordered by id. */
   readonly candidates?: readonly string[];
+  /**
+   * `candidates` already resolved by the caller (see {@link resolveCandidates}), so the ids are
+   * looked up once per request; takes precedence over `candidates`.
+   */
+  readonly resolved?: ResolvedCandidates;
   /** Shop-language reason for an item that made the list. */
   readonly reason?: (item: number) => string | undefined;
 }
 
-/** a ranks before b: higher score, then lower item id (a total order, so rankings are stable). */
-function ranksBefore(scoreA: number, idA: string, scoreB: number, idB: string): boolean {
-  if (scoreA !== scoreB) return scoreA > scoreB;
-  return idA < idB;
+/** Candidate ids as item indices (first occurrence only) and the ids the model does not know. */
+export interface ResolvedCandidates {
+  readonly indices: readonly number[];
+  readonly unknown: readonly string[];
 }
+
+/** Looks every candidate id up once: known ones as indices, duplicates dropped, unknown ones kept by id. */
+export function resolveCandidates(catalogue: ItemCatalogue, candidates: readonly string[]): ResolvedCandidates {
+  const indices: number[] = [];
+  const unknown: string[] = [];
+  const offered = new Set<string>();
+  for (const id of candidates) {
+    if (offered.has(id)) continue;
+    offered.add(id);
+    const item = catalogue.index.get(id);
+    if (item === undefined) unknown.push(id);
+    else indices.push(item);
+  }
+  return { indices, unknown };
+}
+
+/**
+ * A bounded min-heap of item indices by (score, id order), in typed arrays reused across calls:
+ * ranking must not allocate per item, or a 100k-item catalogue feeds the garbage collector.
+ */
+let heapItems = new Int32Array(256);
+let heapScores = new Float64Array(256);
 
 /**
  * The best `count` items under the filters, best first: a bounded min-heap over the scores, so
  * ranking a 100k-item catalogue costs one pass plus O(n log count) for the items that make it.
+ * Filters are checked only for items good enough to enter the heap. Ties go to the lower item id.
  */
 export function rankItems(options: RankOptions): ScoredItem[] {
   const { catalogue, scores, filters, excluded, reason } = options;
   const count = Math.max(0, Math.floor(options.count));
   if (count === 0) return [];
   const ids = catalogue.itemIds;
-  const explicit = new Set(filters?.excludeItemIds ?? []);
-  const scoreOf = (item: number): number => {
-    const s = scores[item] as number;
-    return Number.isNaN(s) ? Number.NEGATIVE_INFINITY : s;
-  };
-  const allowed = (item: number): boolean =>
-    !(excluded?.has(item) ?? false) && !explicit.has(ids[item] as string) && catalogue.matches(item, filters);
-
-  // Min-heap of the best so far: heap[0] is the weakest kept item.
-  const heap: number[] = [];
-  const heapScores: number[] = [];
-  const weaker = (a: number, b: number): boolean =>
-    ranksBefore(
-      heapScores[b] as number,
-      ids[heap[b] as number] as string,
-      heapScores[a] as number,
-      ids[heap[a] as number] as string,
-    );
-  const swap = (a: number, b: number): void => {
-    [heap[a], heap[b]] = [heap[b] as number, heap[a] as number];
-    [heapScores[a], heapScores[b]] = [heapScores[b] as number, heapScores[a] as number];
-  };
-  const siftDown = (start: number): void => {
-    let at = start;
-    for (;;) {
-      const left = 2 * at + 1;
-      const right = left + 1;
-      let weakest = at;
-      if (left < heap.length && weaker(left, weakest)) weakest = left;
-      if (right < heap.length && weaker(right, weakest)) weakest = right;
-      if (weakest === at) return;
-      swap(at, weakest);
-      at = weakest;
-    }
-  };
-  const offer = (item: number): void => {
-    const score = scoreOf(item);
-    if (heap.length === count) {
-      const top = heap[0] as number;
-      if (!ranksBefore(score, ids[item] as string, heapScores[0] as number, ids[top] as string)) return;
-      if (!allowed(item)) return;
-      heap[0] = item;
-      heapScores[0] = score;
-      siftDown(0);
-      return;
-    }
-    if (!allowed(item)) return;
-    heap.push(item);
-    heapScores.push(score);
-    let at = heap.length - 1;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if (!weaker(at, parent)) break;
-      swap(at, parent);
-      at = parent;
-    }
-  };
-
-  const unknown: string[] = [];
-  if (options.candidates === undefined) {
-    for (let item = 0; item < ids.length; item++) offer(item);
-  } else {
-    const offered = new Set<string>();
-    for (const id of options.candidates) {
-      if (offered.has(id)) continue;
-      offered.add(id);
+  const order = catalogue.idOrder();
+  const explicit = filters?.excludeItemIds;
+  let explicitItems: Set<number> | undefined;
+  if (explicit !== undefined && explicit.length > 0) {
+    explicitItems = new Set<number>();
+    for (const id of explicit) {
       const item = catalogue.index.get(id);
-      if (item !== undefined) offer(item);
-      else if (!explicit.has(id) && !hasMetadataFilter(filters)) unknown.push(id);
+      if (item !== undefined) explicitItems.add(item);
     }
   }
+  const metadata = hasMetadataFilter(filters);
+  const skip = excluded !== undefined && excluded.size > 0 ? excluded : undefined;
+  if (heapItems.length < count) {
+    heapItems = new Int32Array(count);
+    heapScores = new Float64Array(count);
+  }
+  const items = heapItems;
+  const keys = heapScores;
+  let size = 0;
 
-  const order = heap.map((item, n) => ({ item, score: heapScores[n] as number }));
-  order.sort((a, b) => (ranksBefore(a.score, ids[a.item] as string, b.score, ids[b.item] as string) ? -1 : 1));
-  const ranked: ScoredItem[] = order.map(({ item, score }) => {
+  const offer = (item: number): void => {
+    let score = scores[item] as number;
+    if (score !== score) score = Number.NEGATIVE_INFINITY; // NaN: cannot score, ranks last
+    if (size === count) {
+      const top = keys[0] as number;
+      if (score < top || (score === top && (order[item] as number) > (order[items[0] as number] as number))) return;
+    }
+    if (skip !== undefined && skip.has(item)) return;
+    if (explicitItems !== undefined && explicitItems.has(item)) return;
+    if (metadata && !catalogue.matches(item, filters)) return;
+    if (size === count) {
+      siftDown(items, keys, order, size, item, score);
+      return;
+    }
+    // Sift up: the new item moves above every parent that ranks before it.
+    let at = size++;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      const ps = keys[parent] as number;
+      const pi = items[parent] as number;
+      if (ps < score || (ps === score && (order[pi] as number) > (order[item] as number))) break;
+      items[at] = pi;
+      keys[at] = ps;
+      at = parent;
+    }
+    items[at] = item;
+    keys[at] = score;
+  };
+
+  let unknown: readonly string[] = [];
+  if (options.resolved !== undefined) {
+    const { indices } = options.resolved;
+    for (let n = 0; n < indices.length; n++) offer(indices[n] as number);
+    unknown = options.resolved.unknown;
+  } else if (options.candidates !== undefined) {
+    const resolved = resolveCandidates(catalogue, options.candidates);
+    for (const item of resolved.indices) offer(item);
+    unknown = resolved.unknown;
+  } else {
+    for (let item = 0; item < ids.length; item++) offer(item);
+  }
+
+  // Pop weakest first into the back of the result.
+  const ranked: ScoredItem[] = new Array<ScoredItem>(size);
+  for (let n = size - 1; n >= 0; n--) {
+    const item = items[0] as number;
+    const score = keys[0] as number;
+    const last = items[n] as number;
+    const lastScore = keys[n] as number;
+    if (n > 0) siftDown(items, keys, order, n, last, lastScore);
     const why = reason?.(item);
     // JSON has no infinity: an unscorable item reports 0 but keeps its place at the end.
     const finite = Number.isFinite(score) ? score : 0;
-    return why === undefined
-      ? { itemId: ids[item] as string, score: finite }
-      : { itemId: ids[item] as string, score: finite, reason: why };
-  });
+    ranked[n] =
+      why === undefined
+        ? { itemId: ids[item] as string, score: finite }
+        : { itemId: ids[item] as string, score: finite, reason: why };
+  }
   if (ranked.length < count && unknown.length > 0) {
     // Unknown items: after every known one, in id order, with a score below all of them.
-    const floor = Math.min(0, ...ranked.map((r) => r.score)) - 1;
-    unknown.sort();
-    for (const id of unknown.slice(0, count - ranked.length)) ranked.push({ itemId: id, score: floor });
+    const kept = unknown.filter((id) => !(explicit?.includes(id) ?? false));
+    if (!metadata && kept.length > 0) {
+      let floor = 0;
+      for (const r of ranked) if (r.score < floor) floor = r.score;
+      floor -= 1;
+      kept.sort();
+      for (const id of kept.slice(0, count - ranked.length)) ranked.push({ itemId: id, score: floor });
+    }
   }
   return ranked;
+}
+
+/** Replaces the heap's root with (item, score) and sifts it down within the first `size` slots. */
+function siftDown(
+  items: Int32Array,
+  keys: Float64Array,
+  order: Uint32Array,
+  size: number,
+  item: number,
+  score: number,
+): void {
+  let at = 0;
+  const rank = order[item] as number;
+  for (;;) {
+    const left = 2 * at + 1;
+    if (left >= size) break;
+    let child = left;
+    let cs = keys[left] as number;
+    let ci = items[left] as number;
+    const right = left + 1;
+    if (right < size) {
+      const rs = keys[right] as number;
+      const ri = items[right] as number;
+      if (rs < cs || (rs === cs && (order[ri] as number) > (order[ci] as number))) {
+        child = right;
+        cs = rs;
+        ci = ri;
+      }
+    }
+    // Stop when the item is weaker than (or as weak as) its weakest child.
+    if (score < cs || (score === cs && rank > (order[ci] as number))) break;
+    items[at] = ci;
+    keys[at] = cs;
+    at = child;
+  }
+  items[at] = item;
+  keys[at] = score;
 }

@@ -230,6 +230,47 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
       });
     });
 
+    describe('Attribution', () => {
+      it('adds counts per model version, kind and day, once per record', async () => {
+        // Prepare
+        const modelVersion = `${prefix}-model`;
+        const click = { clicks: 1, addToCarts: 0, purchases: 0, revenue: 0 };
+        const purchase = { clicks: 0, addToCarts: 0, purchases: 1, revenue: 19.9 };
+        const update = {
+          modelVersion,
+          kind: 'personal' as const,
+          day: '2026-11-22',
+          contributions: [
+            { sequenceNumber: '1', value: click },
+            { sequenceNumber: '2', value: purchase },
+          ],
+        };
+        // Act
+        await store.applyAttribution('shard-1', update);
+        await store.applyAttribution('shard-1', update);
+        await store.applyAttribution('shard-1', {
+          ...update,
+          kind: 'similar',
+          contributions: [{ sequenceNumber: '3', value: click }],
+        });
+        // Assess
+        expect(await store.attribution(modelVersion, '2026-11-01', '2026-11-30')).toEqual([
+          {
+            modelVersion,
+            kind: 'personal',
+            day: '2026-11-22',
+            counts: { clicks: 1, addToCarts: 0, purchases: 1, revenue: 19.9 },
+          },
+          {
+            modelVersion,
+            kind: 'similar',
+            day: '2026-11-22',
+            counts: { clicks: 1, addToCarts: 0, purchases: 0, revenue: 0 },
+          },
+        ]);
+      });
+    });
+
     describe('Erasure log', () => {
       it('records erased shoppers with the time of erasure', async () => {
         // Act

@@ -24,7 +24,9 @@ async function freePort(): Promise<number> {
 export async function setup(): Promise<void> {
   if (process.env.REDIS_URL) return;
   if (spawnSync('redis-server', ['--version']).status !== 0) {
-    throw new Error('integration tests need Redis: install redis-server (apt-get install redis-server) or set REDIS_URL');
+    throw new Error(
+      'integration tests need Redis: install redis-server (apt-get install redis-server) or set REDIS_URL',
+    );
   }
   const port = await freePort();
   server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {

@@ -301,3 +301,109 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
     await sleep(50);
   }
 }
+
+describe('Local stack: serving routes and attribution', () => {
+  const store = () =>
+    new DynamoFeatureStore(
+      new DynamoDBClient({
+        endpoint: stack.standIns.dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+      stack.names.table,
+    );
+
+  async function get(path: string) {
+    const response = await fetch(`${stack.url}${path}`, { headers: headers() });
+    return {
+      status: response.status,
+      cache: response.headers.get('x-cache'),
+      body: (await response.json()) as {
+        recommendationId: string;
+        modelVersion: string;
+        items: { itemId: string; reason: string }[];
+        degraded: boolean;
+        reason?: string;
+      },
+    };
+  }
+
+  it('answers from the cache the second time, and misses after the shopper acts', async () => {
+    // Prepare
+    const shopper = `${run}-cached`;
+    // Act
+    const first = await get(`/v1/users/${shopper}/recommendations?count=3`);
+    const second = await get(`/v1/users/${shopper}/recommendations?count=3`);
+    await postEvents([view(shopper, `${run}-something`)]);
+    await drained();
+    const third = await get(`/v1/users/${shopper}/recommendations?count=3`);
+    // Assess
+    expect([first.cache, second.cache, third.cache]).toEqual(['MISS', 'HIT', 'MISS']);
+    expect(second.body.items).toEqual(first.body.items);
+    expect(second.body.recommendationId).not.toBe(first.body.recommendationId);
+  });
+
+  it('serves similar items from co-occurrence, trending, and full rankings', async () => {
+    // Prepare
+    const session = `${run}-session`;
+    const a = `${run}-boots`;
+    const b = `${run}-socks`;
+    await postEvents([
+      { ...view(`${run}-hiker`, a), sessionId: session },
+      { ...view(`${run}-hiker`, b), sessionId: session, timestamp: Date.now() + 1 },
+    ]);
+    await drained();
+    // Act
+    const similar = await get(`/v1/items/${a}/similar?count=3`);
+    const trending = await get('/v1/trending?window=1h&count=5');
+    const ranking = await fetch(`${stack.url}/v1/rankings`, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ userId: `${run}-hiker`, itemIds: ['never-seen', a, b] }),
+    });
+    const ranked = (await ranking.json()) as { items: { itemId: string }[] };
+    // Assess
+    expect(similar.status).toBe(200);
+    expect(similar.body.items[0]).toEqual({ itemId: b, score: 1, reason: `viewed together with ${a}` });
+    expect(trending.status).toBe(200);
+    expect(trending.body.items.length).toBeGreaterThan(0);
+    expect(ranking.status).toBe(200);
+    expect(ranked.items.map((i) => i.itemId).sort()).toEqual(['never-seen', a, b].sort());
+    expect(ranked.items.at(-1)?.itemId).toBe('never-seen');
+  });
+
+  it.each([
+    ['/v1/users/u1/recommendations?exclude=everything', 'invalid_exclude'],
+    ['/v1/users/u1/recommendations?colour=red', 'unknown_parameter'],
+    ['/v1/trending?window=7d', 'invalid_window'],
+    ['/v1/items/x/similar?count=1000', 'invalid_count'],
+  ])('rejects %s with 400 %s', async (path, reason) => {
+    const { status, body } = await get(path);
+    expect(status).toBe(400);
+    expect(body.reason).toBe(reason);
+  });
+
+  it('attributes a click and a purchase carrying the recommendationId to the model version and list kind', async () => {
+    // Prepare
+    const shopper = `${run}-attributed`;
+    const served = await get(`/v1/users/${shopper}/recommendations?count=2`);
+    const item = served.body.items[0]?.itemId ?? '';
+    const common = {
+      userId: shopper,
+      itemId: item,
+      recommendationId: served.body.recommendationId,
+      timestamp: Date.now(),
+    };
+    // Act
+    await postEvents([
+      { ...common, eventId: `${run}-c1`, type: 'click' },
+      { ...common, eventId: `${run}-p1`, type: 'purchase', quantity: 2, price: 12.5, currency: 'EUR' },
+    ]);
+    await drained();
+    const today = new Date().toISOString().slice(0, 10);
+    const counts = await store().attribution(served.body.modelVersion, today, today);
+    // Assess
+    expect(item).not.toBe('');
+    expect(counts.find((c) => c.kind === 'personal')?.counts).toMatchObject({ clicks: 1, purchases: 1, revenue: 25 });
+  });
+});

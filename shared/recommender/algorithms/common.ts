@@ -4,7 +4,7 @@
  * component into a {@link Model} with filters, fallbacks and save().
  */
 import { ArtifactWriter, summarizeData, type Artifact } from '../artifact.ts';
-import { ItemCatalogue, rankItems, type CatalogueJson } from '../filters.ts';
+import { ItemCatalogue, rankItems, resolveCandidates, type CatalogueJson } from '../filters.ts';
 import {
   buildInteractionMatrix,
   columnTotals,
@@ -368,8 +368,11 @@ export class ComponentModel implements Model {
 
   recommend(query: RecommendationQuery): ScoredItem[] {
     const shopper = resolveShopper(this.base, query);
-    const only = query.candidates?.flatMap((id) => this.base.catalogue.index.get(id) ?? []);
-    const scored = this.component.score(shopper, only) ?? popularityScores(this.base, shopper, query.filters);
+    // Candidate ids are looked up once, here; the component and the ranking share the indices.
+    const resolved =
+      query.candidates === undefined ? undefined : resolveCandidates(this.base.catalogue, query.candidates);
+    const scored =
+      this.component.score(shopper, resolved?.indices) ?? popularityScores(this.base, shopper, query.filters);
     const filters =
       query.filters?.excludeSeen === true && shopper.unknownRecentIds.length > 0
         ? { ...query.filters, excludeItemIds: [...(query.filters.excludeItemIds ?? []), ...shopper.unknownRecentIds] }
@@ -380,7 +383,7 @@ export class ComponentModel implements Model {
       count: query.count,
       filters,
       excluded: excludedItems(this.base, shopper, query.filters),
-      candidates: query.candidates,
+      resolved,
       reason: (item) => scored.reason(item),
     });
   }

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import type { SparseRows } from '../matrix.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
-import { choleskySolve, gramianOf, scoreRows, solveRows, type SolveJob } from '../workers/alsKernel.ts';
+import { choleskySolve, gramianOf, rowDot, scoreRows, solveRows, type SolveJob } from '../workers/alsKernel.ts';
 import { shared, SolverPool } from '../workers/alsPool.ts';
 import {
   becauseOf,
@@ -300,14 +300,37 @@ export function foldInHistory(shopper: Shopper, recentMultiplier: number): { ite
 /** How many history items a reason considers: reasons for 100 candidates must cost microseconds. */
 const EXPLAINING_ITEMS = 8;
 
-/** The shopper's recent items first, then their heaviest trained items, at most {@link EXPLAINING_ITEMS}. */
+/**
+ * The shopper's recent items first, then their heaviest trained items (ties to the lower index),
+ * at most {@link EXPLAINING_ITEMS}; a small insertion selection, no per-item objects.
+ */
 function explainingItems(shopper: Shopper): number[] {
-  const trained = Array.from(shopper.trainedItems, (item, n) => ({
-    item,
-    weight: shopper.trainedWeights[n] as number,
-  }));
-  trained.sort((a, b) => b.weight - a.weight || a.item - b.item);
-  return [...shopper.recentItems, ...trained.map((t) => t.item)].slice(0, EXPLAINING_ITEMS);
+  const chosen: number[] = shopper.recentItems.slice(0, EXPLAINING_ITEMS);
+  const room = EXPLAINING_ITEMS - chosen.length;
+  if (room <= 0) return chosen;
+  const topItems: number[] = [];
+  const topWeights: number[] = [];
+  const { trainedItems, trainedWeights } = shopper;
+  for (let n = 0; n < trainedItems.length; n++) {
+    const item = trainedItems[n] as number;
+    const weight = trainedWeights[n] as number;
+    let at = topItems.length;
+    while (
+      at > 0 &&
+      ((topWeights[at - 1] as number) < weight ||
+        ((topWeights[at - 1] as number) === weight && (topItems[at - 1] as number) > item))
+    )
+      at--;
+    if (at >= room) continue;
+    topItems.splice(at, 0, item);
+    topWeights.splice(at, 0, weight);
+    if (topItems.length > room) {
+      topItems.pop();
+      topWeights.pop();
+    }
+  }
+  for (const item of topItems) chosen.push(item);
+  return chosen;
 }
 
 /** Trained factors at request time: scoring, fold-in, similar items. */
@@ -320,6 +343,14 @@ export class IalsComponent implements Component {
   /** Items without interactions: their factors are zero, so iALS cannot rank them. */
   readonly #coldItems: Uint32Array;
   #itemNorms: Float32Array | undefined;
+  /**
+   * Score buffers reused by every request (a model answers one request at a time, and a caller
+   * consumes the scores before the next): 400 kB per request for a 100k catalogue would otherwise
+   * go to the garbage collector. The candidate buffer is NaN except where the last call wrote.
+   */
+  #catalogueScores: Float32Array | undefined;
+  #candidateScores: Float32Array | undefined;
+  #written: number[] = [];
 
   constructor(base: ModelBase, settings: IalsSettings, factors: Factors, gramian?: ArrayLike<number>) {
     this.base = base;
@@ -358,19 +389,27 @@ export class IalsComponent implements Component {
     const k = this.settings.factors;
     let scores: Float32Array;
     if (only === undefined) {
-      scores = scoreRows(this.itemFactors, items, k, vector, new Float32Array(items));
+      scores = this.#catalogueScores ??= new Float32Array(items);
+      scoreRows(this.itemFactors, items, k, vector, scores);
       for (let n = 0; n < this.#coldItems.length; n++) scores[this.#coldItems[n] as number] = Number.NaN;
     } else {
-      scores = new Float32Array(items).fill(Number.NaN);
-      for (const item of only) {
-        if (this.base.itemTotals[item] === 0) continue;
-        let dot = 0;
-        for (let f = 0; f < k; f++) dot += (this.itemFactors[item * k + f] as number) * (vector[f] as number);
-        scores[item] = dot;
+      scores = this.#candidateScores ??= new Float32Array(items).fill(Number.NaN);
+      const written = this.#written;
+      for (let n = 0; n < written.length; n++) scores[written[n] as number] = Number.NaN;
+      written.length = 0;
+      const totals = this.base.itemTotals;
+      for (let n = 0; n < only.length; n++) {
+        const item = only[n] as number;
+        if (totals[item] === 0) continue;
+        scores[item] = rowDot(this.itemFactors, item, vector, 0, k);
+        written.push(item);
       }
     }
-    const history = explainingItems(shopper);
-    return { scores, reason: (item) => this.#reason(shopper, history, item) };
+    let history: number[] | undefined;
+    return {
+      scores,
+      reason: (item) => this.#reason(shopper, (history ??= explainingItems(shopper)), item),
+    };
   }
 
   /** The history item whose factors agree most with `item`: "because you viewed <it>". */
@@ -378,11 +417,10 @@ export class IalsComponent implements Component {
     const k = this.settings.factors;
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
-    for (const h of history) {
+    for (let n = 0; n < history.length; n++) {
+      const h = history[n] as number;
       if (h === item) continue;
-      let dot = 0;
-      for (let f = 0; f < k; f++)
-        dot += (this.itemFactors[h * k + f] as number) * (this.itemFactors[item * k + f] as number);
+      const dot = rowDot(this.itemFactors, h, this.itemFactors, item, k);
       if (dot > bestScore) {
         bestScore = dot;
         best = h;

@@ -27,8 +27,8 @@ import {
  */
 export const ITEM_KNN_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
-  /** @default 50 neighbours kept per item */
-  neighbours: 50,
+  /** @default 100 neighbours kept per item */
+  neighbours: 100,
   /** @default 10 */
   shrinkage: 10,
   /** @default 0.5: asymmetric-cosine α; 0.5 = cosine, higher favours popular neighbours less */

@@ -337,6 +337,43 @@ describe('Features: item activity', () => {
   });
 });
 
+describe('Features: attribution', () => {
+  it('counts clicks, add-to-carts and purchases on served items per model version and list kind', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await store.recordRecommendation({
+      recommendationId: 'rec-1',
+      kind: 'similar',
+      modelVersion: 'hybrid-7',
+      itemIds: ['sku-1', 'sku-2'],
+      servedAt: NOW - 1000,
+    });
+    const purchase = { quantity: 2, price: 5, currency: 'EUR' };
+    const records = [
+      record({ type: 'click', itemId: 'sku-1', recommendationId: 'rec-1' }),
+      record({ type: 'add_to_cart', itemId: 'sku-1', recommendationId: 'rec-1' }),
+      record({ type: 'purchase', itemId: 'sku-1', recommendationId: 'rec-1', ...purchase }),
+      // Not on the list, unknown list, or no list: not attributed.
+      record({ type: 'click', itemId: 'sku-9', recommendationId: 'rec-1' }),
+      record({ type: 'click', itemId: 'sku-1', recommendationId: 'rec-unknown' }),
+      record({ type: 'click', itemId: 'sku-2' }),
+    ];
+    const deps = { ...depsFor(store), attribution: store };
+    // Act: twice, as a redelivery would.
+    await applyEventBatch(records, deps);
+    await applyEventBatch(records, deps);
+    // Assess
+    expect(await store.attribution('hybrid-7', dayBucket(NOW), dayBucket(NOW))).toEqual([
+      {
+        modelVersion: 'hybrid-7',
+        kind: 'similar',
+        day: dayBucket(NOW),
+        counts: { clicks: 1, addToCarts: 1, purchases: 1, revenue: 10 },
+      },
+    ]);
+  });
+});
+
 describe('Function: decodeStreamRecord', () => {
   it('decodes a valid record', () => {
     // Prepare
