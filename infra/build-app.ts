@@ -9,6 +9,12 @@ export const MODEL_VERSION_CONTEXT_KEY = `${serviceName}:modelVersion`;
 /** Context key turning the feature table's deletion protection off (`-c reco:deletionProtection=false`). */
 export const DELETION_PROTECTION_CONTEXT_KEY = `${serviceName}:deletionProtection`;
 
+/**
+ * Context key holding the `s3://<bucket>/<key>` of the model artifact to serve
+ * (`-c reco:modelDataUrl=s3://.../model.tar.gz`). Absent: no SageMaker endpoint, popularity only.
+ */
+export const MODEL_DATA_URL_CONTEXT_KEY = `${serviceName}:modelDataUrl`;
+
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   /**
@@ -29,6 +35,13 @@ export interface BuildAppOptions {
    * @default - the context value {@link DELETION_PROTECTION_CONTEXT_KEY}, else true
    */
   readonly deletionProtection?: boolean;
+
+  /**
+   * Build context of the model container image (holding `model/Dockerfile`); used only when a
+   * model artifact is configured ({@link MODEL_DATA_URL_CONTEXT_KEY}). Tests point it at a stub.
+   * @default - the repository root
+   */
+  readonly modelImageDirectory?: string;
 
   /**
    * Whether to register cdk-nag's AwsSolutionsChecks as a validation plugin, so synthesis fails
@@ -80,9 +93,18 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
     );
   }
 
+  const modelDataUrl = contextString(app, MODEL_DATA_URL_CONTEXT_KEY);
   const stack = new RecoStack(app, serviceName, {
     modelVersion,
     deletionProtection: options.deletionProtection ?? contextBoolean(app, DELETION_PROTECTION_CONTEXT_KEY) ?? true,
+    ...(modelDataUrl === undefined
+      ? {}
+      : {
+          model: {
+            modelDataUrl,
+            ...(options.modelImageDirectory === undefined ? {} : { imageDirectory: options.modelImageDirectory }),
+          },
+        }),
   });
   Tags.of(app).add('service', serviceName);
 

@@ -28,6 +28,19 @@ export interface ApiProps {
   readonly throttle?: apigw.ThrottleSettings;
 
   /**
+   * Tighter per-key limits of single routes, inside the usage plan (per-method throttling).
+   * Routes in `api.publicRoutes` have no key and cannot be listed here.
+   * @default DEFAULT_ROUTE_THROTTLES (`POST /v1/rankings`: 100/s, burst 200)
+   */
+  readonly routeThrottles?: Readonly<Partial<Record<RouteName, apigw.ThrottleSettings>>>;
+
+  /**
+   * Stage-level limit of each public route (no key, hence no usage plan), shared by all callers.
+   * @default { rateLimit: 10, burstLimit: 20 }
+   */
+  readonly publicRouteThrottle?: apigw.ThrottleSettings;
+
+  /**
    * Retention of the access-log group.
    * @default - `lambdaDefaults.logRetentionDays`, so all logs of the service expire together
    */
@@ -35,6 +48,16 @@ export interface ApiProps {
 }
 
 const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1000 };
+
+/**
+ * `POST /v1/rankings` re-ranks up to `serving.maxRankingItems` items per request (the model scores
+ * every one of them), so a key gets a fifth of its overall rate there.
+ */
+export const DEFAULT_ROUTE_THROTTLES: Readonly<Partial<Record<RouteName, apigw.ThrottleSettings>>> = {
+  rankings: { rateLimit: 100, burstLimit: 200 },
+};
+
+const DEFAULT_PUBLIC_ROUTE_THROTTLE: apigw.ThrottleSettings = { rateLimit: 10, burstLimit: 20 };
 
 /** Why methods behind an API key carry no IAM/Cognito/Lambda authorizer. */
 const API_KEY_AUTH_REASON =
@@ -67,9 +90,13 @@ function acknowledgeNoAuthorizer(method: IConstruct, reason: string): void {
  * The public REST API. Routes, their HTTP methods and which of them are public all come from
  * `api` in shared/config:
  * - every route not in `api.publicRoutes` (`POST /v1/events`, `GET /v1/users/{userId}/recommendations`,
- *   `PUT /v1/items`, `DELETE /v1/items/{itemId}`, `DELETE /v1/users/{userId}`): API key required
- *   (usage plan), request validation (path parameters of the route are declared as required)
- * - `GET /v1/health`: open
+ *   `GET /v1/items/{itemId}/similar`, `POST /v1/rankings`, `GET /v1/trending`, `PUT /v1/items`,
+ *   `DELETE /v1/items/{itemId}`, `DELETE /v1/users/{userId}`): API key required (usage plan),
+ *   request validation (path parameters of the route are declared as required)
+ * - `GET /v1/health`: open, throttled at stage level ({@link ApiProps.publicRouteThrottle})
+ *
+ * Throttling: the usage plan covers the deployment stage and limits each key overall
+ * ({@link ApiProps.throttle}) and per route ({@link ApiProps.routeThrottles}).
  *
  * The stage has X-Ray tracing, JSON access logs, error-level execution logs and metrics.
  */
@@ -106,6 +133,9 @@ export class Api extends Construct {
       retention: props.accessLogRetention ?? retentionDays(lambdaDefaults.logRetentionDays),
     });
 
+    const publicRoutes: ReadonlySet<RouteName> = new Set(api.publicRoutes);
+    const publicThrottle = props.publicRouteThrottle ?? DEFAULT_PUBLIC_ROUTE_THROTTLE;
+
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: serviceName,
       description: `${serviceName}: storefront events in, recommendations out`,
@@ -122,6 +152,12 @@ export class Api extends Construct {
         dataTraceEnabled: false,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        methodOptions: Object.fromEntries(
+          [...publicRoutes].map((name) => [
+            `${api.routes[name]}/${api.routeMethods[name]}`,
+            { throttlingRateLimit: publicThrottle.rateLimit, throttlingBurstLimit: publicThrottle.burstLimit },
+          ]),
+        ),
       },
     });
     this.url = this.restApi.url;
@@ -148,7 +184,6 @@ export class Api extends Construct {
       validateRequestBody: true,
     });
 
-    const publicRoutes: ReadonlySet<RouteName> = new Set(api.publicRoutes);
     const methods: Partial<Record<RouteName, apigw.Method>> = {};
     for (const name of Object.keys(api.routes) as RouteName[]) {
       const route = api.routes[name];
@@ -186,10 +221,23 @@ export class Api extends Construct {
       description: `Key of the shop's backend services for the ${serviceName} API`,
       enabled: true,
     });
+    const routeThrottles = Object.entries(props.routeThrottles ?? DEFAULT_ROUTE_THROTTLES) as [
+      RouteName,
+      apigw.ThrottleSettings,
+    ][];
+    for (const [name] of routeThrottles) {
+      if (publicRoutes.has(name)) throw new Error(`Route "${name}" is public: it has no usage plan to throttle it in`);
+    }
     this.usagePlan = this.restApi.addUsagePlan('UsagePlan', {
-      description: 'Throttles the storefront API key',
+      description: 'Throttles the storefront API key, overall and per expensive route',
       throttle: props.throttle ?? DEFAULT_THROTTLE,
-      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
+      apiStages: [
+        {
+          api: this.restApi,
+          stage: this.restApi.deploymentStage,
+          throttle: routeThrottles.map(([name, throttle]) => ({ method: methods[name] as apigw.Method, throttle })),
+        },
+      ],
     });
     this.usagePlan.addApiKey(this.apiKey);
 

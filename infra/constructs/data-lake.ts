@@ -87,7 +87,10 @@ export class DataLake extends Construct {
    */
   public readonly bucket: s3.Bucket;
 
-  /** Receives the S3 server access logs of {@link DataLake.bucket} (SSE-S3). */
+  /**
+   * Receives the S3 server access logs of {@link DataLake.bucket} (SSE-S3), under `data-lake/`;
+   * other buckets of the stack log here under their own prefix (`ModelArtifacts`: `model-artifacts/`).
+   */
   public readonly accessLogBucket: s3.Bucket;
 
   /** Firehose's delivery error log. */

@@ -26,6 +26,15 @@ export const TABLE_WRITE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ] as const;
 
+/**
+ * Partition-key prefix of the recommendation records the serving path writes for attribution
+ * (`featureKeys.recommendation` in shared/adapters/dynamoFeatureStore.ts; a test keeps the two equal).
+ */
+export const RECOMMENDATION_KEY_PREFIX = 'REC#';
+
+/** The one write action of the recommendation log, allowed only on {@link RECOMMENDATION_KEY_PREFIX} keys. */
+export const RECOMMENDATION_LOG_ACTIONS = ['dynamodb:PutItem'] as const;
+
 /** Properties of a {@link FeatureStore}. */
 export interface FeatureStoreProps {
   /**
@@ -116,5 +125,31 @@ export class FeatureStore extends Construct {
         ),
       }),
     );
+  }
+
+  /**
+   * Lets `fn` record the lists it serves (for attribution): {@link RECOMMENDATION_LOG_ACTIONS} on
+   * the table, only for items whose partition key starts with {@link RECOMMENDATION_KEY_PREFIX}
+   * (condition `dynamodb:LeadingKeys`), so a reader that logs recommendations still cannot touch
+   * profiles, item counters or catalogue entries. Combine with `bindTable(fn, 'read')`.
+   */
+  public bindRecommendationLog(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...RECOMMENDATION_LOG_ACTIONS],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECOMMENDATION_KEY_PREFIX}*`] },
+        },
+      }),
+    );
+  }
+
+  /** ARNs of the table and of each of its indexes (no `index/*`). */
+  public tableAndIndexArns(): string[] {
+    return [
+      this.table.tableArn,
+      ...featureTable.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+    ];
   }
 }

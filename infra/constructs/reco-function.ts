@@ -1,4 +1,5 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -44,7 +45,42 @@ export interface RecoFunctionProps {
    * @default Duration.seconds(lambdaDefaults.timeoutSeconds)
    */
   readonly timeout?: Duration;
+
+  /**
+   * VPC to connect the function to. Lambda then creates its network interfaces in
+   * {@link RecoFunctionProps.vpcSubnets} with {@link RecoFunctionProps.securityGroups}, and the role
+   * gets the network-interface permissions of {@link RecoFunction.vpcAccessPolicy}.
+   * @default - not connected to a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of {@link RecoFunctionProps.vpc} for the function's network interfaces.
+   * @default { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the function's network interfaces; required with
+   * {@link RecoFunctionProps.vpc}, so every rule of the function is written by its owner (the
+   * Lambda default would be a group open to all outbound traffic).
+   * @default - none; the function must not have a VPC either
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
+
+/**
+ * EC2 actions Lambda performs with the execution role to manage a VPC function's network
+ * interfaces: the actions of the AWS managed policy AWSLambdaVPCAccessExecutionRole minus its
+ * CloudWatch Logs actions (granted on the function's own log group instead).
+ */
+export const VPC_DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'] as const;
+export const VPC_CREATE_INTERFACE_ACTIONS = ['ec2:CreateNetworkInterface'] as const;
+export const VPC_MANAGE_INTERFACE_ACTIONS = [
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
 
 /**
  * Banner prepended to every ESM bundle: some dependencies are CommonJS and call `require()`,
@@ -63,6 +99,16 @@ const XRAY_WILDCARD_REASON =
   'support resource-level permissions and therefore require Resource "*". No other statement of ' +
   'this role uses a wildcard resource (asserted in test/infra/nag.test.ts).';
 
+const ENI_DESCRIBE_REASON =
+  'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets are Describe actions, which EC2 authorizes ' +
+  'only on Resource "*" (the Lambda developer guide says DescribeNetworkInterfaces works only with ' +
+  '"*"). Lambda calls them while it manages the function\'s network interfaces; they read metadata only.';
+
+const ENI_ARN_REASON =
+  'Lambda names the network interfaces it creates, deletes and re-addresses for the function itself, ' +
+  'so their ARNs are only known as network-interface/* in this account and region. Creation is further ' +
+  "bound to the function's own subnets and security groups (both listed by ARN in the same statement).";
+
 /**
  * A Node.js Lambda function with every default of the service set in one place:
  * `nodejs24.x` on ARM64, active X-Ray tracing, an explicit log group with the configured
@@ -72,6 +118,13 @@ const XRAY_WILDCARD_REASON =
  * `<id>LogGroup`) because they must exist before the function does. The role carries no AWS
  * managed policy: it may only write to its own log group and send traces; every other
  * permission comes from a `bind*()` call of the construct owning the resource.
+ *
+ * With `vpc` the function is connected to that VPC's subnets (isolated by default) with the given
+ * security groups. Logs and traces still need no route out of the VPC: Lambda writes the log
+ * group and sends the segments of active tracing (`xray:PutTraceSegments`) itself, outside the
+ * execution environment (see "Using source function ARN to control function access behavior" in
+ * the Lambda developer guide, which lists exactly these calls). Only calls made by the function's
+ * own code (AWS SDK clients) travel through the VPC and need an endpoint there.
  */
 export class RecoFunction extends NodejsFunction {
   /** The function's execution role (also available as `role`, typed as `IRole`). */
@@ -83,6 +136,16 @@ export class RecoFunction extends NodejsFunction {
    */
   public readonly functionLogGroup: logs.LogGroup;
 
+  /**
+   * With a VPC: the policy letting Lambda manage the function's network interfaces (instead of the
+   * AWS managed policy AWSLambdaVPCAccessExecutionRole). `ec2:Describe*` on `*`, which EC2 requires;
+   * `ec2:CreateNetworkInterface` on this account's and region's network interfaces in the function's
+   * subnets with its security groups only; deletion and IP (un)assignment on network interfaces of
+   * this account and region. The function depends on it: Lambda checks the permissions when it
+   * creates the function. `undefined` without a VPC.
+   */
+  public readonly vpcAccessPolicy: iam.Policy | undefined;
+
   public constructor(scope: Construct, id: string, props: RecoFunctionProps) {
     const executionRole = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -91,6 +154,10 @@ export class RecoFunction extends NodejsFunction {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: retentionDays(lambdaDefaults.logRetentionDays),
     });
+    if ((props.vpc === undefined) !== (props.securityGroups === undefined || props.securityGroups.length === 0)) {
+      throw new Error(`RecoFunction ${id}: give vpc and securityGroups together (or neither)`);
+    }
+    const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
     super(scope, id, {
       entry: props.entry,
@@ -103,6 +170,9 @@ export class RecoFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       role: executionRole,
       logGroup,
+      ...(props.vpc === undefined
+        ? {}
+        : { vpc: props.vpc, vpcSubnets, securityGroups: [...(props.securityGroups ?? [])] }),
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: serviceName,
@@ -136,6 +206,13 @@ export class RecoFunction extends NodejsFunction {
     // Without the AWSLambdaBasicExecutionRole managed policy the role needs this one grant.
     logGroup.grantWrite(executionRole);
 
+    this.vpcAccessPolicy =
+      props.vpc === undefined
+        ? undefined
+        : this.createVpcAccessPolicy(scope, id, props.vpc.selectSubnets(vpcSubnets).subnetIds, [
+            ...(props.securityGroups ?? []),
+          ]);
+
     const defaultPolicy = executionRole.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy !== undefined) {
       Validations.of(defaultPolicy).acknowledge({
@@ -143,5 +220,42 @@ export class RecoFunction extends NodejsFunction {
         reason: XRAY_WILDCARD_REASON,
       });
     }
+  }
+
+  private createVpcAccessPolicy(
+    scope: Construct,
+    id: string,
+    subnetIds: readonly string[],
+    securityGroups: readonly ec2.ISecurityGroup[],
+  ): iam.Policy {
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string, resourceName: string): string =>
+      stack.formatArn({ service: 'ec2', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const networkInterfaces = ec2Arn('network-interface', '*');
+    const policy = new iam.Policy(scope, `${id}VpcAccessPolicy`, {
+      roles: [this.executionRole],
+      statements: [
+        new iam.PolicyStatement({ actions: [...VPC_DESCRIBE_ACTIONS], resources: ['*'] }),
+        new iam.PolicyStatement({
+          actions: [...VPC_CREATE_INTERFACE_ACTIONS],
+          resources: [
+            networkInterfaces,
+            ...subnetIds.map((subnetId) => ec2Arn('subnet', subnetId)),
+            ...securityGroups.map((group) => ec2Arn('security-group', group.securityGroupId)),
+          ],
+        }),
+        new iam.PolicyStatement({ actions: [...VPC_MANAGE_INTERFACE_ACTIONS], resources: [networkInterfaces] }),
+      ],
+    });
+    // Lambda verifies at CreateFunction/UpdateFunctionConfiguration that the role may create the
+    // network interfaces, so the policy must exist before the function.
+    (this.node.defaultChild as lambda.CfnFunction).node.addDependency(policy);
+
+    Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: ENI_DESCRIBE_REASON });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`,
+      reason: ENI_ARN_REASON,
+    });
+    return policy;
   }
 }

@@ -1,12 +1,20 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { envVars } from '#shared/config/index.ts';
+import { envVars, serviceName } from '#shared/config/index.ts';
 import { functionEntry } from '../paths.ts';
-import type { FeatureStore } from './feature-store.ts';
+import { type FeatureStore, RECOMMENDATION_LOG_ACTIONS, TABLE_READ_ACTIONS } from './feature-store.ts';
+import { ModelEndpoint, type ModelEndpointProps } from './model-endpoint.ts';
 import { RecoFunction } from './reco-function.ts';
+import { RecommendationCache, type RecommendationCacheProps } from './recommendation-cache.ts';
+import { SERVING_SUBNETS, ServingNetwork } from './serving-network.ts';
 
 /** Properties of a {@link Serving}. */
 export interface ServingProps {
-  /** The feature store the recommend function reads (read-only, including its indexes). */
+  /**
+   * The feature store the recommend function reads (read-only, including its indexes) and where it
+   * records served lists (`REC#` keys only).
+   */
   readonly featureStore: FeatureStore;
 
   /**
@@ -14,37 +22,97 @@ export interface ServingProps {
    * `envVars.modelVersion` and echoed in responses so clients and logs can tell rankings apart.
    */
   readonly modelVersion: string;
+
+  /**
+   * The trained model to serve from a SageMaker endpoint (see {@link ModelEndpoint}).
+   * @default - no model endpoint and no SageMaker runtime VPC endpoint: the recommend function
+   * gets no `envVars.modelEndpointName` and serves the popularity ranking
+   */
+  readonly model?: ModelEndpointProps;
+
+  /**
+   * Usage limits of the recommendation cache.
+   * @default - the defaults of {@link RecommendationCacheProps}
+   */
+  readonly cache?: Omit<RecommendationCacheProps, 'network'>;
 }
 
 /**
- * The read path: the recommend function behind `GET /v1/users/{userId}/recommendations` and
- * `GET /v1/health`, bound read-only to the feature store.
+ * The read path: the recommend function behind the recommendation routes (personal, similar items,
+ * rankings, trending) and `GET /v1/health`, in a private network with a cache and, when a model
+ * artifact is configured, a SageMaker model endpoint:
  *
- * Where later pieces plug in:
- * - Low-latency cache and model endpoint: a VPC with private isolated subnets, an ElastiCache
- *   (Valkey) replication group and a SageMaker real-time endpoint belong in this construct, next
- *   to the function they serve. The function then takes `vpc`/`securityGroups` through a
- *   RecoFunction prop, reaches DynamoDB through a gateway endpoint and the SageMaker runtime
- *   through an interface endpoint (cdk-nag EC23: create that endpoint with `open: false` and call
- *   `endpoint.connections.allowDefaultPortFrom(functionSecurityGroup)`), and gets cache and
- *   endpoint names from `bind*()` methods, the same way it gets the table name today.
- * - Training: a separate `Training` construct (Step Functions state machine running SageMaker
- *   jobs over exported features) is composed in `RecoStack` beside this one. It publishes the
- *   model version it produced; Serving receives it through `modelVersion` instead of the
- *   deploy-time context value used now.
+ * - {@link Serving.network}: isolated-subnet VPC with flow logs, DynamoDB gateway endpoint and
+ *   (with a model) the SageMaker runtime interface endpoint;
+ * - {@link Serving.cache}: ElastiCache Serverless (Valkey) over TLS, `envVars.cacheUrl`;
+ * - {@link Serving.modelEndpoint}: only with {@link ServingProps.model}, `envVars.modelEndpointName`
+ *   and `sagemaker:InvokeEndpoint` on that endpoint. Without it the function serves popularity;
+ *   with it the function still falls back to popularity when the model is slow or failing.
+ *
+ * The function's security group allows outbound traffic only on 443 (AWS APIs: the route tables
+ * send DynamoDB to the gateway endpoint and have no other route out of the VPC; the SageMaker
+ * runtime endpoint is inside it) and to the cache on its port. The DynamoDB endpoint's policy only
+ * lets through what the function is granted, on the feature table, so the endpoint cannot carry
+ * data to other tables or accounts.
+ *
+ * A later `Training` construct, composed in `RecoStack` beside this one, publishes the artifacts it
+ * produces to `ModelArtifacts`; Serving receives the artifact URL through {@link ServingProps.model}.
  */
 export class Serving extends Construct {
+  public readonly network: ServingNetwork;
+
+  /** Security group of the recommend function's network interfaces. */
+  public readonly functionSecurityGroup: ec2.SecurityGroup;
+
+  public readonly cache: RecommendationCache;
+
+  /** The model endpoint; `undefined` without {@link ServingProps.model}. */
+  public readonly modelEndpoint: ModelEndpoint | undefined;
+
   /** Recommendation handler (also answers the health check). */
   public readonly recommendFunction: RecoFunction;
 
   public constructor(scope: Construct, id: string, props: ServingProps) {
     super(scope, id);
 
+    this.network = new ServingNetwork(this, 'Network', { sageMakerRuntimeEndpoint: props.model !== undefined });
+    this.network.dynamoDbEndpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: [...TABLE_READ_ACTIONS, ...RECOMMENDATION_LOG_ACTIONS],
+        resources: props.featureStore.tableAndIndexArns(),
+      }),
+    );
+
+    this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: this.network.vpc,
+      description: `${serviceName} recommend function: HTTPS to AWS endpoints, TLS to the cache`,
+      allowAllOutbound: false,
+    });
+    this.functionSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'AWS APIs over HTTPS; only the DynamoDB gateway route and in-VPC endpoints exist',
+    );
+
+    this.cache = new RecommendationCache(this, 'Cache', { network: this.network, ...props.cache });
+
+    this.modelEndpoint = props.model === undefined ? undefined : new ModelEndpoint(this, 'ModelEndpoint', props.model);
+
     this.recommendFunction = new RecoFunction(this, 'RecommendFunction', {
       entry: functionEntry('recommend'),
-      description: 'GET /v1/users/{userId}/recommendations and GET /v1/health',
+      description: 'Recommendations (personal, similar items, rankings, trending) and GET /v1/health',
       environment: { [envVars.modelVersion]: props.modelVersion },
+      vpc: this.network.vpc,
+      vpcSubnets: SERVING_SUBNETS,
+      securityGroups: [this.functionSecurityGroup],
     });
     props.featureStore.bindTable(this.recommendFunction, 'read');
+    props.featureStore.bindRecommendationLog(this.recommendFunction);
+    this.cache.bindCache(this.recommendFunction);
+    if (this.modelEndpoint !== undefined) {
+      this.modelEndpoint.bindEndpoint(this.recommendFunction);
+      this.network.allowSageMakerRuntimeFrom(this.recommendFunction);
+    }
   }
 }

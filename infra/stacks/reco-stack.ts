@@ -6,6 +6,8 @@ import { Catalogue } from '../constructs/catalogue.ts';
 import { DataLake } from '../constructs/data-lake.ts';
 import { FeatureStore } from '../constructs/feature-store.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
+import { ModelArtifacts } from '../constructs/model-artifacts.ts';
+import type { ModelEndpointProps } from '../constructs/model-endpoint.ts';
 import { Privacy } from '../constructs/privacy.ts';
 import { Serving } from '../constructs/serving.ts';
 
@@ -19,18 +21,26 @@ export interface RecoStackProps extends StackProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+
+  /**
+   * The trained model to serve from a SageMaker endpoint (`modelDataUrl` and sizing).
+   * @default - no model endpoint: the recommend function serves the popularity ranking
+   */
+  readonly model?: ModelEndpointProps;
 }
 
 /**
  * The whole real-time recommendation service in one environment-agnostic stack (no lookups,
  * so it synthesises offline): feature store, ingestion (stream + processor), data lake (stream to
- * S3 through Firehose), serving, catalogue, privacy (erasure), API.
+ * S3 through Firehose), model artifacts bucket, serving (VPC, cache, optional SageMaker endpoint,
+ * recommend function), catalogue, privacy (erasure), API.
  * A later `Training` construct joins here; see the note on {@link Serving}.
  */
 export class RecoStack extends Stack {
   public readonly featureStore: FeatureStore;
   public readonly ingestion: Ingestion;
   public readonly dataLake: DataLake;
+  public readonly modelArtifacts: ModelArtifacts;
   public readonly serving: Serving;
   public readonly catalogue: Catalogue;
   public readonly privacy: Privacy;
@@ -47,9 +57,13 @@ export class RecoStack extends Stack {
     });
     this.ingestion = new Ingestion(this, 'Ingestion', { featureStore: this.featureStore });
     this.dataLake = new DataLake(this, 'DataLake', { ingestion: this.ingestion });
+    this.modelArtifacts = new ModelArtifacts(this, 'ModelArtifacts', {
+      accessLogBucket: this.dataLake.accessLogBucket,
+    });
     this.serving = new Serving(this, 'Serving', {
       featureStore: this.featureStore,
       modelVersion: props.modelVersion,
+      ...(props.model === undefined ? {} : { model: props.model }),
     });
     this.catalogue = new Catalogue(this, 'Catalogue', { featureStore: this.featureStore });
     this.privacy = new Privacy(this, 'Privacy', { featureStore: this.featureStore });
@@ -57,6 +71,9 @@ export class RecoStack extends Stack {
       routeHandlers: {
         events: this.ingestion.ingestFunction,
         userRecommendations: this.serving.recommendFunction,
+        similarItems: this.serving.recommendFunction,
+        rankings: this.serving.recommendFunction,
+        trending: this.serving.recommendFunction,
         health: this.serving.recommendFunction,
         catalogueItems: this.catalogue.catalogueFunction,
         catalogueItem: this.catalogue.catalogueFunction,
@@ -76,5 +93,12 @@ export class RecoStack extends Stack {
       value: this.dataLake.bucket.bucketName,
       description: 'Bucket of the raw events (events/dt=<yyyy-MM-dd>/, GZIP JSON, by arrival day)',
     });
+    new CfnOutput(this, 'ModelArtifactsBucketName', {
+      value: this.modelArtifacts.bucket.bucketName,
+      description: 'Bucket of trained models; deploy one with -c reco:modelDataUrl=s3://<bucket>/<key>/model.tar.gz',
+    });
+    if (this.serving.modelEndpoint !== undefined) {
+      new CfnOutput(this, 'ModelEndpointName', { value: this.serving.modelEndpoint.endpointName });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
-import { Api } from '#infra/constructs/api.ts';
+import { Api, DEFAULT_ROUTE_THROTTLES } from '#infra/constructs/api.ts';
 import { logicalIdOf, newPlainFunction, newTestStack } from './helpers.ts';
 
 const routeNames = Object.keys(api.routes) as RouteName[];
@@ -31,6 +31,9 @@ describe('Construct: Api', () => {
       routeHandlers: {
         events: ingest,
         userRecommendations: recommend,
+        similarItems: recommend,
+        rankings: recommend,
+        trending: recommend,
         health: recommend,
         catalogueItems: catalogue,
         catalogueItem: catalogue,
@@ -67,7 +70,14 @@ describe('Construct: Api', () => {
       });
     }
     expect(isPublic('health')).toBe(true);
-    for (const name of ['catalogueItems', 'catalogueItem', 'userErasure'] as const) {
+    for (const name of [
+      'catalogueItems',
+      'catalogueItem',
+      'userErasure',
+      'similarItems',
+      'rankings',
+      'trending',
+    ] as const) {
       expect(isPublic(name), name).toBe(false);
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: api.routeMethods[name],
@@ -98,6 +108,9 @@ describe('Construct: Api', () => {
     const expected: Record<RouteName, string> = {
       events: functionIds.ingest,
       userRecommendations: functionIds.recommend,
+      similarItems: functionIds.recommend,
+      rankings: functionIds.recommend,
+      trending: functionIds.recommend,
       health: functionIds.recommend,
       catalogueItems: functionIds.catalogue,
       catalogueItem: functionIds.catalogue,
@@ -122,6 +135,7 @@ describe('Construct: Api', () => {
     for (const [name, parameter] of [
       ['userRecommendations', 'userId'],
       ['catalogueItem', 'itemId'],
+      ['similarItems', 'itemId'],
       ['userErasure', 'userId'],
     ] as const) {
       template.hasResourceProperties('AWS::ApiGateway::Method', {
@@ -133,10 +147,23 @@ describe('Construct: Api', () => {
     }
   });
 
+  it('declares no path parameters on the routes without them', () => {
+    for (const name of ['rankings', 'trending', 'events', 'catalogueItems', 'health'] as const) {
+      const method = template.findResources('AWS::ApiGateway::Method', {
+        Properties: { ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) } },
+      });
+      for (const resource of Object.values(method)) {
+        expect(resource.Properties.RequestParameters, name).toBeUndefined();
+      }
+    }
+  });
+
   it('shares one resource per path segment between routes', () => {
     // `/v1/users/{userId}` (DELETE) is the parent of `/v1/users/{userId}/recommendations` (GET).
     expect(construct.methods.userRecommendations.resource.parentResource).toBe(construct.methods.userErasure.resource);
     expect(construct.methods.catalogueItem.resource.parentResource).toBe(construct.methods.catalogueItems.resource);
+    // `/v1/items/{itemId}` (DELETE) is the parent of `/v1/items/{itemId}/similar` (GET).
+    expect(construct.methods.similarItems.resource.parentResource).toBe(construct.methods.catalogueItem.resource);
     const paths = new Set(
       routeNames.flatMap((name) =>
         api.routes[name]
@@ -160,13 +187,50 @@ describe('Construct: Api', () => {
     });
   });
 
+  it('covers the deployment stage with the usage plan and throttles POST /v1/rankings per key', () => {
+    const rankings = DEFAULT_ROUTE_THROTTLES.rankings;
+    expect(rankings).toBeDefined();
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      ApiStages: [
+        {
+          ApiId: { Ref: logicalIdOf(construct.restApi) },
+          Stage: { Ref: logicalIdOf(construct.restApi.deploymentStage) },
+          Throttle: {
+            [`${api.routes.rankings}/${api.routeMethods.rankings}`]: {
+              RateLimit: rankings?.rateLimit,
+              BurstLimit: rankings?.burstLimit,
+            },
+          },
+        },
+      ],
+    });
+    const plan = Object.values(template.findResources('AWS::ApiGateway::UsagePlan'))[0];
+    const overall = plan?.Properties.Throttle as { RateLimit: number; BurstLimit: number };
+    expect(rankings?.rateLimit).toBeLessThan(overall.RateLimit);
+  });
+
+  it('throttles each public route at stage level, since no usage plan covers it', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: api.routeMethods.health,
+          // The stage's path syntax: a leading '/', then the resource path with '/' escaped as '~1'.
+          ResourcePath: `/${api.routes.health.replaceAll('/', '~1')}`,
+          ThrottlingRateLimit: Match.anyValue(),
+          ThrottlingBurstLimit: Match.anyValue(),
+        }),
+      ]),
+    });
+  });
+
   it('traces the stage and logs access as JSON and execution errors without bodies', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId"') },
-      MethodSettings: [
+      MethodSettings: Match.arrayWith([
         Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false }),
-      ],
+      ]),
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: lambdaDefaults.logRetentionDays });
   });
@@ -175,6 +239,20 @@ describe('Construct: Api', () => {
     template.hasResourceProperties('AWS::ApiGateway::Account', {
       CloudWatchRoleArn: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }),
     });
+  });
+});
+
+describe('Construct: Api route throttles', () => {
+  it('refuses a per-route throttle on a public route, which has no usage plan', () => {
+    // Prepare
+    const stack = newTestStack();
+    const fn = newPlainFunction(stack, 'Fn');
+    const routeHandlers = Object.fromEntries(routeNames.map((name) => [name, fn])) as Record<RouteName, typeof fn>;
+
+    // Act + Assess
+    expect(
+      () => new Api(stack, 'Api', { routeHandlers, routeThrottles: { health: { rateLimit: 1, burstLimit: 1 } } }),
+    ).toThrow('public');
   });
 });
 

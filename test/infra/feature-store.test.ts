@@ -1,7 +1,14 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { envVars, featureTable } from '#shared/config/index.ts';
-import { FeatureStore, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '#infra/constructs/feature-store.ts';
+import { featureKeys } from '#shared/adapters/dynamoFeatureStore.ts';
+import {
+  FeatureStore,
+  RECOMMENDATION_KEY_PREFIX,
+  RECOMMENDATION_LOG_ACTIONS,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from '#infra/constructs/feature-store.ts';
 import {
   actionsOf,
   arnOf,
@@ -156,5 +163,31 @@ describe('Construct: FeatureStore', () => {
     expect(new Set(granted)).toEqual(new Set([...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]));
     expect(granted).not.toContain('dynamodb:Scan');
     expect(granted.some((action) => action.includes('*'))).toBe(false);
+  });
+
+  it('bindRecommendationLog(fn) allows PutItem only on recommendation-record keys', () => {
+    // Prepare
+    const stack = newTestStack();
+    const featureStore = new FeatureStore(stack, 'FeatureStore');
+    const fn = newPlainFunction(stack, 'Fn');
+
+    // Act
+    featureStore.bindRecommendationLog(fn);
+    const template = Template.fromStack(stack);
+
+    // Assess
+    expect(statementsOfRole(template, roleLogicalIdOf(fn))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: RECOMMENDATION_LOG_ACTIONS[0],
+        Resource: arnOf(logicalIdOf(featureStore.table)),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECOMMENDATION_KEY_PREFIX}*`] } },
+      },
+    ]);
+  });
+
+  it('uses the partition-key prefix the DynamoDB adapter writes recommendation records under', () => {
+    const key = featureKeys.recommendation('some-id')[featureTable.partitionKey.name];
+    expect(key).toBe(`${RECOMMENDATION_KEY_PREFIX}some-id`);
   });
 });

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -20,6 +21,42 @@ export function testContext(): Record<string, unknown> {
   return { ...cdkJson.context, ...SKIP_BUNDLING };
 }
 
+/** A model artifact URL for tests that deploy a model endpoint. */
+export const TEST_MODEL_DATA_URL = 's3://reco-test-models/models/v1/model.tar.gz';
+
+/**
+ * {@link testContext} plus `reco:modelDataUrl`, i.e. the app shape with a SageMaker endpoint.
+ * Use it with `modelImageDirectory: stubModelImageDirectory()` so tests need no `model/` directory.
+ */
+export function modelTestContext(): Record<string, unknown> {
+  return { ...testContext(), 'reco:modelDataUrl': TEST_MODEL_DATA_URL };
+}
+
+/** Files of {@link stubModelImageDirectory}, relative to it. */
+const STUB_MODEL_CONTEXT: Readonly<Record<string, string>> = {
+  'model/Dockerfile': 'FROM scratch\n',
+  'model/Dockerfile.dockerignore': '# comment\n**\n!model/\n',
+  'model/serve.ts': '// stub\n',
+  'other/ignored.txt': 'not part of the context\n',
+};
+
+/**
+ * A build context (one fixed directory under the OS temp dir, never in the repository) holding a
+ * one-line `model/Dockerfile`, its `.dockerignore` and a file that must not be staged: a stand-in
+ * for the repository root that synthesis can stage quickly. The image is never built in tests.
+ * Files are only written when missing or different, so parallel test files can share it.
+ */
+export function stubModelImageDirectory(): string {
+  const directory = path.join(tmpdir(), 'reco-infra-test-model-image');
+  for (const [file, content] of Object.entries(STUB_MODEL_CONTEXT)) {
+    const target = path.join(directory, file);
+    if (existsSync(target) && readFileSync(target, 'utf8') === content) continue;
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  return directory;
+}
+
 /** An empty, environment-agnostic stack in an app with {@link testContext}. */
 export function newTestStack(): Stack {
   return new Stack(new App({ context: testContext() }), 'Test');
@@ -34,8 +71,9 @@ export function newPlainFunction(scope: Stack, id: string): lambda.Function {
   });
 }
 
-/** Logical id of an L2 construct's CloudFormation resource. */
+/** Logical id of an L2 construct's CloudFormation resource (or of an L1 resource itself). */
 export function logicalIdOf(construct: IConstruct): string {
+  if (construct instanceof CfnElement) return Stack.of(construct).getLogicalId(construct);
   const resource = construct.node.defaultChild as CfnElement | undefined;
   if (resource === undefined) throw new Error(`${construct.node.path} has no default child`);
   return Stack.of(construct).getLogicalId(resource);

@@ -6,10 +6,23 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, type IApplyRule, NagRuleCompliance } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '#infra/build-app.ts';
+import { buildApp, type BuildAppOptions } from '#infra/build-app.ts';
 import { dataLake } from '#shared/config/index.ts';
 import { DELIVERY_OBJECT_ACTIONS } from '#infra/constructs/data-lake.ts';
-import { actionsOf, logicalIdOf, resourcesOf, type Statement, testContext } from './helpers.ts';
+import {
+  VPC_CREATE_INTERFACE_ACTIONS,
+  VPC_DESCRIBE_ACTIONS,
+  VPC_MANAGE_INTERFACE_ACTIONS,
+} from '#infra/constructs/reco-function.ts';
+import {
+  actionsOf,
+  logicalIdOf,
+  modelTestContext,
+  resourcesOf,
+  type Statement,
+  stubModelImageDirectory,
+  testContext,
+} from './helpers.ts';
 
 /** An acknowledgement as recorded by `Validations.of(scope).acknowledge()`. */
 interface Acknowledgement {
@@ -48,17 +61,25 @@ class RecordingAwsSolutionsChecks extends AwsSolutionsChecks {
   }
 }
 
+/**
+ * Acknowledgements aws-cdk-lib makes itself for its own CloudFormation validation (e.g. `Stack`
+ * for `Fn::GetAZs`, `FlowLog` for camelCase destination options); not ours, not cdk-nag's.
+ */
+const CDK_VALIDATION_ACK = /^CloudFormation-Validate::/;
+
 function collectAcknowledgements(root: IConstruct): Acknowledgement[] {
   return root.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, unknown>).map(([qualifiedId, reason]) => ({
-          path: construct.node.path,
-          // Validations stores ids as 'Annotation::<id>'; cdk-nag strips the prefix the same way.
-          id: qualifiedId.replace(/^annotation::/i, ''),
-          reason,
-        })),
+        Object.entries(entry.data as Record<string, unknown>)
+          .filter(([qualifiedId]) => !CDK_VALIDATION_ACK.test(qualifiedId))
+          .map(([qualifiedId, reason]) => ({
+            path: construct.node.path,
+            // Validations stores ids as 'Annotation::<id>'; cdk-nag strips the prefix the same way.
+            id: qualifiedId.replace(/^annotation::/i, ''),
+            reason,
+          })),
       ),
   );
 }
@@ -69,7 +90,16 @@ function describeViolations(report: PolicyValidationPluginReport): string[] {
   );
 }
 
-describe('cdk-nag: AwsSolutionsChecks', () => {
+/** The two shapes of the app: without a model (popularity only) and with a SageMaker endpoint. */
+const shapes: [string, () => BuildAppOptions][] = [
+  ['without a model', () => ({ context: testContext() })],
+  [
+    'with a model (reco:modelDataUrl)',
+    () => ({ context: modelTestContext(), modelImageDirectory: stubModelImageDirectory() }),
+  ],
+];
+
+describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
   let app: App;
   let report: PolicyValidationPluginReport;
   let recorder: RecordingAwsSolutionsChecks;
@@ -79,7 +109,7 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
   beforeAll(() => {
     // Prepare: the app exactly as infra/app.ts builds it (the pack is registered), minus bundling.
     outdir = mkdtempSync(path.join(tmpdir(), 'reco-nag-'));
-    const built = buildApp({ context: testContext(), outdir });
+    const built = buildApp({ ...optionsOf(), outdir });
     app = built.app;
     if (built.nagPack === undefined) throw new Error('buildApp() registered no cdk-nag pack');
 
@@ -138,9 +168,9 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
     expect(acknowledgements.filter((ack) => ack.path === '' || stackPaths.has(ack.path))).toEqual([]);
   });
 
-  it('uses wildcard resources only for X-Ray and for Firehose objects under the lake prefixes (acknowledged IAM5)', () => {
+  it('uses wildcard resources only where AWS allows nothing narrower (acknowledged IAM5)', () => {
     // Prepare
-    const { stack } = buildApp({ context: testContext(), nag: false });
+    const { stack } = buildApp({ ...optionsOf(), nag: false });
     const template = Template.fromStack(stack);
     const bucketArn = { 'Fn::GetAtt': [logicalIdOf(stack.dataLake.bucket), 'Arn'] };
     const lakeObjectPatterns = [dataLake.eventsPrefix, dataLake.errorsPrefix].map((prefix) =>
@@ -153,13 +183,36 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
       .filter((statement) => resourcesOf(statement).some((resource) => JSON.stringify(resource).includes('*')));
 
-    // Assess
-    const xray = wildcardStatements.filter((statement) => resourcesOf(statement).includes('*'));
-    const lake = wildcardStatements.filter((statement) => !xray.includes(statement));
-    expect(xray.length).toBeGreaterThan(0);
-    for (const statement of xray) {
-      expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    // Assess: every action on Resource "*" is one that supports no resource-level permission.
+    const sorted = (statement: Statement) => JSON.stringify(actionsOf(statement).sort());
+    const star = wildcardStatements.filter((statement) => resourcesOf(statement).includes('*'));
+    const allowedOnStar = [
+      ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+      [...VPC_DESCRIBE_ACTIONS],
+      ['ecr:GetAuthorizationToken'],
+      ['cloudwatch:PutMetricData'],
+    ].map((actions) => JSON.stringify(actions.sort()));
+    expect(star.filter((statement) => sorted(statement) === allowedOnStar[0]).length).toBeGreaterThan(0);
+    for (const statement of star) {
+      expect(allowedOnStar, sorted(statement)).toContain(sorted(statement));
+      if (actionsOf(statement).includes('cloudwatch:PutMetricData')) {
+        expect(statement.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } });
+      }
     }
+    // Network interfaces Lambda names itself: only the ENI actions, only on network-interface/*.
+    const rest = wildcardStatements.filter((statement) => !star.includes(statement));
+    const eni = rest.filter((statement) => JSON.stringify(statement.Resource).includes(':network-interface/*'));
+    for (const statement of eni) {
+      const actions = actionsOf(statement);
+      const allowed = [...VPC_CREATE_INTERFACE_ACTIONS, ...VPC_MANAGE_INTERFACE_ACTIONS] as string[];
+      expect(
+        actions.every((action) => allowed.includes(action)),
+        actions.join(),
+      ).toBe(true);
+    }
+    expect(eni).toHaveLength(2);
+    // Firehose objects under the lake prefixes.
+    const lake = rest.filter((statement) => !eni.includes(statement));
     expect(lake).toHaveLength(1);
     for (const statement of lake) {
       expect(resourcesOf(statement).every(isLakeObjectPattern)).toBe(true);

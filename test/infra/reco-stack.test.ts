@@ -2,17 +2,25 @@ import { Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envVars } from '#shared/config/index.ts';
-import { buildApp, MODEL_VERSION_CONTEXT_KEY } from '#infra/build-app.ts';
-import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '#infra/constructs/feature-store.ts';
+import { buildApp, MODEL_DATA_URL_CONTEXT_KEY, MODEL_VERSION_CONTEXT_KEY } from '#infra/build-app.ts';
+import {
+  RECOMMENDATION_KEY_PREFIX,
+  RECOMMENDATION_LOG_ACTIONS,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from '#infra/constructs/feature-store.ts';
 import type { RecoStack } from '#infra/stacks/reco-stack.ts';
 import {
   actionsOf,
   arnOf,
   logicalIdOf,
+  modelTestContext,
   refersTo,
   resourcesOf,
   roleLogicalIdOf,
   statementsOfRole,
+  stubModelImageDirectory,
+  TEST_MODEL_DATA_URL,
   testContext,
 } from './helpers.ts';
 
@@ -40,6 +48,49 @@ describe('Stack: RecoStack', () => {
     template.hasOutput('EventStreamName', { Value: { Ref: logicalIdOf(stack.ingestion.stream) } });
     template.hasOutput('ProcessorFailureQueueUrl', { Value: { Ref: logicalIdOf(stack.ingestion.failureQueue) } });
     template.hasOutput('DataLakeBucketName', { Value: { Ref: logicalIdOf(stack.dataLake.bucket) } });
+    template.hasOutput('ModelArtifactsBucketName', { Value: { Ref: logicalIdOf(stack.modelArtifacts.bucket) } });
+  });
+
+  it("logs model-artifact bucket access into the data lake's access-log bucket", () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalIdOf(stack.dataLake.accessLogBucket) } },
+    });
+  });
+
+  it('without reco:modelDataUrl deploys no model: the recommend function serves popularity', () => {
+    expect(testContext()).not.toHaveProperty(MODEL_DATA_URL_CONTEXT_KEY);
+    expect(stack.serving.modelEndpoint).toBeUndefined();
+    template.resourceCountIs('AWS::SageMaker::Model', 0);
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('ModelEndpointName');
+    const variables = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack.serving.recommendFunction)]
+      ?.Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables).not.toHaveProperty(envVars.modelEndpointName);
+    expect(variables).toHaveProperty(envVars.cacheUrl);
+  });
+
+  it('routes the recommendation routes and the health check to the recommend function', () => {
+    const recommendId = logicalIdOf(stack.serving.recommendFunction);
+    for (const name of ['userRecommendations', 'similarItems', 'rankings', 'trending', 'health'] as const) {
+      const integration = JSON.stringify(
+        Object.values(
+          template.findResources('AWS::ApiGateway::Method', {
+            Properties: { ResourceId: { Ref: logicalIdOf(stack.api.methods[name].resource) } },
+          }),
+        ).map((method) => method.Properties.Integration),
+      );
+      expect(integration, name).toContain(`"${recommendId}"`);
+    }
+  });
+
+  it('keeps the recommend function inside the serving VPC and every other function outside of it', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const recommendId = logicalIdOf(stack.serving.recommendFunction);
+    for (const [id, fn] of Object.entries(functions)) {
+      expect(fn.Properties.VpcConfig === undefined, id).toBe(id !== recommendId);
+    }
   });
 
   it('delivers the event stream of the stack to the data lake', () => {
@@ -133,14 +184,20 @@ describe('Stack: RecoStack', () => {
       // Act
       const statements = statementsOfRole(template, roleLogicalIdOf(stack.serving.recommendFunction));
 
-      // Assess
+      // Assess: reads, plus PutItem only under the recommendation-record keys.
       const tableId = logicalIdOf(stack.featureStore.table);
       const onTable = statements.filter((s) => resourcesOf(s).some((r) => refersTo(r, tableId)));
       expect(onTable.length).toBeGreaterThan(0);
       for (const statement of onTable) {
         expect(statement.Effect).toBe('Allow');
-        for (const action of actionsOf(statement)) {
-          expect(TABLE_READ_ACTIONS).toContain(action);
+        const writes = actionsOf(statement).filter(
+          (action) => !(TABLE_READ_ACTIONS as readonly string[]).includes(action),
+        );
+        if (writes.length > 0) {
+          expect(writes).toEqual([...RECOMMENDATION_LOG_ACTIONS]);
+          expect(statement.Condition).toEqual({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECOMMENDATION_KEY_PREFIX}*`] },
+          });
         }
       }
       const all = statements.flatMap(actionsOf);
@@ -185,5 +242,63 @@ describe('Stack: RecoStack', () => {
       );
       expect(actions).not.toContain('kinesis:PutRecords');
     });
+  });
+});
+
+describe('Stack: RecoStack with a model artifact (context reco:modelDataUrl)', () => {
+  let stack: RecoStack;
+  let template: Template;
+
+  beforeAll(() => {
+    // Prepare: the context `cdk synth -c reco:modelDataUrl=...` gives; the image directory is a stub.
+    const built = buildApp({ context: modelTestContext(), nag: false, modelImageDirectory: stubModelImageDirectory() });
+    stack = built.stack;
+
+    // Act
+    template = Template.fromStack(stack);
+  });
+
+  it('serves the model at the context URL from an auto-scaled SageMaker endpoint', () => {
+    const endpoint = stack.serving.modelEndpoint;
+    if (endpoint === undefined) throw new Error('no model endpoint');
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: Match.objectLike({ ModelDataUrl: TEST_MODEL_DATA_URL }),
+      EnableNetworkIsolation: true,
+    });
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+    template.hasOutput('ModelEndpointName', { Value: endpoint.endpointName });
+  });
+
+  it('tells the recommend function the endpoint and lets it invoke that endpoint only', () => {
+    const endpoint = stack.serving.modelEndpoint;
+    if (endpoint === undefined) throw new Error('no model endpoint');
+    const fnId = logicalIdOf(stack.serving.recommendFunction);
+    const variables = template.findResources('AWS::Lambda::Function')[fnId]?.Properties.Environment.Variables as Record<
+      string,
+      unknown
+    >;
+    expect(variables[envVars.modelEndpointName]).toEqual({
+      'Fn::GetAtt': [logicalIdOf(endpoint.endpoint), 'EndpointName'],
+    });
+    const sageMaker = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      )
+      .filter((statement) => JSON.stringify(statement.Action).includes('sagemaker:'));
+    expect(sageMaker).toEqual([
+      expect.objectContaining({
+        Action: 'sagemaker:InvokeEndpoint',
+        Resource: { Ref: logicalIdOf(endpoint.endpoint) },
+      }),
+    ]);
+    expect(statementsOfRole(template, roleLogicalIdOf(stack.serving.recommendFunction))).toContainEqual(
+      expect.objectContaining({ Action: 'sagemaker:InvokeEndpoint' }),
+    );
+  });
+
+  it('adds no Lambda function (no custom resource) for the model', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(5);
   });
 });
