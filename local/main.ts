@@ -8,15 +8,18 @@
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api } from '#shared/config/index.ts';
+import { api, apiLimits } from '#shared/config/index.ts';
 import {
   createCatalogue,
   createShoppers,
   createTrafficSimulator,
   startTraffic,
+  type Catalogue,
   type TrafficDriver,
 } from './simulator/index.ts';
+import { catalogueEntries, localModelDir, startLocalModel } from './localModel.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
+import { resolve } from 'node:path';
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -40,6 +43,7 @@ function parseCli(argv: string[]) {
         rate: { type: 'string' },
         events: { type: 'string' },
         seed: { type: 'string' },
+        'no-model': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -54,7 +58,30 @@ function parseCli(argv: string[]) {
     rate: integerOption('rate', values.rate, values.once ? 2000 : 50, 0),
     events: integerOption('events', values.events, 3000, 1),
     seed: integerOption('seed', values.seed, 42, 0),
+    model: !values['no-model'],
   };
+}
+
+/** Puts the simulated catalogue into the feature store through the API, as a shop would. */
+async function uploadCatalogue(stack: LocalStack, catalogue: Catalogue): Promise<void> {
+  const items = catalogueEntries(catalogue).map(({ itemId, title, description, categories, price, inStock }) => ({
+    itemId,
+    title,
+    description,
+    categories,
+    price,
+    currency: 'EUR',
+    inStock,
+  }));
+  for (let start = 0; start < items.length; start += apiLimits.maxItemsPerRequest) {
+    const response = await fetch(`${stack.url}${api.routes.catalogueItems}`, {
+      method: api.routeMethods.catalogueItems,
+      headers: { [api.apiKeyHeader]: stack.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ items: items.slice(start, start + apiLimits.maxItemsPerRequest) }),
+    });
+    if (response.status !== 200)
+      throw new Error(`catalogue upload failed: ${response.status} ${await response.text()}`);
+  }
 }
 
 function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined): string {
@@ -87,24 +114,33 @@ async function waitUntilProcessed(stack: LocalStack, timeoutMs: number): Promise
 async function main(): Promise<number> {
   const options = parseCli(process.argv.slice(2));
   if (options.help) {
-    console.log('usage: npm start -- [--once] [--port N] [--rate EVENTS_PER_S] [--events N] [--seed N]');
+    console.log('usage: npm start -- [--once] [--port N] [--rate EVENTS_PER_S] [--events N] [--seed N] [--no-model]');
     return 0;
   }
   const started = Date.now();
-  const stack = await startLocalStack({ port: options.port }).catch((error: unknown) => {
+  const seed = options.seed;
+  const catalogue = createCatalogue({ seed });
+  const shoppers = createShoppers({ seed, catalogue });
+  // The model learns from a week of simulated history of the same shoppers and catalogue.
+  let historyClock = Date.now() - 7 * 24 * 60 * 60 * 1000;
+  const history = createTrafficSimulator({ seed: seed + 1, catalogue, shoppers, now: () => (historyClock += 15_000) });
+  if (options.model) console.log('training the local model on simulated history…');
+  const stack = await startLocalStack({
+    port: options.port,
+    ...(options.model
+      ? {
+          model: () =>
+            startLocalModel({ dir: localModelDir(resolve('.local-data')), catalogue, history, events: 30_000 }),
+        }
+      : {}),
+  }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${options.port} is in use (EADDRINUSE); pass --port N or set PORT`, { cause: error });
     }
     throw error;
   });
-  const seed = options.seed;
-  const catalogue = createCatalogue({ seed });
-  const simulator = createTrafficSimulator({
-    seed,
-    catalogue,
-    shoppers: createShoppers({ seed }),
-    now: () => Date.now(),
-  });
+  await uploadCatalogue(stack, catalogue);
+  const simulator = createTrafficSimulator({ seed, catalogue, shoppers, now: () => Date.now() });
   const traffic =
     options.rate > 0
       ? startTraffic({
@@ -119,7 +155,10 @@ async function main(): Promise<number> {
 
   const which =
     stack.standIns.started.length > 0 ? `stand-ins: ${stack.standIns.started.join(', ')}` : 'your endpoints';
-  console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items)`);
+  const model = stack.model
+    ? `model ${stack.model.modelVersion} trained on ${stack.model.trainedOn} interactions`
+    : 'popularity only';
+  console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items; ${model})`);
   console.log(`API key: ${stack.apiKey}   (header ${api.apiKeyHeader})`);
   console.log(`try: curl -H '${api.apiKeyHeader}: ${stack.apiKey}' ${stack.url}/v1/users/u1/recommendations`);
 

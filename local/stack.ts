@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { envVars, serviceName, type RouteName } from '#shared/config/index.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
 import { LocalDataLake } from './dataLake.ts';
+import type { LocalModel } from './localModel.ts';
 import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
 import {
   endpointVariables,
@@ -24,6 +25,11 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** Batching window of the stream poller, ms. @default from config */
   readonly batchingWindowMs?: number;
+  /**
+   * Starts the model endpoint stand-in (see `local/localModel.ts`); without it the recommend
+   * handler has no MODEL_ENDPOINT_NAME and serves popularity, as a deployment without a model does.
+   */
+  readonly model?: () => Promise<LocalModel>;
 }
 
 export interface LocalStackStats {
@@ -40,6 +46,8 @@ export interface LocalStack {
   readonly mapping: EventSourceMapping;
   /** Raw events as Firehose would land them in S3. */
   readonly dataLake: LocalDataLake;
+  /** The model endpoint stand-in, when started. */
+  readonly model?: LocalModel;
   readonly stats: LocalStackStats;
   readonly names: { readonly table: string; readonly stream: string };
   stop(): Promise<void>;
@@ -84,6 +92,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const clients = localClients(standIns);
   await ensureFeatureTable(clients.dynamoDb, names.table);
   await ensureEventStream(clients.kinesis, names.stream);
+
+  let model: LocalModel | undefined;
+  if (options.model) {
+    model = await options.model();
+    // The SDK's standard endpoint setting: the handler's SageMaker client reaches the local server.
+    env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = model.url;
+    env[envVars.modelEndpointName] ??= `${serviceName}-local`;
+  }
 
   // Imported only now: handlers read their environment at module load, as in Lambda.
   const [ingest, processor, recommend, catalogue, privacy] = await Promise.all([
@@ -157,12 +173,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     standIns,
     mapping,
     dataLake,
+    ...(model ? { model } : {}),
     stats,
     names,
     stop: async () => {
       await localApi.close();
       await mapping.stop();
       await lakeMapping.stop();
+      await model?.close();
       clients.dynamoDb.destroy();
       clients.kinesis.destroy();
       await standIns.stop();

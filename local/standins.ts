@@ -9,7 +9,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventStream, featureTable, type KeyAttribute } from '#shared/config/index.ts';
@@ -20,54 +20,87 @@ export const endpointVariables = {
   kinesis: 'AWS_ENDPOINT_URL_KINESIS',
 } as const;
 
+export type StandInService = 'dynamodb' | 'kinesis';
+
 export interface StandIns {
   readonly dynamodbEndpoint: string;
   readonly kinesisEndpoint: string;
   /** Which endpoints this process started (the rest were the user's own, e.g. LocalStack). */
-  readonly started: readonly ('dynamodb' | 'kinesis')[];
+  readonly started: readonly StandInService[];
+  /**
+   * Takes a stand-in off the network for `downtimeMs` (connections dropped, new ones refused)
+   * and brings it back on the same port with its data: what clients see of a restart.
+   */
+  restart(service: StandInService, downtimeMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-async function listen(server: Server): Promise<string> {
+async function listen(server: Server, port = 0): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive connections of the SDK clients would hold the close open.
+    server.closeAllConnections();
+  });
+
+/**
+ * Stops listening without closing the stand-in's database: closing LevelDB under load can crash
+ * the process, and an outage is what a client sees of a restart anyway.
+ */
+const goOffline = (server: Server) =>
+  new Promise<void>((resolve) => {
+    httpClose.call(server, () => resolve());
+    server.closeAllConnections();
+  });
+const httpClose = createServer().close;
 
 /**
  * Starts in-process DynamoDB and Kinesis stand-ins on loopback, unless the user already points
  * the SDK elsewhere through the standard endpoint variables; then theirs are used.
  */
 export async function startStandIns(env: NodeJS.ProcessEnv = process.env): Promise<StandIns> {
-  const servers: Server[] = [];
-  const started: ('dynamodb' | 'kinesis')[] = [];
+  const servers = new Map<StandInService, Server>();
   let dynamodbEndpoint = env[endpointVariables.dynamodb];
   let kinesisEndpoint = env[endpointVariables.kinesis];
   if (!dynamodbEndpoint) {
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    servers.push(server);
+    servers.set('dynamodb', server);
     dynamodbEndpoint = await listen(server);
-    started.push('dynamodb');
   }
   if (!kinesisEndpoint) {
     const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
-    servers.push(server);
+    servers.set('kinesis', server);
     kinesisEndpoint = await listen(server);
-    started.push('kinesis');
   }
   return {
     dynamodbEndpoint,
     kinesisEndpoint,
-    started,
+    started: [...servers.keys()],
+    restart: async (service, downtimeMs = 0) => {
+      const server = servers.get(service);
+      if (!server) throw new Error(`${service} is not a stand-in this process started`);
+      const { port } = server.address() as AddressInfo;
+      await goOffline(server);
+      await sleep(downtimeMs);
+      // The stand-ins wrap `listen`; the plain one reopens the port without recreating the store.
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        httpListen.call(server, port, '127.0.0.1', () => resolve());
+      });
+    },
     stop: async () => {
-      await Promise.all(servers.map(close));
+      await Promise.all([...servers.values()].map(close));
     },
   };
 }
+const httpListen: (this: Server, port: number, host: string, callback: () => void) => Server = createServer().listen;
 
 const attribute = (key: KeyAttribute): AttributeDefinition => ({ AttributeName: key.name, AttributeType: key.type });
 

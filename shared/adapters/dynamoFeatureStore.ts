@@ -418,9 +418,16 @@ export class DynamoFeatureStore implements FeatureStore {
       ),
     );
     const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
-    return boards
-      .flatMap((board) => board.Items ?? [])
-      .map((item) => ({ itemId: item.itemId as string, score: item[sortKey] as number }))
+    // One entry per item: an index read is eventually consistent and may briefly hold a stale
+    // copy of an item whose score just moved (seen with the local stand-in after a restart).
+    const best = new Map<string, number>();
+    for (const item of boards.flatMap((board) => board.Items ?? [])) {
+      const itemId = item.itemId as string;
+      const score = item[sortKey] as number;
+      if (score > (best.get(itemId) ?? -Infinity)) best.set(itemId, score);
+    }
+    return [...best]
+      .map(([itemId, score]) => ({ itemId, score }))
       .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
       .slice(0, limit);
   }

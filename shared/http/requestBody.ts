@@ -12,7 +12,9 @@ export interface FieldRejection {
 /** Turns the first zod issue of an entry into a machine-readable rejection naming the field. */
 export function fieldRejection(raw: Record<string, unknown>, issue: z.core.$ZodIssue): FieldRejection {
   if (issue.code === 'unrecognized_keys') {
-    return { reason: 'unknown_field', field: issue.keys[0], message: `unknown field(s): ${issue.keys.join(', ')}` };
+    const parent = issue.path.map(String).join('.');
+    const field = parent ? `${parent}.${issue.keys[0]}` : issue.keys[0];
+    return { reason: 'unknown_field', field, message: `unknown field(s): ${issue.keys.join(', ')}` };
   }
   const field = issue.path.map(String).join('.');
   const top = issue.path[0];

@@ -50,9 +50,12 @@ export class GuardedCache {
  */
 export class ModelGateway {
   private readonly breaker: CircuitBreaker<[ModelRequest], ModelResponse>;
+  private readonly failureThreshold: number;
+  private consecutiveFailures = 0;
 
   constructor(client: ModelClient, options: { budgetMs?: number; failureThreshold?: number; resetMs?: number } = {}) {
     const budgetMs = options.budgetMs ?? serving.modelBudgetMs;
+    this.failureThreshold = options.failureThreshold ?? serving.breakerFailureThreshold;
     this.breaker = new CircuitBreaker(
       async (request: ModelRequest) => {
         const abort = new AbortController();
@@ -76,8 +79,20 @@ export class ModelGateway {
   }
 
   /** Calls the model; rejects at once while the breaker is open. */
-  invoke(request: ModelRequest): Promise<ModelResponse> {
-    return this.breaker.fire(request);
+  async invoke(request: ModelRequest): Promise<ModelResponse> {
+    try {
+      const response = await this.breaker.fire(request);
+      this.consecutiveFailures = 0;
+      return response;
+    } catch (error) {
+      // opossum opens on an error percentage over its window; a dead model after a run of
+      // successes must not keep costing the full budget, so N failures in a row open it too.
+      if (!this.breaker.opened && ++this.consecutiveFailures >= this.failureThreshold) {
+        this.breaker.open();
+        this.consecutiveFailures = 0;
+      }
+      throw error;
+    }
   }
 
   get open(): boolean {

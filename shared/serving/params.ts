@@ -139,7 +139,7 @@ export function parseRankingRequest(body: string | null | undefined): RankingReq
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const rejection = issue ? fieldRejection(json as Record<string, unknown>, issue) : undefined;
-    const tooMany = issue?.code === 'too_big' && issue.path[0] === 'itemIds';
+    const tooMany = issue?.code === 'too_big' && issue.path.length === 1 && issue.path[0] === 'itemIds';
     throw new InvalidRequestError(
       tooMany ? 'too_many_items' : (rejection?.reason ?? 'invalid_field'),
       rejection?.message ?? 'invalid ranking request',

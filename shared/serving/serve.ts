@@ -268,12 +268,13 @@ export class ServingService {
         this.deps.onError?.('model', error);
       }
     }
-    const degraded = this.deps.model !== undefined || shopper === undefined;
+    let degraded = this.deps.model !== undefined || shopper === undefined;
     let scores = new Map<string, number>();
     try {
       scores = await this.popularityScores();
     } catch (error) {
       this.deps.onError?.('feature store', error);
+      degraded = true;
     }
     const ranked = itemIds
       .map((itemId, index) => ({ itemId, index, score: scores.get(itemId) ?? 0 }))

@@ -1,0 +1,395 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
+import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } from '#shared/ports/index.ts';
+import { GuardedCache, ModelGateway } from '#shared/serving/guards.ts';
+
+const BUDGET_MS = 20;
+
+/** A promise that never settles: a dependency that hangs. */
+const never = <T>() => new Promise<T>(() => undefined);
+
+/** A cache whose methods are spies the test configures. */
+function fakeCache(): RecommendationCache & {
+  get: ReturnType<typeof vi.fn<RecommendationCache['get']>>;
+  set: ReturnType<typeof vi.fn<RecommendationCache['set']>>;
+} {
+  return {
+    get: vi.fn<RecommendationCache['get']>(async () => undefined),
+    set: vi.fn<RecommendationCache['set']>(async () => undefined),
+    del: vi.fn<RecommendationCache['del']>(async () => undefined),
+  };
+}
+
+/** Tracks whether `promise` has settled, so a test can look without waiting for it. */
+function track(promise: Promise<unknown>): { readonly settled: boolean } {
+  const state = { settled: false };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
+describe('Class: GuardedCache', () => {
+  describe('Method: get', () => {
+    it('returns MISS for a key the cache does not hold', async () => {
+      // Prepare
+      const guarded = new GuardedCache(new MemoryRecommendationCache());
+
+      // Act
+      const result = await guarded.get('reco:user:1');
+
+      // Assess
+      expect(result).toEqual({ status: 'MISS' });
+    });
+
+    it('returns HIT with the value after a set', async () => {
+      // Prepare
+      const guarded = new GuardedCache(new MemoryRecommendationCache());
+      await guarded.set('reco:user:1', '{"items":[]}', 60);
+
+      // Act
+      const result = await guarded.get('reco:user:1');
+
+      // Assess
+      expect(result).toEqual({ status: 'HIT', value: '{"items":[]}' });
+    });
+
+    it('returns BYPASS and tells onError when the cache throws', async () => {
+      // Prepare
+      const cache = fakeCache();
+      const failure = new Error('ECONNREFUSED');
+      cache.get.mockRejectedValue(failure);
+      const onError = vi.fn();
+      const guarded = new GuardedCache(cache, onError, BUDGET_MS);
+
+      // Act
+      const result = await guarded.get('reco:user:1');
+
+      // Assess
+      expect(result).toEqual({ status: 'BYPASS' });
+      expect(onError).toHaveBeenCalledExactlyOnceWith(failure);
+    });
+
+    describe('with a cache slower than the budget', () => {
+      beforeEach(() => {
+        vi.useFakeTimers();
+      });
+
+      afterEach(() => {
+        vi.useRealTimers();
+      });
+
+      it('returns BYPASS once the budget has passed, and tells onError', async () => {
+        // Prepare
+        const cache = fakeCache();
+        cache.get.mockImplementation(() => never());
+        const onError = vi.fn();
+        const guarded = new GuardedCache(cache, onError, BUDGET_MS);
+
+        // Act
+        const result = guarded.get('reco:user:1');
+        const state = track(result);
+        await vi.advanceTimersByTimeAsync(BUDGET_MS - 1);
+        const settledBeforeBudget = state.settled;
+        await vi.advanceTimersByTimeAsync(1);
+
+        // Assess
+        expect(settledBeforeBudget).toBe(false);
+        await expect(result).resolves.toEqual({ status: 'BYPASS' });
+        expect(onError).toHaveBeenCalledExactlyOnceWith(
+          expect.objectContaining({ message: `cache get took longer than ${BUDGET_MS} ms` }),
+        );
+      });
+
+      it('returns the value of a cache that answers just within the budget', async () => {
+        // Prepare
+        const cache = fakeCache();
+        cache.get.mockImplementation(
+          () => new Promise((resolve) => setTimeout(() => resolve('cached'), BUDGET_MS - 1)),
+        );
+        const guarded = new GuardedCache(cache, vi.fn(), BUDGET_MS);
+
+        // Act
+        const result = guarded.get('reco:user:1');
+        await vi.advanceTimersByTimeAsync(BUDGET_MS);
+
+        // Assess
+        await expect(result).resolves.toEqual({ status: 'HIT', value: 'cached' });
+      });
+
+      it('resolves a set that hangs once the budget has passed, and tells onError', async () => {
+        // Prepare
+        const cache = fakeCache();
+        cache.set.mockImplementation(() => never());
+        const onError = vi.fn();
+        const guarded = new GuardedCache(cache, onError, BUDGET_MS);
+
+        // Act
+        const result = guarded.set('reco:user:1', 'value', 60);
+        await vi.advanceTimersByTimeAsync(BUDGET_MS);
+
+        // Assess
+        await expect(result).resolves.toBeUndefined();
+        expect(onError).toHaveBeenCalledExactlyOnceWith(
+          expect.objectContaining({ message: `cache set took longer than ${BUDGET_MS} ms` }),
+        );
+      });
+    });
+  });
+
+  describe('Method: set', () => {
+    it('swallows a cache error and tells onError', async () => {
+      // Prepare
+      const cache = fakeCache();
+      const failure = new Error('READONLY You cannot write against a read only replica');
+      cache.set.mockRejectedValue(failure);
+      const onError = vi.fn();
+      const guarded = new GuardedCache(cache, onError, BUDGET_MS);
+
+      // Act
+      const result = guarded.set('reco:user:1', 'value', 60);
+
+      // Assess
+      await expect(result).resolves.toBeUndefined();
+      expect(onError).toHaveBeenCalledExactlyOnceWith(failure);
+    });
+
+    it('passes the key, value and TTL to the cache', async () => {
+      // Prepare
+      const cache = fakeCache();
+      const guarded = new GuardedCache(cache, vi.fn(), BUDGET_MS);
+
+      // Act
+      await guarded.set('reco:user:1', 'value', 300);
+
+      // Assess
+      expect(cache.set).toHaveBeenCalledExactlyOnceWith('reco:user:1', 'value', 300);
+    });
+  });
+});
+
+describe('Class: ModelGateway', () => {
+  const request: ModelRequest = { userId: 'alice', count: 3, filters: { excludePurchased: true } };
+  const response: ModelResponse = { modelVersion: 'hybrid-1', items: [{ itemId: 'sku-1', score: 0.9 }] };
+  let gateway: ModelGateway | undefined;
+
+  /** A model client whose `invoke` is a spy. */
+  function fakeModel(impl: ModelClient['invoke']) {
+    const invoke = vi.fn<ModelClient['invoke']>(impl);
+    return { client: { invoke } satisfies ModelClient, invoke };
+  }
+
+  /** A model that answers only when aborted, then rejects with the abort reason. */
+  const hangingUntilAborted: ModelClient['invoke'] = (_request, signal) =>
+    new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+
+  afterEach(() => {
+    gateway?.shutdown();
+    gateway = undefined;
+    vi.useRealTimers();
+  });
+
+  describe('Method: invoke', () => {
+    it('returns the model response for the request it was given', async () => {
+      // Prepare
+      const model = fakeModel(async () => response);
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS });
+
+      // Act
+      const result = await gateway.invoke(request);
+
+      // Assess
+      expect(result).toEqual(response);
+      expect(model.invoke).toHaveBeenCalledExactlyOnceWith(request, expect.any(AbortSignal));
+      expect(model.invoke.mock.calls[0]?.[1].aborted).toBe(false);
+    });
+
+    it('rejects a model error and stays closed below the failure threshold', async () => {
+      // Prepare
+      const model = fakeModel(async () => {
+        throw new Error('ModelError: 500');
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 3 });
+
+      // Act
+      const first = gateway.invoke(request);
+      await expect(first).rejects.toThrow('ModelError: 500');
+
+      // Assess
+      expect(gateway.open).toBe(false);
+    });
+
+    it('rejects a model slower than the budget, aborting the signal it gave the client', async () => {
+      // Prepare
+      const model = fakeModel(hangingUntilAborted);
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS });
+
+      // Act
+      const result = gateway.invoke(request);
+      const assertion = expect(result).rejects.toThrow(`model took longer than ${BUDGET_MS} ms`);
+      await vi.advanceTimersByTimeAsync(BUDGET_MS);
+
+      // Assess
+      await assertion;
+      const signal = model.invoke.mock.calls[0]?.[1];
+      expect(signal?.aborted).toBe(true);
+    });
+
+    it('rejects a slow model that ignores the abort signal, shortly after the budget', async () => {
+      // Prepare
+      const model = fakeModel(() => never());
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS });
+
+      // Act
+      const result = gateway.invoke(request);
+      const assertion = expect(result).rejects.toThrow(/Timed out/);
+      const state = track(result);
+      await vi.advanceTimersByTimeAsync(BUDGET_MS + 49);
+      const settledBeforeBackstop = state.settled;
+      await vi.advanceTimersByTimeAsync(1);
+
+      // Assess
+      expect(settledBeforeBackstop).toBe(false);
+      await assertion;
+      expect(model.invoke.mock.calls[0]?.[1].aborted).toBe(true);
+    });
+
+    it('opens the breaker after failureThreshold failures and then rejects without calling the client', async () => {
+      // Prepare
+      const model = fakeModel(async () => {
+        throw new Error('ModelError: 500');
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 3, resetMs: 1_000 });
+      for (let i = 0; i < 2; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+      const openBeforeThreshold = gateway.open;
+      await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+
+      // Act
+      const result = gateway.invoke(request);
+
+      // Assess
+      expect(openBeforeThreshold).toBe(false);
+      expect(gateway.open).toBe(true);
+      await expect(result).rejects.toThrow('Breaker is open');
+      expect(model.invoke).toHaveBeenCalledTimes(3);
+    });
+
+    it('counts slow calls as failures towards the threshold', async () => {
+      // Prepare
+      const model = fakeModel(hangingUntilAborted);
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, resetMs: 1_000 });
+      for (let i = 0; i < 2; i++) {
+        const slow = gateway.invoke(request);
+        const assertion = expect(slow).rejects.toThrow('took longer');
+        await vi.advanceTimersByTimeAsync(BUDGET_MS);
+        await assertion;
+      }
+
+      // Act
+      const result = gateway.invoke(request);
+
+      // Assess
+      await expect(result).rejects.toThrow('Breaker is open');
+      expect(model.invoke).toHaveBeenCalledTimes(2);
+    });
+
+    it('lets one call through after resetMs and closes again when it succeeds', async () => {
+      // Prepare
+      let healthy = false;
+      const model = fakeModel(async () => {
+        if (!healthy) throw new Error('ModelError: 500');
+        return response;
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, resetMs: 50 });
+      for (let i = 0; i < 2; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+      await vi.advanceTimersByTimeAsync(49);
+      await expect(gateway.invoke(request)).rejects.toThrow('Breaker is open');
+      const callsWhileOpen = model.invoke.mock.calls.length;
+      healthy = true;
+
+      // Act
+      await vi.advanceTimersByTimeAsync(1);
+      const trial = await gateway.invoke(request);
+      const after = await gateway.invoke(request);
+
+      // Assess
+      expect(callsWhileOpen).toBe(2);
+      expect(trial).toEqual(response);
+      expect(after).toEqual(response);
+      expect(gateway.open).toBe(false);
+      expect(model.invoke).toHaveBeenCalledTimes(4);
+    });
+
+    it('lets only one call through while half-open', async () => {
+      // Prepare
+      let answer: ((value: ModelResponse) => void) | undefined;
+      let healthy = false;
+      const model = fakeModel(async () => {
+        if (!healthy) throw new Error('ModelError: 500');
+        return new Promise<ModelResponse>((resolve) => (answer = resolve));
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 1, resetMs: 50 });
+      await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+      healthy = true;
+      await vi.advanceTimersByTimeAsync(50);
+
+      // Act
+      const trial = gateway.invoke(request);
+      const second = gateway.invoke(request);
+
+      // Assess
+      await expect(second).rejects.toThrow('Breaker is open');
+      answer?.(response);
+      await expect(trial).resolves.toEqual(response);
+      expect(model.invoke).toHaveBeenCalledTimes(2);
+    });
+
+    it('opens again when the trial call after resetMs fails', async () => {
+      // Prepare
+      const model = fakeModel(async () => {
+        throw new Error('ModelError: 500');
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, resetMs: 50 });
+      for (let i = 0; i < 2; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+      await vi.advanceTimersByTimeAsync(50);
+      await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+
+      // Act
+      const result = gateway.invoke(request);
+
+      // Assess
+      await expect(result).rejects.toThrow('Breaker is open');
+      expect(gateway.open).toBe(true);
+      expect(model.invoke).toHaveBeenCalledTimes(3);
+    });
+
+    // Bug: `serving.breakerFailureThreshold` is documented as "consecutive model failures that open
+    // the circuit breaker" (and the gateway says "open after N failures ... whatever the traffic"),
+    // but opossum also needs the error rate of its 10 s window above 50 %: after earlier successes,
+    // N consecutive failures leave it closed and every request keeps waiting for a dead model.
+    it('opens the breaker after failureThreshold consecutive failures that follow earlier successes', async () => {
+      // Prepare
+      let healthy = true;
+      const model = fakeModel(async () => {
+        if (!healthy) throw new Error('ModelError: 500');
+        return response;
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 3, resetMs: 1_000 });
+      for (let i = 0; i < 5; i++) await gateway.invoke(request);
+      healthy = false;
+      for (let i = 0; i < 3; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+
+      // Act
+      const result = gateway.invoke(request);
+
+      // Assess
+      await expect(result).rejects.toThrow('Breaker is open');
+      expect(model.invoke).toHaveBeenCalledTimes(8);
+    });
+  });
+});
