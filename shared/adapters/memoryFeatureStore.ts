@@ -36,9 +36,10 @@ export class MemoryFeatureStore implements FeatureStore {
   private readonly recommendations = new Map<string, RecommendationRecord>();
   private readonly attributions = new Map<string, AttributionDay & { marks: Map<string, string> }>();
 
+  // Profiles are immutable values (the domain builds new ones, typed readonly), so they are
+  // stored and returned as they are: copying them was most of the processor benchmark's time.
   async readShopper(shopperKey: string): Promise<StoredShopper | undefined> {
-    const stored = this.shoppers.get(shopperKey);
-    return stored && structuredClone(stored);
+    return this.shoppers.get(shopperKey);
   }
 
   async writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean> {
@@ -47,7 +48,7 @@ export class MemoryFeatureStore implements FeatureStore {
     const marks = { ...current?.marks };
     if (write.mark) marks[write.mark.shardId] = write.mark.sequenceKey;
     this.shoppers.set(shopperKey, {
-      profile: structuredClone(write.profile),
+      profile: write.profile,
       featureVersion: write.expectedVersion + 1,
       marks,
     });

@@ -92,8 +92,18 @@ export interface BatchOutcome {
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+const dayNames = new Map<number, string>();
+
+/** UTC day of an instant, `yyyy-mm-dd` (memoised: every event asks). */
 export function dayBucket(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 10);
+  const day = Math.floor(epochMs / DAY_MS);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    name = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 1_000) dayNames.clear();
+    dayNames.set(day, name);
+  }
+  return name;
 }
 
 /**
@@ -190,6 +200,12 @@ async function applyShopperRecords(
 }
 
 /** Phase 2 input: what each counted event adds to item day buckets, coalesced per bucket. */
+function countsOf(itemIds: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const itemId of itemIds) counts[itemId] = (counts[itemId] ?? 0) + 1;
+  return counts;
+}
+
 function itemContributions(
   records: readonly ValidRecord[],
   outcomes: ReadonlyMap<string, EventOutcome>,
@@ -214,23 +230,26 @@ function itemContributions(
     const weight = eventWeights[event.type as ItemEventType];
     const day = dayBucket(event.timestamp);
     const { shardId, sequenceNumber } = record;
-    const viewedWith = Object.fromEntries(outcome.viewedWith.map((b) => [b, 1]));
-    const boughtWith = Object.fromEntries(outcome.boughtWith.map((b) => [b, 1]));
+    const { viewedWith, boughtWith } = outcome;
     add(shardId, event.itemId, day, sequenceNumber, {
       weight,
       trend: trendIncrement(weight, event.timestamp),
-      ...(outcome.viewedWith.length > 0 ? { viewedWith } : {}),
-      ...(outcome.boughtWith.length > 0 ? { boughtWith } : {}),
+      ...(viewedWith.length > 0 ? { viewedWith: countsOf(viewedWith) } : {}),
+      ...(boughtWith.length > 0 ? { boughtWith: countsOf(boughtWith) } : {}),
     });
     // Co-occurrence is symmetric: the partner's bucket counts this item too.
-    const partners = new Set([...outcome.viewedWith, ...outcome.boughtWith]);
-    for (const partner of partners) {
+    const self = { [event.itemId]: 1 };
+    const bought = new Set(boughtWith);
+    for (const partner of viewedWith) {
       add(shardId, partner, day, sequenceNumber, {
         weight: 0,
         trend: 0,
-        ...(outcome.viewedWith.includes(partner) ? { viewedWith: { [event.itemId]: 1 } } : {}),
-        ...(outcome.boughtWith.includes(partner) ? { boughtWith: { [event.itemId]: 1 } } : {}),
+        viewedWith: self,
+        ...(bought.delete(partner) ? { boughtWith: self } : {}),
       });
+    }
+    for (const partner of bought) {
+      add(shardId, partner, day, sequenceNumber, { weight: 0, trend: 0, boughtWith: self });
     }
   }
   return buckets;

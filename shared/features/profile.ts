@@ -138,25 +138,36 @@ export function foldShopperEvents(
   let current = profile;
   const outcomes: EventOutcome[] = [];
   const affinityHalfLifeMs = featureLimits.affinityHalfLifeSeconds * 1000;
+  // Seen event ids are checked in a set and appended once at the end: copying the bounded list
+  // for every event made this fold the processor's hot spot.
+  const seenIds = new Set(current.seenEvents.map((s) => s.eventId));
+  let newlySeen: SeenEvent[] = [];
+  const withSeen = (p: ShopperProfile): ShopperProfile => {
+    if (newlySeen.length === 0) return p;
+    const merged = { ...p, seenEvents: rememberEvents(p.seenEvents, newlySeen) };
+    newlySeen = [];
+    return merged;
+  };
   for (const input of inputs) {
     const { event, recordId } = input;
     if (current.erasedAt !== undefined && event.receivedAt <= current.erasedAt) {
       outcomes.push({ recordId, status: 'erased', viewedWith: [], boughtWith: [] });
       continue;
     }
-    if (current.seenEvents.some((s) => s.eventId === event.eventId)) {
+    if (seenIds.has(event.eventId)) {
       outcomes.push({ recordId, status: 'duplicate', viewedWith: [], boughtWith: [] });
       continue;
     }
     const partners = sessionPartners(current, event);
-    const seen: SeenEvent = {
+    seenIds.add(event.eventId);
+    newlySeen.push({
       eventId: event.eventId,
       recordId,
       // Always present on recent entries (even empty): it marks the partners as recorded.
       viewedWith: partners.viewedWith,
       ...(partners.boughtWith.length > 0 ? { boughtWith: partners.boughtWith } : {}),
-    };
-    let next: ShopperProfile = { ...current, seenEvents: rememberEvents(current.seenEvents, [seen]) };
+    });
+    let next: ShopperProfile = current;
     if (itemEventTypes.has(event.type) && event.itemId !== undefined) {
       const type = event.type as ItemEventType;
       const weight = eventWeights[type];
@@ -184,13 +195,15 @@ export function foldShopperEvents(
     } else if (event.type === 'identify' && event.anonymousId !== undefined) {
       const anonymousKey = `a:${event.anonymousId}`;
       const anonymous = absorbed.get(anonymousKey);
-      if (anonymous && !next.aliases.includes(anonymousKey)) next = absorbProfile(next, anonymous, anonymousKey);
-      else if (!next.aliases.includes(anonymousKey)) next = { ...next, aliases: [...next.aliases, anonymousKey] };
+      if (anonymous && !next.aliases.includes(anonymousKey)) {
+        next = absorbProfile(withSeen(next), anonymous, anonymousKey);
+        for (const seen of anonymous.seenEvents) seenIds.add(seen.eventId);
+      } else if (!next.aliases.includes(anonymousKey)) next = { ...next, aliases: [...next.aliases, anonymousKey] };
     }
     current = next;
     outcomes.push({ recordId, status: 'new', ...partners });
   }
-  return { profile: current, outcomes };
+  return { profile: withSeen(current), outcomes };
 }
 
 /** The profile left after erasure: no personal data, only what keeps later processing correct. */

@@ -4,11 +4,20 @@
  */
 const SEQUENCE_WIDTH = 129;
 
+// A record's key is asked for once per feature item it touches; remembering the last batch's
+// keys keeps the padding and validation off the processor's hot path.
+const recentKeys = new Map<string, string>();
+
 export function sequenceKey(sequenceNumber: string): string {
+  const known = recentKeys.get(sequenceNumber);
+  if (known !== undefined) return known;
   if (!/^\d{1,129}$/.test(sequenceNumber)) {
     throw new Error(`not a Kinesis sequence number: ${sequenceNumber}`);
   }
-  return sequenceNumber.padStart(SEQUENCE_WIDTH, '0');
+  const key = sequenceNumber.padStart(SEQUENCE_WIDTH, '0');
+  if (recentKeys.size >= 20_000) recentKeys.clear();
+  recentKeys.set(sequenceNumber, key);
+  return key;
 }
 
 /** The attribute that holds a shard's high-water mark on a feature item. */
