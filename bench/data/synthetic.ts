@@ -87,8 +87,26 @@ function cumulate(weights: readonly number[]): Float64Array {
   return cumulative;
 }
 
+/** The generator's hidden truth about one user, for scoring the Bayes-optimal ranking. */
+export interface SyntheticUser {
+  readonly userId: string;
+  readonly taste: readonly { readonly genre: number; readonly weight: number }[];
+  readonly drift: number;
+  /** Planned interactions (the drift share of a choice grows with its position in them). */
+  readonly activity: number;
+}
+
+/** The generator's hidden truth about the items. */
+export interface SyntheticItems {
+  readonly genreOf: Uint16Array;
+  readonly popularity: Float64Array;
+}
+
 /** CSV lines of the interactions and the items, generated lazily (header first). */
-export function* syntheticLines(options: Resolved): Generator<{ file: 'interactions' | 'items'; line: string }> {
+export function* syntheticLines(
+  options: Resolved,
+  observe?: { items?(items: SyntheticItems): void; user?(user: SyntheticUser): void },
+): Generator<{ file: 'interactions' | 'items'; line: string }> {
   const next = mulberry32(hash32(`synthetic:${options.seed}`));
   const { users, items, genres } = options;
   // Items: a genre each and a Zipf-like popularity over a random ranking.
@@ -103,6 +121,7 @@ export function* syntheticLines(options: Resolved): Generator<{ file: 'interacti
     popularity[item] = 1 / (rank + 8) ** 1.1;
     genreOf[item] = Math.floor(next() * genres);
   });
+  observe?.items?.({ genreOf, popularity });
   yield { file: 'items', line: 'ITEM_ID,TITLE,CATEGORY_L1,CREATION_TIMESTAMP' };
   for (let item = 0; item < items; item++) {
     yield { file: 'items', line: `m${item},Title ${item},genre-${genreOf[item]},${START - 86_400 * (item % 365)}` };
@@ -126,6 +145,7 @@ export function* syntheticLines(options: Resolved): Generator<{ file: 'interacti
       MIN_ACTIVITY + Math.round(options.medianActivity * Math.exp(gaussian(next))),
       items - 1,
     );
+    observe?.user?.({ userId: `u${user}`, taste, drift, activity });
     // Early arrivals are more common, as MovieLens collected most ratings in its first year.
     let timestamp = START + Math.floor(next() ** 2 * SPAN_SECONDS * 0.8);
     const chosen: number[] = [];
@@ -214,4 +234,52 @@ export async function syntheticDataset(options: SyntheticOptions = {}): Promise<
   await writeGzipLines(files.items, only('items'));
   await writeGzipLines(files.interactions, only('interactions'));
   return files;
+}
+
+/**
+ * The Bayes-optimal scorer of the synthetic set: the probability the generator gives each item for
+ * a user's *last* choice (popularity-only share, then the user's genres with the drift share at
+ * the end of their history), from the hidden truth. Ranking candidates by it is the best any model
+ * can do, so its HR@10 / NDCG@10 under leave-one-out is the ceiling of this data set.
+ */
+export function syntheticOracle(options: SyntheticOptions = {}): (userId: string, itemId: string) => number {
+  const resolved = resolve(options);
+  let items: SyntheticItems | undefined;
+  const users = new Map<string, SyntheticUser>();
+  for (const _ of syntheticLines(resolved, {
+    items: (truth) => (items = truth),
+    user: (truth) => users.set(truth.userId, truth),
+  })) {
+    // Only the observed truth is needed; the lines are dropped.
+  }
+  const { genreOf, popularity } = items as SyntheticItems;
+  let total = 0;
+  const genreTotals = new Float64Array(resolved.genres);
+  popularity.forEach((p, item) => {
+    total += p;
+    const genre = genreOf[item] as number;
+    genreTotals[genre] = (genreTotals[genre] as number) + p;
+  });
+  const genreWeights = new Map<string, Float64Array>();
+  return (userId, itemId) => {
+    const user = users.get(userId);
+    const item = Number(itemId.slice(1));
+    if (user === undefined || !Number.isInteger(item) || item < 0 || item >= popularity.length) return 0;
+    let weights = genreWeights.get(userId);
+    if (weights === undefined) {
+      weights = new Float64Array(resolved.genres);
+      const drift = 0.35 * ((user.activity - 1) / user.activity);
+      const sum = user.taste.reduce((s, t) => s + t.weight, 0);
+      for (const t of user.taste) weights[t.genre] = (weights[t.genre] as number) + ((1 - drift) * t.weight) / sum;
+      weights[user.drift] = (weights[user.drift] as number) + drift;
+      genreWeights.set(userId, weights);
+    }
+    const genre = genreOf[item] as number;
+    const p = popularity[item] as number;
+    return (
+      p *
+      (POPULARITY_ONLY_SHARE / total +
+        ((1 - POPULARITY_ONLY_SHARE) * (weights[genre] as number)) / (genreTotals[genre] as number))
+    );
+  };
 }

@@ -54,6 +54,12 @@ export class ItemCatalogue {
   }
 
   #idOrder: Uint32Array | undefined;
+  #marks: Uint8Array | undefined;
+
+  /** A zeroed scratch byte per item; whoever sets marks clears them before returning. */
+  marks(): Uint8Array {
+    return (this.#marks ??= new Uint8Array(this.itemIds.length));
+  }
 
   /** Position of each item's id in id order (built once): ties in ranking compare integers, not strings. */
   idOrder(): Uint32Array {
@@ -140,14 +146,18 @@ export interface ResolvedCandidates {
 export function resolveCandidates(catalogue: ItemCatalogue, candidates: readonly string[]): ResolvedCandidates {
   const indices: number[] = [];
   const unknown: string[] = [];
-  const offered = new Set<string>();
+  // Known duplicates are caught by a per-catalogue mark array (cleared below), unknown ones by id.
+  const marks = catalogue.marks();
   for (const id of candidates) {
-    if (offered.has(id)) continue;
-    offered.add(id);
     const item = catalogue.index.get(id);
-    if (item === undefined) unknown.push(id);
-    else indices.push(item);
+    if (item === undefined) {
+      if (!unknown.includes(id)) unknown.push(id);
+    } else if (marks[item] === 0) {
+      marks[item] = 1;
+      indices.push(item);
+    }
   }
+  for (const item of indices) marks[item] = 0;
   return { indices, unknown };
 }
 
@@ -227,7 +237,16 @@ export function rankItems(options: RankOptions): ScoredItem[] {
     for (const item of resolved.indices) offer(item);
     unknown = resolved.unknown;
   } else {
-    for (let item = 0; item < ids.length; item++) offer(item);
+    // The whole catalogue: once the heap is full, most items lose to its weakest right here.
+    for (let item = 0; item < ids.length; item++) {
+      if (size === count) {
+        let score = scores[item] as number;
+        if (score !== score) score = Number.NEGATIVE_INFINITY;
+        const top = keys[0] as number;
+        if (score < top || (score === top && (order[item] as number) > (order[items[0] as number] as number))) continue;
+      }
+      offer(item);
+    }
   }
 
   // Pop weakest first into the back of the result.

@@ -31,6 +31,12 @@ import {
  * (with ν = 1, so λ_u = λ·(|I_u| + α0·|I|) and the λ/α0 balance does not drift with catalogue
  * size); 2 warm-started CG steps matched 3 (Takács et al. use 2-3) at two thirds of the time;
  * 12 sweeps matched 15. 64 factors: 32 lost 1-2 points, and real catalogues have more structure.
+ * Re-checked on the validation split of the MovieLens-1M-shaped synthetic set (HR@10 / NDCG@10,
+ * 3,000 users): these values 0.680 / 0.413; α 0.25 0.671 / 0.413, α 4 0.632 / 0.356; α0 0.03
+ * 0.663 / 0.392, α0 0.3 0.677 / 0.415; λ 0.02 0.650 / 0.378, λ 0.15 0.605 / 0.373; 128 factors
+ * 0.675 / 0.411; 20 sweeps 0.676 / 0.410. The shared weighting decays each shopper's events from
+ * their own newest one (`decay.reference: user`); decaying from the newest event of the data, as
+ * before, scored 0.620 / 0.377 there, because a shopper active years ago lost their whole history.
  */
 export const IALS_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
@@ -333,6 +339,12 @@ function explainingItems(shopper: Shopper): number[] {
   return chosen;
 }
 
+/** The items a reason may name, and their factors as {@link EXPLAINING_ITEMS} rows of k (unused rows zero). */
+interface Explaining {
+  readonly items: readonly number[];
+  readonly factors: Float64Array;
+}
+
 /** Trained factors at request time: scoring, fold-in, similar items. */
 export class IalsComponent implements Component {
   readonly base: ModelBase;
@@ -405,25 +417,62 @@ export class IalsComponent implements Component {
         written.push(item);
       }
     }
-    let history: number[] | undefined;
+    let explaining: Explaining | undefined;
     return {
       scores,
-      reason: (item) => this.#reason(shopper, (history ??= explainingItems(shopper)), item),
+      reason: (item) => this.#reason(shopper, (explaining ??= this.#explaining(shopper)), item),
     };
   }
 
-  /** The history item whose factors agree most with `item`: "because you viewed <it>". */
-  #reason(shopper: Shopper, history: readonly number[], item: number): string | undefined {
+  /** The explaining items with their factors copied into one float64 block of EXPLAINING_ITEMS rows (zero-padded). */
+  #explaining(shopper: Shopper): Explaining {
+    const items = explainingItems(shopper);
     const k = this.settings.factors;
+    const factors = new Float64Array(EXPLAINING_ITEMS * k);
+    items.forEach((item, h) => {
+      for (let f = 0; f < k; f++) factors[h * k + f] = this.itemFactors[item * k + f] as number;
+    });
+    return { items, factors };
+  }
+
+  /**
+   * The history item whose factors agree most with `item`: "because you viewed <it>". All eight
+   * dot products in one pass over the item's factors (each loaded once), as this runs for every
+   * ranked item: 100 candidates × 8 history items × 64 factors per request.
+   */
+  #reason(shopper: Shopper, explaining: Explaining, item: number): string | undefined {
+    const k = this.settings.factors;
+    const h = explaining.factors;
+    const y = this.itemFactors;
+    const o = item * k;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    for (let f = 0; f < k; f++) {
+      const v = y[o + f] as number;
+      s0 += (h[f] as number) * v;
+      s1 += (h[k + f] as number) * v;
+      s2 += (h[2 * k + f] as number) * v;
+      s3 += (h[3 * k + f] as number) * v;
+      s4 += (h[4 * k + f] as number) * v;
+      s5 += (h[5 * k + f] as number) * v;
+      s6 += (h[6 * k + f] as number) * v;
+      s7 += (h[7 * k + f] as number) * v;
+    }
+    const dots = [s0, s1, s2, s3, s4, s5, s6, s7];
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
-    for (let n = 0; n < history.length; n++) {
-      const h = history[n] as number;
-      if (h === item) continue;
-      const dot = rowDot(this.itemFactors, h, this.itemFactors, item, k);
+    for (let n = 0; n < explaining.items.length; n++) {
+      if (explaining.items[n] === item) continue;
+      const dot = dots[n] as number;
       if (dot > bestScore) {
         bestScore = dot;
-        best = h;
+        best = explaining.items[n] as number;
       }
     }
     return best < 0 ? 'recommended for you' : becauseOf(this.base, shopper, best);

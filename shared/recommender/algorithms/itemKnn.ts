@@ -22,8 +22,13 @@ import {
 } from './common.ts';
 
 /**
- * Defaults: 50 neighbours (more adds little beyond the first dozens and costs memory), shrinkage
- * 10 (damps similarities resting on a handful of shared shoppers), α = 0.5 (cosine).
+ * Defaults: 100 neighbours, shrinkage 10 (damps similarities resting on a handful of shared
+ * shoppers), α = 0.5 (cosine). On validation splits (NDCG@10; synthetic MovieLens-shaped / online
+ * retail, leave-one-out and time-split) 50 neighbours won the synthetic time-split and 200 the
+ * synthetic leave-one-out (items outside every neighbour list cannot be ranked at all); 100 sits
+ * between. Shrinkage 50 and α = 0.7 changed little or lost. What mattered most was the weighting's
+ * per-shopper decay: with ages from the newest event of the data, co-occurrence (a product of two
+ * weights) all but ignored shoppers active long ago, HR@10 0.334 vs 0.590 on the synthetic set.
  */
 export const ITEM_KNN_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,

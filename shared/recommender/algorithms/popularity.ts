@@ -33,8 +33,8 @@ export const POPULARITY_DEFAULTS: Hyperparameters = {
   'decay.halfLifeDays': 0,
   /** @default 14: half-life of the trend totals, measured from the newest event of the data */
   'trend.halfLifeDays': 14,
-  /** @default 1: weight of the trend share next to the all-time share (0 = all-time only) */
-  'trend.weight': 1,
+  /** @default 0: weight of the trend share next to the all-time share (0 = all-time only) */
+  'trend.weight': 0,
 };
 
 export interface PopularitySettings {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ItemCatalogue, rankItems } from '#shared/recommender/filters.ts';
+import { seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { ItemCatalogue, rankItems, resolveCandidates } from '#shared/recommender/filters.ts';
 
 const catalogue = ItemCatalogue.build(
   ['mug', 'cup', 'plate', 'bowl', 'spoon'],
@@ -67,5 +68,42 @@ describe('Filters: rankItems', () => {
     expect(ranked.map((r) => r.itemId)).toEqual(['spoon', 'cup', 'bowl', 'mug', 'plate']);
     expect(ranked.every((r) => Number.isFinite(r.score))).toBe(true);
     expect(ranked[0]?.reason).toBe('because 4');
+  });
+
+  it('agrees with a full sort on many tied and NaN scores, for every count', () => {
+    // Prepare
+    const random = seededRandom(5);
+    const ids = Array.from({ length: 500 }, (_, n) => `item-${(n * 7919) % 500}`);
+    const big = ItemCatalogue.build(ids, []);
+    const many = Float32Array.from(ids, () => (random() < 0.1 ? Number.NaN : Math.floor(random() * 20)));
+    const key = (item: number): number =>
+      Number.isNaN(many[item]) ? Number.NEGATIVE_INFINITY : (many[item] as number);
+    const expected = ids
+      .map((id, item) => ({ id, item }))
+      .sort((a, b) => key(b.item) - key(a.item) || (a.id < b.id ? -1 : 1))
+      .map((e) => e.id);
+
+    for (const count of [1, 7, 100, 500, 600]) {
+      // Act
+      const ranked = rankItems({ catalogue: big, scores: many, count });
+
+      // Assess
+      expect(ranked.map((r) => r.itemId)).toEqual(expected.slice(0, count));
+    }
+  });
+
+  it('ranks candidates resolved once by the caller like the same ids', () => {
+    // Prepare
+    const candidates = ['zeta', 'plate', 'alpha', 'spoon', 'plate', 'cup'];
+    const resolved = resolveCandidates(catalogue, candidates);
+
+    // Act
+    const viaIds = rankItems({ catalogue, scores, count: 5, candidates, filters: { excludeItemIds: ['cup'] } });
+    const viaIndices = rankItems({ catalogue, scores, count: 5, resolved, filters: { excludeItemIds: ['cup'] } });
+
+    // Assess
+    expect(resolved).toEqual({ indices: [2, 4, 1], unknown: ['zeta', 'alpha'] });
+    expect(viaIndices).toEqual(viaIds);
+    expect(viaIds.map((r) => r.itemId)).toEqual(['plate', 'spoon', 'alpha', 'zeta']);
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hybridTrainer, zScores } from '#shared/recommender/algorithms/hybrid.ts';
+import { loadModel } from '#shared/recommender/registry.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './fixtures.ts';
 
 const SMALL = { 'ials.factors': 8, 'ials.iterations': 10 };
@@ -66,5 +70,34 @@ describe('Algorithm: hybrid', () => {
     expect(z[1]).toBeCloseTo(0, 6);
     expect(z[2]).toBeCloseTo(1.2247, 3);
     expect(z[3]).toBeCloseTo(z[0] as number, 6);
+  });
+
+  it('loads an artifact written before popularity joined the blend, with the same answers', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'hybrid-'));
+    try {
+      const model = await hybridTrainer.fit(clusterData(), { ...SMALL, 'blend.popularityWeight': 0 });
+      await model.save(dir);
+      const manifestPath = join(dir, 'manifest.json');
+      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { files: Record<string, unknown> };
+      delete manifest.files['popularity.totals.f32'];
+      await writeFile(manifestPath, JSON.stringify(manifest));
+      await unlink(join(dir, 'popularity.totals.f32'));
+      const settingsPath = join(dir, 'hybrid.settings.json');
+      const { popularityWeight: _dropped, ...oldSettings } = JSON.parse(await readFile(settingsPath, 'utf8')) as Record<
+        string,
+        number
+      >;
+      await writeFile(settingsPath, JSON.stringify(oldSettings));
+
+      // Act
+      const loaded = await loadModel(dir);
+      const query = { userId: 'gardener-5', count: 3, filters: { excludeSeen: true } } as const;
+
+      // Assess
+      expect(loaded.recommend(query)).toEqual(model.recommend(query));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

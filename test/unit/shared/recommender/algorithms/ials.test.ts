@@ -174,4 +174,28 @@ describe('Algorithm: ials', () => {
     // Assess
     await expect(fit).rejects.toThrow(/must be positive/);
   });
+
+  it('scores only the candidates of each call, whatever the previous call ranked', async () => {
+    // Prepare
+    const model = await ialsTrainer.fit(clusterData(), SMALL);
+    const fresh = await ialsTrainer.fit(clusterData(), SMALL);
+
+    // Act
+    model.recommend({ userId: 'gardener-1', count: 6, candidates: [...GARDEN] });
+    const second = model.recommend({
+      userId: 'gardener-1',
+      count: 6,
+      candidates: [KITCHEN[0] as string, GARDEN[5] as string],
+    });
+    const full = model.recommend({ userId: 'gardener-1', count: 12 });
+    const again = model.recommend({ userId: 'gardener-1', count: 12 });
+
+    // Assess
+    expect(second).toEqual(
+      fresh.recommend({ userId: 'gardener-1', count: 6, candidates: [KITCHEN[0] as string, GARDEN[5] as string] }),
+    );
+    expect(second.map((r) => r.itemId)).toEqual([GARDEN[5], KITCHEN[0]]);
+    expect(again).toEqual(full);
+    expect(full).toEqual(fresh.recommend({ userId: 'gardener-1', count: 12 }));
+  });
 });

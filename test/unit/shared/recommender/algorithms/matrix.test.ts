@@ -73,6 +73,33 @@ describe('Matrix: interaction matrix', () => {
     expect(valueOf(matrix, 'ann', 'new')).toBe(1);
   });
 
+  it('measures ages from each shopper’s own newest event with decay.reference "user"', () => {
+    // Prepare
+    const interactions: Interaction[] = [
+      { userId: 'ann', itemId: 'old', timestamp: 0, eventType: 'view' },
+      { userId: 'ann', itemId: 'new', timestamp: 10 * DAY, eventType: 'view' },
+      { userId: 'bob', itemId: 'new', timestamp: 1_000 * DAY, eventType: 'view' },
+    ];
+
+    // Act
+    const user = buildInteractionMatrix(
+      interactions,
+      new EventWeighting({ 'decay.halfLifeDays': 10, 'decay.reference': 'user' }),
+    );
+    const global = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 10 }));
+
+    // Assess
+    // Ann was last active 990 days before Bob: per shopper, her history keeps its full strength.
+    expect(valueOf(user, 'ann', 'new')).toBe(1);
+    expect(valueOf(user, 'ann', 'old')).toBeCloseTo(0.5, 6);
+    expect(valueOf(user, 'bob', 'new')).toBe(1);
+    // Without the parameter (artifacts written before it existed) ages count from the newest event overall.
+    expect(valueOf(global, 'ann', 'new')).toBeCloseTo(2 ** -99, 30);
+    expect(() => new EventWeighting({ 'decay.reference': 'shop' })).toThrow(
+      'decay.reference must be "user" or "global"',
+    );
+  });
+
   it('scales by 1 + ln(quantity) and honours weight hyperparameters', () => {
     // Prepare
     const weighting = new EventWeighting({ 'decay.halfLifeDays': 0, 'weight.purchase': 10 });
