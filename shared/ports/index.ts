@@ -4,6 +4,7 @@
  */
 import type { ItemEventType } from '../config/index.ts';
 import type { StreamEvent } from '../events/schema.ts';
+import type { RecentInteraction, RecommendationFilters } from '../recommender/model.ts';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -246,22 +247,10 @@ export interface RecommendationCache {
 }
 
 /** A shopper interaction as the model takes it (epoch seconds, like the training data). */
-export interface ModelInteraction {
-  readonly itemId: string;
-  readonly eventType?: string;
-  readonly timestamp?: number;
-  readonly weight?: number;
-}
+export type ModelInteraction = RecentInteraction;
 
-export interface ModelFilters {
-  readonly excludeSeen?: boolean;
-  readonly excludePurchased?: boolean;
-  readonly category?: string;
-  readonly inStockOnly?: boolean;
-  readonly minPrice?: number;
-  readonly maxPrice?: number;
-  readonly excludeItemIds?: readonly string[];
-}
+/** Ranking-time filters, as the model applies them. */
+export type ModelFilters = RecommendationFilters;
 
 /** What the serving path asks the model (the body of the model server's `/invocations`). */
 export interface ModelRequest {

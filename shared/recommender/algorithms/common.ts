@@ -3,6 +3,7 @@
  * `excludeSeen`), the popularity fallback, and the {@link ComponentModel} that turns a scoring
  * component into a {@link Model} with filters, fallbacks and save().
  */
+import { mulberry32 } from '../../random.ts';
 import { ArtifactWriter, summarizeData, type Artifact } from '../artifact.ts';
 import { ItemCatalogue, rankItems, resolveCandidates, type CatalogueJson } from '../filters.ts';
 import {
@@ -76,16 +77,7 @@ export function numberParam(params: Hyperparameters, name: string): number {
 }
 
 /** Seeded PRNG (mulberry32): the same seed gives the same model on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** Shopper ids with their training rows: what they interacted with and what they bought. */
 export class ShopperHistory {
