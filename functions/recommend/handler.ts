@@ -32,15 +32,28 @@ const service = new ServingService({
   features,
   cache: new GuardedCache(
     cacheUrl ? new RedisRecommendationCache(cacheUrl) : new MemoryRecommendationCache(),
-    (error) => logger.warn('cache skipped', { error }),
+    onceEvery(10_000, (error: unknown) => logger.warn('cache skipped (logged at most every 10 s)', { error })),
   ),
   ...(endpointName ? { model: new ModelGateway(new SageMakerModelClient(sageMakerRuntime, endpointName)) } : {}),
   log: features,
   clock: systemClock,
   newId: randomUUID,
   fallbackVersion,
-  onError: (what, error) => logger.warn(`${what} failed; serving a fallback`, { error }),
+  onError: onceEvery(10_000, (what: string, error: unknown) =>
+    logger.warn(`${what} failed; serving a fallback (logged at most every 10 s)`, { error }),
+  ),
 });
+
+/** An outage must not turn every request into a stack trace in the logs. */
+function onceEvery<A extends unknown[]>(ms: number, log: (...args: A) => void): (...args: A) => void {
+  let last = 0;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < ms) return;
+    last = now;
+    log(...args);
+  };
+}
 
 const respond = ({ body, cache }: Served) => jsonResponse(200, body, { [api.cacheStatusHeader]: cache });
 

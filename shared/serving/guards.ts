@@ -76,6 +76,12 @@ export class ModelGateway {
         rollingCountTimeout: 10_000,
       },
     );
+    const resetCount = () => {
+      this.consecutiveFailures = 0;
+    };
+    this.breaker.on('open', resetCount);
+    this.breaker.on('halfOpen', resetCount);
+    this.breaker.on('close', resetCount);
   }
 
   /** Calls the model; rejects at once while the breaker is open. */
@@ -87,9 +93,11 @@ export class ModelGateway {
     } catch (error) {
       // opossum opens on an error percentage over its window; a dead model after a run of
       // successes must not keep costing the full budget, so N failures in a row open it too.
-      if (!this.breaker.opened && ++this.consecutiveFailures >= this.failureThreshold) {
+      // Calls the breaker itself turned away (open, or half-open with its trial in flight) never
+      // reached the model and are not failures of it.
+      const rejectedByBreaker = (error as { code?: string }).code === 'EOPENBREAKER';
+      if (!rejectedByBreaker && this.breaker.closed && ++this.consecutiveFailures >= this.failureThreshold) {
         this.breaker.open();
-        this.consecutiveFailures = 0;
       }
       throw error;
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { featureLimits, serving } from '../config/index.ts';
 import { dayBucket } from '../features/applyEvents.ts';
 import type {
@@ -50,6 +51,8 @@ export interface ServingDeps {
   /** Label of the fallback ranking, e.g. `popularity-v1`. */
   readonly fallbackVersion: string;
   readonly onError?: (what: string, error: unknown) => void;
+  /** Reuse of a shopper's profile across requests, ms; 0 reads it every time. @default serving.profileMemoMs */
+  readonly profileMemoMs?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -123,13 +126,26 @@ function passes(item: CatalogueItem | undefined, options: Partial<ListOptions>):
 }
 
 export class ServingService {
-  constructor(private readonly deps: ServingDeps) {}
+  private readonly recentShoppers: LRUCache<string, Shopper> | undefined;
+
+  constructor(private readonly deps: ServingDeps) {
+    const memoMs = deps.profileMemoMs ?? serving.profileMemoMs;
+    this.recentShoppers = memoMs > 0 ? new LRUCache<string, Shopper>({ max: 10_000, ttl: memoMs }) : undefined;
+  }
+
+  private async shopper(id: string): Promise<Shopper> {
+    const known = this.recentShoppers?.get(id);
+    if (known) return known;
+    const found = await findShopper(this.deps.features, id);
+    this.recentShoppers?.set(id, found);
+    return found;
+  }
 
   /** `GET /v1/users/{userId}/recommendations` */
   async forShopper(userId: string, options: ListOptions): Promise<Served> {
     let shopper: Shopper;
     try {
-      shopper = await findShopper(this.deps.features, userId);
+      shopper = await this.shopper(userId);
     } catch (error) {
       this.deps.onError?.('feature store', error);
       return this.answer('trending', undefined, await this.lastResortTrending(options), true, 'BYPASS');
@@ -240,7 +256,7 @@ export class ServingService {
     const itemIds = [...new Set(request.itemIds)];
     let shopper: Shopper | undefined;
     try {
-      shopper = await findShopper(this.deps.features, request.userId);
+      shopper = await this.shopper(request.userId);
     } catch (error) {
       this.deps.onError?.('feature store', error);
     }
@@ -324,8 +340,31 @@ export class ServingService {
     );
   }
 
+  private readonly boards = new Map<string, { at: number; scores: Promise<Map<string, number>> }>();
+
+  /**
+   * With a model deployed, the boards only feed fallbacks and trending; they are shared by every
+   * shopper and change slowly, so one read per process every couple of seconds keeps a fallback
+   * under load (the breaker open) from costing more than a normal answer.
+   */
+  private sharedBoard(name: string, read: () => Promise<Map<string, number>>): Promise<Map<string, number>> {
+    // Without a model, popularity is the ranking itself and is read fresh every time.
+    if (!this.deps.model) return read();
+    const now = this.deps.clock.now();
+    const known = this.boards.get(name);
+    if (known && now - known.at < serving.boardMemoMs) return known.scores;
+    const scores = read();
+    this.boards.set(name, { at: now, scores });
+    scores.catch(() => this.boards.delete(name));
+    return scores;
+  }
+
   /** Day boards of the last days, yesterday at half weight. */
-  private async popularityScores(): Promise<Map<string, number>> {
+  private popularityScores(): Promise<Map<string, number>> {
+    return this.sharedBoard('popularity', () => this.readPopularityScores());
+  }
+
+  private async readPopularityScores(): Promise<Map<string, number>> {
     const now = this.deps.clock.now();
     const days = Array.from({ length: featureLimits.popularityWindowDays }, (_, ago) => dayBucket(now - ago * DAY_MS));
     const boards = await Promise.all(
@@ -335,7 +374,11 @@ export class ServingService {
   }
 
   /** Trend boards brought to now: the within-day scores decay from the start of their day. */
-  private async trendScores(): Promise<Map<string, number>> {
+  private trendScores(): Promise<Map<string, number>> {
+    return this.sharedBoard('trend', () => this.readTrendScores());
+  }
+
+  private async readTrendScores(): Promise<Map<string, number>> {
     const now = this.deps.clock.now();
     const halfLifeMs = featureLimits.trendHalfLifeSeconds * 1000;
     const days = [dayBucket(now), dayBucket(now - DAY_MS)];
@@ -406,9 +449,12 @@ export class ServingService {
     return items.slice(0, options.count).map((item) => ({ ...item, reason: 'trending' }));
   }
 
-  private fromCache(value: string, kind: RecommendationRecord['kind'], shopperKey?: string): Promise<Served> {
-    const body = JSON.parse(value) as Omit<ServedList, 'recommendationId'>;
-    return this.answer(kind, shopperKey, body, body.degraded, 'HIT');
+  /**
+   * A cached answer is served as it was, recommendationId included: that list was recorded for
+   * attribution when it was first served, so a hit costs no write.
+   */
+  private async fromCache(value: string, _kind: RecommendationRecord['kind'], _shopperKey?: string): Promise<Served> {
+    return { body: JSON.parse(value) as ServedList, cache: 'HIT' };
   }
 
   private async answerAndCache(
@@ -421,11 +467,12 @@ export class ServingService {
     cacheStatus: CacheStatus,
     ttlSeconds: number = serving.recommendationTtlSeconds,
   ): Promise<Served> {
+    const served = await this.answer(kind, shopperKey, { modelVersion, items }, degraded, cacheStatus);
     // Degraded answers are not cached: the next request should try the model again.
     if (!degraded && cacheStatus !== 'BYPASS') {
-      await this.deps.cache.set(key, JSON.stringify({ modelVersion, items, degraded }), ttlSeconds);
+      await this.deps.cache.set(key, JSON.stringify(served.body), ttlSeconds);
     }
-    return this.answer(kind, shopperKey, { modelVersion, items }, degraded, cacheStatus);
+    return served;
   }
 
   private async answer(

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecommendationCache } from '#shared/ports/index.ts';
+import { serving } from '#shared/config/index.ts';
+import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
+import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
+import { GuardedCache } from '#shared/serving/guards.ts';
 import type { ServingService as ServingServiceClass } from '#shared/serving/serve.ts';
 import {
   addActivity,
@@ -348,7 +352,7 @@ describe('Class: ServingService', () => {
     });
 
     describe('recommendation log', () => {
-      it('gives every answer a fresh recommendationId, a cache hit too, and records each one', async () => {
+      it('serves a cache hit with the recommendationId recorded when the list was first served', async () => {
         // Prepare
         const { store, service, clock } = makeFixture(ServingService);
         await seedShop(store);
@@ -361,24 +365,18 @@ describe('Class: ServingService', () => {
 
         // Assess
         expect(second.cache).toBe('HIT');
-        expect(second.body.recommendationId).not.toBe(first.body.recommendationId);
-        const records = await store.getRecommendations([first.body.recommendationId, second.body.recommendationId]);
-        expect(records.get(first.body.recommendationId)).toEqual({
-          recommendationId: first.body.recommendationId,
-          kind: 'personal',
-          modelVersion: FALLBACK_VERSION,
-          shopperKey: 'u:alice',
-          itemIds: ['sku-a', 'sku-b'],
-          servedAt: NOW,
-        });
-        expect(records.get(second.body.recommendationId)).toEqual({
-          recommendationId: second.body.recommendationId,
-          kind: 'personal',
-          modelVersion: FALLBACK_VERSION,
-          shopperKey: 'u:alice',
-          itemIds: ['sku-a', 'sku-b'],
-          servedAt: NOW + 1_000,
-        });
+        expect(second.body).toEqual(first.body);
+        const records = await store.getRecommendations([first.body.recommendationId]);
+        expect([...records.values()]).toEqual([
+          {
+            recommendationId: first.body.recommendationId,
+            kind: 'personal',
+            modelVersion: FALLBACK_VERSION,
+            shopperKey: 'u:alice',
+            itemIds: ['sku-a', 'sku-b'],
+            servedAt: NOW,
+          },
+        ]);
       });
 
       it('still answers when recording the recommendation fails', async () => {
@@ -670,10 +668,12 @@ describe('Class: ServingService', () => {
 
       it('returns the last good trending list, degraded, when reading popularity throws', async () => {
         // Prepare
-        const { store, service } = makeFixture(ServingService);
+        const { store, service, clock } = makeFixture(ServingService);
         await seedShop(store);
         await service.trending('24h', trendingOptions({ count: '2' }));
         vi.spyOn(store, 'topPopular').mockRejectedValue(new Error('InternalServerError'));
+        // Past the window in which the boards just read are reused.
+        clock.now = NOW + serving.boardMemoMs + 1;
 
         // Act
         const served = await service.forShopper('alice', userOptions());
@@ -706,5 +706,29 @@ describe('Class: ServingService', () => {
         expect(idsOf(served)).toEqual(['sku-a', 'sku-b', 'sku-d', 'sku-c']);
       });
     });
+  });
+});
+
+describe('Class: ServingService (profile reuse)', () => {
+  it('returns answers from one profile read for repeated requests within the reuse window', async () => {
+    // Prepare
+    const { ServingService } = await import('#shared/serving/serve.ts');
+    const store = new MemoryFeatureStore();
+    const reads = vi.spyOn(store, 'readShopper');
+    const service = new ServingService({
+      features: store,
+      cache: new GuardedCache(new MemoryRecommendationCache()),
+      clock: { now: () => Date.now() },
+      newId: () => 'id',
+      fallbackVersion: 'popularity-test',
+      profileMemoMs: 60_000,
+    });
+    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+    // Act
+    await service.forShopper('repeat', options);
+    await service.forShopper('repeat', options);
+    await service.forShopper('repeat', options);
+    // Assess: one lookup of the signed-in and the anonymous key.
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 });
