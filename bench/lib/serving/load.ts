@@ -1,0 +1,204 @@
+/**
+ * Load and measurement helpers of the serving suite: autocannon runs, CPU accounting of the
+ * processes involved, and a sequential sampler that reads bodies and headers.
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon, { type Instance, type Options, type Result } from 'autocannon';
+
+/** A finished autocannon run with the wall time the bench process measured around it. */
+export interface LoadRun {
+  readonly result: Result;
+  readonly wallMs: number;
+  /** Completed requests per second of wall time. */
+  readonly rps: number;
+  /** Responses with a 5xx status. */
+  readonly serverErrors: number;
+}
+
+const serverErrorsOf = (result: Result): number =>
+  Object.entries(result.statusCodeStats).reduce(
+    (sum, [status, { count }]) => (Number(status) >= 500 ? sum + count : sum),
+    0,
+  );
+
+/**
+ * Runs autocannon to the end. Latencies are recorded as measured (`ignoreCoordinatedOmission`):
+ * autocannon 8's correction records every response with an expected interval of
+ * `ceil(1 / rate)` = 1 ms (seconds and milliseconds mixed up), which adds one synthetic sample
+ * per millisecond of latency and inflates the tail; rate-limited runs here use enough
+ * connections that a connection falls behind its schedule only when the server does.
+ */
+const withOptions = (options: Options): Options =>
+  options.overallRate === undefined && options.connectionRate === undefined
+    ? options
+    : { ignoreCoordinatedOmission: true, ...options };
+
+export async function runLoad(options: Options): Promise<LoadRun> {
+  const started = performance.now();
+  const result = await autocannon(withOptions(options));
+  const wallMs = performance.now() - started;
+  return { result, wallMs, rps: (result.requests.total * 1000) / wallMs, serverErrors: serverErrorsOf(result) };
+}
+
+/** Starts autocannon and returns the instance (stop it with `stop()`, then await it). */
+export function startLoad(options: Options): { instance: Instance; done: Promise<LoadRun> } {
+  const started = performance.now();
+  const instance = autocannon(withOptions(options));
+  const done = Promise.resolve(instance).then((result) => {
+    const wallMs = performance.now() - started;
+    return { result, wallMs, rps: (result.requests.total * 1000) / wallMs, serverErrors: serverErrorsOf(result) };
+  });
+  return { instance, done };
+}
+
+// --- CPU accounting -------------------------------------------------------------------------
+
+/** USER_HZ, the unit of /proc/<pid>/stat times; 100 on every mainstream Linux. */
+const TICKS_PER_SECOND = 100;
+
+function processTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const values = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = values.reduce((a, b) => a + b, 0);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuShare {
+  /** Per named process: CPU time over the interval as % of one core (200 = two cores busy). */
+  readonly processes: Readonly<Record<string, number>>;
+  /** The whole machine's busy time, % of all cores (other users' work included). */
+  readonly machinePct: number;
+}
+
+/** Measures CPU between `start` and the returned function's call. `self` is this process. */
+export function cpuMeter(pids: Readonly<Record<string, number>>): () => CpuShare {
+  const startedAt = performance.now();
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processTicks(pid)]));
+  const selfBefore = process.cpuUsage();
+  const machineBefore = machineTicks();
+  return () => {
+    const seconds = (performance.now() - startedAt) / 1000;
+    const processes: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      const start = before[name];
+      const end = processTicks(pid);
+      processes[name] =
+        start === undefined || end === undefined ? Number.NaN : ((end - start) / TICKS_PER_SECOND / seconds) * 100;
+    }
+    const self = process.cpuUsage(selfBefore);
+    processes.bench = ((self.user + self.system) / 1e6 / seconds) * 100;
+    const machineAfter = machineTicks();
+    const machinePct =
+      machineBefore && machineAfter && machineAfter.total > machineBefore.total
+        ? ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100
+        : Number.NaN;
+    return { processes, machinePct };
+  };
+}
+
+// --- Sampling responses ----------------------------------------------------------------------
+
+export interface Sample {
+  /** ms on the `performance.now()` clock. */
+  readonly start: number;
+  readonly end: number;
+  /** 0 when the request failed without a response. */
+  readonly status: number;
+  readonly degraded?: boolean;
+  readonly cache?: string;
+  readonly modelVersion?: string;
+  /** `reason` of the first item, e.g. `because you viewed …` or `popular`. */
+  readonly firstReason?: string;
+}
+
+/** One request, with what the suite needs from the answer. */
+export async function sample(url: string, init: RequestInit = {}): Promise<Sample> {
+  const start = performance.now();
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    const text = await response.text();
+    let degraded: boolean | undefined;
+    let modelVersion: string | undefined;
+    let firstReason: string | undefined;
+    try {
+      const body = JSON.parse(text) as { degraded?: unknown; modelVersion?: unknown; items?: { reason?: unknown }[] };
+      if (typeof body.degraded === 'boolean') degraded = body.degraded;
+      if (typeof body.modelVersion === 'string') modelVersion = body.modelVersion;
+      const reason = Array.isArray(body.items) ? body.items[0]?.reason : undefined;
+      if (typeof reason === 'string') firstReason = reason;
+    } catch {
+      // Not JSON: status and headers are all there is.
+    }
+    const cache = response.headers.get('x-cache') ?? undefined;
+    return {
+      start,
+      end: performance.now(),
+      status: response.status,
+      ...(degraded === undefined ? {} : { degraded }),
+      ...(cache === undefined ? {} : { cache }),
+      ...(modelVersion === undefined ? {} : { modelVersion }),
+      ...(firstReason === undefined ? {} : { firstReason }),
+    };
+  } catch {
+    return { start, end: performance.now(), status: 0 };
+  }
+}
+
+/**
+ * `loops` sequential request loops (each with one request in flight and `pauseMs` between its
+ * answers) until `stop()`; `urlFor(n)` names the n-th request overall (from 0). `samples()`
+ * returns every answer so far, ordered by the time its request started.
+ */
+export function startSampler(
+  urlFor: (n: number) => string,
+  init: RequestInit,
+  pauseMs: number,
+  loops = 1,
+): { samples: () => Sample[]; stop: () => Promise<void> } {
+  const collected: Sample[] = [];
+  let running = true;
+  let next = 0;
+  const loop = async () => {
+    while (running) {
+      collected.push(await sample(urlFor(next++), init));
+      await sleep(pauseMs);
+    }
+  };
+  const all = Promise.all(Array.from({ length: loops }, loop));
+  return {
+    samples: () => [...collected].sort((a, b) => a.start - b.start),
+    stop: async () => {
+      running = false;
+      await all;
+    },
+  };
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function inPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

@@ -1,0 +1,120 @@
+/**
+ * Child process: the local stack (real handlers, local API Gateway, in-process DynamoDB and
+ * Kinesis stand-ins) with the embedded LRU cache or, when `redisUrl` is given, a real Redis, and
+ * the recommend handler's SageMaker client pointed at an already running model server.
+ *
+ * argv[2]: JSON {@link StackProcessOptions}. Ready value: {@link StackProcessInfo}.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { envVars, featureTable } from '#shared/config/index.ts';
+import { startLocalStack } from '#local/stack.ts';
+import { failStart, serveParent } from './ipc.ts';
+
+export interface StackProcessOptions {
+  readonly apiKey: string;
+  readonly redisUrl?: string;
+  readonly model?: { readonly url: string; readonly modelVersion: string; readonly trainedOn: number };
+  readonly batchingWindowMs?: number;
+}
+
+export interface StackProcessInfo {
+  /** With 127.0.0.1 instead of `localhost`, so clients do not try ::1 first. */
+  readonly url: string;
+  readonly apiKey: string;
+  /** Scratch directory of the stack (on-failure records, data lake); the parent removes it too. */
+  readonly dataDir: string;
+}
+
+/** GetItem round trips per second through the handlers' own DynamoDB client to the stand-in. */
+export interface DynamoProbe {
+  readonly calls: number;
+  readonly perSecond: number;
+}
+
+export interface StackProcessStats {
+  readonly eventsAccepted: number;
+  readonly eventsRejected: number;
+  readonly processed: number;
+  readonly discarded: number;
+  readonly idle: boolean;
+  readonly httpErrors: number;
+  readonly recommendationsServed: number;
+  readonly rssMb: number;
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2] ?? '{}') as StackProcessOptions;
+  const env = process.env;
+  // Fresh in-process stand-ins and exactly the cache asked for, whatever the shell set.
+  delete env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete env.AWS_ENDPOINT_URL_KINESIS;
+  delete env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME;
+  delete env[envVars.cacheUrl];
+  delete env[envVars.modelEndpointName];
+  delete env.REDIS_URL;
+  if (options.redisUrl !== undefined) env.REDIS_URL = options.redisUrl;
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'reco-serving-'));
+  const model = options.model;
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    apiKey: options.apiKey,
+    ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
+    // The model server runs in its own process and outlives this stack: closing is its owner's job.
+    ...(model ? { model: async () => ({ ...model, close: async () => undefined }) } : {}),
+  });
+  const info: StackProcessInfo = {
+    url: stack.url.replace('//localhost:', '//127.0.0.1:'),
+    apiKey: stack.apiKey,
+    dataDir,
+  };
+  // The handlers' client (module scope, imported by the stack already): same agent, same middleware.
+  const { dynamoDb } = await import('#functions/lib/dynamoDb.ts');
+  serveParent(
+    info,
+    {
+      stats: (): StackProcessStats => ({
+        eventsAccepted: stack.stats.eventsAccepted,
+        eventsRejected: stack.stats.eventsRejected,
+        processed: stack.mapping.stats.processed,
+        discarded: stack.mapping.stats.discarded,
+        idle: stack.mapping.idle,
+        httpErrors: stack.stats.httpErrors,
+        recommendationsServed: stack.stats.recommendationsServed,
+        rssMb: Math.round(process.memoryUsage().rss / 1e6),
+      }),
+      /** What one DynamoDB call costs here: `concurrency` loops of GetItem for `ms`. */
+      dynamoProbe: async (args: unknown): Promise<DynamoProbe> => {
+        const { ms, concurrency } = args as { ms: number; concurrency: number };
+        const key = {
+          [featureTable.partitionKey.name]: { S: 'U#bench-probe' },
+          [featureTable.sortKey.name]: { S: 'PROFILE' },
+        };
+        let calls = 0;
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (performance.now() - started < ms) {
+              await dynamoDb.send(new GetItemCommand({ TableName: stack.names.table, Key: key }));
+              calls++;
+            }
+          }),
+        );
+        return { calls, perSecond: (calls * 1000) / (performance.now() - started) };
+      },
+    },
+    async () => {
+      try {
+        await stack.stop();
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+main().catch(failStart);
