@@ -11,18 +11,10 @@
  */
 import type { Catalogue } from '#local/simulator/index.ts';
 import type { Interaction } from '#shared/recommender/model.ts';
+import { mulberry32 } from '#shared/random.ts';
 
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32). */
+export const seededRandom = mulberry32;
 
 export interface HistoryOptions {
   readonly seed: number;
