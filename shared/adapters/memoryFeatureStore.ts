@@ -24,7 +24,8 @@ interface MutableItemDay {
 }
 
 const addCounts = (target: Record<string, number>, counts: Readonly<Record<string, number>> | undefined) => {
-  for (const [key, count] of Object.entries(counts ?? {})) target[key] = (target[key] ?? 0) + count;
+  if (counts === undefined) return;
+  for (const key in counts) target[key] = (target[key] ?? 0) + (counts[key] as number);
 };
 
 /** In-memory feature store with the same semantics as the DynamoDB one (tests, benchmarks). */

@@ -29,8 +29,8 @@ export function highWaterMarkAttribute(shardId: string): string {
 export function unapplied<T extends { sequenceNumber: string }>(
   contributions: readonly T[],
   highWaterMark: string | undefined,
-): T[] {
-  if (highWaterMark === undefined) return [...contributions];
+): readonly T[] {
+  if (highWaterMark === undefined) return contributions;
   return contributions.filter((c) => sequenceKey(c.sequenceNumber) > highWaterMark);
 }
 
