@@ -153,7 +153,7 @@ export class ServingService {
     const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
     const key = cacheKey('user', [version, shopper.key, shopper.featureVersion], options);
     const cached = await this.deps.cache.get(key);
-    if (cached.value !== undefined) return this.fromCache(cached.value, 'personal', shopper.key);
+    if (cached.value !== undefined) return this.fromCache(cached.value);
 
     const excluded = new Set<string>();
     for (const item of shopper.profile?.recentItems ?? []) {
@@ -204,7 +204,7 @@ export class ServingService {
     const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
     const key = cacheKey('similar', [version, itemId], options);
     const cached = await this.deps.cache.get(key);
-    if (cached.value !== undefined) return this.fromCache(cached.value, 'similar');
+    if (cached.value !== undefined) return this.fromCache(cached.value);
     let degraded = false;
     if (this.deps.model) {
       try {
@@ -309,7 +309,7 @@ export class ServingService {
   async trending(window: TrendingWindow, options: ListOptions): Promise<Served> {
     const key = cacheKey('trending', [window], options);
     const cached = await this.deps.cache.get(key);
-    if (cached.value !== undefined) return this.fromCache(cached.value, 'trending');
+    if (cached.value !== undefined) return this.fromCache(cached.value);
     try {
       const scores = window === '1h' ? await this.trendScores() : await this.popularityScores();
       const items = await this.filterRanked(scores, options, new Set(), (category) =>
@@ -453,7 +453,7 @@ export class ServingService {
    * A cached answer is served as it was, recommendationId included: that list was recorded for
    * attribution when it was first served, so a hit costs no write.
    */
-  private async fromCache(value: string, _kind: RecommendationRecord['kind'], _shopperKey?: string): Promise<Served> {
+  private async fromCache(value: string): Promise<Served> {
     return { body: JSON.parse(value) as ServedList, cache: 'HIT' };
   }
 
