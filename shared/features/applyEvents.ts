@@ -2,6 +2,7 @@ import { eventWeights, featureLimits, ITEM_EVENT_TYPES, ttls, type ItemEventType
 import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
 import type {
   AttributionStore,
+  AttributionUpdate,
   Clock,
   RecommendationLog,
   RecommendationRecord,
@@ -43,23 +44,26 @@ export type DecodedRecord =
   | { readonly ok: true; readonly record: StreamRecord; readonly event: StreamEvent }
   | { readonly ok: false; readonly poison: PoisonRecord };
 
-/** Decodes and validates one record; a record that fails here will fail forever (poison). */
-export function decodeStreamRecord(record: StreamRecord): DecodedRecord {
-  const poison = (reason: string, message: string): DecodedRecord => ({
+function poisonOf(record: StreamRecord, reason: string, message: string): DecodedRecord {
+  return {
     ok: false,
     poison: { shardId: record.shardId, sequenceNumber: record.sequenceNumber, reason, message, data: record.data },
-  });
+  };
+}
+
+/** Decodes and validates one record; a record that fails here will fail forever (poison). */
+export function decodeStreamRecord(record: StreamRecord): DecodedRecord {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(record.data, 'base64').toString('utf8'));
   } catch (error) {
-    return poison('invalid_json', `record data is not JSON: ${(error as Error).message}`);
+    return poisonOf(record, 'invalid_json', `record data is not JSON: ${(error as Error).message}`);
   }
   const parsed = streamEventSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') ?? '';
-    return poison('invalid_event', `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid event'}`);
+    return poisonOf(record, 'invalid_event', `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid event'}`);
   }
   return { ok: true, record, event: parsed.data };
 }
@@ -142,18 +146,27 @@ async function markMerged(store: ShopperStore, anonymousKey: string, intoKey: st
   throw new ShopperConflictError(anonymousKey);
 }
 
+/** One shopper's records of a batch, in stream order (`inputs[i]` is built from `records[i]`). */
+interface ShopperGroup {
+  readonly shardId: string;
+  readonly key: string;
+  readonly inputs: ShopperEventInput[];
+  readonly records: ValidRecord[];
+}
+
 /**
  * Phase 1: one shopper's records, in order, folded into their profile exactly once. Records at
  * or below the profile's high-water mark for this shard were applied before; their outcome is
  * recomputed from the stored profile so phase 2 can finish what a failed attempt left undone.
+ * Returns the outcome of each input, by position.
  */
-async function applyShopperRecords(
-  shardId: string,
-  firstKey: string,
-  inputs: readonly ShopperEventInput[],
-  deps: FeatureDeps,
-): Promise<EventOutcome[]> {
-  let key = firstKey;
+async function applyShopperRecords(group: ShopperGroup, deps: FeatureDeps): Promise<EventOutcome[]> {
+  const { shardId, inputs, records } = group;
+  const identified: string[] = [];
+  for (const { event } of inputs) {
+    if (event.type === 'identify' && event.anonymousId !== undefined) identified.push(`a:${event.anonymousId}`);
+  }
+  let key = group.key;
   let redirects = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await deps.shoppers.readShopper(key);
@@ -165,13 +178,24 @@ async function applyShopperRecords(
     }
     const profile: ShopperProfile = stored?.profile ?? emptyProfile;
     const mark = stored?.marks[shardId];
-    const isPending = (input: ShopperEventInput) =>
-      mark === undefined || sequenceKey(input.recordId.slice(shardId.length + 1)) > mark;
-    const pending = inputs.filter(isPending);
-    const outcomes = new Map(inputs.filter((i) => !isPending(i)).map((i) => [i.recordId, replayedOutcome(profile, i)]));
-    const identified = inputs.flatMap((i) =>
-      i.event.type === 'identify' && i.event.anonymousId !== undefined ? [`a:${i.event.anonymousId}`] : [],
-    );
+    // Without a mark every record is new; otherwise the ones at or below it are replays.
+    let pending: readonly ShopperEventInput[] = inputs;
+    let lastPending = records.at(-1);
+    let outcomes: (EventOutcome | undefined)[] | undefined;
+    if (mark !== undefined) {
+      const stillPending: ShopperEventInput[] = [];
+      outcomes = new Array<EventOutcome | undefined>(inputs.length);
+      lastPending = undefined;
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i] as ShopperEventInput;
+        const record = records[i] as ValidRecord;
+        if (sequenceKey(record.record.sequenceNumber) > mark) {
+          stillPending.push(input);
+          lastPending = record;
+        } else outcomes[i] = replayedOutcome(profile, input);
+      }
+      pending = stillPending;
+    }
 
     if (pending.length > 0) {
       const absorbed = new Map<string, ShopperProfile>();
@@ -180,48 +204,107 @@ async function applyShopperRecords(
         if (anonymous && anonymous.profile.mergedInto === undefined) absorbed.set(anonymousKey, anonymous.profile);
       }
       const folded = foldShopperEvents(profile, pending, absorbed);
-      const last = pending.at(-1);
       const written = await deps.shoppers.writeShopper(key, {
         profile: folded.profile,
         expectedVersion: stored?.featureVersion ?? 0,
-        mark: { shardId, sequenceKey: sequenceKey(last?.recordId.slice(shardId.length + 1) ?? '0') },
+        mark: { shardId, sequenceKey: sequenceKey(lastPending?.record.sequenceNumber ?? '0') },
         expiresAt: Math.floor(deps.clock.now() / 1000) + ttls.userFeaturesSeconds,
       });
       if (!written) continue;
-      for (const outcome of folded.outcomes) outcomes.set(outcome.recordId, outcome);
+      if (outcomes === undefined) outcomes = folded.outcomes;
+      else {
+        // Pending inputs fill the gaps between replays, in order.
+        let next = 0;
+        for (let i = 0; i < outcomes.length; i++) {
+          if (outcomes[i] === undefined) outcomes[i] = folded.outcomes[next++];
+        }
+      }
     }
     // Also on replays: an attempt may have merged the profile and failed before marking.
     for (const anonymousKey of identified) {
       if (anonymousKey !== key) await markMerged(deps.shoppers, anonymousKey, key, deps.clock);
     }
-    return inputs.map((i) => outcomes.get(i.recordId) as EventOutcome);
+    return outcomes as EventOutcome[];
   }
   throw new ShopperConflictError(key);
 }
 
-/** Phase 2 input: what each counted event adds to item day buckets, coalesced per bucket. */
-function countsOf(itemIds: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const itemId of itemIds) counts[itemId] = (counts[itemId] ?? 0) + 1;
+/**
+ * Phase 2 input: how often each item occurs in `itemIds`, keys in order of first occurrence.
+ *
+ * The object has no prototype, which V8 keeps as a hash table from the start: an ordinary object
+ * gets a new hidden class for every new combination of keys, and with item ids as keys nearly
+ * every event's partners are a new combination (that made counting the processor's hot spot).
+ * Each key is also written once, with its final count, found by scanning the short list.
+ */
+export function countsOf(itemIds: readonly string[]): Record<string, number> {
+  const counts = Object.create(null) as Record<string, number>;
+  if (itemIds.length > 32) {
+    for (const itemId of itemIds) counts[itemId] = (counts[itemId] ?? 0) + 1;
+    return counts;
+  }
+  for (let i = 0; i < itemIds.length; i++) {
+    const itemId = itemIds[i] as string;
+    let repeat = false;
+    for (let j = 0; j < i && !repeat; j++) repeat = itemIds[j] === itemId;
+    if (repeat) continue;
+    let count = 1;
+    for (let j = i + 1; j < itemIds.length; j++) if (itemIds[j] === itemId) count += 1;
+    counts[itemId] = count;
+  }
   return counts;
 }
 
-function itemContributions(
-  records: readonly ValidRecord[],
-  outcomes: ReadonlyMap<string, EventOutcome>,
-): Map<string, { shardId: string; itemId: string; day: string; contributions: Contribution<ItemActivity>[] }> {
-  const buckets = new Map<
-    string,
-    { shardId: string; itemId: string; day: string; contributions: Contribution<ItemActivity>[] }
-  >();
-  const add = (shardId: string, itemId: string, day: string, sequenceNumber: string, value: ItemActivity) => {
-    const key = `${shardId}|${itemId}|${day}`;
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      bucket = { shardId, itemId, day, contributions: [] };
-      buckets.set(key, bucket);
+const onesByItem = new Map<string, Readonly<Record<string, number>>>();
+
+/**
+ * `{ [itemId]: 1 }`, what an event adds to each partner's co-occurrence counts, frozen and shared
+ * (memoised like day names: a new object per event and partner was most of the batch's garbage).
+ */
+function countOfOne(itemId: string): Readonly<Record<string, number>> {
+  let one = onesByItem.get(itemId);
+  if (one === undefined) {
+    one = Object.freeze({ [itemId]: 1 });
+    if (onesByItem.size >= 50_000) onesByItem.clear();
+    onesByItem.set(itemId, one);
+  }
+  return one;
+}
+
+/** The contributions of a batch to one item's day bucket, from one shard. */
+interface ItemBucket {
+  readonly kind: 'item';
+  readonly shardId: string;
+  readonly update: { readonly itemId: string; readonly day: string; contributions: Contribution<ItemActivity>[] };
+}
+
+interface AttributionWrite {
+  readonly kind: 'attribution';
+  readonly shardId: string;
+  readonly update: AttributionUpdate;
+}
+
+type MutableItemActivity = { -readonly [K in keyof ItemActivity]: ItemActivity[K] };
+
+/**
+ * Item buckets in the order they are first touched. Buckets are found by shard, day and item in
+ * nested maps (no composite key string per contribution), and an event's partner contributions
+ * are one shared, read-only object per kind rather than one per partner.
+ */
+function itemContributions(records: readonly ValidRecord[], outcomes: ReadonlyMap<string, EventOutcome>): ItemBucket[] {
+  const buckets: ItemBucket[] = [];
+  const byShardAndDay = new Map<string, Map<string, Map<string, ItemBucket>>>();
+  let lastShardId: string | undefined;
+  let lastDay: string | undefined;
+  let byItem = new Map<string, ItemBucket>();
+  const add = (shardId: string, itemId: string, day: string, contribution: Contribution<ItemActivity>) => {
+    let bucket = byItem.get(itemId);
+    if (bucket === undefined) {
+      bucket = { kind: 'item', shardId, update: { itemId, day, contributions: [] } };
+      byItem.set(itemId, bucket);
+      buckets.push(bucket);
     }
-    bucket.contributions.push({ sequenceNumber, value });
+    bucket.update.contributions.push(contribution);
   };
   for (const { record, recordId, event } of records) {
     const outcome = outcomes.get(recordId);
@@ -230,27 +313,44 @@ function itemContributions(
     const weight = eventWeights[event.type as ItemEventType];
     const day = dayBucket(event.timestamp);
     const { shardId, sequenceNumber } = record;
+    if (shardId !== lastShardId || day !== lastDay) {
+      let byDay = byShardAndDay.get(shardId);
+      if (byDay === undefined) {
+        byDay = new Map();
+        byShardAndDay.set(shardId, byDay);
+      }
+      let items = byDay.get(day);
+      if (items === undefined) {
+        items = new Map();
+        byDay.set(day, items);
+      }
+      byItem = items;
+      lastShardId = shardId;
+      lastDay = day;
+    }
     const { viewedWith, boughtWith } = outcome;
-    add(shardId, event.itemId, day, sequenceNumber, {
-      weight,
-      trend: trendIncrement(weight, event.timestamp),
-      ...(viewedWith.length > 0 ? { viewedWith: countsOf(viewedWith) } : {}),
-      ...(boughtWith.length > 0 ? { boughtWith: countsOf(boughtWith) } : {}),
-    });
+    const value: MutableItemActivity = { weight, trend: trendIncrement(weight, event.timestamp) };
+    if (viewedWith.length > 0) value.viewedWith = countsOf(viewedWith);
+    if (boughtWith.length > 0) value.boughtWith = countsOf(boughtWith);
+    add(shardId, event.itemId, day, { sequenceNumber, value });
+    if (viewedWith.length === 0 && boughtWith.length === 0) continue;
     // Co-occurrence is symmetric: the partner's bucket counts this item too.
-    const self = { [event.itemId]: 1 };
-    const bought = new Set(boughtWith);
+    const self = countOfOne(event.itemId);
+    let viewedOnly: Contribution<ItemActivity> | undefined;
+    let viewedAndBought: Contribution<ItemActivity> | undefined;
+    const bought = boughtWith.length > 0 ? new Set(boughtWith) : undefined;
     for (const partner of viewedWith) {
-      add(shardId, partner, day, sequenceNumber, {
-        weight: 0,
-        trend: 0,
-        viewedWith: self,
-        ...(bought.delete(partner) ? { boughtWith: self } : {}),
-      });
+      if (bought?.delete(partner) === true) {
+        viewedAndBought ??= { sequenceNumber, value: { weight: 0, trend: 0, viewedWith: self, boughtWith: self } };
+        add(shardId, partner, day, viewedAndBought);
+      } else {
+        viewedOnly ??= { sequenceNumber, value: { weight: 0, trend: 0, viewedWith: self } };
+        add(shardId, partner, day, viewedOnly);
+      }
     }
-    for (const partner of bought) {
-      add(shardId, partner, day, sequenceNumber, { weight: 0, trend: 0, boughtWith: self });
-    }
+    if (bought === undefined || bought.size === 0) continue;
+    const boughtOnly: Contribution<ItemActivity> = { sequenceNumber, value: { weight: 0, trend: 0, boughtWith: self } };
+    for (const partner of bought) add(shardId, partner, day, boughtOnly);
   }
   return buckets;
 }
@@ -268,11 +368,14 @@ function itemContributions(
  * was already applied.
  */
 export async function applyEventBatch(records: readonly StreamRecord[], deps: FeatureDeps): Promise<BatchOutcome> {
-  const decoded = records.map(decodeStreamRecord);
-  const valid: ValidRecord[] = decoded.flatMap((d) =>
-    d.ok ? [{ record: d.record, recordId: `${d.record.shardId}:${d.record.sequenceNumber}`, event: d.event }] : [],
-  );
-  const poison = decoded.flatMap((d) => (d.ok ? [] : [d.poison]));
+  const valid: ValidRecord[] = [];
+  const poison: PoisonRecord[] = [];
+  for (const record of records) {
+    const decoded = decodeStreamRecord(record);
+    if (decoded.ok)
+      valid.push({ record, recordId: `${record.shardId}:${record.sequenceNumber}`, event: decoded.event });
+    else poison.push(decoded.poison);
+  }
   const failed = new Set<string>();
   const errors: unknown[] = [];
   const concurrency = deps.writeConcurrency ?? 16;
@@ -293,14 +396,16 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
   let categories: ReadonlyMap<string, readonly string[]>;
   let served: ReadonlyMap<string, RecommendationRecord> = new Map();
   try {
-    const itemIds = [...new Set(valid.flatMap((v) => (v.event.itemId === undefined ? [] : [v.event.itemId])))];
-    const recommendationIds = [
-      ...new Set(valid.flatMap((v) => (v.event.recommendationId === undefined ? [] : [v.event.recommendationId]))),
-    ];
+    const itemIds = new Set<string>();
+    const recommendationIds = new Set<string>();
+    for (const { event } of valid) {
+      if (event.itemId !== undefined) itemIds.add(event.itemId);
+      if (event.recommendationId !== undefined) recommendationIds.add(event.recommendationId);
+    }
     [categories, served] = await Promise.all([
-      deps.catalogue.categoriesOf(itemIds),
-      deps.attribution && recommendationIds.length > 0
-        ? deps.attribution.getRecommendations(recommendationIds)
+      deps.catalogue.categoriesOf([...itemIds]),
+      deps.attribution && recommendationIds.size > 0
+        ? deps.attribution.getRecommendations([...recommendationIds])
         : Promise.resolve(new Map<string, RecommendationRecord>()),
     ]);
   } catch (error) {
@@ -315,12 +420,11 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
   }
 
   // Phase 1
-  const byShopper = new Map<
-    string,
-    { shardId: string; key: string; inputs: ShopperEventInput[]; records: ValidRecord[] }
-  >();
+  const byShopper = new Map<string, ShopperGroup>();
+  const noCategories: readonly string[] = [];
   for (const v of valid) {
-    const key = shopperKey(v.event);
+    const { event } = v;
+    const key = shopperKey(event);
     const groupKey = `${v.record.shardId}|${key}`;
     let group = byShopper.get(groupKey);
     if (!group) {
@@ -329,8 +433,8 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
     }
     group.inputs.push({
       recordId: v.recordId,
-      event: v.event,
-      categories: v.event.itemId === undefined ? [] : (categories.get(v.event.itemId) ?? []),
+      event,
+      categories: event.itemId === undefined ? noCategories : (categories.get(event.itemId) ?? noCategories),
     });
     group.records.push(v);
   }
@@ -338,9 +442,7 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
   await mapWithConcurrency([...byShopper.values()], concurrency, async (group) => {
     writes += 1;
     try {
-      for (const outcome of await applyShopperRecords(group.shardId, group.key, group.inputs, deps)) {
-        outcomes.set(outcome.recordId, outcome);
-      }
+      for (const outcome of await applyShopperRecords(group, deps)) outcomes.set(outcome.recordId, outcome);
     } catch (error) {
       errors.push(error);
       for (const r of group.records) failed.add(r.record.sequenceNumber);
@@ -349,45 +451,46 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
 
   // Phase 2, on each shard's prefix before its first failure.
   const firstFailure = new Map<string, string>();
-  for (const v of valid) {
-    if (!failed.has(v.record.sequenceNumber)) continue;
-    const key = sequenceKey(v.record.sequenceNumber);
-    const current = firstFailure.get(v.record.shardId);
-    if (current === undefined || key < current) firstFailure.set(v.record.shardId, key);
+  if (failed.size > 0) {
+    for (const v of valid) {
+      if (!failed.has(v.record.sequenceNumber)) continue;
+      const key = sequenceKey(v.record.sequenceNumber);
+      const current = firstFailure.get(v.record.shardId);
+      if (current === undefined || key < current) firstFailure.set(v.record.shardId, key);
+    }
   }
   const beforeFailure = (r: StreamRecord) => {
     const limit = firstFailure.get(r.shardId);
     return limit === undefined || sequenceKey(r.sequenceNumber) < limit;
   };
-  for (const v of valid) if (!beforeFailure(v.record)) failed.add(v.record.sequenceNumber);
-  const counted = valid.filter((v) => beforeFailure(v.record) && outcomes.get(v.recordId)?.status !== 'duplicate');
-  const buckets = itemContributions(counted, outcomes);
-  const attributed = attributionUpdates(
-    counted.map((v) => ({ shardId: v.record.shardId, sequenceNumber: v.record.sequenceNumber, event: v.event })),
-    served,
-    dayBucket,
-  );
-  const phase2: { sequenceNumbers: string[]; run: () => Promise<void> }[] = [
-    ...[...buckets.values()].map(({ shardId, itemId, day, contributions }) => ({
-      sequenceNumbers: contributions.map((c) => c.sequenceNumber),
-      run: () => deps.items.applyItemActivity(shardId, { itemId, day, contributions }),
-    })),
-    ...attributed.map(({ shardId, update }) => ({
-      sequenceNumbers: update.contributions.map((c) => c.sequenceNumber),
-      run: () => deps.attribution?.applyAttribution(shardId, update) ?? Promise.resolve(),
-    })),
-  ];
+  const counted: ValidRecord[] = [];
+  for (const v of valid) {
+    if (firstFailure.size > 0 && !beforeFailure(v.record)) failed.add(v.record.sequenceNumber);
+    else if (outcomes.get(v.recordId)?.status !== 'duplicate') counted.push(v);
+  }
+  const phase2: (ItemBucket | AttributionWrite)[] = itemContributions(counted, outcomes);
+  // Without served lists nothing is attributed.
+  if (served.size > 0) {
+    const attributed = attributionUpdates(
+      counted.map((v) => ({ shardId: v.record.shardId, sequenceNumber: v.record.sequenceNumber, event: v.event })),
+      served,
+      dayBucket,
+    );
+    for (const { shardId, update } of attributed) phase2.push({ kind: 'attribution', shardId, update });
+  }
   await mapWithConcurrency(phase2, concurrency, async (write) => {
     writes += 1;
     try {
-      await write.run();
+      if (write.kind === 'item') await deps.items.applyItemActivity(write.shardId, write.update);
+      else await (deps.attribution?.applyAttribution(write.shardId, write.update) ?? Promise.resolve());
     } catch (error) {
       errors.push(error);
-      for (const sequenceNumber of write.sequenceNumbers) failed.add(sequenceNumber);
+      for (const { sequenceNumber } of write.update.contributions) failed.add(sequenceNumber);
     }
   });
 
-  const duplicates = [...outcomes.values()].filter((o) => o.status === 'duplicate').length;
+  let duplicates = 0;
+  for (const outcome of outcomes.values()) if (outcome.status === 'duplicate') duplicates += 1;
   const applied = records.length - failed.size;
   return { failedSequenceNumbers: failed, applied, poisoned: poison.length, duplicates, writes, errors };
 }

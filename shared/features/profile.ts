@@ -1,7 +1,7 @@
 import { eventWeights, featureLimits, ITEM_EVENT_TYPES, type ItemEventType } from '../config/index.ts';
 import type { StreamEvent } from '../events/schema.ts';
 import type { DecayedScore, RecentItem, SeenEvent, ShopperProfile } from '../ports/index.ts';
-import { mergeRecentItems } from './recentItems.ts';
+import { addRecentItem, isOrderedRecentItems, mergeRecentItems } from './recentItems.ts';
 
 export const emptyProfile: ShopperProfile = {
   recentItems: [],
@@ -55,18 +55,26 @@ export function sessionPartners(
   profile: ShopperProfile,
   event: StreamEvent,
 ): Pick<EventOutcome, 'viewedWith' | 'boughtWith'> {
-  if (event.sessionId === undefined || event.itemId === undefined) return { viewedWith: [], boughtWith: [] };
-  const sameSession = profile.recentItems.filter(
-    (r) => r.sessionId === event.sessionId && r.itemId !== event.itemId && r.at <= event.timestamp,
-  );
-  const viewedWith = sameSession.slice(0, featureLimits.sessionPartners).map((r) => r.itemId);
-  const boughtWith =
-    event.type === 'purchase'
-      ? sameSession
-          .filter((r) => r.purchased)
-          .slice(0, featureLimits.sessionPartners)
-          .map((r) => r.itemId)
-      : [];
+  return partnersAmong(profile.recentItems, event);
+}
+
+/** {@link sessionPartners} among the given recent items, in one pass and without intermediate lists. */
+function partnersAmong(
+  recentItems: readonly RecentItem[],
+  event: StreamEvent,
+): { viewedWith: string[]; boughtWith: string[] } {
+  const viewedWith: string[] = [];
+  const boughtWith: string[] = [];
+  const { sessionId, itemId } = event;
+  if (sessionId === undefined || itemId === undefined) return { viewedWith, boughtWith };
+  const limit = featureLimits.sessionPartners;
+  const purchase = event.type === 'purchase';
+  for (const r of recentItems) {
+    if (!(r.sessionId === sessionId && r.itemId !== itemId && r.at <= event.timestamp)) continue;
+    if (viewedWith.length < limit) viewedWith.push(r.itemId);
+    if (purchase && r.purchased && boughtWith.length < limit) boughtWith.push(r.itemId);
+    if (viewedWith.length >= limit && (!purchase || boughtWith.length >= limit)) break;
+  }
   return { viewedWith, boughtWith };
 }
 
@@ -125,6 +133,8 @@ export function absorbProfile(into: ShopperProfile, from: ShopperProfile, fromKe
   };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * Folds new events into a shopper's profile, in stream order. Pure: the same inputs give the
  * same profile in every store. `absorbed` holds the anonymous profiles that `identify` events
@@ -135,22 +145,43 @@ export function foldShopperEvents(
   inputs: readonly ShopperEventInput[],
   absorbed: ReadonlyMap<string, ShopperProfile> = new Map(),
 ): { profile: ShopperProfile; outcomes: EventOutcome[] } {
-  let current = profile;
   const outcomes: EventOutcome[] = [];
   const affinityHalfLifeMs = featureLimits.affinityHalfLifeSeconds * 1000;
   // Seen event ids are checked in a set and appended once at the end: copying the bounded list
   // for every event made this fold the processor's hot spot.
-  const seenIds = new Set(current.seenEvents.map((s) => s.eventId));
+  const seenIds = new Set<string>();
+  for (const seen of profile.seenEvents) seenIds.add(seen.eventId);
   let newlySeen: SeenEvent[] = [];
-  const withSeen = (p: ShopperProfile): ShopperProfile => {
-    if (newlySeen.length === 0) return p;
-    const merged = { ...p, seenEvents: rememberEvents(p.seenEvents, newlySeen) };
+  // The profile as last built, and this fold's own copies of the parts events have changed since:
+  // they are updated in place, and the profile is built once (or before an identity merge) rather
+  // than copied for every event.
+  let base = profile;
+  let recentItems: RecentItem[] | undefined;
+  let recentItemsOrdered = false;
+  let affinities: Record<string, DecayedScore> | undefined;
+  let recentQueries: { query: string; at: number }[] | undefined;
+  let aliases: string[] | undefined;
+  const build = (): ShopperProfile => {
+    const unchanged =
+      recentItems === undefined && affinities === undefined && recentQueries === undefined && aliases === undefined;
+    if (unchanged && newlySeen.length === 0) return base;
+    const next: Mutable<ShopperProfile> = { ...base };
+    if (recentItems !== undefined) next.recentItems = recentItems;
+    if (affinities !== undefined) next.categoryAffinities = affinities;
+    if (recentQueries !== undefined) next.recentQueries = recentQueries;
+    if (aliases !== undefined) next.aliases = aliases;
+    if (newlySeen.length > 0) next.seenEvents = rememberEvents(base.seenEvents, newlySeen);
+    base = next;
+    recentItems = undefined;
+    affinities = undefined;
+    recentQueries = undefined;
+    aliases = undefined;
     newlySeen = [];
-    return merged;
+    return next;
   };
   for (const input of inputs) {
     const { event, recordId } = input;
-    if (current.erasedAt !== undefined && event.receivedAt <= current.erasedAt) {
+    if (base.erasedAt !== undefined && event.receivedAt <= base.erasedAt) {
       outcomes.push({ recordId, status: 'erased', viewedWith: [], boughtWith: [] });
       continue;
     }
@@ -158,52 +189,61 @@ export function foldShopperEvents(
       outcomes.push({ recordId, status: 'duplicate', viewedWith: [], boughtWith: [] });
       continue;
     }
-    const partners = sessionPartners(current, event);
+    const { viewedWith, boughtWith } = partnersAmong(recentItems ?? base.recentItems, event);
     seenIds.add(event.eventId);
-    newlySeen.push({
-      eventId: event.eventId,
-      recordId,
-      // Always present on recent entries (even empty): it marks the partners as recorded.
-      viewedWith: partners.viewedWith,
-      ...(partners.boughtWith.length > 0 ? { boughtWith: partners.boughtWith } : {}),
-    });
-    let next: ShopperProfile = current;
+    // Always present on recent entries (even empty): it marks the partners as recorded.
+    newlySeen.push(
+      boughtWith.length > 0
+        ? { eventId: event.eventId, recordId, viewedWith, boughtWith }
+        : { eventId: event.eventId, recordId, viewedWith },
+    );
     if (itemEventTypes.has(event.type) && event.itemId !== undefined) {
       const type = event.type as ItemEventType;
       const weight = eventWeights[type];
-      const entry: RecentItem = {
-        itemId: event.itemId,
-        type,
-        at: event.timestamp,
-        weight,
-        purchased: type === 'purchase',
-        ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
-      };
-      const affinities: Record<string, DecayedScore> = { ...next.categoryAffinities };
+      const entry: RecentItem =
+        event.sessionId === undefined
+          ? { itemId: event.itemId, type, at: event.timestamp, weight, purchased: type === 'purchase' }
+          : {
+              itemId: event.itemId,
+              type,
+              at: event.timestamp,
+              weight,
+              purchased: type === 'purchase',
+              sessionId: event.sessionId,
+            };
+      if (recentItems === undefined) {
+        recentItems = base.recentItems.slice();
+        recentItemsOrdered = isOrderedRecentItems(recentItems);
+      }
+      if (!recentItemsOrdered || !addRecentItem(recentItems, entry)) {
+        recentItems = mergeRecentItems(recentItems, [entry]);
+        recentItemsOrdered = isOrderedRecentItems(recentItems);
+      }
+      affinities ??= { ...base.categoryAffinities };
       for (const category of input.categories) {
         affinities[category] = addDecayed(affinities[category], weight, event.timestamp, affinityHalfLifeMs);
       }
-      next = { ...next, recentItems: mergeRecentItems(next.recentItems, [entry]), categoryAffinities: affinities };
     } else if (event.type === 'search' && event.query !== undefined) {
-      next = {
-        ...next,
-        recentQueries: [{ query: event.query, at: event.timestamp }, ...next.recentQueries].slice(
-          0,
-          featureLimits.recentQueriesPerUser,
-        ),
-      };
+      recentQueries ??= base.recentQueries.slice();
+      recentQueries.unshift({ query: event.query, at: event.timestamp });
+      if (recentQueries.length > featureLimits.recentQueriesPerUser) {
+        recentQueries.length = featureLimits.recentQueriesPerUser;
+      }
     } else if (event.type === 'identify' && event.anonymousId !== undefined) {
       const anonymousKey = `a:${event.anonymousId}`;
       const anonymous = absorbed.get(anonymousKey);
-      if (anonymous && !next.aliases.includes(anonymousKey)) {
-        next = absorbProfile(withSeen(next), anonymous, anonymousKey);
+      const known = (aliases ?? base.aliases).includes(anonymousKey);
+      if (anonymous && !known) {
+        base = absorbProfile(build(), anonymous, anonymousKey);
         for (const seen of anonymous.seenEvents) seenIds.add(seen.eventId);
-      } else if (!next.aliases.includes(anonymousKey)) next = { ...next, aliases: [...next.aliases, anonymousKey] };
+      } else if (!known) {
+        aliases ??= base.aliases.slice();
+        aliases.push(anonymousKey);
+      }
     }
-    current = next;
-    outcomes.push({ recordId, status: 'new', ...partners });
+    outcomes.push({ recordId, status: 'new', viewedWith, boughtWith });
   }
-  return { profile: withSeen(current), outcomes };
+  return { profile: build(), outcomes };
 }
 
 /** The profile left after erasure: no personal data, only what keeps later processing correct. */

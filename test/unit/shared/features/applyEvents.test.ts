@@ -3,6 +3,7 @@ import { MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import {
   applyEventBatch,
+  countsOf,
   dayBucket,
   decodeStreamRecord,
   trendIncrement,
@@ -12,7 +13,7 @@ import {
 import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
 import { erasedProfile } from '#shared/features/profile.ts';
 import type { StreamEvent } from '#shared/events/schema.ts';
-import type { PoisonSink } from '#shared/ports/index.ts';
+import type { ItemActivityUpdate, PoisonSink } from '#shared/ports/index.ts';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const clock = { now: () => NOW };
@@ -334,6 +335,107 @@ describe('Features: item activity', () => {
     expect((await store.topPopular('2026-11-22', 2)).map((p) => p.itemId)).toEqual(['morning', 'evening']);
     expect((await store.topTrending('2026-11-22', 2)).map((p) => p.itemId)).toEqual(['evening', 'morning']);
     expect(trendIncrement(1, evening) / trendIncrement(1, morning)).toBeCloseTo(2 ** 10, 6);
+  });
+});
+
+describe('Features: item contributions', () => {
+  it('sends each item day one update with a contribution per record, partners counted both ways', async () => {
+    // Prepare
+    const updates: ItemActivityUpdate[] = [];
+    const store = new MemoryFeatureStore();
+    const spy = Object.assign(Object.create(store) as MemoryFeatureStore, {
+      applyItemActivity: async (shardId: string, update: ItemActivityUpdate) => {
+        updates.push(structuredClone(update));
+        return store.applyItemActivity(shardId, update);
+      },
+    });
+    const purchase = { quantity: 1, price: 5, currency: 'EUR' };
+    const records = [
+      record({ type: 'view', itemId: 'tent', sessionId: 's1', timestamp: NOW - 3000 }),
+      record({ type: 'purchase', itemId: 'tent', sessionId: 's1', timestamp: NOW - 2000, ...purchase }),
+      record({ type: 'view', itemId: 'lamp', sessionId: 's1', timestamp: NOW - 1500 }),
+      record({ type: 'purchase', itemId: 'stove', sessionId: 's1', timestamp: NOW - 1000, ...purchase }),
+    ];
+    const [tentView, tentPurchase, lampView, stovePurchase] = records.map((r) => r.sequenceNumber);
+    const trend = (weight: number, ago: number) => trendIncrement(weight, NOW - ago);
+    const day = dayBucket(NOW);
+    // Act
+    await applyEventBatch(records, { ...depsFor(store), items: spy });
+    // Assess
+    expect(updates).toEqual([
+      {
+        itemId: 'tent',
+        day,
+        contributions: [
+          { sequenceNumber: tentView, value: { weight: 1, trend: trend(1, 3000) } },
+          { sequenceNumber: tentPurchase, value: { weight: 8, trend: trend(8, 2000) } },
+          { sequenceNumber: lampView, value: { weight: 0, trend: 0, viewedWith: { lamp: 1 } } },
+          {
+            sequenceNumber: stovePurchase,
+            value: { weight: 0, trend: 0, viewedWith: { stove: 1 }, boughtWith: { stove: 1 } },
+          },
+        ],
+      },
+      {
+        itemId: 'lamp',
+        day,
+        contributions: [
+          { sequenceNumber: lampView, value: { weight: 1, trend: trend(1, 1500), viewedWith: { tent: 1 } } },
+          { sequenceNumber: stovePurchase, value: { weight: 0, trend: 0, viewedWith: { stove: 1 } } },
+        ],
+      },
+      {
+        itemId: 'stove',
+        day,
+        contributions: [
+          {
+            sequenceNumber: stovePurchase,
+            value: { weight: 8, trend: trend(8, 1000), viewedWith: { lamp: 1, tent: 1 }, boughtWith: { tent: 1 } },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('counts items whose ids are names of object properties like any other', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    // Act
+    await applyEventBatch(
+      [
+        record({ type: 'view', itemId: 'constructor', sessionId: 's1', timestamp: NOW - 2000 }),
+        record({ type: 'view', itemId: 'toString', sessionId: 's1', timestamp: NOW - 1000 }),
+      ],
+      depsFor(store),
+    );
+    // Assess
+    const day = dayBucket(NOW);
+    expect((await store.itemDays('toString', day, day))[0]?.viewedWith).toEqual({ constructor: 1 });
+    expect((await store.itemDays('constructor', day, day))[0]?.viewedWith).toEqual({ toString: 1 });
+  });
+});
+
+describe('Function: countsOf', () => {
+  it('counts each item once per occurrence, in order of first occurrence', () => {
+    // Act
+    const counts = countsOf(['b', 'a', 'b', 'c', 'b', 'a']);
+    // Assess
+    expect(Object.entries(counts)).toEqual([
+      ['b', 3],
+      ['a', 2],
+      ['c', 1],
+    ]);
+  });
+
+  it('counts long lists the same way', () => {
+    // Prepare
+    const itemIds = Array.from({ length: 100 }, (_, i) => `i${(i * 7) % 30}`);
+    // Act
+    const counts = countsOf(itemIds);
+    // Assess
+    expect(Object.keys(counts)).toEqual([...new Set(itemIds)]);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(100);
+    expect(counts.i0).toBe(4);
   });
 });
 

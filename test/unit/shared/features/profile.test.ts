@@ -9,6 +9,7 @@ import {
   replayedOutcome,
   type ShopperEventInput,
 } from '#shared/features/profile.ts';
+import { mergeRecentItems } from '#shared/features/recentItems.ts';
 import type { RecentItem, SeenEvent, ShopperProfile } from '#shared/ports/index.ts';
 
 const T = Date.parse('2026-06-15T12:00:00.000Z');
@@ -427,6 +428,103 @@ describe('Function: foldShopperEvents', () => {
       // Assess: co-occurrence counts must not depend on whether the batch was retried.
       expect(first.outcomes[1]?.viewedWith).toEqual(['a']);
       expect(replay.viewedWith).toEqual(first.outcomes[1]?.viewedWith);
+    });
+  });
+
+  describe('one event at a time', () => {
+    /** What folding the events one by one gives for the lists the fold now updates in place. */
+    function reference(start: ShopperProfile, inputs: readonly ShopperEventInput[]) {
+      let recentItems = start.recentItems;
+      let recentQueries = start.recentQueries;
+      for (const { event } of inputs) {
+        if (event.type === 'search' && event.query !== undefined) {
+          recentQueries = [{ query: event.query, at: event.timestamp }, ...recentQueries].slice(
+            0,
+            featureLimits.recentQueriesPerUser,
+          );
+        } else if (event.itemId !== undefined) {
+          const entry: RecentItem = {
+            itemId: event.itemId,
+            type: event.type as RecentItem['type'],
+            at: event.timestamp,
+            weight: eventWeights[event.type as RecentItem['type']],
+            purchased: event.type === 'purchase',
+            ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
+          };
+          recentItems = mergeRecentItems(recentItems, [entry]);
+        }
+      }
+      return { recentItems, recentQueries };
+    }
+
+    it('keeps recent items and queries as merging one event at a time would, from any stored list', () => {
+      let state = 7;
+      const next = (below: number) => {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        return (state >>> 8) % below;
+      };
+      for (let round = 0; round < 300; round++) {
+        // Prepare: stored lists that may be out of order, repeat items or tie; events on few items
+        // and few timestamps, so entries merge, move and tie.
+        const stored: ShopperProfile = {
+          ...emptyProfile,
+          recentItems: Array.from({ length: next(60) }, (_, i) => ({
+            itemId: `s${next(70)}`,
+            type: 'view' as const,
+            at: T - next(5) * (i % 2 ? 1 : -1),
+            weight: 1,
+            purchased: next(5) === 0,
+            ...(next(2) ? { sessionId: 'x' } : {}),
+          })),
+          recentQueries: Array.from({ length: next(14) }, (_, i) => ({ query: `old-${i}`, at: T - i })),
+        };
+        const inputs = Array.from({ length: 1 + next(30) }, () => {
+          const at = T + next(8);
+          const itemId = `s${next(70)}`;
+          const kind = next(6);
+          if (kind === 0) return search(`q${next(5)}`, at);
+          return kind === 1 ? purchase(itemId, at, next(2) ? 'x' : undefined) : view(itemId, at, 'x');
+        });
+        const before = structuredClone(stored);
+
+        // Act
+        const { profile } = fold(inputs, stored);
+
+        // Assess
+        expect({ recentItems: profile.recentItems, recentQueries: profile.recentQueries }).toEqual(
+          reference(stored, inputs),
+        );
+        expect(stored).toEqual(before);
+      }
+    });
+
+    it('does not change the profile it folds into, nor share its lists with the result', () => {
+      // Prepare
+      const stored = fold([view('a', T, 's1', ['tents']), search('stove', T + 1)]).profile;
+      const before = structuredClone(stored);
+
+      // Act
+      const { profile } = fold([view('b', T + 2, 's1', ['tents']), search('lamp', T + 3)], stored);
+
+      // Assess
+      expect(stored).toEqual(before);
+      expect(profile.recentItems).not.toBe(stored.recentItems);
+      expect(profile.recentQueries).not.toBe(stored.recentQueries);
+      expect(profile.categoryAffinities).not.toBe(stored.categoryAffinities);
+      expect(profile.recentItems.map((r) => r.itemId)).toEqual(['b', 'a']);
+    });
+
+    it('returns the profile itself when every event was already seen', () => {
+      // Prepare
+      const first = view('a', T, 's1');
+      const stored = fold([first]).profile;
+
+      // Act
+      const { profile, outcomes } = fold([{ ...first, recordId: 'shard-9:1' }], stored);
+
+      // Assess
+      expect(outcomes.map((o) => o.status)).toEqual(['duplicate']);
+      expect(profile).toBe(stored);
     });
   });
 });
