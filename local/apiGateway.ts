@@ -17,26 +17,97 @@ interface CompiledRoute {
   readonly name: RouteName;
   readonly method: string;
   readonly resource: string;
-  readonly pattern: RegExp;
+  /** The resource split on `/`: a literal segment, or `undefined` where a parameter goes. */
+  readonly segments: readonly (string | undefined)[];
   readonly parameterNames: readonly string[];
   readonly needsApiKey: boolean;
 }
 
-function compileRoutes(): CompiledRoute[] {
+/** Routes by their number of path segments, in declaration order. */
+type RouteTable = ReadonlyMap<number, readonly CompiledRoute[]>;
+
+function compileRoutes(): RouteTable {
   const publicRoutes: readonly string[] = api.publicRoutes;
-  return (Object.keys(api.routes) as RouteName[]).map((name) => {
+  const table = new Map<number, CompiledRoute[]>();
+  for (const name of Object.keys(api.routes) as RouteName[]) {
     const resource = api.routes[name];
-    const parameterNames = [...resource.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
-    const pattern = new RegExp(`^${resource.replace(/\{\w+\}/g, '([^/]+)')}$`);
-    return {
+    const parts = resource.split('/');
+    const parameterNames: string[] = [];
+    const segments = parts.map((part) => {
+      const parameter = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (parameter === undefined) return part;
+      parameterNames.push(parameter);
+      return undefined;
+    });
+    const route: CompiledRoute = {
       name,
       method: api.routeMethods[name],
       resource,
-      pattern,
+      segments,
       parameterNames,
       needsApiKey: !publicRoutes.includes(name),
     };
-  });
+    const sameLength = table.get(segments.length);
+    if (sameLength) sameLength.push(route);
+    else table.set(segments.length, [route]);
+  }
+  return table;
+}
+
+/** Whether `parts` (a path split on `/`) fits the route: literals equal, parameters not empty. */
+function fits(route: CompiledRoute, parts: readonly string[]): boolean {
+  const { segments } = route;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    const part = parts[i] as string;
+    if (segment === undefined ? part === '' : part !== segment) return false;
+  }
+  return true;
+}
+
+/**
+ * The first route (in declaration order) of `method` that fits the path; `null` when some route
+ * fits the path with another method only (405), `undefined` when none fits at all (404).
+ */
+function findRoute(table: RouteTable, method: string | undefined, parts: readonly string[]) {
+  const candidates = table.get(parts.length);
+  if (candidates === undefined) return undefined;
+  let pathKnown = false;
+  for (const route of candidates) {
+    if (!fits(route, parts)) continue;
+    if (route.method === method) return route;
+    pathKnown = true;
+  }
+  return pathKnown ? null : undefined;
+}
+
+/**
+ * A path that WHATWG URL parsing leaves as it is (no dot segments, percent-encoding, backslashes, or
+ * characters it would encode; not `//…`, which it reads as a host): split by hand. Anything else
+ * goes through `new URL`, exactly as before.
+ */
+const PLAIN_PATH = /^\/(?!\/)[\w\-.~!$&'()*+,;=:@/]*$/;
+
+interface RequestTarget {
+  readonly pathname: string;
+  /** The query's parameters, `undefined` when there is no query or it is empty. */
+  readonly searchParams: URLSearchParams | undefined;
+}
+
+function parseTarget(raw: string): RequestTarget {
+  const queryAt = raw.indexOf('?');
+  const path = queryAt < 0 ? raw : raw.slice(0, queryAt);
+  if (PLAIN_PATH.test(path) && !path.includes('/.')) {
+    if (queryAt < 0) return { pathname: path, searchParams: undefined };
+    const hashAt = raw.indexOf('#', queryAt);
+    const search = hashAt < 0 ? raw.slice(queryAt + 1) : raw.slice(queryAt + 1, hashAt);
+    // URL parsing drops tabs and line breaks before reading the query; leave those to it.
+    if (!/[\t\n\r]/.test(search)) {
+      return { pathname: path, searchParams: search === '' ? undefined : new URLSearchParams(search) };
+    }
+  }
+  const url = new URL(raw, 'http://localhost');
+  return { pathname: url.pathname, searchParams: url.search === '' ? undefined : url.searchParams };
 }
 
 export interface ApiGatewayOptions {
@@ -58,7 +129,49 @@ const send = (res: ServerResponse, statusCode: number, body: unknown, headers: R
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** A request's headers as the proxy event carries them: by lower-case name, once and as lists. */
+interface EventHeaders {
+  readonly single: Record<string, string>;
+  readonly multi: Record<string, string[]>;
+}
+
+/**
+ * The headers with Node's lower-case names and its merging of repeated headers (`req.headers`,
+ * which Node builds for every request anyway); lists hold the one merged value, or the values of
+ * a header Node keeps apart (`set-cookie`).
+ */
+function headersOf(req: IncomingMessage): EventHeaders {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  const received = req.headers;
+  for (const name in received) {
+    const value = received[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      single[name] = value;
+      multi[name] = [value];
+    } else {
+      single[name] = value.join(',');
+      multi[name] = value;
+    }
+  }
+  return { single, multi };
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * The request body; `undefined` when it is over API Gateway's limit. A request with neither
+ * Content-Length nor Transfer-Encoding has no body (RFC 9112, 6.3), so it is not read; the server
+ * discards the empty stream when the response ends.
+ */
+function readBody(req: IncomingMessage, headers: EventHeaders): Buffer | undefined | Promise<Buffer | undefined> {
+  const { single } = headers;
+  if (single['transfer-encoding'] === undefined && (single['content-length'] ?? '0') === '0') return NO_BODY;
+  return readBodyStream(req);
+}
+
+async function readBodyStream(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -71,38 +184,38 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 function toProxyEvent(
   req: IncomingMessage,
-  url: URL,
+  target: RequestTarget,
   route: CompiledRoute,
-  match: RegExpMatchArray,
+  parts: readonly string[],
+  { single: headers, multi: multiValueHeaders }: EventHeaders,
   body: Buffer,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    headers[name] = values.join(',');
-    multiValueHeaders[name] = values;
+  let query: Record<string, string> | null = null;
+  let multiQuery: Record<string, string[]> | null = null;
+  if (target.searchParams !== undefined) {
+    for (const [name, value] of target.searchParams) {
+      (query ??= {})[name] = value;
+      ((multiQuery ??= {})[name] ??= []).push(value);
+    }
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    (multiQuery[name] ??= []).push(value);
+  let pathParameters: Record<string, string> | null = null;
+  if (route.parameterNames.length > 0) {
+    pathParameters = {};
+    let next = 0;
+    for (let i = 0; i < route.segments.length; i++) {
+      if (route.segments[i] !== undefined) continue;
+      pathParameters[route.parameterNames[next++] as string] = decodeURIComponent(parts[i] as string);
+    }
   }
-  const pathParameters = Object.fromEntries(
-    route.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
-  );
-  const hasQuery = Object.keys(query).length > 0;
   return {
     resource: route.resource,
-    path: url.pathname,
+    path: target.pathname,
     httpMethod: route.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: route.parameterNames.length > 0 ? pathParameters : null,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: multiQuery,
+    pathParameters,
     stageVariables: null,
     body: body.length > 0 ? body.toString('utf8') : null,
     isBase64Encoded: false,
@@ -110,14 +223,14 @@ function toProxyEvent(
       accountId: '000000000000',
       apiId: 'local',
       authorizer: null,
-      protocol: `HTTP/${req.httpVersion}`,
+      protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
       httpMethod: route.method,
       identity: {
         apiKey: headers[api.apiKeyHeader] ?? null,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? null,
       } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: url.pathname,
+      path: target.pathname,
       stage: 'local',
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
@@ -127,6 +240,20 @@ function toProxyEvent(
   };
 }
 
+/** A handler's headers as HTTP header values: as they are when every value is a string already. */
+function responseHeadersOf(result: APIGatewayProxyResult): Record<string, string> {
+  const headers = result.headers;
+  if (headers === undefined) return {};
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string') {
+      const converted: Record<string, string> = {};
+      for (const key in headers) converted[key] = String(headers[key]);
+      return converted;
+    }
+  }
+  return headers as Record<string, string>;
+}
+
 /**
  * The local stand-in for API Gateway's REST proxy integration: turns HTTP requests into proxy
  * events for the same handler functions Lambda runs, checks the API key like a usage plan does,
@@ -134,58 +261,60 @@ function toProxyEvent(
  */
 export async function startApiGateway(options: ApiGatewayOptions): Promise<LocalApi> {
   const routes = compileRoutes();
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const candidates = routes
-        .map((route) => ({ route, match: url.pathname.match(route.pattern) }))
-        .filter((c) => c.match);
-      const found = candidates.find((c) => c.route.method === req.method);
-      if (!found || !found.match) {
-        const status = candidates.length > 0 ? 405 : 404;
+  const { apiKey, handlers, onResponse } = options;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const target = parseTarget(req.url ?? '/');
+      const parts = target.pathname.split('/');
+      const route = findRoute(routes, req.method, parts);
+      if (!route) {
+        const status = route === null ? 405 : 404;
         send(res, status, {
           reason: status === 405 ? 'method_not_allowed' : 'route_not_found',
-          message: `no route for ${req.method} ${url.pathname}`,
+          message: `no route for ${req.method} ${target.pathname}`,
         });
-        options.onResponse?.(undefined, status);
+        onResponse?.(undefined, status);
         return;
       }
-      const { route, match } = found;
-      if (route.needsApiKey && req.headers[api.apiKeyHeader] !== options.apiKey) {
+      const headers = headersOf(req);
+      if (route.needsApiKey && headers.single[api.apiKeyHeader] !== apiKey) {
         const { status, reason, message } = api.gatewayErrors.invalidApiKey;
         send(res, status, { reason, message });
-        options.onResponse?.(route.name, status);
+        onResponse?.(route.name, status);
         return;
       }
-      const body = await readBody(req);
+      const read = readBody(req, headers);
+      const body = read instanceof Promise ? await read : read;
       if (body === undefined) {
         const { status, reason, message } = api.gatewayErrors.requestTooLarge;
         send(res, status, { reason, message });
-        options.onResponse?.(route.name, status);
+        onResponse?.(route.name, status);
         return;
       }
       let result: APIGatewayProxyResult;
       try {
-        result = await options.handlers[route.name](
-          toProxyEvent(req, url, route, match, body),
+        result = await handlers[route.name](
+          toProxyEvent(req, target, route, parts, headers, body),
           lambdaContext(route.name),
         );
       } catch (error) {
         // API Gateway answers 502 when the integration itself fails.
         console.error(`[api] ${route.name} handler threw`, error);
         send(res, 502, { reason: 'internal_error', message: 'Internal server error' });
-        options.onResponse?.(route.name, 502);
+        onResponse?.(route.name, 502);
         return;
       }
-      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      res.writeHead(result.statusCode, headers);
+      res.writeHead(result.statusCode, responseHeadersOf(result));
       res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
-      options.onResponse?.(route.name, result.statusCode, result);
-    })().catch((error: unknown) => {
+      onResponse?.(route.name, result.statusCode, result);
+    } catch (error) {
       console.error('[api] request failed', error);
       if (!res.headersSent) send(res, 500, { reason: 'internal_error', message: 'internal error' });
-    });
-  });
+    }
+  };
+
+  const server: Server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

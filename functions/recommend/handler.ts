@@ -1,10 +1,11 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { api, envVars } from '#shared/config/index.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import { RedisRecommendationCache } from '#shared/adapters/redisCache.ts';
 import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
-import { jsonResponse } from '#shared/http/responses.ts';
+import { jsonResponse, jsonTextResponse } from '#shared/http/responses.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { GuardedCache, ModelGateway } from '#shared/serving/guards.ts';
 import {
@@ -55,7 +56,11 @@ function onceEvery<A extends unknown[]>(ms: number, log: (...args: A) => void): 
   };
 }
 
-const respond = ({ body, cache }: Served) => jsonResponse(200, body, { [api.cacheStatusHeader]: cache });
+/** The answer, with its cache status; a cache hit's stored JSON is sent as it is. */
+const respond = (served: Served): APIGatewayProxyResult =>
+  served.json === undefined
+    ? jsonResponse(200, served.body, { [api.cacheStatusHeader]: served.cache })
+    : jsonTextResponse(200, served.json, { [api.cacheStatusHeader]: served.cache });
 
 /** The read API: recommendations, similar items, rankings, trending, and the health check. */
 export const handler = httpHandler({

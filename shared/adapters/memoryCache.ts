@@ -11,6 +11,10 @@ export class MemoryRecommendationCache implements RecommendationCache {
   }
 
   async get(key: string): Promise<string | undefined> {
+    return this.getNow(key);
+  }
+
+  getNow(key: string): string | undefined {
     return this.entries.get(key);
   }
 

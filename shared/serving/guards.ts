@@ -6,16 +6,33 @@ export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
 
 /** Rejects after `ms`, so a slow dependency costs a bounded part of the request. */
 function withinBudget<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+export interface CacheRead {
+  readonly status: CacheStatus;
+  readonly value?: string;
+}
+
+const MISS: CacheRead = Object.freeze({ status: 'MISS' });
+const BYPASS: CacheRead = Object.freeze({ status: 'BYPASS' });
 
 /**
  * The cache as the serving path uses it: a failing or slow cache is skipped (BYPASS) instead of
- * failing the request. `onError` is told, for logs and metrics.
+ * failing the request. `onError` is told, for logs and metrics. A cache in this process (one with
+ * `getNow`) is read at once: it cannot be slow in a way a timer could cut short.
  */
 export class GuardedCache {
   constructor(
@@ -24,13 +41,16 @@ export class GuardedCache {
     private readonly budgetMs: number = serving.cacheBudgetMs,
   ) {}
 
-  async get(key: string): Promise<{ status: CacheStatus; value?: string }> {
+  async get(key: string): Promise<CacheRead> {
     try {
-      const value = await withinBudget(this.cache.get(key), this.budgetMs, 'cache get');
-      return value === undefined ? { status: 'MISS' } : { status: 'HIT', value };
+      const value =
+        this.cache.getNow === undefined
+          ? await withinBudget(this.cache.get(key), this.budgetMs, 'cache get')
+          : this.cache.getNow(key);
+      return value === undefined ? MISS : { status: 'HIT', value };
     } catch (error) {
       this.onError(error);
-      return { status: 'BYPASS' };
+      return BYPASS;
     }
   }
 

@@ -62,8 +62,25 @@ function parseCategory(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** The options of a request without a query string, per list of allowed parameters. */
+const defaultOptions = new WeakMap<readonly string[], ListOptions>();
+
 /** Query parameters of the list routes (`count`, `category`, `exclude`, prices, `inStock`). */
 export function parseListOptions(query: Query, allowed: readonly string[]): ListOptions {
+  // No query string (API Gateway's `null`): always the same options, so worked out once and shared.
+  if (query === null || query === undefined) {
+    let defaults = defaultOptions.get(allowed);
+    if (defaults === undefined) {
+      const parsed = parseQuery(undefined, allowed);
+      defaults = Object.freeze({ ...parsed, exclude: Object.freeze([...parsed.exclude]) });
+      defaultOptions.set(allowed, defaults);
+    }
+    return defaults;
+  }
+  return parseQuery(query, allowed);
+}
+
+function parseQuery(query: Query, allowed: readonly string[]): ListOptions {
   rejectUnknown(query, allowed);
   // Without `exclude`, what the shopper bought is left out; `exclude=` (empty) keeps everything.
   const exclude = (query?.exclude ?? (allowed.includes('exclude') ? 'purchased' : ''))

@@ -36,6 +36,23 @@ export interface ServedList {
 export interface Served {
   readonly body: ServedList;
   readonly cache: CacheStatus;
+  /**
+   * The body as JSON, when it is at hand as text: a cache hit serves what was stored, as stored,
+   * without parsing and serialising it again.
+   */
+  readonly json?: string;
+}
+
+/** A cache hit: `body` is parsed from the stored text only if someone asks for it. */
+class CachedAnswer implements Served {
+  readonly cache = 'HIT';
+  #body: ServedList | undefined;
+
+  constructor(readonly json: string) {}
+
+  get body(): ServedList {
+    return (this.#body ??= JSON.parse(this.json) as ServedList);
+  }
 }
 
 export interface ServingDeps {
@@ -86,9 +103,18 @@ async function findShopper(features: ServingDeps['features'], id: string): Promi
   return { key: `u:${id}`, featureVersion: 0 };
 }
 
-function cacheKey(kind: string, parts: readonly (string | number)[], options: object): string {
-  const query = createHash('sha1').update(JSON.stringify(options)).digest('base64url').slice(0, 16);
-  return `reco:${kind}:${parts.join(':')}:${query}`;
+/** Digests of options objects already keyed: the options of a request without a query are shared. */
+const digests = new WeakMap<object, string>();
+
+/** `reco:<scope>:<digest of the options>`; the scope names the kind of list and what it is for. */
+function cacheKey(scope: string, options: object): string {
+  let query = digests.get(options);
+  if (query === undefined) {
+    query = createHash('sha1').update(JSON.stringify(options)).digest('base64url').slice(0, 16);
+    // Only frozen options keep their digest: a mutable object may not say the same thing next time.
+    if (Object.isFrozen(options)) digests.set(options, query);
+  }
+  return `reco:${scope}:${query}`;
 }
 
 function modelFilters(options: ListOptions): ModelFilters {
@@ -127,31 +153,52 @@ function passes(item: CatalogueItem | undefined, options: Partial<ListOptions>):
 
 export class ServingService {
   private readonly recentShoppers: LRUCache<string, Shopper> | undefined;
+  /** Profile reads in flight, shared by the requests that arrive meanwhile (only with reuse on). */
+  private readonly shopperReads = new Map<string, Promise<Shopper>>();
 
   constructor(private readonly deps: ServingDeps) {
     const memoMs = deps.profileMemoMs ?? serving.profileMemoMs;
     this.recentShoppers = memoMs > 0 ? new LRUCache<string, Shopper>({ max: 10_000, ttl: memoMs }) : undefined;
   }
 
-  private async shopper(id: string): Promise<Shopper> {
-    const known = this.recentShoppers?.get(id);
+  /** The shopper behind a user id; at once (no promise) when reused from a recent read. */
+  private shopper(id: string): Shopper | Promise<Shopper> {
+    const recent = this.recentShoppers;
+    if (!recent) return findShopper(this.deps.features, id);
+    const known = recent.get(id);
     if (known) return known;
-    const found = await findShopper(this.deps.features, id);
-    this.recentShoppers?.set(id, found);
-    return found;
+    // Requests for the same shopper while the read is in flight take its answer: within the
+    // reuse window anyway, and no burst of reads for one shopper each time the window ends.
+    let read = this.shopperReads.get(id);
+    if (read === undefined) {
+      read = findShopper(this.deps.features, id).then(
+        (found) => {
+          this.shopperReads.delete(id);
+          recent.set(id, found);
+          return found;
+        },
+        (error: unknown) => {
+          this.shopperReads.delete(id);
+          throw error;
+        },
+      );
+      this.shopperReads.set(id, read);
+    }
+    return read;
   }
 
   /** `GET /v1/users/{userId}/recommendations` */
   async forShopper(userId: string, options: ListOptions): Promise<Served> {
     let shopper: Shopper;
     try {
-      shopper = await this.shopper(userId);
+      const found = this.shopper(userId);
+      shopper = found instanceof Promise ? await found : found;
     } catch (error) {
       this.deps.onError?.('feature store', error);
       return this.answer('trending', undefined, await this.lastResortTrending(options), true, 'BYPASS');
     }
     const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
-    const key = cacheKey('user', [version, shopper.key, shopper.featureVersion], options);
+    const key = cacheKey(`user:${version}:${shopper.key}:${shopper.featureVersion}`, options);
     const cached = await this.deps.cache.get(key);
     if (cached.value !== undefined) return this.fromCache(cached.value);
 
@@ -202,7 +249,7 @@ export class ServingService {
   /** `GET /v1/items/{itemId}/similar` */
   async similarTo(itemId: string, options: ListOptions): Promise<Served> {
     const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
-    const key = cacheKey('similar', [version, itemId], options);
+    const key = cacheKey(`similar:${version}:${itemId}`, options);
     const cached = await this.deps.cache.get(key);
     if (cached.value !== undefined) return this.fromCache(cached.value);
     let degraded = false;
@@ -307,7 +354,7 @@ export class ServingService {
 
   /** `GET /v1/trending?window=1h|24h`: items by activity rate now (1h) or volume over a day (24h). */
   async trending(window: TrendingWindow, options: ListOptions): Promise<Served> {
-    const key = cacheKey('trending', [window], options);
+    const key = cacheKey(`trending:${window}`, options);
     const cached = await this.deps.cache.get(key);
     if (cached.value !== undefined) return this.fromCache(cached.value);
     try {
@@ -453,7 +500,9 @@ export class ServingService {
    * A cached answer is served as it was, recommendationId included: that list was recorded for
    * attribution when it was first served, so a hit costs no write.
    */
-  private async fromCache(value: string): Promise<Served> {
+  private fromCache(value: string): Served {
+    // What `answerAndCache` stores always starts so; anything else is parsed as before.
+    if (value.startsWith('{"recommendationId":') && value.endsWith('}')) return new CachedAnswer(value);
     return { body: JSON.parse(value) as ServedList, cache: 'HIT' };
   }
 

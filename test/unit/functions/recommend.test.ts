@@ -302,6 +302,9 @@ describe('Handler: recommend', () => {
         expect(cacheOf(second)).toBe('HIT');
         expect(itemsOf(second)).toEqual(itemsOf(first));
         expect(json(second).recommendationId).toBe(json(first).recommendationId);
+        // The hit serves the stored JSON as it is: the same bytes and headers as the first answer.
+        expect(second.body).toBe(first.body);
+        expect(second.headers).toEqual({ ...first.headers, [api.cacheStatusHeader]: 'HIT' });
         const records = dynamo.commandCalls(PutCommand).map((call) => call.args[0].input);
         expect(records).toEqual(
           [first].map((response) => ({

@@ -71,6 +71,43 @@ describe('Class: GuardedCache', () => {
       expect(onError).toHaveBeenCalledExactlyOnceWith(failure);
     });
 
+    it('returns HIT from a cache in this process without a timer, preferring getNow to get', async () => {
+      // Prepare
+      const cache = { ...fakeCache(), getNow: vi.fn<NonNullable<RecommendationCache['getNow']>>(() => 'cached') };
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      const guarded = new GuardedCache(cache, vi.fn(), BUDGET_MS);
+
+      // Act
+      const result = await guarded.get('reco:user:1');
+
+      // Assess
+      expect(result).toEqual({ status: 'HIT', value: 'cached' });
+      expect(cache.getNow).toHaveBeenCalledExactlyOnceWith('reco:user:1');
+      expect(cache.get).not.toHaveBeenCalled();
+      expect(timers).not.toHaveBeenCalled();
+      timers.mockRestore();
+    });
+
+    it('returns BYPASS and tells onError when getNow throws', async () => {
+      // Prepare
+      const failure = new Error('corrupt entry');
+      const cache = {
+        ...fakeCache(),
+        getNow: () => {
+          throw failure;
+        },
+      };
+      const onError = vi.fn();
+      const guarded = new GuardedCache(cache, onError, BUDGET_MS);
+
+      // Act
+      const result = await guarded.get('reco:user:1');
+
+      // Assess
+      expect(result).toEqual({ status: 'BYPASS' });
+      expect(onError).toHaveBeenCalledExactlyOnceWith(failure);
+    });
+
     describe('with a cache slower than the budget', () => {
       beforeEach(() => {
         vi.useFakeTimers();

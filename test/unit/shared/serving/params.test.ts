@@ -99,6 +99,22 @@ describe('Function: parseListOptions', () => {
         inStockOnly: false,
       });
     });
+
+    it.each([
+      ['user lists', USER_LIST_PARAMETERS],
+      ['similar items', SIMILAR_PARAMETERS],
+      ['trending', TRENDING_PARAMETERS],
+    ])('returns for no query (%s) the options of an empty one, frozen and shared', (_name, allowed) => {
+      // Act
+      const first = parseListOptions(null, allowed);
+      const second = parseListOptions(undefined, allowed);
+
+      // Assess
+      expect(first).toEqual(parseListOptions({}, allowed));
+      expect(second).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(Object.isFrozen(first.exclude)).toBe(true);
+    });
   });
 
   describe('exclude', () => {

@@ -280,6 +280,44 @@ describe('Class: ServingService', () => {
         expect(secondList).toEqual(firstList);
       });
 
+      it('returns a HIT with the stored JSON as it is, byte for byte, and the same list as its body', async () => {
+        // Prepare
+        const cache = new MemoryRecommendationCache();
+        const set = vi.spyOn(cache, 'set');
+        const { store, service } = makeFixture(ServingService, { cache });
+        await seedShop(store);
+        const first = await service.forShopper('alice', userOptions());
+
+        // Act
+        const second = await service.forShopper('alice', userOptions());
+
+        // Assess
+        expect(first.json).toBeUndefined();
+        expect(second.cache).toBe('HIT');
+        expect(second.json).toBe(set.mock.calls[0]?.[1]);
+        expect(second.json).toBe(JSON.stringify(first.body));
+        expect(second.body).toEqual(first.body);
+      });
+
+      it('returns a HIT of a stored value in another shape parsed, without json', async () => {
+        // Prepare
+        const cache = new MemoryRecommendationCache();
+        const { store, service } = makeFixture(ServingService, { cache });
+        await seedShop(store);
+        const set = vi.spyOn(cache, 'set');
+        await service.forShopper('alice', userOptions());
+        const key = set.mock.calls[0]?.[0] ?? '';
+        const reordered = { modelVersion: 'old-writer', recommendationId: 'rec-old', items: [], degraded: false };
+        await cache.set(key, JSON.stringify(reordered), 60);
+
+        // Act
+        const served = await service.forShopper('alice', userOptions());
+
+        // Assess
+        expect(served).toEqual({ cache: 'HIT', body: reordered });
+        expect(served.json).toBeUndefined();
+      });
+
       it('serves the cached list even after popularity changed, until the shopper changes', async () => {
         // Prepare
         const { store, service } = makeFixture(ServingService);
@@ -730,5 +768,75 @@ describe('Class: ServingService (profile reuse)', () => {
     await service.forShopper('repeat', options);
     // Assess: one lookup of the signed-in and the anonymous key.
     expect(reads).toHaveBeenCalledTimes(2);
+  });
+
+  it('returns answers from one profile read for requests that arrive while it is in flight', async () => {
+    // Prepare
+    const { ServingService } = await import('#shared/serving/serve.ts');
+    const store = new MemoryFeatureStore();
+    const reads = vi.spyOn(store, 'readShopper');
+    const service = new ServingService({
+      features: store,
+      cache: new GuardedCache(new MemoryRecommendationCache()),
+      clock: { now: () => Date.now() },
+      newId: () => 'id',
+      fallbackVersion: 'popularity-test',
+      profileMemoMs: 60_000,
+    });
+    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+    // Act
+    const served = await Promise.all([1, 2, 3].map(() => service.forShopper('burst', options)));
+    // Assess
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(served.map((s) => s.body.degraded)).toEqual([false, false, false]);
+  });
+
+  it('returns a fallback to every request sharing a failed read, and reads again on the next one', async () => {
+    // Prepare
+    const { ServingService } = await import('#shared/serving/serve.ts');
+    const store = new MemoryFeatureStore();
+    const reads = vi.spyOn(store, 'readShopper').mockRejectedValueOnce(new Error('ThrottlingException'));
+    const onError = vi.fn();
+    const service = new ServingService({
+      features: store,
+      cache: new GuardedCache(new MemoryRecommendationCache()),
+      clock: { now: () => Date.now() },
+      newId: () => 'id',
+      fallbackVersion: 'popularity-test',
+      profileMemoMs: 60_000,
+      onError,
+    });
+    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+    // Act
+    const failed = await Promise.all([1, 2].map(() => service.forShopper('flaky', options)));
+    const after = await service.forShopper('flaky', options);
+    // Assess
+    expect(failed.map((s) => [s.cache, s.body.degraded])).toEqual([
+      ['BYPASS', true],
+      ['BYPASS', true],
+    ]);
+    expect(onError).toHaveBeenCalledTimes(2);
+    expect([after.cache, after.body.degraded]).toEqual(['MISS', false]);
+    expect(reads).toHaveBeenCalledTimes(4);
+  });
+
+  it('returns answers from a read per request when reuse is off, even for simultaneous ones', async () => {
+    // Prepare
+    const { ServingService } = await import('#shared/serving/serve.ts');
+    const store = new MemoryFeatureStore();
+    const reads = vi.spyOn(store, 'readShopper');
+    const service = new ServingService({
+      features: store,
+      cache: new GuardedCache(new MemoryRecommendationCache()),
+      clock: { now: () => Date.now() },
+      newId: () => 'id',
+      fallbackVersion: 'popularity-test',
+      profileMemoMs: 0,
+    });
+    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+    // Act
+    await Promise.all([1, 2].map(() => service.forShopper('fresh', options)));
+    // Assess
+    expect(reads).toHaveBeenCalledTimes(4);
   });
 });

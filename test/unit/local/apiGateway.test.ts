@@ -1,0 +1,490 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { request } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { api, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
+import { startApiGateway, type LocalApi, type ProxyHandler } from '#local/apiGateway.ts';
+
+const API_KEY = 'test-key';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Call {
+  readonly route: RouteName;
+  readonly event: APIGatewayProxyEvent;
+  readonly context: Context;
+}
+
+let gateway: LocalApi;
+let port: number;
+const calls: Call[] = [];
+let answer: (route: RouteName) => Promise<APIGatewayProxyResult>;
+const responses: { route: RouteName | undefined; status: number }[] = [];
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One request with the path sent exactly as given (fetch would normalise it first). */
+function send(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string | string[]>; body?: string | Buffer; chunked?: boolean } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { 'x-api-key': API_KEY, ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    if (options.body !== undefined && !options.chunked)
+      req.setHeader('content-length', Buffer.byteLength(options.body));
+    req.end(options.body);
+  });
+}
+
+const lastCall = (): Call => {
+  const call = calls.at(-1);
+  if (!call) throw new Error('no handler was called');
+  return call;
+};
+
+beforeAll(async () => {
+  const handlerFor =
+    (route: RouteName): ProxyHandler =>
+    async (event, context) => {
+      calls.push({ route, event, context });
+      return answer(route);
+    };
+  const handlers = Object.fromEntries(
+    (Object.keys(api.routes) as RouteName[]).map((route) => [route, handlerFor(route)]),
+  ) as Record<RouteName, ProxyHandler>;
+  gateway = await startApiGateway({
+    port: 0,
+    apiKey: API_KEY,
+    handlers,
+    onResponse: (route, status) => responses.push({ route, status }),
+  });
+  port = Number(new URL(gateway.url).port);
+});
+
+afterAll(async () => {
+  await gateway.close();
+});
+
+beforeEach(() => {
+  calls.length = 0;
+  responses.length = 0;
+  answer = async (route) => ({
+    statusCode: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ route }),
+  });
+});
+
+describe('Local API Gateway: routing', () => {
+  it.each<[string, string, RouteName, Record<string, string> | null]>([
+    ['GET', '/v1/users/u1/recommendations', 'userRecommendations', { userId: 'u1' }],
+    ['DELETE', '/v1/users/u1', 'userErasure', { userId: 'u1' }],
+    ['GET', '/v1/items/sku-1/similar', 'similarItems', { itemId: 'sku-1' }],
+    ['DELETE', '/v1/items/sku-1', 'catalogueItem', { itemId: 'sku-1' }],
+    ['PUT', '/v1/items', 'catalogueItems', null],
+    ['POST', '/v1/events', 'events', null],
+    ['POST', '/v1/rankings', 'rankings', null],
+    ['GET', '/v1/trending', 'trending', null],
+    ['GET', '/v1/health', 'health', null],
+  ])(
+    'returns the handler answer of %s %s (%s) with its resource and path parameters',
+    async (method, path, route, params) => {
+      // Act
+      const reply = await send(method, path);
+
+      // Assess
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toEqual({ route });
+      const { event } = lastCall();
+      expect(lastCall().route).toBe(route);
+      expect(event).toMatchObject({
+        resource: api.routes[route],
+        path,
+        httpMethod: method,
+        pathParameters: params,
+      });
+      expect(responses).toEqual([{ route, status: 200 }]);
+    },
+  );
+
+  it.each([
+    ['an unknown path', 'GET', '/v1/nothing'],
+    ['a trailing slash', 'GET', '/v1/health/'],
+    ['an empty path parameter', 'DELETE', '/v1/items/'],
+    ['an extra segment', 'GET', '/v1/users/u1/recommendations/more'],
+    ['the root', 'GET', '/'],
+  ])('returns 404 route_not_found for %s', async (_name, method, path) => {
+    // Act
+    const reply = await send(method, path);
+
+    // Assess
+    expect(reply.status).toBe(404);
+    expect(JSON.parse(reply.body)).toEqual({
+      reason: 'route_not_found',
+      message: `no route for ${method} ${new URL(path, 'http://localhost').pathname}`,
+    });
+    expect(calls).toEqual([]);
+    expect(responses).toEqual([{ route: undefined, status: 404 }]);
+  });
+
+  it.each([
+    ['GET', '/v1/events'],
+    ['POST', '/v1/users/u1/recommendations'],
+    ['GET', '/v1/items/sku-1'],
+  ])('returns 405 method_not_allowed for %s %s', async (method, path) => {
+    // Act
+    const reply = await send(method, path);
+
+    // Assess
+    expect(reply.status).toBe(405);
+    expect(JSON.parse(reply.body)).toEqual({
+      reason: 'method_not_allowed',
+      message: `no route for ${method} ${path}`,
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { 'x-api-key': 'nope' }],
+  ])('returns 403 invalid_api_key for %s, without calling the handler', async (_name, headers) => {
+    // Act
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/v1/users/u1/recommendations', headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+    // Assess
+    const { status, reason, message } = api.gatewayErrors.invalidApiKey;
+    expect(reply.status).toBe(status);
+    expect(JSON.parse(reply.body)).toEqual({ reason, message });
+    expect(calls).toEqual([]);
+    expect(responses).toEqual([{ route: 'userRecommendations', status }]);
+  });
+
+  it('returns health without an API key', async () => {
+    // Act
+    const reply = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/v1/health' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+    // Assess
+    expect(reply).toBe(200);
+  });
+});
+
+describe('Local API Gateway: request targets as WHATWG URL parsing reads them', () => {
+  it.each([
+    '/v1/users/u1/recommendations',
+    '/v1/users/u1/recommendations?',
+    '/v1/users/u1/recommendations?count=3',
+    '/v1/users/u1/recommendations?count=3&count=4&exclude=',
+    '/v1/users/u1/recommendations?category=a+b&x=%E2%82%AC&flag',
+    '/v1/users/u1/recommendations?a=1&&b=2#fragment',
+    "/v1/users/o'brien/recommendations?q='x'",
+    '/v1/users/a%20b/recommendations',
+    '/v1/users/caf%C3%A9/recommendations',
+    '/v1/users/u%2F1/recommendations',
+    '/v1/users/a|b^c/recommendations',
+    '/v1/users/user@example.com/recommendations',
+    '/v1/users/u.1/recommendations',
+    '/v1/./users/u1/recommendations',
+    '/v1/users/x/../u1/recommendations',
+    '/v1/users/u1/%2e/recommendations',
+    '/v1/trending?window=1h&window=24h',
+  ])('returns the same path, path parameters and query as URL for %s', async (target) => {
+    // Prepare
+    const url = new URL(target, 'http://localhost');
+    const query: Record<string, string> = {};
+    const multi: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) {
+      query[name] = value;
+      (multi[name] ??= []).push(value);
+    }
+    const hasQuery = Object.keys(query).length > 0;
+
+    // Act
+    const reply = await send('GET', target);
+
+    // Assess
+    expect(reply.status).toBe(200);
+    const { event } = lastCall();
+    expect(event.path).toBe(url.pathname);
+    expect(event.requestContext.path).toBe(url.pathname);
+    expect(event.queryStringParameters).toEqual(hasQuery ? query : null);
+    expect(event.multiValueQueryStringParameters).toEqual(hasQuery ? multi : null);
+    const segments = url.pathname.split('/');
+    const parameter = decodeURIComponent(segments[3] ?? '');
+    expect(event.pathParameters).toEqual(url.pathname.startsWith('/v1/users/') ? { userId: parameter } : null);
+  });
+
+  it.each([
+    ['a path URL reads as a host (//…)', '//v1/health', '/health'],
+    ['an empty segment', '/v1//users/u1/recommendations', '/v1//users/u1/recommendations'],
+  ])('returns 404 for %s', async (_name, target, pathname) => {
+    // Act
+    const reply = await send('GET', target);
+
+    // Assess
+    expect(reply.status).toBe(404);
+    expect(JSON.parse(reply.body)).toMatchObject({ message: `no route for GET ${pathname}` });
+  });
+
+  it('returns 502 for a path parameter that is not valid percent-encoding, as when a handler throws', async () => {
+    // Prepare
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+
+    // Act
+    const reply = await send('GET', '/v1/users/%E0%A4%A/recommendations');
+
+    // Assess
+    expect(reply.status).toBe(502);
+    expect(JSON.parse(reply.body)).toEqual({ reason: 'internal_error', message: 'Internal server error' });
+    expect(calls).toEqual([]);
+    log.mockRestore();
+  });
+});
+
+describe('Local API Gateway: proxy event and context', () => {
+  it('returns to the handler a complete REST proxy event', async () => {
+    // Act
+    await send('GET', '/v1/users/u1/recommendations?count=3', { headers: { 'user-agent': 'test-agent/1' } });
+
+    // Assess
+    const { event } = lastCall();
+    expect(event).toEqual({
+      resource: '/v1/users/{userId}/recommendations',
+      path: '/v1/users/u1/recommendations',
+      httpMethod: 'GET',
+      headers: {
+        'x-api-key': API_KEY,
+        'user-agent': 'test-agent/1',
+        host: `127.0.0.1:${port}`,
+        connection: 'keep-alive',
+      },
+      multiValueHeaders: {
+        'x-api-key': [API_KEY],
+        'user-agent': ['test-agent/1'],
+        host: [`127.0.0.1:${port}`],
+        connection: ['keep-alive'],
+      },
+      queryStringParameters: { count: '3' },
+      multiValueQueryStringParameters: { count: ['3'] },
+      pathParameters: { userId: 'u1' },
+      stageVariables: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer: null,
+        protocol: 'HTTP/1.1',
+        httpMethod: 'GET',
+        identity: { apiKey: API_KEY, sourceIp: '127.0.0.1', userAgent: 'test-agent/1' },
+        path: '/v1/users/u1/recommendations',
+        stage: 'local',
+        requestId: expect.stringMatching(UUID),
+        requestTimeEpoch: expect.any(Number),
+        resourceId: 'userRecommendations',
+        resourcePath: '/v1/users/{userId}/recommendations',
+      },
+    });
+  });
+
+  it('returns header names in lower case and repeated headers merged as Node merges them', async () => {
+    // Act
+    await send('GET', '/v1/health', {
+      headers: {
+        'X-Api-Key': API_KEY,
+        'X-Custom': ['a', 'b'],
+        'User-Agent': ['first', 'second'],
+        'Set-Cookie': ['c=1', 'd=2'],
+        Cookie: ['e=3', 'f=4'],
+      },
+    });
+
+    // Assess
+    const { event } = lastCall();
+    expect(event.headers).toMatchObject({
+      'x-api-key': API_KEY,
+      'x-custom': 'a, b',
+      'user-agent': 'first',
+      'set-cookie': 'c=1,d=2',
+      cookie: 'e=3; f=4',
+    });
+    expect(event.multiValueHeaders).toMatchObject({
+      'x-api-key': [API_KEY],
+      'x-custom': ['a, b'],
+      'user-agent': ['first'],
+      'set-cookie': ['c=1', 'd=2'],
+      cookie: ['e=3; f=4'],
+    });
+    expect(event.requestContext.identity.userAgent).toBe('first');
+  });
+
+  it('returns 403 for an API key sent twice, even when both are right', async () => {
+    // Act
+    const reply = await send('GET', '/v1/trending', { headers: { 'x-api-key': [API_KEY, API_KEY] } });
+
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(calls).toEqual([]);
+  });
+
+  it('returns a header named like an object property as any other', async () => {
+    // Act
+    await send('GET', '/v1/health', { headers: { constructor: 'c', toString: 't' } });
+
+    // Assess
+    expect(lastCall().event.headers).toMatchObject({ constructor: 'c', tostring: 't' });
+    expect(lastCall().event.multiValueHeaders).toMatchObject({ constructor: ['c'], tostring: ['t'] });
+  });
+
+  it('returns a new request id and Lambda request id for every request', async () => {
+    // Act
+    await send('GET', '/v1/health');
+    await send('GET', '/v1/health');
+
+    // Assess
+    const [first, second] = calls;
+    expect(first?.event.requestContext.requestId).not.toBe(second?.event.requestContext.requestId);
+    expect(first?.context.awsRequestId).not.toBe(second?.context.awsRequestId);
+  });
+
+  it('returns to the handler a Lambda context for the route', async () => {
+    // Act
+    await send('GET', '/v1/trending');
+
+    // Assess
+    const { context } = lastCall();
+    expect(context).toMatchObject({
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: 'local-trending',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local-trending',
+      memoryLimitInMB: String(lambdaDefaults.memoryMb),
+      awsRequestId: expect.stringMatching(UUID),
+      logGroupName: '/aws/lambda/local-trending',
+      logStreamName: 'local',
+    });
+    const remaining = context.getRemainingTimeInMillis();
+    expect(remaining).toBeGreaterThan(lambdaDefaults.timeoutSeconds * 1000 - 5_000);
+    expect(remaining).toBeLessThanOrEqual(lambdaDefaults.timeoutSeconds * 1000);
+    expect([context.done(), context.fail('x'), context.succeed('x')]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it.each([
+    ['with a content length', false],
+    ['chunked', true],
+  ])('returns the request body to the handler as text, %s', async (_name, chunked) => {
+    // Prepare
+    const body = JSON.stringify({ events: [{ itemId: 'café-€' }] });
+
+    // Act
+    await send('POST', '/v1/events', { body, chunked, headers: { 'content-type': 'application/json' } });
+
+    // Assess
+    expect(lastCall().event).toMatchObject({ body, isBase64Encoded: false });
+  });
+
+  it('returns null as the body of a request without one', async () => {
+    // Act
+    await send('POST', '/v1/rankings');
+
+    // Assess
+    expect(lastCall().event.body).toBeNull();
+  });
+
+  it('returns 413 body_too_large for a body over 10 MB, without calling the handler', async () => {
+    // Act
+    const reply = await send('POST', '/v1/events', { body: Buffer.alloc(10 * 1024 * 1024 + 1, 'x') });
+
+    // Assess
+    const { status, reason, message } = api.gatewayErrors.requestTooLarge;
+    expect(reply.status).toBe(status);
+    expect(JSON.parse(reply.body)).toEqual({ reason, message });
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('Local API Gateway: responses', () => {
+  it('returns the handler status, headers (as text) and body', async () => {
+    // Prepare
+    answer = async () => ({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'x-cache': 'HIT', 'x-count': 3, 'x-flag': true },
+      body: '{"ok":true}',
+    });
+
+    // Act
+    const reply = await send('GET', '/v1/health');
+
+    // Assess
+    expect(reply.status).toBe(201);
+    expect(reply.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'x-cache': 'HIT',
+      'x-count': '3',
+      'x-flag': 'true',
+    });
+    expect(reply.body).toBe('{"ok":true}');
+    expect(responses).toEqual([{ route: 'health', status: 201 }]);
+  });
+
+  it('returns a base64 body decoded', async () => {
+    // Prepare
+    answer = async () => ({ statusCode: 200, body: Buffer.from('plain ✓').toString('base64'), isBase64Encoded: true });
+
+    // Act
+    const reply = await send('GET', '/v1/health');
+
+    // Assess
+    expect(reply.body).toBe('plain ✓');
+  });
+
+  it('returns 502 when the handler throws', async () => {
+    // Prepare
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    answer = async () => {
+      throw new Error('boom');
+    };
+
+    // Act
+    const reply = await send('GET', '/v1/health');
+
+    // Assess
+    expect(reply.status).toBe(502);
+    expect(JSON.parse(reply.body)).toEqual({ reason: 'internal_error', message: 'Internal server error' });
+    expect(responses).toEqual([{ route: 'health', status: 502 }]);
+    log.mockRestore();
+  });
+});
