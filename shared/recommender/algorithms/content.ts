@@ -133,6 +133,13 @@ export class ContentComponent implements Component {
   readonly vectors: SparseRows;
   /** Term → items (the inverted index), for scoring every item against one profile. */
   readonly #postings: SparseRows;
+  /**
+   * Score buffers reused by every request (one at a time, consumed before the next), as iALS
+   * does; the candidate buffer is NaN except where the last ranking wrote.
+   */
+  #catalogueScores: Float32Array | undefined;
+  #candidateScores: Float32Array | undefined;
+  #written: number[] = [];
 
   constructor(base: ModelBase, settings: ContentSettings, vocabulary: readonly string[], vectors: SparseRows) {
     this.base = base;
@@ -142,12 +149,34 @@ export class ContentComponent implements Component {
     this.#postings = transpose(vectors, vocabulary.length);
   }
 
-  /** Cosine of every item with a (normalised) sparse profile. */
-  #scoreProfile(profile: ReadonlyMap<number, number>): Float32Array {
-    const scores = new Float32Array(this.base.catalogue.size);
+  /**
+   * Cosine of every item (or of the `only` items: a ranking's candidates, the rest NaN) with a
+   * sparse profile, normalised here.
+   */
+  #scoreProfile(profile: ReadonlyMap<number, number>, only?: readonly number[]): Float32Array {
     let squared = 0;
     for (const w of profile.values()) squared += w * w;
     const norm = Math.sqrt(squared) || 1;
+    if (only !== undefined) {
+      const scores = (this.#candidateScores ??= new Float32Array(this.base.catalogue.size).fill(Number.NaN));
+      const written = this.#written;
+      for (let n = 0; n < written.length; n++) scores[written[n] as number] = Number.NaN;
+      written.length = 0;
+      const { pointers, indices, values } = this.vectors;
+      for (let n = 0; n < only.length; n++) {
+        const item = only[n] as number;
+        let dot = 0;
+        for (let p = pointers[item] as number; p < (pointers[item + 1] as number); p++) {
+          dot += (profile.get(indices[p] as number) ?? 0) * (values[p] as number);
+        }
+        scores[item] = dot / norm;
+        written.push(item);
+      }
+      return scores;
+    }
+    // A profile's terms reach most of a catalogue (categories are shared by thousands of items),
+    // so clearing all of it beats tracking what was reached.
+    const scores = (this.#catalogueScores ??= new Float32Array(this.base.catalogue.size)).fill(0);
     const { pointers, indices, values } = this.#postings;
     for (const [t, w] of profile) {
       const weight = w / norm;
@@ -176,7 +205,7 @@ export class ContentComponent implements Component {
     return dot;
   }
 
-  score(shopper: Shopper): ComponentScores | undefined {
+  score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined {
     const profile = new Map<number, number>();
     const history: number[] = [];
     const add = (item: number, weight: number): void => {
@@ -194,7 +223,7 @@ export class ContentComponent implements Component {
       add(item, this.settings.recentMultiplier * (shopper.recentWeights[n] as number)),
     );
     if (profile.size === 0) return undefined;
-    const scores = this.#scoreProfile(profile);
+    const scores = this.#scoreProfile(profile, only);
     return {
       scores,
       reason: (item) => {

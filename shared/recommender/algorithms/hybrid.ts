@@ -87,39 +87,114 @@ function hybridSettings(params: Hyperparameters): HybridSettings {
   };
 }
 
+/** What z-normalising one source's scores takes: z = (s − mean) / sd, a missing score counted as `min`. */
+export interface Normalisation {
+  /** Finite scores among the included items; 0 makes every z NaN (the source knows nothing here). */
+  readonly count: number;
+  readonly mean: number;
+  readonly sd: number;
+  readonly min: number;
+}
+
 /**
- * (s − mean) / sd over the given items' finite scores; missing (NaN) scores become the lowest
- * z-score seen, i.e. "no evidence" ranks with the weakest evidence, not with the average.
+ * Mean, sd and minimum over the included items' finite scores (every item, or those `mask`
+ * marks, and only the `only` items when given). Missing (NaN) scores get the lowest z-score
+ * seen, i.e. "no evidence" ranks with the weakest evidence, not with the average.
  */
-export function zScores(scores: Float32Array, include: (item: number) => boolean): Float32Array {
+export function normalisation(scores: Float32Array, mask?: Uint8Array, only?: readonly number[]): Normalisation {
   let count = 0;
   let sum = 0;
   let squares = 0;
   let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < scores.length; i++) {
+  // Three copies of one loop, so the whole-catalogue pass (100k items, per source, per request)
+  // has no per-item branch on how it was called.
+  if (only !== undefined) {
+    for (let n = 0; n < only.length; n++) {
+      const i = only[n] as number;
+      const s = scores[i] as number;
+      if (s !== s || (mask !== undefined && mask[i] === 0)) continue;
+      count++;
+      sum += s;
+      squares += s * s;
+      if (s < min) min = s;
+    }
+  } else if (mask !== undefined) {
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i] as number;
+      if (s !== s || mask[i] === 0) continue;
+      count++;
+      sum += s;
+      squares += s * s;
+      if (s < min) min = s;
+    }
+  } else {
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i] as number;
+      if (s !== s) continue;
+      count++;
+      sum += s;
+      squares += s * s;
+      if (s < min) min = s;
+    }
+  }
+  const mean = count === 0 ? Number.NaN : sum / count;
+  const sd = Math.sqrt(Math.max(0, squares / count - mean * mean)) || 1;
+  return { count, mean, sd, min };
+}
+
+/** The z-score of one item under a {@link normalisation}. */
+export function zScore(scores: Float32Array, stats: Normalisation, item: number): number {
+  if (stats.count === 0) return Number.NaN;
+  const s = scores[item] as number;
+  return ((s !== s ? stats.min : s) - stats.mean) / stats.sd;
+}
+
+/** Every item's z-score (see {@link normalisation}). */
+export function zScores(scores: Float32Array, mask?: Uint8Array): Float32Array {
+  const stats = normalisation(scores, mask);
+  return Float32Array.from(scores, (_, item) => zScore(scores, stats, item));
+}
+
+/**
+ * {@link normalisation} of a sparse source, whose items outside `listed` are all NaN: in the time
+ * of the listed items, not of the catalogue.
+ */
+function sparseNormalisation(scores: Float32Array, listed: readonly number[], mask?: Uint8Array): Normalisation {
+  let count = 0;
+  let sum = 0;
+  let squares = 0;
+  let min = Number.POSITIVE_INFINITY;
+  for (let n = 0; n < listed.length; n++) {
+    const i = listed[n] as number;
     const s = scores[i] as number;
-    if (Number.isNaN(s) || !include(i)) continue;
+    if (s !== s || (mask !== undefined && mask[i] === 0)) continue;
     count++;
     sum += s;
     squares += s * s;
     if (s < min) min = s;
   }
-  const z = new Float32Array(scores.length);
-  if (count === 0) return z.fill(Number.NaN);
-  const mean = sum / count;
+  const mean = count === 0 ? Number.NaN : sum / count;
   const sd = Math.sqrt(Math.max(0, squares / count - mean * mean)) || 1;
-  const floor = (min - mean) / sd;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i] as number;
-    z[i] = Number.isNaN(s) ? floor : (s - mean) / sd;
-  }
-  return z;
+  return { count, mean, sd, min };
 }
 
-interface Source {
-  readonly scored: ComponentScores;
-  readonly z: Float32Array;
+/** One source of the blend: its weight, normalisation, and per-item z-score and reason. */
+interface Source extends Normalisation {
   readonly weight: number;
+  /** Raw scores (every item, or the `only` ones), for the dense blend. */
+  readonly raw: Float32Array | undefined;
+  z(item: number): number;
+  reason(item: number): string | undefined;
+}
+
+function denseSource(scored: ComponentScores, weight: number, stats: Normalisation): Source {
+  return {
+    ...stats,
+    weight,
+    raw: scored.scores,
+    z: (item) => zScore(scored.scores, stats, item),
+    reason: (item) => scored.reason(item),
+  };
 }
 
 export class HybridComponent implements Component {
@@ -129,6 +204,18 @@ export class HybridComponent implements Component {
   readonly knn: ItemKnnComponent;
   readonly content: ContentComponent;
   readonly popularity: PopularityComponent;
+  /** 1 for items with interactions (the collaborative sources can speak for them), 0 for cold ones. */
+  readonly #warm: Uint8Array;
+  readonly #coldItems: Uint32Array;
+  /**
+   * Buffers reused by every request, as the components' own are (one request at a time, scores
+   * consumed before the next): a 100k catalogue would otherwise allocate ~1.2 MB per request.
+   * After a ranking call, only the `#written` candidates of `#candidateBlend` hold its scores.
+   */
+  #blend: Float32Array | undefined;
+  #sum: Float64Array | undefined;
+  #candidateBlend: Float32Array | undefined;
+  #written: number[] = [];
 
   constructor(
     base: ModelBase,
@@ -144,74 +231,224 @@ export class HybridComponent implements Component {
     this.knn = knn;
     this.content = content;
     this.popularity = popularity;
+    const items = base.catalogue.size;
+    this.#warm = new Uint8Array(items);
+    const cold: number[] = [];
+    for (let item = 0; item < items; item++) {
+      this.#warm[item] = (base.itemTotals[item] as number) > 0 ? 1 : 0;
+      if (this.#warm[item] === 0) cold.push(item);
+    }
+    this.#coldItems = Uint32Array.from(cold);
   }
 
+  /**
+   * Blends the sources' z-scores for every item, or only for `only` (a ranking's candidates,
+   * where each source is also normalised over the candidates: the ranking is among them).
+   */
   score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined {
-    const known = new Set<number>(Array.from(shopper.trainedItems));
-    for (const item of shopper.recentItems) known.add(item);
+    const known = new Set<number>(shopper.recentItems);
+    for (let n = 0; n < shopper.trainedItems.length; n++) known.add(shopper.trainedItems[n] as number);
     // Nothing known: undefined lets the model fall back to popularity.
     if (known.size === 0) return undefined;
-    const { itemTotals } = this.base;
-    const warm = (item: number): boolean => (itemTotals[item] as number) > 0;
     const wellKnown = known.size >= this.settings.minHistory;
+    const ialsWeight = wellKnown ? this.settings.leadWeight : this.settings.secondWeight;
+    const knnWeight = wellKnown ? this.settings.secondWeight : this.settings.leadWeight;
+    const popularityWeight = this.settings.popularityWeight ?? 0;
+    if (only === undefined && popularityWeight <= 0 && ialsWeight > 0) {
+      const vector = this.ials.shopperVector(shopper);
+      if (vector !== undefined) {
+        const sparse = this.#sparseScore(shopper, vector, ialsWeight, knnWeight);
+        if (sparse !== undefined) return sparse;
+      }
+    }
+
+    const warm = this.#warm;
     const sources: Source[] = [];
+    // A source that knows nothing here (no finite score) has nothing to add: left out, not
+    // allowed to turn every blended score into NaN.
     const add = (
       scored: ComponentScores | undefined,
       weight: number,
-      include: (item: number) => boolean,
+      warmOnly: boolean,
       keepAtZero = false,
     ): Source | undefined => {
       if (scored === undefined || weight < 0 || (weight === 0 && !keepAtZero)) return undefined;
-      const source = { scored, z: zScores(scored.scores, include), weight };
+      const stats = normalisation(scored.scores, warmOnly ? warm : undefined, only);
+      if (stats.count === 0) return undefined;
+      const source = denseSource(scored, weight, stats);
       sources.push(source);
       return source;
     };
-    add(this.ials.score(shopper, only), wellKnown ? this.settings.leadWeight : this.settings.secondWeight, warm);
-    add(this.knn.score(shopper), wellKnown ? this.settings.secondWeight : this.settings.leadWeight, warm);
+    add(this.ials.score(shopper, only), ialsWeight, true);
+    add(this.knn.score(shopper), knnWeight, true);
     // A zero-weight source is not scored at all: scoring the whole catalogue for nothing cost ~5 ms a call.
-    const popularityWeight = this.settings.popularityWeight ?? 0;
-    if (popularityWeight > 0) add(this.popularity.score(shopper), popularityWeight, warm);
+    if (popularityWeight > 0) add(this.popularity.score(shopper), popularityWeight, true);
     // Content always scores the cold items (text is all that speaks for them), whatever its weight on warm ones.
-    const content = add(this.content.score(shopper), this.settings.contentWeight, () => true, true);
-    const items = this.base.catalogue.size;
-    const scores = new Float32Array(items);
-    const dominant = new Int8Array(items).fill(-1);
+    const content = add(this.content.score(shopper, only), this.settings.contentWeight, false, true);
+    return only === undefined ? this.#denseBlend(sources, content) : this.#candidateBlendOf(sources, content, only);
+  }
+
+  /**
+   * The whole catalogue without a pass per source: iALS's mean and sd come from its Gramian, so
+   * its z-scores × weight, plus every constant of the blend, are one WebAssembly pass (the
+   * shopper vector scaled, a bias added); item-kNN then adds its part only on the items it
+   * reached (the rest sit at its minimum), content in one plain pass. Same scores as
+   * {@link #denseBlend} up to float32 rounding; undefined when it does not apply.
+   */
+  #sparseScore(
+    shopper: Shopper,
+    vector: Float32Array,
+    ialsWeight: number,
+    knnWeight: number,
+  ): ComponentScores | undefined {
+    const moments = this.ials.scoreMoments(vector);
+    if (moments.count === 0) return undefined;
+    const warm = this.#warm;
+    const ials: Source = {
+      ...moments,
+      min: Number.NaN,
+      weight: ialsWeight,
+      raw: undefined,
+      z: (item) => (this.ials.itemScore(vector, item) - moments.mean) / moments.sd,
+      reason: this.ials.reasonFor(shopper),
+    };
+    const sources: Source[] = [ials];
+    let knn: Source | undefined;
+    if (knnWeight > 0) {
+      const scored = this.knn.score(shopper);
+      const stats = scored && sparseNormalisation(scored.scores, this.knn.scoredItems, warm);
+      if (scored !== undefined && stats !== undefined && stats.count > 0) {
+        sources.push((knn = denseSource(scored, knnWeight, stats)));
+      }
+    }
+    let content: Source | undefined;
+    const contentWeight = this.settings.contentWeight;
+    if (contentWeight >= 0) {
+      const scored = this.content.score(shopper);
+      const stats = scored && normalisation(scored.scores);
+      if (scored !== undefined && stats !== undefined && stats.count > 0) {
+        sources.push((content = denseSource(scored, contentWeight, stats)));
+      }
+    }
     let totalWeight = 0;
     for (const source of sources) totalWeight += source.weight;
-    for (let item = 0; item < items; item++) {
-      if (!warm(item)) {
-        // A cold item: only its text speaks for it. It is scored as a warm item whose collaborative
-        // sources are at their mean (z = 0), so a near-copy of the shopper's history places well
-        // without crowding out what the shopper's peers chose, minus the cold penalty.
-        scores[item] =
-          content === undefined || totalWeight <= 0
-            ? Number.NaN
-            : (content.weight * (content.z[item] as number) - this.settings.coldPenalty) / totalWeight;
-        dominant[item] = content === undefined ? -1 : sources.indexOf(content);
+    // weight × (s − mean) / sd / total = slope × s − slope × mean; item-kNN's unreached items sit
+    // at its minimum.
+    const slope = (source: Source): number => source.weight / source.sd / totalWeight;
+    let bias = -slope(ials) * ials.mean;
+    if (knn !== undefined) bias += slope(knn) * (knn.min - knn.mean);
+    if (content !== undefined && content.weight > 0) bias -= slope(content) * content.mean;
+    const scores = this.ials.scaledScores(vector, slope(ials), bias);
+    if (knn !== undefined) {
+      const step = slope(knn);
+      const raw = knn.raw as Float32Array;
+      const reached = this.knn.scoredItems;
+      for (let n = 0; n < reached.length; n++) {
+        const item = reached[n] as number;
+        if (warm[item] === 1) scores[item] = (scores[item] as number) + step * ((raw[item] as number) - knn.min);
+      }
+    }
+    if (content !== undefined && content.weight > 0) {
+      // Text reaches most items, so this one is a plain pass (cold items are overwritten below).
+      const step = slope(content);
+      const raw = content.raw as Float32Array;
+      for (let item = 0; item < scores.length; item++)
+        scores[item] = (scores[item] as number) + step * (raw[item] as number);
+    }
+    const active = sources.filter((source) => source.weight > 0);
+    const cold = this.#coldItems;
+    for (let n = 0; n < cold.length; n++) {
+      const item = cold[n] as number;
+      scores[item] = this.#coldScore(content, totalWeight, item);
+    }
+    return { scores, reason: this.#reasonOf(active, content) };
+  }
+
+  /**
+   * A cold item: only its text speaks for it. It is scored as a warm item whose collaborative
+   * sources are at their mean (z = 0), so a near-copy of the shopper's history places well
+   * without crowding out what the shopper's peers chose, minus the cold penalty.
+   */
+  #coldScore(content: Source | undefined, totalWeight: number, item: number): number {
+    return content === undefined || totalWeight <= 0
+      ? Number.NaN
+      : (content.weight * content.z(item) - this.settings.coldPenalty) / totalWeight;
+  }
+
+  /** The reason comes from the largest contribution, worked out only for the items shown. */
+  #reasonOf(active: readonly Source[], content: Source | undefined): (item: number) => string {
+    const warm = this.#warm;
+    return (item) => {
+      let lead = content;
+      if (warm[item] === 1) {
+        lead = undefined;
+        let best = Number.NEGATIVE_INFINITY;
+        for (const source of active) {
+          const contribution = source.weight * source.z(item);
+          if (contribution > best) {
+            best = contribution;
+            lead = source;
+          }
+        }
+      }
+      return lead?.reason(item) ?? 'recommended for you';
+    };
+  }
+
+  /** Every item: Σ weight × z over the sources with weight, divided by the total weight. */
+  #denseBlend(sources: readonly Source[], content: Source | undefined): ComponentScores {
+    const items = this.base.catalogue.size;
+    let totalWeight = 0;
+    for (const source of sources) totalWeight += source.weight;
+    const active = sources.filter((source) => source.weight > 0);
+    const scores = (this.#blend ??= new Float32Array(items));
+    const sum = (this.#sum ??= new Float64Array(items));
+    // Σ w (s − mean) / sd = Σ (w / sd) s − Σ (w / sd) mean: one pass per source over its raw
+    // scores, no z arrays written and read back.
+    let offset = 0;
+    for (const source of active) offset -= (source.weight / source.sd) * source.mean;
+    sum.fill(active.length === 0 ? Number.NaN : offset);
+    for (const source of active) {
+      const slope = source.weight / source.sd;
+      const missing = source.min;
+      const raw = source.raw as Float32Array;
+      for (let i = 0; i < items; i++) {
+        const s = raw[i] as number;
+        sum[i] = (sum[i] as number) + slope * (s !== s ? missing : s);
+      }
+    }
+    for (let i = 0; i < items; i++) scores[i] = (sum[i] as number) / totalWeight;
+    const cold = this.#coldItems;
+    for (let n = 0; n < cold.length; n++) {
+      const item = cold[n] as number;
+      scores[item] = this.#coldScore(content, totalWeight, item);
+    }
+    return { scores, reason: this.#reasonOf(active, content) };
+  }
+
+  /** The candidates only, each source normalised over them (the rest NaN). */
+  #candidateBlendOf(sources: readonly Source[], content: Source | undefined, only: readonly number[]): ComponentScores {
+    const items = this.base.catalogue.size;
+    let totalWeight = 0;
+    for (const source of sources) totalWeight += source.weight;
+    const active = sources.filter((source) => source.weight > 0);
+    const scores = (this.#candidateBlend ??= new Float32Array(items).fill(Number.NaN));
+    const written = this.#written;
+    for (let n = 0; n < written.length; n++) scores[written[n] as number] = Number.NaN;
+    written.length = 0;
+    const warm = this.#warm;
+    for (let n = 0; n < only.length; n++) {
+      const item = only[n] as number;
+      written.push(item);
+      if (warm[item] === 0) {
+        scores[item] = this.#coldScore(content, totalWeight, item);
         continue;
       }
       let sum = 0;
-      let weights = 0;
-      let best = Number.NEGATIVE_INFINITY;
-      sources.forEach((source, n) => {
-        if (source.weight === 0) return;
-        const contribution = source.weight * (source.z[item] as number);
-        sum += contribution;
-        weights += source.weight;
-        if (contribution > best) {
-          best = contribution;
-          dominant[item] = n;
-        }
-      });
-      scores[item] = weights > 0 ? sum / Math.max(weights, totalWeight) : Number.NaN;
+      for (const source of active) sum += source.weight * source.z(item);
+      scores[item] = active.length > 0 ? sum / totalWeight : Number.NaN;
     }
-    return {
-      scores,
-      reason: (item) => {
-        const source = sources[dominant[item] as number];
-        return source?.scored.reason(item) ?? 'recommended for you';
-      },
-    };
+    return { scores, reason: this.#reasonOf(active, content) };
   }
 
   similar(item: number): ComponentScores | undefined {

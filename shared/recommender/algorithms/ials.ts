@@ -9,7 +9,8 @@ import { availableParallelism } from 'node:os';
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import type { SparseRows } from '../matrix.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
-import { choleskySolve, gramianOf, rowDot, scoreRows, solveRows, type SolveJob } from '../workers/alsKernel.ts';
+import { factorScorer, type FactorScorer } from '../kernels/factorScorer.ts';
+import { choleskySolve, gramianOf, rowDot, solveRows, type SolveJob } from '../workers/alsKernel.ts';
 import { shared, SolverPool } from '../workers/alsPool.ts';
 import {
   becauseOf,
@@ -360,9 +361,14 @@ export class IalsComponent implements Component {
    * consumes the scores before the next): 400 kB per request for a 100k catalogue would otherwise
    * go to the garbage collector. The candidate buffer is NaN except where the last call wrote.
    */
-  #catalogueScores: Float32Array | undefined;
   #candidateScores: Float32Array | undefined;
   #written: number[] = [];
+  /** Built on the first whole-catalogue request: training never needs it. */
+  #scorer: FactorScorer | undefined;
+  /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
+  #warmMean: Float64Array | undefined;
+  #warmCount = 0;
+  #scaled: Float32Array | undefined;
 
   constructor(base: ModelBase, settings: IalsSettings, factors: Factors, gramian?: ArrayLike<number>) {
     this.base = base;
@@ -394,6 +400,63 @@ export class IalsComponent implements Component {
     return foldIn(this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
   }
 
+  /**
+   * Mean and standard deviation of `vector`'s scores over the items with interactions, without
+   * scoring them: the mean is vector · ȳ, the second moment vectorᵀ(YᵀY)vector / n, since the
+   * items without interactions have zero factors and add nothing to the Gramian.
+   */
+  scoreMoments(vector: ArrayLike<number>): { count: number; mean: number; sd: number } {
+    const k = this.settings.factors;
+    if (this.#warmMean === undefined) {
+      const mean = new Float64Array(k);
+      let count = 0;
+      const totals = this.base.itemTotals;
+      for (let item = 0; item < this.base.catalogue.size; item++) {
+        if ((totals[item] as number) === 0) continue;
+        count++;
+        for (let f = 0; f < k; f++) mean[f] = (mean[f] as number) + (this.itemFactors[item * k + f] as number);
+      }
+      for (let f = 0; f < k; f++) mean[f] = (mean[f] as number) / Math.max(1, count);
+      this.#warmMean = mean;
+      this.#warmCount = count;
+    }
+    const count = this.#warmCount;
+    let mean = 0;
+    let second = 0;
+    const g = this.#gramian;
+    for (let a = 0; a < k; a++) {
+      const xa = vector[a] as number;
+      mean += xa * (this.#warmMean[a] as number);
+      let row = 0;
+      for (let b = 0; b < k; b++) row += (g[a * k + b] as number) * (vector[b] as number);
+      second += xa * row;
+    }
+    const sd = Math.sqrt(Math.max(0, second / Math.max(1, count) - mean * mean)) || 1;
+    return { count, mean, sd };
+  }
+
+  /**
+   * slope × (item · vector) + bias for every item, cold ones included (their factors are zero, so
+   * they get the bias), in the scorer's buffer: the hybrid's blend starts from this.
+   */
+  scaledScores(vector: ArrayLike<number>, slope: number, bias: number): Float32Array {
+    const k = this.settings.factors;
+    const scaled = (this.#scaled ??= new Float32Array(k));
+    for (let f = 0; f < k; f++) scaled[f] = slope * (vector[f] as number);
+    return this.#catalogue().scoreAll(scaled, bias);
+  }
+
+  /** One item's score for a shopper vector. */
+  itemScore(vector: ArrayLike<number>, item: number): number {
+    return rowDot(this.itemFactors, item, vector, 0, this.settings.factors);
+  }
+
+  /** The reason for recommending an item to `shopper`, as {@link score} gives it. */
+  reasonFor(shopper: Shopper): (item: number) => string | undefined {
+    let explaining: Explaining | undefined;
+    return (item) => this.#reason(shopper, (explaining ??= this.#explaining(shopper)), item);
+  }
+
   score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined {
     const vector = this.shopperVector(shopper);
     if (vector === undefined) return undefined;
@@ -401,8 +464,7 @@ export class IalsComponent implements Component {
     const k = this.settings.factors;
     let scores: Float32Array;
     if (only === undefined) {
-      scores = this.#catalogueScores ??= new Float32Array(items);
-      scoreRows(this.itemFactors, items, k, vector, scores);
+      scores = this.#catalogue().scoreAll(vector);
       for (let n = 0; n < this.#coldItems.length; n++) scores[this.#coldItems[n] as number] = Number.NaN;
     } else {
       scores = this.#candidateScores ??= new Float32Array(items).fill(Number.NaN);
@@ -417,11 +479,11 @@ export class IalsComponent implements Component {
         written.push(item);
       }
     }
-    let explaining: Explaining | undefined;
-    return {
-      scores,
-      reason: (item) => this.#reason(shopper, (explaining ??= this.#explaining(shopper)), item),
-    };
+    return { scores, reason: this.reasonFor(shopper) };
+  }
+
+  #catalogue(): FactorScorer {
+    return (this.#scorer ??= factorScorer(this.itemFactors, this.base.catalogue.size, this.settings.factors));
   }
 
   /** The explaining items with their factors copied into one float64 block of EXPLAINING_ITEMS rows (zero-padded). */
@@ -492,13 +554,7 @@ export class IalsComponent implements Component {
       this.#itemNorms = norms;
     }
     const norms = this.#itemNorms;
-    const scores = scoreRows(
-      this.itemFactors,
-      items,
-      k,
-      this.itemFactors.subarray(item * k, (item + 1) * k),
-      new Float32Array(items),
-    );
+    const scores = Float32Array.from(this.#catalogue().scoreAll(this.itemFactors.subarray(item * k, (item + 1) * k)));
     const own = norms[item] as number;
     for (let i = 0; i < items; i++) {
       const norm = (norms[i] as number) * own;

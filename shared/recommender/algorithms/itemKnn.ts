@@ -111,6 +111,19 @@ export class ItemKnnComponent implements Component {
   readonly base: ModelBase;
   readonly settings: ItemKnnSettings;
   readonly neighbours: SparseRows;
+  /**
+   * Buffers reused by every request (one at a time, consumed before the next), reset where the
+   * last request wrote: a shopper touches a few thousand neighbours, not the 100k-item catalogue.
+   */
+  #scores: Float32Array | undefined;
+  #strongest: Float32Array | undefined;
+  #source: Int32Array | undefined;
+  #written: number[] = [];
+
+  /** The items the last {@link score} call gave a (finite) score; every other item is NaN. */
+  get scoredItems(): readonly number[] {
+    return this.#written;
+  }
 
   constructor(base: ModelBase, settings: ItemKnnSettings, neighbours: SparseRows) {
     this.base = base;
@@ -131,16 +144,27 @@ export class ItemKnnComponent implements Component {
     if (history.size === 0) return undefined;
     const items = this.base.catalogue.size;
     // NaN = no neighbour of anything the shopper touched: ranked after every scored item.
-    const scores = new Float32Array(items).fill(Number.NaN);
-    const strongest = new Float32Array(items);
-    const source = new Int32Array(items).fill(-1);
+    const scores = (this.#scores ??= new Float32Array(items).fill(Number.NaN));
+    const strongest = (this.#strongest ??= new Float32Array(items));
+    const source = (this.#source ??= new Int32Array(items).fill(-1));
+    const written = this.#written;
+    for (let n = 0; n < written.length; n++) {
+      const j = written[n] as number;
+      scores[j] = Number.NaN;
+      strongest[j] = 0;
+      source[j] = -1;
+    }
+    written.length = 0;
     const { pointers, indices, values } = this.neighbours;
     for (const [h, weight] of history) {
       for (let p = pointers[h] as number; p < (pointers[h + 1] as number); p++) {
         const j = indices[p] as number;
         const contribution = weight * (values[p] as number);
         const previous = scores[j] as number;
-        scores[j] = Number.isNaN(previous) ? contribution : previous + contribution;
+        if (previous !== previous) {
+          scores[j] = contribution;
+          written.push(j);
+        } else scores[j] = previous + contribution;
         if (contribution > (strongest[j] as number)) {
           strongest[j] = contribution;
           source[j] = h;

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hybridTrainer, zScores } from '#shared/recommender/algorithms/hybrid.ts';
+import { ComponentModel, resolveShopper } from '#shared/recommender/algorithms/common.ts';
+import {
+  HybridComponent,
+  hybridTrainer,
+  normalisation,
+  zScore,
+  zScores,
+} from '#shared/recommender/algorithms/hybrid.ts';
 import { loadModel } from '#shared/recommender/registry.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './fixtures.ts';
 
@@ -62,14 +69,59 @@ describe('Algorithm: hybrid', () => {
     expect(cold.every((r) => GARDEN.includes(r.itemId) && r.itemId !== GARDEN[0])).toBe(true);
   });
 
+  it.each([
+    ['a well-known shopper', { userId: 'gardener-5' }],
+    ['a shopper with one live view', { recentItems: [{ itemId: KITCHEN[2] as string, eventType: 'view' }] }],
+    ['a known shopper with live views', { userId: 'gardener-1', recentItems: [{ itemId: KITCHEN[0] as string }] }],
+  ])('blends the whole catalogue (sparse path) as scoring every item as a candidate does, for %s', async (_, query) => {
+    // Prepare
+    const model = await hybridTrainer.fit(clusterData(), SMALL);
+    if (!(model instanceof ComponentModel) || !(model.component instanceof HybridComponent)) throw new Error('hybrid');
+    const shopper = resolveShopper(model.base, query);
+    const everyItem = Array.from({ length: model.base.catalogue.size }, (_, item) => item);
+
+    // Act: the whole-catalogue path (Gramian moments + one WebAssembly pass) and the candidate
+    // path (every source normalised over the candidates, here all items) are separate code.
+    const whole = model.component.score(shopper);
+    const wholeScores = Float32Array.from(whole?.scores ?? []);
+    const wholeReasons = everyItem.map((item) => whole?.reason(item));
+    const candidates = model.component.score(shopper, everyItem);
+
+    // Assess
+    expect(wholeScores).toHaveLength(everyItem.length);
+    everyItem.forEach((item) => {
+      expect(wholeScores[item]).toBeCloseTo(candidates?.scores[item] as number, 4);
+      expect(wholeReasons[item]).toBe(candidates?.reason(item));
+    });
+  });
+
   it('z-normalises a source and gives missing scores the lowest z-score', () => {
     // Act
-    const z = zScores(Float32Array.from([1, 2, 3, Number.NaN]), () => true);
+    const z = zScores(Float32Array.from([1, 2, 3, Number.NaN]));
 
     // Assess
     expect(z[1]).toBeCloseTo(0, 6);
     expect(z[2]).toBeCloseTo(1.2247, 3);
     expect(z[3]).toBeCloseTo(z[0] as number, 6);
+  });
+
+  it('z-normalises over the masked items only, or over the `only` items', () => {
+    // Prepare
+    const scores = Float32Array.from([1, 2, 3, 100, Number.NaN]);
+
+    // Act
+    const masked = zScores(scores, Uint8Array.from([1, 1, 1, 0, 1]));
+    const candidates = normalisation(scores, undefined, [2, 3]);
+
+    // Assess: item 3 is outside the mask, so the mean and sd are those of 1, 2, 3.
+    expect(masked[1]).toBeCloseTo(0, 6);
+    expect(masked[3]).toBeCloseTo((100 - 2) / Math.sqrt(2 / 3), 3);
+    expect(masked[4]).toBeCloseTo(masked[0] as number, 6);
+    // Over items 2 and 3 only: mean 51.5, sd 48.5, so they are −1 and 1.
+    expect(candidates).toEqual({ count: 2, mean: 51.5, sd: 48.5, min: 3 });
+    expect(zScore(scores, candidates, 2)).toBe(-1);
+    expect(zScore(scores, candidates, 4)).toBe(-1);
+    expect(zScore(scores, normalisation(Float32Array.from([Number.NaN])), 0)).toBeNaN();
   });
 
   it('loads an artifact written before popularity joined the blend, with the same answers', async () => {
