@@ -271,16 +271,21 @@ export class HybridComponent implements Component {
       weight: number,
       warmOnly: boolean,
       keepAtZero = false,
+      normalised?: Normalisation,
     ): Source | undefined => {
       if (scored === undefined || weight < 0 || (weight === 0 && !keepAtZero)) return undefined;
-      const stats = normalisation(scored.scores, warmOnly ? warm : undefined, only);
+      const stats = normalised ?? normalisation(scored.scores, warmOnly ? warm : undefined, only);
       if (stats.count === 0) return undefined;
       const source = denseSource(scored, weight, stats);
       sources.push(source);
       return source;
     };
     add(this.ials.score(shopper, only), ialsWeight, true);
-    add(this.knn.score(shopper), knnWeight, true);
+    // Item-kNN reaches a few items out of many: normalised over all it reached, even for a
+    // ranking, since among 100 candidates it may reach only a handful (measured: NDCG@10 0.559
+    // instead of 0.563 on online-retail loo-sampled when normalised over the candidates).
+    const knn = this.knn.score(shopper);
+    add(knn, knnWeight, true, false, knn && sparseNormalisation(knn.scores, this.knn.scoredItems, warm));
     // A zero-weight source is not scored at all: scoring the whole catalogue for nothing cost ~5 ms a call.
     if (popularityWeight > 0) add(this.popularity.score(shopper), popularityWeight, true);
     // Content always scores the cold items (text is all that speaks for them), whatever its weight on warm ones.
