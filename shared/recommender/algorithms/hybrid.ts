@@ -62,6 +62,12 @@ export const HYBRID_DEFAULTS: Hyperparameters = {
   'blend.contentWeight': 0.06,
   /** @default 0.5: subtracted from a cold item's weighted content z-score, since text alone is weaker evidence */
   'blend.coldPenalty': 0.5,
+  /**
+   * @default 32: content profiles keep their 32 heaviest terms (see CONTENT_DEFAULTS.profileTerms):
+   * NDCG@10 0.562 / 0.089 / 0.416 / 0.561 on the four splits above vs 0.563 / 0.089 / 0.416 / 0.561
+   * with every term, for ~1 ms less per request over a 100k catalogue.
+   */
+  'content.profileTerms': 32,
   /** @default 0: weight of the popularity component (all-time + `popularity.trend.*` totals) on items with interactions */
   'blend.popularityWeight': 0,
 };
@@ -361,12 +367,27 @@ export class HybridComponent implements Component {
         scores[item] = (scores[item] as number) + step * (raw[item] as number);
     }
     const active = sources.filter((source) => source.weight > 0);
+    this.#scoreColdItems(scores, content, totalWeight);
+    return { scores, reason: this.#reasonOf(active, content) };
+  }
+
+  /** {@link #coldScore} for every cold item, in one loop over the content scores. */
+  #scoreColdItems(scores: Float32Array, content: Source | undefined, totalWeight: number): void {
     const cold = this.#coldItems;
+    if (content === undefined || totalWeight <= 0 || content.raw === undefined) {
+      for (let n = 0; n < cold.length; n++)
+        scores[cold[n] as number] = this.#coldScore(content, totalWeight, cold[n] as number);
+      return;
+    }
+    const raw = content.raw;
+    const { weight, mean, sd, min, count } = content;
+    const penalty = this.settings.coldPenalty;
     for (let n = 0; n < cold.length; n++) {
       const item = cold[n] as number;
-      scores[item] = this.#coldScore(content, totalWeight, item);
+      const s = raw[item] as number;
+      const z = count === 0 ? Number.NaN : ((s !== s ? min : s) - mean) / sd;
+      scores[item] = (weight * z - penalty) / totalWeight;
     }
-    return { scores, reason: this.#reasonOf(active, content) };
   }
 
   /**
@@ -423,11 +444,7 @@ export class HybridComponent implements Component {
       }
     }
     for (let i = 0; i < items; i++) scores[i] = (sum[i] as number) / totalWeight;
-    const cold = this.#coldItems;
-    for (let n = 0; n < cold.length; n++) {
-      const item = cold[n] as number;
-      scores[item] = this.#coldScore(content, totalWeight, item);
-    }
+    this.#scoreColdItems(scores, content, totalWeight);
     return { scores, reason: this.#reasonOf(active, content) };
   }
 

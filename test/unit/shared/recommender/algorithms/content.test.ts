@@ -34,4 +34,25 @@ describe('Algorithm: content', () => {
     expect(ranked.map((r) => r.itemId)).toContain(COLD_GARDEN_ITEM);
     expect(ranked.some((r) => KITCHEN.includes(r.itemId))).toBe(false);
   });
+
+  it('keeps only the heaviest profile terms when profileTerms is set, and still ranks the shopper their cluster', async () => {
+    // Prepare
+    const full = await contentTrainer.fit(clusterData());
+    const pruned = await contentTrainer.fit(clusterData(), { profileTerms: 2 });
+    const query = { userId: 'gardener-5', count: 4 };
+
+    // Act
+    const fullScores = full.recommend(query).map((r) => r.score);
+    const prunedRanked = pruned.recommend(query);
+
+    // Assess: different scores (fewer terms), the same neighbourhood.
+    expect(prunedRanked.map((r) => r.score)).not.toEqual(fullScores);
+    expect(prunedRanked.every((r) => GARDEN.includes(r.itemId) || r.itemId === COLD_GARDEN_ITEM)).toBe(true);
+  });
+
+  it('rejects a profileTerms that is not a whole number, naming it', async () => {
+    await expect(contentTrainer.fit(clusterData(), { profileTerms: -1 })).rejects.toThrow(
+      'profileTerms must be a whole number ≥ 0, got -1',
+    );
+  });
 });
