@@ -222,6 +222,9 @@ function rowRegularization(settings: IalsSettings, observations: number, otherCo
  * The exact user vector for given items and weights, with the Gramian trick:
  * (α0·G + Σ (c_i − α0)·y_i y_iᵀ + λ_u·I) x = Σ c_i·y_i, solved by Cholesky (k³/3 flops).
  */
+let foldInSystem = new Float64Array(0);
+let foldInRight = new Float64Array(0);
+
 export function foldIn(
   itemFactors: Float32Array,
   itemGramian: Float64Array,
@@ -231,8 +234,14 @@ export function foldIn(
   weights: ArrayLike<number>,
 ): Float32Array {
   const k = settings.factors;
-  const a = new Float64Array(k * k);
-  const b = new Float64Array(k);
+  // Scratch reused by every call (synchronous, one at a time): a fresh 32 kB system per request
+  // was external memory the garbage collector had to chase, visible in the p99.
+  if (foldInSystem.length < k * k) {
+    foldInSystem = new Float64Array(k * k);
+    foldInRight = new Float64Array(k);
+  }
+  const a = foldInSystem;
+  const b = foldInRight.fill(0, 0, k);
   const lambda = rowRegularization(settings, items.length, itemCount);
   for (let n = 0; n < k * k; n++) a[n] = settings.unobservedWeight * (itemGramian[n] as number);
   for (let f = 0; f < k; f++) a[f * k + f] = (a[f * k + f] as number) + lambda;
