@@ -353,7 +353,12 @@ function explainingItems(shopper: Shopper): number[] {
 interface Explaining {
   readonly items: readonly number[];
   readonly factors: Float64Array;
+  /** Reasons already worked out, by explaining item: ranked lists name the same few items. */
+  readonly reasons: Map<number, string>;
 }
+
+/** The eight dot products of {@link IalsComponent.#reason}, reused (one request at a time). */
+const reasonDots = new Float64Array(8);
 
 /** Trained factors at request time: scoring, fold-in, similar items. */
 export class IalsComponent implements Component {
@@ -503,7 +508,7 @@ export class IalsComponent implements Component {
     items.forEach((item, h) => {
       for (let f = 0; f < k; f++) factors[h * k + f] = this.itemFactors[item * k + f] as number;
     });
-    return { items, factors };
+    return { items, factors, reasons: new Map() };
   }
 
   /**
@@ -535,7 +540,15 @@ export class IalsComponent implements Component {
       s6 += (h[6 * k + f] as number) * v;
       s7 += (h[7 * k + f] as number) * v;
     }
-    const dots = [s0, s1, s2, s3, s4, s5, s6, s7];
+    const dots = reasonDots;
+    dots[0] = s0;
+    dots[1] = s1;
+    dots[2] = s2;
+    dots[3] = s3;
+    dots[4] = s4;
+    dots[5] = s5;
+    dots[6] = s6;
+    dots[7] = s7;
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let n = 0; n < explaining.items.length; n++) {
@@ -546,7 +559,10 @@ export class IalsComponent implements Component {
         best = explaining.items[n] as number;
       }
     }
-    return best < 0 ? 'recommended for you' : becauseOf(this.base, shopper, best);
+    if (best < 0) return 'recommended for you';
+    let reason = explaining.reasons.get(best);
+    if (reason === undefined) explaining.reasons.set(best, (reason = becauseOf(this.base, shopper, best)));
+    return reason;
   }
 
   similar(item: number): ComponentScores | undefined {
