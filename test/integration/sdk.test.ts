@@ -1,0 +1,134 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import {
+  createRecoClient,
+  memoryStorage,
+  RecoApiError,
+  type DeliveryNotice,
+  type RecoClient,
+  type RejectedEvent,
+} from '../../sdk/index.ts';
+
+/*
+ * The storefront SDK against the real local stack (real handlers, stand-ins for DynamoDB and
+ * Kinesis), through the real global fetch.
+ */
+
+let stack: LocalStack;
+const run = `sdk${Date.now().toString(36)}`;
+const hot = `${run}-hot`;
+const warm = `${run}-warm`;
+const clients: RecoClient[] = [];
+
+/** A shopper's client on its own storage (so its own anonymous id), flushed only on demand. */
+function shopper(options: { apiKey?: string; onRejected?: (r: readonly RejectedEvent[]) => void } = {}) {
+  const notices: { error: Error; notice: DeliveryNotice }[] = [];
+  const client = createRecoClient({
+    endpoint: stack.url,
+    apiKey: options.apiKey ?? stack.apiKey,
+    storage: memoryStorage(),
+    flushIntervalMs: 60_000,
+    onError: (error, notice) => notices.push({ error, notice }),
+    ...(options.onRejected ? { onRejected: options.onRejected } : {}),
+  });
+  clients.push(client);
+  return { client, notices };
+}
+
+/** Waits until the stream poller has processed everything the API accepted. */
+async function drained(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (stack.mapping.stats.processed >= stack.stats.eventsAccepted && stack.mapping.idle) return;
+    await sleep(50);
+  }
+  throw new Error(`stream not drained: ${JSON.stringify(stack.mapping.stats)} vs ${stack.stats.eventsAccepted}`);
+}
+
+beforeAll(async () => {
+  // Fresh stand-ins for this file, whatever the developer's shell points at.
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete process.env.AWS_ENDPOINT_URL_KINESIS;
+  stack = await startLocalStack({
+    port: 0,
+    apiKey: 'sdk-integration-key',
+    dataDir: mkdtempSync(join(tmpdir(), 'reco-sdk-')),
+    batchingWindowMs: 50,
+  });
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.close();
+  await stack?.stop();
+});
+
+describe('SDK against the local stack', () => {
+  it('delivers tracked events, which then shape recommendations, trending, similar items and rankings', async () => {
+    // Prepare
+    const shoppers = Array.from({ length: 6 }, () => shopper().client);
+    const before = stack.stats.eventsAccepted;
+    // Act
+    shoppers.forEach((client, i) => {
+      client.track.view(hot);
+      if (i < 2) client.track.view(warm);
+    });
+    shoppers[0]?.track.addToCart(hot, { quantity: 1, price: 12.5, currency: 'EUR' });
+    shoppers[1]?.track.search('red shoes');
+    const results = await Promise.all(shoppers.map((client) => client.flush()));
+    await drained();
+    const me = shopper().client;
+    me.identify(`${run}-user`);
+    await me.flush();
+    await drained();
+    const personal = await me.recommendations({ count: 2 });
+    const trending = await me.trending({ count: 5, window: '24h' });
+    const similar = await me.similar(hot, { count: 3 });
+    const ranked = await me.rank([warm, `${run}-unknown`, hot]);
+    // Assess
+    expect(results.reduce((sum, r) => sum + r.accepted, 0)).toBe(10);
+    expect(results.every((r) => r.pending === 0 && r.rejected.length === 0 && r.dropped === 0)).toBe(true);
+    expect(stack.stats.eventsAccepted - before).toBe(11);
+    expect(personal).toMatchObject({ degraded: false, recommendationId: expect.any(String) });
+    expect(personal.items.map((i) => i.itemId)).toEqual([hot, warm]);
+    expect(['HIT', 'MISS', 'BYPASS']).toContain(personal.cache);
+    expect(trending.items[0]?.itemId).toBe(hot);
+    expect(similar).toMatchObject({ recommendationId: expect.any(String), modelVersion: expect.any(String) });
+    expect(Array.isArray(similar.items)).toBe(true);
+    expect(ranked.items.map((i) => i.itemId)).toEqual([hot, warm, `${run}-unknown`]);
+  });
+
+  it('sends attribution clicks and reports events the API rejects, with their reason', async () => {
+    // Prepare
+    const rejected: RejectedEvent[] = [];
+    const { client, notices } = shopper({ onRejected: (list) => rejected.push(...list) });
+    const list = await client.trending({ count: 1 });
+    // Act
+    client.trackRecommendationClick(list.recommendationId, hot);
+    const stale = client.track.view(hot, { timestamp: Date.now() - 8 * 24 * 60 * 60 * 1000 });
+    const result = await client.flush();
+    // Assess
+    expect(result).toMatchObject({ accepted: 1, pending: 0, dropped: 0 });
+    expect(rejected.map((r) => [r.event.eventId, r.reason, r.field])).toEqual([
+      [stale, 'timestamp_too_old', 'timestamp'],
+    ]);
+    expect(notices).toEqual([]);
+  });
+
+  it('turns a bad API key into RecoApiError 403 for reads, and a dropped-events notice for writes', async () => {
+    // Prepare
+    const { client, notices } = shopper({ apiKey: 'not-the-key' });
+    // Act
+    const error = await client.recommendations().catch((e: unknown) => e);
+    client.track.view(hot);
+    const result = await client.flush();
+    // Assess
+    expect(error).toBeInstanceOf(RecoApiError);
+    expect(error).toMatchObject({ status: 403, reason: 'invalid_api_key' });
+    expect(result).toMatchObject({ accepted: 0, dropped: 1, pending: 0 });
+    expect(notices.map((n) => [n.notice.kind, (n.error as RecoApiError).status])).toEqual([['dropped', 403]]);
+  });
+});

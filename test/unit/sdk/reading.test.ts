@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { api } from '#shared/config/index.ts';
+import { RecoApiError, RecoValidationError } from '../../../sdk/index.ts';
+import { FakeFetch, listBody } from './fakes.ts';
+import { API_KEY, ENDPOINT, setup } from './helpers.ts';
+
+const ok = (headers: Record<string, string> = { [api.cacheStatusHeader]: 'MISS' }) => ({
+  status: 200,
+  body: listBody,
+  headers,
+});
+
+describe('SDK reading: requests', () => {
+  it('asks for the anonymous shopper until one is identified, then for the user', async () => {
+    // Prepare
+    const fake = new FakeFetch(() => ok());
+    const { client } = setup({ fake });
+    // Act
+    await client.recommendations();
+    client.identify('user/1');
+    await client.recommendations();
+    await client.recommendations({ userId: 'someone' });
+    // Assess
+    expect(fake.calls.map((c) => c.url)).toEqual([
+      `${ENDPOINT}/v1/users/${client.anonymousId}/recommendations`,
+      `${ENDPOINT}/v1/users/user%2F1/recommendations`,
+      `${ENDPOINT}/v1/users/someone/recommendations`,
+    ]);
+    expect(fake.calls[0]?.init).toMatchObject({ method: 'GET', headers: { [api.apiKeyHeader]: API_KEY } });
+  });
+
+  it('builds the query string from the defined options only, encoded', async () => {
+    // Prepare
+    const fake = new FakeFetch(() => ok());
+    const { client } = setup({ fake });
+    // Act
+    await client.recommendations({
+      userId: 'u1',
+      count: 5,
+      category: 'shoes & bags',
+      exclude: ['purchased', 'viewed'],
+      minPrice: 10,
+      maxPrice: 50.5,
+      inStock: true,
+    });
+    await client.recommendations({ userId: 'u1', exclude: [] });
+    await client.similar('sku 1', { count: 3, inStock: false });
+    await client.trending({ count: 20, category: 'toys', window: '1h' });
+    await client.trending();
+    // Assess
+    expect(fake.calls.map((c) => c.url.slice(ENDPOINT.length))).toEqual([
+      '/v1/users/u1/recommendations?count=5&category=shoes%20%26%20bags&exclude=purchased%2Cviewed&minPrice=10&maxPrice=50.5&inStock=true',
+      '/v1/users/u1/recommendations?exclude=',
+      '/v1/items/sku%201/similar?count=3&inStock=false',
+      '/v1/trending?count=20&category=toys&window=1h',
+      '/v1/trending',
+    ]);
+  });
+
+  it('posts rankings for the current shopper', async () => {
+    // Prepare
+    const fake = new FakeFetch(() => ok());
+    const { client } = setup({ fake });
+    client.identify('u9');
+    // Act
+    await client.rank(['a', 'b']);
+    await client.rank(['c'], { userId: 'other' });
+    // Assess
+    const posts = fake.calls.filter((c) => c.url.endsWith(api.routes.rankings));
+    expect(posts.map((c) => [c.init.method, c.json])).toEqual([
+      ['POST', { userId: 'u9', itemIds: ['a', 'b'] }],
+      ['POST', { userId: 'other', itemIds: ['c'] }],
+    ]);
+  });
+
+  it('returns the typed list with recommendationId, degraded and the cache status', async () => {
+    // Prepare
+    const fake = new FakeFetch().answer(ok({ 'X-Cache': 'HIT' }), ok({}));
+    const { client } = setup({ fake });
+    // Act
+    const hit = await client.trending();
+    const none = await client.trending();
+    // Assess
+    expect(hit).toEqual({ ...listBody, cache: 'HIT' });
+    expect(none.cache).toBeUndefined();
+  });
+});
+
+describe('SDK reading: errors', () => {
+  it('maps an error answer to RecoApiError with status, reason and message', async () => {
+    // Prepare
+    const fake = new FakeFetch().answer({ status: 403, body: api.gatewayErrors.invalidApiKey });
+    const { client } = setup({ fake });
+    // Act
+    const error = await client.recommendations().catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(RecoApiError);
+    expect(error).toMatchObject({
+      status: 403,
+      reason: 'invalid_api_key',
+      message: api.gatewayErrors.invalidApiKey.message,
+      retryable: false,
+    });
+  });
+
+  it('gives a generic reason for an error answer that is not JSON', async () => {
+    // Prepare
+    const fake = new FakeFetch().answer({ status: 502, body: '<html>Bad gateway</html>' });
+    const { client } = setup({ fake });
+    // Act
+    const error = await client.similar('a').catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ status: 502, reason: 'http_502', retryable: true });
+  });
+
+  const invalid: [string, (c: ReturnType<typeof setup>['client']) => Promise<unknown>, string][] = [
+    ['count 0', (c) => c.recommendations({ count: 0 }), 'count'],
+    ['count over the maximum', (c) => c.trending({ count: 101 }), 'count'],
+    ['an unknown exclusion', (c) => c.recommendations({ exclude: ['cart' as 'viewed'] }), 'exclude'],
+    ['minPrice above maxPrice', (c) => c.recommendations({ minPrice: 5, maxPrice: 1 }), 'minPrice'],
+    ['a negative price', (c) => c.similar('a', { maxPrice: -1 }), 'maxPrice'],
+    ['an unknown window', (c) => c.trending({ window: '7d' as '1h' }), 'window'],
+    ['similar without itemId', (c) => c.similar(''), 'itemId'],
+    ['rank without items', (c) => c.rank([]), 'itemIds'],
+    ['rank with an empty id', (c) => c.rank(['a', '']), 'itemIds[1]'],
+  ];
+
+  it.each(invalid)('throws RecoValidationError for %s without a request', (_, call, field) => {
+    // Prepare
+    const fake = new FakeFetch(() => ok());
+    const { client } = setup({ fake });
+    // Act / Assess
+    expect(() => call(client)).toThrow(RecoValidationError);
+    expect(() => call(client)).toThrow(field);
+    expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe('SDK client options', () => {
+  it('refuses a missing endpoint or api key and a maxBatch over the API maximum', () => {
+    // Act / Assess
+    expect(() => setup({ endpoint: '' })).toThrow(/endpoint/);
+    expect(() => setup({ apiKey: '' })).toThrow(/apiKey/);
+    expect(() => setup({ maxBatch: 101 })).toThrow(/maxBatch must be a whole number from 1 to 100/);
+  });
+});

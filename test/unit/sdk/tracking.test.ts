@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { apiLimits } from '#shared/config/index.ts';
+import type { StorefrontEventInput } from '#shared/events/schema.ts';
+import { validateEvent } from '#shared/events/validate.ts';
+import { memoryStorage, RecoValidationError, type RecoEvent } from '../../../sdk/index.ts';
+import { setup } from './helpers.ts';
+
+// Compile-time: what the SDK sends is what the API's schema takes.
+const _wireShape: (event: RecoEvent) => StorefrontEventInput = (event) => event;
+
+describe('SDK tracking: event shape', () => {
+  it('sends events the API validates, with eventId, anonymousId, session and timestamp', async () => {
+    // Prepare
+    const { client, fake, clock } = setup();
+    // Act
+    const viewId = client.track.view('sku-1', { properties: { page: 'pdp' } });
+    client.track.click('sku-1', { recommendationId: 'rec-9' });
+    client.track.addToCart('sku-1', { quantity: 2, price: 19.9, currency: 'EUR' });
+    client.track.removeFromCart('sku-1');
+    client.track.purchase('sku-1', { quantity: 1, price: 19.9, currency: 'EUR' });
+    client.track.search('red shoes');
+    await client.flush();
+    // Assess
+    const sent = fake.events;
+    expect(sent.map((e) => e.type)).toEqual(['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase', 'search']);
+    expect(sent[0]).toMatchObject({
+      eventId: viewId,
+      itemId: 'sku-1',
+      anonymousId: client.anonymousId,
+      timestamp: clock.now(),
+      properties: { page: 'pdp' },
+    });
+    expect(new Set(sent.map((e) => e.eventId)).size).toBe(sent.length);
+    expect(new Set(sent.map((e) => e.sessionId)).size).toBe(1);
+    expect(sent[1]).toMatchObject({ recommendationId: 'rec-9' });
+    for (const event of sent) expect(validateEvent(event, clock.now())).toMatchObject({ ok: true });
+  });
+
+  it('sends a whole order as one purchase event per line sharing the currency and orderId', async () => {
+    // Prepare
+    const { client, fake } = setup();
+    // Act
+    const ids = client.track.purchaseOrder({
+      orderId: 'o-1',
+      currency: 'EUR',
+      items: [
+        { itemId: 'a', quantity: 2, price: 5 },
+        { itemId: 'b', recommendationId: 'rec-2' },
+      ],
+    });
+    await client.flush();
+    // Assess
+    expect(ids).toHaveLength(2);
+    expect(fake.events).toMatchObject([
+      { type: 'purchase', itemId: 'a', quantity: 2, price: 5, currency: 'EUR', properties: { orderId: 'o-1' } },
+      { type: 'purchase', itemId: 'b', recommendationId: 'rec-2', properties: { orderId: 'o-1' } },
+    ]);
+    expect(fake.events[1]).not.toHaveProperty('currency');
+  });
+
+  it('tags a recommendation click with its recommendationId for attribution', async () => {
+    // Prepare
+    const { client, fake } = setup();
+    // Act
+    client.trackRecommendationClick('rec-42', 'sku-7');
+    await client.flush();
+    // Assess
+    expect(fake.events).toMatchObject([{ type: 'click', itemId: 'sku-7', recommendationId: 'rec-42' }]);
+  });
+});
+
+describe('SDK tracking: identity', () => {
+  it('persists the anonymous id through storage and makes a new one for new storage', () => {
+    // Prepare
+    const storage = memoryStorage();
+    // Act
+    const first = setup({ storage }).client.anonymousId;
+    const again = setup({ storage }).client.anonymousId;
+    const other = setup().client.anonymousId;
+    // Assess
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+  });
+
+  it('links the anonymous id on identify, once, and carries the userId on later events', async () => {
+    // Prepare
+    const storage = memoryStorage();
+    const { client, fake } = setup({ storage });
+    client.track.view('before');
+    // Act
+    client.identify('user-1');
+    client.identify('user-1');
+    client.track.view('after');
+    await client.flush();
+    const reloaded = setup({ storage }).client;
+    // Assess
+    expect(fake.events.map((e) => [e.type, e.userId, e.anonymousId])).toEqual([
+      ['view', undefined, client.anonymousId],
+      ['identify', 'user-1', client.anonymousId],
+      ['view', 'user-1', client.anonymousId],
+    ]);
+    expect(reloaded.userId).toBe('user-1');
+  });
+
+  it('forgets the user and starts a new anonymous id and session on reset', async () => {
+    // Prepare
+    const { client, fake } = setup();
+    client.identify('user-1');
+    const oldAnonymous = client.anonymousId;
+    // Act
+    client.reset();
+    client.track.view('x');
+    await client.flush();
+    // Assess
+    const [identify, view] = fake.events;
+    expect(client.userId).toBeUndefined();
+    expect(view).toMatchObject({ anonymousId: client.anonymousId });
+    expect(view).not.toHaveProperty('userId');
+    expect(client.anonymousId).not.toBe(oldAnonymous);
+    expect(view?.sessionId).not.toBe(identify?.sessionId);
+  });
+
+  it('keeps the session across events and starts a new one after 30 idle minutes', async () => {
+    // Prepare
+    const { client, fake, clock } = setup();
+    // Act
+    client.track.view('a');
+    await clock.advance(29 * 60 * 1000);
+    client.track.view('b');
+    await clock.advance(31 * 60 * 1000);
+    client.track.view('c');
+    await client.flush();
+    // Assess
+    const [a, b, c] = fake.events.map((e) => e.sessionId);
+    expect(b).toBe(a);
+    expect(c).not.toBe(b);
+  });
+});
+
+describe('SDK tracking: invalid input fails at the call site', () => {
+  const cases: [string, (c: ReturnType<typeof setup>['client']) => unknown, string][] = [
+    ['view without itemId', (c) => c.track.view(undefined as unknown as string), 'itemId'],
+    ['click with an empty itemId', (c) => c.track.click(''), 'itemId'],
+    ['an itemId over the id limit', (c) => c.track.view('x'.repeat(apiLimits.maxIdChars + 1)), 'itemId'],
+    ['price without currency', (c) => c.track.addToCart('a', { price: 3 }), 'currency'],
+    ['a lower-case currency', (c) => c.track.purchase('a', { price: 3, currency: 'eur' }), 'currency'],
+    ['a fractional quantity', (c) => c.track.purchase('a', { quantity: 1.5 }), 'quantity'],
+    ['an empty search', (c) => c.track.search('  '), 'query'],
+    ['a nested property', (c) => c.track.view('a', { properties: { x: {} as unknown as string } }), 'properties.x'],
+    ['an empty order', (c) => c.track.purchaseOrder({ items: [] }), 'items'],
+    ['an order line without itemId', (c) => c.track.purchaseOrder({ items: [{ itemId: '' }] }), 'itemId'],
+    ['identify without userId', (c) => c.identify(''), 'userId'],
+    ['a click without recommendationId', (c) => c.trackRecommendationClick('', 'a'), 'recommendationId'],
+  ];
+
+  it.each(cases)('throws RecoValidationError naming the field for %s, and queues nothing', (_, call, field) => {
+    // Prepare
+    const { client } = setup();
+    // Act
+    let thrown: unknown;
+    try {
+      call(client);
+    } catch (error) {
+      thrown = error;
+    }
+    // Assess
+    expect(thrown).toBeInstanceOf(RecoValidationError);
+    expect(thrown).toMatchObject({ field });
+    expect((thrown as Error).message).toContain(field);
+    expect(client.pendingEvents).toBe(0);
+  });
+
+  it('rejects an event over the per-event byte limit before queueing it', () => {
+    // Prepare
+    const { client } = setup();
+    const properties = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, 'x'.repeat(256)]));
+    // Act / Assess
+    expect(() => client.track.view('a', { properties })).toThrow(/event is \d+ bytes as JSON; the limit is 8192/);
+    expect(client.pendingEvents).toBe(0);
+  });
+});
