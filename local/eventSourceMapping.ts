@@ -30,6 +30,12 @@ export interface EventSourceMappingOptions {
   readonly retryAttempts?: number;
   /** Idle wait between empty polls. @default 100 */
   readonly pollIntervalMs?: number;
+  /**
+   * While a shard stays empty the wait doubles, from `pollIntervalMs` up to this (Lambda polls an
+   * idle shard about once a second); the first record found brings it back to `pollIntervalMs`.
+   * @default pollIntervalMs (no backoff)
+   */
+  readonly maxIdlePollIntervalMs?: number;
 }
 
 export interface MappingStats {
@@ -64,6 +70,7 @@ export class EventSourceMapping {
   private readonly batchingWindowMs: number;
   private readonly retryAttempts: number;
   private readonly pollIntervalMs: number;
+  private readonly maxIdlePollIntervalMs: number;
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -72,6 +79,7 @@ export class EventSourceMapping {
     this.batchingWindowMs = options.batchingWindowMs ?? streamProcessing.maxBatchingWindowSeconds * 1000;
     this.retryAttempts = options.retryAttempts ?? streamProcessing.retryAttempts;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.maxIdlePollIntervalMs = Math.max(this.pollIntervalMs, options.maxIdlePollIntervalMs ?? this.pollIntervalMs);
   }
 
   async start(): Promise<void> {
@@ -96,6 +104,7 @@ export class EventSourceMapping {
     reader.iterator = await this.iterator(shardId);
     let windowStarted: number | undefined;
     let idle = false;
+    let idleWaitMs = this.pollIntervalMs;
     const setIdle = (value: boolean) => {
       if (value !== idle) this.idleShards += value ? 1 : -1;
       idle = value;
@@ -106,9 +115,11 @@ export class EventSourceMapping {
         if (reader.buffer.length === 0) {
           setIdle(fetched === 0);
           windowStarted = undefined;
-          await sleep(this.pollIntervalMs);
+          await sleep(idleWaitMs);
+          idleWaitMs = Math.min(idleWaitMs * 2, this.maxIdlePollIntervalMs);
           continue;
         }
+        idleWaitMs = this.pollIntervalMs;
         setIdle(false);
         windowStarted ??= Date.now();
         const windowOpen = Date.now() - windowStarted < this.batchingWindowMs;

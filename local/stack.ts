@@ -142,6 +142,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region,
     handler: processor.handler as StreamHandler,
     onFailurePath: join(dataDir, 'processor-on-failure.jsonl'),
+    // An idle shard is polled less and less often, down to 4 times a second: a new event waits at
+    // most 250 ms more to be seen (freshness p95 stays well under its 2 s target).
+    maxIdlePollIntervalMs: 250,
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
   });
   await mapping.start();
@@ -154,6 +157,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handler: dataLake.handler,
     onFailurePath: join(dataDir, 'lake-on-failure.jsonl'),
     batchingWindowMs: 1_000,
+    // Nothing waits on the lake: an idle shard is polled about once a second, as Lambda does.
+    maxIdlePollIntervalMs: 1_000,
   });
   await lakeMapping.start();
 

@@ -23,7 +23,8 @@ import { bodyOf, httpHandler, pathId } from '../lib/http.ts';
 import { logger } from '../lib/observability.ts';
 import { sageMakerRuntime } from '../lib/sageMakerRuntime.ts';
 
-const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName));
+// Concurrent requests' profile reads and served-list records share DynamoDB calls (see `coalesce`).
+const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName), { coalesce: true });
 const cacheUrl = process.env[envVars.cacheUrl];
 const endpointName = process.env[envVars.modelEndpointName];
 const fallbackVersion = optionalEnv(envVars.modelVersion, 'popularity-v1');

@@ -516,12 +516,18 @@ export class ServingService {
     cacheStatus: CacheStatus,
     ttlSeconds: number = serving.recommendationTtlSeconds,
   ): Promise<Served> {
-    const served = await this.answer(kind, shopperKey, { modelVersion, items }, degraded, cacheStatus);
     // Degraded answers are not cached: the next request should try the model again.
-    if (!degraded && cacheStatus !== 'BYPASS') {
-      await this.deps.cache.set(key, JSON.stringify(served.body), ttlSeconds);
+    if (degraded || cacheStatus === 'BYPASS') {
+      return this.answer(kind, shopperKey, { modelVersion, items }, degraded, cacheStatus);
     }
-    return served;
+    // The record and the cache entry are written side by side (each survives the other's failure,
+    // as before); the JSON stored is the JSON sent, serialised once.
+    let json = '';
+    const served = await this.answer(kind, shopperKey, { modelVersion, items }, degraded, cacheStatus, (body) => {
+      json = JSON.stringify(body);
+      return this.deps.cache.set(key, json, ttlSeconds);
+    });
+    return { ...served, json };
   }
 
   private async answer(
@@ -530,6 +536,7 @@ export class ServingService {
     list: { modelVersion?: string; items: readonly ServedItem[] } | readonly ServedItem[],
     degraded: boolean,
     cache: CacheStatus,
+    alongside?: (body: ServedList) => Promise<void>,
   ): Promise<Served> {
     const { modelVersion, items } = Array.isArray(list)
       ? { modelVersion: this.deps.fallbackVersion, items: list as readonly ServedItem[] }
@@ -541,22 +548,32 @@ export class ServingService {
       items,
       degraded,
     };
-    if (this.deps.log && items.length > 0) {
-      try {
-        await this.deps.log.recordRecommendation({
-          recommendationId,
-          kind,
-          modelVersion: body.modelVersion,
-          itemIds: items.map((item) => item.itemId),
-          servedAt: this.deps.clock.now(),
-          ...(shopperKey === undefined ? {} : { shopperKey }),
-        });
-      } catch (error) {
-        // Attribution is worth less than the answer: serve it anyway.
-        this.deps.onError?.('recommendation log', error);
-      }
-    }
+    const recorded = this.record(kind, shopperKey, body);
+    if (alongside) await Promise.all([recorded, alongside(body)]);
+    else await recorded;
     return { body, cache };
+  }
+
+  /** Stores the served list for attribution; the answer waits for it, and a failure is reported. */
+  private async record(
+    kind: RecommendationRecord['kind'],
+    shopperKey: string | undefined,
+    body: ServedList,
+  ): Promise<void> {
+    if (!this.deps.log || body.items.length === 0) return;
+    try {
+      await this.deps.log.recordRecommendation({
+        recommendationId: body.recommendationId,
+        kind,
+        modelVersion: body.modelVersion,
+        itemIds: body.items.map((item) => item.itemId),
+        servedAt: this.deps.clock.now(),
+        ...(shopperKey === undefined ? {} : { shopperKey }),
+      });
+    } catch (error) {
+      // Attribution is worth less than the answer: serve it anyway.
+      this.deps.onError?.('recommendation log', error);
+    }
   }
 }
 

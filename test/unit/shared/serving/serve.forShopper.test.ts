@@ -50,6 +50,8 @@ describe('Class: ServingService', () => {
         // Assess
         expect(served).toEqual({
           cache: 'MISS',
+          // Serialised once, for the cache and the response alike.
+          json: JSON.stringify(served.body),
           body: {
             recommendationId: 'rec-1',
             modelVersion: FALLBACK_VERSION,
@@ -292,7 +294,7 @@ describe('Class: ServingService', () => {
         const second = await service.forShopper('alice', userOptions());
 
         // Assess
-        expect(first.json).toBeUndefined();
+        expect(first.json).toBe(set.mock.calls[0]?.[1]);
         expect(second.cache).toBe('HIT');
         expect(second.json).toBe(set.mock.calls[0]?.[1]);
         expect(second.json).toBe(JSON.stringify(first.body));
@@ -452,6 +454,8 @@ describe('Class: ServingService', () => {
         // Assess
         expect(served).toEqual({
           cache: 'MISS',
+          // Serialised once, for the cache and the response alike.
+          json: JSON.stringify(served.body),
           body: {
             recommendationId: 'rec-1',
             modelVersion: 'hybrid-test',

@@ -59,6 +59,8 @@ describe('Class: ServingService', () => {
         expect(model.requests()).toEqual([{ similarTo: 'sku-x', count: 2, filters: { category: 'shoes' } }]);
         expect(served).toEqual({
           cache: 'MISS',
+          // Serialised once, for the cache and the response alike.
+          json: JSON.stringify(served.body),
           body: {
             recommendationId: 'rec-1',
             modelVersion: 'hybrid-test',
