@@ -359,15 +359,21 @@ export class HybridComponent implements Component {
         if (warm[item] === 1) scores[item] = (scores[item] as number) + step * ((raw[item] as number) - knn.min);
       }
     }
-    if (content !== undefined && content.weight > 0) {
-      // Text reaches most items, so this one is a plain pass (cold items are overwritten below).
-      const step = slope(content);
-      const raw = content.raw as Float32Array;
-      for (let item = 0; item < scores.length; item++)
-        scores[item] = (scores[item] as number) + step * (raw[item] as number);
-    }
     const active = sources.filter((source) => source.weight > 0);
-    this.#scoreColdItems(scores, content, totalWeight);
+    if (content === undefined) {
+      this.#scoreColdItems(scores, content, totalWeight);
+    } else {
+      // One pass over the content scores (text reaches most items): a warm item gets its
+      // content term, a cold item its {@link #coldScore}, written as slope × s − offset.
+      const raw = content.raw as Float32Array;
+      const step = content.weight > 0 ? slope(content) : 0;
+      const coldSlope = content.weight / content.sd / totalWeight;
+      const coldOffset = ((content.weight * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight;
+      for (let item = 0; item < scores.length; item++) {
+        const s = raw[item] as number;
+        scores[item] = warm[item] === 1 ? (scores[item] as number) + step * s : coldSlope * s - coldOffset;
+      }
+    }
     return { scores, reason: this.#reasonOf(active, content) };
   }
 
