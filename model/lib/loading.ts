@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANIFEST_FILE, readManifest } from '#shared/recommender/artifact.ts';
 import { loadModel, unpackModel } from '#shared/recommender/registry.ts';
+import type { Model } from '#shared/recommender/model.ts';
 import type { ServingModel } from './invocation.ts';
 
 export const MODEL_ARCHIVE = 'model.tar.gz';
@@ -17,6 +18,9 @@ export interface LoadedModel {
   readonly serving: ServingModel;
   /** The directory actually loaded (a scratch directory when the archive was unpacked). */
   readonly dir: string;
+  /** The item the warm-up requests used (the most popular one), if the model had any. */
+  readonly warmedWith: string | undefined;
+  readonly warmUpMs: number;
   /** Removes the scratch directory, if any. */
   cleanup(): Promise<void>;
 }
@@ -30,6 +34,19 @@ const exists = (path: string): Promise<boolean> =>
 /** `<algorithm>-<createdAt>` unless the deployment names the version (`MODEL_VERSION`). */
 export function modelVersionOf(manifest: { algorithm: string; createdAt: string }, override?: string): string {
   return override !== undefined && override !== '' ? override : `${manifest.algorithm}-${manifest.createdAt}`;
+}
+
+/**
+ * One request of each kind before the server reports ready: a model builds its scoring tables
+ * (a 100k-item factor copy for the SIMD kernel, the mean item vector) on first use, and
+ * SageMaker sends traffic once /ping answers, so the first shopper should not pay for them.
+ */
+function warmUp(model: Model): string | undefined {
+  const popular = model.recommend({ count: 1 })[0]?.itemId;
+  if (popular === undefined) return undefined;
+  model.recommend({ recentItems: [{ itemId: popular, eventType: 'view' }], count: 10, filters: { excludeSeen: true } });
+  model.similarItems(popular, 10);
+  return popular;
 }
 
 /** Loads the model in `dir` (a model directory, or one holding `model.tar.gz`). */
@@ -61,7 +78,9 @@ export async function loadServingModel(dir: string, options: { modelVersion?: st
       algorithm: manifest.algorithm,
       modelVersion: modelVersionOf(manifest, options.modelVersion),
     };
-    return { serving, dir: modelDir, cleanup };
+    const started = performance.now();
+    const warmedWith = warmUp(model);
+    return { serving, dir: modelDir, cleanup, warmedWith, warmUpMs: performance.now() - started };
   } catch (error) {
     await cleanup();
     throw error;
