@@ -52,7 +52,7 @@ export async function serveMain(args: readonly string[], io: ServeIo): Promise<n
     return 1;
   }
   server.ready(loaded.serving);
-  io.log(`serving ${loaded.serving.modelVersion} from ${loaded.dir}`);
+  io.log(`serving ${loaded.serving.modelVersion} from ${loaded.dir} (warmed up in ${Math.round(loaded.warmUpMs)} ms)`);
   const signal = await stopped;
   io.log(`${signal}: shutting down`);
   await server.close(SHUTDOWN_GRACE_MS);
