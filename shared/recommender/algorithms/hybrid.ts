@@ -161,29 +161,6 @@ export function zScores(scores: Float32Array, mask?: Uint8Array): Float32Array {
   return Float32Array.from(scores, (_, item) => zScore(scores, stats, item));
 }
 
-/**
- * {@link normalisation} of a sparse source, whose items outside `listed` are all NaN: in the time
- * of the listed items, not of the catalogue.
- */
-function sparseNormalisation(scores: Float32Array, listed: readonly number[], mask?: Uint8Array): Normalisation {
-  let count = 0;
-  let sum = 0;
-  let squares = 0;
-  let min = Number.POSITIVE_INFINITY;
-  for (let n = 0; n < listed.length; n++) {
-    const i = listed[n] as number;
-    const s = scores[i] as number;
-    if (s !== s || (mask !== undefined && mask[i] === 0)) continue;
-    count++;
-    sum += s;
-    squares += s * s;
-    if (s < min) min = s;
-  }
-  const mean = count === 0 ? Number.NaN : sum / count;
-  const sd = Math.sqrt(Math.max(0, squares / count - mean * mean)) || 1;
-  return { count, mean, sd, min };
-}
-
 /** One source of the blend: its weight, normalisation, and per-item z-score and reason. */
 interface Source extends Normalisation {
   readonly weight: number;
@@ -291,7 +268,7 @@ export class HybridComponent implements Component {
     // ranking, since among 100 candidates it may reach only a handful (measured: NDCG@10 0.559
     // instead of 0.563 on online-retail loo-sampled when normalised over the candidates).
     const knn = this.knn.score(shopper);
-    add(knn, knnWeight, true, false, knn && sparseNormalisation(knn.scores, this.knn.scoredItems, warm));
+    add(knn, knnWeight, true, false, knn && normalisation(knn.scores, warm, this.knn.scoredItems));
     // A zero-weight source is not scored at all: scoring the whole catalogue for nothing cost ~5 ms a call.
     if (popularityWeight > 0) add(this.popularity.score(shopper), popularityWeight, true);
     // Content always scores the cold items (text is all that speaks for them), whatever its weight on warm ones.
@@ -327,7 +304,7 @@ export class HybridComponent implements Component {
     let knn: Source | undefined;
     if (knnWeight > 0) {
       const scored = this.knn.score(shopper);
-      const stats = scored && sparseNormalisation(scored.scores, this.knn.scoredItems, warm);
+      const stats = scored && normalisation(scored.scores, warm, this.knn.scoredItems);
       if (scored !== undefined && stats !== undefined && stats.count > 0) {
         sources.push((knn = denseSource(scored, knnWeight, stats)));
       }
