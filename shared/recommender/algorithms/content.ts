@@ -9,6 +9,7 @@ import { transpose, type SparseRows } from '../matrix.ts';
 import type { CatalogueEntry, Hyperparameters, Trainer } from '../model.ts';
 import {
   becauseOf,
+  CandidateScores,
   ComponentModel,
   numberParam,
   prepareBase,
@@ -149,11 +150,10 @@ export class ContentComponent implements Component {
   readonly #postings: SparseRows;
   /**
    * Score buffers reused by every request (one at a time, consumed before the next), as iALS
-   * does; the candidate buffer is NaN except where the last ranking wrote.
+   * does (see {@link CandidateScores}).
    */
   #catalogueScores: Float32Array | undefined;
-  #candidateScores: Float32Array | undefined;
-  #written: number[] = [];
+  #candidates: CandidateScores | undefined;
 
   constructor(base: ModelBase, settings: ContentSettings, vocabulary: readonly string[], vectors: SparseRows) {
     this.base = base;
@@ -180,10 +180,8 @@ export class ContentComponent implements Component {
     for (const w of profile.values()) squared += w * w;
     const norm = Math.sqrt(squared) || 1;
     if (only !== undefined) {
-      const scores = (this.#candidateScores ??= new Float32Array(this.base.catalogue.size).fill(Number.NaN));
-      const written = this.#written;
-      for (let n = 0; n < written.length; n++) scores[written[n] as number] = Number.NaN;
-      written.length = 0;
+      const candidates = (this.#candidates ??= new CandidateScores(this.base.catalogue.size));
+      const scores = candidates.start();
       const { pointers, indices, values } = this.vectors;
       for (let n = 0; n < only.length; n++) {
         const item = only[n] as number;
@@ -191,8 +189,7 @@ export class ContentComponent implements Component {
         for (let p = pointers[item] as number; p < (pointers[item + 1] as number); p++) {
           dot += (profile.get(indices[p] as number) ?? 0) * (values[p] as number);
         }
-        scores[item] = dot / norm;
-        written.push(item);
+        candidates.set(item, dot / norm);
       }
       return scores;
     }

@@ -9,6 +9,7 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
 import {
+  CandidateScores,
   ComponentModel,
   numberParam,
   prepareBase,
@@ -193,12 +194,10 @@ export class HybridComponent implements Component {
   /**
    * Buffers reused by every request, as the components' own are (one request at a time, scores
    * consumed before the next): a 100k catalogue would otherwise allocate ~1.2 MB per request.
-   * After a ranking call, only the `#written` candidates of `#candidateBlend` hold its scores.
    */
   #blend: Float32Array | undefined;
   #sum: Float64Array | undefined;
-  #candidateBlend: Float32Array | undefined;
-  #written: number[] = [];
+  #candidates: CandidateScores | undefined;
 
   constructor(
     base: ModelBase,
@@ -437,21 +436,18 @@ export class HybridComponent implements Component {
     let totalWeight = 0;
     for (const source of sources) totalWeight += source.weight;
     const active = sources.filter((source) => source.weight > 0);
-    const scores = (this.#candidateBlend ??= new Float32Array(items).fill(Number.NaN));
-    const written = this.#written;
-    for (let n = 0; n < written.length; n++) scores[written[n] as number] = Number.NaN;
-    written.length = 0;
+    const candidates = (this.#candidates ??= new CandidateScores(items));
+    const scores = candidates.start();
     const warm = this.#warm;
     for (let n = 0; n < only.length; n++) {
       const item = only[n] as number;
-      written.push(item);
       if (warm[item] === 0) {
-        scores[item] = this.#coldScore(content, totalWeight, item);
+        candidates.set(item, this.#coldScore(content, totalWeight, item));
         continue;
       }
       let sum = 0;
       for (const source of active) sum += source.weight * source.z(item);
-      scores[item] = active.length > 0 ? sum / totalWeight : Number.NaN;
+      candidates.set(item, active.length > 0 ? sum / totalWeight : Number.NaN);
     }
     return { scores, reason: this.#reasonOf(active, content) };
   }

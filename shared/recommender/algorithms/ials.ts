@@ -14,6 +14,7 @@ import { choleskySolve, gramianOf, rowDot, solveRows, type SolveJob } from '../w
 import { shared, SolverPool } from '../workers/alsPool.ts';
 import {
   becauseOf,
+  CandidateScores,
   ComponentModel,
   numberParam,
   prepareBase,
@@ -371,12 +372,10 @@ export class IalsComponent implements Component {
   readonly #coldItems: Uint32Array;
   #itemNorms: Float32Array | undefined;
   /**
-   * Score buffers reused by every request (a model answers one request at a time, and a caller
-   * consumes the scores before the next): 400 kB per request for a 100k catalogue would otherwise
-   * go to the garbage collector. The candidate buffer is NaN except where the last call wrote.
+   * Reused by every ranking (see {@link CandidateScores}); whole-catalogue scores live in the
+   * scorer's own buffer.
    */
-  #candidateScores: Float32Array | undefined;
-  #written: number[] = [];
+  #candidates: CandidateScores | undefined;
   /** Built on the first whole-catalogue request: training never needs it. */
   #scorer: FactorScorer | undefined;
   /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
@@ -481,16 +480,12 @@ export class IalsComponent implements Component {
       scores = this.#catalogue().scoreAll(vector);
       for (let n = 0; n < this.#coldItems.length; n++) scores[this.#coldItems[n] as number] = Number.NaN;
     } else {
-      scores = this.#candidateScores ??= new Float32Array(items).fill(Number.NaN);
-      const written = this.#written;
-      for (let n = 0; n < written.length; n++) scores[written[n] as number] = Number.NaN;
-      written.length = 0;
+      const candidates = (this.#candidates ??= new CandidateScores(items));
+      scores = candidates.start();
       const totals = this.base.itemTotals;
       for (let n = 0; n < only.length; n++) {
         const item = only[n] as number;
-        if (totals[item] === 0) continue;
-        scores[item] = rowDot(this.itemFactors, item, vector, 0, k);
-        written.push(item);
+        if (totals[item] !== 0) candidates.set(item, rowDot(this.itemFactors, item, vector, 0, k));
       }
     }
     return { scores, reason: this.reasonFor(shopper) };
