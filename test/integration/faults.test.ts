@@ -1,10 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startFreshStack } from './freshStack.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { dayBucket } from '#shared/features/applyEvents.ts';
 
@@ -35,14 +33,7 @@ async function postWithRetry(events: unknown[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  delete process.env.AWS_ENDPOINT_URL_KINESIS;
-  stack = await startLocalStack({
-    port: 0,
-    apiKey: 'faults-key',
-    dataDir: mkdtempSync(join(tmpdir(), 'reco-faults-')),
-    batchingWindowMs: 50,
-  });
+  stack = await startFreshStack('faults-key', 'reco-faults-');
 });
 
 afterAll(async () => {

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiLimits, serving } from '#shared/config/index.ts';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startFreshStack, drained } from './freshStack.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { interactionsCsv, readLakeEvents } from '#shared/lake/trainingExport.ts';
@@ -43,26 +41,8 @@ async function recommendations(userId: string, query = '') {
   return { status: response.status, body: (await response.json()) as { items: { itemId: string }[]; reason?: string } };
 }
 
-/** Waits until the stream poller has processed everything the API accepted. */
-async function drained(): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (stack.mapping.stats.processed >= stack.stats.eventsAccepted && stack.mapping.idle) return;
-    await sleep(50);
-  }
-  throw new Error(`stream not drained: ${JSON.stringify(stack.mapping.stats)} vs ${stack.stats.eventsAccepted}`);
-}
-
 beforeAll(async () => {
-  // Fresh stand-ins for this file, whatever the developer's shell points at.
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  delete process.env.AWS_ENDPOINT_URL_KINESIS;
-  stack = await startLocalStack({
-    port: 0,
-    apiKey: 'integration-key',
-    dataDir: mkdtempSync(join(tmpdir(), 'reco-int-')),
-    batchingWindowMs: 50,
-  });
+  stack = await startFreshStack('integration-key', 'reco-int-');
 });
 
 afterAll(async () => {
@@ -88,7 +68,7 @@ describe('Local stack: events → features → recommendations', () => {
     ];
     // Act
     const posted = await postEvents(events);
-    await drained();
+    await drained(stack);
     const before = await recommendations('buyer', '?count=2');
     await postEvents([
       {
@@ -102,7 +82,7 @@ describe('Local stack: events → features → recommendations', () => {
         timestamp: Date.now(),
       },
     ]);
-    await drained();
+    await drained(stack);
     // A serving process reuses a profile it just read for a moment (serving.profileMemoMs).
     await sleep(serving.profileMemoMs + 50);
     const buyerAfter = await recommendations('buyer', '?count=2');
@@ -261,9 +241,9 @@ describe('Local stack: catalogue, identity and erasure', () => {
     await postEvents([
       { eventId: `${run}-a1`, type: 'view', anonymousId, itemId: `${run}-tent`, timestamp: Date.now() },
     ]);
-    await drained();
+    await drained(stack);
     await postEvents([{ eventId: `${run}-a2`, type: 'identify', userId, anonymousId, timestamp: Date.now() }]);
-    await drained();
+    await drained(stack);
     // Assess
     const profile = (await store().readShopper(`u:${userId}`))?.profile;
     expect(profile?.recentItems.map((r) => r.itemId)).toEqual([`${run}-tent`]);
@@ -279,7 +259,7 @@ describe('Local stack: catalogue, identity and erasure', () => {
       { eventId: `${run}-l1`, type: 'view', userId, itemId: `${run}-x`, timestamp: Date.now() },
       { eventId: `${run}-s1`, type: 'view', userId: other, itemId: `${run}-x`, timestamp: Date.now() },
     ]);
-    await drained();
+    await drained(stack);
     // Act
     const erased = await send('DELETE', `/v1/users/${userId}`);
     await waitFor(() => stack.dataLake.written >= stack.stats.eventsAccepted);
@@ -337,7 +317,7 @@ describe('Local stack: serving routes and attribution', () => {
     const first = await get(`/v1/users/${shopper}/recommendations?count=3`);
     const second = await get(`/v1/users/${shopper}/recommendations?count=3`);
     await postEvents([view(shopper, `${run}-something`)]);
-    await drained();
+    await drained(stack);
     await sleep(serving.profileMemoMs + 50);
     const third = await get(`/v1/users/${shopper}/recommendations?count=3`);
     // Assess
@@ -355,7 +335,7 @@ describe('Local stack: serving routes and attribution', () => {
       { ...view(`${run}-hiker`, a), sessionId: session },
       { ...view(`${run}-hiker`, b), sessionId: session, timestamp: Date.now() + 1 },
     ]);
-    await drained();
+    await drained(stack);
     // Act
     const similar = await get(`/v1/items/${a}/similar?count=3`);
     const trending = await get('/v1/trending?window=1h&count=5');
@@ -402,7 +382,7 @@ describe('Local stack: serving routes and attribution', () => {
       { ...common, eventId: `${run}-c1`, type: 'click' },
       { ...common, eventId: `${run}-p1`, type: 'purchase', quantity: 2, price: 12.5, currency: 'EUR' },
     ]);
-    await drained();
+    await drained(stack);
     const today = new Date().toISOString().slice(0, 10);
     const counts = await store().attribution(served.body.modelVersion, today, today);
     // Assess

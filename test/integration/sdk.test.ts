@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startFreshStack, drained } from './freshStack.ts';
 import {
   createRecoClient,
   memoryStorage,
@@ -39,26 +36,8 @@ function shopper(options: { apiKey?: string; onRejected?: (r: readonly RejectedE
   return { client, notices };
 }
 
-/** Waits until the stream poller has processed everything the API accepted. */
-async function drained(): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (stack.mapping.stats.processed >= stack.stats.eventsAccepted && stack.mapping.idle) return;
-    await sleep(50);
-  }
-  throw new Error(`stream not drained: ${JSON.stringify(stack.mapping.stats)} vs ${stack.stats.eventsAccepted}`);
-}
-
 beforeAll(async () => {
-  // Fresh stand-ins for this file, whatever the developer's shell points at.
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  delete process.env.AWS_ENDPOINT_URL_KINESIS;
-  stack = await startLocalStack({
-    port: 0,
-    apiKey: 'sdk-integration-key',
-    dataDir: mkdtempSync(join(tmpdir(), 'reco-sdk-')),
-    batchingWindowMs: 50,
-  });
+  stack = await startFreshStack('sdk-integration-key', 'reco-sdk-');
 });
 
 afterAll(async () => {
@@ -79,11 +58,11 @@ describe('SDK against the local stack', () => {
     shoppers[0]?.track.addToCart(hot, { quantity: 1, price: 12.5, currency: 'EUR' });
     shoppers[1]?.track.search('red shoes');
     const results = await Promise.all(shoppers.map((client) => client.flush()));
-    await drained();
+    await drained(stack);
     const me = shopper().client;
     me.identify(`${run}-user`);
     await me.flush();
-    await drained();
+    await drained(stack);
     const personal = await me.recommendations({ count: 2 });
     const trending = await me.trending({ count: 5, window: '24h' });
     const similar = await me.similar(hot, { count: 3 });
