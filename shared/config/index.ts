@@ -253,12 +253,21 @@ export const envVars = {
   cacheUrl: 'CACHE_URL',
   /** SageMaker endpoint serving the model; unset: popularity only. */
   modelEndpointName: 'MODEL_ENDPOINT_NAME',
+  /** Comma-separated origins the API answers CORS for (set by the Api construct); unset: `api.cors.allowOrigins`. */
+  corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
 } as const;
 
 /** The serving path's budgets and cache settings. */
 export const serving = {
   /** Time the model may take before the fallback answers, ms. */
   modelBudgetMs: 150,
+  /**
+   * Model calls one serving process keeps in flight; more are answered by the fallback at once
+   * instead of queueing behind a saturated model past the budget (a bulkhead). A Lambda
+   * environment serves one request at a time, so this binds where one process serves many
+   * shoppers at once: the local stack, or a Lambda fronting a slow or overloaded endpoint.
+   */
+  modelMaxInFlight: 8,
   /** Consecutive model failures that open the circuit breaker. */
   breakerFailureThreshold: 5,
   /** How long an open breaker waits before letting one call through, ms (recovery within ~2 s of a return). */

@@ -63,19 +63,52 @@ export class GuardedCache {
   }
 }
 
+/** Thrown without calling the model when {@link ModelGateway} has `maxInFlight` calls out already. */
+export class ModelBusyError extends Error {
+  readonly code = 'EMODELBUSY';
+  constructor(maxInFlight: number) {
+    super(`model has ${maxInFlight} calls in flight from this process; not queueing another`);
+    this.name = 'ModelBusyError';
+  }
+}
+
+export interface ModelGatewayOptions {
+  /** @default serving.modelBudgetMs */
+  readonly budgetMs?: number;
+  /** @default serving.breakerFailureThreshold */
+  readonly failureThreshold?: number;
+  /** @default serving.breakerResetMs */
+  readonly resetMs?: number;
+  /** @default serving.modelMaxInFlight */
+  readonly maxInFlight?: number;
+}
+
 /**
  * The model behind a time budget and a circuit breaker (opossum): a model slower than the
  * budget, or failing repeatedly, is not waited for; callers fall back and mark the answer
  * degraded. After `resetMs` one call is let through, and a success closes the breaker again.
+ *
+ * A bulkhead in front of the breaker sheds load: with `maxInFlight` calls out, the next one is
+ * rejected at once ({@link ModelBusyError}) and served by the fallback. Without it an overloaded
+ * model queues every call until they all blow the budget, the breaker opens, and for `resetMs`
+ * nobody gets the model at all; with it, the model keeps answering at its own pace and only the
+ * excess degrades. (opossum's own `capacity` counts its rejections as failures of the model,
+ * which would open the breaker on load alone.)
  */
 export class ModelGateway {
   private readonly breaker: CircuitBreaker<[ModelRequest], ModelResponse>;
   private readonly failureThreshold: number;
+  private readonly maxInFlight: number;
   private consecutiveFailures = 0;
+  private inFlight = 0;
 
-  constructor(client: ModelClient, options: { budgetMs?: number; failureThreshold?: number; resetMs?: number } = {}) {
+  constructor(client: ModelClient, options: ModelGatewayOptions = {}) {
     const budgetMs = options.budgetMs ?? serving.modelBudgetMs;
     this.failureThreshold = options.failureThreshold ?? serving.breakerFailureThreshold;
+    this.maxInFlight = options.maxInFlight ?? serving.modelMaxInFlight;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${this.maxInFlight}`);
+    }
     this.breaker = new CircuitBreaker(
       async (request: ModelRequest) => {
         const abort = new AbortController();
@@ -104,8 +137,10 @@ export class ModelGateway {
     this.breaker.on('close', resetCount);
   }
 
-  /** Calls the model; rejects at once while the breaker is open. */
+  /** Calls the model; rejects at once while the breaker is open or `maxInFlight` calls are out. */
   async invoke(request: ModelRequest): Promise<ModelResponse> {
+    if (this.inFlight >= this.maxInFlight) throw new ModelBusyError(this.maxInFlight);
+    this.inFlight++;
     try {
       const response = await this.breaker.fire(request);
       this.consecutiveFailures = 0;
@@ -120,7 +155,14 @@ export class ModelGateway {
         this.breaker.open();
       }
       throw error;
+    } finally {
+      this.inFlight--;
     }
+  }
+
+  /** Model calls out now (for tests and metrics). */
+  get callsInFlight(): number {
+    return this.inFlight;
   }
 
   get open(): boolean {

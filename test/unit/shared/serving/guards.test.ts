@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } from '#shared/ports/index.ts';
-import { GuardedCache, ModelGateway } from '#shared/serving/guards.ts';
+import { GuardedCache, ModelBusyError, ModelGateway } from '#shared/serving/guards.ts';
 
 const BUDGET_MS = 20;
 
@@ -427,6 +427,61 @@ describe('Class: ModelGateway', () => {
       // Assess
       await expect(result).rejects.toThrow('Breaker is open');
       expect(model.invoke).toHaveBeenCalledTimes(8);
+    });
+
+    it('sheds calls beyond maxInFlight at once, without calling the model or opening the breaker', async () => {
+      // Prepare
+      const pending: ((value: ModelResponse) => void)[] = [];
+      const model = fakeModel(() => new Promise<ModelResponse>((resolve) => pending.push(resolve)));
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, maxInFlight: 2 });
+      const first = gateway.invoke(request);
+      const second = gateway.invoke(request);
+
+      // Act
+      const shed = await Promise.allSettled([1, 2, 3, 4, 5].map(() => gateway!.invoke(request)));
+
+      // Assess
+      expect(shed.map((result) => result.status)).toEqual(Array(5).fill('rejected'));
+      const reason = (shed[0] as PromiseRejectedResult).reason as ModelBusyError;
+      expect(reason).toBeInstanceOf(ModelBusyError);
+      expect(reason.code).toBe('EMODELBUSY');
+      expect(model.invoke).toHaveBeenCalledTimes(2);
+      expect(gateway.callsInFlight).toBe(2);
+      // Five rejections, over the failure threshold of 2: none of them was the model failing.
+      expect(gateway.open).toBe(false);
+      for (const resolve of pending) resolve(response);
+      await expect(Promise.all([first, second])).resolves.toEqual([response, response]);
+    });
+
+    it('takes a new call once one in flight has settled, whether it answered or failed', async () => {
+      // Prepare
+      const model = fakeModel(hangingUntilAborted);
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 5, maxInFlight: 1 });
+      const slow = gateway.invoke(request);
+      const slowAssertion = expect(slow).rejects.toThrow(`model took longer than ${BUDGET_MS} ms`);
+      await expect(gateway.invoke(request)).rejects.toBeInstanceOf(ModelBusyError);
+      await vi.advanceTimersByTimeAsync(BUDGET_MS);
+      await slowAssertion;
+      model.invoke.mockImplementation(async () => response);
+
+      // Act
+      const next = await gateway.invoke(request);
+
+      // Assess
+      expect(next).toEqual(response);
+      expect(model.invoke).toHaveBeenCalledTimes(2);
+      expect(gateway.callsInFlight).toBe(0);
+    });
+
+    it.each([0, -1, 1.5, Number.NaN])('rejects maxInFlight %s', (maxInFlight) => {
+      // Prepare
+      const model = fakeModel(async () => response);
+
+      // Act
+      const build = () => new ModelGateway(model.client, { maxInFlight });
+
+      // Assess
+      expect(build).toThrow(/maxInFlight must be a whole number/);
     });
   });
 });
