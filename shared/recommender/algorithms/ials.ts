@@ -350,16 +350,12 @@ function explainingItems(shopper: Shopper): number[] {
   return chosen;
 }
 
-/** The items a reason may name, and their factors as {@link EXPLAINING_ITEMS} rows of k (unused rows zero). */
+/** The items a reason may name. */
 interface Explaining {
   readonly items: readonly number[];
-  readonly factors: Float64Array;
   /** Reasons already worked out, by explaining item: ranked lists name the same few items. */
   readonly reasons: Map<number, string>;
 }
-
-/** The eight dot products of {@link IalsComponent.#reason}, reused (one request at a time). */
-const reasonDots = new Float64Array(8);
 
 /** Trained factors at request time: scoring, fold-in, similar items. */
 export class IalsComponent implements Component {
@@ -378,6 +374,13 @@ export class IalsComponent implements Component {
   #candidates: CandidateScores | undefined;
   /** Built on the first whole-catalogue request: training never needs it. */
   #scorer: FactorScorer | undefined;
+  /**
+   * The explaining items' factors as {@link EXPLAINING_ITEMS} rows, scored against each ranked
+   * item in one SIMD call; rewritten whenever another shopper's reasons are asked for.
+   */
+  #explainingScorer: FactorScorer | undefined;
+  /** Whose items {@link #explainingScorer} holds now. */
+  #explainingLoaded: Explaining | undefined;
   /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
   #warmMean: Float64Array | undefined;
   #warmCount = 0;
@@ -495,55 +498,32 @@ export class IalsComponent implements Component {
     return (this.#scorer ??= factorScorer(this.itemFactors, this.base.catalogue.size, this.settings.factors));
   }
 
-  /** The explaining items with their factors copied into one float64 block of EXPLAINING_ITEMS rows (zero-padded). */
   #explaining(shopper: Shopper): Explaining {
-    const items = explainingItems(shopper);
+    return { items: explainingItems(shopper), reasons: new Map() };
+  }
+
+  /** {@link #explainingScorer} holding `explaining`'s factors (rows past its items keep stale values, never read). */
+  #explainingRows(explaining: Explaining): FactorScorer {
     const k = this.settings.factors;
-    const factors = new Float64Array(EXPLAINING_ITEMS * k);
-    items.forEach((item, h) => {
-      for (let f = 0; f < k; f++) factors[h * k + f] = this.itemFactors[item * k + f] as number;
-    });
-    return { items, factors, reasons: new Map() };
+    const scorer = (this.#explainingScorer ??= factorScorer(
+      new Float32Array(EXPLAINING_ITEMS * k),
+      EXPLAINING_ITEMS,
+      k,
+    ));
+    if (this.#explainingLoaded !== explaining) {
+      explaining.items.forEach((item, h) => scorer.setRow(h, this.itemFactors, item * k));
+      this.#explainingLoaded = explaining;
+    }
+    return scorer;
   }
 
   /**
    * The history item whose factors agree most with `item`: "because you viewed <it>". All eight
-   * dot products in one pass over the item's factors (each loaded once), as this runs for every
-   * ranked item: 100 candidates × 8 history items × 64 factors per request.
+   * dot products in one SIMD call, as this runs for every ranked item: 100 candidates × 8 history
+   * items × 64 factors per request (the scalar loop was ~40 % of a ranking).
    */
   #reason(shopper: Shopper, explaining: Explaining, item: number): string | undefined {
-    const k = this.settings.factors;
-    const h = explaining.factors;
-    const y = this.itemFactors;
-    const o = item * k;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    for (let f = 0; f < k; f++) {
-      const v = y[o + f] as number;
-      s0 += (h[f] as number) * v;
-      s1 += (h[k + f] as number) * v;
-      s2 += (h[2 * k + f] as number) * v;
-      s3 += (h[3 * k + f] as number) * v;
-      s4 += (h[4 * k + f] as number) * v;
-      s5 += (h[5 * k + f] as number) * v;
-      s6 += (h[6 * k + f] as number) * v;
-      s7 += (h[7 * k + f] as number) * v;
-    }
-    const dots = reasonDots;
-    dots[0] = s0;
-    dots[1] = s1;
-    dots[2] = s2;
-    dots[3] = s3;
-    dots[4] = s4;
-    dots[5] = s5;
-    dots[6] = s6;
-    dots[7] = s7;
+    const dots = this.#explainingRows(explaining).scoreAllFrom(this.itemFactors, item * this.settings.factors);
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let n = 0; n < explaining.items.length; n++) {

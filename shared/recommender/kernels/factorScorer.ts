@@ -14,6 +14,14 @@ export interface FactorScorer {
    * call, so a request allocates nothing; copy it to keep it.
    */
   scoreAll(vector: ArrayLike<number>, bias?: number): Float32Array;
+  /** {@link scoreAll} for the vector `source[offset .. offset + factors)`, e.g. a row of another table, without a view. */
+  scoreAllFrom(source: ArrayLike<number>, offset: number): Float32Array;
+  /**
+   * Overwrites row `row` of the table with `source[offset .. offset + factors)`: a small table
+   * rebuilt per request (a shopper's explaining items). The JavaScript engine scores the array it
+   * was built over, so this writes through to it; WebAssembly writes its own copy.
+   */
+  setRow(row: number, source: ArrayLike<number>, offset: number): void;
 }
 
 /** The slice of the WebAssembly JS API used here (Node's typings leave it out without the DOM lib). */
@@ -58,6 +66,8 @@ class WasmFactorScorer implements FactorScorer {
   readonly engine = 'wasm-simd';
   readonly #kernel: ScoreRowsExports;
   readonly #stride: number;
+  /** The factors in the instance's memory (rows × stride; padding columns stay zero). */
+  readonly #table: Float32Array;
   readonly #vector: Float32Array;
   readonly #vectorOffset: number;
   readonly #scores: Float32Array;
@@ -78,7 +88,7 @@ class WasmFactorScorer implements FactorScorer {
     const memory = this.#kernel.memory;
     const missing = Math.ceil(bytes / PAGE_BYTES) - memory.buffer.byteLength / PAGE_BYTES;
     if (missing > 0) memory.grow(missing);
-    const table = new Float32Array(memory.buffer, 0, rows * stride);
+    const table = (this.#table = new Float32Array(memory.buffer, 0, rows * stride));
     if (stride === factors) table.set(source.subarray(0, rows * factors));
     else
       for (let row = 0; row < rows; row++) table.set(source.subarray(row * factors, (row + 1) * factors), row * stride);
@@ -91,12 +101,30 @@ class WasmFactorScorer implements FactorScorer {
     this.#kernel.scoreRows(0, this.rows, this.#stride, this.#vectorOffset, this.#scoresOffset, bias);
     return this.#scores;
   }
+
+  scoreAllFrom(source: ArrayLike<number>, offset: number): Float32Array {
+    for (let f = 0; f < this.factors; f++) this.#vector[f] = source[offset + f] as number;
+    this.#kernel.scoreRows(0, this.rows, this.#stride, this.#vectorOffset, this.#scoresOffset, 0);
+    return this.#scores;
+  }
+
+  setRow(row: number, source: ArrayLike<number>, offset: number): void {
+    checkRow(row, this.rows);
+    const table = this.#table;
+    const start = row * this.#stride;
+    for (let f = 0; f < this.factors; f++) table[start + f] = source[offset + f] as number;
+  }
+}
+
+function checkRow(row: number, rows: number): void {
+  if (!Number.isInteger(row) || row < 0 || row >= rows) throw new RangeError(`row ${row} is outside 0..${rows - 1}`);
 }
 
 /** The portable path: the scalar JavaScript loop, for runtimes without WebAssembly SIMD. */
 class JsFactorScorer implements FactorScorer {
   readonly engine = 'js';
   readonly #scores: Float32Array;
+  #vector: Float32Array | undefined;
 
   constructor(
     private readonly source: Float32Array,
@@ -110,6 +138,18 @@ class JsFactorScorer implements FactorScorer {
     const scores = scoreRows(this.source, this.rows, this.factors, vector, this.#scores);
     if (bias !== 0) for (let row = 0; row < this.rows; row++) scores[row] = (scores[row] as number) + bias;
     return scores;
+  }
+
+  scoreAllFrom(source: ArrayLike<number>, offset: number): Float32Array {
+    const vector = (this.#vector ??= new Float32Array(this.factors));
+    for (let f = 0; f < this.factors; f++) vector[f] = source[offset + f] as number;
+    return this.scoreAll(vector);
+  }
+
+  setRow(row: number, source: ArrayLike<number>, offset: number): void {
+    checkRow(row, this.rows);
+    const start = row * this.factors;
+    for (let f = 0; f < this.factors; f++) this.source[start + f] = source[offset + f] as number;
   }
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { ComponentModel, resolveShopper, seededRandom } from '#shared/recommender/algorithms/common.ts';
 import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
 import {
   foldIn,
   IALS_DEFAULTS,
+  IalsComponent,
   ialsSettings,
   ialsTrainer,
   solveUserDense,
@@ -92,6 +93,42 @@ describe('Algorithm: ials', () => {
     expect(ranked).toHaveLength(2);
     expect(ranked.every((r) => GARDEN.includes(r.itemId))).toBe(true);
     expect(ranked[0]?.reason).toMatch(/^because you (viewed|bought) garden-/);
+  });
+
+  it('names for each ranked item the history item whose factors agree most, also when two shoppers’ reasons interleave', async () => {
+    // Prepare
+    const model = (await ialsTrainer.fit(latentData(300, 120, 9).data, SMALL)) as ComponentModel;
+    const ials = model.component as IalsComponent;
+    const k = ials.settings.factors;
+    const dot = (a: number, b: number) => {
+      let sum = 0;
+      for (let f = 0; f < k; f++)
+        sum += (ials.itemFactors[a * k + f] as number) * (ials.itemFactors[b * k + f] as number);
+      return sum;
+    };
+    const ids = model.base.catalogue.itemIds;
+    const recentA = ['i3', 'i40', 'i77'].map((itemId, n) => ({
+      itemId,
+      eventType: 'view',
+      timestamp: 1_700_000_000 + n,
+    }));
+    const recentB = ['i5', 'i90'].map((itemId, n) => ({ itemId, eventType: 'view', timestamp: 1_700_000_000 + n }));
+    const shopperA = resolveShopper(model.base, { recentItems: recentA });
+    const shopperB = resolveShopper(model.base, { recentItems: recentB });
+    const expected = (shopper: typeof shopperA, item: number) => {
+      let best = -1;
+      for (const h of shopper.recentItems) if (h !== item && (best < 0 || dot(h, item) > dot(best, item))) best = h;
+      return `because you viewed ${ids[best]}`;
+    };
+    const reasonA = ials.score(shopperA)?.reason;
+    const reasonB = ials.score(shopperB)?.reason;
+
+    // Act
+    const items = [0, 11, 23, 50, 64, 99, 110];
+    const given = items.flatMap((item) => [reasonA?.(item), reasonB?.(item)]);
+
+    // Assess
+    expect(given).toEqual(items.flatMap((item) => [expected(shopperA, item), expected(shopperB, item)]));
   });
 
   it('folds in an anonymous shopper’s three kitchen views and recommends kitchen items', async () => {

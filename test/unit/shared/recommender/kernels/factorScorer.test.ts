@@ -79,4 +79,29 @@ describe('factorScorer', () => {
   it('rejects a table smaller than rows × factors', () => {
     expect(() => factorScorer(new Float32Array(10), 3, 4)).toThrow('factor table holds 10 < 3 × 4');
   });
+
+  it('scores a vector read from another table at an offset, and rows rewritten in place, with both engines', () => {
+    const other = randomTable(5, 12, 21);
+    for (const engine of ['wasm-simd', 'js'] as const) {
+      const table = new Float32Array(3 * 12);
+      const scorer = factorScorer(table, 3, 12, engine);
+      scorer.setRow(0, other, 4 * 12);
+      scorer.setRow(2, other, 1 * 12);
+      const expected = exactScores(
+        Float32Array.from([...other.subarray(48, 60), ...new Array<number>(12).fill(0), ...other.subarray(12, 24)]),
+        3,
+        12,
+        other.subarray(24, 36),
+      );
+
+      const scores = scorer.scoreAllFrom(other, 2 * 12);
+
+      scores.forEach((score, row) => expect(score).toBeCloseTo(expected[row] as number, 5));
+    }
+  });
+
+  it.each([-1, 3, 1.5])('rejects setRow(%s) outside the table', (row) => {
+    const scorer = factorScorer(new Float32Array(12), 3, 4);
+    expect(() => scorer.setRow(row, new Float32Array(4), 0)).toThrow(`row ${row} is outside 0..2`);
+  });
 });
