@@ -48,7 +48,9 @@ export function startChild<Ready>(
   const child: ChildProcess = fork(entry, [...(options.args ?? [])], {
     cwd: repoRoot,
     env: options.env ?? process.env,
-    execArgv: ['--import', 'tsx'],
+    // e.g. RECO_BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the children
+    // (Node refuses --cpu-prof in NODE_OPTIONS).
+    execArgv: ['--import', 'tsx', ...(process.env.RECO_BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const lines: string[] = [];

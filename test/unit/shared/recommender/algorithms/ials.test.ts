@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ComponentModel, resolveShopper, seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { resolveShopper, seededRandom, type ComponentModel } from '#shared/recommender/algorithms/common.ts';
 import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
 import {
   foldIn,
   IALS_DEFAULTS,
-  IalsComponent,
+  type IalsComponent,
   ialsSettings,
   ialsTrainer,
   solveUserDense,
