@@ -1,6 +1,7 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { serviceName } from '#shared/config/index.ts';
+import { checkCorsOrigins, parseCorsOrigins } from '#shared/http/cors.ts';
 import { RecoStack } from './stacks/reco-stack.ts';
 
 /** Context key (set in cdk.json, overridable with `-c`) holding the served model version. */
@@ -14,6 +15,13 @@ export const DELETION_PROTECTION_CONTEXT_KEY = `${serviceName}:deletionProtectio
  * (`-c reco:modelDataUrl=s3://.../model.tar.gz`). Absent: no SageMaker endpoint, popularity only.
  */
 export const MODEL_DATA_URL_CONTEXT_KEY = `${serviceName}:modelDataUrl`;
+
+/**
+ * Context key holding the origins whose pages may call the API (CORS), comma-separated
+ * (`-c reco:corsOrigins=https://shop.example,https://www.shop.example`) or a list in cdk.json.
+ * Absent: `api.cors.allowOrigins` (any origin).
+ */
+export const CORS_ORIGINS_CONTEXT_KEY = `${serviceName}:corsOrigins`;
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -35,6 +43,12 @@ export interface BuildAppOptions {
    * @default - the context value {@link DELETION_PROTECTION_CONTEXT_KEY}, else true
    */
   readonly deletionProtection?: boolean;
+
+  /**
+   * Origins whose pages may call the API (CORS).
+   * @default - the context value {@link CORS_ORIGINS_CONTEXT_KEY}, else `api.cors.allowOrigins`
+   */
+  readonly corsOrigins?: readonly string[];
 
   /**
    * Build context of the model container image (holding `model/Dockerfile`); used only when a
@@ -76,6 +90,20 @@ function contextBoolean(app: App, key: string): boolean | undefined {
   return value !== false && value !== 'false';
 }
 
+/** A list of origins from context: a comma-separated string (`-c`) or a list of strings (cdk.json). */
+function contextOrigins(app: App, key: string): readonly string[] | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string') return parseCorsOrigins(value, `context "${key}"`);
+  if (Array.isArray(value) && value.every((origin) => typeof origin === 'string')) {
+    return checkCorsOrigins(
+      value.map((origin: string) => origin.trim()),
+      `context "${key}"`,
+    );
+  }
+  throw new Error(`context "${key}" must be a comma-separated string or a list of origins`);
+}
+
 /**
  * Builds the CDK app without synthesising it, so `infra/app.ts` and the tests share one
  * construction path.
@@ -94,8 +122,10 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
   }
 
   const modelDataUrl = contextString(app, MODEL_DATA_URL_CONTEXT_KEY);
+  const corsOrigins = options.corsOrigins ?? contextOrigins(app, CORS_ORIGINS_CONTEXT_KEY);
   const stack = new RecoStack(app, serviceName, {
     modelVersion,
+    ...(corsOrigins === undefined ? {} : { corsOrigins }),
     deletionProtection: options.deletionProtection ?? contextBoolean(app, DELETION_PROTECTION_CONTEXT_KEY) ?? true,
     ...(modelDataUrl === undefined
       ? {}

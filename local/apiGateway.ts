@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { api, type RouteName } from '#shared/config/index.ts';
+import { checkCorsOrigins, corsGatewayErrorHeaders, corsPreflightHeaders } from '#shared/http/cors.ts';
 import { lambdaContext } from './lambdaContext.ts';
 
 export type ProxyHandler = (
@@ -115,6 +116,12 @@ export interface ApiGatewayOptions {
   readonly host?: string;
   readonly apiKey: string;
   readonly handlers: Readonly<Record<RouteName, ProxyHandler>>;
+  /**
+   * Origins answered CORS for, as the Api construct's `corsOrigins`: in preflights and in the
+   * gateway's own errors. The handlers add their own headers (from `envVars.corsAllowOrigins`).
+   * @default api.cors.allowOrigins
+   */
+  readonly corsOrigins?: readonly string[];
   /** Called after every response, for the live status line. */
   readonly onResponse?: (route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) => void;
 }
@@ -258,10 +265,18 @@ function responseHeadersOf(result: APIGatewayProxyResult): Record<string, string
  * The local stand-in for API Gateway's REST proxy integration: turns HTTP requests into proxy
  * events for the same handler functions Lambda runs, checks the API key like a usage plan does,
  * and turns the handlers' results back into HTTP responses.
+ *
+ * CORS as `infra/constructs/api.ts` sets it up: an `OPTIONS` on a route's path is a preflight,
+ * answered 204 without a key; the gateway's own errors carry the headers of API Gateway's gateway
+ * responses; the handlers' answers pass through with the headers the handlers added.
  */
 export async function startApiGateway(options: ApiGatewayOptions): Promise<LocalApi> {
   const routes = compileRoutes();
   const { apiKey, handlers, onResponse } = options;
+  const corsOrigins = checkCorsOrigins(options.corsOrigins ?? api.cors.allowOrigins, 'corsOrigins');
+  /** An error the gateway answers itself, with the CORS headers of API Gateway's gateway responses. */
+  const sendError = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown) =>
+    send(res, status, body, corsGatewayErrorHeaders(corsOrigins, req.headers.origin));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
@@ -269,8 +284,16 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       const parts = target.pathname.split('/');
       const route = findRoute(routes, req.method, parts);
       if (!route) {
+        if (route === null && req.method === 'OPTIONS') {
+          // A CORS preflight on a route's path: answered by the gateway (API Gateway: a MOCK
+          // method), without a key, since browsers never send one on a preflight.
+          res.writeHead(204, corsPreflightHeaders(corsOrigins, req.headers.origin));
+          res.end();
+          onResponse?.(undefined, 204);
+          return;
+        }
         const status = route === null ? 405 : 404;
-        send(res, status, {
+        sendError(req, res, status, {
           reason: status === 405 ? 'method_not_allowed' : 'route_not_found',
           message: `no route for ${req.method} ${target.pathname}`,
         });
@@ -280,7 +303,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       const headers = headersOf(req);
       if (route.needsApiKey && headers.single[api.apiKeyHeader] !== apiKey) {
         const { status, reason, message } = api.gatewayErrors.invalidApiKey;
-        send(res, status, { reason, message });
+        sendError(req, res, status, { reason, message });
         onResponse?.(route.name, status);
         return;
       }
@@ -288,7 +311,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       const body = read instanceof Promise ? await read : read;
       if (body === undefined) {
         const { status, reason, message } = api.gatewayErrors.requestTooLarge;
-        send(res, status, { reason, message });
+        sendError(req, res, status, { reason, message });
         onResponse?.(route.name, status);
         return;
       }
@@ -301,7 +324,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       } catch (error) {
         // API Gateway answers 502 when the integration itself fails.
         console.error(`[api] ${route.name} handler threw`, error);
-        send(res, 502, { reason: 'internal_error', message: 'Internal server error' });
+        sendError(req, res, 502, { reason: 'internal_error', message: 'Internal server error' });
         onResponse?.(route.name, 502);
         return;
       }
@@ -310,7 +333,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       onResponse?.(route.name, result.statusCode, result);
     } catch (error) {
       console.error('[api] request failed', error);
-      if (!res.headersSent) send(res, 500, { reason: 'internal_error', message: 'internal error' });
+      if (!res.headersSent) sendError(req, res, 500, { reason: 'internal_error', message: 'internal error' });
     }
   };
 

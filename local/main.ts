@@ -160,6 +160,8 @@ async function main(): Promise<number> {
     : 'popularity only';
   console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items; ${model})`);
   console.log(`API key: ${stack.apiKey}   (header ${api.apiKeyHeader})`);
+  const origins = stack.corsOrigins[0] === '*' ? 'any origin' : stack.corsOrigins.join(', ');
+  console.log(`CORS: browser pages on ${origins} may call it   (RECO_CORS_ORIGINS)`);
   console.log(`try: curl -H '${api.apiKeyHeader}: ${stack.apiKey}' ${stack.url}/v1/users/u1/recommendations`);
 
   if (options.once) {

@@ -2,7 +2,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { envVars, serviceName, type RouteName } from '#shared/config/index.ts';
+import { api, envVars, serviceName, type RouteName } from '#shared/config/index.ts';
+import { checkCorsOrigins, parseCorsOrigins } from '#shared/http/cors.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
 import { LocalDataLake } from './dataLake.ts';
 import type { LocalModel } from './localModel.ts';
@@ -30,6 +31,12 @@ export interface LocalStackOptions {
    * handler has no MODEL_ENDPOINT_NAME and serves popularity, as a deployment without a model does.
    */
   readonly model?: () => Promise<LocalModel>;
+  /**
+   * Origins whose pages may call the API (CORS), as `-c reco:corsOrigins` in AWS: the local
+   * gateway's preflights and errors and the handlers' answers all use them.
+   * @default RECO_CORS_ORIGINS (comma-separated), else `api.cors.allowOrigins` (`*`)
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface LocalStackStats {
@@ -50,6 +57,8 @@ export interface LocalStack {
   readonly model?: LocalModel;
   readonly stats: LocalStackStats;
   readonly names: { readonly table: string; readonly stream: string };
+  /** The origins answered CORS for. */
+  readonly corsOrigins: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -83,11 +92,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // process.env itself: the handlers read their settings from it at import, as in Lambda.
   const env = process.env;
   const apiKey = options.apiKey ?? env.RECO_API_KEY ?? 'local-dev-key';
+  const corsOrigins =
+    options.corsOrigins === undefined
+      ? env.RECO_CORS_ORIGINS
+        ? parseCorsOrigins(env.RECO_CORS_ORIGINS, 'RECO_CORS_ORIGINS')
+        : api.cors.allowOrigins
+      : checkCorsOrigins(options.corsOrigins, 'corsOrigins');
   const dataDir = resolve(options.dataDir ?? '.local-data');
   await mkdir(dataDir, { recursive: true });
 
   const standIns = await startStandIns(env);
   configureEnvironment(env, standIns, dataDir);
+  // As the Api construct sets it on the functions; assigned, not defaulted, so the gateway and
+  // the handlers agree (handlers read it once, at import: a second stack in the same process keeps
+  // the first one's origins in its handlers).
+  env[envVars.corsAllowOrigins] = corsOrigins.join(',');
   const names = { table: env[envVars.featureTableName] ?? '', stream: env[envVars.eventStreamName] ?? '' };
   const clients = localClients(standIns);
   await ensureFeatureTable(clients.dynamoDb, names.table);
@@ -164,7 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let localApi: LocalApi;
   try {
-    localApi = await startApiGateway({ port: options.port ?? 3000, apiKey, handlers, onResponse });
+    localApi = await startApiGateway({ port: options.port ?? 3000, apiKey, handlers, onResponse, corsOrigins });
   } catch (error) {
     await mapping.stop();
     await lakeMapping.stop();
@@ -181,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(model ? { model } : {}),
     stats,
     names,
+    corsOrigins,
     stop: async () => {
       await localApi.close();
       await mapping.stop();

@@ -1,3 +1,6 @@
+import { api, envVars } from '#shared/config/index.ts';
+import { parseCorsOrigins } from '#shared/http/cors.ts';
+
 /** Reads a required environment variable once, at cold start, and fails loudly when missing. */
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -10,4 +13,16 @@ export function requiredEnv(name: string): string {
 export function optionalEnv(name: string, fallback: string): string {
   const value = process.env[name];
   return value === undefined || value === '' ? fallback : value;
+}
+
+/**
+ * The origins the API answers CORS for: `envVars.corsAllowOrigins` (comma-separated, set by the
+ * Api construct and the local stack), else `api.cors.allowOrigins`. Read at cold start; a value
+ * no browser origin could match fails the cold start instead of silently answering nobody.
+ */
+export function corsAllowOrigins(): readonly string[] {
+  const raw = process.env[envVars.corsAllowOrigins];
+  return raw === undefined || raw.trim() === ''
+    ? api.cors.allowOrigins
+    : parseCorsOrigins(raw, envVars.corsAllowOrigins);
 }

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { api, apiLimits, type RouteName } from '#shared/config/index.ts';
 import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
+import { corsResponseHeaders } from '#shared/http/cors.ts';
 import { errorResponse } from '#shared/http/responses.ts';
+import { corsAllowOrigins } from './env.ts';
 import { logger } from './observability.ts';
 
 export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -10,8 +12,14 @@ export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayPr
  * One Lambda entry point for the routes a function serves: dispatches on API Gateway's
  * `resource` and method, and maps every error to a JSON response in one place. Client errors are
  * answered as they are; anything else is logged and answered as a bare 500.
+ *
+ * Every answer, error or not, carries the CORS headers for the request's `Origin` (see
+ * `shared/http/cors.ts`; the origins come from {@link corsAllowOrigins}, read once here, at cold
+ * start): with Lambda proxy integration API Gateway passes the function's headers through as they
+ * are, so a browser reads the answer only if the function says it may.
  */
 export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHandler>>>): RouteHandler {
+  const addCors = corsResponseHeaders(corsAllowOrigins());
   // Method, then resource: two lookups, no key string built per request.
   const byMethod = new Map<string, Map<string, RouteHandler>>();
   for (const [name, handle] of Object.entries(routes) as [RouteName, RouteHandler][]) {
@@ -21,14 +29,17 @@ export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHand
     byResource.set(api.routes[name], handle);
   }
   return async (event) => {
+    let response: APIGatewayProxyResult;
     try {
       const handle = byMethod.get(event.httpMethod)?.get(event.resource);
       if (!handle) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
-      return await handle(event);
+      response = await handle(event);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
-      return errorResponse(error);
+      response = errorResponse(error);
     }
+    addCors((response.headers ??= {}), event.headers);
+    return response;
   };
 }
 

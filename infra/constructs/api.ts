@@ -1,18 +1,29 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
-import { api, lambdaDefaults, serviceName, type RouteName } from '#shared/config/index.ts';
+import { api, envVars, lambdaDefaults, serviceName, type RouteName } from '#shared/config/index.ts';
+import { checkCorsOrigins, EXPOSE_HEADERS_VALUE } from '#shared/http/cors.ts';
 import { retentionDays } from '../retention.ts';
 
 /** Properties of an {@link Api}. */
 export interface ApiProps {
   /**
    * The function behind each route of `api.routes` (method from `api.routeMethods`).
-   * Routes in `api.publicRoutes` get no API key requirement.
+   * Routes in `api.publicRoutes` get no API key requirement. Each function gets
+   * `envVars.corsAllowOrigins` = {@link ApiProps.corsOrigins}, so its answers carry the CORS
+   * headers the API's preflights promise (hence `Function`, not `IFunction`).
    */
-  readonly routeHandlers: Readonly<Record<RouteName, lambda.IFunction>>;
+  readonly routeHandlers: Readonly<Record<RouteName, lambda.Function>>;
+
+  /**
+   * Origins whose pages may call the API from a browser (CORS): `['*']` for any, or origins as
+   * browsers send them (`https://shop.example`). Used by the preflight (`OPTIONS`) methods, the
+   * gateway responses and, through `envVars.corsAllowOrigins`, the functions.
+   * @default api.cors.allowOrigins
+   */
+  readonly corsOrigins?: readonly string[];
 
   /**
    * Name of the deployment stage; the first path segment of the invoke URL, before the
@@ -81,6 +92,26 @@ function pathParameters(route: string): string[] {
   return [...route.matchAll(/\{(\w+)\}/g)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
 }
 
+/**
+ * `Access-Control-*` headers of the gateway responses, as mapping expressions. A gateway response
+ * maps static values or request values but cannot pick a value from a list, so with `['*']` or one
+ * origin the value is static, and with several origins it is the request's `Origin`, whatever it is
+ * (`method.request.header.Origin`, documented for gateway responses). Gateway errors carry only a
+ * reason and a message; one static origin instead would hide the reason of a 403 or 429 from the
+ * pages of all other listed origins. `local/apiGateway.ts` imitates this (`corsGatewayErrorHeaders`).
+ */
+function gatewayResponseCorsHeaders(origins: readonly string[]): Record<string, string> {
+  const exposeHeaders = `'${EXPOSE_HEADERS_VALUE}'`;
+  if (origins[0] === '*') {
+    return { 'Access-Control-Allow-Origin': "'*'", 'Access-Control-Expose-Headers': exposeHeaders };
+  }
+  return {
+    'Access-Control-Allow-Origin': origins.length === 1 ? `'${origins[0]}'` : 'method.request.header.Origin',
+    Vary: "'Origin'",
+    'Access-Control-Expose-Headers': exposeHeaders,
+  };
+}
+
 function acknowledgeNoAuthorizer(method: IConstruct, reason: string): void {
   Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
   Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
@@ -94,6 +125,9 @@ function acknowledgeNoAuthorizer(method: IConstruct, reason: string): void {
  *   `DELETE /v1/items/{itemId}`, `DELETE /v1/users/{userId}`): API key required (usage plan),
  *   request validation (path parameters of the route are declared as required)
  * - `GET /v1/health`: open, throttled at stage level ({@link ApiProps.publicRouteThrottle})
+ * - `OPTIONS` on each of those paths: CORS preflight, a MOCK integration, open (`api.cors`,
+ *   origins from {@link ApiProps.corsOrigins}); the functions and the gateway responses add the
+ *   CORS headers to the actual answers
  *
  * Throttling: the usage plan covers the deployment stage and limits each key overall
  * ({@link ApiProps.throttle}) and per route ({@link ApiProps.routeThrottles}).
@@ -123,6 +157,16 @@ export class Api extends Construct {
   /** The method of each route, keyed like `api.routes`. */
   public readonly methods: Readonly<Record<RouteName, apigw.Method>>;
 
+  /** The origins answered CORS for ({@link ApiProps.corsOrigins}). */
+  public readonly corsOrigins: readonly string[];
+
+  /**
+   * The CORS preflight (`OPTIONS`, MOCK integration, no key) method of each route's resource,
+   * keyed by resource path. Only routes' paths get one, so an `OPTIONS` anywhere else is an
+   * unknown route, as in the local gateway.
+   */
+  public readonly preflightMethods: ReadonlyMap<string, apigw.Method>;
+
   /** Invoke URL of the deployment stage, ending in `/`. */
   public readonly url: string;
 
@@ -133,6 +177,7 @@ export class Api extends Construct {
       retention: props.accessLogRetention ?? retentionDays(lambdaDefaults.logRetentionDays),
     });
 
+    this.corsOrigins = checkCorsOrigins(props.corsOrigins ?? api.cors.allowOrigins, 'Api corsOrigins');
     const publicRoutes: ReadonlySet<RouteName> = new Set(api.publicRoutes);
     const publicThrottle = props.publicRouteThrottle ?? DEFAULT_PUBLIC_ROUTE_THROTTLE;
 
@@ -217,6 +262,31 @@ export class Api extends Construct {
     }
     this.methods = methods as Record<RouteName, apigw.Method>;
 
+    // CORS. Preflights: one MOCK OPTIONS method per route resource (the L2 `addCorsPreflight`,
+    // which also echoes a listed origin when there are several), with neither key nor authorizer:
+    // browsers send preflights without credentials. cdk-nag's APIG4 and COG4 do not apply to an
+    // OPTIONS method answering 204 with Access-Control-Allow-* headers, so nothing is acknowledged.
+    // They answer only the static headers of `api.cors` and reach no function; not being in the
+    // usage plan (no key), they are throttled by the account-level limit only.
+    const preflightMethods = new Map<string, apigw.Method>();
+    for (const method of Object.values(this.methods)) {
+      const resource = method.resource;
+      if (preflightMethods.has(resource.path)) continue;
+      const preflight = resource.addCorsPreflight({
+        allowOrigins: [...this.corsOrigins],
+        allowHeaders: [...api.cors.allowHeaders],
+        allowMethods: [...api.cors.allowMethods],
+        maxAge: Duration.seconds(api.cors.maxAgeSeconds),
+      });
+      preflightMethods.set(resource.path, preflight);
+    }
+    this.preflightMethods = preflightMethods;
+    // Answers: Lambda proxy integration passes the function's headers through, so each function
+    // adds them itself (functions/lib/http.ts), from the same origins.
+    for (const fn of new Set(Object.values(props.routeHandlers))) {
+      fn.addEnvironment(envVars.corsAllowOrigins, this.corsOrigins.join(','));
+    }
+
     this.apiKey = new apigw.ApiKey(this, 'StorefrontKey', {
       description: `Key of the shop's backend services for the ${serviceName} API`,
       enabled: true,
@@ -242,7 +312,9 @@ export class Api extends Construct {
     this.usagePlan.addApiKey(this.apiKey);
 
     // Errors API Gateway answers itself get the same JSON shape and reasons as the handlers'
-    // (and as the local gateway's), instead of {"message": "Forbidden"}.
+    // (and as the local gateway's), instead of {"message": "Forbidden"}, and the CORS headers, so a
+    // page on another origin can read why (a customised type does not inherit DEFAULT_4XX's headers).
+    const corsHeaders = gatewayResponseCorsHeaders(this.corsOrigins);
     const gatewayResponses: readonly [
       string,
       apigw.ResponseType,
@@ -259,7 +331,21 @@ export class Api extends Construct {
       this.restApi.addGatewayResponse(id, {
         type,
         statusCode: String(status),
+        responseHeaders: corsHeaders,
         templates: { 'application/json': JSON.stringify({ reason, message }) },
+      });
+    }
+    // Every other gateway error (bad request parameters, integration failure or timeout, ...):
+    // API Gateway's own status and body, plus the CORS headers.
+    for (const [id, type] of [
+      ['Default4xx', apigw.ResponseType.DEFAULT_4XX],
+      ['Default5xx', apigw.ResponseType.DEFAULT_5XX],
+    ] as const) {
+      this.restApi.addGatewayResponse(id, {
+        type,
+        responseHeaders: corsHeaders,
+        // API Gateway's default body, stated so that adding headers cannot change it.
+        templates: { 'application/json': '{"message":$context.error.messageString}' },
       });
     }
   }

@@ -27,6 +27,12 @@ export interface RecoStackProps extends StackProps {
    * @default - no model endpoint: the recommend function serves the popularity ranking
    */
   readonly model?: ModelEndpointProps;
+
+  /**
+   * Origins whose pages may call the API (CORS; see `ApiProps.corsOrigins`).
+   * @default api.cors.allowOrigins (any origin)
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -79,6 +85,7 @@ export class RecoStack extends Stack {
         catalogueItem: this.catalogue.catalogueFunction,
         userErasure: this.privacy.erasureFunction,
       },
+      ...(props.corsOrigins === undefined ? {} : { corsOrigins: props.corsOrigins }),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the API stage' });

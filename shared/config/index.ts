@@ -189,9 +189,29 @@ export const eventWeights: Readonly<Record<EventType, number>> = {
   identify: 0,
 };
 
+/** Header carrying the API key (API Gateway's `ApiKeySourceType.HEADER` name). */
+const API_KEY_HEADER = 'x-api-key';
+/** Response header telling whether an answer came from the recommendation cache. */
+const CACHE_STATUS_HEADER = 'x-cache';
+
+/** HTTP method of each route. */
+const ROUTE_METHODS = {
+  events: 'POST',
+  userRecommendations: 'GET',
+  health: 'GET',
+  catalogueItems: 'PUT',
+  catalogueItem: 'DELETE',
+  userErasure: 'DELETE',
+  similarItems: 'GET',
+  rankings: 'POST',
+  trending: 'GET',
+} as const;
+
+type RouteMethod = (typeof ROUTE_METHODS)[keyof typeof ROUTE_METHODS];
+
 export const api = {
-  apiKeyHeader: 'x-api-key',
-  cacheStatusHeader: 'x-cache',
+  apiKeyHeader: API_KEY_HEADER,
+  cacheStatusHeader: CACHE_STATUS_HEADER,
   routes: {
     events: '/v1/events',
     userRecommendations: '/v1/users/{userId}/recommendations',
@@ -204,17 +224,7 @@ export const api = {
     trending: '/v1/trending',
   },
   /** HTTP method of each route. */
-  routeMethods: {
-    events: 'POST',
-    userRecommendations: 'GET',
-    health: 'GET',
-    catalogueItems: 'PUT',
-    catalogueItem: 'DELETE',
-    userErasure: 'DELETE',
-    similarItems: 'GET',
-    rankings: 'POST',
-    trending: 'GET',
-  },
+  routeMethods: ROUTE_METHODS,
   /** Routes that need no API key (load balancer and uptime checks). */
   publicRoutes: ['health'],
   /**
@@ -230,6 +240,32 @@ export const api = {
     routeNotFound: { status: 404, reason: 'route_not_found', message: 'no such route' },
     requestTooLarge: { status: 413, reason: 'body_too_large', message: 'request body is too large' },
     throttled: { status: 429, reason: 'throttled', message: 'too many requests; retry with backoff' },
+  },
+  /**
+   * CORS, so the storefront SDK (`sdk/`) can call the API from the shop's pages, whose origin is not the API's.
+   * The same values make API Gateway's preflight methods and error responses (`infra/constructs/api.ts`),
+   * the handlers' answers (`functions/lib/http.ts`) and the local gateway (`local/apiGateway.ts`).
+   */
+  cors: {
+    /**
+     * Origins (`scheme://host[:port]`, as browsers send them in `Origin`) whose pages may call the
+     * API, or `['*']` for any page. Deployers override it with the CDK context `reco:corsOrigins`,
+     * the local stack with `RECO_CORS_ORIGINS` (both comma-separated). The list only binds browsers:
+     * it keeps other sites' pages from calling the API with a key copied from the shop's page, not
+     * a script outside a browser.
+     */
+    allowOrigins: ['*'] as readonly string[],
+    /**
+     * Request headers a page may send: what the SDK sets beyond the CORS-safelisted ones
+     * (`content-type: application/json` is not safelisted, and neither is the key header).
+     */
+    allowHeaders: ['content-type', API_KEY_HEADER],
+    /** Methods of the routes, each once. */
+    allowMethods: [...new Set(Object.values(ROUTE_METHODS))] as readonly RouteMethod[],
+    /** How long a browser may reuse a preflight answer, s (per URL; Chromium caps it at 7200). */
+    maxAgeSeconds: 600,
+    /** Response headers a page may read besides the safelisted ones: what the SDK reads. */
+    exposeHeaders: [CACHE_STATUS_HEADER, 'retry-after'],
   },
 } as const;
 

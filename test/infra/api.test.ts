@@ -1,8 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
+import { api, envVars, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
 import { Api, DEFAULT_ROUTE_THROTTLES } from '#infra/constructs/api.ts';
-import { logicalIdOf, newPlainFunction, newTestStack } from './helpers.ts';
+import { buildApp, CORS_ORIGINS_CONTEXT_KEY } from '#infra/build-app.ts';
+import { logicalIdOf, newPlainFunction, newTestStack, testContext } from './helpers.ts';
 
 const routeNames = Object.keys(api.routes) as RouteName[];
 const isPublic = (name: RouteName): boolean => (api.publicRoutes as readonly RouteName[]).includes(name);
@@ -49,7 +50,9 @@ describe('Construct: Api', () => {
       EndpointConfiguration: { Types: ['REGIONAL'] },
       ApiKeySourceType: 'HEADER',
     });
-    template.resourceCountIs('AWS::ApiGateway::Method', routeNames.length);
+    // One method per route, plus one CORS preflight (OPTIONS) per route path.
+    const routePaths = new Set(routeNames.map((name) => api.routes[name]));
+    template.resourceCountIs('AWS::ApiGateway::Method', routeNames.length + routePaths.size);
     for (const name of routeNames) {
       const lastSegment = api.routes[name].split('/').at(-1);
       template.hasResourceProperties('AWS::ApiGateway::Method', {
@@ -64,6 +67,7 @@ describe('Construct: Api', () => {
   it('requires an API key on every route except the public ones', () => {
     for (const name of routeNames) {
       template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: api.routeMethods[name],
         ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
         ApiKeyRequired: !isPublic(name),
         AuthorizationType: 'NONE',
@@ -87,6 +91,7 @@ describe('Construct: Api', () => {
       });
     }
     template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: api.routeMethods.health,
       ResourceId: { Ref: logicalIdOf(construct.methods.health.resource) },
       ApiKeyRequired: false,
     });
@@ -150,7 +155,10 @@ describe('Construct: Api', () => {
   it('declares no path parameters on the routes without them', () => {
     for (const name of ['rankings', 'trending', 'events', 'catalogueItems', 'health'] as const) {
       const method = template.findResources('AWS::ApiGateway::Method', {
-        Properties: { ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) } },
+        Properties: {
+          HttpMethod: api.routeMethods[name],
+          ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        },
       });
       for (const resource of Object.values(method)) {
         expect(resource.Properties.RequestParameters, name).toBeUndefined();
@@ -278,5 +286,247 @@ describe('Construct: Api gateway responses', () => {
         ResponseTemplates: { 'application/json': JSON.stringify({ reason: error.reason, message: error.message }) },
       });
     }
+  });
+});
+
+/** An Api on one plain function with these CORS origins, and its template. */
+function corsApi(corsOrigins?: readonly string[]): { construct: Api; template: Template; functionId: string } {
+  const stack = newTestStack();
+  const fn = newPlainFunction(stack, 'Fn');
+  const routeHandlers = Object.fromEntries(routeNames.map((name) => [name, fn])) as Record<RouteName, typeof fn>;
+  const construct = new Api(stack, 'Api', { routeHandlers, ...(corsOrigins === undefined ? {} : { corsOrigins }) });
+  return { construct, template: Template.fromStack(stack), functionId: logicalIdOf(fn) };
+}
+
+/** The OPTIONS methods of a template, by the logical id of their resource. */
+function preflightsOf(template: Template): Map<string, Record<string, unknown>> {
+  const found = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } });
+  return new Map(
+    Object.values(found).map((method) => [
+      (method.Properties.ResourceId as { Ref: string }).Ref,
+      method.Properties as Record<string, unknown>,
+    ]),
+  );
+}
+
+const GATEWAY_RESPONSE_TYPES = [
+  'INVALID_API_KEY',
+  'MISSING_AUTHENTICATION_TOKEN',
+  'REQUEST_TOO_LARGE',
+  'THROTTLED',
+  'QUOTA_EXCEEDED',
+  'DEFAULT_4XX',
+  'DEFAULT_5XX',
+] as const;
+
+describe('Construct: Api CORS', () => {
+  it('answers a preflight on every route path with a MOCK 204 that needs no API key', () => {
+    // Act
+    const { construct, template } = corsApi();
+
+    // Assess
+    const preflights = preflightsOf(template);
+    const routePaths = new Set(routeNames.map((name) => api.routes[name]));
+    expect(preflights.size).toBe(routePaths.size);
+    expect([...construct.preflightMethods.keys()].sort()).toEqual([...routePaths].sort());
+    for (const name of routeNames) {
+      const preflight = preflights.get(logicalIdOf(construct.methods[name].resource));
+      expect(preflight, name).toMatchObject({
+        ApiKeyRequired: false,
+        AuthorizationType: 'NONE',
+        Integration: {
+          Type: 'MOCK',
+          IntegrationResponses: [
+            {
+              StatusCode: '204',
+              ResponseParameters: {
+                'method.response.header.Access-Control-Allow-Origin': "'*'",
+                'method.response.header.Access-Control-Allow-Methods': `'${api.cors.allowMethods.join(',')}'`,
+                'method.response.header.Access-Control-Allow-Headers': "'content-type,x-api-key'",
+                'method.response.header.Access-Control-Max-Age': `'${api.cors.maxAgeSeconds}'`,
+              },
+            },
+          ],
+        },
+      });
+      expect(preflight?.RequestValidatorId, name).toBeUndefined();
+    }
+    for (const preflight of preflights.values()) expect(preflight.ApiKeyRequired).toBe(false);
+  });
+
+  it('allows the methods of the routes and the headers the SDK sends', () => {
+    // Assess
+    expect([...api.cors.allowMethods].sort()).toEqual([...new Set(Object.values(api.routeMethods))].sort());
+    expect(api.cors.allowHeaders).toEqual(expect.arrayContaining(['content-type', api.apiKeyHeader]));
+    expect(api.cors.exposeHeaders).toEqual(expect.arrayContaining([api.cacheStatusHeader, 'retry-after']));
+    expect(api.cors.allowOrigins).toEqual(['*']);
+  });
+
+  it('puts no preflight on paths that are no route (/, /v1, /v1/users)', () => {
+    // Act
+    const { construct, template } = corsApi();
+
+    // Assess
+    const preflights = preflightsOf(template);
+    const v1 = construct.methods.events.resource.parentResource;
+    const users = construct.methods.userErasure.resource.parentResource;
+    for (const resource of [v1, users]) {
+      expect(resource).toBeDefined();
+      if (resource !== undefined) expect(preflights.has(logicalIdOf(resource))).toBe(false);
+    }
+    expect(construct.restApi.root.node.tryFindChild('OPTIONS')).toBeUndefined();
+  });
+
+  it('tells each route function the origins through its environment', () => {
+    // Act
+    const { template, functionId } = corsApi(['https://shop.example', 'https://www.shop.example']);
+
+    // Assess
+    const fn = template.findResources('AWS::Lambda::Function')[functionId];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      [envVars.corsAllowOrigins]: 'https://shop.example,https://www.shop.example',
+    });
+  });
+
+  it('adds Access-Control-Allow-Origin: * to every gateway response, DEFAULT_4XX and DEFAULT_5XX included', () => {
+    // Act
+    const { template } = corsApi();
+
+    // Assess
+    for (const type of GATEWAY_RESPONSE_TYPES) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: {
+          'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
+          'gatewayresponse.header.Access-Control-Expose-Headers': "'x-cache,retry-after'",
+        },
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'DEFAULT_5XX',
+      ResponseTemplates: { 'application/json': '{"message":$context.error.messageString}' },
+    });
+  });
+
+  it('answers one listed origin statically, with Vary: Origin', () => {
+    // Act
+    const { template } = corsApi(['https://shop.example']);
+
+    // Assess
+    for (const preflight of preflightsOf(template).values()) {
+      expect(preflight).toMatchObject({
+        Integration: {
+          IntegrationResponses: [
+            {
+              ResponseParameters: {
+                'method.response.header.Access-Control-Allow-Origin': "'https://shop.example'",
+                'method.response.header.Vary': "'Origin'",
+              },
+            },
+          ],
+        },
+      });
+    }
+    for (const type of GATEWAY_RESPONSE_TYPES) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: {
+          'gatewayresponse.header.Access-Control-Allow-Origin': "'https://shop.example'",
+          'gatewayresponse.header.Vary': "'Origin'",
+        },
+      });
+    }
+  });
+
+  it('echoes a listed origin among several: in preflights by template, in gateway responses from the request', () => {
+    // Act
+    const { template } = corsApi(['https://shop.example', 'https://www.shop.example']);
+
+    // Assess
+    for (const preflight of preflightsOf(template).values()) {
+      const [response] = (preflight.Integration as { IntegrationResponses: Record<string, unknown>[] })
+        .IntegrationResponses;
+      expect(response?.ResponseParameters).toMatchObject({
+        'method.response.header.Access-Control-Allow-Origin': "'https://shop.example'",
+        'method.response.header.Vary': "'Origin'",
+      });
+      const template = (response?.ResponseTemplates as Record<string, string>)['application/json'];
+      expect(template).toContain('$origin == "https://www.shop.example"');
+      expect(template).toContain('#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)');
+    }
+    for (const type of GATEWAY_RESPONSE_TYPES) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: {
+          'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin',
+          'gatewayresponse.header.Vary': "'Origin'",
+        },
+      });
+    }
+  });
+
+  it.each([
+    ['no origin', []],
+    ['* mixed with an origin', ['*', 'https://shop.example']],
+    ['a trailing slash', ['https://shop.example/']],
+    ['a path', ['https://shop.example/shop']],
+    ['upper case', ['https://Shop.example']],
+    ['a default port', ['https://shop.example:443']],
+    ['no scheme', ['shop.example']],
+  ])('refuses origins with %s, which no browser Origin could match', (_name, corsOrigins) => {
+    // Act + Assess
+    expect(() => corsApi(corsOrigins)).toThrow(/corsOrigins/);
+  });
+});
+
+describe('App: CORS origins from context', () => {
+  const preflightOrigin = (template: Template): unknown => {
+    const [preflight] = preflightsOf(template).values();
+    const [response] = (preflight?.Integration as { IntegrationResponses: Record<string, unknown>[] })
+      .IntegrationResponses;
+    return (response?.ResponseParameters as Record<string, unknown>)[
+      'method.response.header.Access-Control-Allow-Origin'
+    ];
+  };
+  const functionOrigins = (template: Template): unknown[] =>
+    Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Properties.Environment?.Variables?.[envVars.corsAllowOrigins] as unknown)
+      .filter((value) => value !== undefined);
+
+  it('allows any origin without the context value', () => {
+    // Act
+    const { stack } = buildApp({ context: testContext(), nag: false });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    expect(testContext()).not.toHaveProperty(CORS_ORIGINS_CONTEXT_KEY);
+    expect(preflightOrigin(template)).toBe("'*'");
+    expect(functionOrigins(template)).toEqual(['*', '*', '*', '*']);
+  });
+
+  it.each([
+    ['a comma-separated string (-c)', ' https://shop.example , https://www.shop.example '],
+    ['a list (cdk.json)', ['https://shop.example', 'https://www.shop.example']],
+  ])('takes the origins of reco:corsOrigins as %s', (_name, value) => {
+    // Act
+    const { stack } = buildApp({ context: { ...testContext(), [CORS_ORIGINS_CONTEXT_KEY]: value }, nag: false });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    expect(stack.api.corsOrigins).toEqual(['https://shop.example', 'https://www.shop.example']);
+    expect(preflightOrigin(template)).toBe("'https://shop.example'");
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'INVALID_API_KEY',
+      ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin' },
+    });
+    // The ingest, recommend, catalogue and erasure functions; not the stream processor.
+    expect(functionOrigins(template)).toEqual(Array(4).fill('https://shop.example,https://www.shop.example'));
+  });
+
+  it('refuses a context value that is no origin', () => {
+    // Act + Assess
+    expect(() =>
+      buildApp({ context: { ...testContext(), [CORS_ORIGINS_CONTEXT_KEY]: 'shop.example' }, nag: false }),
+    ).toThrow(`context "${CORS_ORIGINS_CONTEXT_KEY}"`);
   });
 });

@@ -2,13 +2,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '#local/stack.ts';
 
-/** A local stack with its own stand-ins (whatever the developer's shell points at), a free port and a temp data dir. */
-export async function startFreshStack(apiKey: string, dataDirPrefix: string): Promise<LocalStack> {
+/**
+ * A local stack with its own stand-ins (whatever the developer's shell points at), a free port and
+ * a temp data dir; `options` may add settings such as `corsOrigins`.
+ */
+export async function startFreshStack(
+  apiKey: string,
+  dataDirPrefix: string,
+  options: Pick<LocalStackOptions, 'corsOrigins'> = {},
+): Promise<LocalStack> {
   delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
   delete process.env.AWS_ENDPOINT_URL_KINESIS;
   return startLocalStack({
+    ...options,
     port: 0,
     apiKey,
     dataDir: mkdtempSync(join(tmpdir(), dataDirPrefix)),

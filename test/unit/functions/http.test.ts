@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bodyOf, httpHandler, pathId } from '#functions/lib/http.ts';
 import { logger } from '#functions/lib/observability.ts';
-import { apiLimits } from '#shared/config/index.ts';
+import { api, apiLimits, envVars } from '#shared/config/index.ts';
 import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 
@@ -268,5 +268,135 @@ describe('Function: pathId', () => {
 
     // Assess
     expect(read).toThrow(expect.objectContaining({ reason: 'missing_shopper_key_id' }));
+  });
+});
+
+describe('Function: httpHandler CORS headers', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  const ok = { health: async () => jsonResponse(200, { ok: true }, { 'x-cache': 'HIT' }) };
+  const withOrigin = (origin: string | undefined, name = 'Origin') =>
+    apiEvent({ headers: origin === undefined ? {} : { [name]: origin } });
+
+  it('returns Access-Control-Allow-Origin * by default (shared config), without reading any environment', async () => {
+    // Prepare
+    vi.stubEnv(envVars.corsAllowOrigins, '');
+    const handler = httpHandler(ok);
+
+    // Act
+    const response = await handler(withOrigin('https://anyone.example'));
+
+    // Assess
+    expect(api.cors.allowOrigins).toEqual(['*']);
+    expect(response.headers).toEqual({
+      'content-type': 'application/json; charset=utf-8',
+      'x-cache': 'HIT',
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'x-cache,retry-after',
+    });
+  });
+
+  it.each([
+    ['Origin', 'https://shop.example'],
+    ['origin', 'https://www.shop.example'],
+  ])('returns a listed %s echoed with Vary: Origin', async (name, origin) => {
+    // Prepare
+    vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example,https://www.shop.example');
+    const handler = httpHandler(ok);
+
+    // Act
+    const response = await handler(withOrigin(origin, name));
+
+    // Assess
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': origin,
+      vary: 'Origin',
+      'access-control-expose-headers': 'x-cache,retry-after',
+    });
+  });
+
+  it.each([
+    ['an unlisted origin', 'https://evil.example'],
+    ['no Origin', undefined],
+  ])('returns no Access-Control-Allow-Origin for %s', async (_name, origin) => {
+    // Prepare
+    vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example');
+    const handler = httpHandler(ok);
+
+    // Act
+    const response = await handler(withOrigin(origin));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).not.toHaveProperty('access-control-allow-origin');
+    expect(response.headers).not.toHaveProperty('access-control-expose-headers');
+    expect(response.headers).toMatchObject({ vary: 'Origin' });
+  });
+
+  it('returns the headers on errors too: 404 route_not_found, client errors and a bare 500', async () => {
+    // Prepare
+    const log = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example');
+    const handler = httpHandler({
+      health: async () => {
+        throw new Error('boom');
+      },
+      trending: async () => {
+        throw new InvalidRequestError('invalid_window', 'bad window');
+      },
+    });
+    const request = (overrides: Partial<APIGatewayProxyEvent>) =>
+      handler(apiEvent({ headers: { origin: 'https://shop.example' }, ...overrides }));
+
+    // Act
+    const responses = await Promise.all([
+      request({}),
+      request({ resource: '/v1/trending', path: '/v1/trending' }),
+      request({ resource: '/v1/nowhere', path: '/v1/nowhere' }),
+    ]);
+
+    // Assess
+    expect(responses.map((response) => response.statusCode)).toEqual([500, 400, 404]);
+    for (const response of responses) {
+      expect(response.headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example' });
+    }
+    log.mockRestore();
+  });
+
+  it('returns the headers for an answer that had none, and for an event without headers', async () => {
+    // Prepare
+    const handler = httpHandler({ health: async () => ({ statusCode: 204, body: '' }) });
+
+    // Act
+    const response = await handler(apiEvent({ headers: null as unknown as APIGatewayProxyEvent['headers'] }));
+
+    // Assess
+    expect(response.headers).toEqual({
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'x-cache,retry-after',
+    });
+  });
+
+  it('reads the origins once, when the handler is made (cold start)', async () => {
+    // Prepare
+    vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example');
+    const handler = httpHandler(ok);
+    vi.stubEnv(envVars.corsAllowOrigins, '*');
+
+    // Act
+    const response = await handler(withOrigin('https://shop.example'));
+
+    // Assess
+    expect(response.headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example', vary: 'Origin' });
+  });
+
+  it('throws when made with origins no browser could send, failing the cold start', () => {
+    // Prepare
+    vi.stubEnv(envVars.corsAllowOrigins, 'shop.example');
+
+    // Act + Assess
+    expect(() => httpHandler(ok)).toThrow(envVars.corsAllowOrigins);
   });
 });

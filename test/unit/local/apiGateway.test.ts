@@ -488,3 +488,192 @@ describe('Local API Gateway: responses', () => {
     log.mockRestore();
   });
 });
+
+/** One request with exactly these headers (no API key unless given) to the gateway on `to`. */
+function sendRaw(to: number, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: to, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const SHOP = 'https://shop.example';
+const WWW = 'https://www.shop.example';
+const EVIL = 'https://evil.example';
+
+/** What a browser sends before a cross-origin GET with the API key header. */
+const preflightFrom = (origin: string, method = 'GET') => ({
+  origin,
+  'access-control-request-method': method,
+  'access-control-request-headers': 'x-api-key',
+});
+
+describe('Local API Gateway: CORS with any origin (default)', () => {
+  it.each((Object.keys(api.routes) as RouteName[]).map((route) => [route, api.routes[route]] as const))(
+    'returns 204 with the CORS headers for a preflight on %s, without an API key or a handler call',
+    async (route, resource) => {
+      // Prepare
+      const path = resource.replace(/\{\w+\}/g, 'x1');
+
+      // Act
+      const reply = await sendRaw(port, 'OPTIONS', path, preflightFrom(SHOP, api.routeMethods[route]));
+
+      // Assess
+      expect(reply.status).toBe(204);
+      expect(reply.headers).toMatchObject({
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'POST,GET,PUT,DELETE',
+        'access-control-allow-headers': 'content-type,x-api-key',
+        'access-control-max-age': String(api.cors.maxAgeSeconds),
+      });
+      expect(reply.body).toBe('');
+      expect(calls).toEqual([]);
+      expect(responses).toEqual([{ route: undefined, status: 204 }]);
+    },
+  );
+
+  it.each([
+    ['an unknown path', '/v1/nothing'],
+    ['a path that is only a prefix of routes', '/v1'],
+    ['the root', '/'],
+  ])('returns 404 route_not_found with Allow-Origin for a preflight on %s', async (_name, path) => {
+    // Act
+    const reply = await sendRaw(port, 'OPTIONS', path, preflightFrom(SHOP));
+
+    // Assess
+    expect(reply.status).toBe(404);
+    expect(JSON.parse(reply.body)).toMatchObject({ reason: 'route_not_found' });
+    expect(reply.headers['access-control-allow-origin']).toBe('*');
+    expect(reply.headers).not.toHaveProperty('access-control-allow-methods');
+  });
+
+  it.each([
+    ['403 for no key', 'GET', '/v1/trending', {}, 403],
+    ['404 for an unknown route', 'GET', '/v1/nothing', { 'x-api-key': API_KEY }, 404],
+    ['405 for a wrong method', 'GET', '/v1/events', { 'x-api-key': API_KEY }, 405],
+  ])(
+    'returns the gateway error %s with Allow-Origin and the exposed headers',
+    async (_n, method, path, key, status) => {
+      // Act
+      const reply = await sendRaw(port, method, path, { origin: SHOP, ...key });
+
+      // Assess
+      expect(reply.status).toBe(status);
+      expect(reply.headers).toMatchObject({
+        'content-type': 'application/json; charset=utf-8',
+        'access-control-allow-origin': '*',
+        'access-control-expose-headers': 'x-cache,retry-after',
+      });
+    },
+  );
+
+  it('returns 413 and 502 with Allow-Origin too', async () => {
+    // Prepare
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    answer = async () => {
+      throw new Error('boom');
+    };
+
+    // Act
+    const tooLarge = await send('POST', '/v1/events', {
+      headers: { origin: SHOP },
+      body: Buffer.alloc(10 * 1024 * 1024 + 1, 'x'),
+    });
+    const failed = await send('GET', '/v1/health', { headers: { origin: SHOP } });
+
+    // Assess
+    expect([tooLarge.status, failed.status]).toEqual([413, 502]);
+    expect(tooLarge.headers['access-control-allow-origin']).toBe('*');
+    expect(failed.headers['access-control-allow-origin']).toBe('*');
+    log.mockRestore();
+  });
+
+  it("returns a handler's answer with the handler's headers only: the handler adds its own CORS headers", async () => {
+    // Act
+    const reply = await send('GET', '/v1/health', { headers: { origin: SHOP } });
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(reply.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+});
+
+describe('Local API Gateway: CORS with listed origins', () => {
+  let listed: LocalApi;
+  let listedPort: number;
+  let single: LocalApi;
+  let singlePort: number;
+
+  beforeAll(async () => {
+    const handlers = Object.fromEntries(
+      (Object.keys(api.routes) as RouteName[]).map((route): [RouteName, ProxyHandler] => [route, () => answer(route)]),
+    ) as Record<RouteName, ProxyHandler>;
+    listed = await startApiGateway({ port: 0, apiKey: API_KEY, handlers, corsOrigins: [SHOP, WWW] });
+    listedPort = Number(new URL(listed.url).port);
+    single = await startApiGateway({ port: 0, apiKey: API_KEY, handlers, corsOrigins: [SHOP] });
+    singlePort = Number(new URL(single.url).port);
+  });
+
+  afterAll(async () => {
+    await listed.close();
+    await single.close();
+  });
+
+  it.each([SHOP, WWW])('returns a preflight from listed %s with that origin and Vary: Origin', async (origin) => {
+    // Act
+    const reply = await sendRaw(listedPort, 'OPTIONS', '/v1/users/u1/recommendations', preflightFrom(origin));
+
+    // Assess
+    expect(reply.status).toBe(204);
+    expect(reply.headers).toMatchObject({
+      'access-control-allow-origin': origin,
+      vary: 'Origin',
+      'access-control-allow-headers': 'content-type,x-api-key',
+    });
+  });
+
+  it('returns a preflight from an unlisted origin without Allow-Origin, so the browser stops there', async () => {
+    // Act
+    const reply = await sendRaw(listedPort, 'OPTIONS', '/v1/events', preflightFrom(EVIL, 'POST'));
+
+    // Assess
+    expect(reply.status).toBe(204);
+    expect(reply.headers).not.toHaveProperty('access-control-allow-origin');
+    expect(reply.headers.vary).toBe('Origin');
+  });
+
+  it('returns a gateway error with the request origin among several listed, as API Gateway maps it', async () => {
+    // Act
+    const fromShop = await sendRaw(listedPort, 'GET', '/v1/trending', { origin: WWW });
+    const fromServer = await sendRaw(listedPort, 'GET', '/v1/trending');
+
+    // Assess
+    expect(fromShop.status).toBe(403);
+    expect(fromShop.headers).toMatchObject({ 'access-control-allow-origin': WWW, vary: 'Origin' });
+    expect(fromServer.status).toBe(403);
+    expect(fromServer.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
+  it('returns a gateway error with the one listed origin, as a static gateway response value', async () => {
+    // Act
+    const reply = await sendRaw(singlePort, 'GET', '/v1/nothing', { origin: EVIL });
+
+    // Assess
+    expect(reply.status).toBe(404);
+    expect(reply.headers).toMatchObject({ 'access-control-allow-origin': SHOP, vary: 'Origin' });
+  });
+
+  it('throws at start for origins no browser could send', async () => {
+    // Act + Assess
+    await expect(
+      startApiGateway({ port: 0, apiKey: API_KEY, handlers: {} as never, corsOrigins: ['https://shop.example/'] }),
+    ).rejects.toThrow(/corsOrigins/);
+  });
+});
