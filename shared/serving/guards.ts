@@ -63,12 +63,78 @@ export class GuardedCache {
   }
 }
 
-/** Thrown without calling the model when {@link ModelGateway} has `maxInFlight` calls out already. */
+/** Thrown without calling the model when {@link ModelGateway} has as many calls out as its limit allows. */
 export class ModelBusyError extends Error {
   readonly code = 'EMODELBUSY';
-  constructor(maxInFlight: number) {
-    super(`model has ${maxInFlight} calls in flight from this process; not queueing another`);
+  constructor(limit: number) {
+    super(`model has ${limit} calls in flight from this process, its current limit; not queueing another`);
     this.name = 'ModelBusyError';
+  }
+}
+
+/** Settings of an {@link AdaptiveLimit}. */
+export interface AdaptiveLimitSettings {
+  /** Calls allowed in flight at first, and again whenever the model comes back. */
+  readonly initial: number;
+  readonly min: number;
+  readonly max: number;
+  /** A call answered within this many ms says the model keeps up: the limit grows. */
+  readonly targetMs: number;
+  /** Factor applied to the limit on a slower or failed call (at most once per round of calls). */
+  readonly backoff: number;
+}
+
+/**
+ * How many model calls may be in flight, adapted to how the model copes (additive increase,
+ * multiplicative decrease, as TCP's congestion window and Netflix's concurrency-limits): each
+ * call answered within `targetMs` raises the limit by 1 / limit, about one per limit's worth of
+ * calls; a slower or failed call cuts it by `backoff`, once per round: calls already in flight
+ * when it was cut do not cut it again, so one overloaded burst does not drive it to `min`.
+ * Written here because no maintained npm package adapts a promise concurrency limit.
+ */
+export class AdaptiveLimit {
+  readonly settings: AdaptiveLimitSettings;
+  #limit: number;
+  /** Bumped by every cut; a call may cut only if it started after the last one. */
+  #round = 0;
+
+  constructor(settings: AdaptiveLimitSettings) {
+    const { initial, min, max, targetMs, backoff } = settings;
+    if (!Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) {
+      throw new RangeError(`limit bounds must be whole numbers with 1 ≤ min ≤ max, got min ${min}, max ${max}`);
+    }
+    if (!(initial >= min && initial <= max)) throw new RangeError(`initial ${initial} is outside ${min}..${max}`);
+    if (!(targetMs > 0)) throw new RangeError(`targetMs must be positive, got ${targetMs}`);
+    if (!(backoff > 0 && backoff < 1)) throw new RangeError(`backoff must be between 0 and 1, got ${backoff}`);
+    this.settings = settings;
+    this.#limit = initial;
+  }
+
+  /** Calls allowed in flight now. */
+  get current(): number {
+    return Math.floor(this.#limit);
+  }
+
+  /** The round a call starting now belongs to: pass it back to {@link answered} or {@link failed}. */
+  get round(): number {
+    return this.#round;
+  }
+
+  answered(latencyMs: number, round: number): void {
+    if (latencyMs > this.settings.targetMs) this.failed(round);
+    else this.#limit = Math.min(this.settings.max, this.#limit + 1 / this.#limit);
+  }
+
+  failed(round: number): void {
+    if (round !== this.#round) return;
+    this.#limit = Math.max(this.settings.min, this.#limit * this.settings.backoff);
+    this.#round++;
+  }
+
+  /** Back to `initial` (the model is back after an outage that cut the limit to its floor). */
+  reset(): void {
+    this.#limit = this.settings.initial;
+    this.#round++;
   }
 }
 
@@ -79,8 +145,10 @@ export interface ModelGatewayOptions {
   readonly failureThreshold?: number;
   /** @default serving.breakerResetMs */
   readonly resetMs?: number;
-  /** @default serving.modelMaxInFlight */
-  readonly maxInFlight?: number;
+  /** The in-flight limit (a fixed one: initial = min = max). @default serving.modelConcurrency */
+  readonly concurrency?: AdaptiveLimitSettings;
+  /** Clock for call latencies, ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
@@ -88,27 +156,27 @@ export interface ModelGatewayOptions {
  * budget, or failing repeatedly, is not waited for; callers fall back and mark the answer
  * degraded. After `resetMs` one call is let through, and a success closes the breaker again.
  *
- * A bulkhead in front of the breaker sheds load: with `maxInFlight` calls out, the next one is
- * rejected at once ({@link ModelBusyError}) and served by the fallback. Without it an overloaded
- * model queues every call until they all blow the budget, the breaker opens, and for `resetMs`
- * nobody gets the model at all; with it, the model keeps answering at its own pace and only the
- * excess degrades. (opossum's own `capacity` counts its rejections as failures of the model,
- * which would open the breaker on load alone.)
+ * An adaptive bulkhead in front of the breaker sheds load: with as many calls out as the
+ * {@link AdaptiveLimit} allows, the next one is rejected at once ({@link ModelBusyError}) and
+ * served by the fallback. Without it an overloaded model queues every call until they all blow
+ * the budget, the breaker opens, and for `resetMs` nobody gets the model at all; with it, the
+ * model keeps answering at its own pace and only the excess degrades, while a model that keeps
+ * up is never shed from. (opossum's own `capacity` is fixed and counts its rejections as failures
+ * of the model, which would open the breaker on load alone.)
  */
 export class ModelGateway {
   private readonly breaker: CircuitBreaker<[ModelRequest], ModelResponse>;
   private readonly failureThreshold: number;
-  private readonly maxInFlight: number;
+  private readonly limit: AdaptiveLimit;
+  private readonly now: () => number;
   private consecutiveFailures = 0;
   private inFlight = 0;
 
   constructor(client: ModelClient, options: ModelGatewayOptions = {}) {
     const budgetMs = options.budgetMs ?? serving.modelBudgetMs;
     this.failureThreshold = options.failureThreshold ?? serving.breakerFailureThreshold;
-    this.maxInFlight = options.maxInFlight ?? serving.modelMaxInFlight;
-    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
-      throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${this.maxInFlight}`);
-    }
+    this.limit = new AdaptiveLimit(options.concurrency ?? serving.modelConcurrency);
+    this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(
       async (request: ModelRequest) => {
         const abort = new AbortController();
@@ -134,16 +202,24 @@ export class ModelGateway {
     };
     this.breaker.on('open', resetCount);
     this.breaker.on('halfOpen', resetCount);
-    this.breaker.on('close', resetCount);
+    this.breaker.on('close', () => {
+      resetCount();
+      // The outage cut the limit to its floor; the model answered the trial call, so start over.
+      this.limit.reset();
+    });
   }
 
-  /** Calls the model; rejects at once while the breaker is open or `maxInFlight` calls are out. */
+  /** Calls the model; rejects at once while the breaker is open or the in-flight limit is reached. */
   async invoke(request: ModelRequest): Promise<ModelResponse> {
-    if (this.inFlight >= this.maxInFlight) throw new ModelBusyError(this.maxInFlight);
+    const limit = this.limit.current;
+    if (this.inFlight >= limit) throw new ModelBusyError(limit);
     this.inFlight++;
+    const round = this.limit.round;
+    const started = this.now();
     try {
       const response = await this.breaker.fire(request);
       this.consecutiveFailures = 0;
+      this.limit.answered(this.now() - started, round);
       return response;
     } catch (error) {
       // opossum opens on an error percentage over its window; a dead model after a run of
@@ -151,6 +227,7 @@ export class ModelGateway {
       // Calls the breaker itself turned away (open, or half-open with its trial in flight) never
       // reached the model and are not failures of it.
       const rejectedByBreaker = (error as { code?: string }).code === 'EOPENBREAKER';
+      if (!rejectedByBreaker) this.limit.failed(round);
       if (!rejectedByBreaker && this.breaker.closed && ++this.consecutiveFailures >= this.failureThreshold) {
         this.breaker.open();
       }
@@ -163,6 +240,11 @@ export class ModelGateway {
   /** Model calls out now (for tests and metrics). */
   get callsInFlight(): number {
     return this.inFlight;
+  }
+
+  /** Model calls allowed in flight now (for tests and metrics). */
+  get inFlightLimit(): number {
+    return this.limit.current;
   }
 
   get open(): boolean {

@@ -1,9 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } from '#shared/ports/index.ts';
-import { GuardedCache, ModelBusyError, ModelGateway } from '#shared/serving/guards.ts';
+import { AdaptiveLimit, GuardedCache, ModelBusyError, ModelGateway } from '#shared/serving/guards.ts';
 
 const BUDGET_MS = 20;
+
+/** An in-flight limit that never adapts. */
+const fixed = (calls: number) => ({ initial: calls, min: calls, max: calls, targetMs: 1_000, backoff: 0.5 });
 
 /** A promise that never settles: a dependency that hangs. */
 const never = <T>() => new Promise<T>(() => undefined);
@@ -429,11 +432,11 @@ describe('Class: ModelGateway', () => {
       expect(model.invoke).toHaveBeenCalledTimes(8);
     });
 
-    it('sheds calls beyond maxInFlight at once, without calling the model or opening the breaker', async () => {
+    it('sheds calls beyond the in-flight limit at once, without calling the model or opening the breaker', async () => {
       // Prepare
       const pending: ((value: ModelResponse) => void)[] = [];
       const model = fakeModel(() => new Promise<ModelResponse>((resolve) => pending.push(resolve)));
-      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, maxInFlight: 2 });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, concurrency: fixed(2) });
       const first = gateway.invoke(request);
       const second = gateway.invoke(request);
 
@@ -456,7 +459,7 @@ describe('Class: ModelGateway', () => {
     it('takes a new call once one in flight has settled, whether it answered or failed', async () => {
       // Prepare
       const model = fakeModel(hangingUntilAborted);
-      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 5, maxInFlight: 1 });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 5, concurrency: fixed(1) });
       const slow = gateway.invoke(request);
       const slowAssertion = expect(slow).rejects.toThrow(`model took longer than ${BUDGET_MS} ms`);
       await expect(gateway.invoke(request)).rejects.toBeInstanceOf(ModelBusyError);
@@ -473,15 +476,112 @@ describe('Class: ModelGateway', () => {
       expect(gateway.callsInFlight).toBe(0);
     });
 
-    it.each([0, -1, 1.5, Number.NaN])('rejects maxInFlight %s', (maxInFlight) => {
-      // Prepare
-      const model = fakeModel(async () => response);
+    it('lowers the limit when answers come slower than the target, and sheds sooner', async () => {
+      // Prepare: answers take 15 ms against a 10 ms target.
+      const model = fakeModel(() => new Promise<ModelResponse>((resolve) => setTimeout(() => resolve(response), 15)));
+      const concurrency = { initial: 4, min: 1, max: 8, targetMs: 10, backoff: 0.5 };
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, concurrency });
+      const burst = Array.from({ length: 4 }, () => gateway!.invoke(request));
+      await vi.advanceTimersByTimeAsync(15);
+      await Promise.all(burst);
 
       // Act
-      const build = () => new ModelGateway(model.client, { maxInFlight });
+      const next = [gateway.invoke(request), gateway.invoke(request), gateway.invoke(request)];
+      const settled = Promise.allSettled(next);
+      await vi.advanceTimersByTimeAsync(15);
+
+      // Assess: four slow answers of one round cut the limit once, to 2.
+      expect(gateway.inFlightLimit).toBeLessThanOrEqual(2);
+      expect((await settled).map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    });
+
+    it('starts again from the initial limit when the breaker closes after an outage', async () => {
+      // Prepare
+      let healthy = false;
+      const model = fakeModel(async () => {
+        if (!healthy) throw new Error('ModelError: 500');
+        return response;
+      });
+      const concurrency = { initial: 8, min: 1, max: 16, targetMs: 1_000, backoff: 0.5 };
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 3, resetMs: 50, concurrency });
+      for (let i = 0; i < 3; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+      const limitDuringOutage = gateway.inFlightLimit;
+      healthy = true;
+
+      // Act
+      await vi.advanceTimersByTimeAsync(50);
+      await gateway.invoke(request);
 
       // Assess
-      expect(build).toThrow(/maxInFlight must be a whole number/);
+      expect(limitDuringOutage).toBeLessThan(8);
+      expect(gateway.open).toBe(false);
+      expect(gateway.inFlightLimit).toBe(8);
     });
+  });
+});
+
+describe('Class: AdaptiveLimit', () => {
+  const settings = { initial: 4, min: 2, max: 6, targetMs: 10, backoff: 0.5 };
+
+  it('grows by about one for each limit’s worth of answers within the target, up to max', () => {
+    // Prepare
+    const limit = new AdaptiveLimit(settings);
+
+    // Act
+    const seen: number[] = [];
+    for (let n = 0; n < 20; n++) {
+      limit.answered(10, limit.round);
+      seen.push(limit.current);
+    }
+
+    // Assess: 4 + 1/4 + 1/4.25 + … passes 5 on the fifth answer; never over max.
+    expect(seen.slice(0, 5)).toEqual([4, 4, 4, 4, 5]);
+    expect(seen.at(-1)).toBe(6);
+  });
+
+  it('cuts by backoff once per round, down to min', () => {
+    // Prepare
+    const limit = new AdaptiveLimit({ ...settings, initial: 6 });
+    const round = limit.round;
+
+    // Act
+    limit.answered(11, round);
+    const afterFirstSlow = limit.current;
+    limit.failed(round);
+    limit.answered(50, round);
+    const afterSameRound = limit.current;
+    limit.failed(limit.round);
+    limit.failed(limit.round);
+
+    // Assess
+    expect(afterFirstSlow).toBe(3);
+    expect(afterSameRound).toBe(3);
+    expect(limit.current).toBe(2);
+  });
+
+  it('goes back to initial on reset, and answers from before it cannot cut', () => {
+    // Prepare
+    const limit = new AdaptiveLimit(settings);
+    const before = limit.round;
+    limit.failed(before);
+
+    // Act
+    limit.reset();
+    limit.failed(before);
+
+    // Assess
+    expect(limit.current).toBe(4);
+  });
+
+  it.each([
+    [{ min: 0 }, /1 ≤ min ≤ max/],
+    [{ min: 5, max: 4, initial: 4 }, /1 ≤ min ≤ max/],
+    [{ min: 1.5 }, /whole numbers/],
+    [{ initial: 7 }, /initial 7 is outside 2..6/],
+    [{ targetMs: 0 }, /targetMs must be positive/],
+    [{ backoff: 1 }, /backoff must be between 0 and 1/],
+    [{ backoff: Number.NaN }, /backoff must be between 0 and 1/],
+  ])('rejects %o', (override, message) => {
+    expect(() => new AdaptiveLimit({ ...settings, ...override })).toThrow(message);
   });
 });
