@@ -2,7 +2,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, envVars, serviceName, type RouteName } from '#shared/config/index.ts';
+import { api, envVars, metricsNamespace, serviceName, type RouteName } from '#shared/config/index.ts';
 import { checkCorsOrigins, parseCorsOrigins } from '#shared/http/cors.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
 import { LocalDataLake } from './dataLake.ts';
@@ -81,6 +81,10 @@ function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDi
   if (env.REDIS_URL) env[envVars.cacheUrl] ??= env.REDIS_URL;
   env.POWERTOOLS_SERVICE_NAME ??= serviceName;
   env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // Metrics (EMF lines on stdout) are off unless RECO_METRICS=1: the handlers then skip them with
+  // one branch per request, and the console stays readable.
+  env.POWERTOOLS_METRICS_NAMESPACE ??= metricsNamespace;
+  env.POWERTOOLS_METRICS_DISABLED ??= env.RECO_METRICS === '1' || env.RECO_METRICS === 'true' ? 'false' : 'true';
 }
 
 /**

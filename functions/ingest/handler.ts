@@ -6,7 +6,7 @@ import { systemClock } from '#shared/ports/index.ts';
 import { requiredEnv } from '../lib/env.ts';
 import { bodyOf, httpHandler } from '../lib/http.ts';
 import { kinesis } from '../lib/kinesis.ts';
-import { logger } from '../lib/observability.ts';
+import { countMetric, logger } from '../lib/observability.ts';
 
 const stream = new KinesisEventStream(kinesis, requiredEnv(envVars.eventStreamName));
 
@@ -14,6 +14,8 @@ const stream = new KinesisEventStream(kinesis, requiredEnv(envVars.eventStreamNa
 export const handler = httpHandler({
   events: async (event) => {
     const result = await acceptEvents(bodyOf(event), { stream, clock: systemClock });
+    countMetric('EventsAccepted', result.accepted);
+    countMetric('EventsRejected', result.rejected.length);
     if (result.rejected.length > 0) {
       logger.info('events rejected', { accepted: result.accepted, rejected: result.rejected.length });
     }

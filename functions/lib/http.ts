@@ -4,7 +4,7 @@ import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/error
 import { corsResponseHeaders } from '#shared/http/cors.ts';
 import { errorResponse } from '#shared/http/responses.ts';
 import { corsAllowOrigins } from './env.ts';
-import { logger } from './observability.ts';
+import { logger, publishMetrics } from './observability.ts';
 
 export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -17,6 +17,9 @@ export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayPr
  * `shared/http/cors.ts`; the origins come from {@link corsAllowOrigins}, read once here, at cold
  * start): with Lambda proxy integration API Gateway passes the function's headers through as they
  * are, so a browser reads the answer only if the function says it may.
+ *
+ * The metrics a route counted (see `observability.ts`) are published here, once per invocation,
+ * after the answer is built, error or not.
  */
 export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHandler>>>): RouteHandler {
   const addCors = corsResponseHeaders(corsAllowOrigins());
@@ -37,6 +40,9 @@ export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHand
     } catch (error) {
       if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
       response = errorResponse(error);
+    } finally {
+      // Once per invocation, whatever the route did: what it counted becomes one EMF line.
+      publishMetrics();
     }
     addCors((response.headers ??= {}), event.headers);
     return response;

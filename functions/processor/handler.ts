@@ -9,7 +9,7 @@ import { systemClock } from '#shared/ports/index.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { sqs } from '../lib/sqs.ts';
 import { requiredEnv } from '../lib/env.ts';
-import { logger } from '../lib/observability.ts';
+import { countMetric, logger, publishMetrics } from '../lib/observability.ts';
 
 const features = new DynamoFeatureStore(dynamoDb, requiredEnv(envVars.featureTableName));
 const deps: FeatureDeps = {
@@ -37,31 +37,42 @@ const shardIdOf = (record: KinesisStreamRecord): string => record.eventID.split(
  * Kinesis → features. The whole batch is applied first (so writes coalesce per user and item),
  * then each record is reported through Powertools' batch processor: failed ones are retried by
  * Lambda from the lowest failed sequence number, and retries are idempotent.
+ *
+ * Metrics, once per batch: `EventsProcessed` (records applied, client retries included, poison
+ * not), `PoisonRecords` (parked), `FailedRecords` (reported back as batch item failures).
  */
 export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
-  const outcome = await applyEventBatch(
-    event.Records.map((record) => ({
-      shardId: shardIdOf(record),
-      sequenceNumber: record.kinesis.sequenceNumber,
-      data: record.kinesis.data,
-    })),
-    deps,
-  );
-  if (outcome.errors.length > 0) {
-    logger.warn('feature writes failed', { failed: outcome.failedSequenceNumbers.size, error: outcome.errors[0] });
+  try {
+    const outcome = await applyEventBatch(
+      event.Records.map((record) => ({
+        shardId: shardIdOf(record),
+        sequenceNumber: record.kinesis.sequenceNumber,
+        data: record.kinesis.data,
+      })),
+      deps,
+    );
+    if (outcome.errors.length > 0) {
+      logger.warn('feature writes failed', { failed: outcome.failedSequenceNumbers.size, error: outcome.errors[0] });
+    }
+    if (outcome.poisoned > 0) logger.warn('poison records parked', { poisoned: outcome.poisoned });
+    if (outcome.duplicates > 0) logger.info('client retries dropped', { duplicates: outcome.duplicates });
+    const firstError = outcome.errors[0];
+    const response = await processPartialResponse(
+      event,
+      async (record: KinesisStreamRecord) => {
+        const { sequenceNumber } = record.kinesis;
+        if (outcome.failedSequenceNumbers.has(sequenceNumber)) {
+          throw new FeatureWriteError(sequenceNumber, { cause: firstError });
+        }
+      },
+      processor,
+      { context },
+    );
+    countMetric('EventsProcessed', outcome.applied - outcome.poisoned);
+    countMetric('PoisonRecords', outcome.poisoned);
+    countMetric('FailedRecords', response.batchItemFailures.length);
+    return response;
+  } finally {
+    publishMetrics();
   }
-  if (outcome.poisoned > 0) logger.warn('poison records parked', { poisoned: outcome.poisoned });
-  if (outcome.duplicates > 0) logger.info('client retries dropped', { duplicates: outcome.duplicates });
-  const firstError = outcome.errors[0];
-  return processPartialResponse(
-    event,
-    async (record: KinesisStreamRecord) => {
-      const { sequenceNumber } = record.kinesis;
-      if (outcome.failedSequenceNumbers.has(sequenceNumber)) {
-        throw new FeatureWriteError(sequenceNumber, { cause: firstError });
-      }
-    },
-    processor,
-    { context },
-  );
 };

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { lambdaDefaults, serviceName } from '#shared/config/index.ts';
+import { lambdaDefaults, metricsNamespace, serviceName } from '#shared/config/index.ts';
 import { depsLockFile, repoRoot } from '../paths.ts';
 import { retentionDays } from '../retention.ts';
 
@@ -175,7 +175,7 @@ export class RecoFunction extends NodejsFunction {
         : { vpc: props.vpc, vpcSubnets, securityGroups: [...(props.securityGroups ?? [])] }),
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },

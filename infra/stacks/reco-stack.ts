@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { serviceName } from '#shared/config/index.ts';
+import { Alarms } from '../constructs/alarms.ts';
 import { Api } from '../constructs/api.ts';
 import { Catalogue } from '../constructs/catalogue.ts';
 import { DataLake } from '../constructs/data-lake.ts';
@@ -39,7 +40,7 @@ export interface RecoStackProps extends StackProps {
  * The whole real-time recommendation service in one environment-agnostic stack (no lookups,
  * so it synthesises offline): feature store, ingestion (stream + processor), data lake (stream to
  * S3 through Firehose), model artifacts bucket, serving (VPC, cache, optional SageMaker endpoint,
- * recommend function), catalogue, privacy (erasure), API.
+ * recommend function), catalogue, privacy (erasure), API, alarms on the functions' metrics.
  * A later `Training` construct joins here; see the note on {@link Serving}.
  */
 export class RecoStack extends Stack {
@@ -51,6 +52,7 @@ export class RecoStack extends Stack {
   public readonly catalogue: Catalogue;
   public readonly privacy: Privacy;
   public readonly api: Api;
+  public readonly alarms: Alarms;
 
   public constructor(scope: Construct, id: string, props: RecoStackProps) {
     super(scope, id, {
@@ -87,6 +89,8 @@ export class RecoStack extends Stack {
       },
       ...(props.corsOrigins === undefined ? {} : { corsOrigins: props.corsOrigins }),
     });
+
+    this.alarms = new Alarms(this, 'Alarms');
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the API stage' });
     new CfnOutput(this, 'ApiKeyId', {

@@ -338,3 +338,9 @@ export const serving = {
 } as const;
 
 export const serviceName = 'reco';
+
+/**
+ * CloudWatch namespace of the functions' own metrics (Powertools Metrics, EMF); the CDK app sets
+ * it as POWERTOOLS_METRICS_NAMESPACE and the alarms read the same metrics.
+ */
+export const metricsNamespace = 'RecoStack';

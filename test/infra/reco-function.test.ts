@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { lambdaDefaults, serviceName } from '#shared/config/index.ts';
+import { lambdaDefaults, metricsNamespace, serviceName } from '#shared/config/index.ts';
 import { functionEntry } from '#infra/paths.ts';
 import {
   RecoFunction,
@@ -50,7 +50,7 @@ describe('Construct: RecoFunction', () => {
       Environment: {
         Variables: {
           POWERTOOLS_SERVICE_NAME: serviceName,
-          POWERTOOLS_METRICS_NAMESPACE: serviceName,
+          POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
           NODE_OPTIONS: '--enable-source-maps',
           EXTRA: 'yes',
         },

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as IngestHandler } from '#functions/ingest/handler.ts';
 import { apiLimits } from '#shared/config/index.ts';
+import { captureStdout, metricValues } from './emf.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
 
@@ -16,6 +17,8 @@ const kinesisMock = mockClient(KinesisClient);
 let handler: typeof IngestHandler;
 let logError: MockInstance;
 let logInfo: MockInstance;
+/** stdout, where the handler's metrics go; captured in every test so none reaches the console. */
+let stdout: ReturnType<typeof captureStdout>;
 
 function apiEvent(body: string | null, isBase64Encoded = false): APIGatewayProxyEvent {
   return {
@@ -66,6 +69,7 @@ describe('Handler: ingest', () => {
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     ({ handler } = await import('#functions/ingest/handler.ts'));
     const { logger } = await import('#functions/lib/observability.ts');
     logError = vi.spyOn(logger, 'error').mockImplementation(() => {});
@@ -79,9 +83,11 @@ describe('Handler: ingest', () => {
     kinesisMock.on(PutRecordsCommand).callsFake(allSucceed);
     logError.mockClear();
     logInfo.mockClear();
+    stdout = captureStdout();
   });
 
   afterEach(() => {
+    stdout.restore();
     vi.useRealTimers();
   });
 
@@ -258,6 +264,40 @@ describe('Handler: ingest', () => {
       });
       expect(kinesisMock.commandCalls(PutRecordsCommand)).toHaveLength(4);
       expect(logError).toHaveBeenCalledWith('request failed', expect.anything());
+    });
+  });
+  describe('metrics', () => {
+    it('writes EventsAccepted 1 and EventsRejected 1 for a body with one good and one bad event', async () => {
+      // Prepare
+      const event = apiEvent(body([view('e1'), view('e2', { type: 'teleport' })]));
+
+      // Act
+      await handler(event);
+
+      // Assess
+      const lines = stdout.emf();
+      expect(lines).toHaveLength(1);
+      expect(metricValues(lines[0])).toEqual({ EventsAccepted: 1, EventsRejected: 1 });
+      expect(lines[0]).toMatchObject({ service: 'reco' });
+      expect(lines[0]?._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: 'RecoStack',
+          Dimensions: [['service']],
+          Metrics: [
+            { Name: 'EventsAccepted', Unit: 'Count' },
+            { Name: 'EventsRejected', Unit: 'Count' },
+          ],
+        },
+      ]);
+    });
+
+    it('writes one line per request, and none for a request refused as a whole', async () => {
+      // Act
+      await handler(apiEvent(body([view('e1'), view('e2'), view('e3')])));
+      await handler(apiEvent('not json'));
+
+      // Assess
+      expect(stdout.emf().map(metricValues)).toEqual([{ EventsAccepted: 3, EventsRejected: 0 }]);
     });
   });
 });

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureStdout, metricValues } from './emf.ts';
 
 const poisonFile = join(mkdtempSync(join(tmpdir(), 'processor-')), 'poison.jsonl');
 process.env.FEATURE_TABLE_NAME = 'features-test';
@@ -15,6 +16,7 @@ process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 // The document client sends through its own stack, so it is the one to mock.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -53,7 +55,15 @@ const view = (userId: string, itemId: string) =>
 const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
 describe('Handler: processor', () => {
+  /** stdout, where the handler's metrics go; captured in every test so none reaches the console. */
+  let stdout: ReturnType<typeof captureStdout>;
+
+  afterEach(() => {
+    stdout.restore();
+  });
+
   beforeEach(() => {
+    stdout = captureStdout();
     dynamo.reset();
     dynamo.on(GetCommand).resolves({});
     dynamo.on(BatchGetCommand).resolves({ Responses: {} });
@@ -104,5 +114,31 @@ describe('Handler: processor', () => {
     expect(parked).toContainEqual(
       expect.objectContaining({ sequenceNumber: poison.kinesis.sequenceNumber, reason: 'invalid_event' }),
     );
+  });
+  describe('metrics', () => {
+    it('writes EventsProcessed, PoisonRecords and FailedRecords once per batch', async () => {
+      // Prepare
+      const poison = kinesisRecord('{"eventId": "p2", "type": "teleport"}');
+      // Act
+      await handler({ Records: [view('u1', 'sku-1'), poison, view('u2', 'sku-2')] }, context);
+      // Assess
+      const lines = stdout.emf();
+      expect(lines).toHaveLength(1);
+      expect(metricValues(lines[0])).toEqual({ EventsProcessed: 2, PoisonRecords: 1, FailedRecords: 0 });
+      expect(lines[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    });
+
+    it('counts the records reported back as batch item failures', async () => {
+      // Prepare
+      dynamo
+        .on(UpdateCommand, { Key: { pk: 'U#u:u2', sk: 'PROFILE' } })
+        .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+      const records = [view('u1', 'sku-1'), view('u2', 'sku-2'), view('u3', 'sku-3'), view('u2', 'sku-4')];
+      // Act
+      const response = await handler({ Records: records }, context);
+      // Assess
+      expect(response.batchItemFailures).toHaveLength(3);
+      expect(stdout.emf().map(metricValues)).toEqual([{ EventsProcessed: 1, PoisonRecords: 0, FailedRecords: 3 }]);
+    });
   });
 });

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, t
 import type { handler as RecommendHandler } from '#functions/recommend/handler.ts';
 import { api, featureLimits, serving } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
+import { captureStdout, metricValues } from './emf.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
 const TODAY = '2025-03-10';
@@ -37,9 +38,11 @@ let logError: MockInstance;
  * with or without a model endpoint. The environment must be set before the import: the handler
  * reads it at cold start.
  */
-async function coldStart(modelEndpoint: string | undefined): Promise<void> {
+async function coldStart(modelEndpoint: string | undefined, metrics = false): Promise<void> {
   vi.resetModules();
   vi.stubEnv('MODEL_ENDPOINT_NAME', modelEndpoint);
+  // Metrics are read at cold start too; off unless a test is about them, so stdout stays quiet.
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', metrics ? 'false' : 'true');
   ({ handler } = await import('#functions/recommend/handler.ts'));
   const { logger } = await import('#functions/lib/observability.ts');
   logWarn = vi.spyOn(logger, 'warn').mockImplementation(() => {});
@@ -750,6 +753,145 @@ describe('Handler: recommend', () => {
         ],
         degraded: true,
       });
+    });
+  });
+  describe('metrics', () => {
+    const dimensions = [['service', 'route'], ['service']];
+
+    it('writes one EMF line per answer: CacheMiss, then CacheHit, by service and route', async () => {
+      // Prepare
+      await coldStart(undefined, true);
+      const stdout = captureStdout();
+
+      // Act
+      await handler(forUser('alice'));
+      await handler(forUser('alice'));
+      await handler(health());
+
+      // Assess
+      const lines = stdout.emf();
+      expect(lines).toHaveLength(2);
+      expect(lines.map(metricValues)).toEqual([{ CacheMiss: 1 }, { CacheHit: 1 }]);
+      for (const line of lines) {
+        expect(line).toMatchObject({ service: 'reco', route: 'userRecommendations' });
+        expect(line._aws.CloudWatchMetrics).toEqual([
+          { Namespace: 'RecoStack', Dimensions: dimensions, Metrics: [expect.objectContaining({ Unit: 'Count' })] },
+        ]);
+        expect(line).not.toHaveProperty('userId');
+      }
+    });
+
+    it('counts rankings as CacheBypass and trending by its own route', async () => {
+      // Prepare
+      await coldStart(undefined, true);
+      const stdout = captureStdout();
+
+      // Act
+      await handler(rankings({ userId: 'alice', itemIds: ['sku-1', 'sku-2'] }));
+      await handler(trending());
+
+      // Assess
+      const lines = stdout.emf();
+      expect(lines.map((line) => [line.route, metricValues(line)])).toEqual([
+        ['rankings', { CacheBypass: 1 }],
+        ['trending', { CacheMiss: 1 }],
+      ]);
+    });
+
+    it('counts a model failure as ModelFailure and DegradedAnswer on the answer it degraded', async () => {
+      // Prepare
+      await coldStart(ENDPOINT, true);
+      sageMaker.on(InvokeEndpointCommand).rejects(new Error('ModelError: Received server error (500)'));
+      const stdout = captureStdout();
+
+      // Act
+      const response = await handler(forUser('alice', { count: '2' }));
+
+      // Assess
+      expect(json(response).degraded).toBe(true);
+      expect(stdout.emf().map(metricValues)).toEqual([{ ModelFailure: 1, CacheMiss: 1, DegradedAnswer: 1 }]);
+    });
+
+    it('counts every model fallback though the log line is rate-limited, then ModelBreakerOpen', async () => {
+      // Prepare
+      await coldStart(ENDPOINT, true);
+      sageMaker.on(InvokeEndpointCommand).rejects(new Error('ModelError: Received server error (500)'));
+      const stdout = captureStdout();
+
+      // Act
+      for (let request = 0; request < 6; request++) await handler(forUser('alice', { count: '2' }));
+
+      // Assess
+      const causes = stdout
+        .emf()
+        .map((line) => Object.keys(metricValues(line)).filter((name) => name.startsWith('Model')));
+      expect(causes).toEqual([...Array<string[]>(5).fill(['ModelFailure']), ['ModelBreakerOpen']]);
+      expect(stdout.emf().every((line) => line.DegradedAnswer === 1)).toBe(true);
+      expect(logWarn).toHaveBeenCalledTimes(1);
+    });
+
+    it('counts ModelShed for the calls over the in-flight limit, which get the fallback at once', async () => {
+      // Prepare
+      await coldStart(ENDPOINT, true);
+      sageMaker
+        .on(InvokeEndpointCommand)
+        .callsFake(
+          () =>
+            new Promise((resolve) =>
+              setTimeout(
+                () => resolve({ Body: new TextEncoder().encode(JSON.stringify({ items: [] })), $metadata: {} }),
+                30,
+              ),
+            ),
+        );
+      const shoppers = Array.from({ length: serving.modelConcurrency.initial + 4 }, (_, index) => `shopper-${index}`);
+      const stdout = captureStdout();
+
+      // Act
+      await Promise.all(shoppers.map((shopper) => handler(forUser(shopper))));
+
+      // Assess
+      // Concurrent invocations in one process share one buffer: a metric counted several times
+      // before a publish is one EMF array of values, which CloudWatch sums.
+      const counts = (name: string) =>
+        stdout
+          .emf()
+          .flatMap((line) => [metricValues(line)[name] ?? []].flat())
+          .reduce((sum: number, value) => sum + Number(value), 0);
+      expect(counts('ModelShed')).toBe(4);
+      expect(counts('CacheMiss')).toBe(shoppers.length);
+      expect(sageMaker.commandCalls(InvokeEndpointCommand)).toHaveLength(serving.modelConcurrency.initial);
+    });
+
+    it('counts FeatureStoreFailure and DegradedAnswer when DynamoDB fails', async () => {
+      // Prepare
+      await coldStart(undefined, true);
+      dynamo.reset();
+      dynamo.rejects(new Error('ServiceUnavailable'));
+      const stdout = captureStdout();
+
+      // Act
+      const response = await handler(trending());
+
+      // Assess
+      expect(json(response).degraded).toBe(true);
+      expect(metricValues(stdout.emf()[0])).toMatchObject({ FeatureStoreFailure: 1, DegradedAnswer: 1 });
+    });
+
+    it('writes nothing to stdout when metrics are disabled', async () => {
+      // Prepare
+      await coldStart(ENDPOINT, false);
+      sageMaker.on(InvokeEndpointCommand).rejects(new Error('ModelError: Received server error (500)'));
+      const stdout = captureStdout();
+
+      // Act
+      await handler(forUser('alice'));
+      await handler(similarTo('sku-1'));
+      await handler(similarTo('sku-1'));
+      await handler(health());
+
+      // Assess
+      expect(stdout.written()).toEqual([]);
     });
   });
 });
