@@ -1,6 +1,6 @@
 /**
  * Serving path: the recommendation API of the local stack under HTTP load (autocannon), with the
- * real handlers behind the local API Gateway, in-process DynamoDB/Kinesis stand-ins, the
+ * real handlers behind the local API Gateway, the DynamoDB/Kinesis stand-ins (a process of their own), the
  * embedded LRU cache or a real Redis, and the hybrid model over a 100,000-item catalogue served
  * by the `model/` InferenceServer through the AWS SDK's SageMaker Runtime client.
  *
@@ -11,7 +11,7 @@
  *    bare `node:http` server answering the same recorded response; alternating 3 s rounds.
  * 2. Cache miss with fold-in: distinct shoppers (trained ones, and new ones with live events
  *    the model folds in) at 500 requests/s for 15 s; plus an unloaded probe (one at a time).
- * 3. Mixed traffic at 2,000 requests/s for 30 s: personal (hits and misses), similar items,
+ * 3. Mixed traffic offered at 2,200 requests/s for 30 s (target: 2,000 achieved): personal (hits and misses), similar items,
  *    trending, rankings of 20-100 ids.
  * 4. Chaos, with Redis: under ~200 requests/s, Redis is killed, then the model server closed;
  *    both come back on the same ports; 5xx, BYPASS, degraded answers and recovery are timed.
@@ -75,7 +75,11 @@ const MISS_SECONDS = 15;
 const MISS_CONNECTIONS = 50;
 const PROBE_REQUESTS = 100;
 
-const MIXED_RATE = 2_000;
+/**
+ * Offered 10 % over the target: autocannon never sends more than it is asked to, so offering exactly
+ * the target could only show it missed, never that the stack sustains it.
+ */
+const MIXED_RATE = 2_200;
 const MIXED_SECONDS = 30;
 const MIXED_CONNECTIONS = 100;
 
@@ -354,7 +358,7 @@ async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<ModelProce
   const probe: number[] = [];
   let probeDegraded = 0;
   let probePersonalised = 0;
-  const probeMeter = cpuMeter({ stack: stack.pid, model: model.pid });
+  const probeMeter = cpuMeter({ stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid });
   const probeStarted = performance.now();
   for (let i = 0; i < PROBE_REQUESTS; i++) {
     const path =
@@ -376,7 +380,7 @@ async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<ModelProce
 
   const tally = newTally();
   let next = 0;
-  const meter = cpuMeter({ stack: stack.pid, model: model.pid });
+  const meter = cpuMeter({ stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid });
   const load = await runLoad({
     url: stack.ready.url,
     connections: MISS_CONNECTIONS,
@@ -502,7 +506,7 @@ async function mixedTraffic(stack: Child<StackProcessInfo>, model: Child<ModelPr
   const tallies = Object.fromEntries(MIX.map((kind) => [kind, newTally()])) as Record<Kind, Tally>;
   const counters: Record<Kind, number> = { hit: 0, miss: 0, similar: 0, trending: 0, ranking: 0 };
   let slot = 0;
-  const meter = cpuMeter({ stack: stack.pid, model: model.pid });
+  const meter = cpuMeter({ stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid });
   const load = await runLoad({
     url: stack.ready.url,
     connections: MIXED_CONNECTIONS,
@@ -690,7 +694,7 @@ async function chaos(stack: Child<StackProcessInfo>, model: Child<ModelProcessIn
     CHAOS_SAMPLER_PAUSE_MS,
     CHAOS_SAMPLER_LOOPS,
   );
-  const pids = { stack: stack.pid, model: model.pid };
+  const pids = { stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid };
   const phases: Phase[] = [];
   let phaseStart = performance.now();
   let meter = cpuMeter(pids);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import { serving } from '../config/index.ts';
 import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } from '../ports/index.ts';
@@ -62,6 +63,10 @@ export class GuardedCache {
     }
   }
 }
+
+/** The breaker's rolling window of call outcomes (error percentage), in one-second buckets. */
+const ROLLING_WINDOW_MS = 10_000;
+const ROLLING_BUCKETS = 10;
 
 /** Thrown without calling the model when {@link ModelGateway} has as many calls out as its limit allows. */
 export class ModelBusyError extends Error {
@@ -171,6 +176,9 @@ export class ModelGateway {
   private readonly now: () => number;
   private consecutiveFailures = 0;
   private inFlight = 0;
+  /** Turns the breaker's rolling window a bucket on; see the constructor. */
+  private readonly rotation = new EventEmitter();
+  private readonly rotationTimer: ReturnType<typeof setInterval>;
 
   constructor(client: ModelClient, options: ModelGatewayOptions = {}) {
     const budgetMs = options.budgetMs ?? serving.modelBudgetMs;
@@ -194,9 +202,14 @@ export class ModelGateway {
         // Open after N failures in the rolling window, whatever the traffic.
         volumeThreshold: options.failureThreshold ?? serving.breakerFailureThreshold,
         errorThresholdPercentage: 50,
-        rollingCountTimeout: 10_000,
+        rollingCountTimeout: ROLLING_WINDOW_MS,
+        rollingCountBuckets: ROLLING_BUCKETS,
+        // Rotated by us (opossum's documented hook for this), so closing can empty the window.
+        rotateBucketController: this.rotation,
       },
     );
+    this.rotationTimer = setInterval(() => this.rotation.emit('rotate'), ROLLING_WINDOW_MS / ROLLING_BUCKETS);
+    this.rotationTimer.unref();
     const resetCount = () => {
       this.consecutiveFailures = 0;
     };
@@ -204,6 +217,10 @@ export class ModelGateway {
     this.breaker.on('halfOpen', resetCount);
     this.breaker.on('close', () => {
       resetCount();
+      // opossum keeps its rolling window across a close, so the outage's failures would still be
+      // over half the calls: the first slow answer after the model's return would open the breaker
+      // again, for another resetMs (seen in the serving bench as recoveries of 4-6 s instead of ~1).
+      for (let bucket = 0; bucket < ROLLING_BUCKETS; bucket++) this.rotation.emit('rotate');
       // The outage cut the limit to its floor; the model answered the trial call, so start over.
       this.limit.reset();
     });
@@ -252,6 +269,7 @@ export class ModelGateway {
   }
 
   shutdown(): void {
+    clearInterval(this.rotationTimer);
     this.breaker.shutdown();
   }
 }

@@ -495,6 +495,29 @@ describe('Class: ModelGateway', () => {
       expect((await settled).map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     });
 
+    it('forgets the outage when it closes again: one failure after the return does not reopen it', async () => {
+      // Prepare
+      let healthy = false;
+      const model = fakeModel(async () => {
+        if (!healthy) throw new Error('ModelError: 500');
+        return response;
+      });
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 3, resetMs: 50 });
+      for (let i = 0; i < 3; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+      healthy = true;
+      await vi.advanceTimersByTimeAsync(50);
+      await gateway.invoke(request);
+      const closedAfterTrial = !gateway.open;
+      healthy = false;
+
+      // Act
+      await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
+
+      // Assess: 4 failures of 5 calls in the window would be over 50 %, had the window been kept.
+      expect(closedAfterTrial).toBe(true);
+      expect(gateway.open).toBe(false);
+    });
+
     it('starts again from the initial limit when the breaker closes after an outage', async () => {
       // Prepare
       let healthy = false;
