@@ -102,6 +102,8 @@ export class AdaptiveLimit {
   #limit: number;
   /** Bumped by every cut; a call may cut only if it started after the last one. */
   #round = 0;
+  /** After {@link reset}: +1 per answer (doubling per round of calls) up to `initial`, as TCP's slow start. */
+  #slowStart = false;
 
   constructor(settings: AdaptiveLimitSettings) {
     const { initial, min, max, targetMs, backoff } = settings;
@@ -127,18 +129,27 @@ export class AdaptiveLimit {
 
   answered(latencyMs: number, round: number): void {
     if (latencyMs > this.settings.targetMs) this.failed(round);
-    else this.#limit = Math.min(this.settings.max, this.#limit + 1 / this.#limit);
+    else if (this.#slowStart) {
+      this.#limit = Math.min(this.settings.initial, this.#limit + 1);
+      if (this.#limit >= this.settings.initial) this.#slowStart = false;
+    } else this.#limit = Math.min(this.settings.max, this.#limit + 1 / this.#limit);
   }
 
   failed(round: number): void {
     if (round !== this.#round) return;
+    this.#slowStart = false;
     this.#limit = Math.max(this.settings.min, this.#limit * this.settings.backoff);
     this.#round++;
   }
 
-  /** Back to `initial` (the model is back after an outage that cut the limit to its floor). */
+  /**
+   * The model is back after an outage: from `min` again, growing by one per answer up to
+   * `initial`. Letting `initial` calls at once onto a model that has just come back, with every
+   * cache entry gone, timed them all out and opened the breaker again (serving bench, chaos).
+   */
   reset(): void {
-    this.#limit = this.settings.initial;
+    this.#limit = this.settings.min;
+    this.#slowStart = this.settings.min < this.settings.initial;
     this.#round++;
   }
 }
@@ -221,7 +232,7 @@ export class ModelGateway {
       // over half the calls: the first slow answer after the model's return would open the breaker
       // again, for another resetMs (seen in the serving bench as recoveries of 4-6 s instead of ~1).
       for (let bucket = 0; bucket < ROLLING_BUCKETS; bucket++) this.rotation.emit('rotate');
-      // The outage cut the limit to its floor; the model answered the trial call, so start over.
+      // The model answered the trial call: let calls back in gradually (slow start).
       this.limit.reset();
     });
   }

@@ -518,27 +518,32 @@ describe('Class: ModelGateway', () => {
       expect(gateway.open).toBe(false);
     });
 
-    it('starts again from the initial limit when the breaker closes after an outage', async () => {
+    it('lets calls back in gradually when the breaker closes after an outage: from min, one more per answer', async () => {
       // Prepare
       let healthy = false;
       const model = fakeModel(async () => {
         if (!healthy) throw new Error('ModelError: 500');
         return response;
       });
-      const concurrency = { initial: 8, min: 1, max: 16, targetMs: 1_000, backoff: 0.5 };
+      const concurrency = { initial: 8, min: 2, max: 16, targetMs: 1_000, backoff: 0.5 };
       gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 3, resetMs: 50, concurrency });
       for (let i = 0; i < 3; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
-      const limitDuringOutage = gateway.inFlightLimit;
       healthy = true;
+      await vi.advanceTimersByTimeAsync(50);
 
       // Act
-      await vi.advanceTimersByTimeAsync(50);
       await gateway.invoke(request);
+      const afterTrial = gateway.inFlightLimit;
+      const limits: number[] = [];
+      for (let n = 0; n < 8; n++) {
+        await gateway.invoke(request);
+        limits.push(gateway.inFlightLimit);
+      }
 
-      // Assess
-      expect(limitDuringOutage).toBeLessThan(8);
+      // Assess: the trial closed the breaker (limit back to min) and was the first answer after it.
       expect(gateway.open).toBe(false);
-      expect(gateway.inFlightLimit).toBe(8);
+      expect(afterTrial).toBe(3);
+      expect(limits).toEqual([4, 5, 6, 7, 8, 8, 8, 8]);
     });
   });
 });
@@ -582,18 +587,39 @@ describe('Class: AdaptiveLimit', () => {
     expect(limit.current).toBe(2);
   });
 
-  it('goes back to initial on reset, and answers from before it cannot cut', () => {
+  it('slow-starts after reset: from min, +1 per answer up to initial, then +1/limit; answers from before it cannot cut', () => {
     // Prepare
-    const limit = new AdaptiveLimit(settings);
+    const limit = new AdaptiveLimit({ ...settings, initial: 5 });
     const before = limit.round;
-    limit.failed(before);
 
     // Act
     limit.reset();
     limit.failed(before);
+    const afterReset = limit.current;
+    const seen: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      limit.answered(1, limit.round);
+      seen.push(limit.current);
+    }
 
     // Assess
-    expect(limit.current).toBe(4);
+    expect(afterReset).toBe(2);
+    expect(seen).toEqual([3, 4, 5, 5, 5]);
+  });
+
+  it('leaves slow start at the first slow answer', () => {
+    // Prepare
+    const limit = new AdaptiveLimit({ ...settings, min: 2, initial: 6, max: 6 });
+    limit.reset();
+    limit.answered(1, limit.round);
+    limit.answered(1, limit.round);
+
+    // Act
+    limit.answered(11, limit.round);
+    limit.answered(1, limit.round);
+
+    // Assess: 4 cut to 2, then +1/2, not +1.
+    expect(limit.current).toBe(2);
   });
 
   it.each([
