@@ -77,6 +77,15 @@ export class ModelBusyError extends Error {
   }
 }
 
+/** The model did not answer within the budget: the call was aborted. */
+export class ModelTimeoutError extends Error {
+  readonly code = 'EMODELTIMEOUT';
+  constructor(budgetMs: number) {
+    super(`model took longer than ${budgetMs} ms`);
+    this.name = 'ModelTimeoutError';
+  }
+}
+
 /** Settings of an {@link AdaptiveLimit}. */
 export interface AdaptiveLimitSettings {
   /** Calls allowed in flight at first, and again whenever the model comes back. */
@@ -185,23 +194,30 @@ export class ModelGateway {
   private readonly failureThreshold: number;
   private readonly limit: AdaptiveLimit;
   private readonly now: () => number;
+  private readonly budgetMs: number;
   private consecutiveFailures = 0;
   private inFlight = 0;
+  /** When the model last answered a call of this process, ms ({@link now}). */
+  private lastAnswerAt = Number.NEGATIVE_INFINITY;
   /** Turns the breaker's rolling window a bucket on; see the constructor. */
   private readonly rotation = new EventEmitter();
   private readonly rotationTimer: ReturnType<typeof setInterval>;
 
   constructor(client: ModelClient, options: ModelGatewayOptions = {}) {
     const budgetMs = options.budgetMs ?? serving.modelBudgetMs;
+    this.budgetMs = budgetMs;
     this.failureThreshold = options.failureThreshold ?? serving.breakerFailureThreshold;
     this.limit = new AdaptiveLimit(options.concurrency ?? serving.modelConcurrency);
     this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(
       async (request: ModelRequest) => {
         const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(new Error(`model took longer than ${budgetMs} ms`)), budgetMs);
+        const timer = setTimeout(() => abort.abort(new ModelTimeoutError(budgetMs)), budgetMs);
         try {
           return await client.invoke(request, abort.signal);
+        } catch (error) {
+          // The SDK rejects an aborted call with its own AbortError; the reason says why.
+          throw abort.signal.aborted ? abort.signal.reason : error;
         } finally {
           clearTimeout(timer);
         }
@@ -213,6 +229,8 @@ export class ModelGateway {
         // Open after N failures in the rolling window, whatever the traffic.
         volumeThreshold: options.failureThreshold ?? serving.breakerFailureThreshold,
         errorThresholdPercentage: 50,
+        // A timeout of a model that is answering other calls is load, for the bulkhead to shed.
+        errorFilter: (error: unknown) => this.overloaded(error),
         rollingCountTimeout: ROLLING_WINDOW_MS,
         rollingCountBuckets: ROLLING_BUCKETS,
         // Rotated by us (opossum's documented hook for this), so closing can empty the window.
@@ -247,6 +265,7 @@ export class ModelGateway {
     try {
       const response = await this.breaker.fire(request);
       this.consecutiveFailures = 0;
+      this.lastAnswerAt = this.now();
       this.limit.answered(this.now() - started, round);
       return response;
     } catch (error) {
@@ -254,15 +273,23 @@ export class ModelGateway {
       // successes must not keep costing the full budget, so N failures in a row open it too.
       // Calls the breaker itself turned away (open, or half-open with its trial in flight) never
       // reached the model and are not failures of it.
+      // A timeout while the model answers other calls is load: the limit shrinks, the breaker
+      // stays closed (opening it would stop the answers the model is still giving).
       const rejectedByBreaker = (error as { code?: string }).code === 'EOPENBREAKER';
       if (!rejectedByBreaker) this.limit.failed(round);
-      if (!rejectedByBreaker && this.breaker.closed && ++this.consecutiveFailures >= this.failureThreshold) {
+      const failedTheModel = !rejectedByBreaker && !this.overloaded(error);
+      if (failedTheModel && this.breaker.closed && ++this.consecutiveFailures >= this.failureThreshold) {
         this.breaker.open();
       }
       throw error;
     } finally {
       this.inFlight--;
     }
+  }
+
+  /** A timeout while the model answered another call of this process within the last budget. */
+  private overloaded(error: unknown): boolean {
+    return error instanceof ModelTimeoutError && this.now() - this.lastAnswerAt <= this.budgetMs;
   }
 
   /** Model calls out now (for tests and metrics). */

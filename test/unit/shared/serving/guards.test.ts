@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } from '#shared/ports/index.ts';
-import { AdaptiveLimit, GuardedCache, ModelBusyError, ModelGateway } from '#shared/serving/guards.ts';
+import {
+  AdaptiveLimit,
+  GuardedCache,
+  ModelBusyError,
+  ModelGateway,
+  ModelTimeoutError,
+} from '#shared/serving/guards.ts';
 
 const BUDGET_MS = 20;
 
@@ -493,6 +499,43 @@ describe('Class: ModelGateway', () => {
       // Assess: four slow answers of one round cut the limit once, to 2.
       expect(gateway.inFlightLimit).toBeLessThanOrEqual(2);
       expect((await settled).map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    });
+
+    it('treats timeouts while the model answers other calls as load: the breaker stays closed', async () => {
+      // Prepare: one quick answer, then calls that hang until the budget aborts them.
+      const model = fakeModel(async () => response);
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, concurrency: fixed(10) });
+      await gateway.invoke(request);
+      model.invoke.mockImplementation(hangingUntilAborted);
+
+      // Act
+      const slow = Array.from({ length: 4 }, () => gateway!.invoke(request));
+      const settled = Promise.allSettled(slow);
+      await vi.advanceTimersByTimeAsync(BUDGET_MS);
+
+      // Assess: four timeouts in a row, over the threshold of 2, within a budget of an answer.
+      const results = await settled;
+      expect(results.map((result) => result.status)).toEqual(Array(4).fill('rejected'));
+      expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(ModelTimeoutError);
+      expect(gateway.open).toBe(false);
+    });
+
+    it('opens on timeouts once the model has answered nothing for a budget', async () => {
+      // Prepare
+      const model = fakeModel(async () => response);
+      gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, concurrency: fixed(10) });
+      await gateway.invoke(request);
+      await vi.advanceTimersByTimeAsync(BUDGET_MS + 1);
+      model.invoke.mockImplementation(hangingUntilAborted);
+
+      // Act
+      const slow = [gateway.invoke(request), gateway.invoke(request)];
+      const settled = Promise.allSettled(slow);
+      await vi.advanceTimersByTimeAsync(BUDGET_MS);
+      await settled;
+
+      // Assess
+      expect(gateway.open).toBe(true);
     });
 
     it('forgets the outage when it closes again: one failure after the return does not reopen it', async () => {
