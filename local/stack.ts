@@ -2,8 +2,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, envVars, metricsNamespace, serviceName, type RouteName } from '#shared/config/index.ts';
-import { checkCorsOrigins, parseCorsOrigins } from '#shared/http/cors.ts';
+import { envVars, metricsNamespace, serviceName, type RouteName } from '#shared/config/index.ts';
+import { checkCorsOrigins, corsOriginsFrom } from '#shared/http/cors.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
 import { LocalDataLake } from './dataLake.ts';
 import type { LocalModel } from './localModel.ts';
@@ -98,9 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const apiKey = options.apiKey ?? env.RECO_API_KEY ?? 'local-dev-key';
   const corsOrigins =
     options.corsOrigins === undefined
-      ? env.RECO_CORS_ORIGINS
-        ? parseCorsOrigins(env.RECO_CORS_ORIGINS, 'RECO_CORS_ORIGINS')
-        : api.cors.allowOrigins
+      ? corsOriginsFrom(env.RECO_CORS_ORIGINS, 'RECO_CORS_ORIGINS')
       : checkCorsOrigins(options.corsOrigins, 'corsOrigins');
   const dataDir = resolve(options.dataDir ?? '.local-data');
   await mkdir(dataDir, { recursive: true });

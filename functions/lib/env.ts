@@ -1,5 +1,5 @@
-import { api, envVars } from '#shared/config/index.ts';
-import { parseCorsOrigins } from '#shared/http/cors.ts';
+import { envVars } from '#shared/config/index.ts';
+import { corsOriginsFrom } from '#shared/http/cors.ts';
 
 /** Reads a required environment variable once, at cold start, and fails loudly when missing. */
 export function requiredEnv(name: string): string {
@@ -21,8 +21,5 @@ export function optionalEnv(name: string, fallback: string): string {
  * no browser origin could match fails the cold start instead of silently answering nobody.
  */
 export function corsAllowOrigins(): readonly string[] {
-  const raw = process.env[envVars.corsAllowOrigins];
-  return raw === undefined || raw.trim() === ''
-    ? api.cors.allowOrigins
-    : parseCorsOrigins(raw, envVars.corsAllowOrigins);
+  return corsOriginsFrom(process.env[envVars.corsAllowOrigins], envVars.corsAllowOrigins);
 }

@@ -57,6 +57,14 @@ export function parseCorsOrigins(raw: string, source: string): readonly string[]
   return checkCorsOrigins(origins, source);
 }
 
+/**
+ * The origins of a comma-separated setting (an environment variable): `api.cors.allowOrigins`
+ * when it is unset or blank, else the list, checked by {@link checkCorsOrigins}.
+ */
+export function corsOriginsFrom(raw: string | undefined, source: string): readonly string[] {
+  return raw === undefined || raw.trim() === '' ? api.cors.allowOrigins : parseCorsOrigins(raw, source);
+}
+
 /** Headers of a response, as a Lambda proxy result carries them. */
 type ResponseHeaders = Record<string, string | number | boolean>;
 

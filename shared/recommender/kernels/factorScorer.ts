@@ -97,14 +97,17 @@ class WasmFactorScorer implements FactorScorer {
   }
 
   scoreAll(vector: ArrayLike<number>, bias = 0): Float32Array {
-    for (let f = 0; f < this.factors; f++) this.#vector[f] = vector[f] as number;
-    this.#kernel.scoreRows(0, this.rows, this.#stride, this.#vectorOffset, this.#scoresOffset, bias);
-    return this.#scores;
+    return this.#score(vector, 0, bias);
   }
 
   scoreAllFrom(source: ArrayLike<number>, offset: number): Float32Array {
+    return this.#score(source, offset, 0);
+  }
+
+  /** Copies the vector into the instance's memory, then one kernel call over every row. */
+  #score(source: ArrayLike<number>, offset: number, bias: number): Float32Array {
     for (let f = 0; f < this.factors; f++) this.#vector[f] = source[offset + f] as number;
-    this.#kernel.scoreRows(0, this.rows, this.#stride, this.#vectorOffset, this.#scoresOffset, 0);
+    this.#kernel.scoreRows(0, this.rows, this.#stride, this.#vectorOffset, this.#scoresOffset, bias);
     return this.#scores;
   }
 
