@@ -7,6 +7,7 @@
  * scale, and the reason comes from the largest contribution.
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
+import { catalogueBlender, type CatalogueBlender, type ScoreSums } from '../kernels/catalogueBlender.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
 import {
   CandidateScores,
@@ -144,6 +145,11 @@ export function normalisation(scores: Float32Array, mask?: Uint8Array, only?: re
       if (s < min) min = s;
     }
   }
+  return normalisationOf({ count, sum, squares, min });
+}
+
+/** {@link normalisation} from a source's sums. */
+export function normalisationOf({ count, sum, squares, min }: ScoreSums): Normalisation {
   const mean = count === 0 ? Number.NaN : sum / count;
   const sd = Math.sqrt(Math.max(0, squares / count - mean * mean)) || 1;
   return { count, mean, sd, min };
@@ -198,6 +204,9 @@ export class HybridComponent implements Component {
   #blend: Float32Array | undefined;
   #sum: Float64Array | undefined;
   #candidates: CandidateScores | undefined;
+  /** The whole-catalogue pass of {@link #sparseScore}; built on the first such request (training never needs it). */
+  #blender: CatalogueBlender | undefined;
+  #scaled: Float32Array | undefined;
 
   constructor(
     base: ModelBase,
@@ -276,10 +285,11 @@ export class HybridComponent implements Component {
   }
 
   /**
-   * The whole catalogue without a pass per source: iALS's mean and sd come from its Gramian, so
-   * its z-scores × weight, plus every constant of the blend, are one WebAssembly pass (the
-   * shopper vector scaled, a bias added); item-kNN then adds its part only on the items it
-   * reached (the rest sit at its minimum), content in one plain pass. Same scores as
+   * The whole catalogue without a pass per source: iALS's mean and sd come from its Gramian and
+   * content's from the {@link CatalogueBlender} as it takes the content scores, so iALS's z-score
+   * × weight, content's term and every constant of the blend are one WebAssembly call over the
+   * warm items' factors (cold items get their {@link #coldScore} in the same call); item-kNN then
+   * adds its part only on the items it reached (the rest sit at its minimum). Same scores as
    * {@link #denseBlend} up to float32 rounding; undefined when it does not apply.
    */
   #sparseScore(
@@ -291,6 +301,12 @@ export class HybridComponent implements Component {
     const moments = this.ials.scoreMoments(vector);
     if (moments.count === 0) return undefined;
     const warm = this.#warm;
+    const blender = (this.#blender ??= catalogueBlender(
+      this.ials.itemFactors,
+      this.base.catalogue.size,
+      this.ials.settings.factors,
+      this.#warmItems(),
+    ));
     const ials: Source = {
       ...moments,
       min: Number.NaN,
@@ -310,12 +326,10 @@ export class HybridComponent implements Component {
     }
     let content: Source | undefined;
     const contentWeight = this.settings.contentWeight;
-    if (contentWeight >= 0) {
-      const scored = this.content.score(shopper);
-      const stats = scored && normalisation(scored.scores);
-      if (scored !== undefined && stats !== undefined && stats.count > 0) {
-        sources.push((content = denseSource(scored, contentWeight, stats)));
-      }
+    const scored = contentWeight >= 0 ? this.content.score(shopper) : undefined;
+    const contentStats = normalisationOf(blender.loadContent(scored?.scores));
+    if (scored !== undefined && contentStats.count > 0) {
+      sources.push((content = denseSource(scored, contentWeight, contentStats)));
     }
     let totalWeight = 0;
     for (const source of sources) totalWeight += source.weight;
@@ -325,7 +339,22 @@ export class HybridComponent implements Component {
     let bias = -slope(ials) * ials.mean;
     if (knn !== undefined) bias += slope(knn) * (knn.min - knn.mean);
     if (content !== undefined && content.weight > 0) bias -= slope(content) * content.mean;
-    const scores = this.ials.scaledScores(vector, slope(ials), bias);
+    const k = this.ials.settings.factors;
+    const scaled = (this.#scaled ??= new Float32Array(k));
+    const ialsSlope = slope(ials);
+    for (let f = 0; f < k; f++) scaled[f] = ialsSlope * (vector[f] as number);
+    // A cold item: coldSlope × s − coldOffset (see #coldScore); NaN when no content speaks for it.
+    const scores = blender.blend(
+      scaled,
+      content === undefined
+        ? { bias, contentStep: 0, coldSlope: 0, coldOffset: Number.NaN }
+        : {
+            bias,
+            contentStep: content.weight > 0 ? slope(content) : 0,
+            coldSlope: content.weight / content.sd / totalWeight,
+            coldOffset: ((content.weight * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight,
+          },
+    );
     if (knn !== undefined) {
       const step = slope(knn);
       const raw = knn.raw as Float32Array;
@@ -336,21 +365,14 @@ export class HybridComponent implements Component {
       }
     }
     const active = sources.filter((source) => source.weight > 0);
-    if (content === undefined) {
-      this.#scoreColdItems(scores, content, totalWeight);
-    } else {
-      // One pass over the content scores (text reaches most items): a warm item gets its
-      // content term, a cold item its {@link #coldScore}, written as slope × s − offset.
-      const raw = content.raw as Float32Array;
-      const step = content.weight > 0 ? slope(content) : 0;
-      const coldSlope = content.weight / content.sd / totalWeight;
-      const coldOffset = ((content.weight * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight;
-      for (let item = 0; item < scores.length; item++) {
-        const s = raw[item] as number;
-        scores[item] = warm[item] === 1 ? (scores[item] as number) + step * s : coldSlope * s - coldOffset;
-      }
-    }
     return { scores, reason: this.#reasonOf(active, content) };
+  }
+
+  /** The items with interactions, ascending. */
+  #warmItems(): Uint32Array {
+    const items: number[] = [];
+    for (let item = 0; item < this.#warm.length; item++) if (this.#warm[item] === 1) items.push(item);
+    return Uint32Array.from(items);
   }
 
   /** {@link #coldScore} for every cold item, in one loop over the content scores. */

@@ -1,5 +1,6 @@
 import { scoreRows } from '../workers/alsKernel.ts';
 import { scoreRowsWasmBase64 } from './scoreRowsWasm.ts';
+import { instantiate, simdModule, type WasmMemory, type WasmModule } from './wasm.ts';
 
 /**
  * Scores every row of a factor matrix (rows × k, row-major) against one vector: the
@@ -24,37 +25,9 @@ export interface FactorScorer {
   setRow(row: number, source: ArrayLike<number>, offset: number): void;
 }
 
-/** The slice of the WebAssembly JS API used here (Node's typings leave it out without the DOM lib). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmModule {
-  readonly kind: 'module';
-}
-interface WasmApi {
-  validate(binary: Uint8Array): boolean;
-  Module: new (binary: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule) => { readonly exports: unknown };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 interface ScoreRowsExports {
   readonly memory: WasmMemory;
   scoreRows(factors: number, rows: number, k: number, vector: number, out: number, bias: number): void;
-}
-
-const PAGE_BYTES = 65_536;
-
-let compiled: WasmModule | null | undefined;
-
-/** The SIMD kernel, compiled once per process; null where the runtime has no WebAssembly SIMD. */
-function scoreRowsModule(): WasmModule | null {
-  if (compiled === undefined) {
-    const binary = Buffer.from(scoreRowsWasmBase64, 'base64');
-    compiled = wasmApi?.validate(binary) ? new wasmApi.Module(binary) : null;
-  }
-  return compiled ?? null;
 }
 
 /**
@@ -79,15 +52,12 @@ class WasmFactorScorer implements FactorScorer {
     readonly rows: number,
     readonly factors: number,
   ) {
-    this.#kernel = new (wasmApi as WasmApi).Instance(module).exports as unknown as ScoreRowsExports;
     const stride = Math.ceil(factors / 4) * 4;
     this.#stride = stride;
     this.#vectorOffset = rows * stride * 4;
     this.#scoresOffset = this.#vectorOffset + stride * 4;
-    const bytes = this.#scoresOffset + rows * 4;
+    this.#kernel = instantiate<ScoreRowsExports>(module, this.#scoresOffset + rows * 4);
     const memory = this.#kernel.memory;
-    const missing = Math.ceil(bytes / PAGE_BYTES) - memory.buffer.byteLength / PAGE_BYTES;
-    if (missing > 0) memory.grow(missing);
     const table = (this.#table = new Float32Array(memory.buffer, 0, rows * stride));
     if (stride === factors) table.set(source.subarray(0, rows * factors));
     else
@@ -168,7 +138,7 @@ export function factorScorer(
   engine?: FactorScorer['engine'],
 ): FactorScorer {
   if (source.length < rows * factors) throw new Error(`factor table holds ${source.length} < ${rows} × ${factors}`);
-  const module = engine === 'js' ? null : scoreRowsModule();
+  const module = engine === 'js' ? null : simdModule(scoreRowsWasmBase64);
   if (module === null) {
     if (engine === 'wasm-simd') throw new Error('this runtime has no WebAssembly SIMD');
     return new JsFactorScorer(source, rows, factors);
