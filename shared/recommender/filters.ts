@@ -134,6 +134,17 @@ export interface RankOptions {
   readonly resolved?: ResolvedCandidates;
   /** Shop-language reason for an item that made the list. */
   readonly reason?: (item: number) => string | undefined;
+  /**
+   * The largest of every `size` scores (NaN counted as −∞, as here), when the scorer has them at
+   * hand: a whole-catalogue ranking then skips each block whose largest score cannot enter the list.
+   */
+  readonly blockMaxima?: BlockMaxima;
+}
+
+/** The largest score of each block of `size` items (item i is in block ⌊i / size⌋), NaN counted as −∞. */
+export interface BlockMaxima {
+  readonly size: number;
+  readonly maxima: Float32Array;
 }
 
 /** Candidate ids as item indices (first occurrence only) and the ids the model does not know. */
@@ -238,14 +249,28 @@ export function rankItems(options: RankOptions): ScoredItem[] {
     unknown = resolved.unknown;
   } else {
     // The whole catalogue: once the heap is full, most items lose to its weakest right here.
-    for (let item = 0; item < ids.length; item++) {
-      if (size === count) {
-        let score = scores[item] as number;
-        if (score !== score) score = Number.NEGATIVE_INFINITY;
-        const top = keys[0] as number;
-        if (score < top || (score === top && (order[item] as number) > (order[items[0] as number] as number))) continue;
+    const consider = (from: number, to: number): void => {
+      for (let item = from; item < to; item++) {
+        if (size === count) {
+          let score = scores[item] as number;
+          if (score !== score) score = Number.NEGATIVE_INFINITY;
+          const top = keys[0] as number;
+          if (score < top || (score === top && (order[item] as number) > (order[items[0] as number] as number)))
+            continue;
+        }
+        offer(item);
       }
-      offer(item);
+    };
+    const blocks = options.blockMaxima;
+    if (blocks === undefined || blocks.maxima.length !== Math.ceil(ids.length / blocks.size)) {
+      consider(0, ids.length);
+    } else {
+      const { size: blockSize, maxima } = blocks;
+      for (let block = 0; block < maxima.length; block++) {
+        // Strictly below the weakest kept score: nothing in the block can enter (a tie might, by id).
+        if (size === count && (maxima[block] as number) < (keys[0] as number)) continue;
+        consider(block * blockSize, Math.min(ids.length, (block + 1) * blockSize));
+      }
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { mulberry32 } from '../../random.ts';
 import { ArtifactWriter, summarizeData, type Artifact } from '../artifact.ts';
-import { ItemCatalogue, rankItems, resolveCandidates, type CatalogueJson } from '../filters.ts';
+import { ItemCatalogue, rankItems, resolveCandidates, type BlockMaxima, type CatalogueJson } from '../filters.ts';
 import {
   buildInteractionMatrix,
   columnTotals,
@@ -129,6 +129,8 @@ export interface ModelBase {
 export interface ComponentScores {
   readonly scores: Float32Array;
   reason(item: number): string | undefined;
+  /** The scores' block maxima, when the component has them: a whole-catalogue ranking skips blocks by them. */
+  readonly blockMaxima?: BlockMaxima;
 }
 
 /** The algorithm-specific part of a model. */
@@ -377,6 +379,7 @@ export class ComponentModel implements Model {
       excluded: excludedItems(this.base, shopper, query.filters),
       resolved,
       reason: (item) => scored.reason(item),
+      ...(scored.blockMaxima === undefined ? {} : { blockMaxima: scored.blockMaxima }),
     });
   }
 

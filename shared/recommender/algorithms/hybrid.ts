@@ -365,7 +365,7 @@ export class HybridComponent implements Component {
       }
     }
     const active = sources.filter((source) => source.weight > 0);
-    return { scores, reason: this.#reasonOf(active, content) };
+    return { scores, reason: this.#reasonOf(active, content), blockMaxima: blender.blockMaxima() };
   }
 
   /** The items with interactions, ascending. */

@@ -172,4 +172,39 @@
               (local.get $bias))
             (f32.mul (local.get $step) (f32.load (i32.add (local.get $content) (local.get $at))))))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
-        (br $rows1)))))
+        (br $rows1))))
+  ;; The largest of every block of $size scores (the last block may be short), for a top-k that
+  ;; skips whole blocks below its weakest entry. NaN counts as -inf, as the top-k ranks it: pmax
+  ;; (a < b ? b : a) keeps the running maximum when b is NaN, and is one instruction where max's
+  ;; NaN rules cost several. An all-NaN block gets -inf. $size must be a multiple of 4.
+  (func (export "blockMaxima") (param $scores i32) (param $n i32) (param $size i32) (param $out i32)
+    (local $start i32) (local $end i32) (local $i i32) (local $max v128) (local $m f32) (local $y f32)
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.ge_u (local.get $start) (local.get $n)))
+        (local.set $end (i32.add (local.get $start) (local.get $size)))
+        (if (i32.gt_u (local.get $end) (local.get $n)) (then (local.set $end (local.get $n))))
+        (local.set $max (f32x4.splat (f32.const -inf)))
+        (local.set $i (local.get $start))
+        (block $fourDone
+          (loop $four
+            (br_if $fourDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $end)))
+            (local.set $max (f32x4.pmax (local.get $max)
+              (v128.load (i32.add (local.get $scores) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $four)))
+        ;; Lanes hold numbers or -inf only, so f32.max has no NaN to meet here.
+        (local.set $m (f32.max
+          (f32.max (f32x4.extract_lane 0 (local.get $max)) (f32x4.extract_lane 1 (local.get $max)))
+          (f32.max (f32x4.extract_lane 2 (local.get $max)) (f32x4.extract_lane 3 (local.get $max)))))
+        (block $oneDone
+          (loop $one
+            (br_if $oneDone (i32.ge_u (local.get $i) (local.get $end)))
+            (local.set $y (f32.load (i32.add (local.get $scores) (i32.shl (local.get $i) (i32.const 2)))))
+            (if (f32.gt (local.get $y) (local.get $m)) (then (local.set $m (local.get $y))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $one)))
+        (f32.store (local.get $out) (local.get $m))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $start (local.get $end))
+        (br $blocks)))))

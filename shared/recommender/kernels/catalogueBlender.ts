@@ -1,4 +1,5 @@
 import { blendCatalogueWasmBase64 } from './blendCatalogueWasm.ts';
+import type { BlockMaxima } from '../filters.ts';
 import { instantiate, simdModule, type WasmMemory, type WasmModule } from './wasm.ts';
 
 /** Count, sum, sum of squares and minimum of a score array's numbers (NaN skipped; minimum +∞ when none). */
@@ -35,7 +36,16 @@ export interface CatalogueBlender {
   loadContent(scores: Float32Array | undefined): ScoreSums;
   /** Every item's blended score, in a buffer the blender owns and overwrites on the next call. */
   blend(vector: ArrayLike<number>, terms: BlendTerms): Float32Array;
+  /**
+   * The largest score of every {@link BLOCK_ITEMS} items of the last blend's buffer, as it is now
+   * (after the caller's own additions to it), NaN counted as −∞ (as the ranking counts it), for a
+   * top-k that skips whole blocks.
+   */
+  blockMaxima(): BlockMaxima;
 }
+
+/** Items per block of {@link CatalogueBlender.blockMaxima}: 1,563 blocks over 100k items. */
+export const BLOCK_ITEMS = 64;
 
 interface BlendExports {
   readonly memory: WasmMemory;
@@ -54,6 +64,7 @@ interface BlendExports {
     coldSlope: number,
     coldOffset: number,
   ): void;
+  blockMaxima(scores: number, n: number, size: number, out: number): void;
 }
 
 const NO_SCORES: ScoreSums = { count: 0, sum: 0, squares: 0, min: Number.POSITIVE_INFINITY };
@@ -70,7 +81,8 @@ class WasmCatalogueBlender implements CatalogueBlender {
   readonly #content: Float32Array;
   readonly #out: Float32Array;
   readonly #sums: Float64Array;
-  readonly #at: { vector: number; warm: number; content: number; out: number; sums: number };
+  readonly #maxima: BlockMaxima;
+  readonly #at: { vector: number; warm: number; content: number; out: number; sums: number; maxima: number };
 
   constructor(module: WasmModule, itemFactors: Float32Array, items: number, factors: number, warmItems: Uint32Array) {
     const stride = Math.ceil(factors / 4) * 4;
@@ -86,8 +98,10 @@ class WasmCatalogueBlender implements CatalogueBlender {
     const content = align(warm + rows * 4);
     const out = align(content + items * 4);
     const sums = align(out + items * 4);
-    this.#at = { vector, warm, content, out, sums };
-    this.#kernel = instantiate<BlendExports>(module, sums + 32);
+    const maxima = sums + 32;
+    const blocks = Math.ceil(items / BLOCK_ITEMS);
+    this.#at = { vector, warm, content, out, sums, maxima };
+    this.#kernel = instantiate<BlendExports>(module, maxima + blocks * 4);
     const buffer = this.#kernel.memory.buffer;
     const table = new Float32Array(buffer, 0, rows * stride);
     for (let row = 0; row < rows; row++) {
@@ -99,6 +113,7 @@ class WasmCatalogueBlender implements CatalogueBlender {
     this.#content = new Float32Array(buffer, content, items);
     this.#out = new Float32Array(buffer, out, items);
     this.#sums = new Float64Array(buffer, sums, 4);
+    this.#maxima = { size: BLOCK_ITEMS, maxima: new Float32Array(buffer, maxima, blocks) };
   }
 
   loadContent(scores: Float32Array | undefined): ScoreSums {
@@ -132,6 +147,11 @@ class WasmCatalogueBlender implements CatalogueBlender {
     );
     return this.#out;
   }
+
+  blockMaxima(): BlockMaxima {
+    this.#kernel.blockMaxima(this.#at.out, this.#items, BLOCK_ITEMS, this.#at.maxima);
+    return this.#maxima;
+  }
 }
 
 /** The same two passes in plain JavaScript, for runtimes without WebAssembly SIMD. */
@@ -139,6 +159,7 @@ class JsCatalogueBlender implements CatalogueBlender {
   readonly engine = 'js';
   readonly #content: Float32Array;
   readonly #out: Float32Array;
+  readonly #maxima: BlockMaxima;
 
   constructor(
     private readonly itemFactors: Float32Array,
@@ -148,6 +169,7 @@ class JsCatalogueBlender implements CatalogueBlender {
   ) {
     this.#content = new Float32Array(items);
     this.#out = new Float32Array(items);
+    this.#maxima = { size: BLOCK_ITEMS, maxima: new Float32Array(Math.ceil(items / BLOCK_ITEMS)) };
   }
 
   loadContent(scores: Float32Array | undefined): ScoreSums {
@@ -184,6 +206,19 @@ class JsCatalogueBlender implements CatalogueBlender {
       out[item] = dot + terms.bias + terms.contentStep * (content[item] as number);
     }
     return out;
+  }
+
+  blockMaxima(): BlockMaxima {
+    const out = this.#out;
+    const { maxima } = this.#maxima;
+    for (let block = 0; block < maxima.length; block++) {
+      let max = Number.NEGATIVE_INFINITY;
+      const end = Math.min(out.length, (block + 1) * BLOCK_ITEMS);
+      // NaN never wins (it ranks as −∞).
+      for (let i = block * BLOCK_ITEMS; i < end; i++) if ((out[i] as number) > max) max = out[i] as number;
+      maxima[block] = max;
+    }
+    return this.#maxima;
   }
 }
 

@@ -92,6 +92,61 @@ describe('Filters: rankItems', () => {
     }
   });
 
+  it('skips whole blocks by their maxima and still agrees with the full scan, ties and NaN included', () => {
+    // Prepare: coarse scores (many ties across block edges), NaN runs, a filter and exclusions.
+    const random = seededRandom(11);
+    const ids = Array.from({ length: 1_003 }, (_, n) => `item-${String((n * 7919) % 1_003).padStart(4, '0')}`);
+    const big = ItemCatalogue.build(
+      ids,
+      ids.map((itemId, n) => ({ itemId, categories: [n % 3 === 0 ? 'Garden' : 'Kitchen'] })),
+    );
+    const many = Float32Array.from(ids, (_, n) =>
+      n >= 64 && n < 80 ? Number.NaN : random() < 0.05 ? Number.NaN : Math.floor(random() * 30),
+    );
+    const maxima = (size: number): Float32Array =>
+      Float32Array.from({ length: Math.ceil(many.length / size) }, (_, block) => {
+        const numbers = Array.from(many.subarray(block * size, (block + 1) * size)).filter((s) => !Number.isNaN(s));
+        return Math.max(Number.NEGATIVE_INFINITY, ...numbers);
+      });
+    const excluded = new Set([3, 500, 1_002]);
+
+    for (const size of [4, 64, 2_000])
+      for (const count of [1, 10, 100, 1_003])
+        for (const filters of [undefined, { category: 'Garden' }]) {
+          // Act
+          const full = rankItems({ catalogue: big, scores: many, count, filters, excluded });
+          const skipping = rankItems({
+            catalogue: big,
+            scores: many,
+            count,
+            filters,
+            excluded,
+            blockMaxima: { size, maxima: maxima(size) },
+          });
+
+          // Assess
+          expect(skipping).toEqual(full);
+        }
+  });
+
+  it('skips nothing it should not: a block whose maximum is wrongly low is skipped, so the maxima are used', () => {
+    // Prepare: the best item sits in block 1, whose stated maximum says it holds nothing better than 0.
+    const ids = Array.from({ length: 8 }, (_, n) => `item-${n}`);
+    const small = ItemCatalogue.build(ids, []);
+    const some = Float32Array.from([5, 4, 3, 2, 9, 1, 1, 1]);
+
+    // Act
+    const ranked = rankItems({
+      catalogue: small,
+      scores: some,
+      count: 1,
+      blockMaxima: { size: 4, maxima: Float32Array.from([5, 0]) },
+    });
+
+    // Assess
+    expect(ranked.map((r) => r.itemId)).toEqual(['item-0']);
+  });
+
   it('ranks candidates resolved once by the caller like the same ids', () => {
     // Prepare
     const candidates = ['zeta', 'plate', 'alpha', 'spoon', 'plate', 'cup'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blendCatalogueWasmBase64 } from '#shared/recommender/kernels/blendCatalogueWasm.ts';
-import { catalogueBlender, type BlendTerms } from '#shared/recommender/kernels/catalogueBlender.ts';
+import { BLOCK_ITEMS, catalogueBlender, type BlendTerms } from '#shared/recommender/kernels/catalogueBlender.ts';
 import { mulberry32 } from '#shared/random.ts';
 import { compileKernel } from '../../../../../tools/kernels.ts';
 
@@ -120,6 +120,30 @@ describe('catalogueBlender', () => {
         if (warm.has(item)) expect(score).toBeCloseTo(want[item] as number, 5);
         else expect(score).toBeNaN();
       });
+    }
+  });
+
+  it('gives the largest score of every block of the buffer as it is now, NaN counted as −∞, with both engines', () => {
+    const items = BLOCK_ITEMS * 3 + 5;
+    const fixture = catalogue(items, 8, 9);
+    for (const engine of ENGINES) {
+      const blender = catalogueBlender(fixture.itemFactors, items, 8, fixture.warmItems, engine);
+      blender.loadContent(fixture.content);
+      const scores = blender.blend(fixture.vector, { bias: 0, contentStep: 1, coldSlope: 1, coldOffset: 0 });
+      scores[BLOCK_ITEMS + 7] = 1e6; // the caller's own addition after the blend
+      const third = scores.subarray(2 * BLOCK_ITEMS, 3 * BLOCK_ITEMS);
+      const thirdMax = Math.max(...third);
+      third.fill(Number.NaN, 0, 10);
+      third[20] = thirdMax + 1;
+      third[21] = Number.NaN;
+      scores.fill(Number.NaN, 3 * BLOCK_ITEMS);
+      const { size, maxima } = blender.blockMaxima();
+      expect(size).toBe(BLOCK_ITEMS);
+      expect(maxima).toHaveLength(4);
+      expect(maxima[0]).toBe(Math.max(...scores.subarray(0, BLOCK_ITEMS)));
+      expect(maxima[1]).toBe(1e6);
+      expect(maxima[2]).toBe(Math.fround(thirdMax + 1));
+      expect(maxima[3]).toBe(Number.NEGATIVE_INFINITY);
     }
   });
 
