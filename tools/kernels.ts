@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 
 export const KERNEL_DIR = fileURLToPath(new URL('../shared/recommender/kernels/', import.meta.url));
-export const KERNELS = ['scoreRows', 'blendCatalogue'] as const;
+export const KERNELS = ['scoreRows', 'blendCatalogue', 'scorePostings'] as const;
 
 export async function compileKernel(name: string): Promise<Uint8Array> {
   const path = join(KERNEL_DIR, `${name}.wat`);

@@ -5,6 +5,7 @@
  * interactions, so it is what knows about a brand-new catalogue item.
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
+import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
 import { transpose, type SparseRows } from '../matrix.ts';
 import type { CatalogueEntry, Hyperparameters, Trainer } from '../model.ts';
 import {
@@ -150,9 +151,10 @@ export class ContentComponent implements Component {
   readonly #postings: SparseRows;
   /**
    * Score buffers reused by every request (one at a time, consumed before the next), as iALS
-   * does (see {@link CandidateScores}).
+   * does (see {@link CandidateScores}); the whole-catalogue scorer (which owns its buffer) is
+   * built on the first such request: training and rankings never need it.
    */
-  #catalogueScores: Float32Array | undefined;
+  #catalogueScorer: PostingsScorer | undefined;
   #candidates: CandidateScores | undefined;
 
   constructor(base: ModelBase, settings: ContentSettings, vocabulary: readonly string[], vectors: SparseRows) {
@@ -195,16 +197,10 @@ export class ContentComponent implements Component {
     }
     // A profile's terms reach most of a catalogue (categories are shared by thousands of items),
     // so clearing all of it beats tracking what was reached.
-    const scores = (this.#catalogueScores ??= new Float32Array(this.base.catalogue.size)).fill(0);
-    const { pointers, indices, values } = this.#postings;
-    for (const [t, w] of profile) {
-      const weight = w / norm;
-      for (let p = pointers[t] as number; p < (pointers[t + 1] as number); p++) {
-        const item = indices[p] as number;
-        scores[item] = (scores[item] as number) + weight * (values[p] as number);
-      }
-    }
-    return scores;
+    return (this.#catalogueScorer ??= postingsScorer(this.#postings, this.base.catalogue.size)).score(
+      profile,
+      1 / norm,
+    );
   }
 
   #cosine(a: number, b: number): number {
