@@ -272,12 +272,40 @@ export function excludedItems(
   return excluded;
 }
 
-/** Popularity within the shopper's categories; `popular` or `popular in <category>` reasons. */
+/** Block maxima of score arrays that never change (a model's item totals), worked out once each. */
+const fixedMaxima = new WeakMap<Float32Array, BlockMaxima>();
+const FIXED_BLOCK_ITEMS = 64;
+
+function maximaOf(scores: Float32Array): BlockMaxima {
+  let known = fixedMaxima.get(scores);
+  if (known === undefined) {
+    const maxima = new Float32Array(Math.ceil(scores.length / FIXED_BLOCK_ITEMS)).fill(Number.NEGATIVE_INFINITY);
+    // NaN never wins (the ranking counts it as −∞).
+    for (let item = 0; item < scores.length; item++) {
+      const block = Math.floor(item / FIXED_BLOCK_ITEMS);
+      if ((scores[item] as number) > (maxima[block] as number)) maxima[block] = scores[item] as number;
+    }
+    fixedMaxima.set(scores, (known = { size: FIXED_BLOCK_ITEMS, maxima }));
+  }
+  return known;
+}
+
+/** Candidate buffers of {@link popularityScores}, one per model (one request at a time, as the components' own). */
+const popularityCandidates = new WeakMap<ModelBase, CandidateScores>();
+
+/**
+ * Popularity within the shopper's categories; `popular` or `popular in <category>` reasons. A
+ * shopper with no favourite category (none known: the usual case behind this fallback) gets the
+ * totals as they are, neither copied nor rescored, with their block maxima, so a new shopper's
+ * list over a 100k catalogue is a top-k over ~1.6k blocks; with `only` (a ranking's candidates),
+ * only those are scored, the rest NaN.
+ */
 export function popularityScores(
   base: ModelBase,
   shopper: Shopper | undefined,
   filters?: RecommendationFilters,
-  itemTotals: ArrayLike<number> = base.itemTotals,
+  itemTotals: Float32Array = base.itemTotals,
+  only?: readonly number[],
 ): ComponentScores {
   const { catalogue } = base;
   // Favourite categories from the shopper's items: popular items there get up to twice the score.
@@ -293,27 +321,46 @@ export function popularityScores(
       add(shopper.trainedItems[n] as number, shopper.trainedWeights[n] as number);
     shopper.recentItems.forEach((item, n) => add(item, (shopper.recentWeights[n] as number) * 2));
   }
-  const scores = new Float32Array(catalogue.size);
-  const boostedBy: (string | undefined)[] = new Array<string | undefined>(catalogue.size);
-  for (let item = 0; item < catalogue.size; item++) {
+  if (!(total > 0)) {
+    const reason = filters?.category === undefined ? 'popular' : `popular in ${filters.category}`;
+    return { scores: itemTotals, reason: () => reason, blockMaxima: maximaOf(itemTotals) };
+  }
+  const boostOf = (item: number): { best: number; bestCategory: string | undefined } => {
     let best = 0;
     let bestCategory: string | undefined;
-    if (total > 0) {
-      for (const category of catalogue.categories[item] ?? []) {
-        const share = (affinity.get(category) ?? 0) / total;
-        if (share > best) {
-          best = share;
-          bestCategory = category;
-        }
+    for (const category of catalogue.categories[item] ?? []) {
+      const share = (affinity.get(category) ?? 0) / total;
+      if (share > best) {
+        best = share;
+        bestCategory = category;
       }
     }
-    scores[item] = (itemTotals[item] as number) * (1 + best);
-    boostedBy[item] = bestCategory;
+    return { best, bestCategory };
+  };
+  const boostedBy = new Map<number, string | undefined>();
+  let scores: Float32Array;
+  if (only !== undefined) {
+    let candidates = popularityCandidates.get(base);
+    if (candidates === undefined) popularityCandidates.set(base, (candidates = new CandidateScores(catalogue.size)));
+    scores = candidates.start();
+    for (let n = 0; n < only.length; n++) {
+      const item = only[n] as number;
+      const { best, bestCategory } = boostOf(item);
+      candidates.set(item, (itemTotals[item] as number) * (1 + best));
+      boostedBy.set(item, bestCategory);
+    }
+  } else {
+    scores = new Float32Array(catalogue.size);
+    for (let item = 0; item < catalogue.size; item++) {
+      const { best, bestCategory } = boostOf(item);
+      scores[item] = (itemTotals[item] as number) * (1 + best);
+      if (bestCategory !== undefined) boostedBy.set(item, bestCategory);
+    }
   }
   return {
     scores,
     reason: (item) => {
-      const category = filters?.category ?? boostedBy[item];
+      const category = filters?.category ?? boostedBy.get(item);
       return category === undefined ? 'popular' : `popular in ${category}`;
     },
   };
@@ -366,7 +413,8 @@ export class ComponentModel implements Model {
     const resolved =
       query.candidates === undefined ? undefined : resolveCandidates(this.base.catalogue, query.candidates);
     const scored =
-      this.component.score(shopper, resolved?.indices) ?? popularityScores(this.base, shopper, query.filters);
+      this.component.score(shopper, resolved?.indices) ??
+      popularityScores(this.base, shopper, query.filters, this.base.itemTotals, resolved?.indices);
     const filters =
       query.filters?.excludeSeen === true && shopper.unknownRecentIds.length > 0
         ? { ...query.filters, excludeItemIds: [...(query.filters.excludeItemIds ?? []), ...shopper.unknownRecentIds] }

@@ -106,8 +106,8 @@ export class PopularityComponent implements Component {
     this.totals = totals;
   }
 
-  score(shopper: Shopper): ComponentScores {
-    return popularityScores(this.#base, shopper, undefined, this.totals);
+  score(shopper: Shopper, only?: readonly number[]): ComponentScores {
+    return popularityScores(this.#base, shopper, undefined, this.totals, only);
   }
 
   similar(item: number): ComponentScores {

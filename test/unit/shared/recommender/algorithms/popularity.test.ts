@@ -43,6 +43,57 @@ describe('Algorithm: popularity', () => {
     expect(gardener[0]?.reason).toBe('popular in Garden');
   });
 
+  it('ranks a new shopper by the totals themselves, block maxima included, as a plain sort of the totals does', async () => {
+    // Prepare: a catalogue over several 64-item blocks, with ties and items nobody touched.
+    const itemIds = Array.from({ length: 300 }, (_, n) => `sku-${String(n).padStart(3, '0')}`);
+    const data: TrainingData = {
+      interactions: itemIds.flatMap((itemId, n) =>
+        Array.from({ length: (n * 37) % 7 }, (_, k) => ({ userId: `s${k}`, itemId, timestamp: 10, eventType: 'view' })),
+      ),
+      catalogue: itemIds.map((itemId, n) => ({ itemId, categories: [n % 2 === 0 ? 'Even' : 'Odd'] })),
+    };
+    const model = await popularityTrainer.fit(data);
+    const totals = new Map(itemIds.map((id) => [id, data.interactions.filter((i) => i.itemId === id).length]));
+    const byTotal = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+    // Act
+    const top = model.recommend({ count: 25 });
+    const odd = model.recommend({ count: 5, filters: { category: 'Odd' } });
+
+    // Assess
+    expect(top.map((r) => r.itemId)).toEqual(byTotal.slice(0, 25).map(([id]) => id));
+    expect(top.every((r) => r.reason === 'popular')).toBe(true);
+    const oddIds = byTotal.filter(([id]) => Number(id.slice(4)) % 2 === 1).map(([id]) => id);
+    expect(odd.map((r) => r.itemId)).toEqual(oddIds.slice(0, 5));
+    expect(odd.every((r) => r.reason === 'popular')).toBe(true);
+  });
+
+  it('ranks candidates with the same scores and reasons as a whole-catalogue list gives them', async () => {
+    // Prepare
+    const model = await popularityTrainer.fit(clusterData());
+    const recentItems = [{ itemId: GARDEN[1] as string, eventType: 'view' }];
+    const candidates = [KITCHEN[0] as string, GARDEN[2] as string, GARDEN[0] as string, 'unknown-item'];
+
+    // Act
+    const whole = model.recommend({ count: 100, recentItems });
+    const ranked = model.recommend({ count: 4, recentItems, candidates });
+    const anonymous = model.recommend({ count: 4, candidates });
+
+    // Assess
+    const wholeById = new Map(whole.map((r) => [r.itemId, r]));
+    for (const item of ranked.filter((r) => r.itemId !== 'unknown-item')) {
+      expect(item.score).toBeCloseTo(wholeById.get(item.itemId)?.score as number, 6);
+      expect(item.reason).toBe(wholeById.get(item.itemId)?.reason);
+    }
+    // In the whole list's order, the unknown id last.
+    expect(ranked.map((r) => r.itemId)).toEqual([
+      ...whole.map((r) => r.itemId).filter((id) => candidates.includes(id)),
+      'unknown-item',
+    ]);
+    expect(ranked.at(-1)?.itemId).toBe('unknown-item');
+    expect(anonymous.map((r) => r.itemId)).toHaveLength(4);
+  });
+
   it('answers similar items with popular items of the same category', async () => {
     // Prepare
     const model = await popularityTrainer.fit(clusterData());
