@@ -19,6 +19,9 @@ export class RedisRecommendationCache implements RecommendationCache {
       commandTimeout: options.commandTimeoutMs ?? serving.cacheBudgetMs * 5,
       // Keep trying in the background so the cache comes back by itself after an outage.
       retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      // Commands sent in the same turn of the event loop (requests served side by side) leave in
+      // one write: one syscall and one server read instead of one each.
+      enableAutoPipelining: true,
       ...(url.startsWith('rediss://') ? { tls: {} } : {}),
     });
     // Errors surface on the commands; without a listener ioredis would log each one.
