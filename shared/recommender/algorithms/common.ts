@@ -5,7 +5,14 @@
  */
 import { mulberry32 } from '../../random.ts';
 import { ArtifactWriter, summarizeData, type Artifact } from '../artifact.ts';
-import { ItemCatalogue, rankItems, resolveCandidates, type BlockMaxima, type CatalogueJson } from '../filters.ts';
+import {
+  ItemCatalogue,
+  rankItems,
+  resolveCandidates,
+  type BlockMaxima,
+  type CatalogueJson,
+  type RankOptions,
+} from '../filters.ts';
 import {
   buildInteractionMatrix,
   columnTotals,
@@ -131,6 +138,12 @@ export interface ComponentScores {
   reason(item: number): string | undefined;
   /** The scores' block maxima, when the component has them: a whole-catalogue ranking skips blocks by them. */
   readonly blockMaxima?: BlockMaxima;
+  /**
+   * Present when the scores are approximate (int8 factors): given the items a ranking of them
+   * kept (`complete` when it was full), makes exact every score that could stand in the exact
+   * list, raising the block maxima to match, so a ranking taken after it is the exact one.
+   */
+  refineFor?(kept: readonly number[], complete: boolean): void;
 }
 
 /** The algorithm-specific part of a model. */
@@ -419,7 +432,7 @@ export class ComponentModel implements Model {
       query.filters?.excludeSeen === true && shopper.unknownRecentIds.length > 0
         ? { ...query.filters, excludeItemIds: [...(query.filters.excludeItemIds ?? []), ...shopper.unknownRecentIds] }
         : query.filters;
-    return rankItems({
+    const options: RankOptions = {
       catalogue: this.base.catalogue,
       scores: scored.scores,
       count: query.count,
@@ -428,7 +441,18 @@ export class ComponentModel implements Model {
       resolved,
       reason: (item) => scored.reason(item),
       ...(scored.blockMaxima === undefined ? {} : { blockMaxima: scored.blockMaxima }),
-    });
+    };
+    if (scored.refineFor !== undefined) {
+      // Approximate scores: the list they give (no reasons yet) says how low an exact list can
+      // reach; everything that could reach it is made exact, then ranked again.
+      const { reason: _unused, ...withoutReasons } = options;
+      const rough = rankItems(withoutReasons);
+      scored.refineFor(
+        rough.map(({ itemId }) => this.base.catalogue.index.get(itemId) as number),
+        rough.length >= Math.floor(query.count),
+      );
+    }
+    return rankItems(options);
   }
 
   similarItems(itemId: string, count: number, filters?: RecommendationFilters): ScoredItem[] {

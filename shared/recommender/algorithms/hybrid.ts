@@ -194,6 +194,12 @@ export class HybridComponent implements Component {
   readonly knn: ItemKnnComponent;
   readonly content: ContentComponent;
   readonly popularity: PopularityComponent;
+  /**
+   * Whole-catalogue requests read int8 item factors (a quarter of the bytes per request) and make
+   * exact only what a list can keep (see {@link ComponentScores.refineFrom}): the same lists as
+   * float32 factors. Read once, when the first such request builds the blender. @default true
+   */
+  quantize = true;
   /** 1 for items with interactions (the collaborative sources can speak for them), 0 for cold ones. */
   readonly #warm: Uint8Array;
   readonly #coldItems: Uint32Array;
@@ -306,6 +312,7 @@ export class HybridComponent implements Component {
       this.base.catalogue.size,
       this.ials.settings.factors,
       this.#warmItems(),
+      { quantize: this.quantize },
     ));
     const ials: Source = {
       ...moments,
@@ -365,7 +372,14 @@ export class HybridComponent implements Component {
       }
     }
     const active = sources.filter((source) => source.weight > 0);
-    return { scores, reason: this.#reasonOf(active, content), blockMaxima: blender.blockMaxima() };
+    const blockMaxima = blender.blockMaxima();
+    if (!blender.quantized) return { scores, reason: this.#reasonOf(active, content), blockMaxima };
+    return {
+      scores,
+      reason: this.#reasonOf(active, content),
+      blockMaxima,
+      refineFor: (kept, complete) => void blender.refine(kept, complete),
+    };
   }
 
   /** The items with interactions, ascending. */

@@ -11,7 +11,7 @@ import {
   zScores,
 } from '#shared/recommender/algorithms/hybrid.ts';
 import { loadModel } from '#shared/recommender/registry.ts';
-import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './fixtures.ts';
+import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN, latentData } from './fixtures.ts';
 
 const SMALL = { 'ials.factors': 8, 'ials.iterations': 10 };
 
@@ -83,6 +83,9 @@ describe('Algorithm: hybrid', () => {
     // Act: the whole-catalogue path (Gramian moments + one WebAssembly pass) and the candidate
     // path (every source normalised over the candidates, here all items) are separate code.
     const whole = model.component.score(shopper);
+    // The whole-catalogue path reads int8 factors: made exact everywhere before comparing.
+    expect(whole?.refineFor).toBeDefined();
+    whole?.refineFor?.([], false);
     const wholeScores = Float32Array.from(whole?.scores ?? []);
     const wholeReasons = everyItem.map((item) => whole?.reason(item));
     const candidates = model.component.score(shopper, everyItem);
@@ -93,6 +96,40 @@ describe('Algorithm: hybrid', () => {
       expect(wholeScores[item]).toBeCloseTo(candidates?.scores[item] as number, 4);
       expect(wholeReasons[item]).toBe(candidates?.reason(item));
     });
+  });
+
+  it('lists what float32 factors list, from int8 factors refined near the cut', async () => {
+    // Prepare: two copies of one model, one reading int8 factors and one float32.
+    const { data } = latentData(300, 900, 12, 3);
+    const catalogue = data.interactions
+      .map((i) => i.itemId)
+      .filter((id, n, all) => all.indexOf(id) === n)
+      .map((itemId, n) => ({ itemId, categories: [`c${n % 5}`], price: n % 50, title: `item ${n % 37} thing` }));
+    const params = { 'ials.factors': 32, 'ials.iterations': 8 };
+    const quantized = await hybridTrainer.fit({ ...data, catalogue }, params);
+    const exact = await hybridTrainer.fit({ ...data, catalogue }, params);
+    if (!(exact instanceof ComponentModel) || !(exact.component instanceof HybridComponent)) throw new Error('hybrid');
+    exact.component.quantize = false;
+    const queries = Array.from({ length: 60 }, (_, n) => ({
+      ...(n % 3 === 0 ? {} : { userId: `u${n}` }),
+      recentItems: n % 2 === 0 ? [{ itemId: catalogue[(n * 7) % catalogue.length]?.itemId as string }] : [],
+      count: [1, 10, 50, 400][n % 4] as number,
+      ...(n % 5 === 0 ? { filters: { category: 'c2', excludeSeen: true } } : {}),
+    }));
+
+    for (const query of queries) {
+      // Act
+      const fromInt8 = quantized.recommend(query);
+      const fromFloat32 = exact.recommend(query);
+
+      // Assess: the same items, scores and reasons; items whose float32 scores tie (within
+      // rounding: the two paths round differently) may swap, so both lists are put in one order.
+      const canonical = (list: typeof fromInt8) =>
+        [...list]
+          .sort((a, b) => Number(b.score.toFixed(5)) - Number(a.score.toFixed(5)) || (a.itemId < b.itemId ? -1 : 1))
+          .map((r) => `${r.itemId} ${r.score.toFixed(4)} ${r.reason}`);
+      expect(canonical(fromInt8)).toEqual(canonical(fromFloat32));
+    }
   });
 
   it('z-normalises a source and gives missing scores the lowest z-score', () => {
