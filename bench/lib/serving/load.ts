@@ -3,6 +3,7 @@
  * processes involved, and a sequential sampler that reads bodies and headers.
  */
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Instance, type Options, type Result } from 'autocannon';
 
@@ -201,4 +202,124 @@ export async function inPool<T>(items: readonly T[], concurrency: number, task: 
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+// --- Open-loop load at a steady rate -----------------------------------------------------------
+
+/** One request of a {@link runPaced} run. */
+export interface PacedRequest {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A finished {@link runPaced} run. */
+export interface PacedRun {
+  readonly sent: number;
+  readonly completed: number;
+  /** Connection errors and requests without an answer within the timeout. */
+  readonly errors: number;
+  readonly non2xx: number;
+  /** Milliseconds from each request's scheduled start to its last byte, sorted ascending. */
+  readonly latencies: readonly number[];
+  readonly wallMs: number;
+  /** Completed requests per second of wall time. */
+  readonly rps: number;
+  /** How late the generator itself sent, at worst (its own event loop), ms. */
+  readonly maxSendLagMs: number;
+}
+
+/**
+ * Requests at a steady rate, one every 1000/rate ms whatever the answers do (open loop, as
+ * wrk2's constant throughput mode), each latency counted from when the request was due, so a
+ * server that falls behind is charged for the queue it builds (no coordinated omission).
+ *
+ * autocannon's rate limit is not that: each connection sends its per-second quota back to back
+ * when the second starts, then pauses; at 500 requests/s over 50 connections every second began
+ * with 50 requests in flight and a queue of 450, so its p99 measured how long a burst takes to
+ * drain. Written here because no maintained npm load generator paces an HTTP/1.1 keep-alive
+ * pool this way; it runs in the bench process, which has a core's headroom at 500 requests/s.
+ */
+export async function runPaced(options: {
+  readonly url: string;
+  readonly rate: number;
+  readonly durationSeconds: number;
+  /** Sockets kept alive to the server; requests beyond them wait for one (and that wait counts). */
+  readonly maxSockets: number;
+  readonly timeoutMs?: number;
+  readonly next: (n: number) => PacedRequest;
+  readonly onResponse: (status: number, body: string, headers: Record<string, string>) => void;
+}): Promise<PacedRun> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  const base = new URL(options.url);
+  const total = Math.round(options.rate * options.durationSeconds);
+  const intervalMs = 1000 / options.rate;
+  const latencies: number[] = [];
+  let completed = 0;
+  let errors = 0;
+  let non2xx = 0;
+  let maxSendLagMs = 0;
+  const started = performance.now();
+  const finished: Promise<void>[] = [];
+
+  const fire = (n: number, dueAt: number): void => {
+    const { path, headers } = options.next(n);
+    finished.push(
+      new Promise<void>((resolve) => {
+        const req = request(
+          {
+            host: base.hostname,
+            port: base.port,
+            path,
+            method: 'GET',
+            headers,
+            agent,
+            timeout: options.timeoutMs ?? 10_000,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => {
+              latencies.push(performance.now() - dueAt);
+              completed++;
+              const status = res.statusCode ?? 0;
+              if (status < 200 || status >= 300) non2xx++;
+              const flat: Record<string, string> = {};
+              for (const [name, value] of Object.entries(res.headers)) {
+                if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+              }
+              options.onResponse(status, Buffer.concat(chunks).toString('utf8'), flat);
+              resolve();
+            });
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.on('error', () => {
+          errors++;
+          resolve();
+        });
+        req.end();
+      }),
+    );
+  };
+
+  await new Promise<void>((resolve) => {
+    let n = 0;
+    const tick = (): void => {
+      const now = performance.now();
+      while (n < total && started + n * intervalMs <= now) {
+        const dueAt = started + n * intervalMs;
+        maxSendLagMs = Math.max(maxSendLagMs, now - dueAt);
+        fire(n, dueAt);
+        n++;
+      }
+      if (n >= total) resolve();
+      else setTimeout(tick, Math.max(0, started + n * intervalMs - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(finished);
+  const wallMs = performance.now() - started;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { sent: total, completed, errors, non2xx, latencies, wallMs, rps: (completed * 1000) / wallMs, maxSendLagMs };
 }
