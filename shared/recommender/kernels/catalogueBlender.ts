@@ -403,19 +403,7 @@ class JsCatalogueBlender implements CatalogueBlender {
     }
     checkLength(scores, this.items);
     this.#content.set(scores);
-    let count = 0;
-    let sum = 0;
-    let squares = 0;
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < scores.length; i++) {
-      const s = scores[i] as number;
-      if (s !== s) continue;
-      count++;
-      sum += s;
-      squares += s * s;
-      if (s < min) min = s;
-    }
-    return { count, sum, squares, min };
+    return scoreSums(scores);
   }
 
   blend(vector: ArrayLike<number>, terms: BlendTerms): Float32Array {
@@ -448,6 +436,23 @@ class JsCatalogueBlender implements CatalogueBlender {
     }
     return this.#maxima;
   }
+}
+
+/** {@link ScoreSums} of every score, in one JavaScript loop. */
+export function scoreSums(scores: Float32Array): ScoreSums {
+  let count = 0;
+  let sum = 0;
+  let squares = 0;
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i] as number;
+    if (s !== s) continue;
+    count++;
+    sum += s;
+    squares += s * s;
+    if (s < min) min = s;
+  }
+  return { count, sum, squares, min };
 }
 
 function checkLength(scores: Float32Array, items: number): void {
