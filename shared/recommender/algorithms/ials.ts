@@ -384,7 +384,6 @@ export class IalsComponent implements Component {
   /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
   #warmMean: Float64Array | undefined;
   #warmCount = 0;
-  #scaled: Float32Array | undefined;
 
   constructor(base: ModelBase, settings: IalsSettings, factors: Factors, gramian?: ArrayLike<number>) {
     this.base = base;
@@ -449,17 +448,6 @@ export class IalsComponent implements Component {
     }
     const sd = Math.sqrt(Math.max(0, second / Math.max(1, count) - mean * mean)) || 1;
     return { count, mean, sd };
-  }
-
-  /**
-   * slope × (item · vector) + bias for every item, cold ones included (their factors are zero, so
-   * they get the bias), in the scorer's buffer: the hybrid's blend starts from this.
-   */
-  scaledScores(vector: ArrayLike<number>, slope: number, bias: number): Float32Array {
-    const k = this.settings.factors;
-    const scaled = (this.#scaled ??= new Float32Array(k));
-    for (let f = 0; f < k; f++) scaled[f] = slope * (vector[f] as number);
-    return this.#catalogue().scoreAll(scaled, bias);
   }
 
   /** One item's score for a shopper vector. */
