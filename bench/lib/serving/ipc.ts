@@ -13,6 +13,8 @@
  * `{ id, ok: false, error }`; a child announces `{ ready: value }` once it serves.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -65,6 +67,15 @@ export function startChild<Ready>(
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  // e.g. RECO_BENCH_CHILD_OUTPUT_DIR=/tmp/out with RECO_BENCH_CHILD_NODE_ARGS=--trace-gc: each
+  // child's whole output in a file of its own, named by label and pid.
+  const outputDir = process.env.RECO_BENCH_CHILD_OUTPUT_DIR;
+  if (outputDir) {
+    const file = createWriteStream(join(outputDir, `${options.label.replace(/[^\w.-]+/g, '-')}.${child.pid}.log`));
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    child.once('exit', () => file.end());
+  }
   const tail = () => lines.join('\n');
 
   let nextId = 1;

@@ -6,6 +6,7 @@
  * argv[2]: JSON {@link ModelProcessOptions}. Ready value: {@link ModelProcessInfo}.
  */
 import { mkdir, rm } from 'node:fs/promises';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { catalogueEntries } from '#local/localModel.ts';
 import { createCatalogue } from '#local/simulator/index.ts';
 import type { Hyperparameters } from '#shared/recommender/model.ts';
@@ -25,6 +26,20 @@ export interface ModelProcessOptions {
   readonly hyperparameters: Hyperparameters;
 }
 
+/** Invocations as the model server saw them (request in to response written) and its event loop's delays. */
+export interface ModelServerTimes {
+  readonly requests: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly eventLoopDelayP99Ms: number;
+  readonly eventLoopDelayMaxMs: number;
+  /** Garbage-collection pauses of the main thread: how many, the longest and their sum. */
+  readonly gcPauses: number;
+  readonly gcPauseMaxMs: number;
+  readonly gcPauseTotalMs: number;
+}
+
 export interface ModelProcessInfo {
   readonly url: string;
   readonly port: number;
@@ -36,6 +51,8 @@ export interface ModelProcessInfo {
   readonly generateMs: number;
   readonly rssMb: number;
 }
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as ModelProcessOptions;
@@ -60,7 +77,24 @@ async function main(): Promise<void> {
   const loaded = await loadServingModel(options.dir);
   const log = (line: string) => console.error(line);
 
-  let server = new InferenceServer({ log });
+  // Each invocation's time inside this process: a slow answer seen by the stack is slow here, or
+  // on the way (sockets, the stack's own event loop), and these tell which.
+  const requestTimes: number[] = [];
+  const timed = (next: InferenceServer): InferenceServer => {
+    next.http.on('request', (_request, response) => {
+      const started = performance.now();
+      response.once('finish', () => requestTimes.push(performance.now() - started));
+    });
+    return next;
+  };
+  const eventLoop = monitorEventLoopDelay({ resolution: 1 });
+  eventLoop.enable();
+  const gcPauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  }).observe({ entryTypes: ['gc'] });
+
+  let server = timed(new InferenceServer({ log }));
   const url = await server.listen(0, '127.0.0.1');
   server.ready(loaded.serving);
   const port = Number(new URL(url).port);
@@ -83,9 +117,30 @@ async function main(): Promise<void> {
       close: async () => {
         await server.close(500);
       },
+      /** Invocation times and event-loop delays since the last call. */
+      serverTimes: (): ModelServerTimes => {
+        const times = requestTimes.splice(0).sort((a, b) => a - b);
+        const at = (q: number) => round1(times[Math.max(0, Math.ceil(q * times.length) - 1)] ?? 0);
+        const out = {
+          requests: times.length,
+          p50Ms: at(0.5),
+          p99Ms: at(0.99),
+          maxMs: round1(times.at(-1) ?? 0),
+          eventLoopDelayP99Ms: round1(eventLoop.percentile(99) / 1e6),
+          eventLoopDelayMaxMs: round1(eventLoop.max / 1e6),
+        };
+        const pauses = gcPauses.splice(0);
+        eventLoop.reset();
+        return {
+          ...out,
+          gcPauses: pauses.length,
+          gcPauseMaxMs: round1(Math.max(0, ...pauses)),
+          gcPauseTotalMs: round1(pauses.reduce((sum, ms) => sum + ms, 0)),
+        };
+      },
       /** A new server with the same model on the same port. */
       restart: async () => {
-        server = new InferenceServer({ log });
+        server = timed(new InferenceServer({ log }));
         await server.listen(port, '127.0.0.1');
         server.ready(loaded.serving);
       },

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { envVars, featureTable } from '#shared/config/index.ts';
 import { startLocalStack } from '#local/stack.ts';
 import { failStart, serveParent, startChild } from './ipc.ts';
@@ -36,6 +37,9 @@ export interface DynamoProbe {
   readonly calls: number;
   readonly perSecond: number;
 }
+
+/** How long the handlers' AWS SDK calls took, by command, since the last `sdkCallTimes` call. */
+export type SdkCallTimes = Record<string, { readonly calls: number; readonly p50Ms: number; readonly p99Ms: number }>;
 
 export interface StackProcessStats {
   readonly eventsAccepted: number;
@@ -89,6 +93,28 @@ async function main(): Promise<void> {
   };
   // The handlers' client (module scope, imported by the stack already): same agent, same middleware.
   const { dynamoDb } = await import('#functions/lib/dynamoDb.ts');
+  const { sageMakerRuntime } = await import('#functions/lib/sageMakerRuntime.ts');
+  // Each SDK call's time from send to result, by command: where a slow answer's time went. The
+  // middleware is the first of the stack, so serialising, signing, retries and waiting for this
+  // process's event loop count too, as they do for the request that waits on the call.
+  const callTimes = new Map<string, number[]>();
+  const timed =
+    <I extends object, O extends MetadataBearer>(): InitializeMiddleware<I, O> =>
+    (next, context) =>
+    async (args) => {
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        const name = context.commandName ?? 'unknown';
+        let times = callTimes.get(name);
+        if (!times) callTimes.set(name, (times = []));
+        times.push(performance.now() - started);
+      }
+    };
+  const timing = { step: 'initialize', priority: 'high', name: 'benchCallTimes' } as const;
+  dynamoDb.middlewareStack.add(timed(), timing);
+  sageMakerRuntime.middlewareStack.add(timed(), timing);
   serveParent(
     info,
     {
@@ -102,6 +128,16 @@ async function main(): Promise<void> {
         recommendationsServed: stack.stats.recommendationsServed,
         rssMb: Math.round(process.memoryUsage().rss / 1e6),
       }),
+      sdkCallTimes: (): SdkCallTimes => {
+        const out: Record<string, SdkCallTimes[string]> = {};
+        for (const [name, times] of callTimes) {
+          times.sort((a, b) => a - b);
+          const at = (q: number) => Math.round((times[Math.max(0, Math.ceil(q * times.length) - 1)] ?? 0) * 10) / 10;
+          out[name] = { calls: times.length, p50Ms: at(0.5), p99Ms: at(0.99) };
+        }
+        callTimes.clear();
+        return out;
+      },
       /** What one DynamoDB call costs here: `concurrency` loops of GetItem for `ms`. */
       dynamoProbe: async (args: unknown): Promise<DynamoProbe> => {
         const { ms, concurrency } = args as { ms: number; concurrency: number };
