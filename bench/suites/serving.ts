@@ -8,7 +8,9 @@
  * (`bench/lib/serving/`), the load generator in this one; see `ipc.ts` for why.
  *
  * 1. Cache hit (the subject/floor pair): `GET /v1/users/u1/recommendations`, warm, against a
- *    bare `node:http` server answering the same recorded response; alternating 3 s rounds.
+ *    bare `node:http` server answering the same recorded response; alternating 3 s rounds. The
+ *    same bare server also runs inside the stack's process (`bareInsideStack*`), which splits the
+ *    gap into the process's weight and the serving path's own code.
  * 2. Cache miss with fold-in: distinct shoppers (trained ones, and new ones with live events
  *    the model folds in) at 500 requests/s for 15 s, one every 2 ms (open loop, see `runPaced`);
  *    then 15 s more from autocannon, whose rate limit sends each second's quota in one burst
@@ -86,6 +88,7 @@ const PROBE_REQUESTS = 100;
  */
 const MISS_SWEEP_RATES = [100, 250] as const;
 const MISS_SWEEP_SECONDS = 10;
+const MISS_SETTLE_MS = 2_000;
 
 /**
  * Offered 10 % over the target: autocannon never sends more than it is asked to, so offering exactly
@@ -276,15 +279,18 @@ async function cacheHit(stack: Child<StackProcessInfo>): Promise<HitResult> {
     label: 'bare node:http server',
     args: [JSON.stringify(response)],
   });
+  // The same bare server inside the stack's process: splits the gap between ours and the floor
+  // into what the process carries (heap, pollers, clients) and what the serving path's code costs.
+  const inside = await stack.call<{ url: string }>('bareInside', response);
   try {
-    const tallies = { ours: newTally(), floor: newTally() };
-    const cpu = { ours: [] as CpuShare[], floor: [] as CpuShare[] };
-    const latencies = { ours: [] as number[], floor: [] as number[] };
-    const msPerThousand = { ours: [] as number[], floor: [] as number[] };
-    const run = async (which: 'ours' | 'floor', seconds: number, record: boolean) => {
-      const base = which === 'ours' ? stack.ready.url : bare.ready.url;
+    const tallies = { ours: newTally(), floor: newTally(), inside: newTally() };
+    const cpu = { ours: [] as CpuShare[], floor: [] as CpuShare[], inside: [] as CpuShare[] };
+    const latencies = { ours: [] as number[], floor: [] as number[], inside: [] as number[] };
+    const msPerThousand = { ours: [] as number[], floor: [] as number[], inside: [] as number[] };
+    const run = async (which: 'ours' | 'floor' | 'inside', seconds: number, record: boolean) => {
+      const base = which === 'ours' ? stack.ready.url : which === 'floor' ? bare.ready.url : inside.url;
       const tally = tallies[which];
-      const meter = cpuMeter({ server: which === 'ours' ? stack.pid : bare.pid });
+      const meter = cpuMeter({ server: which === 'floor' ? bare.pid : stack.pid });
       const load = await runLoad({
         url: base,
         connections: HIT_CONNECTIONS,
@@ -306,11 +312,17 @@ async function cacheHit(stack: Child<StackProcessInfo>): Promise<HitResult> {
     };
     await run('floor', HIT_WARMUP_SECONDS, false);
     await run('ours', HIT_WARMUP_SECONDS, false);
-    for (const key of ['ours', 'floor'] as const) tallies[key] = newTally();
+    await run('inside', HIT_WARMUP_SECONDS, false);
+    for (const key of ['ours', 'floor', 'inside'] as const) tallies[key] = newTally();
     for (let round = 0; round < HIT_ROUNDS; round++) {
-      const order = round % 2 === 0 ? (['floor', 'ours'] as const) : (['ours', 'floor'] as const);
+      const order = round % 2 === 0 ? (['floor', 'ours', 'inside'] as const) : (['inside', 'ours', 'floor'] as const);
       for (const which of order) await run(which, HIT_ROUND_SECONDS, true);
     }
+    const insidePerSecond = throughputOf(
+      'bare node:http in the stack process',
+      1000,
+      msPerThousand.inside,
+    ).medianPerSecond;
     const subject = throughputOf('GET recommendations, cache hit (local stack)', 1000, msPerThousand.ours);
     const floor = throughputOf('bare node:http, same response', 1000, msPerThousand.floor);
     const paired = msPerThousand.ours.map((ms, i) => (msPerThousand.floor[i] ?? ms) / ms);
@@ -345,6 +357,11 @@ async function cacheHit(stack: Child<StackProcessInfo>): Promise<HitResult> {
         hitCpuMachinePct: round1(median(cpu.ours.map((c) => c.machinePct))),
         bareCpuServerPct: round1(median(cpu.floor.map((c) => c.processes.server ?? Number.NaN))),
         bareCpuBenchPct: round1(median(cpu.floor.map((c) => c.processes.bench ?? Number.NaN))),
+        // The bare server in the stack's process: vs the floor, the process's weight; ours vs it,
+        // the serving path's own code (local API Gateway, handler, cache read).
+        bareInsideStackRps: Math.round(insidePerSecond),
+        bareInsideStackRatio: round3(insidePerSecond / floor.medianPerSecond),
+        hitVsBareInsideStackRatio: round3(subject.medianPerSecond / insidePerSecond),
       },
     };
   } finally {
@@ -394,6 +411,9 @@ async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<ModelProce
   let next = 0;
   const pacedMisses = async (rate: number, seconds: number) => {
     const tally = newTally();
+    // From a quiet machine: what the phase before left in flight (the burst's abandoned requests
+    // still calling the model) would otherwise land in this rate's first requests and call times.
+    await sleep(MISS_SETTLE_MS);
     await stack.call<SdkCallTimes>('sdkCallTimes');
     await model.call<ModelServerTimes>('serverTimes');
     const meter = cpuMeter({ stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid });

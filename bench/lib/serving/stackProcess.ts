@@ -12,6 +12,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { envVars, featureTable } from '#shared/config/index.ts';
 import { startLocalStack } from '#local/stack.ts';
+import type { BareResponse } from './bareProcess.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { failStart, serveParent, startChild } from './ipc.ts';
 import type { StandInsProcessInfo } from './standInsProcess.ts';
 
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
   // middleware is the first of the stack, so serialising, signing, retries and waiting for this
   // process's event loop count too, as they do for the request that waits on the call.
   const callTimes = new Map<string, number[]>();
+  const bareServers: Server[] = [];
   const timed =
     <I extends object, O extends MetadataBearer>(): InitializeMiddleware<I, O> =>
     (next, context) =>
@@ -128,6 +132,27 @@ async function main(): Promise<void> {
         recommendationsServed: stack.stats.recommendationsServed,
         rssMb: Math.round(process.memoryUsage().rss / 1e6),
       }),
+      /**
+       * Diagnostic: a bare `node:http` server in this process answering `response` (see
+       * `bareProcess.ts`), to tell this process's own weight from the serving path's.
+       */
+      /**
+       * A bare `node:http` server in this process answering `response`, as `bareProcess.ts` does:
+       * what this process's own weight (heap, pollers, SDK clients) costs a request, apart from
+       * the serving path's code.
+       */
+      bareInside: async (response: unknown): Promise<{ url: string }> => {
+        const { status, headers, body } = response as BareResponse;
+        const bytes = Buffer.from(body, 'utf8');
+        const bare = createServer((_request, reply) => {
+          reply.writeHead(status, headers);
+          reply.end(bytes);
+        });
+        bare.keepAliveTimeout = 5_000;
+        await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+        bareServers.push(bare);
+        return { url: `http://127.0.0.1:${(bare.address() as AddressInfo).port}` };
+      },
       sdkCallTimes: (): SdkCallTimes => {
         const out: Record<string, SdkCallTimes[string]> = {};
         for (const [name, times] of callTimes) {
@@ -160,6 +185,8 @@ async function main(): Promise<void> {
     },
     async () => {
       try {
+        for (const bare of bareServers) bare.closeAllConnections();
+        await Promise.all(bareServers.map((bare) => new Promise((resolve) => bare.close(resolve))));
         await stack.stop();
         await standIns.stop();
       } finally {
