@@ -3,55 +3,58 @@ import { randomUUID } from 'node:crypto';
 import { lambdaDefaults } from '#shared/config/index.ts';
 
 const timeoutMs = lambdaDefaults.timeoutSeconds * 1000;
-const memoryLimitInMB = String(lambdaDefaults.memoryMb);
 const noop = () => undefined;
 
 /**
- * One invocation's context. The fields every invocation of a function shares are worked out once
- * per function (see {@link lambdaContext}); the methods live on the prototype, so an invocation
- * costs one small object and a request id.
+ * One invocation's context. What every invocation of a function shares (its names, version and
+ * memory, the legacy callbacks) sits on a prototype made once per function (see
+ * {@link lambdaContext}), so an invocation costs an object of two fields and a request id: the
+ * local API Gateway makes one per request, cache hits included.
  */
 class LocalContext implements Context {
-  callbackWaitsForEmptyEventLoop = false;
-  readonly functionVersion = '$LATEST';
-  readonly memoryLimitInMB = memoryLimitInMB;
-  readonly logStreamName = 'local';
+  declare callbackWaitsForEmptyEventLoop: boolean;
+  declare readonly functionName: string;
+  declare readonly functionVersion: string;
+  declare readonly invokedFunctionArn: string;
+  declare readonly memoryLimitInMB: string;
+  declare readonly logGroupName: string;
+  declare readonly logStreamName: string;
+  declare readonly done: () => void;
+  declare readonly fail: () => void;
+  declare readonly succeed: () => void;
   readonly awsRequestId = randomUUID();
   readonly #deadline = Date.now() + timeoutMs;
-
-  constructor(
-    readonly functionName: string,
-    readonly invokedFunctionArn: string,
-    readonly logGroupName: string,
-  ) {}
 
   getRemainingTimeInMillis(): number {
     return Math.max(0, this.#deadline - Date.now());
   }
-
-  done = noop;
-  fail = noop;
-  succeed = noop;
 }
 
-interface FunctionNames {
-  readonly functionName: string;
-  readonly invokedFunctionArn: string;
-  readonly logGroupName: string;
-}
+// Data properties of the prototype: an invocation that sets `callbackWaitsForEmptyEventLoop`
+// gets its own, as on a plain object.
+Object.assign(LocalContext.prototype, {
+  callbackWaitsForEmptyEventLoop: false,
+  functionVersion: '$LATEST',
+  memoryLimitInMB: String(lambdaDefaults.memoryMb),
+  logStreamName: 'local',
+  done: noop,
+  fail: noop,
+  succeed: noop,
+});
 
-const namesOf = new Map<string, FunctionNames>();
+const contextOf = new Map<string, new () => LocalContext>();
 
 /** The Lambda context object handlers receive, for invocations made by the local stack. */
 export function lambdaContext(functionName: string): Context {
-  let names = namesOf.get(functionName);
-  if (names === undefined) {
-    names = {
+  let FunctionContext = contextOf.get(functionName);
+  if (FunctionContext === undefined) {
+    FunctionContext = class extends LocalContext {};
+    Object.assign(FunctionContext.prototype, {
       functionName: `local-${functionName}`,
       invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${functionName}`,
       logGroupName: `/aws/lambda/local-${functionName}`,
-    };
-    namesOf.set(functionName, names);
+    });
+    contextOf.set(functionName, FunctionContext);
   }
-  return new LocalContext(names.functionName, names.invokedFunctionArn, names.logGroupName);
+  return new FunctionContext();
 }

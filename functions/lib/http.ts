@@ -6,7 +6,11 @@ import { errorResponse } from '#shared/http/responses.ts';
 import { corsAllowOrigins } from './env.ts';
 import { logger, publishMetrics } from './observability.ts';
 
-export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** A route's answer: at once when it has one at hand (a cache hit in this process), or later. */
+export type RouteHandler = (event: APIGatewayProxyEvent) => APIGatewayProxyResult | Promise<APIGatewayProxyResult>;
+
+/** The Lambda entry point of a function's routes. */
+export type HttpHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 /**
  * One Lambda entry point for the routes a function serves: dispatches on API Gateway's
@@ -21,7 +25,7 @@ export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayPr
  * The metrics a route counted (see `observability.ts`) are published here, once per invocation,
  * after the answer is built, error or not.
  */
-export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHandler>>>): RouteHandler {
+export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHandler>>>): HttpHandler {
   const addCors = corsResponseHeaders(corsAllowOrigins());
   // Method, then resource: two lookups, no key string built per request.
   const byMethod = new Map<string, Map<string, RouteHandler>>();
@@ -36,7 +40,8 @@ export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHand
     try {
       const handle = byMethod.get(event.httpMethod)?.get(event.resource);
       if (!handle) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
-      response = await handle(event);
+      const answer = handle(event);
+      response = answer instanceof Promise ? await answer : answer;
     } catch (error) {
       if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
       response = errorResponse(error);

@@ -96,31 +96,33 @@ function respond(route: RouteName, served: Served): APIGatewayProxyResult {
     : jsonTextResponse(200, served.json, { [api.cacheStatusHeader]: served.cache });
 }
 
+/** The answer once the list is served: at once for a hit the service had at hand. */
+function respondWhenServed(
+  route: RouteName,
+  served: Served | Promise<Served>,
+): APIGatewayProxyResult | Promise<APIGatewayProxyResult> {
+  return served instanceof Promise ? served.then((list) => respond(route, list)) : respond(route, served);
+}
+
 /** The read API: recommendations, similar items, rankings, trending, and the health check. */
 export const handler = httpHandler({
   health: async () =>
     jsonResponse(200, { status: 'ok', modelVersion: fallbackVersion, model: endpointName ? 'endpoint' : 'popularity' }),
-  userRecommendations: async (event) =>
-    respond(
+  userRecommendations: (event) =>
+    respondWhenServed(
       'userRecommendations',
-      await service.forShopper(
-        pathId(event, 'userId'),
-        parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS),
-      ),
+      service.forShopper(pathId(event, 'userId'), parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS)),
     ),
-  similarItems: async (event) =>
-    respond(
+  similarItems: (event) =>
+    respondWhenServed(
       'similarItems',
-      await service.similarTo(
-        pathId(event, 'itemId'),
-        parseListOptions(event.queryStringParameters, SIMILAR_PARAMETERS),
-      ),
+      service.similarTo(pathId(event, 'itemId'), parseListOptions(event.queryStringParameters, SIMILAR_PARAMETERS)),
     ),
   rankings: async (event) => respond('rankings', await service.rank(parseRankingRequest(bodyOf(event)))),
-  trending: async (event) =>
-    respond(
+  trending: (event) =>
+    respondWhenServed(
       'trending',
-      await service.trending(
+      service.trending(
         parseTrendingWindow(event.queryStringParameters),
         parseListOptions(event.queryStringParameters, TRENDING_PARAMETERS),
       ),

@@ -42,12 +42,26 @@ export class GuardedCache {
     private readonly budgetMs: number = serving.cacheBudgetMs,
   ) {}
 
-  async get(key: string): Promise<CacheRead> {
+  /**
+   * The read at once, when the cache is held in this process (`getNow`): a hit then needs no
+   * await. `undefined` when the cache is remote and {@link get} must be awaited.
+   */
+  readNow(key: string): CacheRead | undefined {
+    if (this.cache.getNow === undefined) return undefined;
     try {
-      const value =
-        this.cache.getNow === undefined
-          ? await withinBudget(this.cache.get(key), this.budgetMs, 'cache get')
-          : this.cache.getNow(key);
+      const value = this.cache.getNow(key);
+      return value === undefined ? MISS : { status: 'HIT', value };
+    } catch (error) {
+      this.onError(error);
+      return BYPASS;
+    }
+  }
+
+  async get(key: string): Promise<CacheRead> {
+    const now = this.readNow(key);
+    if (now !== undefined) return now;
+    try {
+      const value = await withinBudget(this.cache.get(key), this.budgetMs, 'cache get');
       return value === undefined ? MISS : { status: 'HIT', value };
     } catch (error) {
       this.onError(error);

@@ -15,7 +15,7 @@ import type {
   ShopperProfile,
   ShopperStore,
 } from '../ports/index.ts';
-import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
+import type { CacheRead, CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
 import type { ListOptions, RankingRequest, TrendingWindow } from './params.ts';
 
 export interface ServedItem {
@@ -187,19 +187,44 @@ export class ServingService {
     return read;
   }
 
-  /** `GET /v1/users/{userId}/recommendations` */
-  async forShopper(userId: string, options: ListOptions): Promise<Served> {
+  /**
+   * `GET /v1/users/{userId}/recommendations`. A hit for a recently read shopper in a cache held in
+   * this process is answered at once, without a promise: the common case of a busy page.
+   */
+  forShopper(userId: string, options: ListOptions): Served | Promise<Served> {
+    const found = this.shopper(userId);
+    if (found instanceof Promise) return this.forShopperRead(found, options);
+    const key = this.shopperListKey(found, options);
+    const cached = this.deps.cache.readNow(key);
+    if (cached?.value !== undefined) return this.fromCache(cached.value);
+    return this.forKnownShopper(found, options, key, cached);
+  }
+
+  private async forShopperRead(found: Promise<Shopper>, options: ListOptions): Promise<Served> {
     let shopper: Shopper;
     try {
-      const found = this.shopper(userId);
-      shopper = found instanceof Promise ? await found : found;
+      shopper = await found;
     } catch (error) {
       this.deps.onError?.('feature store', error);
       return this.answer('trending', undefined, await this.lastResortTrending(options), true, 'BYPASS');
     }
+    return this.forKnownShopper(shopper, options, this.shopperListKey(shopper, options));
+  }
+
+  /** The cache key of a shopper's list: a new event (a new feature version) makes a new key. */
+  private shopperListKey(shopper: Shopper, options: ListOptions): string {
     const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
-    const key = cacheKey(`user:${version}:${shopper.key}:${shopper.featureVersion}`, options);
-    const cached = await this.deps.cache.get(key);
+    return cacheKey(`user:${version}:${shopper.key}:${shopper.featureVersion}`, options);
+  }
+
+  /** `cached`: what the cache said already, when it could say it at once. */
+  private async forKnownShopper(
+    shopper: Shopper,
+    options: ListOptions,
+    key: string,
+    cached?: CacheRead,
+  ): Promise<Served> {
+    cached ??= await this.deps.cache.get(key);
     if (cached.value !== undefined) return this.fromCache(cached.value);
 
     const excluded = new Set<string>();
@@ -246,11 +271,22 @@ export class ServingService {
     }
   }
 
-  /** `GET /v1/items/{itemId}/similar` */
-  async similarTo(itemId: string, options: ListOptions): Promise<Served> {
+  /** `GET /v1/items/{itemId}/similar`; a hit in a cache held in this process is answered at once. */
+  similarTo(itemId: string, options: ListOptions): Served | Promise<Served> {
     const version = this.deps.model ? 'model' : this.deps.fallbackVersion;
     const key = cacheKey(`similar:${version}:${itemId}`, options);
-    const cached = await this.deps.cache.get(key);
+    const cached = this.deps.cache.readNow(key);
+    if (cached?.value !== undefined) return this.fromCache(cached.value);
+    return this.similarToUncached(itemId, options, key, cached);
+  }
+
+  private async similarToUncached(
+    itemId: string,
+    options: ListOptions,
+    key: string,
+    cached?: CacheRead,
+  ): Promise<Served> {
+    cached ??= await this.deps.cache.get(key);
     if (cached.value !== undefined) return this.fromCache(cached.value);
     let degraded = false;
     if (this.deps.model) {
@@ -353,9 +389,20 @@ export class ServingService {
   }
 
   /** `GET /v1/trending?window=1h|24h`: items by activity rate now (1h) or volume over a day (24h). */
-  async trending(window: TrendingWindow, options: ListOptions): Promise<Served> {
+  trending(window: TrendingWindow, options: ListOptions): Served | Promise<Served> {
     const key = cacheKey(`trending:${window}`, options);
-    const cached = await this.deps.cache.get(key);
+    const cached = this.deps.cache.readNow(key);
+    if (cached?.value !== undefined) return this.fromCache(cached.value);
+    return this.trendingUncached(window, options, key, cached);
+  }
+
+  private async trendingUncached(
+    window: TrendingWindow,
+    options: ListOptions,
+    key: string,
+    cached?: CacheRead,
+  ): Promise<Served> {
+    cached ??= await this.deps.cache.get(key);
     if (cached.value !== undefined) return this.fromCache(cached.value);
     try {
       const scores = window === '1h' ? await this.trendScores() : await this.popularityScores();
