@@ -97,6 +97,25 @@ describe('Class: GuardedCache', () => {
       timers.mockRestore();
     });
 
+    it('reads a cache in this process at once with readNow, and says undefined for a remote one', () => {
+      // Prepare
+      const inProcess = new GuardedCache({
+        ...fakeCache(),
+        getNow: (key) => (key === 'reco:user:1' ? 'cached' : undefined),
+      });
+      const remoteOnly = new GuardedCache(fakeCache());
+
+      // Act
+      const reads = [
+        inProcess.readNow('reco:user:1'),
+        inProcess.readNow('reco:user:2'),
+        remoteOnly.readNow('reco:user:1'),
+      ];
+
+      // Assess
+      expect(reads).toEqual([{ status: 'HIT', value: 'cached' }, { status: 'MISS' }, undefined]);
+    });
+
     it('returns BYPASS and tells onError when getNow throws', async () => {
       // Prepare
       const failure = new Error('corrupt entry');
