@@ -14,6 +14,7 @@ import { trainerFor } from '#shared/recommender/registry.ts';
 import { loadServingModel } from '../../../model/lib/loading.ts';
 import { InferenceServer } from '../../../model/lib/server.ts';
 import { syntheticHistory } from './history.ts';
+import { percentile } from '../stats.ts';
 import { failStart, serveParent } from './ipc.ts';
 
 export interface ModelProcessOptions {
@@ -117,26 +118,24 @@ async function main(): Promise<void> {
       close: async () => {
         await server.close(500);
       },
-      /** Invocation times and event-loop delays since the last call. */
+      /** Invocation times, event-loop delays and GC pauses since the last call. */
       serverTimes: (): ModelServerTimes => {
-        const times = requestTimes.splice(0).sort((a, b) => a - b);
-        const at = (q: number) => round1(times[Math.max(0, Math.ceil(q * times.length) - 1)] ?? 0);
-        const out = {
+        const times = requestTimes.splice(0);
+        const at = (p: number) => (times.length === 0 ? 0 : round1(percentile(times, p)));
+        const pauses = gcPauses.splice(0);
+        const out: ModelServerTimes = {
           requests: times.length,
-          p50Ms: at(0.5),
-          p99Ms: at(0.99),
-          maxMs: round1(times.at(-1) ?? 0),
+          p50Ms: at(50),
+          p99Ms: at(99),
+          maxMs: at(100),
           eventLoopDelayP99Ms: round1(eventLoop.percentile(99) / 1e6),
           eventLoopDelayMaxMs: round1(eventLoop.max / 1e6),
-        };
-        const pauses = gcPauses.splice(0);
-        eventLoop.reset();
-        return {
-          ...out,
           gcPauses: pauses.length,
           gcPauseMaxMs: round1(Math.max(0, ...pauses)),
           gcPauseTotalMs: round1(pauses.reduce((sum, ms) => sum + ms, 0)),
         };
+        eventLoop.reset();
+        return out;
       },
       /** A new server with the same model on the same port. */
       restart: async () => {

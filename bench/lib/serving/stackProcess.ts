@@ -15,6 +15,7 @@ import { startLocalStack } from '#local/stack.ts';
 import type { BareResponse } from './bareProcess.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { percentile } from '../stats.ts';
 import { failStart, serveParent, startChild } from './ipc.ts';
 import type { StandInsProcessInfo } from './standInsProcess.ts';
 
@@ -133,10 +134,6 @@ async function main(): Promise<void> {
         rssMb: Math.round(process.memoryUsage().rss / 1e6),
       }),
       /**
-       * Diagnostic: a bare `node:http` server in this process answering `response` (see
-       * `bareProcess.ts`), to tell this process's own weight from the serving path's.
-       */
-      /**
        * A bare `node:http` server in this process answering `response`, as `bareProcess.ts` does:
        * what this process's own weight (heap, pollers, SDK clients) costs a request, apart from
        * the serving path's code.
@@ -156,9 +153,8 @@ async function main(): Promise<void> {
       sdkCallTimes: (): SdkCallTimes => {
         const out: Record<string, SdkCallTimes[string]> = {};
         for (const [name, times] of callTimes) {
-          times.sort((a, b) => a - b);
-          const at = (q: number) => Math.round((times[Math.max(0, Math.ceil(q * times.length) - 1)] ?? 0) * 10) / 10;
-          out[name] = { calls: times.length, p50Ms: at(0.5), p99Ms: at(0.99) };
+          const at = (p: number) => Math.round(percentile(times, p) * 10) / 10;
+          out[name] = { calls: times.length, p50Ms: at(50), p99Ms: at(99) };
         }
         callTimes.clear();
         return out;
