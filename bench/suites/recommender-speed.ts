@@ -6,7 +6,8 @@
  * solve time, and p99 latencies of one fold-in request and of ranking 100 candidates.
  */
 import { loadavg } from 'node:os';
-import { ComponentModel, prepareBase, seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { ComponentModel, prepareBase } from '#shared/recommender/component.ts';
+import { mulberry32 } from '#shared/random.ts';
 import {
   IALS_DEFAULTS,
   IalsComponent,
@@ -43,7 +44,7 @@ const TARGET_RANK_100_P99_MS = 0.2;
  * in a second instead of the minutes a full softmax over 4,000 items per draw would take.
  */
 function latentInteractions(): Interaction[] {
-  const random = seededRandom(7);
+  const random = mulberry32(7);
   const byTopic: number[][] = Array.from({ length: TOPICS }, () => []);
   for (let item = 0; item < ITEMS; item++) byTopic[Math.floor(random() * TOPICS)]?.push(item);
   const cumulative = byTopic.map((items) => {
@@ -182,7 +183,7 @@ export async function run(): Promise<BenchResult> {
   const densePerUserMs = denseMs.reduce((a, b) => a + b, 0) / denseMs.length;
 
   // 3. Ranking 100 candidates for a known shopper (the 4k-item trained model).
-  const random = seededRandom(11);
+  const random = mulberry32(11);
   const candidateLists = Array.from({ length: 200 }, () =>
     Array.from({ length: 100 }, () => `i${Math.floor(random() * ITEMS)}`),
   );

@@ -8,13 +8,8 @@ import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:p
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { readArtifact } from './artifact.ts';
-import {
-  ComponentModel,
-  readBase,
-  resolveHyperparameters,
-  type Component,
-  type ModelBase,
-} from './algorithms/common.ts';
+import { ComponentModel, readBase, type Component, type ModelBase } from './component.ts';
+import { resolveHyperparameters } from './hyperparameters.ts';
 import type { Artifact } from './artifact.ts';
 import { ContentComponent, contentTrainer } from './algorithms/content.ts';
 import { HybridComponent, hybridTrainer } from './algorithms/hybrid.ts';

@@ -8,19 +8,11 @@ import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
 import { transpose, type SparseRows } from '../matrix.ts';
 import type { CatalogueEntry, Hyperparameters, Trainer } from '../model.ts';
-import {
-  becauseOf,
-  CandidateScores,
-  ComponentModel,
-  numberParam,
-  prepareBase,
-  resolveHyperparameters,
-  WEIGHTING_DEFAULTS,
-  type Component,
-  type ComponentScores,
-  type ModelBase,
-  type Shopper,
-} from './common.ts';
+import { becauseOf, type Shopper } from '../shopperHistory.ts';
+import { CandidateScores } from '../candidates.ts';
+import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
+import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 
 /** Defaults: title words count double (a title is dense), each category is a token of its own, counted twice. */
 export const CONTENT_DEFAULTS: Hyperparameters = {

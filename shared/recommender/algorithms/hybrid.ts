@@ -9,18 +9,11 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { catalogueBlender, scoreSums, type CatalogueBlender, type ScoreSums } from '../kernels/catalogueBlender.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
-import {
-  CandidateScores,
-  ComponentModel,
-  numberParam,
-  prepareBase,
-  resolveHyperparameters,
-  WEIGHTING_DEFAULTS,
-  type Component,
-  type ComponentScores,
-  type ModelBase,
-  type Shopper,
-} from './common.ts';
+import { CandidateScores } from '../candidates.ts';
+import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
+import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { WEIGHTING_DEFAULTS } from '../matrix.ts';
+import type { Shopper } from '../shopperHistory.ts';
 import { CONTENT_DEFAULTS, ContentComponent, contentSettings } from './content.ts';
 import { IALS_DEFAULTS, IalsComponent, ialsSettings, trainFactors } from './ials.ts';
 import { ITEM_KNN_DEFAULTS, ItemKnnComponent, itemKnnSettings, itemNeighbours } from './itemKnn.ts';

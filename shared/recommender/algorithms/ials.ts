@@ -12,20 +12,12 @@ import type { Hyperparameters, Trainer } from '../model.ts';
 import { factorScorer, type FactorScorer } from '../kernels/factorScorer.ts';
 import { choleskySolve, gramianOf, rowDot, solveRows, type SolveJob } from '../workers/alsKernel.ts';
 import { shared, SolverPool } from '../workers/alsPool.ts';
-import {
-  becauseOf,
-  CandidateScores,
-  ComponentModel,
-  numberParam,
-  prepareBase,
-  resolveHyperparameters,
-  seededRandom,
-  WEIGHTING_DEFAULTS,
-  type Component,
-  type ComponentScores,
-  type ModelBase,
-  type Shopper,
-} from './common.ts';
+import { becauseOf, type Shopper } from '../shopperHistory.ts';
+import { CandidateScores } from '../candidates.ts';
+import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
+import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { mulberry32 } from '../../random.ts';
+import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 
 /**
  * Defaults, chosen by HR@10 (leave-one-out, 99 sampled negatives) on seeded latent-factor data,
@@ -137,7 +129,7 @@ export async function trainFactors(byUser: SparseRows, byItem: SparseRows, setti
     parallel ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
   const userFactors = allocate(users * k);
   const itemFactors = allocate(items * k);
-  const random = seededRandom(settings.seed);
+  const random = mulberry32(settings.seed);
   const scale = settings.initScale / Math.sqrt(k);
   gaussianFill(userFactors, scale, random);
   gaussianFill(itemFactors, scale, random);

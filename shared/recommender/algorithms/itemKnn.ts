@@ -7,19 +7,11 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import type { SparseRows } from '../matrix.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
-import {
-  becauseOf,
-  ComponentModel,
-  numberParam,
-  prepareBase,
-  resolveHyperparameters,
-  topIndices,
-  WEIGHTING_DEFAULTS,
-  type Component,
-  type ComponentScores,
-  type ModelBase,
-  type Shopper,
-} from './common.ts';
+import { becauseOf, type Shopper } from '../shopperHistory.ts';
+import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
+import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { topIndices } from '../candidates.ts';
+import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 
 /**
  * Defaults: 100 neighbours, shrinkage 10 (damps similarities resting on a handful of shared

@@ -6,19 +6,11 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import type { EventWeighting } from '../matrix.ts';
 import type { Hyperparameters, Interaction, Trainer } from '../model.ts';
-import {
-  ComponentModel,
-  numberParam,
-  popularityScores,
-  prepareBase,
-  resolveHyperparameters,
-  sameCategoryScores,
-  WEIGHTING_DEFAULTS,
-  type Component,
-  type ComponentScores,
-  type ModelBase,
-  type Shopper,
-} from './common.ts';
+import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
+import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { popularityScores, sameCategoryScores } from '../fallback.ts';
+import { WEIGHTING_DEFAULTS } from '../matrix.ts';
+import type { Shopper } from '../shopperHistory.ts';
 
 /**
  * Defaults: all-time totals (`decay.halfLifeDays` 0) plus a trend with a 14-day half-life at equal

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { mulberry32 } from '#shared/random.ts';
 import { ItemCatalogue, rankItems, resolveCandidates } from '#shared/recommender/filters.ts';
 
 const catalogue = ItemCatalogue.build(
@@ -72,7 +72,7 @@ describe('Filters: rankItems', () => {
 
   it('agrees with a full sort on many tied and NaN scores, for every count', () => {
     // Prepare
-    const random = seededRandom(5);
+    const random = mulberry32(5);
     const ids = Array.from({ length: 500 }, (_, n) => `item-${(n * 7919) % 500}`);
     const big = ItemCatalogue.build(ids, []);
     const many = Float32Array.from(ids, () => (random() < 0.1 ? Number.NaN : Math.floor(random() * 20)));
@@ -94,7 +94,7 @@ describe('Filters: rankItems', () => {
 
   it('skips whole blocks by their maxima and still agrees with the full scan, ties and NaN included', () => {
     // Prepare: coarse scores (many ties across block edges), NaN runs, a filter and exclusions.
-    const random = seededRandom(11);
+    const random = mulberry32(11);
     const ids = Array.from({ length: 1_003 }, (_, n) => `item-${String((n * 7919) % 1_003).padStart(4, '0')}`);
     const big = ItemCatalogue.build(
       ids,

@@ -2,7 +2,7 @@
  * Hand-made training data for the recommender tests: two disjoint taste clusters (garden and
  * kitchen), a cold garden item known only from the catalogue, and a seeded latent-factor set.
  */
-import { seededRandom } from '#shared/recommender/algorithms/common.ts';
+import { mulberry32 } from '#shared/random.ts';
 import type { CatalogueEntry, Interaction, TrainingData } from '#shared/recommender/model.ts';
 
 export const GARDEN = ['garden-hose', 'garden-rake', 'garden-spade', 'garden-gloves', 'garden-shears', 'garden-seeds'];
@@ -87,7 +87,7 @@ export function latentData(
   perUser: number,
   seed = 7,
 ): { data: TrainingData; heldOut: { userId: string; itemId: string }[] } {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const dims = 8;
   const tastes = Array.from({ length: users }, () => Array.from({ length: dims }, gaussian));

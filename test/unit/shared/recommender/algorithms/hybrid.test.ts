@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ComponentModel, resolveShopper } from '#shared/recommender/algorithms/common.ts';
+import { ComponentModel } from '#shared/recommender/component.ts';
+import { resolveShopper } from '#shared/recommender/shopperHistory.ts';
 import {
   HybridComponent,
   hybridTrainer,

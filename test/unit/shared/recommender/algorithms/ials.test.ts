@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveShopper, seededRandom, type ComponentModel } from '#shared/recommender/algorithms/common.ts';
+import { resolveShopper } from '#shared/recommender/shopperHistory.ts';
+import { mulberry32 } from '#shared/random.ts';
+import type { ComponentModel } from '#shared/recommender/component.ts';
 import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
 import {
   foldIn,
@@ -20,7 +22,7 @@ const SMALL = { factors: 8, iterations: 10 };
 
 /** HR@10 under leave-one-out: the held-out item ranked against 99 sampled unseen items. */
 function hitRate(model: Model, data: ReturnType<typeof latentData>, items: number): number {
-  const random = seededRandom(3);
+  const random = mulberry32(3);
   const seen = new Map<string, Set<string>>();
   for (const { userId, itemId } of data.data.interactions) {
     const set = seen.get(userId) ?? new Set<string>();
@@ -44,7 +46,7 @@ describe('Algorithm: ials', () => {
   it('converges by conjugate gradient to the exact dense solution of a row', () => {
     // Prepare
     const settings = { ...ialsSettings(IALS_DEFAULTS), factors: 6 };
-    const random = seededRandom(11);
+    const random = mulberry32(11);
     const items = 40;
     const itemFactors = Float32Array.from({ length: items * 6 }, () => random() - 0.5);
     const observed = [3, 7, 19, 25];

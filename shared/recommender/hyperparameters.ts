@@ -1,0 +1,52 @@
+/**
+ * Checking hyperparameters against a trainer's defaults, and reading them back once checked.
+ */
+import type { AlgorithmName, Hyperparameters } from './model.ts';
+
+/**
+ * Defaults merged with the given values, every name and type checked. Strings that spell a number
+ * or a boolean are accepted for numeric and boolean parameters, because SageMaker passes every
+ * hyperparameter as a string.
+ */
+export function resolveHyperparameters(
+  algorithm: AlgorithmName,
+  defaults: Hyperparameters,
+  given: Hyperparameters = {},
+): Hyperparameters {
+  const resolved: Record<string, number | string | boolean> = { ...defaults };
+  const valid = Object.keys(defaults).sort();
+  for (const [name, value] of Object.entries(given)) {
+    const fallback = defaults[name];
+    if (fallback === undefined) {
+      throw new Error(`unknown hyperparameter "${name}" for ${algorithm}; valid names: ${valid.join(', ')}`);
+    }
+    if (typeof fallback === 'number') {
+      const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof number !== 'number' || !Number.isFinite(number)) {
+        throw new Error(`hyperparameter "${name}" for ${algorithm} must be a number, got ${JSON.stringify(value)}`);
+      }
+      resolved[name] = number;
+    } else if (typeof fallback === 'boolean') {
+      const bool = value === 'true' ? true : value === 'false' ? false : value;
+      if (typeof bool !== 'boolean') {
+        throw new Error(
+          `hyperparameter "${name}" for ${algorithm} must be true or false, got ${JSON.stringify(value)}`,
+        );
+      }
+      resolved[name] = bool;
+    } else {
+      if (typeof value !== 'string') {
+        throw new Error(`hyperparameter "${name}" for ${algorithm} must be a string, got ${JSON.stringify(value)}`);
+      }
+      resolved[name] = value;
+    }
+  }
+  return resolved;
+}
+
+/** A resolved numeric hyperparameter (the caller's defaults guarantee presence and type). */
+export function numberParam(params: Hyperparameters, name: string): number {
+  const value = params[name];
+  if (typeof value !== 'number') throw new Error(`hyperparameter "${name}" must be a number`);
+  return value;
+}
