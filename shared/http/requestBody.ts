@@ -26,17 +26,65 @@ export function fieldRejection(raw: Record<string, unknown>, issue: z.core.$ZodI
   return { reason: 'invalid_field', field, message: `${field}: ${issue.message}` };
 }
 
+/** Keys that reach an object's prototype machinery when code copies or merges what was sent. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
- * Parses a batch request body `{"<arrayField>": [...]}`. Any problem with the body as a whole
- * rejects the whole request (400/413) before anything is written.
+ * Deepest nesting of objects and arrays a request body may have. Every body the API takes nests
+ * at most four levels (`{"events": [{"properties": {...}}]}`); recursive code further on (schema
+ * validation, `JSON.stringify`) overflows the stack on bodies nested thousands deep.
  */
-export function parseBatchBody(body: string | null | undefined, arrayField: string, maxEntries: number): unknown[] {
+export const MAX_BODY_DEPTH = 16;
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request body as text, decoding API Gateway's base64 form. Bytes that are not UTF-8 are a
+ * 400 `invalid_encoding` rather than replacement characters quietly written to the stream.
+ */
+export function requestBodyText(body: string | null | undefined, isBase64Encoded: boolean): string | null | undefined {
+  if (!isBase64Encoded || !body) return body;
+  try {
+    return fatalUtf8.decode(Buffer.from(body, 'base64'));
+  } catch {
+    throw new InvalidRequestError('invalid_encoding', 'request body is not UTF-8 text');
+  }
+}
+
+export interface JsonObjectBodyOptions {
+  /** What the body should look like, quoted in the messages, e.g. `{"events": [...]}`. */
+  readonly shape: string;
+  /** The reason when the body is JSON but not an object. @default 'invalid_body' */
+  readonly notObjectReason?: string;
+}
+
+/**
+ * Parses a request body that must be one JSON object. Anything wrong with the body as a whole is
+ * an {@link InvalidRequestError} or {@link PayloadTooLargeError} with a machine-readable reason:
+ * `empty_body`, `body_too_large`, `invalid_encoding` (a byte order mark, which RFC 8259 §8.1
+ * forbids senders to add), `invalid_json`, `invalid_body` (or `notObjectReason`), `too_deep`
+ * (over {@link MAX_BODY_DEPTH}) and `forbidden_key` (`__proto__`, `constructor` or `prototype`
+ * anywhere in it).
+ *
+ * @example
+ * const json = parseJsonObjectBody(body, { shape: '{"userId": "...", "itemIds": [...]}' });
+ */
+export function parseJsonObjectBody(
+  body: string | null | undefined,
+  options: JsonObjectBodyOptions,
+): Record<string, unknown> {
   if (body === null || body === undefined || body.trim() === '') {
-    throw new InvalidRequestError('empty_body', `request body is empty; send {"${arrayField}": [...]}`);
+    throw new InvalidRequestError('empty_body', `request body is empty; send ${options.shape}`);
   }
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > apiLimits.maxBodyBytes) {
     throw new PayloadTooLargeError('body_too_large', `body is ${bytes} bytes; the limit is ${apiLimits.maxBodyBytes}`);
+  }
+  if (body.charCodeAt(0) === 0xfeff) {
+    throw new InvalidRequestError(
+      'invalid_encoding',
+      'request body starts with a byte order mark; send UTF-8 without one',
+    );
   }
   let parsed: unknown;
   try {
@@ -44,8 +92,52 @@ export function parseBatchBody(body: string | null | undefined, arrayField: stri
   } catch {
     throw new InvalidRequestError('invalid_json', 'request body is not valid JSON');
   }
-  const entries = (parsed as Record<string, unknown> | null)?.[arrayField];
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Array.isArray(entries)) {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidRequestError(
+      options.notObjectReason ?? 'invalid_body',
+      `request body must be a JSON object: ${options.shape}`,
+    );
+  }
+  checkTree(parsed);
+  return parsed as Record<string, unknown>;
+}
+
+/** Walks the parsed body without recursion, so no nesting can overflow the stack here. */
+function checkTree(root: object): void {
+  const stack: { value: object; depth: number }[] = [{ value: root, depth: 1 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, depth } = next;
+    if (depth > MAX_BODY_DEPTH) {
+      throw new InvalidRequestError(
+        'too_deep',
+        `request body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`,
+      );
+    }
+    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
+    if (!Array.isArray(value)) {
+      for (const key of Object.keys(value)) {
+        if (FORBIDDEN_KEYS.has(key)) {
+          throw new InvalidRequestError('forbidden_key', `request body may not use the key "${key}"`);
+        }
+      }
+    }
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+}
+
+/**
+ * Parses a batch request body `{"<arrayField>": [...]}`. Any problem with the body as a whole
+ * rejects the whole request (400/413) before anything is written.
+ */
+export function parseBatchBody(body: string | null | undefined, arrayField: string, maxEntries: number): unknown[] {
+  const json = parseJsonObjectBody(body, {
+    shape: `{"${arrayField}": [...]}`,
+    notObjectReason: `missing_${arrayField}`,
+  });
+  const entries = json[arrayField];
+  if (!Array.isArray(entries)) {
     throw new InvalidRequestError(
       `missing_${arrayField}`,
       `request body must be an object with an "${arrayField}" array`,

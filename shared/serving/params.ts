@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiLimits, serving } from '../config/index.ts';
 import { InvalidRequestError } from '../errors.ts';
-import { fieldRejection } from '../http/requestBody.ts';
+import { fieldRejection, parseJsonObjectBody } from '../http/requestBody.ts';
 
 /** What `exclude=` may name. */
 export const EXCLUSIONS = ['purchased', 'viewed'] as const;
@@ -140,22 +140,11 @@ export type RankingRequest = z.output<typeof rankingSchema>;
 
 /** Body of `POST /v1/rankings`. */
 export function parseRankingRequest(body: string | null | undefined): RankingRequest {
-  if (body === null || body === undefined || body.trim() === '') {
-    throw new InvalidRequestError('empty_body', 'request body is empty; send {"userId": "...", "itemIds": [...]}');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new InvalidRequestError('invalid_json', 'request body is not valid JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new InvalidRequestError('invalid_body', 'request body must be a JSON object');
-  }
+  const json = parseJsonObjectBody(body, { shape: '{"userId": "...", "itemIds": [...]}' });
   const parsed = rankingSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const rejection = issue ? fieldRejection(json as Record<string, unknown>, issue) : undefined;
+    const rejection = issue ? fieldRejection(json, issue) : undefined;
     const tooMany = issue?.code === 'too_big' && issue.path.length === 1 && issue.path[0] === 'itemIds';
     throw new InvalidRequestError(
       tooMany ? 'too_many_items' : (rejection?.reason ?? 'invalid_field'),

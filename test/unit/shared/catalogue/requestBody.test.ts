@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import { storefrontEventSchema } from '#shared/events/schema.ts';
-import { fieldRejection, parseBatchBody } from '#shared/http/requestBody.ts';
+import {
+  fieldRejection,
+  MAX_BODY_DEPTH,
+  parseBatchBody,
+  parseJsonObjectBody,
+  requestBodyText,
+} from '#shared/http/requestBody.ts';
 
 /** The first issue zod reports for `raw`, and `raw` itself, as the handlers pass them. */
 function firstIssue(schema: z.ZodType, raw: Record<string, unknown>): z.core.$ZodIssue {
@@ -93,6 +99,160 @@ describe('Function: parseBatchBody', () => {
     // Assess
     expect(Buffer.byteLength(input, 'utf8')).toBe(apiLimits.maxBodyBytes);
     expect(entries).toEqual([1]);
+  });
+});
+
+describe('Function: parseJsonObjectBody', () => {
+  const shape = '{"name": "..."}';
+  const parse = (body: string | null | undefined) => () => parseJsonObjectBody(body, { shape });
+
+  /** `{"a": {"a": ... {"a": 1} ... }}` with `depth` objects. */
+  const nested = (depth: number): string => '{"a": '.repeat(depth - 1) + '{"a": 1}' + '}'.repeat(depth - 1);
+
+  it('returns the object of a valid body as a plain object', () => {
+    // Act
+    const json = parseJsonObjectBody('{"name": "a", "tags": [1, {"b": null}]}', { shape });
+
+    // Assess
+    expect(json).toEqual({ name: 'a', tags: [1, { b: null }] });
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
+  });
+
+  it.each([
+    ['empty', '', InvalidRequestError, 'empty_body'],
+    ['null', null, InvalidRequestError, 'empty_body'],
+    ['blank', ' \r\n', InvalidRequestError, 'empty_body'],
+    ['not JSON', 'name=a', InvalidRequestError, 'invalid_json'],
+    ['JSON null', 'null', InvalidRequestError, 'invalid_body'],
+    ['a JSON array', '[{"name": "a"}]', InvalidRequestError, 'invalid_body'],
+    ['a JSON number', '7', InvalidRequestError, 'invalid_body'],
+    ['over maxBodyBytes', `{"name": "${'x'.repeat(apiLimits.maxBodyBytes)}"}`, PayloadTooLargeError, 'body_too_large'],
+  ])('returns a body %s rejected with the matching reason', (_name, input, errorClass, reason) => {
+    // Act
+    const act = parse(input);
+
+    // Assess
+    expect(act).toThrow(errorClass);
+    expect(act).toThrow(expect.objectContaining({ reason }));
+  });
+
+  it('returns the shape in the message of an empty body and notObjectReason for a body that is not an object', () => {
+    // Act
+    const empty = () => parseJsonObjectBody('', { shape });
+    const notObject = () => parseJsonObjectBody('[]', { shape, notObjectReason: 'missing_name' });
+
+    // Assess
+    expect(empty).toThrow(expect.objectContaining({ message: `request body is empty; send ${shape}` }));
+    expect(notObject).toThrow(expect.objectContaining({ reason: 'missing_name', status: 400 }));
+  });
+
+  describe('hostile bodies', () => {
+    it.each([
+      ['__proto__ at the top', '{"__proto__": {"polluted": true}}', '__proto__'],
+      ['__proto__ in a nested object', '{"name": "a", "meta": {"__proto__": {"polluted": true}}}', '__proto__'],
+      ['__proto__ written with an escape', '{"\\u005f_proto__": {"polluted": true}}', '__proto__'],
+      ['__proto__ inside an array entry', '{"list": [{"ok": 1}, {"__proto__": {"polluted": true}}]}', '__proto__'],
+      ['constructor', '{"constructor": {"prototype": {"polluted": true}}}', 'constructor'],
+      ['prototype', '{"meta": {"prototype": "x"}}', 'prototype'],
+    ])('returns a body with %s rejected as forbidden_key, the prototype untouched', (_name, input, key) => {
+      // Act
+      const act = parse(input);
+
+      // Assess
+      expect(act).toThrow(InvalidRequestError);
+      expect(act).toThrow(expect.objectContaining({ reason: 'forbidden_key', status: 400 }));
+      expect(act).toThrow(`"${key}"`);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('returns keys that merely contain a forbidden word accepted', () => {
+      // Act
+      const json = parseJsonObjectBody('{"constructorName": "a", "__proto": 1, "Prototype": 2}', { shape });
+
+      // Assess
+      expect(json).toEqual({ constructorName: 'a', __proto: 1, Prototype: 2 });
+    });
+
+    it(`returns a body nested exactly MAX_BODY_DEPTH (${MAX_BODY_DEPTH}) levels accepted`, () => {
+      // Act
+      const json = parseJsonObjectBody(nested(MAX_BODY_DEPTH), { shape });
+
+      // Assess
+      expect(JSON.stringify(json)).toBe(nested(MAX_BODY_DEPTH).replaceAll(' ', ''));
+    });
+
+    it.each([
+      ['one object level too many', nested(MAX_BODY_DEPTH + 1)],
+      ['arrays nested 100,000 deep', `{"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`],
+      ['objects nested 30,000 deep', nested(30_000)],
+    ])('returns a body with %s rejected as too_deep, not a stack overflow', (_name, input) => {
+      // Act
+      const act = parse(input);
+
+      // Assess
+      expect(act).toThrow(InvalidRequestError);
+      expect(act).toThrow(expect.objectContaining({ reason: 'too_deep', status: 400 }));
+    });
+
+    it('returns a body starting with a byte order mark rejected as invalid_encoding', () => {
+      // Act
+      const act = parse('\uFEFF{"name": "a"}');
+
+      // Assess
+      expect(act).toThrow(InvalidRequestError);
+      expect(act).toThrow(expect.objectContaining({ reason: 'invalid_encoding', status: 400 }));
+    });
+
+    it('returns a byte order mark inside a string value kept as it is', () => {
+      // Act
+      const json = parseJsonObjectBody('{"name": "\uFEFFa"}', { shape });
+
+      // Assess
+      expect(json).toEqual({ name: '\uFEFFa' });
+    });
+  });
+});
+
+describe('Function: requestBodyText', () => {
+  const base64 = (bytes: readonly number[] | string) =>
+    (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes)).toString('base64');
+
+  it('returns a plain body as it is', () => {
+    // Act
+    const texts = [requestBodyText('{"a": 1}', false), requestBodyText(null, true), requestBodyText('', true)];
+
+    // Assess
+    expect(texts).toEqual(['{"a": 1}', null, '']);
+  });
+
+  it('returns a base64 body decoded as UTF-8', () => {
+    // Act
+    const text = requestBodyText(base64('{"title": "Crème brûlée ✓"}'), true);
+
+    // Assess
+    expect(text).toBe('{"title": "Crème brûlée ✓"}');
+  });
+
+  it.each([
+    ['a lone continuation byte', [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0x80, 0x22, 0x7d]],
+    ['a truncated two-byte sequence', [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d]],
+    ['an overlong encoding of "/"', [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]],
+    ['an encoded UTF-16 surrogate', [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]],
+  ])('returns a base64 body with %s rejected as invalid_encoding', (_name, bytes) => {
+    // Act
+    const act = () => requestBodyText(base64(bytes), true);
+
+    // Assess
+    expect(act).toThrow(InvalidRequestError);
+    expect(act).toThrow(expect.objectContaining({ reason: 'invalid_encoding', status: 400 }));
+  });
+
+  it('returns a base64 body with a UTF-8 byte order mark decoded without it', () => {
+    // Act: TextDecoder drops a leading BOM, as the WHATWG Encoding standard says.
+    const text = requestBodyText(base64([0xef, 0xbb, 0xbf, ...Buffer.from('{"a": 1}')]), true);
+
+    // Assess
+    expect(text).toBe('{"a": 1}');
   });
 });
 

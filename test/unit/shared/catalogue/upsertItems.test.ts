@@ -291,6 +291,34 @@ describe('Function: upsertItems', () => {
       expect(store.putCalls).toBe(0);
     });
 
+    it.each([
+      [
+        '__proto__ in attributes',
+        '{"items": [{"itemId": "a", "attributes": {"__proto__": {"polluted": true}}}]}',
+        'forbidden_key',
+      ],
+      [
+        'constructor in attributes',
+        '{"items": [{"itemId": "a", "attributes": {"constructor": "x"}}]}',
+        'forbidden_key',
+      ],
+      ['__proto__ as an item field', '{"items": [{"itemId": "a", "__proto__": {"inStock": false}}]}', 'forbidden_key'],
+      ['items nested 100,000 deep', `{"items": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'too_deep'],
+      ['a byte order mark', '\uFEFF{"items": [{"itemId": "a"}]}', 'invalid_encoding'],
+    ])('returns a body with %s rejected as a 400, writing nothing', async (_name, input, reason) => {
+      // Prepare
+      const { store, deps } = setup();
+
+      // Act
+      const attempt = upsertItems(input, deps);
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(attempt).rejects.toMatchObject({ reason, status: 400 });
+      expect(store.putCalls).toBe(0);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('returns 413 for too_many_items and body_too_large', async () => {
       // Prepare
       const { deps } = setup();

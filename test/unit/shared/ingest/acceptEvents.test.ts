@@ -373,6 +373,43 @@ describe('Function: acceptEvents', () => {
     });
   });
 
+  describe('hostile bodies', () => {
+    const viewText = (extra: string) =>
+      `{"eventId": "e1", "type": "view", "userId": "user-1", "itemId": "sku-1", "timestamp": ${NOW - 1_000}${extra}}`;
+
+    it.each([
+      [
+        '__proto__ in properties',
+        `{"events": [${viewText(', "properties": {"__proto__": {"polluted": true}}')}]}`,
+        'forbidden_key',
+      ],
+      [
+        'constructor in properties',
+        `{"events": [${viewText(', "properties": {"constructor": "x"}')}]}`,
+        'forbidden_key',
+      ],
+      ['__proto__ around the events', '{"__proto__": {"events": [1]}}', 'forbidden_key'],
+      [
+        'properties nested 100,000 deep',
+        `{"events": [${viewText(`, "properties": {"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`)}]}`,
+        'too_deep',
+      ],
+      ['a byte order mark', `\uFEFF{"events": [${viewText('')}]}`, 'invalid_encoding'],
+    ])('throws a 400 for %s and writes nothing to the stream', async (_label, input, reason) => {
+      // Prepare
+      const stream = new FakeEventStream();
+
+      // Act
+      const promise = acceptEvents(input, deps(stream));
+
+      // Assess
+      await expect(promise).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(promise).rejects.toMatchObject({ reason, status: 400 });
+      expect(stream.batches).toEqual([]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  });
+
   describe('stream failures', () => {
     it('returns events the stream did not take as stream_write_failed, not accepted', async () => {
       // Prepare

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiLimits, serving } from '#shared/config/index.ts';
-import { InvalidRequestError } from '#shared/errors.ts';
+import { InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import {
   parseCount,
   parseListOptions,
@@ -444,6 +444,36 @@ describe('Function: parseRankingRequest', () => {
     // Assess
     expect(error.reason).toBe('invalid_field');
     expect(error.message).toContain('itemIds.1');
+  });
+
+  it.each([
+    ['__proto__', 'forbidden_key', '{"userId": "alice", "itemIds": ["sku-1"], "__proto__": {"polluted": true}}'],
+    ['constructor', 'forbidden_key', '{"userId": "alice", "itemIds": ["sku-1"], "constructor": {"prototype": {}}}'],
+    [
+      'itemIds nested 100,000 deep',
+      'too_deep',
+      `{"userId": "alice", "itemIds": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+    ],
+    ['a byte order mark', 'invalid_encoding', '\uFEFF{"userId": "alice", "itemIds": ["sku-1"]}'],
+  ])('rejects a body with %s with %s', (_name, reason, raw) => {
+    // Act
+    const error = rejection(() => parseRankingRequest(raw));
+
+    // Assess
+    expect(error).toMatchObject({ reason, status: 400 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('rejects a body over apiLimits.maxBodyBytes with body_too_large (413)', () => {
+    // Prepare
+    const raw = body({ userId: 'alice', itemIds: ['sku-1'] }).padEnd(apiLimits.maxBodyBytes + 1, ' ');
+
+    // Act
+    const act = () => parseRankingRequest(raw);
+
+    // Assess
+    expect(act).toThrow(PayloadTooLargeError);
+    expect(act).toThrow(expect.objectContaining({ reason: 'body_too_large', status: 413 }));
   });
 
   // Bug: params.ts maps every `too_big` issue under `itemIds` to too_many_items, including one
