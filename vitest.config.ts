@@ -1,21 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-// Node 20 is supported here; silence the SDK's notice about its 2027 releases in test output.
-const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
 // One project per test layer so each can run alone (`npm run test:unit`, ...) and CI runs all.
 export default defineConfig({
   test: {
     reporters: ['default', './test/plainSummaryReporter.ts'],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', env } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/globalSetup.ts'],
           environment: 'node',
-          env,
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Stand-ins bind loopback ports; files run one at a time to keep a 2-core box calm.
@@ -27,7 +23,7 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
-          env: { ...env, CDK_VALIDATION: 'false' },
+          env: { CDK_VALIDATION: 'false' },
           testTimeout: 120_000,
         },
       },
@@ -36,7 +32,6 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
-          env,
           testTimeout: 180_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -1,0 +1,135 @@
+// Smoke test of the storefront SDK as a shop's Node 20 server would run it: bundles sdk/index.ts with the project's
+// esbuild (target node20), imports the bundle and talks to a loopback HTTP server standing in for the API, through
+// the runtime's own fetch, timers, crypto and storage defaults. Run by test/node20/run.sh on a real Node 20; the
+// vitest suites cover the SDK's behaviour in depth on Node 24.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
+import { build } from 'esbuild';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+async function bundleSdk(dir) {
+  const result = await build({
+    absWorkingDir: repoRoot,
+    entryPoints: ['sdk/index.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // The SDK is dependency-free: nothing but its own files and the shared/config constants may end up in the bundle.
+  const inputs = Object.keys(result.metafile.inputs);
+  const foreign = inputs.filter((path) => !path.startsWith('sdk/') && !path.startsWith('shared/config/'));
+  assert.deepEqual(foreign, [], 'the SDK bundle holds only sdk/ and shared/config/');
+  const file = join(dir, 'reco-sdk.mjs');
+  const [output] = result.outputFiles;
+  await writeFile(file, output.contents);
+  return { file, bytes: output.contents.byteLength };
+}
+
+/** A stand-in for the API: records every request and answers events, recommendations and one failing route. */
+async function startApi() {
+  const requests = [];
+  const server = createServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    requests.push({ method: request.method, url: request.url, headers: request.headers, body });
+    const path = new URL(request.url, 'http://localhost').pathname;
+    const reply = (status, json, headers = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(JSON.stringify(json));
+    };
+    if (request.method === 'POST' && path === '/v1/events') {
+      reply(200, { accepted: JSON.parse(body).events.length, rejected: [] });
+    } else if (request.method === 'GET' && /^\/v1\/users\/[^/]+\/recommendations$/.test(path)) {
+      const items = [{ itemId: 'sku-2', score: 0.9, reason: 'similar_items' }];
+      reply(200, { recommendationId: 'rec-1', modelVersion: 'm-1', items, degraded: false }, { 'x-cache': 'MISS' });
+    } else {
+      reply(503, { reason: 'model_unavailable', message: 'try later' });
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { requests, server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'reco-sdk-node20-'));
+const api = await startApi();
+try {
+  const bundle = await bundleSdk(dir);
+  const { createRecoClient, RecoApiError } = await import(pathToFileURL(bundle.file).href);
+  // Defaults throughout (global fetch, memory storage where there is no localStorage, real timers) except the
+  // interval, so only flush() sends.
+  const reco = createRecoClient({ endpoint: `${api.url}/`, apiKey: 'shop-key', flushIntervalMs: 60_000 });
+
+  // Track and flush.
+  const viewId = reco.track.view('sku-1', { quantity: 1, price: 19.9, currency: 'EUR' });
+  reco.identify('customer-42');
+  assert.equal(reco.pendingEvents, 2);
+  assert.deepEqual(await reco.flush(), { accepted: 2, rejected: [], dropped: 0, pending: 0 });
+  assert.equal(api.requests.length, 1);
+  const post = api.requests[0];
+  assert.equal(post.method, 'POST');
+  assert.equal(post.url, '/v1/events');
+  assert.equal(post.headers['x-api-key'], 'shop-key');
+  assert.equal(post.headers['content-type'], 'application/json');
+  const [view, identify] = JSON.parse(post.body).events;
+  assert.match(view.eventId, uuid);
+  assert.equal(view.eventId, viewId);
+  assert.equal(view.type, 'view');
+  assert.equal(view.itemId, 'sku-1');
+  assert.equal(view.price, 19.9);
+  assert.equal(view.currency, 'EUR');
+  assert.equal(view.userId, undefined);
+  assert.match(view.anonymousId, uuid);
+  assert.match(view.sessionId, uuid);
+  assert.equal(typeof view.timestamp, 'number');
+  assert.equal(identify.type, 'identify');
+  assert.equal(identify.userId, 'customer-42');
+  assert.equal(identify.anonymousId, view.anonymousId);
+  assert.equal(identify.sessionId, view.sessionId);
+
+  // Read a recommendation list.
+  const list = await reco.recommendations({ count: 3, category: 'shoes', exclude: ['purchased', 'viewed'] });
+  assert.deepEqual(list, {
+    recommendationId: 'rec-1',
+    modelVersion: 'm-1',
+    items: [{ itemId: 'sku-2', score: 0.9, reason: 'similar_items' }],
+    degraded: false,
+    cache: 'MISS',
+  });
+  const get = api.requests[1];
+  assert.equal(get.method, 'GET');
+  assert.equal(get.url, '/v1/users/customer-42/recommendations?count=3&category=shoes&exclude=purchased%2Cviewed');
+  assert.equal(get.headers['x-api-key'], 'shop-key');
+
+  // An API error reaches the caller typed, with the API's reason.
+  await assert.rejects(reco.trending({ window: '1h' }), (error) => {
+    assert.ok(error instanceof RecoApiError);
+    assert.equal(error.status, 503);
+    assert.equal(error.reason, 'model_unavailable');
+    return true;
+  });
+  assert.equal(api.requests[2].url, '/v1/trending?window=1h');
+
+  assert.deepEqual(await reco.close(), { accepted: 0, rejected: [], dropped: 0, pending: 0 });
+  assert.equal(api.requests.length, 3);
+  const kb = (bundle.bytes / 1024).toFixed(1);
+  process.stdout.write(
+    `SDK smoke test passed on Node ${process.versions.node}: bundle ${kb} KB (esbuild, target node20), ` +
+      `${api.requests.length} requests checked\n`,
+  );
+} finally {
+  api.server.close();
+  await rm(dir, { recursive: true, force: true });
+}
