@@ -28,6 +28,7 @@ import {
 } from '#shared/recommender/evaluation/evaluate.ts';
 import { splitData, withEventTypes, type Protocol } from '#shared/recommender/evaluation/splits.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
+import { POPULARITY_PARAMS } from '#shared/recommender/algorithms/popularity.ts';
 import { syntheticDataset, syntheticOracle } from '../data/synthetic.ts';
 import { atLeast, throughputOf, type BenchResult, type TargetCheck } from '../lib/harness.ts';
 
@@ -62,7 +63,11 @@ interface Run {
  * with the "what sells now" list that won online-retail's time-split before.
  */
 const REFERENCES = [
-  { label: 'popularity-trend14d', algorithm: 'popularity', hyperparameters: { 'trend.weight': 1_000 } },
+  {
+    label: 'popularity-trend14d',
+    algorithm: 'popularity',
+    hyperparameters: { [POPULARITY_PARAMS.trendWeight]: 1_000 },
+  },
 ] as const;
 
 /** A row's display name: the algorithm, or the reference label it was evaluated under. */

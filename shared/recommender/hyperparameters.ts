@@ -50,3 +50,19 @@ export function numberParam(params: Hyperparameters, name: string): number {
   if (typeof value !== 'number') throw new Error(`hyperparameter "${name}" must be a number`);
   return value;
 }
+
+/** The names of one trainer's hyperparameters, by the identifier the code uses for each. */
+export type ParameterNames = Readonly<Record<string, string>>;
+
+/** One of the names in `T`. */
+export type ParameterName<T extends ParameterNames> = T[keyof T];
+
+/** `names` with each name under `prefix` (the hybrid's `ials.factors`), keeping the literal types. */
+export type PrefixedNames<P extends string, T extends ParameterNames> = { readonly [K in keyof T]: `${P}${T[K]}` };
+
+export function prefixedNames<P extends string, T extends ParameterNames>(prefix: P, names: T): PrefixedNames<P, T> {
+  return Object.fromEntries(Object.entries(names).map(([key, name]) => [key, `${prefix}${name}`])) as PrefixedNames<
+    P,
+    T
+  >;
+}

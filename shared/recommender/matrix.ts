@@ -3,6 +3,7 @@
  * trains on: id maps, event-type weights, quantity, time decay and duplicate aggregation, in CSR
  * (shopper → items) and CSC (item → shoppers) form with Float32 values.
  */
+import type { ParameterName } from './hyperparameters.ts';
 import type { Hyperparameters, Interaction, RecentInteraction } from './model.ts';
 
 /** The event type whose positive total marks an item as bought (for `excludePurchased`). */
@@ -22,15 +23,37 @@ export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
   return: -8,
 };
 
+/** Names of the weighting hyperparameters every trainer accepts, besides `weight.<eventType>`. */
+export const WEIGHTING_PARAMS = {
+  /** Half-life of an event's weight in days; 0 turns decay off. */
+  decayHalfLifeDays: 'decay.halfLifeDays',
+  /** What an event's age is measured from: {@link DecayReference}. */
+  decayReference: 'decay.reference',
+  /** Scale an event by 1 + ln(quantity). */
+  eventValueLog: 'eventValue.log',
+} as const;
+export type WeightingParamName = ParameterName<typeof WEIGHTING_PARAMS>;
+
+const EVENT_WEIGHT_PREFIX = 'weight.';
+/** The hyperparameter holding one event type's weight. */
+export type EventWeightParamName = `${typeof EVENT_WEIGHT_PREFIX}${string}`;
+
+/** `weight.<eventType>`: the hyperparameter holding that event type's weight. */
+export function eventWeightParam(eventType: string): EventWeightParamName {
+  return `${EVENT_WEIGHT_PREFIX}${eventType}`;
+}
+
 /**
  * The weighting hyperparameters every trainer accepts: `weight.<eventType>` per event type,
  * `decay.halfLifeDays` (0 turns decay off) and `eventValue.log` (scale by 1 + ln(quantity)).
  */
 export const WEIGHTING_DEFAULTS: Hyperparameters = {
-  ...Object.fromEntries(Object.entries(DEFAULT_EVENT_WEIGHTS).map(([type, weight]) => [`weight.${type}`, weight])),
-  'decay.halfLifeDays': 60,
-  'decay.reference': 'user',
-  'eventValue.log': true,
+  ...Object.fromEntries(
+    Object.entries(DEFAULT_EVENT_WEIGHTS).map(([type, weight]) => [eventWeightParam(type), weight]),
+  ),
+  [WEIGHTING_PARAMS.decayHalfLifeDays]: 60,
+  [WEIGHTING_PARAMS.decayReference]: 'user',
+  [WEIGHTING_PARAMS.eventValueLog]: true,
 };
 
 /** What an event's age is measured from: the shopper's own newest event, or the newest event of the data. */
@@ -52,16 +75,21 @@ export class EventWeighting {
   constructor(hyperparameters: Hyperparameters = {}) {
     const weights = new Map(Object.entries(DEFAULT_EVENT_WEIGHTS));
     for (const [key, value] of Object.entries(hyperparameters)) {
-      if (key.startsWith('weight.') && typeof value === 'number') weights.set(key.slice('weight.'.length), value);
+      if (key.startsWith(EVENT_WEIGHT_PREFIX) && typeof value === 'number') {
+        weights.set(key.slice(EVENT_WEIGHT_PREFIX.length), value);
+      }
     }
     this.#weights = weights;
-    const halfLifeDays = hyperparameters['decay.halfLifeDays'] ?? WEIGHTING_DEFAULTS['decay.halfLifeDays'];
+    const halfLifeDays =
+      hyperparameters[WEIGHTING_PARAMS.decayHalfLifeDays] ?? WEIGHTING_DEFAULTS[WEIGHTING_PARAMS.decayHalfLifeDays];
     this.#halfLifeSeconds = typeof halfLifeDays === 'number' && halfLifeDays > 0 ? halfLifeDays * 86_400 : 0;
-    this.#useEventValue = (hyperparameters['eventValue.log'] ?? true) !== false;
+    this.#useEventValue = (hyperparameters[WEIGHTING_PARAMS.eventValueLog] ?? true) !== false;
     // Artifacts written before `decay.reference` existed decayed from the newest event of the data.
-    const reference = hyperparameters['decay.reference'] ?? 'global';
+    const reference = hyperparameters[WEIGHTING_PARAMS.decayReference] ?? 'global';
     if (reference !== 'user' && reference !== 'global') {
-      throw new Error(`decay.reference must be "user" or "global", got ${JSON.stringify(reference)}`);
+      throw new Error(
+        `${WEIGHTING_PARAMS.decayReference} must be "user" or "global", got ${JSON.stringify(reference)}`,
+      );
     }
     this.reference = reference;
   }
@@ -73,7 +101,9 @@ export class EventWeighting {
     if (weight !== undefined) return weight;
     if (!this.#warned.has(eventType)) {
       this.#warned.add(eventType);
-      console.warn(`recommender: unknown event type "${eventType}" weighted 1 (set weight.${eventType} to change)`);
+      console.warn(
+        `recommender: unknown event type "${eventType}" weighted 1 (set ${eventWeightParam(eventType)} to change)`,
+      );
     }
     return 1;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HYBRID_PARAMS } from '#shared/recommender/algorithms/hybrid.ts';
 import { readCatalogue, readInteractions } from '#shared/recommender/io/dataset.ts';
 import type { ModelManifest } from '#shared/recommender/model.ts';
 import { packModel } from '#shared/recommender/registry.ts';
@@ -130,8 +131,8 @@ async function makeRoot(hyperparameters: Record<string, string>): Promise<string
 
 const HYPERPARAMETERS = {
   algorithm: 'hybrid',
-  'ials.iterations': '3',
-  'ials.factors': '16',
+  [HYBRID_PARAMS.ials.iterations]: '3',
+  [HYBRID_PARAMS.ials.factors]: '16',
   evaluation: 'loo-sampled',
   // SageMaker adds this in tuning jobs; the container leaves it alone.
   _tuning_objective_metric: 'ndcg@10',
@@ -182,7 +183,10 @@ describe('Entry point: train', () => {
     expect(training.code, training.stderr).toBe(0);
     const manifest = await readManifest(trainedRoot);
     expect(manifest.algorithm).toBe('hybrid');
-    expect(manifest.hyperparameters).toMatchObject({ 'ials.iterations': 3, 'ials.factors': 16 });
+    expect(manifest.hyperparameters).toMatchObject({
+      [HYBRID_PARAMS.ials.iterations]: 3,
+      [HYBRID_PARAMS.ials.factors]: 16,
+    });
     expect(manifest.hyperparameters).not.toHaveProperty('_tuning_objective_metric');
     expect(manifest.data).toMatchObject({ users: 43, items: 306, interactions: 411 });
     expect(manifest.metrics['ndcg@10']).toBeGreaterThan(0);
@@ -475,7 +479,7 @@ describe('Container build: bundled entry points run with plain node', () => {
 
   it('returns exit 0 and a model from `docker-entrypoint.sh train`', async () => {
     // Prepare
-    const root = await makeRoot({ algorithm: 'hybrid', 'ials.iterations': '2' });
+    const root = await makeRoot({ algorithm: 'hybrid', [HYBRID_PARAMS.ials.iterations]: '2' });
     scratch.push(root);
 
     // Act

@@ -6,32 +6,41 @@
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
-import { transpose, type SparseRows } from '../matrix.ts';
+import { transpose, WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
 import type { CatalogueEntry, Hyperparameters, Trainer } from '../model.ts';
 import { becauseOf, type Shopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
-import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
-import { WEIGHTING_DEFAULTS } from '../matrix.ts';
+import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
+
+/** Names of the content hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json keys). */
+export const CONTENT_PARAMS = {
+  titleWeight: 'titleWeight',
+  categoryWeight: 'categoryWeight',
+  maxDocumentFrequency: 'maxDocumentFrequency',
+  recentMultiplier: 'recentMultiplier',
+  profileTerms: 'profileTerms',
+} as const;
+export type ContentParamName = ParameterName<typeof CONTENT_PARAMS>;
 
 /** Defaults: title words count double (a title is dense), each category is a token of its own, counted twice. */
 export const CONTENT_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
   /** @default 2: occurrences a title word counts */
-  titleWeight: 2,
+  [CONTENT_PARAMS.titleWeight]: 2,
   /** @default 2: occurrences a category counts (as one token per category, e.g. `category:shoes`) */
-  categoryWeight: 2,
+  [CONTENT_PARAMS.categoryWeight]: 2,
   /** @default 0.5: terms in more than this share of items are dropped (they separate nothing) */
-  maxDocumentFrequency: 0.5,
+  [CONTENT_PARAMS.maxDocumentFrequency]: 0.5,
   /** @default 2: live events count this many times their trained weight */
-  recentMultiplier: 2,
+  [CONTENT_PARAMS.recentMultiplier]: 2,
   /**
    * @default 0: keep every profile term; n > 0 keeps the heaviest n. A long history gathers ~100
    * terms whose postings reach 400k entries over a 100k catalogue; the heaviest 32 reach a tenth
    * of that. Alone, content is best with every term (online-retail loo-sampled NDCG@10 0.377 vs
    * 0.365 with 32); inside the hybrid, 32 cost 0.001 and save ~1 ms a request (see HYBRID_DEFAULTS).
    */
-  profileTerms: 0,
+  [CONTENT_PARAMS.profileTerms]: 0,
 };
 
 export interface ContentSettings {
@@ -44,16 +53,16 @@ export interface ContentSettings {
 }
 
 export function contentSettings(params: Hyperparameters, prefix = ''): ContentSettings {
-  const n = (name: string): number => numberParam(params, prefix + name);
-  const profileTerms = n('profileTerms');
+  const n = (name: ContentParamName): number => numberParam(params, prefix + name);
+  const profileTerms = n(CONTENT_PARAMS.profileTerms);
   if (!Number.isInteger(profileTerms) || profileTerms < 0) {
-    throw new Error(`${prefix}profileTerms must be a whole number ≥ 0, got ${profileTerms}`);
+    throw new Error(`${prefix}${CONTENT_PARAMS.profileTerms} must be a whole number ≥ 0, got ${profileTerms}`);
   }
   return {
-    titleWeight: n('titleWeight'),
-    categoryWeight: n('categoryWeight'),
-    maxDocumentFrequency: n('maxDocumentFrequency'),
-    recentMultiplier: n('recentMultiplier'),
+    titleWeight: n(CONTENT_PARAMS.titleWeight),
+    categoryWeight: n(CONTENT_PARAMS.categoryWeight),
+    maxDocumentFrequency: n(CONTENT_PARAMS.maxDocumentFrequency),
+    recentMultiplier: n(CONTENT_PARAMS.recentMultiplier),
     profileTerms,
   };
 }

@@ -11,13 +11,36 @@ import { catalogueBlender, scoreSums, type CatalogueBlender, type ScoreSums } fr
 import type { Hyperparameters, Trainer } from '../model.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
-import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { numberParam, prefixedNames, resolveHyperparameters } from '../hyperparameters.ts';
 import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 import type { Shopper } from '../shopperHistory.ts';
-import { CONTENT_DEFAULTS, ContentComponent, contentSettings } from './content.ts';
-import { IALS_DEFAULTS, IalsComponent, ialsSettings, trainFactors } from './ials.ts';
-import { ITEM_KNN_DEFAULTS, ItemKnnComponent, itemKnnSettings, itemNeighbours } from './itemKnn.ts';
-import { POPULARITY_DEFAULTS, PopularityComponent, popularitySettings } from './popularity.ts';
+import { CONTENT_DEFAULTS, CONTENT_PARAMS, ContentComponent, contentSettings } from './content.ts';
+import { IALS_DEFAULTS, IALS_PARAMS, IalsComponent, ialsSettings, trainFactors } from './ials.ts';
+import { ITEM_KNN_DEFAULTS, ITEM_KNN_PARAMS, ItemKnnComponent, itemKnnSettings, itemNeighbours } from './itemKnn.ts';
+import { POPULARITY_DEFAULTS, POPULARITY_PARAMS, PopularityComponent, popularitySettings } from './popularity.ts';
+
+/** Where each component's hyperparameters sit inside the hybrid's. */
+const COMPONENT_PREFIXES = { ials: 'ials.', knn: 'knn.', content: 'content.', popularity: 'popularity.' } as const;
+
+/**
+ * Names of the hybrid's hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json
+ * keys): each component's own under its prefix (`HYBRID_PARAMS.ials.factors` is `ials.factors`),
+ * and the mixing weights under `blend.`.
+ */
+export const HYBRID_PARAMS = {
+  ials: prefixedNames(COMPONENT_PREFIXES.ials, IALS_PARAMS),
+  knn: prefixedNames(COMPONENT_PREFIXES.knn, ITEM_KNN_PARAMS),
+  content: prefixedNames(COMPONENT_PREFIXES.content, CONTENT_PARAMS),
+  popularity: prefixedNames(COMPONENT_PREFIXES.popularity, POPULARITY_PARAMS),
+  blend: {
+    minHistory: 'blend.minHistory',
+    leadWeight: 'blend.leadWeight',
+    secondWeight: 'blend.secondWeight',
+    contentWeight: 'blend.contentWeight',
+    coldPenalty: 'blend.coldPenalty',
+    popularityWeight: 'blend.popularityWeight',
+  },
+} as const;
 
 /** Component defaults without the shared weighting names, prefixed for the hybrid. */
 function prefixed(prefix: string, defaults: Hyperparameters): Hyperparameters {
@@ -43,28 +66,28 @@ function prefixed(prefix: string, defaults: Hyperparameters): Hyperparameters {
  */
 export const HYBRID_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
-  ...prefixed('ials.', IALS_DEFAULTS),
-  ...prefixed('knn.', ITEM_KNN_DEFAULTS),
-  ...prefixed('content.', CONTENT_DEFAULTS),
-  ...prefixed('popularity.', POPULARITY_DEFAULTS),
+  ...prefixed(COMPONENT_PREFIXES.ials, IALS_DEFAULTS),
+  ...prefixed(COMPONENT_PREFIXES.knn, ITEM_KNN_DEFAULTS),
+  ...prefixed(COMPONENT_PREFIXES.content, CONTENT_DEFAULTS),
+  ...prefixed(COMPONENT_PREFIXES.popularity, POPULARITY_DEFAULTS),
   /** @default 5: distinct items from which a shopper counts as known well enough for iALS to lead */
-  'blend.minHistory': 5,
+  [HYBRID_PARAMS.blend.minHistory]: 5,
   /** @default 1: iALS weight for a well-known shopper (item-kNN gets `blend.secondWeight`) */
-  'blend.leadWeight': 1,
+  [HYBRID_PARAMS.blend.leadWeight]: 1,
   /** @default 0.5 */
-  'blend.secondWeight': 0.5,
+  [HYBRID_PARAMS.blend.secondWeight]: 0.5,
   /** @default 0.06: content weight on items with interactions */
-  'blend.contentWeight': 0.06,
+  [HYBRID_PARAMS.blend.contentWeight]: 0.06,
   /** @default 0.5: subtracted from a cold item's weighted content z-score, since text alone is weaker evidence */
-  'blend.coldPenalty': 0.5,
+  [HYBRID_PARAMS.blend.coldPenalty]: 0.5,
   /**
    * @default 32: content profiles keep their 32 heaviest terms (see CONTENT_DEFAULTS.profileTerms):
    * NDCG@10 0.562 / 0.089 / 0.416 / 0.561 on the four splits above vs 0.563 / 0.089 / 0.416 / 0.561
    * with every term, for ~1 ms less per request over a 100k catalogue.
    */
-  'content.profileTerms': 32,
+  [HYBRID_PARAMS.content.profileTerms]: 32,
   /** @default 0: weight of the popularity component (all-time + `popularity.trend.*` totals) on items with interactions */
-  'blend.popularityWeight': 0,
+  [HYBRID_PARAMS.blend.popularityWeight]: 0,
 };
 
 export interface HybridSettings {
@@ -79,12 +102,12 @@ export interface HybridSettings {
 
 function hybridSettings(params: Hyperparameters): HybridSettings {
   return {
-    minHistory: numberParam(params, 'blend.minHistory'),
-    leadWeight: numberParam(params, 'blend.leadWeight'),
-    secondWeight: numberParam(params, 'blend.secondWeight'),
-    contentWeight: numberParam(params, 'blend.contentWeight'),
-    coldPenalty: numberParam(params, 'blend.coldPenalty'),
-    popularityWeight: numberParam(params, 'blend.popularityWeight'),
+    minHistory: numberParam(params, HYBRID_PARAMS.blend.minHistory),
+    leadWeight: numberParam(params, HYBRID_PARAMS.blend.leadWeight),
+    secondWeight: numberParam(params, HYBRID_PARAMS.blend.secondWeight),
+    contentWeight: numberParam(params, HYBRID_PARAMS.blend.contentWeight),
+    coldPenalty: numberParam(params, HYBRID_PARAMS.blend.coldPenalty),
+    popularityWeight: numberParam(params, HYBRID_PARAMS.blend.popularityWeight),
   };
 }
 
@@ -505,8 +528,8 @@ export const hybridTrainer: Trainer = {
   async fit(data, hyperparameters) {
     const params = resolveHyperparameters('hybrid', HYBRID_DEFAULTS, hyperparameters);
     const { base, matrix } = prepareBase(data, params);
-    const ials = ialsSettings(params, 'ials.');
-    const knn = itemKnnSettings(params, 'knn.');
+    const ials = ialsSettings(params, COMPONENT_PREFIXES.ials);
+    const knn = itemKnnSettings(params, COMPONENT_PREFIXES.knn);
     const factors = await trainFactors(matrix.byUser, matrix.byItem, ials);
     return new ComponentModel(
       'hybrid',
@@ -516,8 +539,8 @@ export const hybridTrainer: Trainer = {
         hybridSettings(params),
         new IalsComponent(base, ials, factors),
         new ItemKnnComponent(base, knn, itemNeighbours(matrix.byUser, matrix.byItem, knn)),
-        ContentComponent.build(base, data.catalogue, contentSettings(params, 'content.')),
-        PopularityComponent.build(base, data.interactions, popularitySettings(params, 'popularity.')),
+        ContentComponent.build(base, data.catalogue, contentSettings(params, COMPONENT_PREFIXES.content)),
+        PopularityComponent.build(base, data.interactions, popularitySettings(params, COMPONENT_PREFIXES.popularity)),
       ),
     );
   },

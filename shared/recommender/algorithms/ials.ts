@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
-import type { SparseRows } from '../matrix.ts';
+import { WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
 import { factorScorer, type FactorScorer } from '../kernels/factorScorer.ts';
 import { choleskySolve, gramianOf, rowDot, solveRows, type SolveJob } from '../workers/alsKernel.ts';
@@ -15,9 +15,24 @@ import { shared, SolverPool } from '../workers/alsPool.ts';
 import { becauseOf, type Shopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
-import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
 import { mulberry32 } from '../../random.ts';
-import { WEIGHTING_DEFAULTS } from '../matrix.ts';
+
+/** Names of the iALS hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json keys). */
+export const IALS_PARAMS = {
+  factors: 'factors',
+  iterations: 'iterations',
+  alpha: 'alpha',
+  unobservedWeight: 'unobservedWeight',
+  regularization: 'regularization',
+  regularizationExponent: 'regularizationExponent',
+  cgSteps: 'cgSteps',
+  initScale: 'initScale',
+  seed: 'seed',
+  workers: 'workers',
+  foldInRecentMultiplier: 'foldIn.recentMultiplier',
+} as const;
+export type IalsParamName = ParameterName<typeof IALS_PARAMS>;
 
 /**
  * Defaults, chosen by HR@10 (leave-one-out, 99 sampled negatives) on seeded latent-factor data,
@@ -35,27 +50,27 @@ import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 export const IALS_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
   /** @default 64 latent factors */
-  factors: 64,
+  [IALS_PARAMS.factors]: 64,
   /** @default 12 sweeps over users and items */
-  iterations: 12,
+  [IALS_PARAMS.iterations]: 12,
   /** @default 1: confidence of an observed pair is 1 + alpha · weighted value */
-  alpha: 1,
+  [IALS_PARAMS.alpha]: 1,
   /** @default 0.1: α0, the weight of every unobserved pair */
-  unobservedWeight: 0.1,
+  [IALS_PARAMS.unobservedWeight]: 0.1,
   /** @default 0.05: λ before frequency scaling */
-  regularization: 0.05,
+  [IALS_PARAMS.regularization]: 0.05,
   /** @default 1: ν in λ·(|I_u| + α0·|I|)^ν; 0 = plain λ */
-  regularizationExponent: 1,
+  [IALS_PARAMS.regularizationExponent]: 1,
   /** @default 2 CG steps per row and sweep */
-  cgSteps: 2,
+  [IALS_PARAMS.cgSteps]: 2,
   /** @default 0.1: standard deviation of the initial factors, divided by √factors */
-  initScale: 0.1,
+  [IALS_PARAMS.initScale]: 0.1,
   /** @default 42 */
-  seed: 42,
+  [IALS_PARAMS.seed]: 42,
   /** @default 2 worker threads (capped at the available cores; 1 = train on the calling thread) */
-  workers: 2,
+  [IALS_PARAMS.workers]: 2,
   /** @default 2: live (recent) events count this many times their trained weight at fold-in */
-  'foldIn.recentMultiplier': 2,
+  [IALS_PARAMS.foldInRecentMultiplier]: 2,
 };
 
 /** The numbers iALS needs at training and request time. */
@@ -75,19 +90,19 @@ export interface IalsSettings {
 
 /** Settings from (possibly prefixed, for the hybrid) hyperparameters. */
 export function ialsSettings(params: Hyperparameters, prefix = ''): IalsSettings {
-  const n = (name: string): number => numberParam(params, prefix + name);
+  const n = (name: IalsParamName): number => numberParam(params, prefix + name);
   const settings: IalsSettings = {
-    factors: n('factors'),
-    iterations: n('iterations'),
-    alpha: n('alpha'),
-    unobservedWeight: n('unobservedWeight'),
-    regularization: n('regularization'),
-    regularizationExponent: n('regularizationExponent'),
-    cgSteps: n('cgSteps'),
-    initScale: n('initScale'),
-    seed: n('seed'),
-    workers: n('workers'),
-    recentMultiplier: n('foldIn.recentMultiplier'),
+    factors: n(IALS_PARAMS.factors),
+    iterations: n(IALS_PARAMS.iterations),
+    alpha: n(IALS_PARAMS.alpha),
+    unobservedWeight: n(IALS_PARAMS.unobservedWeight),
+    regularization: n(IALS_PARAMS.regularization),
+    regularizationExponent: n(IALS_PARAMS.regularizationExponent),
+    cgSteps: n(IALS_PARAMS.cgSteps),
+    initScale: n(IALS_PARAMS.initScale),
+    seed: n(IALS_PARAMS.seed),
+    workers: n(IALS_PARAMS.workers),
+    recentMultiplier: n(IALS_PARAMS.foldInRecentMultiplier),
   };
   if (!Number.isInteger(settings.factors) || settings.factors < 1)
     throw new Error('factors must be a positive integer');

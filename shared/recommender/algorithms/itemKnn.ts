@@ -5,13 +5,22 @@
  * their items h, which also names the item behind a recommendation.
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
-import type { SparseRows } from '../matrix.ts';
+import { WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
 import { becauseOf, type Shopper } from '../shopperHistory.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
-import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
 import { topIndices } from '../candidates.ts';
-import { WEIGHTING_DEFAULTS } from '../matrix.ts';
+
+/** Names of the item-kNN hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json keys). */
+export const ITEM_KNN_PARAMS = {
+  neighbours: 'neighbours',
+  shrinkage: 'shrinkage',
+  alpha: 'alpha',
+  maxUserItems: 'maxUserItems',
+  recentMultiplier: 'recentMultiplier',
+} as const;
+export type ItemKnnParamName = ParameterName<typeof ITEM_KNN_PARAMS>;
 
 /**
  * Defaults: 100 neighbours, shrinkage 10 (damps similarities resting on a handful of shared
@@ -25,15 +34,15 @@ import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 export const ITEM_KNN_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
   /** @default 100 neighbours kept per item */
-  neighbours: 100,
+  [ITEM_KNN_PARAMS.neighbours]: 100,
   /** @default 10 */
-  shrinkage: 10,
+  [ITEM_KNN_PARAMS.shrinkage]: 10,
   /** @default 0.5: asymmetric-cosine α; 0.5 = cosine, higher favours popular neighbours less */
-  alpha: 0.5,
+  [ITEM_KNN_PARAMS.alpha]: 0.5,
   /** @default 500: shoppers with more items are left out of co-occurrence (bots, resellers; cost is quadratic) */
-  maxUserItems: 500,
+  [ITEM_KNN_PARAMS.maxUserItems]: 500,
   /** @default 2: live events count this many times their trained weight */
-  recentMultiplier: 2,
+  [ITEM_KNN_PARAMS.recentMultiplier]: 2,
 };
 
 export interface ItemKnnSettings {
@@ -45,13 +54,13 @@ export interface ItemKnnSettings {
 }
 
 export function itemKnnSettings(params: Hyperparameters, prefix = ''): ItemKnnSettings {
-  const n = (name: string): number => numberParam(params, prefix + name);
+  const n = (name: ItemKnnParamName): number => numberParam(params, prefix + name);
   return {
-    neighbours: n('neighbours'),
-    shrinkage: n('shrinkage'),
-    alpha: n('alpha'),
-    maxUserItems: n('maxUserItems'),
-    recentMultiplier: n('recentMultiplier'),
+    neighbours: n(ITEM_KNN_PARAMS.neighbours),
+    shrinkage: n(ITEM_KNN_PARAMS.shrinkage),
+    alpha: n(ITEM_KNN_PARAMS.alpha),
+    maxUserItems: n(ITEM_KNN_PARAMS.maxUserItems),
+    recentMultiplier: n(ITEM_KNN_PARAMS.recentMultiplier),
   };
 }
 

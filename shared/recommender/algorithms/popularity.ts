@@ -4,13 +4,19 @@
  * categories. The cold-start floor every other model must beat, and their fallback.
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
-import type { EventWeighting } from '../matrix.ts';
+import { WEIGHTING_DEFAULTS, WEIGHTING_PARAMS, type EventWeighting } from '../matrix.ts';
 import type { Hyperparameters, Interaction, Trainer } from '../model.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
-import { numberParam, resolveHyperparameters } from '../hyperparameters.ts';
+import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
 import { popularityScores, sameCategoryScores } from '../fallback.ts';
-import { WEIGHTING_DEFAULTS } from '../matrix.ts';
 import type { Shopper } from '../shopperHistory.ts';
+
+/** Names of the popularity hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json keys). */
+export const POPULARITY_PARAMS = {
+  trendHalfLifeDays: 'trend.halfLifeDays',
+  trendWeight: 'trend.weight',
+} as const;
+export type PopularityParamName = ParameterName<typeof POPULARITY_PARAMS>;
 
 /**
  * Defaults: all-time totals (`decay.halfLifeDays` 0) plus a trend with a 14-day half-life at equal
@@ -22,11 +28,11 @@ import type { Shopper } from '../shopperHistory.ts';
  */
 export const POPULARITY_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
-  'decay.halfLifeDays': 0,
+  [WEIGHTING_PARAMS.decayHalfLifeDays]: 0,
   /** @default 14: half-life of the trend totals, measured from the newest event of the data */
-  'trend.halfLifeDays': 14,
+  [POPULARITY_PARAMS.trendHalfLifeDays]: 14,
   /** @default 0: weight of the trend share next to the all-time share (0 = all-time only) */
-  'trend.weight': 0,
+  [POPULARITY_PARAMS.trendWeight]: 0,
 };
 
 export interface PopularitySettings {
@@ -36,8 +42,8 @@ export interface PopularitySettings {
 
 export function popularitySettings(params: Hyperparameters, prefix = ''): PopularitySettings {
   return {
-    trendHalfLifeDays: numberParam(params, `${prefix}trend.halfLifeDays`),
-    trendWeight: numberParam(params, `${prefix}trend.weight`),
+    trendHalfLifeDays: numberParam(params, prefix + POPULARITY_PARAMS.trendHalfLifeDays),
+    trendWeight: numberParam(params, prefix + POPULARITY_PARAMS.trendWeight),
   };
 }
 

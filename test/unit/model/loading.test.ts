@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hybridTrainer } from '#shared/recommender/algorithms/hybrid.ts';
+import { HYBRID_PARAMS, hybridTrainer } from '#shared/recommender/algorithms/hybrid.ts';
 import { loadServingModel } from '../../../model/lib/loading.ts';
 import { clusterData } from '../shared/recommender/algorithms/fixtures.ts';
 
@@ -11,7 +11,10 @@ describe('loadServingModel', () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'loading-'));
     try {
-      const model = await hybridTrainer.fit(clusterData(), { 'ials.factors': 8, 'ials.iterations': 5 });
+      const model = await hybridTrainer.fit(clusterData(), {
+        [HYBRID_PARAMS.ials.factors]: 8,
+        [HYBRID_PARAMS.ials.iterations]: 5,
+      });
       await model.save(dir);
 
       // Act

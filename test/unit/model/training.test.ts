@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IALS_PARAMS } from '#shared/recommender/algorithms/ials.ts';
+import { eventWeightParam } from '#shared/recommender/matrix.ts';
 import { TrainingJobError } from '../../../model/lib/failure.ts';
 import { containerPaths, type ContainerPaths } from '../../../model/lib/paths.ts';
 import {
@@ -104,8 +106,8 @@ describe('Entry point: train', () => {
           algorithm: 'ials',
           evaluation: 'loo-sampled',
           skipInvalid: 'true',
-          iterations: '3',
-          'weight.purchase': '6',
+          [IALS_PARAMS.iterations]: '3',
+          [eventWeightParam('purchase')]: '6',
           _tuning_objective_metric: 'ndcg@10',
           sagemaker_program: 'train',
         },
@@ -117,7 +119,7 @@ describe('Entry point: train', () => {
         algorithm: 'ials',
         evaluation: 'loo-sampled',
         skipInvalid: true,
-        hyperparameters: { iterations: '3', 'weight.purchase': '6' },
+        hyperparameters: { [IALS_PARAMS.iterations]: '3', [eventWeightParam('purchase')]: '6' },
         ignored: ['_tuning_objective_metric', 'sagemaker_program'],
       });
     });
@@ -245,7 +247,7 @@ describe('Entry point: train', () => {
       const manifest = {
         formatVersion: 1,
         algorithm: 'popularity',
-        hyperparameters: { 'weight.view': 1 },
+        hyperparameters: { [eventWeightParam('view')]: 1 },
         data: { users: 1, items: 1, interactions: 1, sha256: 'abc' },
         metrics: {},
         createdAt: '2025-01-01T00:00:00.000Z',

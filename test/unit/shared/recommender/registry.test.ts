@@ -11,11 +11,14 @@ import {
   validateHyperparameters,
 } from '#shared/recommender/registry.ts';
 import { ALGORITHMS, type Hyperparameters, type RecommendationQuery } from '#shared/recommender/model.ts';
+import { HYBRID_PARAMS } from '#shared/recommender/algorithms/hybrid.ts';
+import { IALS_PARAMS } from '#shared/recommender/algorithms/ials.ts';
+import { WEIGHTING_PARAMS } from '#shared/recommender/matrix.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './algorithms/fixtures.ts';
 
 const SMALL: Readonly<Record<string, Hyperparameters>> = {
-  ials: { factors: 8, iterations: 5 },
-  hybrid: { 'ials.factors': 8, 'ials.iterations': 5 },
+  ials: { [IALS_PARAMS.factors]: 8, [IALS_PARAMS.iterations]: 5 },
+  hybrid: { [HYBRID_PARAMS.ials.factors]: 8, [HYBRID_PARAMS.ials.iterations]: 5 },
 };
 
 const QUERIES: RecommendationQuery[] = [
@@ -62,16 +65,21 @@ describe('Registry', () => {
     const trainer = trainerFor('ials');
 
     // Act
-    const resolved = validateHyperparameters(trainer, { factors: '32', 'eventValue.log': 'false' });
+    const resolved = validateHyperparameters(trainer, {
+      [IALS_PARAMS.factors]: '32',
+      [WEIGHTING_PARAMS.eventValueLog]: 'false',
+    });
 
     // Assess
-    expect(resolved['factors']).toBe(32);
-    expect(resolved['eventValue.log']).toBe(false);
-    expect(resolved['iterations']).toBe(trainer.defaults['iterations']);
-    expect(() => validateHyperparameters(trainer, { factors: 'many' })).toThrow(
+    expect(resolved[IALS_PARAMS.factors]).toBe(32);
+    expect(resolved[WEIGHTING_PARAMS.eventValueLog]).toBe(false);
+    expect(resolved[IALS_PARAMS.iterations]).toBe(trainer.defaults[IALS_PARAMS.iterations]);
+    expect(() => validateHyperparameters(trainer, { [IALS_PARAMS.factors]: 'many' })).toThrow(
       'hyperparameter "factors" for ials must be a number, got "many"',
     );
-    expect(() => validateHyperparameters(trainer, { 'eventValue.log': 1 })).toThrow(/must be true or false/);
+    expect(() => validateHyperparameters(trainer, { [WEIGHTING_PARAMS.eventValueLog]: 1 })).toThrow(
+      /must be true or false/,
+    );
   });
 
   it.each(ALGORITHMS)('saves and loads %s with identical recommendations and similar items', async (algorithm) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentTrainer, tokenize } from '#shared/recommender/algorithms/content.ts';
+import { CONTENT_PARAMS, contentTrainer, tokenize } from '#shared/recommender/algorithms/content.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './fixtures.ts';
 
 describe('Algorithm: content', () => {
@@ -38,7 +38,7 @@ describe('Algorithm: content', () => {
   it('keeps only the heaviest profile terms when profileTerms is set, and still ranks the shopper their cluster', async () => {
     // Prepare
     const full = await contentTrainer.fit(clusterData());
-    const pruned = await contentTrainer.fit(clusterData(), { profileTerms: 2 });
+    const pruned = await contentTrainer.fit(clusterData(), { [CONTENT_PARAMS.profileTerms]: 2 });
     const query = { userId: 'gardener-5', count: 4 };
 
     // Act
@@ -51,7 +51,7 @@ describe('Algorithm: content', () => {
   });
 
   it('rejects a profileTerms that is not a whole number, naming it', async () => {
-    await expect(contentTrainer.fit(clusterData(), { profileTerms: -1 })).rejects.toThrow(
+    await expect(contentTrainer.fit(clusterData(), { [CONTENT_PARAMS.profileTerms]: -1 })).rejects.toThrow(
       'profileTerms must be a whole number ≥ 0, got -1',
     );
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ComponentModel } from '#shared/recommender/component.ts';
 import { resolveShopper } from '#shared/recommender/shopperHistory.ts';
 import {
+  HYBRID_PARAMS,
   HybridComponent,
   hybridTrainer,
   normalisation,
@@ -14,7 +15,7 @@ import {
 import { loadModel } from '#shared/recommender/registry.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN, latentData } from './fixtures.ts';
 
-const SMALL = { 'ials.factors': 8, 'ials.iterations': 10 };
+const SMALL = { [HYBRID_PARAMS.ials.factors]: 8, [HYBRID_PARAMS.ials.iterations]: 10 };
 
 describe('Algorithm: hybrid', () => {
   it('recommends a known shopper their cluster, the cold look-alike item included', async () => {
@@ -106,7 +107,7 @@ describe('Algorithm: hybrid', () => {
       .map((i) => i.itemId)
       .filter((id, n, all) => all.indexOf(id) === n)
       .map((itemId, n) => ({ itemId, categories: [`c${n % 5}`], price: n % 50, title: `item ${n % 37} thing` }));
-    const params = { 'ials.factors': 32, 'ials.iterations': 8 };
+    const params = { [HYBRID_PARAMS.ials.factors]: 32, [HYBRID_PARAMS.ials.iterations]: 8 };
     const quantized = await hybridTrainer.fit({ ...data, catalogue }, params);
     const exact = await hybridTrainer.fit({ ...data, catalogue }, params);
     if (!(exact instanceof ComponentModel) || !(exact.component instanceof HybridComponent)) throw new Error('hybrid');
@@ -166,7 +167,7 @@ describe('Algorithm: hybrid', () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'hybrid-'));
     try {
-      const model = await hybridTrainer.fit(clusterData(), { ...SMALL, 'blend.popularityWeight': 0 });
+      const model = await hybridTrainer.fit(clusterData(), { ...SMALL, [HYBRID_PARAMS.blend.popularityWeight]: 0 });
       await model.save(dir);
       const manifestPath = join(dir, 'manifest.json');
       const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { files: Record<string, unknown> };

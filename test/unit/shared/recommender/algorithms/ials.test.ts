@@ -6,19 +6,20 @@ import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts'
 import {
   foldIn,
   IALS_DEFAULTS,
+  IALS_PARAMS,
   type IalsComponent,
   ialsSettings,
   ialsTrainer,
   solveUserDense,
   trainFactors,
 } from '#shared/recommender/algorithms/ials.ts';
-import { compressRows, transpose } from '#shared/recommender/matrix.ts';
+import { compressRows, transpose, WEIGHTING_PARAMS } from '#shared/recommender/matrix.ts';
 import type { Model } from '#shared/recommender/model.ts';
 import { gramianOf, solveRows } from '#shared/recommender/workers/alsKernel.ts';
 import { clusterData, GARDEN, KITCHEN, latentData } from './fixtures.ts';
 
 /** Small and fast: the cluster data needs few factors. */
-const SMALL = { factors: 8, iterations: 10 };
+const SMALL = { [IALS_PARAMS.factors]: 8, [IALS_PARAMS.iterations]: 10 };
 
 /** HR@10 under leave-one-out: the held-out item ranked against 99 sampled unseen items. */
 function hitRate(model: Model, data: ReturnType<typeof latentData>, items: number): number {
@@ -195,8 +196,12 @@ describe('Algorithm: ials', () => {
     // Prepare
     const items = 300;
     const data = latentData(600, items, 20);
-    const ials = await ialsTrainer.fit(data.data, { factors: 16, iterations: 8, 'decay.halfLifeDays': 0 });
-    const popularity = await popularityTrainer.fit(data.data, { 'decay.halfLifeDays': 0 });
+    const ials = await ialsTrainer.fit(data.data, {
+      [IALS_PARAMS.factors]: 16,
+      [IALS_PARAMS.iterations]: 8,
+      [WEIGHTING_PARAMS.decayHalfLifeDays]: 0,
+    });
+    const popularity = await popularityTrainer.fit(data.data, { [WEIGHTING_PARAMS.decayHalfLifeDays]: 0 });
 
     // Act
     const ialsHits = hitRate(ials, data, items);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemKnnTrainer } from '#shared/recommender/algorithms/itemKnn.ts';
+import { ITEM_KNN_PARAMS, itemKnnTrainer } from '#shared/recommender/algorithms/itemKnn.ts';
 import { clusterData, GARDEN, KITCHEN } from './fixtures.ts';
 
 describe('Algorithm: item-knn', () => {
@@ -44,8 +44,8 @@ describe('Algorithm: item-knn', () => {
 
   it('uses shrinkage: weaker evidence gives a lower similarity', async () => {
     // Prepare
-    const loose = await itemKnnTrainer.fit(clusterData(), { shrinkage: 0 });
-    const shrunk = await itemKnnTrainer.fit(clusterData(), { shrinkage: 50 });
+    const loose = await itemKnnTrainer.fit(clusterData(), { [ITEM_KNN_PARAMS.shrinkage]: 0 });
+    const shrunk = await itemKnnTrainer.fit(clusterData(), { [ITEM_KNN_PARAMS.shrinkage]: 50 });
 
     // Act
     const looseTop = loose.similarItems(GARDEN[0] as string, 1)[0];

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildInteractionMatrix, EventWeighting, transpose } from '#shared/recommender/matrix.ts';
+import {
+  buildInteractionMatrix,
+  eventWeightParam,
+  EventWeighting,
+  transpose,
+  WEIGHTING_PARAMS,
+} from '#shared/recommender/matrix.ts';
 import type { Interaction } from '#shared/recommender/model.ts';
 
 const DAY = 86_400;
@@ -32,7 +38,10 @@ describe('Matrix: interaction matrix', () => {
     ];
 
     // Act
-    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 0 }));
+    const matrix = buildInteractionMatrix(
+      interactions,
+      new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 0 }),
+    );
 
     // Assess
     expect(valueOf(matrix, 'ann', 'mug')).toBe(1 + 1 + 4 + 8);
@@ -50,7 +59,10 @@ describe('Matrix: interaction matrix', () => {
     ];
 
     // Act
-    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 0 }));
+    const matrix = buildInteractionMatrix(
+      interactions,
+      new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 0 }),
+    );
 
     // Assess
     expect(valueOf(matrix, 'ann', 'mug')).toBeUndefined();
@@ -66,7 +78,10 @@ describe('Matrix: interaction matrix', () => {
     ];
 
     // Act
-    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 10 }));
+    const matrix = buildInteractionMatrix(
+      interactions,
+      new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 10 }),
+    );
 
     // Assess
     expect(valueOf(matrix, 'ann', 'old')).toBeCloseTo(0.25, 6);
@@ -84,9 +99,12 @@ describe('Matrix: interaction matrix', () => {
     // Act
     const user = buildInteractionMatrix(
       interactions,
-      new EventWeighting({ 'decay.halfLifeDays': 10, 'decay.reference': 'user' }),
+      new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 10, [WEIGHTING_PARAMS.decayReference]: 'user' }),
     );
-    const global = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 10 }));
+    const global = buildInteractionMatrix(
+      interactions,
+      new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 10 }),
+    );
 
     // Assess
     // Ann was last active 990 days before Bob: per shopper, her history keeps its full strength.
@@ -95,14 +113,17 @@ describe('Matrix: interaction matrix', () => {
     expect(valueOf(user, 'bob', 'new')).toBe(1);
     // Without the parameter (artifacts written before it existed) ages count from the newest event overall.
     expect(valueOf(global, 'ann', 'new')).toBeCloseTo(2 ** -99, 30);
-    expect(() => new EventWeighting({ 'decay.reference': 'shop' })).toThrow(
+    expect(() => new EventWeighting({ [WEIGHTING_PARAMS.decayReference]: 'shop' })).toThrow(
       'decay.reference must be "user" or "global"',
     );
   });
 
   it('scales by 1 + ln(quantity) and honours weight hyperparameters', () => {
     // Prepare
-    const weighting = new EventWeighting({ 'decay.halfLifeDays': 0, 'weight.purchase': 10 });
+    const weighting = new EventWeighting({
+      [WEIGHTING_PARAMS.decayHalfLifeDays]: 0,
+      [eventWeightParam('purchase')]: 10,
+    });
 
     // Act
     const weight = weighting.eventWeight('purchase', Math.E * Math.E, 0, 0);
@@ -121,7 +142,10 @@ describe('Matrix: interaction matrix', () => {
     ];
 
     // Act
-    const matrix = buildInteractionMatrix(interactions, new EventWeighting({ 'decay.halfLifeDays': 0 }));
+    const matrix = buildInteractionMatrix(
+      interactions,
+      new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 0 }),
+    );
 
     // Assess
     expect(valueOf(matrix, 'ann', 'mug')).toBe(1);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
+import { POPULARITY_PARAMS, popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
+import { WEIGHTING_PARAMS } from '#shared/recommender/matrix.ts';
 import { loadModel } from '#shared/recommender/registry.ts';
 import type { TrainingData } from '#shared/recommender/model.ts';
 import { clusterData, GARDEN, KITCHEN } from './fixtures.ts';
@@ -120,7 +121,7 @@ describe('Algorithm: popularity', () => {
 
     // Act
     const allTime = await popularityTrainer.fit(data);
-    const trending = await popularityTrainer.fit(data, { 'trend.weight': 1 });
+    const trending = await popularityTrainer.fit(data, { [POPULARITY_PARAMS.trendWeight]: 1 });
 
     // Assess
     expect(allTime.recommend({ count: 2 }).map((r) => r.itemId)).toEqual(['mug', 'cup']);
@@ -139,9 +140,9 @@ describe('Algorithm: popularity', () => {
         hyperparameters: Record<string, unknown>;
       };
       delete manifest.files['popularity.totals.f32'];
-      delete manifest.hyperparameters['trend.weight'];
-      delete manifest.hyperparameters['trend.halfLifeDays'];
-      delete manifest.hyperparameters['decay.reference'];
+      delete manifest.hyperparameters[POPULARITY_PARAMS.trendWeight];
+      delete manifest.hyperparameters[POPULARITY_PARAMS.trendHalfLifeDays];
+      delete manifest.hyperparameters[WEIGHTING_PARAMS.decayReference];
       await writeFile(manifestPath, JSON.stringify(manifest));
       await unlink(join(dir, 'popularity.totals.f32'));
 
