@@ -3,6 +3,7 @@
  * trains on: id maps, event-type weights, quantity, time decay and duplicate aggregation, in CSR
  * (shopper → items) and CSC (item → shoppers) form with Float32 values.
  */
+import { eventWeights, ITEM_EVENT_TYPES } from '../config/index.ts';
 import type { ParameterName } from './hyperparameters.ts';
 import type { Hyperparameters, Interaction, RecentInteraction } from './model.ts';
 
@@ -10,17 +11,14 @@ import type { Hyperparameters, Interaction, RecentInteraction } from './model.ts
 export const PURCHASE_EVENT = 'purchase';
 
 /**
- * Default weight per event type. A purchase says far more than a view; a return undoes a
- * purchase and `remove_from_cart` half of an `add_to_cart`, so their (negative) weights cancel
- * the signal they retract. Pairs whose total ends at or below zero are dropped.
+ * Default weight per event type: the storefront's item events weigh what they weigh for live
+ * features (`eventWeights` in the config), so training and serving agree. `remove_from_cart`
+ * cancels half of an `add_to_cart`. Pairs whose total ends at or below zero are dropped.
  */
 export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
-  view: 1,
-  click: 1,
-  add_to_cart: 4,
-  remove_from_cart: -2,
-  purchase: 8,
-  return: -8,
+  ...Object.fromEntries(ITEM_EVENT_TYPES.map((type) => [type, eventWeights[type]])),
+  // Not a storefront event (training data has it, e.g. cancelled invoices): it undoes a purchase.
+  return: -eventWeights.purchase,
 };
 
 /** Names of the weighting hyperparameters every trainer accepts, besides `weight.<eventType>`. */
