@@ -265,7 +265,7 @@ async function train(values: Values, io: CliIo): Promise<void> {
   const out = required(values, 'out');
   const algorithm = algorithmName(optional(values, 'algorithm') ?? 'hybrid', '--algorithm');
   const params = await hyperparametersOf(values);
-  const { trainerFor, packModel } = await registry();
+  const { trainerFor } = await registry();
   const trainer = trainerFor(algorithm);
   await checkedHyperparameters(trainer, params, '--param');
   const data = await loadData(values, io);
@@ -282,6 +282,7 @@ async function train(values: Values, io: CliIo): Promise<void> {
     const scratch = await mkdtemp(join(tmpdir(), 'reco-pack-'));
     try {
       const archive = join(scratch, 'model.tar.gz');
+      const { packModel } = await import('#shared/recommender/io/tar.ts');
       await packModel(out, archive);
       await copyFile(archive, join(out, 'model.tar.gz'));
     } finally {

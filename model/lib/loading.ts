@@ -8,7 +8,8 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANIFEST_FILE, readManifest } from '#shared/recommender/artifact.ts';
-import { loadModel, unpackModel } from '#shared/recommender/registry.ts';
+import { unpackModel } from '#shared/recommender/io/tar.ts';
+import { loadModel } from '#shared/recommender/registry.ts';
 import type { Model } from '#shared/recommender/model.ts';
 import type { ServingModel } from './invocation.ts';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HYBRID_PARAMS } from '#shared/recommender/algorithms/hybrid.ts';
 import { readCatalogue, readInteractions } from '#shared/recommender/io/dataset.ts';
 import type { ModelManifest } from '#shared/recommender/model.ts';
-import { packModel } from '#shared/recommender/registry.ts';
+import { packModel } from '#shared/recommender/io/tar.ts';
 import { bundleContainer } from '../../model/build.ts';
 
 /*

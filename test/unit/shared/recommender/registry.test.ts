@@ -2,14 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  loadModel,
-  packModel,
-  trainerFor,
-  trainers,
-  unpackModel,
-  validateHyperparameters,
-} from '#shared/recommender/registry.ts';
+import { packModel, unpackModel } from '#shared/recommender/io/tar.ts';
+import { loadModel, trainerFor, trainers, validateHyperparameters } from '#shared/recommender/registry.ts';
 import { ALGORITHMS, type Hyperparameters, type RecommendationQuery } from '#shared/recommender/model.ts';
 import { HYBRID_PARAMS } from '#shared/recommender/algorithms/hybrid.ts';
 import { IALS_PARAMS } from '#shared/recommender/algorithms/ials.ts';
