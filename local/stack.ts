@@ -1,8 +1,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { envVars, metricsNamespace, serviceName, type RouteName } from '#shared/config/index.ts';
+import { FilePoisonSink } from '#shared/adapters/filePoisonSink.ts';
 import { checkCorsOrigins, corsOriginsFrom } from '#shared/http/cors.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
 import { LocalDataLake } from './dataLake.ts';
@@ -65,10 +65,8 @@ export interface LocalStack {
 const localNames = { table: `${serviceName}-local-features`, stream: `${serviceName}-local-events` } as const;
 
 /** Values for the SDK and the handlers, as the CDK app would set them in Lambda. */
-function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDir: string): void {
+function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns): void {
   env.AWS_REGION ??= 'us-east-1';
-  // Node 20 is supported here; the SDK's notice about its 2027 releases is noise in the console.
-  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Stand-ins accept any credentials; real ones (for LocalStack) are left alone.
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -76,7 +74,6 @@ function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns, dataDi
   env[endpointVariables.kinesis] = standIns.kinesisEndpoint;
   env[envVars.featureTableName] ??= localNames.table;
   env[envVars.eventStreamName] ??= localNames.stream;
-  env[envVars.poisonQueueUrl] ??= pathToFileURL(join(dataDir, 'poison-records.jsonl')).href;
   // REDIS_URL selects a real Redis/Valkey for the cache; without it the embedded LRU is used.
   if (env.REDIS_URL) env[envVars.cacheUrl] ??= env.REDIS_URL;
   env.POWERTOOLS_SERVICE_NAME ??= serviceName;
@@ -104,10 +101,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await mkdir(dataDir, { recursive: true });
 
   const standIns = await startStandIns(env);
-  configureEnvironment(env, standIns, dataDir);
+  configureEnvironment(env, standIns);
   // As the Api construct sets it on the functions; assigned, not defaulted, so the gateway and
-  // the handlers agree (handlers read it once, at import: a second stack in the same process keeps
-  // the first one's origins in its handlers).
+  // the handlers built below agree.
   env[envVars.corsAllowOrigins] = corsOrigins.join(',');
   const names = { table: env[envVars.featureTableName] ?? '', stream: env[envVars.eventStreamName] ?? '' };
   const clients = localClients(standIns);
@@ -122,14 +118,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env[envVars.modelEndpointName] ??= `${serviceName}-local`;
   }
 
-  // Imported only now: handlers read their environment at module load, as in Lambda.
+  // Imported only now: the SDK clients read their endpoints from the environment when created.
   const [ingest, processor, recommend, catalogue, privacy] = await Promise.all([
-    import('#functions/ingest/handler.ts'),
-    import('#functions/processor/handler.ts'),
-    import('#functions/recommend/handler.ts'),
-    import('#functions/catalogue/handler.ts'),
-    import('#functions/privacy/handler.ts'),
+    import('#functions/ingest/app.ts'),
+    import('#functions/processor/app.ts'),
+    import('#functions/recommend/app.ts'),
+    import('#functions/catalogue/app.ts'),
+    import('#functions/privacy/app.ts'),
   ]);
+  // Each function as its Lambda entry point builds it, from the same environment; poison records go
+  // to a file, as there is no SQS stand-in.
+  const ingestHandler = ingest.createHandler(ingest.createDeps(env));
+  const recommendHandler = recommend.createHandler(recommend.createDeps(env));
+  const catalogueHandler = catalogue.createHandler(catalogue.createDeps(env));
+  const processorHandler = processor.createHandler(
+    processor.createDeps(env, { poisonSink: new FilePoisonSink(join(dataDir, 'poison-records.jsonl')) }),
+  );
+  const privacyHandler = privacy.createHandler(privacy.createDeps(env));
 
   const stats: LocalStackStats = { eventsAccepted: 0, eventsRejected: 0, recommendationsServed: 0, httpErrors: 0 };
   const onResponse = (route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) => {
@@ -145,15 +150,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   const handlers: Record<RouteName, ProxyHandler> = {
-    events: ingest.handler,
-    userRecommendations: recommend.handler,
-    health: recommend.handler,
-    catalogueItems: catalogue.handler,
-    catalogueItem: catalogue.handler,
-    userErasure: privacy.handler,
-    similarItems: recommend.handler,
-    rankings: recommend.handler,
-    trending: recommend.handler,
+    events: ingestHandler,
+    userRecommendations: recommendHandler,
+    health: recommendHandler,
+    catalogueItems: catalogueHandler,
+    catalogueItem: catalogueHandler,
+    userErasure: privacyHandler,
+    similarItems: recommendHandler,
+    rankings: recommendHandler,
+    trending: recommendHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
   const mapping = new EventSourceMapping({
@@ -161,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     streamName: names.stream,
     streamArn: `arn:aws:kinesis:${region}:000000000000:stream/${names.stream}`,
     region,
-    handler: processor.handler as StreamHandler,
+    handler: processorHandler as StreamHandler,
     onFailurePath: join(dataDir, 'processor-on-failure.jsonl'),
     // An idle shard is polled less and less often, down to 4 times a second: a new event waits at
     // most 250 ms more to be seen (freshness p95 stays well under its 2 s target).

@@ -3,11 +3,9 @@ import { api, apiLimits, type RouteName } from '#shared/config/index.ts';
 import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
 import { corsResponseHeaders } from '#shared/http/cors.ts';
 import { errorResponse } from '#shared/http/responses.ts';
-import { corsAllowOrigins } from './env.ts';
 import { logger, publishMetrics } from './observability.ts';
 
-/** A route's answer: at once when it has one at hand (a cache hit in this process), or later. */
-export type RouteHandler = (event: APIGatewayProxyEvent) => APIGatewayProxyResult | Promise<APIGatewayProxyResult>;
+export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 /** The Lambda entry point of a function's routes. */
 export type HttpHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -18,30 +16,28 @@ export type HttpHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayPro
  * answered as they are; anything else is logged and answered as a bare 500.
  *
  * Every answer, error or not, carries the CORS headers for the request's `Origin` (see
- * `shared/http/cors.ts`; the origins come from {@link corsAllowOrigins}, read once here, at cold
- * start): with Lambda proxy integration API Gateway passes the function's headers through as they
- * are, so a browser reads the answer only if the function says it may.
+ * `shared/http/cors.ts`; `corsOrigins` from `corsAllowOrigins` in `env.ts`): with Lambda proxy
+ * integration API Gateway passes the function's headers through as they are, so a browser reads
+ * the answer only if the function says it may.
  *
  * The metrics a route counted (see `observability.ts`) are published here, once per invocation,
  * after the answer is built, error or not.
  */
-export function httpHandler(routes: Partial<Readonly<Record<RouteName, RouteHandler>>>): HttpHandler {
-  const addCors = corsResponseHeaders(corsAllowOrigins());
-  // Method, then resource: two lookups, no key string built per request.
-  const byMethod = new Map<string, Map<string, RouteHandler>>();
+export function httpHandler(
+  routes: Partial<Readonly<Record<RouteName, RouteHandler>>>,
+  corsOrigins: readonly string[],
+): HttpHandler {
+  const addCors = corsResponseHeaders(corsOrigins);
+  const byRoute = new Map<string, RouteHandler>();
   for (const [name, handle] of Object.entries(routes) as [RouteName, RouteHandler][]) {
-    const method = api.routeMethods[name];
-    let byResource = byMethod.get(method);
-    if (!byResource) byMethod.set(method, (byResource = new Map()));
-    byResource.set(api.routes[name], handle);
+    byRoute.set(`${api.routeMethods[name]} ${api.routes[name]}`, handle);
   }
   return async (event) => {
     let response: APIGatewayProxyResult;
     try {
-      const handle = byMethod.get(event.httpMethod)?.get(event.resource);
+      const handle = byRoute.get(`${event.httpMethod} ${event.resource}`);
       if (!handle) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
-      const answer = handle(event);
-      response = answer instanceof Promise ? await answer : answer;
+      response = await handle(event);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
       response = errorResponse(error);

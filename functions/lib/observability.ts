@@ -20,8 +20,8 @@ class FunctionMetrics extends Metrics {
  * POWERTOOLS_METRICS_DISABLED=true turns emission off (the local stack does, by default).
  */
 export const metrics = new FunctionMetrics({
-  namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE', metricsNamespace),
-  serviceName: optionalEnv('POWERTOOLS_SERVICE_NAME', serviceName),
+  namespace: optionalEnv(process.env, 'POWERTOOLS_METRICS_NAMESPACE', metricsNamespace),
+  serviceName: optionalEnv(process.env, 'POWERTOOLS_SERVICE_NAME', serviceName),
 });
 
 /**

@@ -95,50 +95,19 @@ function sumActivity(contributions: readonly Contribution<ItemActivity>[], withP
   return { weight, trend, partners };
 }
 
-export interface DynamoFeatureStoreOptions {
-  /**
-   * Profile reads and recommendation records asked for in the same turn of the event loop go to
-   * DynamoDB together: one BatchGetItem (consistent, as a single read) and one BatchWriteItem
-   * instead of a call each. Every caller still waits for its own read or write and sees its own
-   * error. For the serving path, where each request reads two profiles and records its list and
-   * the per-call cost of the SDK dominates. @default false
-   */
-  readonly coalesce?: boolean;
-}
-
-/** What one caller of a coalesced call waits for. */
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-/** BatchGetItem and BatchWriteItem limits. */
-const BATCH_GET_KEYS = 100;
-const BATCH_WRITE_ITEMS = 25;
-
 export class DynamoFeatureStore implements FeatureStore {
   private readonly documents: DynamoDBDocumentClient;
-  private readonly coalesce: boolean;
-  /** Profile reads waiting for the next batch, by partition key value. */
-  private pendingReads = new Map<
-    string,
-    { key: Record<string, string>; waiters: Waiter<Record<string, unknown> | undefined>[] }
-  >();
-  /** Recommendation records waiting for the next batch, by recommendation id. */
-  private pendingRecords = new Map<string, { item: Record<string, unknown>; waiters: Waiter<void>[] }>();
 
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
-    options: DynamoFeatureStoreOptions = {},
   ) {
     this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.coalesce = options.coalesce ?? false;
   }
 
   async readShopper(shopperKey: string): Promise<StoredShopper | undefined> {
     const key = featureKeys.shopper(shopperKey);
-    const stored = this.coalesce ? await this.getSoon(key) : await this.get(key, true);
+    const stored = await this.get(key, true);
     if (stored === undefined) return undefined;
     const marks: Record<string, string> = {};
     for (const [name, value] of Object.entries(stored)) {
@@ -400,56 +369,7 @@ export class DynamoFeatureStore implements FeatureStore {
       ...record,
       [ttlAttribute]: Math.floor(record.servedAt / 1000) + serving.attributionDays * 24 * 60 * 60,
     };
-    if (!this.coalesce) {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item }));
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      // A batch may not name an item twice: a repeated id (never, with fresh ids) goes in the next.
-      if (this.pendingRecords.has(record.recommendationId)) this.flushRecords();
-      if (this.pendingRecords.size === 0) setImmediate(() => this.flushRecords());
-      this.pendingRecords.set(record.recommendationId, { item, waiters: [{ resolve, reject }] });
-      if (this.pendingRecords.size >= BATCH_WRITE_ITEMS) this.flushRecords();
-    });
-  }
-
-  /** Writes the records gathered so far in one BatchWriteItem; unprocessed ones are retried. */
-  private flushRecords(): void {
-    const batch = [...this.pendingRecords.values()];
-    if (batch.length === 0) return;
-    this.pendingRecords = new Map();
-    const settle = (entries: typeof batch, error?: unknown) => {
-      for (const { waiters } of entries) {
-        for (const waiter of waiters) {
-          if (error === undefined) waiter.resolve();
-          else waiter.reject(error);
-        }
-      }
-    };
-    void (async () => {
-      let left = batch;
-      try {
-        for (let attempt = 0; left.length > 0; attempt++) {
-          if (attempt >= MAX_ATTEMPTS)
-            throw new Error(`recommendation write kept being throttled (${left.length} left)`);
-          if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
-          const result = await this.documents.send(
-            new BatchWriteCommand({
-              RequestItems: { [this.tableName]: left.map(({ item }) => ({ PutRequest: { Item: item } })) },
-            }),
-          );
-          const unprocessed = new Set(
-            (result.UnprocessedItems?.[this.tableName] ?? []).map(
-              (request) => request.PutRequest?.Item?.recommendationId as string,
-            ),
-          );
-          settle(left.filter(({ item }) => !unprocessed.has(item.recommendationId as string)));
-          left = left.filter(({ item }) => unprocessed.has(item.recommendationId as string));
-        }
-      } catch (error) {
-        settle(left, error);
-      }
-    })();
+    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   async getRecommendations(recommendationIds: readonly string[]): Promise<ReadonlyMap<string, RecommendationRecord>> {
@@ -518,62 +438,6 @@ export class DynamoFeatureStore implements FeatureStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
-  }
-
-  /** A consistent read of `key` (one per partition: a profile), batched with the others asked for. */
-  private getSoon(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
-    return new Promise((resolve, reject) => {
-      const id = key[pk.name] as string;
-      if (this.pendingReads.size === 0) setImmediate(() => this.flushReads());
-      const pending = this.pendingReads.get(id);
-      if (pending) pending.waiters.push({ resolve, reject });
-      else this.pendingReads.set(id, { key, waiters: [{ resolve, reject }] });
-      if (this.pendingReads.size >= BATCH_GET_KEYS) this.flushReads();
-    });
-  }
-
-  /** Reads the profiles asked for so far in one BatchGetItem; unprocessed keys are retried. */
-  private flushReads(): void {
-    const batch = this.pendingReads;
-    if (batch.size === 0) return;
-    this.pendingReads = new Map();
-    void (async () => {
-      let left = [...batch.keys()];
-      const keyOf = (id: string) => (batch.get(id) as { key: Record<string, string> }).key;
-      try {
-        for (let attempt = 0; left.length > 0; attempt++) {
-          if (attempt >= MAX_ATTEMPTS) throw new Error(`profile read kept being throttled (${left.length} left)`);
-          if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
-          const result = await this.documents.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: left.map(keyOf),
-                  ConsistentRead: true,
-                },
-              },
-            }),
-          );
-          for (const item of result.Responses?.[this.tableName] ?? []) {
-            const id = item[pk.name] as string;
-            for (const waiter of batch.get(id)?.waiters ?? []) waiter.resolve(item);
-            batch.delete(id);
-          }
-          const unprocessed = new Set(
-            (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((key) => key[pk.name] as string),
-          );
-          // Neither returned nor left for later: not there.
-          for (const id of left) {
-            if (unprocessed.has(id)) continue;
-            for (const waiter of batch.get(id)?.waiters ?? []) waiter.resolve(undefined);
-            batch.delete(id);
-          }
-          left = [...batch.keys()];
-        }
-      } catch (error) {
-        for (const { waiters } of batch.values()) for (const waiter of waiters) waiter.reject(error);
-      }
-    })();
   }
 
   private async get(key: Record<string, string>, consistent: boolean): Promise<Record<string, unknown> | undefined> {

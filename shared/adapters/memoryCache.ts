@@ -11,10 +11,6 @@ export class MemoryRecommendationCache implements RecommendationCache {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return this.getNow(key);
-  }
-
-  getNow(key: string): string | undefined {
     return this.entries.get(key);
   }
 

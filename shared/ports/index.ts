@@ -244,11 +244,6 @@ export interface RecommendationCache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   del(key: string): Promise<void>;
-  /**
-   * The same read as `get`, answered at once: only a cache held in this process has it. A read
-   * that cannot wait needs no time budget, so the serving path prefers it when it is there.
-   */
-  getNow?(key: string): string | undefined;
 }
 
 /** A shopper interaction as the model takes it (epoch seconds, like the training data). */

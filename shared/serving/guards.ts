@@ -32,8 +32,7 @@ const BYPASS: CacheRead = Object.freeze({ status: 'BYPASS' });
 
 /**
  * The cache as the serving path uses it: a failing or slow cache is skipped (BYPASS) instead of
- * failing the request. `onError` is told, for logs and metrics. A cache in this process (one with
- * `getNow`) is read at once: it cannot be slow in a way a timer could cut short.
+ * failing the request. `onError` is told, for logs and metrics.
  */
 export class GuardedCache {
   constructor(
@@ -42,24 +41,7 @@ export class GuardedCache {
     private readonly budgetMs: number = serving.cacheBudgetMs,
   ) {}
 
-  /**
-   * The read at once, when the cache is held in this process (`getNow`): a hit then needs no
-   * await. `undefined` when the cache is remote and {@link get} must be awaited.
-   */
-  readNow(key: string): CacheRead | undefined {
-    if (this.cache.getNow === undefined) return undefined;
-    try {
-      const value = this.cache.getNow(key);
-      return value === undefined ? MISS : { status: 'HIT', value };
-    } catch (error) {
-      this.onError(error);
-      return BYPASS;
-    }
-  }
-
   async get(key: string): Promise<CacheRead> {
-    const now = this.readNow(key);
-    if (now !== undefined) return now;
     try {
       const value = await withinBudget(this.cache.get(key), this.budgetMs, 'cache get');
       return value === undefined ? MISS : { status: 'HIT', value };
@@ -88,6 +70,15 @@ export class ModelBusyError extends Error {
   constructor(limit: number) {
     super(`model has ${limit} calls in flight from this process, its current limit; not queueing another`);
     this.name = 'ModelBusyError';
+  }
+}
+
+/** The breaker turned the call away without calling the model: it is open, or half-open with its trial call out. */
+export class ModelBreakerOpenError extends Error {
+  readonly code = 'EMODELBREAKEROPEN';
+  constructor(options?: { cause?: unknown }) {
+    super('model circuit breaker is open; not calling the model', options);
+    this.name = 'ModelBreakerOpenError';
   }
 }
 
@@ -289,9 +280,11 @@ export class ModelGateway {
       // reached the model and are not failures of it.
       // A timeout while the model answers other calls is load: the limit shrinks, the breaker
       // stays closed (opening it would stop the answers the model is still giving).
+      // opossum marks a call it turned away with this code, its documented contract.
       const rejectedByBreaker = (error as { code?: string }).code === 'EOPENBREAKER';
-      if (!rejectedByBreaker) this.limit.failed(round);
-      const failedTheModel = !rejectedByBreaker && !this.overloaded(error);
+      if (rejectedByBreaker) throw new ModelBreakerOpenError({ cause: error });
+      this.limit.failed(round);
+      const failedTheModel = !this.overloaded(error);
       if (failedTheModel && this.breaker.closed && ++this.consecutiveFailures >= this.failureThreshold) {
         this.breaker.open();
       }

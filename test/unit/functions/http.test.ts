@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bodyOf, httpHandler, pathId } from '#functions/lib/http.ts';
+import { corsAllowOrigins } from '#functions/lib/env.ts';
 import { logger } from '#functions/lib/observability.ts';
 import { api, apiLimits, envVars } from '#shared/config/index.ts';
 import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
@@ -28,6 +29,9 @@ const json = (response: APIGatewayProxyResult): unknown => JSON.parse(response.b
 
 const logError = vi.spyOn(logger, 'error').mockImplementation(() => {});
 
+/** The handler as a function's cold start makes it: the CORS origins read from the environment then. */
+const routedHandler = (routes: Parameters<typeof httpHandler>[0]) => httpHandler(routes, corsAllowOrigins(process.env));
+
 describe('Function: httpHandler', () => {
   beforeEach(() => {
     logError.mockClear();
@@ -40,7 +44,7 @@ describe('Function: httpHandler', () => {
   it('returns the response of the route matching method and resource', async () => {
     // Prepare
     const seen: string[] = [];
-    const handler = httpHandler({
+    const handler = routedHandler({
       health: async () => {
         seen.push('health');
         return jsonResponse(200, { route: 'health' });
@@ -69,7 +73,7 @@ describe('Function: httpHandler', () => {
 
   it('returns each route of a multi-route handler answered by its own function', async () => {
     // Prepare
-    const handler = httpHandler({
+    const handler = routedHandler({
       catalogueItems: async () => jsonResponse(200, { route: 'put' }),
       userErasure: async () => jsonResponse(202, { route: 'erase' }),
     });
@@ -92,7 +96,7 @@ describe('Function: httpHandler', () => {
     ['a known resource with the wrong method', 'DELETE', '/v1/items'],
   ])('returns 404 route_not_found for %s, without logging', async (_name, httpMethod, resource) => {
     // Prepare
-    const handler = httpHandler({ health: async () => jsonResponse(200, {}) });
+    const handler = routedHandler({ health: async () => jsonResponse(200, {}) });
 
     // Act
     const response = await handler(apiEvent({ httpMethod, resource, path: resource }));
@@ -108,7 +112,7 @@ describe('Function: httpHandler', () => {
     [new PayloadTooLargeError('too_big', 'it is too big'), 413],
   ])('returns a client ApiError as its status, reason and message, without logging', async (error, status) => {
     // Prepare
-    const handler = httpHandler({
+    const handler = routedHandler({
       health: async () => {
         throw error;
       },
@@ -127,7 +131,7 @@ describe('Function: httpHandler', () => {
   it('returns a 5xx ApiError as it is, and logs it', async () => {
     // Prepare
     const error = new DependencyUnavailableError('store_unavailable', 'try again');
-    const handler = httpHandler({
+    const handler = routedHandler({
       health: async () => {
         throw error;
       },
@@ -145,7 +149,7 @@ describe('Function: httpHandler', () => {
   it('returns a bare 500 for an unknown error, logging it without leaking its message', async () => {
     // Prepare
     const error = new Error('connect ECONNREFUSED 10.0.0.7:443 secret-table');
-    const handler = httpHandler({
+    const handler = routedHandler({
       health: async () => {
         throw error;
       },
@@ -163,7 +167,7 @@ describe('Function: httpHandler', () => {
 
   it('returns a bare 500 for a rejected non-Error value', async () => {
     // Prepare
-    const handler = httpHandler({
+    const handler = routedHandler({
       health: () => Promise.reject('just a string'),
     });
 
@@ -283,7 +287,7 @@ describe('Function: httpHandler CORS headers', () => {
   it('returns Access-Control-Allow-Origin * by default (shared config), without reading any environment', async () => {
     // Prepare
     vi.stubEnv(envVars.corsAllowOrigins, '');
-    const handler = httpHandler(ok);
+    const handler = routedHandler(ok);
 
     // Act
     const response = await handler(withOrigin('https://anyone.example'));
@@ -304,7 +308,7 @@ describe('Function: httpHandler CORS headers', () => {
   ])('returns a listed %s echoed with Vary: Origin', async (name, origin) => {
     // Prepare
     vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example,https://www.shop.example');
-    const handler = httpHandler(ok);
+    const handler = routedHandler(ok);
 
     // Act
     const response = await handler(withOrigin(origin, name));
@@ -323,7 +327,7 @@ describe('Function: httpHandler CORS headers', () => {
   ])('returns no Access-Control-Allow-Origin for %s', async (_name, origin) => {
     // Prepare
     vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example');
-    const handler = httpHandler(ok);
+    const handler = routedHandler(ok);
 
     // Act
     const response = await handler(withOrigin(origin));
@@ -339,7 +343,7 @@ describe('Function: httpHandler CORS headers', () => {
     // Prepare
     const log = vi.spyOn(logger, 'error').mockImplementation(() => {});
     vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example');
-    const handler = httpHandler({
+    const handler = routedHandler({
       health: async () => {
         throw new Error('boom');
       },
@@ -367,7 +371,7 @@ describe('Function: httpHandler CORS headers', () => {
 
   it('returns the headers for an answer that had none, and for an event without headers', async () => {
     // Prepare
-    const handler = httpHandler({ health: async () => ({ statusCode: 204, body: '' }) });
+    const handler = routedHandler({ health: async () => ({ statusCode: 204, body: '' }) });
 
     // Act
     const response = await handler(apiEvent({ headers: null as unknown as APIGatewayProxyEvent['headers'] }));
@@ -382,7 +386,7 @@ describe('Function: httpHandler CORS headers', () => {
   it('reads the origins once, when the handler is made (cold start)', async () => {
     // Prepare
     vi.stubEnv(envVars.corsAllowOrigins, 'https://shop.example');
-    const handler = httpHandler(ok);
+    const handler = routedHandler(ok);
     vi.stubEnv(envVars.corsAllowOrigins, '*');
 
     // Act
@@ -397,6 +401,6 @@ describe('Function: httpHandler CORS headers', () => {
     vi.stubEnv(envVars.corsAllowOrigins, 'shop.example');
 
     // Act + Assess
-    expect(() => httpHandler(ok)).toThrow(envVars.corsAllowOrigins);
+    expect(() => routedHandler(ok)).toThrow(envVars.corsAllowOrigins);
   });
 });

@@ -1,17 +1,14 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { captureStdout, metricValues } from './emf.ts';
 
-const poisonFile = join(mkdtempSync(join(tmpdir(), 'processor-')), 'poison.jsonl');
+const POISON_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/processor-on-failure';
 process.env.FEATURE_TABLE_NAME = 'features-test';
-process.env.POISON_QUEUE_URL = pathToFileURL(poisonFile).href;
+process.env.POISON_QUEUE_URL = POISON_QUEUE_URL;
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
@@ -20,6 +17,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 // The document client sends through its own stack, so it is the one to mock.
 const dynamo = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
 let handler: (
   event: KinesisStreamEvent,
   context: Context,
@@ -65,6 +63,8 @@ describe('Handler: processor', () => {
   beforeEach(() => {
     stdout = captureStdout();
     dynamo.reset();
+    sqs.reset();
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     dynamo.on(GetCommand).resolves({});
     dynamo.on(BatchGetCommand).resolves({ Responses: {} });
     dynamo.on(UpdateCommand).resolves({});
@@ -100,17 +100,16 @@ describe('Handler: processor', () => {
     expect(itemWrites).toEqual(['I#sku-1']);
   });
 
-  it('parks a poison record on the on-failure sink with its reason and processes the rest', async () => {
+  it('parks a poison record on the on-failure queue with its reason and processes the rest', async () => {
     // Prepare
     const poison = kinesisRecord('{"eventId": "p1", "type": "teleport"}');
     // Act
     const response = await handler({ Records: [view('u1', 'sku-1'), poison] }, context);
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    const parked = readFileSync(poisonFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const sent = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
+    expect(sent.map((input) => input.QueueUrl)).toEqual([POISON_QUEUE_URL]);
+    const parked = (sent[0]?.Entries ?? []).map((entry) => JSON.parse(entry.MessageBody ?? '') as unknown);
     expect(parked).toContainEqual(
       expect.objectContaining({ sequenceNumber: poison.kinesis.sequenceNumber, reason: 'invalid_event' }),
     );

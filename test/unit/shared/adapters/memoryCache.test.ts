@@ -16,15 +16,4 @@ describe('Adapter: MemoryRecommendationCache', () => {
     // Assess
     expect([await cache.get('a'), await cache.get('b'), await cache.get('c')]).toEqual(['1', undefined, '3']);
   });
-
-  it('returns from getNow what get returns, at once', async () => {
-    // Prepare
-    const cache = new MemoryRecommendationCache();
-    await cache.set('a', '{"items":[]}', 60);
-    // Act
-    const now = [cache.getNow('a'), cache.getNow('b')];
-    // Assess
-    expect(now).toEqual([await cache.get('a'), await cache.get('b')]);
-    expect(now).toEqual(['{"items":[]}', undefined]);
-  });
 });

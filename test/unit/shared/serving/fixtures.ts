@@ -26,7 +26,7 @@ import {
   USER_LIST_PARAMETERS,
   type ListOptions,
 } from '#shared/serving/params.ts';
-import type { ServingDeps, ServingService } from '#shared/serving/serve.ts';
+import type { ServingDeps, ServingService } from '#shared/serving/service.ts';
 
 export const NOW = Date.parse('2025-03-10T12:00:00.000Z');
 export const HOUR_MS = 60 * 60 * 1000;
@@ -151,8 +151,7 @@ export function shutdownGateways(): void {
 }
 
 /**
- * A ServingService over a fresh store. `Service` is the class under test, passed in so a test
- * file can re-import the module (it keeps the last good trending answer in module state).
+ * A ServingService over a fresh store. `Service` is the class under test.
  */
 export function makeFixture(
   Service: typeof ServingService,

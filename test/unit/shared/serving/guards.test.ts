@@ -4,6 +4,7 @@ import type { ModelClient, ModelRequest, ModelResponse, RecommendationCache } fr
 import {
   AdaptiveLimit,
   GuardedCache,
+  ModelBreakerOpenError,
   ModelBusyError,
   ModelGateway,
   ModelTimeoutError,
@@ -69,62 +70,6 @@ describe('Class: GuardedCache', () => {
       const cache = fakeCache();
       const failure = new Error('ECONNREFUSED');
       cache.get.mockRejectedValue(failure);
-      const onError = vi.fn();
-      const guarded = new GuardedCache(cache, onError, BUDGET_MS);
-
-      // Act
-      const result = await guarded.get('reco:user:1');
-
-      // Assess
-      expect(result).toEqual({ status: 'BYPASS' });
-      expect(onError).toHaveBeenCalledExactlyOnceWith(failure);
-    });
-
-    it('returns HIT from a cache in this process without a timer, preferring getNow to get', async () => {
-      // Prepare
-      const cache = { ...fakeCache(), getNow: vi.fn<NonNullable<RecommendationCache['getNow']>>(() => 'cached') };
-      const timers = vi.spyOn(globalThis, 'setTimeout');
-      const guarded = new GuardedCache(cache, vi.fn(), BUDGET_MS);
-
-      // Act
-      const result = await guarded.get('reco:user:1');
-
-      // Assess
-      expect(result).toEqual({ status: 'HIT', value: 'cached' });
-      expect(cache.getNow).toHaveBeenCalledExactlyOnceWith('reco:user:1');
-      expect(cache.get).not.toHaveBeenCalled();
-      expect(timers).not.toHaveBeenCalled();
-      timers.mockRestore();
-    });
-
-    it('reads a cache in this process at once with readNow, and says undefined for a remote one', () => {
-      // Prepare
-      const inProcess = new GuardedCache({
-        ...fakeCache(),
-        getNow: (key) => (key === 'reco:user:1' ? 'cached' : undefined),
-      });
-      const remoteOnly = new GuardedCache(fakeCache());
-
-      // Act
-      const reads = [
-        inProcess.readNow('reco:user:1'),
-        inProcess.readNow('reco:user:2'),
-        remoteOnly.readNow('reco:user:1'),
-      ];
-
-      // Assess
-      expect(reads).toEqual([{ status: 'HIT', value: 'cached' }, { status: 'MISS' }, undefined]);
-    });
-
-    it('returns BYPASS and tells onError when getNow throws', async () => {
-      // Prepare
-      const failure = new Error('corrupt entry');
-      const cache = {
-        ...fakeCache(),
-        getNow: () => {
-          throw failure;
-        },
-      };
       const onError = vi.fn();
       const guarded = new GuardedCache(cache, onError, BUDGET_MS);
 
@@ -340,7 +285,7 @@ describe('Class: ModelGateway', () => {
       // Assess
       expect(openBeforeThreshold).toBe(false);
       expect(gateway.open).toBe(true);
-      await expect(result).rejects.toThrow('Breaker is open');
+      await expect(result).rejects.toThrow(ModelBreakerOpenError);
       expect(model.invoke).toHaveBeenCalledTimes(3);
     });
 
@@ -359,7 +304,7 @@ describe('Class: ModelGateway', () => {
       const result = gateway.invoke(request);
 
       // Assess
-      await expect(result).rejects.toThrow('Breaker is open');
+      await expect(result).rejects.toThrow(ModelBreakerOpenError);
       expect(model.invoke).toHaveBeenCalledTimes(2);
     });
 
@@ -373,7 +318,7 @@ describe('Class: ModelGateway', () => {
       gateway = new ModelGateway(model.client, { budgetMs: BUDGET_MS, failureThreshold: 2, resetMs: 50 });
       for (let i = 0; i < 2; i++) await expect(gateway.invoke(request)).rejects.toThrow('ModelError');
       await vi.advanceTimersByTimeAsync(49);
-      await expect(gateway.invoke(request)).rejects.toThrow('Breaker is open');
+      await expect(gateway.invoke(request)).rejects.toThrow(ModelBreakerOpenError);
       const callsWhileOpen = model.invoke.mock.calls.length;
       healthy = true;
 
@@ -408,7 +353,7 @@ describe('Class: ModelGateway', () => {
       const second = gateway.invoke(request);
 
       // Assess
-      await expect(second).rejects.toThrow('Breaker is open');
+      await expect(second).rejects.toThrow(ModelBreakerOpenError);
       answer?.(response);
       await expect(trial).resolves.toEqual(response);
       expect(model.invoke).toHaveBeenCalledTimes(2);
@@ -428,7 +373,7 @@ describe('Class: ModelGateway', () => {
       const result = gateway.invoke(request);
 
       // Assess
-      await expect(result).rejects.toThrow('Breaker is open');
+      await expect(result).rejects.toThrow(ModelBreakerOpenError);
       expect(gateway.open).toBe(true);
       expect(model.invoke).toHaveBeenCalledTimes(3);
     });
@@ -453,7 +398,7 @@ describe('Class: ModelGateway', () => {
       const result = gateway.invoke(request);
 
       // Assess
-      await expect(result).rejects.toThrow('Breaker is open');
+      await expect(result).rejects.toThrow(ModelBreakerOpenError);
       expect(model.invoke).toHaveBeenCalledTimes(8);
     });
 

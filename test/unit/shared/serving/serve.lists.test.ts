@@ -1,8 +1,8 @@
 import { parseInvocation } from '../../../../model/lib/invocation.ts';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiLimits } from '#shared/config/index.ts';
 import { dayBucket } from '#shared/features/applyEvents.ts';
-import type { ServingService as ServingServiceClass } from '#shared/serving/serve.ts';
+import { ServingService } from '#shared/serving/service.ts';
 import {
   addActivity,
   addEvent,
@@ -25,17 +25,9 @@ import {
   writeProfile,
 } from './fixtures.ts';
 
-let ServingService: typeof ServingServiceClass;
-
 const daysAgo = (days: number) => dayBucket(NOW - days * DAY_MS);
 
 describe('Class: ServingService', () => {
-  beforeEach(async () => {
-    // serve.ts keeps the last good trending answer in module state: every test gets a fresh module.
-    vi.resetModules();
-    ({ ServingService } = await import('#shared/serving/serve.ts'));
-  });
-
   afterEach(() => {
     shutdownGateways();
   });
@@ -59,8 +51,6 @@ describe('Class: ServingService', () => {
         expect(model.requests()).toEqual([{ similarTo: 'sku-x', count: 2, filters: { category: 'shoes' } }]);
         expect(served).toEqual({
           cache: 'MISS',
-          // Serialised once, for the cache and the response alike.
-          json: JSON.stringify(served.body),
           body: {
             recommendationId: 'rec-1',
             modelVersion: 'hybrid-test',

@@ -1,0 +1,89 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { envVars } from '#shared/config/index.ts';
+import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { SqsPoisonSink } from '#shared/adapters/sqsPoisonSink.ts';
+import { applyEventBatch, type FeatureDeps } from '#shared/features/applyEvents.ts';
+import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import { dynamoDb } from '../lib/dynamoDb.ts';
+import { requiredEnv, type Env } from '../lib/env.ts';
+import { countMetric, logger, publishMetrics } from '../lib/observability.ts';
+import { sqs } from '../lib/sqs.ts';
+
+/**
+ * The processor's dependencies from its environment; `overrides` replace any of them (the local
+ * stack parks poison records in a file: there is no SQS stand-in).
+ */
+export function createDeps(env: Env, overrides: Partial<FeatureDeps> = {}): FeatureDeps {
+  const features = new DynamoFeatureStore(dynamoDb, requiredEnv(env, envVars.featureTableName));
+  return {
+    shoppers: features,
+    items: features,
+    // Built once per execution environment, so the cache lives as long as it.
+    catalogue: new CachedCatalogueLookup(features, systemClock),
+    poisonSink: overrides.poisonSink ?? new SqsPoisonSink(sqs, requiredEnv(env, envVars.poisonQueueUrl)),
+    clock: systemClock,
+    attribution: features,
+    ...overrides,
+  };
+}
+
+/** Thrown for a record whose feature writes failed, so the batch processor reports it to Lambda. */
+export class FeatureWriteError extends Error {
+  constructor(sequenceNumber: string, options?: { cause?: unknown }) {
+    super(`feature writes for record ${sequenceNumber} failed; it will be retried`, options);
+    this.name = 'FeatureWriteError';
+  }
+}
+
+export type ProcessorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+const shardIdOf = (record: KinesisStreamRecord): string => record.eventID.split(':')[0] ?? record.eventID;
+
+/**
+ * Kinesis → features. The whole batch is applied first (so writes coalesce per user and item),
+ * then each record is reported through Powertools' batch processor: failed ones are retried by
+ * Lambda from the lowest failed sequence number, and retries are idempotent.
+ *
+ * Metrics, once per batch: `EventsProcessed` (records applied, client retries included, poison
+ * not), `PoisonRecords` (parked), `FailedRecords` (reported back as batch item failures).
+ */
+export function createHandler(deps: FeatureDeps): ProcessorHandler {
+  const processor = new BatchProcessor(EventType.KinesisDataStreams);
+  return async (event, context) => {
+    try {
+      const outcome = await applyEventBatch(
+        event.Records.map((record) => ({
+          shardId: shardIdOf(record),
+          sequenceNumber: record.kinesis.sequenceNumber,
+          data: record.kinesis.data,
+        })),
+        deps,
+      );
+      if (outcome.errors.length > 0) {
+        logger.warn('feature writes failed', { failed: outcome.failedSequenceNumbers.size, error: outcome.errors[0] });
+      }
+      if (outcome.poisoned > 0) logger.warn('poison records parked', { poisoned: outcome.poisoned });
+      if (outcome.duplicates > 0) logger.info('client retries dropped', { duplicates: outcome.duplicates });
+      const firstError = outcome.errors[0];
+      const response = await processPartialResponse(
+        event,
+        async (record: KinesisStreamRecord) => {
+          const { sequenceNumber } = record.kinesis;
+          if (outcome.failedSequenceNumbers.has(sequenceNumber)) {
+            throw new FeatureWriteError(sequenceNumber, { cause: firstError });
+          }
+        },
+        processor,
+        { context },
+      );
+      countMetric('EventsProcessed', outcome.applied - outcome.poisoned);
+      countMetric('PoisonRecords', outcome.poisoned);
+      countMetric('FailedRecords', response.batchItemFailures.length);
+      return response;
+    } finally {
+      publishMetrics();
+    }
+  };
+}

@@ -1,0 +1,139 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { api, envVars, type RouteName } from '#shared/config/index.ts';
+import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
+import { RedisRecommendationCache } from '#shared/adapters/redisCache.ts';
+import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
+import { jsonResponse } from '#shared/http/responses.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import { fallbackMetric, type OnDependencyFailure } from '#shared/serving/failures.ts';
+import { GuardedCache, ModelGateway, type CacheStatus } from '#shared/serving/guards.ts';
+import {
+  parseListOptions,
+  parseRankingRequest,
+  parseTrendingWindow,
+  SIMILAR_PARAMETERS,
+  TRENDING_PARAMETERS,
+  USER_LIST_PARAMETERS,
+} from '#shared/serving/params.ts';
+import { ServingService, type Served, type ServingDeps } from '#shared/serving/service.ts';
+import { dynamoDb } from '../lib/dynamoDb.ts';
+import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
+import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
+import { countMetric, logger, metricDimension, metricsEnabled } from '../lib/observability.ts';
+import { sageMakerRuntime } from '../lib/sageMakerRuntime.ts';
+
+export interface RecommendFunctionDeps {
+  readonly service: ServingService;
+  /** What `/v1/health` reports: the fallback ranking's version, and whether a model endpoint is set. */
+  readonly health: { readonly modelVersion: string; readonly model: 'endpoint' | 'popularity' };
+  readonly corsOrigins: readonly string[];
+}
+
+/**
+ * The recommend function's dependencies from its environment, built once per execution
+ * environment: one cache connection and one breaker, reused. `overrides` replace any of the
+ * serving dependencies.
+ */
+export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): RecommendFunctionDeps {
+  const features = new DynamoFeatureStore(dynamoDb, requiredEnv(env, envVars.featureTableName));
+  const cacheUrl = env[envVars.cacheUrl];
+  const endpointName = env[envVars.modelEndpointName];
+  const fallbackVersion = optionalEnv(env, envVars.modelVersion, 'popularity-v1');
+  const service = new ServingService({
+    features,
+    cache: new GuardedCache(
+      cacheUrl ? new RedisRecommendationCache(cacheUrl) : new MemoryRecommendationCache(),
+      onceEvery(10_000, (error: unknown) => logger.warn('cache skipped (logged at most every 10 s)', { error })),
+    ),
+    ...(endpointName ? { model: new ModelGateway(new SageMakerModelClient(sageMakerRuntime, endpointName)) } : {}),
+    log: features,
+    clock: systemClock,
+    newId: randomUUID,
+    fallbackVersion,
+    onError: countedAndLogged(
+      onceEvery(10_000, (dependency, error) =>
+        logger.warn(`${dependency} failed; serving a fallback (logged at most every 10 s)`, { error }),
+      ),
+    ),
+    ...overrides,
+  });
+  return {
+    service,
+    health: { modelVersion: fallbackVersion, model: endpointName ? 'endpoint' : 'popularity' },
+    corsOrigins: corsAllowOrigins(env),
+  };
+}
+
+/** Every fallback is counted, by cause; the log line stays rate-limited. */
+function countedAndLogged(log: OnDependencyFailure): OnDependencyFailure {
+  if (!metricsEnabled) return log;
+  return (dependency, error) => {
+    countMetric(fallbackMetric(dependency, error));
+    log(dependency, error);
+  };
+}
+
+/** An outage must not turn every request into a stack trace in the logs. */
+function onceEvery<A extends unknown[]>(ms: number, log: (...args: A) => void): (...args: A) => void {
+  let last = 0;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < ms) return;
+    last = now;
+    log(...args);
+  };
+}
+
+const CACHE_METRICS: Readonly<Record<CacheStatus, string>> = {
+  HIT: 'CacheHit',
+  MISS: 'CacheMiss',
+  BYPASS: 'CacheBypass',
+};
+
+/** The answer with its cache status, counted by route and cache status. */
+function respond(route: RouteName, served: Served): APIGatewayProxyResult {
+  if (metricsEnabled) {
+    metricDimension('route', route);
+    countMetric(CACHE_METRICS[served.cache]);
+    if (served.body.degraded) countMetric('DegradedAnswer');
+  }
+  return jsonResponse(200, served.body, { [api.cacheStatusHeader]: served.cache });
+}
+
+/** The read API: recommendations, similar items, rankings, trending, and the health check. */
+export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
+  const { service } = deps;
+  return httpHandler(
+    {
+      health: async () => jsonResponse(200, { status: 'ok', ...deps.health }),
+      userRecommendations: async (event) =>
+        respond(
+          'userRecommendations',
+          await service.forShopper(
+            pathId(event, 'userId'),
+            parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS),
+          ),
+        ),
+      similarItems: async (event) =>
+        respond(
+          'similarItems',
+          await service.similarTo(
+            pathId(event, 'itemId'),
+            parseListOptions(event.queryStringParameters, SIMILAR_PARAMETERS),
+          ),
+        ),
+      rankings: async (event) => respond('rankings', await service.rank(parseRankingRequest(bodyOf(event)))),
+      trending: async (event) =>
+        respond(
+          'trending',
+          await service.trending(
+            parseTrendingWindow(event.queryStringParameters),
+            parseListOptions(event.queryStringParameters, TRENDING_PARAMETERS),
+          ),
+        ),
+    },
+    deps.corsOrigins,
+  );
+}

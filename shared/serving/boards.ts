@@ -1,0 +1,130 @@
+import { featureLimits } from '../config/index.ts';
+import { dayBucket } from '../features/applyEvents.ts';
+import type { CatalogueItem, CatalogueStore, Clock, ItemActivityStore, RankedItem } from '../ports/index.ts';
+import type { ListOptions } from './params.ts';
+import { roundScore, type ServedItem } from './served.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Yesterday's counts weigh half of today's: a one-day half-life keeps the list fresh. */
+const DAY_DECAY = 0.5;
+
+/** Item id → score, any order. */
+export type ItemScores = ReadonlyMap<string, number>;
+
+/**
+ * The shop-wide popularity and trend boards. With a model deployed they only feed fallbacks and
+ * trending; shared by every shopper and slow to change, they are then reused for `memoMs`, so a
+ * fallback under load (the breaker open) costs no more than a normal answer. Without a model,
+ * popularity is the ranking itself and is read fresh every time (`memoMs` 0).
+ */
+export class PopularityBoards {
+  private readonly read = new Map<'popularity' | 'trend', { at: number; scores: Promise<ItemScores> }>();
+
+  constructor(
+    private readonly features: Pick<ItemActivityStore, 'topPopular' | 'topTrending'>,
+    private readonly clock: Clock,
+    private readonly memoMs: number,
+  ) {}
+
+  /** Day boards of the last days, yesterday at half weight. */
+  popularityScores(): Promise<ItemScores> {
+    return this.reused('popularity', async () => {
+      const now = this.clock.now();
+      const days = Array.from({ length: featureLimits.popularityWindowDays }, (_, ago) =>
+        dayBucket(now - ago * DAY_MS),
+      );
+      const boards = await Promise.all(
+        days.map((day) => this.features.topPopular(day, featureLimits.popularityCandidates)),
+      );
+      return mergeBoards(boards, (ago) => DAY_DECAY ** ago);
+    });
+  }
+
+  /** Trend boards brought to now: the within-day scores decay from the start of their day. */
+  trendScores(): Promise<ItemScores> {
+    return this.reused('trend', async () => {
+      const now = this.clock.now();
+      const halfLifeMs = featureLimits.trendHalfLifeSeconds * 1000;
+      const days = [dayBucket(now), dayBucket(now - DAY_MS)];
+      const boards = await Promise.all(
+        days.map((day) => this.features.topTrending(day, featureLimits.popularityCandidates)),
+      );
+      return mergeBoards(boards, (ago) => {
+        const dayStart = Math.floor(now / DAY_MS) * DAY_MS - ago * DAY_MS;
+        return 2 ** (-(now - dayStart) / halfLifeMs);
+      });
+    });
+  }
+
+  private reused(name: 'popularity' | 'trend', read: () => Promise<ItemScores>): Promise<ItemScores> {
+    if (this.memoMs <= 0) return read();
+    const now = this.clock.now();
+    const known = this.read.get(name);
+    if (known && now - known.at < this.memoMs) return known.scores;
+    const scores = read();
+    this.read.set(name, { at: now, scores });
+    scores.catch(() => this.read.delete(name));
+    return scores;
+  }
+}
+
+function mergeBoards(boards: readonly (readonly RankedItem[])[], weightOf: (ago: number) => number): ItemScores {
+  const scores = new Map<string, number>();
+  boards.forEach((board, ago) => {
+    const weight = weightOf(ago);
+    for (const { itemId, score } of board) scores.set(itemId, (scores.get(itemId) ?? 0) + score * weight);
+  });
+  return scores;
+}
+
+/** Whether the options filter on the catalogue at all. */
+function filtersCatalogue(options: Partial<ListOptions>): boolean {
+  return (
+    options.category !== undefined ||
+    options.inStockOnly === true ||
+    options.minPrice !== undefined ||
+    options.maxPrice !== undefined
+  );
+}
+
+/** Whether an item passes the catalogue filters; unknown items pass only when no filter is set. */
+function passes(item: CatalogueItem | undefined, options: Partial<ListOptions>): boolean {
+  if (!item) return !filtersCatalogue(options);
+  if (options.category !== undefined && !item.categories.includes(options.category)) return false;
+  if (options.inStockOnly && !item.inStock) return false;
+  if (options.minPrice !== undefined && (item.price === undefined || item.price < options.minPrice)) return false;
+  if (options.maxPrice !== undefined && (item.price === undefined || item.price > options.maxPrice)) return false;
+  return true;
+}
+
+export interface RankedListRequest {
+  readonly scores: ItemScores;
+  readonly options: ListOptions;
+  readonly excluded: ReadonlySet<string>;
+  readonly reason: string;
+  readonly catalogue: Pick<CatalogueStore, 'getItems'>;
+}
+
+/** The best-scored items first, exclusions dropped, the catalogue filters applied, `options.count` at most. */
+export async function rankedList({
+  scores,
+  options,
+  excluded,
+  reason,
+  catalogue,
+}: RankedListRequest): Promise<ServedItem[]> {
+  const ranked = [...scores]
+    .filter(([itemId, score]) => score > 0 && !excluded.has(itemId))
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const entries = filtersCatalogue(options)
+    ? await catalogue.getItems(ranked.map(([itemId]) => itemId))
+    : new Map<string, CatalogueItem>();
+  return ranked
+    .filter(([itemId]) => passes(entries.get(itemId), options))
+    .slice(0, options.count)
+    .map(([itemId, score]) => ({ itemId, score: roundScore(score), reason }));
+}
+
+/** The reason of a popularity list. */
+export const popularReason = (options: ListOptions): string =>
+  options.category ? `popular in ${options.category}` : 'popular';

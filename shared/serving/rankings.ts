@@ -1,0 +1,78 @@
+import type { ItemScores } from './boards.ts';
+import type { RankingRequest } from './params.ts';
+import { answer, type ListContext } from './serveList.ts';
+import { roundScore, type Served, type ServedItem } from './served.ts';
+import type { ServedShopper } from './shoppers.ts';
+import { recentInteractions, trainedUserId } from './shopperRecommendations.ts';
+
+/**
+ * `POST /v1/rankings`: the given items, best first, every one of them, stable for unknowns. Not
+ * cached: the candidates are the shop's page, rarely asked for twice.
+ */
+export async function rankings(context: ListContext, request: RankingRequest): Promise<Served> {
+  const { deps } = context;
+  const itemIds = [...new Set(request.itemIds)];
+  let shopper: ServedShopper | undefined;
+  try {
+    shopper = await context.shoppers.find(request.userId);
+  } catch (error) {
+    deps.onError?.('feature store', error);
+  }
+  const fresh = { kind: 'ranking', shopperKey: shopper?.key, cache: 'BYPASS' } as const;
+  if (deps.model && shopper) {
+    let ranked: { modelVersion: string; items: ServedItem[] } | undefined;
+    try {
+      const response = await deps.model.invoke({
+        ...trainedUserId(shopper),
+        recentItems: recentInteractions(shopper.profile),
+        count: itemIds.length,
+        candidates: itemIds,
+      });
+      const items = response.items.map((item) => ({
+        itemId: item.itemId,
+        score: roundScore(item.score),
+        reason: item.reason ?? 'ranked for you',
+      }));
+      ranked = { modelVersion: response.modelVersion, items: completeRanking(items, itemIds) };
+    } catch (error) {
+      deps.onError?.('model', error);
+    }
+    if (ranked) return answer(context, { ...fresh, ...ranked, degraded: false });
+  }
+  let degraded = deps.model !== undefined || shopper === undefined;
+  let scores: ItemScores = new Map();
+  try {
+    scores = await context.boards.popularityScores();
+  } catch (error) {
+    deps.onError?.('feature store', error);
+    degraded = true;
+  }
+  const items = itemIds
+    .map((itemId, index) => ({ itemId, index, score: scores.get(itemId) ?? 0 }))
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .map(({ itemId, score }) => ({
+      itemId,
+      score: roundScore(score),
+      reason: score > 0 ? 'popular' : 'not enough data',
+    }));
+  return answer(context, { ...fresh, modelVersion: deps.fallbackVersion, items, degraded });
+}
+
+/** Every requested item exactly once: the model's order first, then anything it left out. */
+function completeRanking(ranked: readonly ServedItem[], itemIds: readonly string[]): ServedItem[] {
+  const requested = new Set(itemIds);
+  const seen = new Set<string>();
+  const out: ServedItem[] = [];
+  for (const item of ranked) {
+    if (!requested.has(item.itemId) || seen.has(item.itemId)) continue;
+    seen.add(item.itemId);
+    out.push(item);
+  }
+  const lowest = out.at(-1)?.score ?? 0;
+  for (const itemId of itemIds) {
+    if (seen.has(itemId)) continue;
+    seen.add(itemId);
+    out.push({ itemId, score: lowest, reason: 'not enough data' });
+  }
+  return out;
+}

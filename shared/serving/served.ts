@@ -1,0 +1,23 @@
+import type { ScoredItem } from '../recommender/model.ts';
+import type { CacheStatus } from './guards.ts';
+
+/** An item of a served list: the scored-item shape, with the reason always named. */
+export type ServedItem = Required<ScoredItem>;
+
+/** Every answer of the recommendation API. */
+export interface ServedList {
+  readonly recommendationId: string;
+  readonly modelVersion: string;
+  readonly items: readonly ServedItem[];
+  /** True when a dependency failed and a fallback answered. */
+  readonly degraded: boolean;
+}
+
+/** A served list and where it came from. */
+export interface Served {
+  readonly body: ServedList;
+  readonly cache: CacheStatus;
+}
+
+/** Rounds a score for the wire: four decimals carry every difference a list can show. */
+export const roundScore = (score: number): number => Math.round(score * 1e4) / 1e4;

@@ -1,0 +1,92 @@
+import type { ModelFilters, ModelInteraction, ShopperProfile } from '../ports/index.ts';
+import { popularReason, rankedList } from './boards.ts';
+import type { ListOptions } from './params.ts';
+import { cacheKey, lastResort, rankedBy, serveList, type ListContext } from './serveList.ts';
+import { roundScore, type Served } from './served.ts';
+import type { ServedShopper } from './shoppers.ts';
+
+/** The filters the model applies to its own candidates. */
+export function modelFilters(options: ListOptions): ModelFilters {
+  return {
+    ...(options.exclude.includes('purchased') ? { excludePurchased: true } : {}),
+    ...(options.exclude.includes('viewed') ? { excludeSeen: true } : {}),
+    ...(options.category === undefined ? {} : { category: options.category }),
+    ...(options.inStockOnly ? { inStockOnly: true } : {}),
+    ...(options.minPrice === undefined ? {} : { minPrice: options.minPrice }),
+    ...(options.maxPrice === undefined ? {} : { maxPrice: options.maxPrice }),
+  };
+}
+
+/** The shopper's recent items as the model folds them in (epoch seconds, like the training data). */
+export function recentInteractions(profile: ShopperProfile | undefined): ModelInteraction[] {
+  return (profile?.recentItems ?? []).map((item) => ({
+    itemId: item.itemId,
+    eventType: item.purchased ? 'purchase' : item.type,
+    timestamp: Math.floor(item.at / 1000),
+  }));
+}
+
+/** The signed-in user id the model was trained on, when the shopper is signed in. */
+export const trainedUserId = (shopper: ServedShopper): { userId?: string } =>
+  shopper.key.startsWith('u:') ? { userId: shopper.key.slice(2) } : {};
+
+/** Items the shopper's own history rules out of the list, by `exclude`. */
+function excludedItems(shopper: ServedShopper, options: ListOptions): Set<string> {
+  const excluded = new Set<string>();
+  for (const item of shopper.profile?.recentItems ?? []) {
+    if (options.exclude.includes('purchased') && item.purchased) excluded.add(item.itemId);
+    if (options.exclude.includes('viewed')) excluded.add(item.itemId);
+  }
+  return excluded;
+}
+
+/**
+ * `GET /v1/users/{userId}/recommendations`: the model's list with the shopper's recent items
+ * folded in, else the popular items they have not ruled out. A new event (a new feature version)
+ * makes a new cache key.
+ */
+export async function shopperRecommendations(
+  context: ListContext,
+  userId: string,
+  options: ListOptions,
+): Promise<Served> {
+  const { deps } = context;
+  let shopper: ServedShopper;
+  try {
+    shopper = await context.shoppers.find(userId);
+  } catch (error) {
+    deps.onError?.('feature store', error);
+    return lastResort(context, options, { cache: 'BYPASS' });
+  }
+  const excluded = excludedItems(shopper, options);
+  return serveList(context, {
+    key: cacheKey(`user:${rankedBy(deps)}:${shopper.key}:${shopper.featureVersion}`, options),
+    kind: 'personal',
+    options,
+    shopperKey: shopper.key,
+    fromModel: async (model) => {
+      const response = await model.invoke({
+        ...trainedUserId(shopper),
+        recentItems: recentInteractions(shopper.profile),
+        count: options.count,
+        filters: modelFilters(options),
+      });
+      const items = response.items
+        .filter((item) => !excluded.has(item.itemId))
+        .map((item) => ({
+          itemId: item.itemId,
+          score: roundScore(item.score),
+          reason: item.reason ?? 'recommended for you',
+        }));
+      return { modelVersion: response.modelVersion, items };
+    },
+    withoutModel: async () =>
+      rankedList({
+        scores: await context.boards.popularityScores(),
+        options,
+        excluded,
+        reason: popularReason(options),
+        catalogue: deps.features,
+      }),
+  });
+}
