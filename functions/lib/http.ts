@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { api, apiLimits, type RouteName } from '#shared/config/index.ts';
 import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
 import { corsResponseHeaders } from '#shared/http/cors.ts';
+import { requestBodyText } from '#shared/http/requestBody.ts';
 import { errorResponse } from '#shared/http/responses.ts';
 import { logger, publishMetrics } from './observability.ts';
 
@@ -50,9 +51,9 @@ export function httpHandler(
   };
 }
 
-/** The request body as text, decoding API Gateway's base64 form. */
+/** The request body as text, decoding API Gateway's base64 form; a body that is not UTF-8 is a 400. */
 export function bodyOf(event: APIGatewayProxyEvent): string | null {
-  return event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return requestBodyText(event.body, event.isBase64Encoded) ?? null;
 }
 
 /** A required path parameter, length-checked like every id. */

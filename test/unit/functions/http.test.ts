@@ -201,6 +201,21 @@ describe('Function: bodyOf', () => {
     expect(body).toBe(text);
   });
 
+  it('throws invalid_encoding (400) for a base64 body that is not UTF-8, as a handler answers it', async () => {
+    // Prepare
+    const handler = routedHandler({ rankings: async (event) => jsonResponse(200, { body: bodyOf(event) }) });
+    const latin1 = Buffer.from('{"userId":"caf\xe9"}', 'latin1').toString('base64');
+
+    // Act
+    const response = await handler(
+      apiEvent({ resource: api.routes.rankings, httpMethod: 'POST', body: latin1, isBase64Encoded: true }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({ reason: 'invalid_encoding' });
+  });
+
   it('returns null for no body, base64 flag or not', () => {
     // Act
     const bodies = [bodyOf(apiEvent({ body: null })), bodyOf(apiEvent({ body: null, isBase64Encoded: true }))];
