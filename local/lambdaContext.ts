@@ -8,8 +8,8 @@ const noop = () => undefined;
 /**
  * One invocation's context. What every invocation of a function shares (its names, version and
  * memory, the legacy callbacks) sits on a prototype made once per function (see
- * {@link lambdaContext}), so an invocation costs an object of two fields and a request id: the
- * local API Gateway makes one per request, cache hits included.
+ * {@link lambdaContext}), so an invocation costs an object of two fields and a request id. Local-only
+ * fast path: the local API Gateway makes one per request, cache hits included.
  */
 class LocalContext implements Context {
   declare callbackWaitsForEmptyEventLoop: boolean;
