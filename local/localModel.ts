@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogueEntry, Interaction } from '#shared/recommender/model.ts';
+import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import { loadServingModel } from '../model/lib/loading.ts';
 import { InferenceServer } from '../model/lib/server.ts';
@@ -15,7 +15,7 @@ export interface LocalModel {
 }
 
 /** Item metadata in the Personalize items schema the trainer takes. */
-export function catalogueEntries(catalogue: Catalogue): CatalogueEntry[] {
+export function catalogueEntries(catalogue: Catalogue): CatalogueItem[] {
   return catalogue.items.map((item) => ({
     itemId: item.itemId,
     title: item.title,

@@ -15,7 +15,7 @@ import {
   ialsTrainer,
   solveUserDense,
 } from '#shared/recommender/algorithms/ials.ts';
-import type { CatalogueEntry, Interaction, RecentInteraction } from '#shared/recommender/model.ts';
+import type { CatalogueItem, Interaction, RecentInteraction } from '#shared/recommender/model.ts';
 import { gramianOf, scoreRows, solveRows } from '#shared/recommender/workers/alsKernel.ts';
 import { atLeast, below, measurePair, type BenchResult } from '../lib/harness.ts';
 
@@ -214,7 +214,7 @@ export async function run(): Promise<BenchResult> {
   const [rankMs, naiveRankMs] = timePairedBlocks(5_000, 250, rankOurs, naiveRank);
 
   // 4. Fold-in + scoring on a 100k-item catalogue (random factors: speed does not depend on quality).
-  const catalogue: CatalogueEntry[] = Array.from({ length: CATALOGUE }, (_, n) => ({
+  const catalogue: CatalogueItem[] = Array.from({ length: CATALOGUE }, (_, n) => ({
     itemId: `c${n}`,
     categories: [`L1-${n % 20}`, `L2-${n % 400}`],
     price: 5 + (n % 200),

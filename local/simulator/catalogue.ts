@@ -3,22 +3,18 @@
  * rest of the local stack serves and recommends; the latent vectors and popularity that drive
  * simulated behaviour stay hidden behind {@link catalogueModel}.
  */
+import type { CatalogueItem } from '#shared/catalogue/item.ts';
 import { LATENT_DIMENSION, categoryCentroid, normalize, subcategoryOffset } from './latent.ts';
 import { Rng, assertSeed } from './random.ts';
 import { CATEGORY_TEMPLATES, DESCRIPTION_PHRASES, type CategoryTemplate } from './vocabulary.ts';
 
-export interface CatalogueItem {
-  /** `sku-00001`, `sku-00002`, … */
-  readonly itemId: string;
-  readonly title: string;
-  readonly description: string;
-  /** Top-level category first, then the subcategory: `['kitchen', 'knives']`. */
-  readonly categories: readonly string[];
-  /** Unit price with two decimals. */
-  readonly price: number;
-  readonly currency: 'EUR';
-  readonly inStock: boolean;
-}
+/**
+ * A generated catalogue item: the shared {@link CatalogueItem} with every field the shop sends
+ * set. Ids are `sku-00001`, `sku-00002`, …; categories are the top-level category, then the
+ * subcategory (`['kitchen', 'knives']`); prices have two decimals, in EUR.
+ */
+export type SimulatedItem = CatalogueItem &
+  Required<Pick<CatalogueItem, 'title' | 'description' | 'price' | 'currency' | 'inStock'>>;
 
 export interface CatalogueCategory {
   readonly name: string;
@@ -27,9 +23,9 @@ export interface CatalogueCategory {
 
 export interface Catalogue {
   readonly seed: number;
-  readonly items: readonly CatalogueItem[];
+  readonly items: readonly SimulatedItem[];
   readonly categories: readonly CatalogueCategory[];
-  byId(itemId: string): CatalogueItem | undefined;
+  byId(itemId: string): SimulatedItem | undefined;
 }
 
 export interface CatalogueOptions {
@@ -131,7 +127,7 @@ export function createCatalogue(options: CatalogueOptions): Catalogue {
   const sizes = categorySizes(rng, itemCount, categoryCount);
   const assignment = rng.shuffled(sizes.flatMap((size, category) => Array<number>(size).fill(category)));
 
-  const items: CatalogueItem[] = [];
+  const items: SimulatedItem[] = [];
   const titleParts: TitleParts[] = [];
   const latent = new Float64Array(itemCount * LATENT_DIMENSION);
   const categoryIndex = new Int32Array(itemCount);
@@ -165,7 +161,7 @@ export function createCatalogue(options: CatalogueOptions): Catalogue {
     );
     latent.set(vector, i * LATENT_DIMENSION);
 
-    const item: CatalogueItem = {
+    const item: SimulatedItem = {
       itemId: `sku-${String(i + 1).padStart(idWidth, '0')}`,
       title,
       description: `${title}: ${parts.material.toLowerCase()} ${parts.noun.toLowerCase()} from our ${template.name} range (${label(sub.slug)}). ${rng.pick(DESCRIPTION_PHRASES)}`,

@@ -3,7 +3,7 @@
  * tastes, deterministic shopping sessions and a rate-limited driver that posts them to the API.
  */
 export { createCatalogue, MAX_CATEGORY_COUNT } from './catalogue.ts';
-export type { Catalogue, CatalogueCategory, CatalogueItem, CatalogueOptions } from './catalogue.ts';
+export type { Catalogue, CatalogueCategory, SimulatedItem, CatalogueOptions } from './catalogue.ts';
 export { createShoppers } from './shoppers.ts';
 export type { Shopper, ShopperOptions } from './shoppers.ts';
 export { createTrafficSimulator } from './sessions.ts';

@@ -16,7 +16,7 @@
  */
 import type { EventType } from '#shared/config/index.ts';
 import type { StorefrontEventInput } from '#shared/events/schema.ts';
-import { catalogueModel, type Catalogue, type CatalogueItem, type CatalogueModel } from './catalogue.ts';
+import { catalogueModel, type Catalogue, type SimulatedItem, type CatalogueModel } from './catalogue.ts';
 import { LATENT_DIMENSION } from './latent.ts';
 import { Rng, assertSeed, sampleCdf } from './random.ts';
 import type { Shopper } from './shoppers.ts';
@@ -196,13 +196,13 @@ export function createTrafficSimulator(options: TrafficSimulatorOptions): Traffi
     return 1 + rng.weightedIndex(behaviour.quantityWeights);
   }
 
-  function priced(item: CatalogueItem, count: number) {
+  function priced(item: SimulatedItem, count: number) {
     return { itemId: item.itemId, quantity: count, price: item.price, currency: item.currency };
   }
 
   /** A query a shopper would type for an item, and the items it finds. */
   function searchFor(index: number): { query: string; results: Int32Array } {
-    const item = items[index] as CatalogueItem;
+    const item = items[index] as SimulatedItem;
     const parts = model.titleParts[index];
     const [category = '', subcategory = ''] = item.categories;
     const subResults = model.itemsBySubcategory.get(`${category}/${subcategory}`) ?? new Int32Array([index]);
@@ -259,7 +259,7 @@ export function createTrafficSimulator(options: TrafficSimulatorOptions): Traffi
         source = rng.chance(0.5) ? 'home' : 'listing';
       }
       lastItem = index;
-      const item = items[index] as CatalogueItem;
+      const item = items[index] as SimulatedItem;
 
       if (rng.chance(behaviour.clickBeforeView)) {
         yield step(
@@ -278,7 +278,7 @@ export function createTrafficSimulator(options: TrafficSimulatorOptions): Traffi
         const removed = rng.pick(lines);
         const count = cart.get(removed) ?? 1;
         cart.delete(removed);
-        const removedItem = items[removed] as CatalogueItem;
+        const removedItem = items[removed] as SimulatedItem;
         yield step(
           { type: 'remove_from_cart', ...priced(removedItem, count) },
           rng.exponential(behaviour.meanThinkMs / 2),
@@ -292,7 +292,7 @@ export function createTrafficSimulator(options: TrafficSimulatorOptions): Traffi
       yield step({ type: 'identify' }, rng.exponential(behaviour.meanThinkMs));
     }
     for (const [index, count] of cart) {
-      const item = items[index] as CatalogueItem;
+      const item = items[index] as SimulatedItem;
       yield step({ type: 'purchase', ...priced(item, count), properties: { orderId } }, 0);
     }
   }

@@ -22,7 +22,7 @@ import {
 import {
   ALGORITHMS,
   type AlgorithmName,
-  type CatalogueEntry,
+  type CatalogueItem,
   type Hyperparameters,
   type Interaction,
   type ModelManifest,
@@ -226,7 +226,7 @@ export async function readChannels(
   const interactionFiles = await channelFiles(paths, CHANNELS.interactions, true);
   const itemFiles = await channelFiles(paths, CHANNELS.items, false);
   const interactions: Interaction[] = [];
-  const catalogue: CatalogueEntry[] = [];
+  const catalogue: CatalogueItem[] = [];
   const reports: ReadReport[] = [];
   for (const file of interactionFiles) {
     const result = await readInteractions(file, { skipInvalid });

@@ -153,19 +153,9 @@ export interface ItemActivityStore {
   itemDays(itemId: string, fromDay: string, toDay: string): Promise<readonly ItemDay[]>;
 }
 
-/** A catalogue entry as the shop sends it (`PUT /v1/items`). */
-export interface CatalogueItem {
-  readonly itemId: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly categories: readonly string[];
-  readonly price?: number;
-  readonly currency?: string;
-  readonly inStock: boolean;
-  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
-  /** Epoch ms of the last upsert. */
-  readonly updatedAt: number;
-}
+export type { CatalogueItem } from '../catalogue/item.ts';
+// Imported as well: CatalogueStore below takes and returns it.
+import type { CatalogueItem } from '../catalogue/item.ts';
 
 export interface CatalogueStore {
   putItems(items: readonly CatalogueItem[]): Promise<void>;

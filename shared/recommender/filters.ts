@@ -2,7 +2,7 @@
  * Ranking shared by every model: catalogue metadata, ranking-time filters and top-k selection
  * with a deterministic tie-break by item id, so two calls with the same scores always agree.
  */
-import type { CatalogueEntry, RecommendationFilters, ScoredItem } from './model.ts';
+import type { CatalogueItem, RecommendationFilters, ScoredItem } from './model.ts';
 
 /** Stock state per item: `inStockOnly` keeps only {@link IN_STOCK}. */
 export const OUT_OF_STOCK = 0;
@@ -39,7 +39,7 @@ export class ItemCatalogue {
   }
 
   /** Metadata of `entries` laid out in the order of `itemIds` (the model's item index). */
-  static build(itemIds: readonly string[], entries: readonly CatalogueEntry[]): ItemCatalogue {
+  static build(itemIds: readonly string[], entries: readonly CatalogueItem[]): ItemCatalogue {
     const byId = new Map(entries.map((e) => [e.itemId, e]));
     return new ItemCatalogue({
       itemIds,

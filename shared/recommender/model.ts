@@ -3,6 +3,7 @@
  * is saved. Pure TypeScript, no AWS: the same model loads in the CLI, in the SageMaker
  * container (`model/`) and in the recommend Lambda.
  */
+import type { CatalogueItem } from '../catalogue/item.ts';
 
 /** Algorithm names are constants; `hybrid` is the default that `reco train` builds. */
 export const ALGORITHMS = ['hybrid', 'ials', 'item-knn', 'popularity', 'content'] as const;
@@ -19,22 +20,18 @@ export interface Interaction {
   readonly eventValue?: number;
 }
 
-/** Catalogue metadata, in the Amazon Personalize items schema. */
-export interface CatalogueEntry {
-  readonly itemId: string;
-  readonly title?: string;
-  readonly description?: string;
-  /** CATEGORY_L1, CATEGORY_L2, ... in order, most general first. */
-  readonly categories: readonly string[];
-  readonly price?: number;
-  readonly inStock?: boolean;
-  /** Epoch seconds. */
-  readonly creationTimestamp?: number;
-}
+export type { CatalogueItem };
+
+/**
+ * @deprecated The one item type is {@link CatalogueItem}; this name remains for callers outside the
+ * recommender until they switch.
+ */
+export type CatalogueEntry = CatalogueItem;
 
 export interface TrainingData {
   readonly interactions: readonly Interaction[];
-  readonly catalogue: readonly CatalogueEntry[];
+  /** Catalogue metadata, in the Amazon Personalize items schema. */
+  readonly catalogue: readonly CatalogueItem[];
 }
 
 /** Hyperparameters as given on the command line or in SageMaker's hyperparameters.json. */

@@ -7,7 +7,7 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
 import { transpose, WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
-import type { CatalogueEntry, Hyperparameters, Trainer } from '../model.ts';
+import type { CatalogueItem, Hyperparameters, Trainer } from '../model.ts';
 import { becauseOf, type Shopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
@@ -84,7 +84,7 @@ export function tokenize(text: string): string[] {
 }
 
 /** Raw term counts of one catalogue entry. */
-function termCounts(entry: CatalogueEntry, settings: ContentSettings): Map<string, number> {
+function termCounts(entry: CatalogueItem, settings: ContentSettings): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (term: string, count: number): void => {
     counts.set(term, (counts.get(term) ?? 0) + count);
@@ -101,7 +101,7 @@ function termCounts(entry: CatalogueEntry, settings: ContentSettings): Map<strin
 /** TF-IDF vectors of the items in `itemIds` order (items without catalogue text get empty rows). */
 export function tfidfVectors(
   itemIds: readonly string[],
-  entries: readonly CatalogueEntry[],
+  entries: readonly CatalogueItem[],
   settings: ContentSettings,
 ): { vocabulary: string[]; vectors: SparseRows } {
   const byId = new Map(entries.map((e) => [e.itemId, e]));
@@ -291,7 +291,7 @@ export class ContentComponent implements Component {
   }
 
   /** Vectors for a freshly trained base. */
-  static build(base: ModelBase, catalogue: readonly CatalogueEntry[], settings: ContentSettings): ContentComponent {
+  static build(base: ModelBase, catalogue: readonly CatalogueItem[], settings: ContentSettings): ContentComponent {
     const { vocabulary, vectors } = tfidfVectors(base.catalogue.itemIds, catalogue, settings);
     return new ContentComponent(base, settings, vocabulary, vectors);
   }

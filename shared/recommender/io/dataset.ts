@@ -10,7 +10,7 @@
  * unusable (missing columns, no rows) still throw.
  */
 import { stat } from 'node:fs/promises';
-import type { CatalogueEntry, Interaction, TrainingData } from '../model.ts';
+import type { CatalogueItem, Interaction, TrainingData } from '../model.ts';
 import { csvRecords, isCsvProblem, openText } from './csv.ts';
 
 /** Why a line was rejected; the keys of `ReadReport.skipped`. */
@@ -67,7 +67,7 @@ export interface InteractionsResult {
 }
 
 export interface CatalogueResult {
-  readonly catalogue: CatalogueEntry[];
+  readonly catalogue: CatalogueItem[];
   readonly report: ReadReport;
 }
 
@@ -375,7 +375,7 @@ function categoryColumns(index: Map<string, number>): number[] {
 /** Reads an items (catalogue) CSV (plain or gzip). */
 export async function readCatalogue(file: string, options: ReadOptions = {}): Promise<CatalogueResult> {
   const problems = new LineProblems(file, options);
-  const catalogue: CatalogueEntry[] = [];
+  const catalogue: CatalogueItem[] = [];
   const strings = new Interner();
   let columns = {
     item: 0,
@@ -422,7 +422,7 @@ export async function readCatalogue(file: string, options: ReadOptions = {}): Pr
       problems.report('timestamp', line, created, 'CREATION_TIMESTAMP');
       continue;
     }
-    const entry: { -readonly [K in keyof CatalogueEntry]: CatalogueEntry[K] } = {
+    const entry: { -readonly [K in keyof CatalogueItem]: CatalogueItem[K] } = {
       itemId,
       categories: columns.categories.map((column) => strings.get(text(fields, column))).filter((c) => c !== ''),
     };

@@ -3,7 +3,7 @@
  * kitchen), a cold garden item known only from the catalogue, and a seeded latent-factor set.
  */
 import { mulberry32 } from '#shared/random.ts';
-import type { CatalogueEntry, Interaction, TrainingData } from '#shared/recommender/model.ts';
+import type { CatalogueItem, Interaction, TrainingData } from '#shared/recommender/model.ts';
 
 export const GARDEN = ['garden-hose', 'garden-rake', 'garden-spade', 'garden-gloves', 'garden-shears', 'garden-seeds'];
 export const KITCHEN = [
@@ -17,16 +17,16 @@ export const KITCHEN = [
 /** In the catalogue with garden words, never interacted with. */
 export const COLD_GARDEN_ITEM = 'garden-trowel';
 
-const gardenText = (name: string): Pick<CatalogueEntry, 'title' | 'description'> => ({
+const gardenText = (name: string): Pick<CatalogueItem, 'title' | 'description'> => ({
   title: `Garden ${name}`,
   description: 'Outdoor garden tool for soil, plants, lawn and flower beds.',
 });
-const kitchenText = (name: string): Pick<CatalogueEntry, 'title' | 'description'> => ({
+const kitchenText = (name: string): Pick<CatalogueItem, 'title' | 'description'> => ({
   title: `Kitchen ${name}`,
   description: 'Cooking utensil for the kitchen: stainless steel, dishwasher safe, for baking and meals.',
 });
 
-export const CLUSTER_CATALOGUE: CatalogueEntry[] = [
+export const CLUSTER_CATALOGUE: CatalogueItem[] = [
   ...GARDEN.map((itemId, n) => ({
     itemId,
     ...gardenText(itemId.slice(7)),
