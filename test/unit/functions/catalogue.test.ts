@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as CatalogueHandler } from '#functions/catalogue/handler.ts';
 import { apiLimits } from '#shared/config/index.ts';
+import { apiEvent as buildEvent } from '../../support/apiGateway.ts';
 
 const NOW = Date.parse('2026-04-01T09:30:00.000Z');
 const TABLE = 'features-test';
@@ -32,23 +33,7 @@ function deleteItem(itemId: string | undefined): APIGatewayProxyEvent {
   });
 }
 
-function apiEvent(overrides: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
-  return {
-    resource: '/v1/items',
-    path: '/v1/items',
-    httpMethod: 'PUT',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent['requestContext'],
-    body: null,
-    isBase64Encoded: false,
-    ...overrides,
-  };
-}
+const apiEvent = (overrides: Partial<APIGatewayProxyEvent>) => buildEvent(overrides, 'catalogueItems');
 
 const json = (response: APIGatewayProxyResult): Record<string, unknown> =>
   JSON.parse(response.body) as Record<string, unknown>;

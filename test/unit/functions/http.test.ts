@@ -2,28 +2,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bodyOf, httpHandler, pathId } from '#functions/lib/http.ts';
 import { corsAllowOrigins } from '#functions/lib/env.ts';
+import { apiEvent } from '../../support/apiGateway.ts';
 import { logger } from '#functions/lib/observability.ts';
 import { api, apiLimits, envVars } from '#shared/config/index.ts';
 import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
-
-function apiEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
-  return {
-    resource: '/v1/health',
-    path: '/v1/health',
-    httpMethod: 'GET',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent['requestContext'],
-    body: null,
-    isBase64Encoded: false,
-    ...overrides,
-  };
-}
 
 const json = (response: APIGatewayProxyResult): unknown => JSON.parse(response.body);
 

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as IngestHandler } from '#functions/ingest/handler.ts';
 import { apiLimits } from '#shared/config/index.ts';
+import { apiEvent as buildEvent } from '../../support/apiGateway.ts';
 import { captureStdout, metricValues } from './emf.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
@@ -20,22 +21,8 @@ let logInfo: MockInstance;
 /** stdout, where the handler's metrics go; captured in every test so none reaches the console. */
 let stdout: ReturnType<typeof captureStdout>;
 
-function apiEvent(body: string | null, isBase64Encoded = false): APIGatewayProxyEvent {
-  return {
-    resource: '/v1/events',
-    path: '/v1/events',
-    httpMethod: 'POST',
-    headers: { 'content-type': 'application/json' },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent['requestContext'],
-    body,
-    isBase64Encoded,
-  };
-}
+const apiEvent = (body: string | null, isBase64Encoded = false): APIGatewayProxyEvent =>
+  buildEvent({ headers: { 'content-type': 'application/json' }, body, isBase64Encoded }, 'events');
 
 const view = (eventId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   eventId,

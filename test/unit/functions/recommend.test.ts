@@ -9,12 +9,13 @@ import {
   type GetCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as RecommendHandler } from '#functions/recommend/handler.ts';
 import { api, featureLimits, serving } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
+import { apiEvent } from '../../support/apiGateway.ts';
 import { captureStdout, metricValues } from './emf.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
@@ -47,24 +48,6 @@ async function coldStart(modelEndpoint: string | undefined, metrics = false): Pr
   const { logger } = await import('#functions/lib/observability.ts');
   logWarn = vi.spyOn(logger, 'warn').mockImplementation(() => {});
   logError = vi.spyOn(logger, 'error').mockImplementation(() => {});
-}
-
-function apiEvent(overrides: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
-  return {
-    resource: api.routes.health,
-    path: '/v1/health',
-    httpMethod: 'GET',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent['requestContext'],
-    body: null,
-    isBase64Encoded: false,
-    ...overrides,
-  };
 }
 
 const health = () => apiEvent({ resource: api.routes.health, path: '/v1/health' });
