@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, t
 import type { handler as PrivacyHandler } from '#functions/privacy/handler.ts';
 import { apiLimits, ttls } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
+import { apiEvent } from '../../support/apiGateway.ts';
 
 const NOW = Date.parse('2026-07-04T16:20:00.000Z');
 const TABLE = 'features-test';
@@ -16,22 +17,11 @@ let handler: typeof PrivacyHandler;
 let logError: MockInstance;
 let logInfo: MockInstance;
 
-function eraseRequest(userId: string | undefined): APIGatewayProxyEvent {
-  return {
-    resource: '/v1/users/{userId}',
-    path: `/v1/users/${userId ?? ''}`,
-    httpMethod: 'DELETE',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: userId === undefined ? null : { userId },
-    stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent['requestContext'],
-    body: null,
-    isBase64Encoded: false,
-  };
-}
+const eraseRequest = (userId: string | undefined): APIGatewayProxyEvent =>
+  apiEvent(
+    { path: `/v1/users/${userId ?? ''}`, pathParameters: userId === undefined ? null : { userId } },
+    'userErasure',
+  );
 
 const json = (response: APIGatewayProxyResult): Record<string, unknown> =>
   JSON.parse(response.body) as Record<string, unknown>;
