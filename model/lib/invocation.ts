@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
 import { MAX_TIMESTAMP } from '#shared/recommender/io/dataset.ts';
-import type { AlgorithmName, Model, RecommendationQuery } from '#shared/recommender/model.ts';
+import type { AlgorithmName, Model, RecommendationQuery, ScoredItem } from '#shared/recommender/model.ts';
 
 export const invocationLimits = {
   /** Largest request body, bytes. */
@@ -180,17 +180,16 @@ export interface ServingModel {
   readonly modelVersion: string;
 }
 
-export interface InvocationItem {
-  readonly itemId: string;
-  readonly score: number;
-  /** Shop-language reason; null when the model has none (a candidate it does not know). */
-  readonly reason: string | null;
-}
+/**
+ * A {@link ScoredItem} as JSON carries it: the reason is null, not left out, when the model has
+ * none (a candidate it does not know), so every item has the same keys.
+ */
+export type ScoredItemJson = Omit<ScoredItem, 'reason'> & { readonly reason: string | null };
 
 export interface InvocationResponse {
   readonly modelVersion: string;
   readonly algorithm: AlgorithmName;
-  readonly items: readonly InvocationItem[];
+  readonly items: readonly ScoredItemJson[];
 }
 
 /** The model's query for a checked request (without `similarTo`). */

@@ -25,7 +25,7 @@ import type {
   ScoredItem,
   TrainingData,
 } from './model.ts';
-import { excludedItems, resolveShopper, ShopperHistory, type Shopper } from './shopperHistory.ts';
+import { excludedItems, resolveShopper, ShopperHistory, type FoldedShopper } from './shopperHistory.ts';
 
 /** Everything a model needs besides its own arrays. */
 export interface ModelBase {
@@ -59,7 +59,7 @@ export interface Component {
    * 100 candidates need not score the whole catalogue), or undefined when this component has
    * nothing to say about the shopper.
    */
-  score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined;
+  score(shopper: FoldedShopper, only?: readonly number[]): ComponentScores | undefined;
   /** Scores of items similar to `item`, or undefined when it knows nothing about the item. */
   similar(item: number): ComponentScores | undefined;
   /** Writes the component's arrays, each name prefixed. */

@@ -6,7 +6,7 @@ import { CandidateScores } from './candidates.ts';
 import type { ComponentScores, ModelBase } from './component.ts';
 import type { BlockMaxima } from './filters.ts';
 import type { RecommendationFilters } from './model.ts';
-import type { Shopper } from './shopperHistory.ts';
+import type { FoldedShopper } from './shopperHistory.ts';
 
 /** Block maxima of score arrays that never change (a model's item totals), worked out once each. */
 const fixedMaxima = new WeakMap<Float32Array, BlockMaxima>();
@@ -38,7 +38,7 @@ const popularityCandidates = new WeakMap<ModelBase, CandidateScores>();
  */
 export function popularityScores(
   base: ModelBase,
-  shopper: Shopper | undefined,
+  shopper: FoldedShopper | undefined,
   filters?: RecommendationFilters,
   itemTotals: Float32Array = base.itemTotals,
   only?: readonly number[],

@@ -25,8 +25,11 @@ export class ShopperHistory {
   }
 }
 
-/** What a model knows about the shopper of one query, in item indices. */
-export interface Shopper {
+/**
+ * The shopper of one query as a model sees them, in item indices: their trained row with the
+ * query's live items folded in. Not the person (a shopper, keyed `u:<userId>` or `a:<anonymousId>`).
+ */
+export interface FoldedShopper {
   /** Trained user index, or -1 for a new or anonymous shopper. */
   readonly user: number;
   /** Training-row items and confidences (empty for unknown shoppers). */
@@ -42,7 +45,10 @@ export interface Shopper {
 }
 
 /** Resolves the query's shopper against the model: trained row plus live items with their weights. */
-export function resolveShopper(base: ModelBase, query: Pick<RecommendationQuery, 'userId' | 'recentItems'>): Shopper {
+export function resolveShopper(
+  base: ModelBase,
+  query: Pick<RecommendationQuery, 'userId' | 'recentItems'>,
+): FoldedShopper {
   const user = query.userId === undefined ? -1 : (base.history.userIndex.get(query.userId) ?? -1);
   const { seen } = base.history;
   const start = user >= 0 ? (seen.pointers[user] as number) : 0;
@@ -84,7 +90,7 @@ export function resolveShopper(base: ModelBase, query: Pick<RecommendationQuery,
 /** The item indices `excludeSeen` / `excludePurchased` remove for this shopper. */
 export function excludedItems(
   base: ModelBase,
-  shopper: Shopper,
+  shopper: FoldedShopper,
   filters: RecommendationFilters | undefined,
 ): Set<number> {
   const excluded = new Set<number>();
@@ -109,7 +115,7 @@ export function excludedItems(
 }
 
 /** Reason for a contributing history item: bought items say so, the rest were viewed. */
-export function becauseOf(base: ModelBase, shopper: Shopper, item: number): string {
+export function becauseOf(base: ModelBase, shopper: FoldedShopper, item: number): string {
   const id = base.catalogue.itemIds[item] as string;
   let bought = shopper.recentPurchases.has(item);
   if (!bought && shopper.user >= 0) {

@@ -8,7 +8,7 @@ import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
 import { transpose, WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
 import type { CatalogueItem, Hyperparameters, Trainer } from '../model.ts';
-import { becauseOf, type Shopper } from '../shopperHistory.ts';
+import { becauseOf, type FoldedShopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
@@ -221,7 +221,7 @@ export class ContentComponent implements Component {
     return dot;
   }
 
-  score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined {
+  score(shopper: FoldedShopper, only?: readonly number[]): ComponentScores | undefined {
     const profile = new Map<number, number>();
     const history: number[] = [];
     const add = (item: number, weight: number): void => {

@@ -13,7 +13,7 @@ import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, prefixedNames, resolveHyperparameters } from '../hyperparameters.ts';
 import { WEIGHTING_DEFAULTS } from '../matrix.ts';
-import type { Shopper } from '../shopperHistory.ts';
+import type { FoldedShopper } from '../shopperHistory.ts';
 import { CONTENT_DEFAULTS, CONTENT_PARAMS, ContentComponent, contentSettings } from './content.ts';
 import { IALS_DEFAULTS, IALS_PARAMS, IalsComponent, ialsSettings, trainFactors } from './ials.ts';
 import { ITEM_KNN_DEFAULTS, ITEM_KNN_PARAMS, ItemKnnComponent, itemKnnSettings, itemNeighbours } from './itemKnn.ts';
@@ -250,7 +250,7 @@ export class HybridComponent implements Component {
    * Blends the sources' z-scores for every item, or only for `only` (a ranking's candidates,
    * where each source is also normalised over the candidates: the ranking is among them).
    */
-  score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined {
+  score(shopper: FoldedShopper, only?: readonly number[]): ComponentScores | undefined {
     const known = new Set<number>(shopper.recentItems);
     for (let n = 0; n < shopper.trainedItems.length; n++) known.add(shopper.trainedItems[n] as number);
     // Nothing known: undefined lets the model fall back to popularity.
@@ -307,7 +307,7 @@ export class HybridComponent implements Component {
    * {@link #denseBlend} up to float32 rounding; undefined when it does not apply.
    */
   #sparseScore(
-    shopper: Shopper,
+    shopper: FoldedShopper,
     vector: Float32Array,
     ialsWeight: number,
     knnWeight: number,

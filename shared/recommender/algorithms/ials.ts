@@ -12,7 +12,7 @@ import type { Hyperparameters, Trainer } from '../model.ts';
 import { factorScorer, type FactorScorer } from '../kernels/factorScorer.ts';
 import { choleskySolve, gramianOf, rowDot, solveRows, type SolveJob } from '../workers/alsKernel.ts';
 import { shared, SolverPool } from '../workers/alsPool.ts';
-import { becauseOf, type Shopper } from '../shopperHistory.ts';
+import { becauseOf, type FoldedShopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
@@ -310,7 +310,10 @@ export function solveUserDense(
 }
 
 /** The shopper's items and weights for fold-in: training row plus live items × the recent multiplier. */
-export function foldInHistory(shopper: Shopper, recentMultiplier: number): { items: number[]; weights: number[] } {
+export function foldInHistory(
+  shopper: FoldedShopper,
+  recentMultiplier: number,
+): { items: number[]; weights: number[] } {
   const merged = new Map<number, number>();
   for (let n = 0; n < shopper.trainedItems.length; n++) {
     merged.set(shopper.trainedItems[n] as number, shopper.trainedWeights[n] as number);
@@ -328,7 +331,7 @@ const EXPLAINING_ITEMS = 8;
  * The shopper's recent items first, then their heaviest trained items (ties to the lower index),
  * at most {@link EXPLAINING_ITEMS}; a small insertion selection, no per-item objects.
  */
-function explainingItems(shopper: Shopper): number[] {
+function explainingItems(shopper: FoldedShopper): number[] {
   const chosen: number[] = shopper.recentItems.slice(0, EXPLAINING_ITEMS);
   const room = EXPLAINING_ITEMS - chosen.length;
   if (room <= 0) return chosen;
@@ -413,7 +416,7 @@ export class IalsComponent implements Component {
    * shopper re-solves their row with the new behaviour added — the blend is in the data, not in
    * an ad-hoc mix of vectors. Undefined for a shopper the model knows nothing about.
    */
-  shopperVector(shopper: Shopper): Float32Array | undefined {
+  shopperVector(shopper: FoldedShopper): Float32Array | undefined {
     const k = this.settings.factors;
     if (shopper.recentItems.length === 0) {
       return shopper.user >= 0 ? this.userFactors.subarray(shopper.user * k, (shopper.user + 1) * k) : undefined;
@@ -463,12 +466,12 @@ export class IalsComponent implements Component {
   }
 
   /** The reason for recommending an item to `shopper`, as {@link score} gives it. */
-  reasonFor(shopper: Shopper): (item: number) => string | undefined {
+  reasonFor(shopper: FoldedShopper): (item: number) => string | undefined {
     let explaining: Explaining | undefined;
     return (item) => this.#reason(shopper, (explaining ??= this.#explaining(shopper)), item);
   }
 
-  score(shopper: Shopper, only?: readonly number[]): ComponentScores | undefined {
+  score(shopper: FoldedShopper, only?: readonly number[]): ComponentScores | undefined {
     const vector = this.shopperVector(shopper);
     if (vector === undefined) return undefined;
     const items = this.base.catalogue.size;
@@ -493,7 +496,7 @@ export class IalsComponent implements Component {
     return (this.#scorer ??= factorScorer(this.itemFactors, this.base.catalogue.size, this.settings.factors));
   }
 
-  #explaining(shopper: Shopper): Explaining {
+  #explaining(shopper: FoldedShopper): Explaining {
     return { items: explainingItems(shopper), reasons: new Map() };
   }
 
@@ -517,7 +520,7 @@ export class IalsComponent implements Component {
    * dot products in one SIMD call, as this runs for every ranked item: 100 candidates × 8 history
    * items × 64 factors per request (the scalar loop was ~40 % of a ranking).
    */
-  #reason(shopper: Shopper, explaining: Explaining, item: number): string | undefined {
+  #reason(shopper: FoldedShopper, explaining: Explaining, item: number): string | undefined {
     const dots = this.#explainingRows(explaining).scoreAllFrom(this.itemFactors, item * this.settings.factors);
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;

@@ -7,7 +7,7 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
 import type { Hyperparameters, Trainer } from '../model.ts';
-import { becauseOf, type Shopper } from '../shopperHistory.ts';
+import { becauseOf, type FoldedShopper } from '../shopperHistory.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
 import { topIndices } from '../candidates.ts';
@@ -132,7 +132,7 @@ export class ItemKnnComponent implements Component {
     this.neighbours = neighbours;
   }
 
-  score(shopper: Shopper): ComponentScores | undefined {
+  score(shopper: FoldedShopper): ComponentScores | undefined {
     const history = new Map<number, number>();
     for (let n = 0; n < shopper.trainedItems.length; n++)
       history.set(shopper.trainedItems[n] as number, shopper.trainedWeights[n] as number);

@@ -9,7 +9,7 @@ import type { Hyperparameters, Interaction, Trainer } from '../model.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
 import { popularityScores, sameCategoryScores } from '../fallback.ts';
-import type { Shopper } from '../shopperHistory.ts';
+import type { FoldedShopper } from '../shopperHistory.ts';
 
 /** Names of the popularity hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json keys). */
 export const POPULARITY_PARAMS = {
@@ -104,7 +104,7 @@ export class PopularityComponent implements Component {
     this.totals = totals;
   }
 
-  score(shopper: Shopper, only?: readonly number[]): ComponentScores {
+  score(shopper: FoldedShopper, only?: readonly number[]): ComponentScores {
     return popularityScores(this.#base, shopper, undefined, this.totals, only);
   }
 
