@@ -1,7 +1,7 @@
 import type { ItemScores } from './boards.ts';
 import type { RankingRequest } from './params.ts';
 import { answer, type ListContext } from './serveList.ts';
-import { roundScore, type Served, type ServedItem } from './served.ts';
+import { roundScore, servedItems, type Served, type ServedItem } from './served.ts';
 import type { ServedShopper } from './shoppers.ts';
 import { recentInteractions, trainedUserId } from './shopperRecommendations.ts';
 
@@ -28,11 +28,7 @@ export async function rankings(context: ListContext, request: RankingRequest): P
         count: itemIds.length,
         candidates: itemIds,
       });
-      const items = response.items.map((item) => ({
-        itemId: item.itemId,
-        score: roundScore(item.score),
-        reason: item.reason ?? 'ranked for you',
-      }));
+      const items = servedItems(response.items, 'ranked for you');
       ranked = { modelVersion: response.modelVersion, items: completeRanking(items, itemIds) };
     } catch (error) {
       deps.onError?.('model', error);

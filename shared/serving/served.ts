@@ -21,3 +21,7 @@ export interface Served {
 
 /** Rounds a score for the wire: four decimals carry every difference a list can show. */
 export const roundScore = (score: number): number => Math.round(score * 1e4) / 1e4;
+
+/** The model's items as served: scores rounded, and `defaultReason` where the model gave none. */
+export const servedItems = (items: readonly ScoredItem[], defaultReason: string): ServedItem[] =>
+  items.map((item) => ({ itemId: item.itemId, score: roundScore(item.score), reason: item.reason ?? defaultReason }));

@@ -2,7 +2,7 @@ import type { ModelFilters, ModelInteraction, ShopperProfile } from '../ports/in
 import { popularReason, rankedList } from './boards.ts';
 import type { ListOptions } from './params.ts';
 import { cacheKey, lastResort, rankedBy, serveList, type ListContext } from './serveList.ts';
-import { roundScore, type Served } from './served.ts';
+import { servedItems, type Served } from './served.ts';
 import type { ServedShopper } from './shoppers.ts';
 
 /** The filters the model applies to its own candidates. */
@@ -71,13 +71,10 @@ export async function shopperRecommendations(
         count: options.count,
         filters: modelFilters(options),
       });
-      const items = response.items
-        .filter((item) => !excluded.has(item.itemId))
-        .map((item) => ({
-          itemId: item.itemId,
-          score: roundScore(item.score),
-          reason: item.reason ?? 'recommended for you',
-        }));
+      const items = servedItems(
+        response.items.filter((item) => !excluded.has(item.itemId)),
+        'recommended for you',
+      );
       return { modelVersion: response.modelVersion, items };
     },
     withoutModel: async () =>

@@ -4,7 +4,7 @@ import { popularReason, rankedList } from './boards.ts';
 import type { ListOptions } from './params.ts';
 import { cacheKey, rankedBy, serveList, type ListContext } from './serveList.ts';
 import { modelFilters } from './shopperRecommendations.ts';
-import { roundScore, type Served, type ServedItem } from './served.ts';
+import { servedItems, type Served, type ServedItem } from './served.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A purchase together says more than a view together. */
@@ -19,12 +19,7 @@ export function similarItems(context: ListContext, itemId: string, options: List
     ttlSeconds: serving.sharedListTtlSeconds,
     fromModel: async (model) => {
       const response = await model.invoke({ similarTo: itemId, count: options.count, filters: modelFilters(options) });
-      const items = response.items.map((item) => ({
-        itemId: item.itemId,
-        score: roundScore(item.score),
-        reason: item.reason ?? `similar to ${itemId}`,
-      }));
-      return { modelVersion: response.modelVersion, items };
+      return { modelVersion: response.modelVersion, items: servedItems(response.items, `similar to ${itemId}`) };
     },
     withoutModel: () => boughtAndViewedTogether(context, itemId, options),
   });
