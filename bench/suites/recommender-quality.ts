@@ -58,9 +58,9 @@ interface Run {
 }
 
 /**
- * Reference rows next to the defaults: popularity as it was before its defaults changed (a 14-day
- * decayed total, here the trend share at an overwhelming weight), so the hybrid is also compared
- * with the "what sells now" list that won online-retail's time-split before.
+ * Reference rows next to the defaults: popularity as a 14-day decayed total (the trend share at an
+ * overwhelming weight), so the hybrid is also compared with the "what sells now" list, the
+ * strongest single source on online-retail's time-split.
  */
 const REFERENCES = [
   {

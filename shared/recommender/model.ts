@@ -1,7 +1,7 @@
 /**
  * The recommender's contracts: what training data looks like, what a model answers, and how it
- * is saved. Pure TypeScript, no AWS: the same model loads in the CLI, in the SageMaker
- * container (`model/`) and in the recommend Lambda.
+ * is saved. Pure TypeScript, no AWS: the same model loads in the CLI and in the SageMaker
+ * container's model server (`model/`); the recommend Lambda calls that server's endpoint.
  */
 import type { CatalogueItem } from '../catalogue/item.ts';
 

@@ -37,8 +37,8 @@ export const CONTENT_DEFAULTS: Hyperparameters = {
   /**
    * @default 0: keep every profile term; n > 0 keeps the heaviest n. A long history gathers ~100
    * terms whose postings reach 400k entries over a 100k catalogue; the heaviest 32 reach a tenth
-   * of that. Alone, content is best with every term (online-retail loo-sampled NDCG@10 0.377 vs
-   * 0.365 with 32); inside the hybrid, 32 cost 0.001 and save ~1 ms a request (see HYBRID_DEFAULTS).
+   * of that. Alone, content is best with every term; inside the hybrid, 32 cost next to nothing and
+   * save ~1 ms a request (see HYBRID_DEFAULTS and docs/decisions/0004-ials-defaults.md).
    */
   [CONTENT_PARAMS.profileTerms]: 0,
 };

@@ -53,16 +53,11 @@ function prefixed(prefix: string, defaults: Hyperparameters): Hyperparameters {
 
 /**
  * Defaults: the components' own defaults under `ials.`, `knn.`, `content.` and `popularity.`, plus
- * the mixing weights below, chosen on validation splits (carved from the training part of each
- * test split) of online-retail purchases and the synthetic MovieLens-shaped set, under both
- * leave-one-out (99 sampled negatives) and time-split, so that the blend beats each of its
- * components on all four. NDCG@10 there (retail loo / retail time / synthetic loo / synthetic
- * time): iALS alone 0.522 / 0.068 / 0.406 / 0.552, item-kNN alone 0.461 / 0.074 / 0.396 / 0.570,
- * these defaults 0.559 / 0.088 / 0.410 / 0.590. Second weight 1 lost on all four; a popularity
- * weight of 0.15 or 0.4 (with or without trend) lost on three. Cold items used to be scored by
- * their raw content z-score, which let text-only look-alikes crowd retail's top 10 (time-split
- * 0.064); scored as a warm item with average collaborative evidence they add a little (0.088 vs
- * 0.086 without cold items), and the penalty (0 to 1.5) made no difference there.
+ * the mixing weights below, chosen on validation splits of online-retail purchases and the
+ * synthetic MovieLens-shaped set, under leave-one-out and time-split, so that the blend beats each
+ * of its components on all four. A cold item is scored as a warm item with average collaborative
+ * evidence: its raw content z-score would let text-only look-alikes crowd the top 10. The numbers:
+ * docs/decisions/0004-ials-defaults.md.
  */
 export const HYBRID_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
@@ -82,11 +77,13 @@ export const HYBRID_DEFAULTS: Hyperparameters = {
   [HYBRID_PARAMS.blend.coldPenalty]: 0.5,
   /**
    * @default 32: content profiles keep their 32 heaviest terms (see CONTENT_DEFAULTS.profileTerms):
-   * NDCG@10 0.562 / 0.089 / 0.416 / 0.561 on the four splits above vs 0.563 / 0.089 / 0.416 / 0.561
-   * with every term, for ~1 ms less per request over a 100k catalogue.
+   * as good as every term on the four splits above, for ~1 ms less per request over a 100k catalogue.
    */
   [HYBRID_PARAMS.content.profileTerms]: 32,
-  /** @default 0: weight of the popularity component (all-time + `popularity.trend.*` totals) on items with interactions */
+  /**
+   * @default 0: weight of the popularity component (all-time + `popularity.trend.*` totals) on items
+   * with interactions
+   */
   [HYBRID_PARAMS.blend.popularityWeight]: 0,
 };
 

@@ -35,17 +35,10 @@ export const IALS_PARAMS = {
 export type IalsParamName = ParameterName<typeof IALS_PARAMS>;
 
 /**
- * Defaults, chosen by HR@10 (leave-one-out, 99 sampled negatives) on seeded latent-factor data,
- * 2,000 shoppers × 1,000 items: α0 = 0.1 beat 0.01 and 0.3; λ = 0.05 beat 0.03, 0.1 and 0.01
- * (with ν = 1, so λ_u = λ·(|I_u| + α0·|I|) and the λ/α0 balance does not drift with catalogue
- * size); 2 warm-started CG steps matched 3 (Takács et al. use 2-3) at two thirds of the time;
- * 12 sweeps matched 15. 64 factors: 32 lost 1-2 points, and real catalogues have more structure.
- * Re-checked on the validation split of the MovieLens-1M-shaped synthetic set (HR@10 / NDCG@10,
- * 3,000 users): these values 0.680 / 0.413; α 0.25 0.671 / 0.413, α 4 0.632 / 0.356; α0 0.03
- * 0.663 / 0.392, α0 0.3 0.677 / 0.415; λ 0.02 0.650 / 0.378, λ 0.15 0.605 / 0.373; 128 factors
- * 0.675 / 0.411; 20 sweeps 0.676 / 0.410. The shared weighting decays each shopper's events from
- * their own newest one (`decay.reference: user`); decaying from the newest event of the data, as
- * before, scored 0.620 / 0.377 there, because a shopper active years ago lost their whole history.
+ * Defaults, each the best of its neighbours on validation splits. ν = 1 makes λ_u = λ·(|I_u| +
+ * α0·|I|), so the λ/α0 balance does not drift with catalogue size; 2 warm-started CG steps per
+ * sweep match 3 (Takács et al. use 2-3) at two thirds of the time. The numbers:
+ * docs/decisions/0004-ials-defaults.md.
  */
 export const IALS_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,

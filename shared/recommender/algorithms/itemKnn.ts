@@ -23,13 +23,10 @@ export const ITEM_KNN_PARAMS = {
 export type ItemKnnParamName = ParameterName<typeof ITEM_KNN_PARAMS>;
 
 /**
- * Defaults: 100 neighbours, shrinkage 10 (damps similarities resting on a handful of shared
- * shoppers), α = 0.5 (cosine). On validation splits (NDCG@10; synthetic MovieLens-shaped / online
- * retail, leave-one-out and time-split) 50 neighbours won the synthetic time-split and 200 the
- * synthetic leave-one-out (items outside every neighbour list cannot be ranked at all); 100 sits
- * between. Shrinkage 50 and α = 0.7 changed little or lost. What mattered most was the weighting's
- * per-shopper decay: with ages from the newest event of the data, co-occurrence (a product of two
- * weights) all but ignored shoppers active long ago, HR@10 0.334 vs 0.590 on the synthetic set.
+ * Defaults: 100 neighbours (fewer cut items out of every neighbour list, so they cannot be ranked
+ * at all; more add little), shrinkage 10 (damps similarities resting on a handful of shared
+ * shoppers), α = 0.5 (cosine). Co-occurrence multiplies two weights, so it depends most on the
+ * weighting's per-shopper decay. The numbers: docs/decisions/0004-ials-defaults.md.
  */
 export const ITEM_KNN_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,

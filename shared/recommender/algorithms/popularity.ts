@@ -1,7 +1,7 @@
 /**
- * Popularity: event-weighted totals per item over the whole history, plus a trend term (the same
- * totals decayed from the newest event of the data), lifted within the shopper's favourite
- * categories. The cold-start floor every other model must beat, and their fallback.
+ * Popularity: event-weighted totals per item over the whole history, optionally plus a trend term
+ * (the same totals decayed from the newest event of the data), lifted within the shopper's
+ * favourite categories. The cold-start floor every other model must beat, and their fallback.
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { WEIGHTING_DEFAULTS, WEIGHTING_PARAMS, type EventWeighting } from '../matrix.ts';
@@ -19,12 +19,10 @@ export const POPULARITY_PARAMS = {
 export type PopularityParamName = ParameterName<typeof POPULARITY_PARAMS>;
 
 /**
- * Defaults: all-time totals (`decay.halfLifeDays` 0) plus a trend with a 14-day half-life at equal
- * weight (each normalised to sum 1). A decayed total alone is what sells *now*, which is right for
- * a shop's next weeks (online-retail time-split: NDCG@10 0.052 vs 0.039 all-time) but turns a
- * data set spanning years into near-random for any shopper who was active long ago (synthetic
- * MovieLens-shaped leave-one-out: HR@10 0.11 with a 14-day half-life, 0.46 without). The blend
- * keeps both, and neither half-life depends on how long the data spans. Picked on validation splits.
+ * Defaults: all-time totals only (`decay.halfLifeDays` 0, `trend.weight` 0). A decayed total is
+ * what sells *now*, which suits a shop's next weeks but turns a data set spanning years into
+ * near-random for any shopper who was active long ago; `trend.weight` > 0 adds that share (each
+ * share normalised to sum 1) with a 14-day half-life. The numbers: docs/decisions/0004-ials-defaults.md.
  */
 export const POPULARITY_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
