@@ -7,7 +7,7 @@ import { catalogueItemSchema } from './schema.ts';
 export interface RejectedItem extends Omit<FieldRejection, 'reason'> {
   readonly index: number;
   readonly itemId?: string;
-  readonly reason: FieldRejection['reason'] | 'not_an_object' | 'duplicate_in_batch';
+  readonly reason: FieldRejection['reason'] | 'forbidden_key' | 'not_an_object' | 'duplicate_in_batch';
 }
 
 export interface UpsertItemsResult {
@@ -25,13 +25,19 @@ export interface CatalogueDeps {
  * replaced). The catalogue feeds category affinities, filters and cold-start recommendations.
  */
 export async function upsertItems(body: string | null | undefined, deps: CatalogueDeps): Promise<UpsertItemsResult> {
-  const rawItems = parseBatchBody(body, 'items', apiLimits.maxItemsPerRequest);
+  const entries = parseBatchBody(body, 'items', apiLimits.maxItemsPerRequest);
   const updatedAt = deps.clock.now();
   const rejected: RejectedItem[] = [];
   const valid = new Map<string, CatalogueItem>();
-  rawItems.forEach((raw, index) => {
+  entries.forEach((entry, index) => {
+    const raw = entry.raw;
     const itemId =
       typeof (raw as { itemId?: unknown })?.itemId === 'string' ? (raw as { itemId: string }).itemId : undefined;
+    if (!entry.ok) {
+      const { reason, field, message } = entry;
+      rejected.push({ index, itemId, reason, field, message });
+      return;
+    }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       rejected.push({ index, reason: 'not_an_object', message: 'each item must be a JSON object' });
       return;

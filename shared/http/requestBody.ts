@@ -30,6 +30,16 @@ export function fieldRejection(raw: Record<string, unknown>, issue: z.core.$ZodI
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
+ * Why one entry of a batch was rejected before validation: it uses a key in {@link FORBIDDEN_KEYS}.
+ * `field` is the dotted path of that key inside the entry, e.g. `properties.constructor`.
+ */
+export interface ForbiddenKeyRejection {
+  readonly reason: 'forbidden_key';
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
  * Deepest nesting of objects and arrays a request body may have. Every body the API takes nests
  * at most four levels (`{"events": [{"properties": {...}}]}`); recursive code further on (schema
  * validation, `JSON.stringify`) overflows the stack on bodies nested thousands deep.
@@ -73,6 +83,14 @@ export function parseJsonObjectBody(
   body: string | null | undefined,
   options: JsonObjectBodyOptions,
 ): Record<string, unknown> {
+  const json = parseJsonObject(body, options);
+  const key = firstForbiddenKey(json, [])?.at(-1);
+  if (key !== undefined) throw forbiddenKeyError(key);
+  return json;
+}
+
+/** Every whole-body check of {@link parseJsonObjectBody} but the forbidden keys. */
+function parseJsonObject(body: string | null | undefined, options: JsonObjectBodyOptions): Record<string, unknown> {
   if (body === null || body === undefined || body.trim() === '') {
     throw new InvalidRequestError('empty_body', `request body is empty; send ${options.shape}`);
   }
@@ -98,12 +116,12 @@ export function parseJsonObjectBody(
       `request body must be a JSON object: ${options.shape}`,
     );
   }
-  checkTree(parsed);
+  checkDepth(parsed);
   return parsed as Record<string, unknown>;
 }
 
 /** Walks the parsed body without recursion, so no nesting can overflow the stack here. */
-function checkTree(root: object): void {
+function checkDepth(root: object): void {
   const stack: { value: object; depth: number }[] = [{ value: root, depth: 1 }];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const { value, depth } = next;
@@ -113,29 +131,69 @@ function checkTree(root: object): void {
         `request body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`,
       );
     }
-    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
-    if (!Array.isArray(value)) {
-      for (const key of Object.keys(value)) {
-        if (FORBIDDEN_KEYS.has(key)) {
-          throw new InvalidRequestError('forbidden_key', `request body may not use the key "${key}"`);
-        }
-      }
-    }
-    for (const child of children) {
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
       if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
     }
   }
 }
 
 /**
- * Parses a batch request body `{"<arrayField>": [...]}`. Any problem with the body as a whole
- * rejects the whole request (400/413) before anything is written.
+ * The path to the first forbidden key in `value`, in document order, or undefined. Recursion is
+ * safe here: it only runs on bodies {@link checkDepth} has bounded to {@link MAX_BODY_DEPTH}.
  */
-export function parseBatchBody(body: string | null | undefined, arrayField: string, maxEntries: number): unknown[] {
-  const json = parseJsonObjectBody(body, {
+function firstForbiddenKey(value: unknown, path: readonly string[]): string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (const [index, child] of value.entries()) {
+      const found = firstForbiddenKey(child, [...path, String(index)]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  // Object.entries reads own properties only, so an own "__proto__" from JSON.parse is seen as data.
+  for (const [key, child] of Object.entries(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return [...path, key];
+    const found = firstForbiddenKey(child, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const forbiddenKeyError = (key: string): InvalidRequestError =>
+  new InvalidRequestError('forbidden_key', `request body may not use the key "${key}"`);
+
+/**
+ * One entry of a batch body. An entry using a forbidden key is rejected here, before any
+ * validation copies it; its `raw` is there only to read the entry's id for the rejection.
+ */
+export type BatchEntry =
+  | { readonly ok: true; readonly raw: unknown }
+  | ({ readonly ok: false; readonly raw: unknown } & ForbiddenKeyRejection);
+
+/**
+ * Parses a batch request body `{"<arrayField>": [...]}`. Any problem with the body as a whole
+ * rejects the whole request (400/413) before anything is written; that includes a forbidden key
+ * in the envelope. A forbidden key inside an entry rejects only that entry, so the others of the
+ * batch still stand or fall on their own.
+ *
+ * @example
+ * const entries = parseBatchBody(body, 'events', 100);
+ * entries.forEach((entry, index) => {
+ *   if (!entry.ok) return reject(index, entry);
+ *   validate(entry.raw);
+ * });
+ */
+export function parseBatchBody(body: string | null | undefined, arrayField: string, maxEntries: number): BatchEntry[] {
+  const json = parseJsonObject(body, {
     shape: `{"${arrayField}": [...]}`,
     notObjectReason: `missing_${arrayField}`,
   });
+  // The envelope stands or falls as a whole; the entries of the array are checked one by one below.
+  for (const [key, value] of Object.entries(json)) {
+    if (key === arrayField && Array.isArray(value)) continue;
+    const path = FORBIDDEN_KEYS.has(key) ? [key] : firstForbiddenKey(value, [key]);
+    if (path) throw forbiddenKeyError(path.at(-1) ?? key);
+  }
   const entries = json[arrayField];
   if (!Array.isArray(entries)) {
     throw new InvalidRequestError(
@@ -152,5 +210,11 @@ export function parseBatchBody(body: string | null | undefined, arrayField: stri
       `${entries.length} ${arrayField} in one request; the limit is ${maxEntries}`,
     );
   }
-  return entries;
+  return entries.map((raw: unknown): BatchEntry => {
+    const path = firstForbiddenKey(raw, []);
+    if (!path) return { ok: true, raw };
+    const field = path.join('.');
+    const message = `${field}: the key "${path.at(-1) ?? ''}" is not allowed`;
+    return { ok: false, raw, reason: 'forbidden_key', field, message };
+  });
 }

@@ -1,6 +1,6 @@
 import { apiLimits } from '../config/index.ts';
 import { DependencyUnavailableError } from '../errors.ts';
-import { parseBatchBody } from '../http/requestBody.ts';
+import { parseBatchBody, type BatchEntry } from '../http/requestBody.ts';
 import type { StreamEvent } from '../events/schema.ts';
 import { validateEvent, type RejectionReason } from '../events/validate.ts';
 import type { Clock, EventStream } from '../ports/index.ts';
@@ -8,7 +8,7 @@ import type { Clock, EventStream } from '../ports/index.ts';
 export interface RejectedEvent {
   readonly index: number;
   readonly eventId?: string;
-  readonly reason: RejectionReason | 'stream_write_failed';
+  readonly reason: RejectionReason | 'forbidden_key' | 'stream_write_failed';
   readonly field?: string;
   readonly message: string;
 }
@@ -23,8 +23,11 @@ export interface IngestDeps {
   readonly clock: Clock;
 }
 
-/** Parses the request body; any problem with the body as a whole rejects the whole request. */
-export function parseEventsBody(body: string | null | undefined): unknown[] {
+/**
+ * Parses the request body; any problem with the body as a whole rejects the whole request. An
+ * event using a forbidden key comes back as a rejected entry, so only that event fails.
+ */
+export function parseEventsBody(body: string | null | undefined): BatchEntry[] {
   return parseBatchBody(body, 'events', apiLimits.maxEventsPerRequest);
 }
 
@@ -38,15 +41,20 @@ const eventIdOf = (raw: unknown): string | undefined => {
  * stands or falls alone; the response says which were taken and why the others were not.
  */
 export async function acceptEvents(body: string | null | undefined, deps: IngestDeps): Promise<AcceptEventsResult> {
-  const rawEvents = parseEventsBody(body);
+  const entries = parseEventsBody(body);
   const receivedAt = deps.clock.now();
   const rejected: RejectedEvent[] = [];
   const valid: { index: number; event: StreamEvent }[] = [];
   const seen = new Set<string>();
 
-  rawEvents.forEach((raw, index) => {
-    const eventId = eventIdOf(raw);
-    const result = validateEvent(raw, receivedAt);
+  entries.forEach((entry, index) => {
+    const eventId = eventIdOf(entry.raw);
+    if (!entry.ok) {
+      const { reason, field, message } = entry;
+      rejected.push({ index, eventId, reason, field, message });
+      return;
+    }
+    const result = validateEvent(entry.raw, receivedAt);
     if (!result.ok) {
       const { reason, field, message } = result;
       rejected.push({ index, eventId, reason, field, message });

@@ -26,7 +26,11 @@ describe('Function: parseBatchBody', () => {
     const entries = parseBatchBody('{"widgets": [1, {"a": 2}, null]}', 'widgets', 5);
 
     // Assess
-    expect(entries).toEqual([1, { a: 2 }, null]);
+    expect(entries).toEqual([
+      { ok: true, raw: 1 },
+      { ok: true, raw: { a: 2 } },
+      { ok: true, raw: null },
+    ]);
   });
 
   it('returns exactly maxEntries entries without complaint', () => {
@@ -98,7 +102,55 @@ describe('Function: parseBatchBody', () => {
 
     // Assess
     expect(Buffer.byteLength(input, 'utf8')).toBe(apiLimits.maxBodyBytes);
-    expect(entries).toEqual([1]);
+    expect(entries).toEqual([{ ok: true, raw: 1 }]);
+  });
+
+  describe('forbidden keys', () => {
+    it.each([
+      ['constructor in a nested object', '{"a": 1, "meta": {"constructor": "x"}}', 'meta.constructor'],
+      ['__proto__ as a field of the entry', '{"__proto__": {"polluted": true}}', '__proto__'],
+      ['__proto__ written with an escape', '{"\\u005f_proto__": {"polluted": true}}', '__proto__'],
+      ['prototype inside an array of the entry', '{"tags": ["a", {"prototype": 1}]}', 'tags.1.prototype'],
+      ['two of them, the first in document order', '{"b": {"constructor": 1}, "a": {"__proto__": 2}}', 'b.constructor'],
+    ])('returns the entry with %s rejected alone, naming the path', (_name, entry, field) => {
+      // Prepare
+      const message = `the key "${field.split('.').at(-1) ?? ''}" is not allowed`;
+
+      // Act
+      const entries = parseBatchBody(`{"widgets": [{"a": 1}, ${entry}, {"a": 3}]}`, 'widgets', 3);
+
+      // Assess
+      expect(entries.map((e) => e.ok)).toEqual([true, false, true]);
+      expect(entries[1]).toMatchObject({ ok: false, reason: 'forbidden_key', field, message: `${field}: ${message}` });
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('returns the rejected entry with its parsed JSON, an own __proto__ key left as data', () => {
+      // Act
+      const [entry] = parseBatchBody('{"widgets": [{"id": "w1", "__proto__": {"polluted": true}}]}', 'widgets', 3);
+
+      // Assess
+      expect(entry?.ok).toBe(false);
+      expect(Object.getPrototypeOf(entry?.raw)).toBe(Object.prototype);
+      expect((entry?.raw as { id: string }).id).toBe('w1');
+      expect(Object.keys(entry?.raw as object)).toEqual(['id', '__proto__']);
+    });
+
+    it.each([
+      ['__proto__ beside the array', '{"__proto__": {"polluted": true}, "widgets": [1]}', '__proto__'],
+      ['constructor beside the array', '{"widgets": [1], "constructor": 1}', 'constructor'],
+      ['prototype nested in another envelope field', '{"widgets": [1], "meta": {"prototype": 1}}', 'prototype'],
+      ['constructor in the field when it is not an array', '{"widgets": {"constructor": 1}}', 'constructor'],
+    ])('returns a body with %s in the envelope rejected as a whole as forbidden_key', (_name, input, key) => {
+      // Act
+      const parse = () => parseBatchBody(input, 'widgets', 3);
+
+      // Assess
+      expect(parse).toThrow(InvalidRequestError);
+      expect(parse).toThrow(expect.objectContaining({ reason: 'forbidden_key', status: 400 }));
+      expect(parse).toThrow(`"${key}"`);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
   });
 });
 

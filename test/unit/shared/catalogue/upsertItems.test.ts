@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
+import { catalogueItemSchema } from '#shared/catalogue/schema.ts';
 import { deleteItem, upsertItems, type CatalogueDeps } from '#shared/catalogue/upsertItems.ts';
 import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError, PayloadTooLargeError, RouteNotFoundError } from '#shared/errors.ts';
@@ -254,6 +255,44 @@ describe('Function: upsertItems', () => {
     });
   });
 
+  describe('forbidden keys inside an item', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it.each([
+      ['constructor', '"attributes": {"constructor": "x"}', 'attributes.constructor'],
+      ['__proto__', '"attributes": {"__proto__": {"polluted": true}}', 'attributes.__proto__'],
+      ['prototype', '"attributes": {"prototype": "x"}', 'attributes.prototype'],
+      ['__proto__ as a field of the item', '"__proto__": {"inStock": false}', '__proto__'],
+    ])('returns the item with %s rejected alone and the others of the batch upserted', async (_key, extra, field) => {
+      // Prepare
+      const { store, deps } = setup();
+      const input = `{"items": [{"itemId": "a"}, {"itemId": "b", ${extra}}, {"itemId": "c"}]}`;
+      const safeParse = vi.spyOn(catalogueItemSchema, 'safeParse');
+
+      // Act
+      const result = await upsertItems(input, deps);
+
+      // Assess
+      expect(result).toEqual({
+        upserted: 2,
+        rejected: [
+          {
+            index: 1,
+            itemId: 'b',
+            reason: 'forbidden_key',
+            field,
+            message: `${field}: the key "${field.split('.').at(-1) ?? ''}" is not allowed`,
+          },
+        ],
+      });
+      expect(Object.keys(await stored(store, 'a', 'b', 'c'))).toEqual(['a', 'c']);
+      expect(safeParse.mock.calls.map(([raw]) => (raw as { itemId: string }).itemId)).toEqual(['a', 'c']);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  });
+
   describe('whole-body errors', () => {
     const tooManyItems = body(
       Array.from({ length: apiLimits.maxItemsPerRequest + 1 }, (_, i) => ({ itemId: `s${i}` })),
@@ -292,17 +331,12 @@ describe('Function: upsertItems', () => {
     });
 
     it.each([
+      ['__proto__ around the items', '{"__proto__": {"items": [{"itemId": "a"}]}}', 'forbidden_key'],
       [
-        '__proto__ in attributes',
-        '{"items": [{"itemId": "a", "attributes": {"__proto__": {"polluted": true}}}]}',
+        'constructor beside the items',
+        '{"items": [{"itemId": "a"}], "constructor": {"prototype": {}}}',
         'forbidden_key',
       ],
-      [
-        'constructor in attributes',
-        '{"items": [{"itemId": "a", "attributes": {"constructor": "x"}}]}',
-        'forbidden_key',
-      ],
-      ['__proto__ as an item field', '{"items": [{"itemId": "a", "__proto__": {"inStock": false}}]}', 'forbidden_key'],
       ['items nested 100,000 deep', `{"items": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'too_deep'],
       ['a byte order mark', '\uFEFF{"items": [{"itemId": "a"}]}', 'invalid_encoding'],
     ])('returns a body with %s rejected as a 400, writing nothing', async (_name, input, reason) => {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiLimits } from '#shared/config/index.ts';
 import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
-import type { StreamEvent } from '#shared/events/schema.ts';
+import { storefrontEventSchema, type StreamEvent } from '#shared/events/schema.ts';
 import { acceptEvents, parseEventsBody, type IngestDeps } from '#shared/ingest/acceptEvents.ts';
 import type { EventStream, PutEventsResult } from '#shared/ports/index.ts';
 
@@ -170,7 +170,7 @@ describe('Function: parseEventsBody', () => {
 
       // Assess
       expect(Buffer.byteLength(input)).toBe(apiLimits.maxBodyBytes);
-      expect(events).toEqual([view('e1')]);
+      expect(events).toEqual([{ ok: true, raw: view('e1') }]);
     });
   });
 });
@@ -378,17 +378,12 @@ describe('Function: acceptEvents', () => {
       `{"eventId": "e1", "type": "view", "userId": "user-1", "itemId": "sku-1", "timestamp": ${NOW - 1_000}${extra}}`;
 
     it.each([
-      [
-        '__proto__ in properties',
-        `{"events": [${viewText(', "properties": {"__proto__": {"polluted": true}}')}]}`,
-        'forbidden_key',
-      ],
-      [
-        'constructor in properties',
-        `{"events": [${viewText(', "properties": {"constructor": "x"}')}]}`,
-        'forbidden_key',
-      ],
       ['__proto__ around the events', '{"__proto__": {"events": [1]}}', 'forbidden_key'],
+      [
+        'constructor beside the events',
+        `{"events": [${viewText('')}], "constructor": {"prototype": {}}}`,
+        'forbidden_key',
+      ],
       [
         'properties nested 100,000 deep',
         `{"events": [${viewText(`, "properties": {"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`)}]}`,
@@ -407,6 +402,62 @@ describe('Function: acceptEvents', () => {
       await expect(promise).rejects.toMatchObject({ reason, status: 400 });
       expect(stream.batches).toEqual([]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  });
+
+  describe('forbidden keys inside an event', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    const viewText = (eventId: string, extra = '') =>
+      `{"eventId": "${eventId}", "type": "view", "userId": "user-1", "itemId": "sku-1", "timestamp": ${NOW - 1_000}${extra}}`;
+
+    it.each([
+      ['constructor', '"properties": {"constructor": "x"}', 'properties.constructor'],
+      ['__proto__', '"properties": {"__proto__": {"polluted": true}}', 'properties.__proto__'],
+      ['prototype', '"properties": {"prototype": "x"}', 'properties.prototype'],
+      ['__proto__ as a field of the event', '"__proto__": {"type": "purchase"}', '__proto__'],
+    ])('returns the event with %s rejected alone and the others of the batch accepted', async (_key, extra, field) => {
+      // Prepare
+      const stream = new FakeEventStream();
+      const input = `{"events": [${viewText('e0')}, ${viewText('e1', `, ${extra}`)}, ${viewText('e2')}]}`;
+      const safeParse = vi.spyOn(storefrontEventSchema, 'safeParse');
+
+      // Act
+      const result = await acceptEvents(input, deps(stream));
+
+      // Assess
+      expect(result).toEqual({
+        accepted: 2,
+        rejected: [
+          {
+            index: 1,
+            eventId: 'e1',
+            reason: 'forbidden_key',
+            field,
+            message: `${field}: the key "${field.split('.').at(-1) ?? ''}" is not allowed`,
+          },
+        ],
+      });
+      expect(stream.written.map((event) => event.eventId)).toEqual(['e0', 'e2']);
+      expect(safeParse.mock.calls.map(([raw]) => (raw as { eventId: string }).eventId)).toEqual(['e0', 'e2']);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('returns forbidden_key for an event that would also fail validation, as it never reaches it', async () => {
+      // Prepare: an unknown field and a missing itemId besides the forbidden key.
+      const stream = new FakeEventStream();
+      const input = `{"events": [{"eventId": "e0", "type": "view", "userId": "u", "constructor": 1, "itemID": "x"}]}`;
+
+      // Act
+      const result = await acceptEvents(input, deps(stream));
+
+      // Assess
+      expect(result.rejected).toEqual([
+        expect.objectContaining({ index: 0, reason: 'forbidden_key', field: 'constructor' }),
+      ]);
+      expect(stream.batches).toEqual([]);
     });
   });
 
