@@ -24,7 +24,7 @@ import type {
   AttributionCounts,
   AttributionDay,
   AttributionUpdate,
-  RankedItem,
+  ScoredItem,
   RecommendationRecord,
   ShopperProfile,
   ShopperWrite,
@@ -269,11 +269,11 @@ export class DynamoFeatureStore implements FeatureStore {
     if (pending.length > 0) throw new Error(`counters of ${key[pk.name]} ${key[sk.name]} kept conflicting`);
   }
 
-  async topPopular(day: string, limit: number): Promise<readonly RankedItem[]> {
+  async topPopular(day: string, limit: number): Promise<readonly ScoredItem[]> {
     return this.topOfBoards(scoreIndex, (shard) => featureKeys.popularityBoard(day, shard), limit);
   }
 
-  async topTrending(day: string, limit: number): Promise<readonly RankedItem[]> {
+  async topTrending(day: string, limit: number): Promise<readonly ScoredItem[]> {
     return this.topOfBoards(trendIndex, (shard) => featureKeys.trendBoard(day, shard), limit);
   }
 
@@ -397,7 +397,7 @@ export class DynamoFeatureStore implements FeatureStore {
     index: { indexName: string; partitionKey: { name: string } },
     boardOf: (shard: number) => string,
     limit: number,
-  ): Promise<RankedItem[]> {
+  ): Promise<ScoredItem[]> {
     const shards = Array.from({ length: featureLimits.boardShards }, (_, shard) => shard);
     const boards = await Promise.all(
       shards.map((shard) =>

@@ -7,7 +7,7 @@ import type {
   FeatureStore,
   ItemActivityUpdate,
   ItemDay,
-  RankedItem,
+  ScoredItem,
   RecommendationRecord,
   ShopperWrite,
   StoredShopper,
@@ -98,11 +98,11 @@ export class MemoryFeatureStore implements FeatureStore {
     this.itemDayBuckets.set(key, bucket);
   }
 
-  async topPopular(day: string, limit: number): Promise<readonly RankedItem[]> {
+  async topPopular(day: string, limit: number): Promise<readonly ScoredItem[]> {
     return this.rank(day, limit, (bucket) => bucket.score);
   }
 
-  async topTrending(day: string, limit: number): Promise<readonly RankedItem[]> {
+  async topTrending(day: string, limit: number): Promise<readonly ScoredItem[]> {
     return this.rank(day, limit, (bucket) => bucket.trend);
   }
 
@@ -180,7 +180,7 @@ export class MemoryFeatureStore implements FeatureStore {
       .map(({ marks: _marks, ...day }) => structuredClone(day));
   }
 
-  private rank(day: string, limit: number, scoreOf: (bucket: MutableItemDay) => number): RankedItem[] {
+  private rank(day: string, limit: number, scoreOf: (bucket: MutableItemDay) => number): ScoredItem[] {
     return [...this.itemDayBuckets.values()]
       .filter((bucket) => bucket.day === day)
       .map((bucket) => ({ itemId: bucket.itemId, score: scoreOf(bucket) }))

@@ -4,7 +4,10 @@
  */
 import type { ItemEventType } from '../config/index.ts';
 import type { StreamEvent } from '../events/schema.ts';
-import type { RecentInteraction, RecommendationFilters } from '../recommender/model.ts';
+import type { RecentInteraction, RecommendationFilters, ScoredItem } from '../recommender/model.ts';
+
+/** The one scored-item shape: the model's answers, the popularity boards and served lists. */
+export type { ScoredItem };
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -137,18 +140,13 @@ export interface ItemDay {
   readonly boughtWith: Readonly<Record<string, number>>;
 }
 
-export interface RankedItem {
-  readonly itemId: string;
-  readonly score: number;
-}
-
 export interface ItemActivityStore {
   /** Adds the contributions to the item's day bucket, each exactly once. */
   applyItemActivity(shardId: string, update: ItemActivityUpdate): Promise<void>;
   /** The day's most popular items, highest score first. */
-  topPopular(day: string, limit: number): Promise<readonly RankedItem[]>;
+  topPopular(day: string, limit: number): Promise<readonly ScoredItem[]>;
   /** The day's items with the highest trend score, highest first. */
-  topTrending(day: string, limit: number): Promise<readonly RankedItem[]>;
+  topTrending(day: string, limit: number): Promise<readonly ScoredItem[]>;
   /** The item's day buckets from `fromDay` to `toDay` inclusive. */
   itemDays(itemId: string, fromDay: string, toDay: string): Promise<readonly ItemDay[]>;
 }
@@ -254,7 +252,7 @@ export interface ModelRequest {
 
 export interface ModelResponse {
   readonly modelVersion: string;
-  readonly items: readonly { readonly itemId: string; readonly score: number; readonly reason?: string }[];
+  readonly items: readonly ScoredItem[];
 }
 
 /** The trained model behind an endpoint (SageMaker in AWS, the `model/` server locally). */

@@ -1,6 +1,6 @@
 import { featureLimits } from '../config/index.ts';
 import { dayBucket } from '../features/applyEvents.ts';
-import type { CatalogueItem, CatalogueStore, Clock, ItemActivityStore, RankedItem } from '../ports/index.ts';
+import type { CatalogueItem, CatalogueStore, Clock, ItemActivityStore, ScoredItem } from '../ports/index.ts';
 import type { ListOptions } from './params.ts';
 import { roundScore, type ServedItem } from './served.ts';
 
@@ -68,7 +68,7 @@ export class PopularityBoards {
   }
 }
 
-function mergeBoards(boards: readonly (readonly RankedItem[])[], weightOf: (ago: number) => number): ItemScores {
+function mergeBoards(boards: readonly (readonly ScoredItem[])[], weightOf: (ago: number) => number): ItemScores {
   const scores = new Map<string, number>();
   boards.forEach((board, ago) => {
     const weight = weightOf(ago);
