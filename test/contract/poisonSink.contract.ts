@@ -112,6 +112,33 @@ export function poisonSinkContract(
         expect(await underTest.readBack()).toEqual(records);
       });
 
+      it('returns with messages holding U+FFFF, U+FFFE and lone surrogates kept unchanged', async () => {
+        // Prepare: V8 quotes the record's text in a JSON parse error, which becomes the message.
+        const records = [
+          poisonRecord(1, { message: `record data is not JSON: Unexpected token '\uFFFF'` }),
+          poisonRecord(2, { message: 'Unexpected token \uFFFE, then \uD83D and \uDE00 alone' }),
+        ];
+
+        // Act
+        await underTest.sink.send(records);
+
+        // Assess
+        expect(await underTest.readBack()).toEqual(records);
+      });
+
+      it('returns with ten 200 KiB records, more bytes than one destination call takes, all parked', async () => {
+        // Prepare: a record not written by ingest (which caps events at 8 KiB) can be up to 1 MiB.
+        const records = Array.from({ length: 10 }, (_, i) =>
+          poisonRecord(i, { data: Buffer.from('z'.repeat(150 * 1024)).toString('base64') }),
+        );
+
+        // Act
+        await underTest.sink.send(records);
+
+        // Assess
+        expect(await underTest.readBack()).toEqual(records);
+      });
+
       if (options.refusing) {
         const refusing = options.refusing;
         it('rejects when the destination refuses the records, so the batch is retried', async () => {
