@@ -22,12 +22,6 @@ export interface Interaction {
 
 export type { CatalogueItem };
 
-/**
- * @deprecated The one item type is {@link CatalogueItem}; this name remains for callers outside the
- * recommender until they switch.
- */
-export type CatalogueEntry = CatalogueItem;
-
 export interface TrainingData {
   readonly interactions: readonly Interaction[];
   /** Catalogue metadata, in the Amazon Personalize items schema. */

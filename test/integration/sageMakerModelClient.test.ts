@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
-import type { CatalogueEntry, Interaction } from '#shared/recommender/model.ts';
+import type { CatalogueItem } from '#shared/catalogue/item.ts';
+import type { Interaction } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import { loadServingModel } from '../../model/lib/loading.ts';
 import { InferenceServer } from '../../model/lib/server.ts';
@@ -21,7 +22,7 @@ import { modelClientContract } from '../contract/modelClient.contract.ts';
 const ITEMS = Array.from({ length: 40 }, (_, i) => `sku-${String(i).padStart(2, '0')}`);
 const USERS = Array.from({ length: 30 }, (_, i) => `user-${i}`);
 
-const catalogue: CatalogueEntry[] = ITEMS.map((itemId, i) => ({
+const catalogue: CatalogueItem[] = ITEMS.map((itemId, i) => ({
   itemId,
   title: `Item ${i}`,
   categories: [i % 2 === 0 ? 'shoes' : 'hats'],
