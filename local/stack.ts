@@ -2,10 +2,10 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { envVars, metricsNamespace, serviceName, type RouteName } from '#shared/config/index.ts';
-import { FilePoisonSink } from '#shared/adapters/filePoisonSink.ts';
 import { checkCorsOrigins, corsOriginsFrom } from '#shared/http/cors.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
 import { LocalDataLake } from './dataLake.ts';
+import { FilePoisonSink } from './filePoisonSink.ts';
 import type { LocalModel } from './localModel.ts';
 import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
 import {

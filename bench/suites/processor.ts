@@ -5,7 +5,7 @@
  * Floor: decoding the same records (base64, JSON.parse, streamEventSchema.safeParse) and nothing else.
  */
 import { ITEM_EVENT_TYPES } from '#shared/config/index.ts';
-import { MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
+import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { streamEventSchema } from '#shared/events/schema.ts';
 import {

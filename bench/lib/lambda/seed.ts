@@ -4,7 +4,7 @@
  * recommend handler reads shopper profiles and item-day boards as it would in AWS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
+import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { applyEventBatch, type FeatureDeps } from '#shared/features/applyEvents.ts';
 import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';

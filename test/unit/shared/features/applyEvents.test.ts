@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
+import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import {
   applyEventBatch,

@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FilePoisonSink, MemoryPoisonSink } from '#shared/adapters/filePoisonSink.ts';
+import { FilePoisonSink } from '#local/filePoisonSink.ts';
+import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
 import type { PoisonRecord } from '#shared/ports/index.ts';
-import { poisonRecord, poisonSinkContract } from '../../../contract/poisonSink.contract.ts';
+import { poisonRecord, poisonSinkContract } from '../../contract/poisonSink.contract.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
