@@ -39,7 +39,7 @@ export async function bundleContainer(outdir: string): Promise<BundleResult> {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'esm',
     // Readable bundles with source maps: stack traces in CloudWatch point at the TypeScript.
     minify: false,
