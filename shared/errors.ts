@@ -24,9 +24,14 @@ export class PayloadTooLargeError extends ApiError {
   readonly status = 413;
 }
 
-/** No or wrong API key. */
+/** The caller's proof of who they are is missing or not good: a user token. */
 export class UnauthorizedError extends ApiError {
   readonly status = 401;
+}
+
+/** The caller is known but may not do this: a shopper acting for another shopper. */
+export class ForbiddenError extends ApiError {
+  readonly status = 403;
 }
 
 /** No such route. */

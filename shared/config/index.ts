@@ -193,6 +193,8 @@ export const eventWeights: Readonly<Record<EventType, number>> = {
 const API_KEY_HEADER = 'x-api-key';
 /** Response header telling whether an answer came from the recommendation cache. */
 const CACHE_STATUS_HEADER = 'x-cache';
+/** Request header carrying a signed-in shopper's user token on the storefront API. */
+const USER_TOKEN_HEADER = 'x-reco-user-token';
 
 /** HTTP method of each route. */
 const ROUTE_METHODS = {
@@ -205,13 +207,24 @@ const ROUTE_METHODS = {
   similarItems: 'GET',
   rankings: 'POST',
   trending: 'GET',
+  readiness: 'GET',
+  userTokens: 'POST',
 } as const;
+
+/**
+ * The two APIs over the same functions. A REST API method has one authorization type, so each
+ * kind of caller gets its own API: the storefront API (an API key in every browser, a usage plan,
+ * CORS, WAF) acts as shoppers only; the server API (AWS IAM, SigV4) is the shop's backend.
+ */
+export const API_KINDS = ['storefront', 'server'] as const;
+export type ApiKind = (typeof API_KINDS)[number];
 
 type RouteMethod = (typeof ROUTE_METHODS)[keyof typeof ROUTE_METHODS];
 
 export const api = {
   apiKeyHeader: API_KEY_HEADER,
   cacheStatusHeader: CACHE_STATUS_HEADER,
+  userTokenHeader: USER_TOKEN_HEADER,
   routes: {
     events: '/v1/events',
     userRecommendations: '/v1/users/{userId}/recommendations',
@@ -222,10 +235,29 @@ export const api = {
     similarItems: '/v1/items/{itemId}/similar',
     rankings: '/v1/rankings',
     trending: '/v1/trending',
+    readiness: '/v1/ready',
+    userTokens: '/v1/admin/user-tokens',
   },
   /** HTTP method of each route. */
   routeMethods: ROUTE_METHODS,
-  /** Routes that need no API key (load balancer and uptime checks). */
+  /**
+   * The APIs each route is on. The storefront API has what a shop's page needs and nothing else;
+   * the server API has every list route too, so a shop's backend needs one set of credentials.
+   */
+  routeApis: {
+    events: ['storefront', 'server'],
+    userRecommendations: ['storefront', 'server'],
+    similarItems: ['storefront', 'server'],
+    rankings: ['storefront', 'server'],
+    trending: ['storefront', 'server'],
+    health: ['storefront'],
+    readiness: ['server'],
+    catalogueItems: ['server'],
+    catalogueItem: ['server'],
+    userErasure: ['server'],
+    userTokens: ['server'],
+  } satisfies Record<keyof typeof ROUTE_METHODS, readonly ApiKind[]>,
+  /** Storefront routes that need no API key (uptime checks). */
   publicRoutes: ['health'],
   /**
    * Errors answered by the gateway itself (before any handler), with the same JSON shape as
@@ -240,6 +272,26 @@ export const api = {
     routeNotFound: { status: 404, reason: 'route_not_found', message: 'no such route' },
     requestTooLarge: { status: 413, reason: 'body_too_large', message: 'request body is too large' },
     throttled: { status: 429, reason: 'throttled', message: 'too many requests; retry with backoff' },
+    /**
+     * The server API without credentials. API Gateway answers a missing route with the same
+     * response type (`MISSING_AUTHENTICATION_TOKEN`), so the message names both causes.
+     */
+    missingAuthentication: {
+      status: 403,
+      reason: 'missing_authentication',
+      message: 'sign the request with AWS SigV4 (service execute-api), or check the route',
+    },
+    invalidSignature: {
+      status: 403,
+      reason: 'invalid_signature',
+      message: 'the request signature does not match; check the credentials and the signed headers',
+    },
+    expiredCredentials: { status: 403, reason: 'expired_credentials', message: 'the credentials have expired' },
+    accessDenied: {
+      status: 403,
+      reason: 'access_denied',
+      message: "the caller's IAM policy does not allow execute-api:Invoke on this route",
+    },
   },
   /**
    * CORS, so the storefront SDK (`sdk/`) can call the API from the shop's pages, whose origin is not the API's.
@@ -259,7 +311,7 @@ export const api = {
      * Request headers a page may send: what the SDK sets beyond the CORS-safelisted ones
      * (`content-type: application/json` is not safelisted, and neither is the key header).
      */
-    allowHeaders: ['content-type', API_KEY_HEADER],
+    allowHeaders: ['content-type', API_KEY_HEADER, USER_TOKEN_HEADER],
     /** Methods of the routes, each once. */
     allowMethods: [...new Set(Object.values(ROUTE_METHODS))] as readonly RouteMethod[],
     /** How long a browser may reuse a preflight answer, s (per URL; Chromium caps it at 7200). */
@@ -291,6 +343,21 @@ export const envVars = {
   modelEndpointName: 'MODEL_ENDPOINT_NAME',
   /** Comma-separated origins the API answers CORS for (set by the Api construct); unset: `api.cors.allowOrigins`. */
   corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
+  /** Id of the storefront REST API: a request from it is a shopper's (the caller kind comes from the request context). */
+  storefrontApiId: 'STOREFRONT_API_ID',
+  /** Id of the server REST API: a request from it, signed with IAM credentials, is the shop's backend. */
+  serverApiId: 'SERVER_API_ID',
+  /** Secrets Manager ARN of the user-token signing keys (`{"current": {...}, "previous": {...}}`). */
+  userTokenKeysSecretArn: 'USER_TOKEN_KEYS_SECRET_ARN',
+  /** User-token keys inline, as the same JSON: the local stack and tests only. */
+  userTokenKeys: 'USER_TOKEN_KEYS',
+  /**
+   * Secrets Manager ARN of the key that turns erased shopper keys into keyed hashes for the erasure
+   * log; never rotated, or erased shoppers would come back into training.
+   */
+  erasureHashKeySecretArn: 'ERASURE_HASH_KEY_SECRET_ARN',
+  /** The erasure-log key inline (base64): the local stack and tests only. */
+  erasureHashKey: 'ERASURE_HASH_KEY',
 } as const;
 
 /** Time the model may take before the fallback answers, ms. */
@@ -335,6 +402,16 @@ export const serving = {
   maxRankingItems: 500,
   /** Recommendation records kept for attribution, days. */
   attributionDays: 7,
+} as const;
+
+/** Signed-in shoppers' user tokens on the storefront API. */
+export const userTokens = {
+  /** Lifetime of a token minted by `POST /v1/admin/user-tokens`, s. */
+  ttlSeconds: 60 * 60,
+  /** Longest lifetime a caller may ask for, s. */
+  maxTtlSeconds: 24 * 60 * 60,
+  /** How long a function reuses the signing keys it read before reading them again, ms. */
+  keyCacheMs: 5 * 60 * 1000,
 } as const;
 
 export const serviceName = 'reco';

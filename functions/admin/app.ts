@@ -1,0 +1,101 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
+import { SecretsManagerUserTokenKeys } from '#shared/adapters/secretsManagerUserTokenKeys.ts';
+import { mintUserToken, StaticUserTokenKeys, type UserTokenKeys } from '#shared/auth/userToken.ts';
+import { InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
+import { parseJsonObjectBody } from '#shared/http/requestBody.ts';
+import { jsonResponse } from '#shared/http/responses.ts';
+import { systemClock, type Clock } from '#shared/ports/index.ts';
+import { apiIdsFrom, callerOf, type ApiIds } from '../lib/caller.ts';
+import { corsAllowOrigins, type Env } from '../lib/env.ts';
+import { keepAliveHandler } from '../lib/httpHandler.ts';
+import { bodyOf, httpHandler, type HttpHandler } from '../lib/http.ts';
+import { logger } from '../lib/observability.ts';
+
+export interface AdminFunctionDeps {
+  readonly userTokenKeys: UserTokenKeys;
+  readonly apiIds: ApiIds;
+  readonly clock: Clock;
+  readonly corsOrigins: readonly string[];
+}
+
+/**
+ * The user-token keys of a function: the secret named by `envVars.userTokenKeysSecretArn` in AWS,
+ * or the JSON in `envVars.userTokenKeys` (local stack, tests).
+ */
+export function userTokenKeysFrom(env: Env, clock: Clock): UserTokenKeys {
+  const inline = env[envVars.userTokenKeys];
+  if (inline) return new StaticUserTokenKeys(inline, envVars.userTokenKeys);
+  const arn = env[envVars.userTokenKeysSecretArn];
+  if (!arn) {
+    throw new Error(`environment variable ${envVars.userTokenKeysSecretArn} (or ${envVars.userTokenKeys}) is required`);
+  }
+  const client = new SecretsManagerClient({ requestHandler: keepAliveHandler() });
+  return new SecretsManagerUserTokenKeys(client, arn, clock, userTokens.keyCacheMs);
+}
+
+/** The admin function's dependencies from its environment; `overrides` replace any of them. */
+export function createDeps(env: Env, overrides: Partial<AdminFunctionDeps> = {}): AdminFunctionDeps {
+  const clock = overrides.clock ?? systemClock;
+  return {
+    userTokenKeys: overrides.userTokenKeys ?? userTokenKeysFrom(env, clock),
+    apiIds: apiIdsFrom(env),
+    clock,
+    corsOrigins: corsAllowOrigins(env),
+    ...overrides,
+  };
+}
+
+const userTokenRequest = z.strictObject({
+  userId: z
+    .string({ error: 'userId must be a string' })
+    .min(1, { error: 'userId must not be empty' })
+    .max(apiLimits.maxIdChars, { error: `userId must be at most ${apiLimits.maxIdChars} characters` }),
+  ttlSeconds: z
+    .number({ error: 'ttlSeconds must be a number' })
+    .int({ error: 'ttlSeconds must be a whole number' })
+    .min(60, { error: 'ttlSeconds must be at least 60' })
+    .max(userTokens.maxTtlSeconds, { error: `ttlSeconds must be at most ${userTokens.maxTtlSeconds}` })
+    .optional(),
+});
+
+/**
+ * `POST /v1/admin/user-tokens` (`{userId, ttlSeconds?}` → `{userId, token, expiresAt}`): the shop's
+ * backend mints a signed-in shopper's token, so the signing key never leaves AWS; and
+ * `GET /v1/ready`. Both on the server API only.
+ */
+export function createHandler(deps: AdminFunctionDeps): HttpHandler {
+  const serverOnly = async (event: Parameters<HttpHandler>[0]) => {
+    const caller = await callerOf(event, deps);
+    if (caller.kind !== 'server') throw new RouteNotFoundError('route_not_found', 'no such route');
+    return caller;
+  };
+  return httpHandler(
+    {
+      userTokens: async (event) => {
+        const caller = await serverOnly(event);
+        const body = parseJsonObjectBody(bodyOf(event), { shape: '{"userId": "...", "ttlSeconds"?: 3600}' });
+        const parsed = userTokenRequest.safeParse(body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const field = issue?.path.join('.') || 'body';
+          throw new InvalidRequestError(
+            `invalid_${field === 'body' ? 'body' : field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+            issue?.message ?? 'invalid request',
+          );
+        }
+        const { userId, ttlSeconds = userTokens.ttlSeconds } = parsed.data;
+        const minted = await mintUserToken(userId, { keys: deps.userTokenKeys, clock: deps.clock }, ttlSeconds);
+        logger.info('user token minted', { principal: caller.principal, expiresAt: minted.expiresAt });
+        return jsonResponse(200, { userId, ...minted });
+      },
+      readiness: async (event) => {
+        await serverOnly(event);
+        await deps.userTokenKeys.current();
+        return jsonResponse(200, { status: 'ready' });
+      },
+    },
+    deps.corsOrigins,
+  );
+}
