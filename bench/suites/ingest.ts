@@ -7,6 +7,10 @@ import { acceptEvents, type IngestDeps } from '#shared/ingest/acceptEvents.ts';
 import type { EventStream } from '#shared/ports/index.ts';
 import { latestTimestamp, requestBodies, simulatorEvents } from '../lib/fixtures.ts';
 import { atLeast, measurePair, type BenchResult } from '../lib/harness.ts';
+import type { Caller } from '#shared/auth/caller.ts';
+
+/** Validation is measured as the shop's backend posts: no per-user token check. */
+const SERVER: Caller = { kind: 'server', principal: 'bench' };
 
 export const name = 'ingest';
 export const description =
@@ -40,7 +44,7 @@ export async function run(): Promise<BenchResult> {
   // measuring the rejection path.
   let accepted = 0;
   for (const body of bodies) {
-    const result = await acceptEvents(body, deps);
+    const result = await acceptEvents(body, deps, SERVER);
     if (result.rejected.length > 0) {
       throw new Error(`simulator event rejected: ${JSON.stringify(result.rejected[0])}`);
     }
@@ -54,7 +58,7 @@ export async function run(): Promise<BenchResult> {
       label: 'acceptEvents',
       units: EVENT_COUNT,
       run: async () => {
-        for (const body of bodies) await acceptEvents(body, deps);
+        for (const body of bodies) await acceptEvents(body, deps, SERVER);
       },
     },
     {

@@ -1,15 +1,14 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
-import { SecretsManagerUserTokenKeys } from '#shared/adapters/secretsManagerUserTokenKeys.ts';
-import { mintUserToken, StaticUserTokenKeys, type UserTokenKeys } from '#shared/auth/userToken.ts';
-import { InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
+import { apiLimits, userTokens } from '#shared/config/index.ts';
+import { mintUserToken, type UserTokenKeys } from '#shared/auth/userToken.ts';
+import { InvalidRequestError } from '#shared/errors.ts';
 import { parseJsonObjectBody } from '#shared/http/requestBody.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
-import { apiIdsFrom, callerOf, type ApiIds } from '../lib/caller.ts';
+import { apiIdsFrom, type ApiIds } from '../lib/caller.ts';
+import { requireServer } from '../lib/serverOnly.ts';
 import { corsAllowOrigins, type Env } from '../lib/env.ts';
-import { keepAliveHandler } from '../lib/httpHandler.ts';
+import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 import { bodyOf, httpHandler, type HttpHandler } from '../lib/http.ts';
 import { logger } from '../lib/observability.ts';
 
@@ -18,21 +17,6 @@ export interface AdminFunctionDeps {
   readonly apiIds: ApiIds;
   readonly clock: Clock;
   readonly corsOrigins: readonly string[];
-}
-
-/**
- * The user-token keys of a function: the secret named by `envVars.userTokenKeysSecretArn` in AWS,
- * or the JSON in `envVars.userTokenKeys` (local stack, tests).
- */
-export function userTokenKeysFrom(env: Env, clock: Clock): UserTokenKeys {
-  const inline = env[envVars.userTokenKeys];
-  if (inline) return new StaticUserTokenKeys(inline, envVars.userTokenKeys);
-  const arn = env[envVars.userTokenKeysSecretArn];
-  if (!arn) {
-    throw new Error(`environment variable ${envVars.userTokenKeysSecretArn} (or ${envVars.userTokenKeys}) is required`);
-  }
-  const client = new SecretsManagerClient({ requestHandler: keepAliveHandler() });
-  return new SecretsManagerUserTokenKeys(client, arn, clock, userTokens.keyCacheMs);
 }
 
 /** The admin function's dependencies from its environment; `overrides` replace any of them. */
@@ -66,15 +50,10 @@ const userTokenRequest = z.strictObject({
  * `GET /v1/ready`. Both on the server API only.
  */
 export function createHandler(deps: AdminFunctionDeps): HttpHandler {
-  const serverOnly = async (event: Parameters<HttpHandler>[0]) => {
-    const caller = await callerOf(event, deps);
-    if (caller.kind !== 'server') throw new RouteNotFoundError('route_not_found', 'no such route');
-    return caller;
-  };
   return httpHandler(
     {
       userTokens: async (event) => {
-        const caller = await serverOnly(event);
+        const principal = await requireServer(event, deps);
         const body = parseJsonObjectBody(bodyOf(event), { shape: '{"userId": "...", "ttlSeconds"?: 3600}' });
         const parsed = userTokenRequest.safeParse(body);
         if (!parsed.success) {
@@ -87,11 +66,11 @@ export function createHandler(deps: AdminFunctionDeps): HttpHandler {
         }
         const { userId, ttlSeconds = userTokens.ttlSeconds } = parsed.data;
         const minted = await mintUserToken(userId, { keys: deps.userTokenKeys, clock: deps.clock }, ttlSeconds);
-        logger.info('user token minted', { principal: caller.principal, expiresAt: minted.expiresAt });
+        logger.info('user token minted', { principal, expiresAt: minted.expiresAt });
         return jsonResponse(200, { userId, ...minted });
       },
       readiness: async (event) => {
-        await serverOnly(event);
+        await requireServer(event, deps);
         await deps.userTokenKeys.current();
         return jsonResponse(200, { status: 'ready' });
       },

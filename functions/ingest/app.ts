@@ -5,19 +5,24 @@ import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { corsAllowOrigins, requiredEnv, type Env } from '../lib/env.ts';
 import { bodyOf, httpHandler, type HttpHandler } from '../lib/http.ts';
+import { apiIdsFrom, callerOf, type CallerDeps } from '../lib/caller.ts';
 import { kinesis } from '../lib/kinesis.ts';
+import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 import { countMetric, logger } from '../lib/observability.ts';
 
-export interface IngestFunctionDeps extends IngestDeps {
+export interface IngestFunctionDeps extends IngestDeps, CallerDeps {
   readonly corsOrigins: readonly string[];
 }
 
 /** The ingest function's dependencies from its environment; `overrides` replace any of them. */
 export function createDeps(env: Env, overrides: Partial<IngestFunctionDeps> = {}): IngestFunctionDeps {
+  const clock = overrides.clock ?? systemClock;
   return {
     stream: new KinesisEventStream(kinesis, requiredEnv(env, envVars.eventStreamName)),
-    clock: systemClock,
+    clock,
     corsOrigins: corsAllowOrigins(env),
+    apiIds: apiIdsFrom(env),
+    userTokenKeys: overrides.userTokenKeys ?? userTokenKeysFrom(env, clock),
     ...overrides,
   };
 }
@@ -27,7 +32,7 @@ export function createHandler(deps: IngestFunctionDeps): HttpHandler {
   return httpHandler(
     {
       events: async (event) => {
-        const result = await acceptEvents(bodyOf(event), deps);
+        const result = await acceptEvents(bodyOf(event), deps, await callerOf(event, deps));
         countMetric('EventsAccepted', result.accepted);
         countMetric('EventsRejected', result.rejected.length);
         if (result.rejected.length > 0) {

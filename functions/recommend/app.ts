@@ -6,6 +6,7 @@ import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import { RedisRecommendationCache } from '#shared/adapters/redisCache.ts';
 import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
+import { shopperScopeFor } from '#shared/auth/caller.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { fallbackMetric, type OnDependencyFailure } from '#shared/serving/failures.ts';
 import { GuardedCache, ModelGateway, type CacheStatus } from '#shared/serving/guards.ts';
@@ -18,13 +19,15 @@ import {
   USER_LIST_PARAMETERS,
 } from '#shared/serving/params.ts';
 import { ServingService, type Served, type ServingDeps } from '#shared/serving/service.ts';
+import { apiIdsFrom, callerOf, type CallerDeps } from '../lib/caller.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
 import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
 import { countMetric, logger, metricDimension, metricsEnabled } from '../lib/observability.ts';
 import { sageMakerRuntime } from '../lib/sageMakerRuntime.ts';
+import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 
-export interface RecommendFunctionDeps {
+export interface RecommendFunctionDeps extends CallerDeps {
   readonly service: ServingService;
   /** What `/v1/health` reports: the fallback ranking's version, and whether a model endpoint is set. */
   readonly health: { readonly modelVersion: string; readonly model: 'endpoint' | 'popularity' };
@@ -41,6 +44,7 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
   const cacheUrl = env[envVars.cacheUrl];
   const endpointName = env[envVars.modelEndpointName];
   const fallbackVersion = optionalEnv(env, envVars.modelVersion, 'popularity-v1');
+  const clock = overrides.clock ?? systemClock;
   const service = new ServingService({
     features,
     cache: new GuardedCache(
@@ -49,7 +53,7 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
     ),
     ...(endpointName ? { model: new ModelGateway(new SageMakerModelClient(sageMakerRuntime, endpointName)) } : {}),
     log: features,
-    clock: systemClock,
+    clock,
     newId: randomUUID,
     fallbackVersion,
     onError: countedAndLogged(
@@ -63,6 +67,9 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
     service,
     health: { modelVersion: fallbackVersion, model: endpointName ? 'endpoint' : 'popularity' },
     corsOrigins: corsAllowOrigins(env),
+    apiIds: apiIdsFrom(env),
+    userTokenKeys: userTokenKeysFrom(env, clock),
+    clock,
   };
 }
 
@@ -108,31 +115,37 @@ export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
   return httpHandler(
     {
       health: async () => jsonResponse(200, { status: 'ok', ...deps.health }),
-      userRecommendations: async (event) =>
-        respond(
-          'userRecommendations',
-          await service.forShopper(
-            pathId(event, 'userId'),
-            parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS),
-          ),
-        ),
-      similarItems: async (event) =>
-        respond(
+      userRecommendations: async (event) => {
+        const userId = pathId(event, 'userId');
+        const options = parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS);
+        const scope = shopperScopeFor(await callerOf(event, deps), userId);
+        return respond('userRecommendations', await service.forShopper(userId, options, scope));
+      },
+      similarItems: async (event) => {
+        await callerOf(event, deps);
+        return respond(
           'similarItems',
           await service.similarTo(
             pathId(event, 'itemId'),
             parseListOptions(event.queryStringParameters, SIMILAR_PARAMETERS),
           ),
-        ),
-      rankings: async (event) => respond('rankings', await service.rank(parseRankingRequest(bodyOf(event)))),
-      trending: async (event) =>
-        respond(
+        );
+      },
+      rankings: async (event) => {
+        const request = parseRankingRequest(bodyOf(event));
+        const scope = shopperScopeFor(await callerOf(event, deps), request.userId);
+        return respond('rankings', await service.rank(request, scope));
+      },
+      trending: async (event) => {
+        await callerOf(event, deps);
+        return respond(
           'trending',
           await service.trending(
             parseTrendingWindow(event.queryStringParameters),
             parseListOptions(event.queryStringParameters, TRENDING_PARAMETERS),
           ),
-        ),
+        );
+      },
     },
     deps.corsOrigins,
   );

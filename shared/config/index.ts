@@ -382,12 +382,6 @@ export const serving = {
   breakerFailureThreshold: 5,
   /** How long an open breaker waits before letting one call through, ms (recovery within ~2 s of a return). */
   breakerResetMs: 2_000,
-  /**
-   * How long a serving process reuses a shopper's profile (and so their feature version) before
-   * reading it again, ms: repeated requests for one shopper then cost no database read, and an
-   * event still shows up within the freshness target.
-   */
-  profileMemoMs: 250,
   /** How long a serving process reuses the popularity and trend boards it read, ms. */
   boardMemoMs: 2_000,
   /** Cache time of a personalised answer; the feature version in the key makes new events miss anyway. */

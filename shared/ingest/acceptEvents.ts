@@ -1,4 +1,5 @@
-import { apiLimits } from '../config/index.ts';
+import type { Caller } from '../auth/caller.ts';
+import { api, apiLimits } from '../config/index.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { parseBatchBody, type BatchEntry } from '../http/requestBody.ts';
 import type { StreamEvent } from '../events/schema.ts';
@@ -8,7 +9,8 @@ import type { Clock, EventStream } from '../ports/index.ts';
 export interface RejectedEvent {
   readonly index: number;
   readonly eventId?: string;
-  readonly reason: RejectionReason | 'forbidden_key' | 'stream_write_failed';
+  readonly reason:
+    RejectionReason | 'forbidden_key' | 'stream_write_failed' | 'user_token_required' | 'user_token_mismatch';
   readonly field?: string;
   readonly message: string;
 }
@@ -37,10 +39,38 @@ const eventIdOf = (raw: unknown): string | undefined => {
 };
 
 /**
+ * Why a caller may not post this event, if they may not: a browser acts as its anonymous id, and
+ * as a signed-in user only with that user's token. So nobody can post as another user, nor
+ * link another visitor's anonymous history to themselves with `identify`.
+ */
+function refusedFor(
+  caller: Caller,
+  event: StreamEvent,
+): Pick<RejectedEvent, 'reason' | 'field' | 'message'> | undefined {
+  if (caller.kind === 'server' || event.userId === undefined || caller.userId === event.userId) return undefined;
+  if (caller.userId === undefined) {
+    return {
+      reason: 'user_token_required',
+      field: 'userId',
+      message: `events naming a userId need that user's token in the ${api.userTokenHeader} header`,
+    };
+  }
+  return {
+    reason: 'user_token_mismatch',
+    field: 'userId',
+    message: 'the user token is for another user id',
+  };
+}
+
+/**
  * Validates a batch of storefront events and writes the valid ones to the stream. Each event
  * stands or falls alone; the response says which were taken and why the others were not.
  */
-export async function acceptEvents(body: string | null | undefined, deps: IngestDeps): Promise<AcceptEventsResult> {
+export async function acceptEvents(
+  body: string | null | undefined,
+  deps: IngestDeps,
+  caller: Caller,
+): Promise<AcceptEventsResult> {
   const entries = parseEventsBody(body);
   const receivedAt = deps.clock.now();
   const rejected: RejectedEvent[] = [];
@@ -58,6 +88,11 @@ export async function acceptEvents(body: string | null | undefined, deps: Ingest
     if (!result.ok) {
       const { reason, field, message } = result;
       rejected.push({ index, eventId, reason, field, message });
+      return;
+    }
+    const refused = refusedFor(caller, result.event);
+    if (refused) {
+      rejected.push({ index, eventId, ...refused });
       return;
     }
     if (seen.has(result.event.eventId)) {

@@ -2,23 +2,28 @@ import type { ItemScores } from './boards.ts';
 import type { RankingRequest } from './params.ts';
 import { answer, type ListContext } from './serveList.ts';
 import { roundScore, servedItems, type Served, type ServedItem } from './served.ts';
-import type { ServedShopper } from './shoppers.ts';
+import { findShopper, type ServedShopper } from './shoppers.ts';
+import type { ShopperScope } from '../auth/caller.ts';
 import { recentInteractions, trainedUserId } from './shopperRecommendations.ts';
 
 /**
  * `POST /v1/rankings`: the given items, best first, every one of them, stable for unknowns. Not
  * cached: the candidates are the shop's page, rarely asked for twice.
  */
-export async function rankings(context: ListContext, request: RankingRequest): Promise<Served> {
+export async function rankings(
+  context: ListContext,
+  request: RankingRequest,
+  scope: ShopperScope = 'any',
+): Promise<Served> {
   const { deps } = context;
   const itemIds = [...new Set(request.itemIds)];
   let shopper: ServedShopper | undefined;
   try {
-    shopper = await context.shoppers.find(request.userId);
+    shopper = await findShopper(deps.features, request.userId, scope);
   } catch (error) {
     deps.onError?.('feature store', error);
   }
-  const fresh = { kind: 'ranking', shopperKey: shopper?.key, cache: 'BYPASS' } as const;
+  const fresh = { kind: 'ranking', cache: 'BYPASS' } as const;
   if (deps.model && shopper) {
     let ranked: { modelVersion: string; items: ServedItem[] } | undefined;
     try {

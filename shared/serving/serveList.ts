@@ -15,7 +15,6 @@ import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
 import type { LastGoodTrending } from './lastGoodTrending.ts';
 import type { ListOptions } from './params.ts';
 import type { Served, ServedItem, ServedList } from './served.ts';
-import type { ShopperLookup } from './shoppers.ts';
 
 export interface ServingDeps {
   readonly features: Pick<ShopperStore, 'readShopper'> &
@@ -30,8 +29,6 @@ export interface ServingDeps {
   /** Label of the fallback ranking, e.g. `popularity-v1`. */
   readonly fallbackVersion: string;
   readonly onError?: OnDependencyFailure;
-  /** Reuse of a shopper's profile across requests, ms; 0 reads it every time. @default serving.profileMemoMs */
-  readonly profileMemoMs?: number;
   /** The answer of last resort. @default a new, empty one */
   readonly lastGoodTrending?: LastGoodTrending;
 }
@@ -39,7 +36,6 @@ export interface ServingDeps {
 /** What every kind of list is served with: the dependencies and the parts built from them once. */
 export interface ListContext {
   readonly deps: ServingDeps;
-  readonly shoppers: ShopperLookup;
   readonly boards: PopularityBoards;
   readonly lastGoodTrending: LastGoodTrending;
 }
@@ -54,7 +50,6 @@ export const rankedBy = (deps: ServingDeps): string => (deps.model ? 'model' : d
 
 export interface AnswerRequest {
   readonly kind: RecommendationRecord['kind'];
-  readonly shopperKey?: string | undefined;
   readonly modelVersion: string;
   readonly items: readonly ServedItem[];
   readonly degraded: boolean;
@@ -83,7 +78,10 @@ export async function answer(context: ListContext, request: AnswerRequest): Prom
   return { body, cache: request.cache };
 }
 
-/** Stores the served list for attribution; a failure is reported and the answer served anyway. */
+/**
+ * Stores the served list for attribution, without the shopper: attribution needs the list, not
+ * who saw it. A failure is reported and the answer served anyway.
+ */
 async function record(deps: ServingDeps, request: AnswerRequest, body: ServedList): Promise<void> {
   if (!deps.log || body.items.length === 0) return;
   try {
@@ -93,7 +91,6 @@ async function record(deps: ServingDeps, request: AnswerRequest, body: ServedLis
       modelVersion: body.modelVersion,
       itemIds: body.items.map((item) => item.itemId),
       servedAt: deps.clock.now(),
-      ...(request.shopperKey === undefined ? {} : { shopperKey: request.shopperKey }),
     });
   } catch (error) {
     deps.onError?.('recommendation log', error);
@@ -104,11 +101,10 @@ async function record(deps: ServingDeps, request: AnswerRequest, body: ServedLis
 export function lastResort(
   context: ListContext,
   options: ListOptions,
-  request: { readonly shopperKey?: string | undefined; readonly cache: CacheStatus },
+  request: { readonly cache: CacheStatus },
 ): Promise<Served> {
   return answer(context, {
     kind: 'trending',
-    shopperKey: request.shopperKey,
     modelVersion: context.deps.fallbackVersion,
     items: context.lastGoodTrending.recall(options),
     degraded: true,
@@ -120,7 +116,6 @@ export interface ListSteps {
   readonly key: string;
   readonly kind: RecommendationRecord['kind'];
   readonly options: ListOptions;
-  readonly shopperKey?: string | undefined;
   /** @default serving.recommendationTtlSeconds */
   readonly ttlSeconds?: number;
   /** The model's list; skipped when no model is deployed. */
@@ -140,7 +135,7 @@ export async function serveList(context: ListContext, steps: ListSteps): Promise
   const cached = await deps.cache.get(steps.key);
   if (cached.value !== undefined) return { body: JSON.parse(cached.value) as ServedList, cache: 'HIT' };
   const store = { key: steps.key, ttlSeconds: steps.ttlSeconds ?? serving.recommendationTtlSeconds };
-  const fresh = { kind: steps.kind, shopperKey: steps.shopperKey, cache: cached.status };
+  const fresh = { kind: steps.kind, cache: cached.status };
   const cacheable = cached.status === 'BYPASS' ? {} : { store };
 
   let degraded = false;

@@ -3,7 +3,8 @@ import { popularReason, rankedList } from './boards.ts';
 import type { ListOptions } from './params.ts';
 import { cacheKey, lastResort, rankedBy, serveList, type ListContext } from './serveList.ts';
 import { servedItems, type Served } from './served.ts';
-import type { ServedShopper } from './shoppers.ts';
+import { erased, findShopper, type ServedShopper } from './shoppers.ts';
+import type { ShopperScope } from '../auth/caller.ts';
 
 /** The filters the model applies to its own candidates. */
 export function modelFilters(options: ListOptions): ModelFilters {
@@ -26,9 +27,13 @@ export function recentInteractions(profile: ShopperProfile | undefined): ModelIn
   }));
 }
 
-/** The signed-in user id the model was trained on, when the shopper is signed in. */
+/**
+ * The signed-in user id whose trained factors the model may use: none for an anonymous shopper,
+ * and none for an erased one, from the first request after the erasure until a model is trained
+ * without them.
+ */
 export const trainedUserId = (shopper: ServedShopper): { userId?: string } =>
-  shopper.key.startsWith('u:') ? { userId: shopper.key.slice(2) } : {};
+  shopper.key.startsWith('u:') && !erased(shopper) ? { userId: shopper.key.slice(2) } : {};
 
 /** Items the shopper's own history rules out of the list, by `exclude`. */
 function excludedItems(shopper: ServedShopper, options: ListOptions): Set<string> {
@@ -47,13 +52,13 @@ function excludedItems(shopper: ServedShopper, options: ListOptions): Set<string
  */
 export async function shopperRecommendations(
   context: ListContext,
-  userId: string,
+  request: { readonly id: string; readonly scope: ShopperScope },
   options: ListOptions,
 ): Promise<Served> {
   const { deps } = context;
   let shopper: ServedShopper;
   try {
-    shopper = await context.shoppers.find(userId);
+    shopper = await findShopper(deps.features, request.id, request.scope);
   } catch (error) {
     deps.onError?.('feature store', error);
     return lastResort(context, options, { cache: 'BYPASS' });
@@ -63,7 +68,6 @@ export async function shopperRecommendations(
     key: cacheKey(`user:${rankedBy(deps)}:${shopper.key}:${shopper.featureVersion}`, options),
     kind: 'personal',
     options,
-    shopperKey: shopper.key,
     fromModel: async (model) => {
       const response = await model.invoke({
         ...trainedUserId(shopper),

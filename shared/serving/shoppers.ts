@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import type { ShopperScope } from '../auth/caller.ts';
 import type { ShopperProfile, ShopperStore } from '../ports/index.ts';
 
 /** The shopper a request is for, as the serving path sees them. */
@@ -6,49 +6,35 @@ export interface ServedShopper {
   /** `u:<userId>` or `a:<anonymousId>`. */
   readonly key: string;
   readonly profile?: ShopperProfile;
-  /** Part of the cache key: a new event makes a new version, so the next request misses. */
+  /** Part of the cache key: a new event or an erasure makes a new version, so the next request misses. */
   readonly featureVersion: number;
 }
 
+const found = (key: string, stored: { profile: ShopperProfile; featureVersion: number } | undefined): ServedShopper =>
+  stored ? { key, profile: stored.profile, featureVersion: stored.featureVersion } : { key, featureVersion: 0 };
+
 /**
- * Finds the shopper behind a user id: the id may be signed-in or anonymous; the signed-in
- * history wins, and an anonymous history merged by `identify` is followed to where it went.
+ * Finds the shopper behind an id, within what the caller may read (`scope`):
+ * - `any` (the shop's backend): the signed-in history wins; an anonymous history merged by
+ *   `identify` is followed to where it went;
+ * - `anonymous` (a browser without a user token): the anonymous profile of the id only, never a
+ *   signed-in one, not even the one it was merged into;
+ * - `signedIn` (a browser with that user's token): the signed-in profile only.
  */
-export async function findShopper(shoppers: Pick<ShopperStore, 'readShopper'>, id: string): Promise<ServedShopper> {
+export async function findShopper(
+  shoppers: Pick<ShopperStore, 'readShopper'>,
+  id: string,
+  scope: ShopperScope = 'any',
+): Promise<ServedShopper> {
+  if (scope === 'anonymous') return found(`a:${id}`, await shoppers.readShopper(`a:${id}`));
+  if (scope === 'signedIn') return found(`u:${id}`, await shoppers.readShopper(`u:${id}`));
   const [signedIn, anonymous] = await Promise.all([shoppers.readShopper(`u:${id}`), shoppers.readShopper(`a:${id}`)]);
-  if (signedIn) return { key: `u:${id}`, profile: signedIn.profile, featureVersion: signedIn.featureVersion };
+  if (signedIn) return found(`u:${id}`, signedIn);
   const mergedInto = anonymous?.profile.mergedInto;
-  if (mergedInto !== undefined) {
-    const merged = await shoppers.readShopper(mergedInto);
-    return {
-      key: mergedInto,
-      featureVersion: merged?.featureVersion ?? 0,
-      ...(merged ? { profile: merged.profile } : {}),
-    };
-  }
-  if (anonymous) return { key: `a:${id}`, profile: anonymous.profile, featureVersion: anonymous.featureVersion };
+  if (mergedInto !== undefined) return found(mergedInto, await shoppers.readShopper(mergedInto));
+  if (anonymous) return found(`a:${id}`, anonymous);
   return { key: `u:${id}`, featureVersion: 0 };
 }
 
-/**
- * {@link findShopper} with each answer reused for `memoMs`: a page asking for several lists of
- * one shopper reads the profile once, and an event still shows up within the freshness target.
- */
-export class ShopperLookup {
-  private readonly recent: LRUCache<string, ServedShopper> | undefined;
-
-  constructor(
-    private readonly shoppers: Pick<ShopperStore, 'readShopper'>,
-    memoMs: number,
-  ) {
-    this.recent = memoMs > 0 ? new LRUCache<string, ServedShopper>({ max: 10_000, ttl: memoMs }) : undefined;
-  }
-
-  async find(id: string): Promise<ServedShopper> {
-    const known = this.recent?.get(id);
-    if (known) return known;
-    const found = await findShopper(this.shoppers, id);
-    this.recent?.set(id, found);
-    return found;
-  }
-}
+/** Whether the shopper was erased: their history and their trained factors are never used again. */
+export const erased = (shopper: ServedShopper): boolean => shopper.profile?.erasedAt !== undefined;

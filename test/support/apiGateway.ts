@@ -1,9 +1,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { api, type RouteName } from '#shared/config/index.ts';
+import { serverContext } from './auth.ts';
 
 /**
  * An API Gateway proxy event for `route` (its resource, path and method from the config), as
- * Lambda proxy integration passes it; `overrides` replace any field.
+ * Lambda proxy integration passes it, from the shop's backend on the server API unless
+ * `overrides.requestContext` says otherwise (see `./auth.ts`).
  */
 export function apiEvent(
   overrides: Partial<APIGatewayProxyEvent> = {},
@@ -19,7 +21,7 @@ export function apiEvent(
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+    requestContext: serverContext,
     body: null,
     isBase64Encoded: false,
     ...overrides,

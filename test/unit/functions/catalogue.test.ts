@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, t
 import type { handler as CatalogueHandler } from '#functions/catalogue/handler.ts';
 import { apiLimits } from '#shared/config/index.ts';
 import { apiEvent as buildEvent } from '../../support/apiGateway.ts';
+import { TEST_AUTH_ENV } from '../../support/auth.ts';
 
 const NOW = Date.parse('2026-04-01T09:30:00.000Z');
 const TABLE = 'features-test';
@@ -48,6 +49,7 @@ const writtenItems = () =>
 describe('Handler: catalogue', () => {
   beforeAll(async () => {
     vi.stubEnv('FEATURE_TABLE_NAME', TABLE);
+    for (const [name, value] of Object.entries(TEST_AUTH_ENV)) vi.stubEnv(name, value);
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');

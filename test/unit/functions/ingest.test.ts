@@ -11,6 +11,7 @@ import type { handler as IngestHandler } from '#functions/ingest/handler.ts';
 import { apiLimits } from '#shared/config/index.ts';
 import { apiEvent as buildEvent } from '../../support/apiGateway.ts';
 import { captureStdout, metricValues } from './emf.ts';
+import { TEST_AUTH_ENV } from '../../support/auth.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
 
@@ -53,6 +54,7 @@ const sentEvents = (): unknown[] =>
 describe('Handler: ingest', () => {
   beforeAll(async () => {
     vi.stubEnv('EVENT_STREAM_NAME', 'test-stream');
+    for (const [name, value] of Object.entries(TEST_AUTH_ENV)) vi.stubEnv(name, value);
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');

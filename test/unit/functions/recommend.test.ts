@@ -9,7 +9,7 @@ import {
   type GetCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as RecommendHandler } from '#functions/recommend/handler.ts';
@@ -17,6 +17,7 @@ import { api, featureLimits, serving } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
 import { apiEvent } from '../../support/apiGateway.ts';
 import { captureStdout, metricValues } from './emf.ts';
+import { storefrontContext, TEST_AUTH_ENV, testUserToken } from '../../support/auth.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
 const TODAY = '2025-03-10';
@@ -177,6 +178,7 @@ const profileOf = (shopperKey: string, featureVersion: number, recentItems: unkn
 describe('Handler: recommend', () => {
   beforeAll(() => {
     vi.stubEnv('FEATURE_TABLE_NAME', TABLE);
+    for (const [name, value] of Object.entries(TEST_AUTH_ENV)) vi.stubEnv(name, value);
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
@@ -206,6 +208,77 @@ describe('Handler: recommend', () => {
   describe('without a model endpoint', () => {
     beforeEach(async () => {
       await coldStart(undefined);
+    });
+
+    describe('callers', () => {
+      const fromBrowser = (event: APIGatewayProxyEvent, token?: string): APIGatewayProxyEvent => ({
+        ...event,
+        requestContext: storefrontContext,
+        headers: token === undefined ? {} : { [api.userTokenHeader]: token },
+      });
+      const profileKeysRead = () =>
+        dynamo
+          .commandCalls(GetCommand)
+          .map((call) => call.args[0].input.Key?.pk as string)
+          .filter((pk) => pk.startsWith('U#'));
+
+      it('returns the anonymous profile only to a browser without a token, never the signed-in one', async () => {
+        // Act
+        const response = await handler(fromBrowser(forUser('alice')));
+
+        // Assess
+        expect(response.statusCode).toBe(200);
+        expect(profileKeysRead()).toEqual(['U#a:alice']);
+      });
+
+      it("returns the signed-in profile to a browser with that user's token", async () => {
+        // Act
+        const response = await handler(fromBrowser(forUser('alice'), await testUserToken('alice')));
+
+        // Assess
+        expect(response.statusCode).toBe(200);
+        expect(profileKeysRead()).toEqual(['U#u:alice']);
+      });
+
+      it("returns 403 user_token_mismatch for another user's token, reading no profile", async () => {
+        // Act
+        const response = await handler(fromBrowser(forUser('alice'), await testUserToken('mallory')));
+
+        // Assess
+        expect([response.statusCode, json(response).reason]).toEqual([403, 'user_token_mismatch']);
+        expect(profileKeysRead()).toEqual([]);
+      });
+
+      it('returns 401 invalid_user_token for an expired token, and for one with a changed user id', async () => {
+        // Prepare
+        const expired = await testUserToken('alice', Date.now() - 2 * 3600_000, 3600);
+        const [v, kid, exp, , mac] = (await testUserToken('mallory')).split('.');
+        const forged = [v, kid, exp, Buffer.from('alice').toString('base64url'), mac].join('.');
+
+        // Act
+        const responses = [
+          await handler(fromBrowser(forUser('alice'), expired)),
+          await handler(fromBrowser(forUser('alice'), forged)),
+        ];
+
+        // Assess
+        expect(responses.map((response) => [response.statusCode, json(response).reason])).toEqual([
+          [401, 'invalid_user_token'],
+          [401, 'invalid_user_token'],
+        ]);
+      });
+
+      it('returns 403 unknown_api for a request from neither API, whatever its headers say', async () => {
+        // Act
+        const response = await handler({
+          ...forUser('alice'),
+          requestContext: { apiId: 'elsewhere', identity: { userArn: 'arn:aws:iam::1:root' } } as never,
+          headers: { 'x-api-id': 'test-server' },
+        });
+
+        // Assess
+        expect([response.statusCode, json(response).reason]).toEqual([403, 'unknown_api']);
+      });
     });
 
     describe('health', () => {
@@ -331,7 +404,6 @@ describe('Handler: recommend', () => {
               recommendationId: json(response).recommendationId,
               kind: 'personal',
               modelVersion: 'popularity-v1',
-              shopperKey: 'u:alice',
               itemIds: ['sku-1', 'sku-2'],
               servedAt: NOW,
               expiresAt: NOW / 1000 + serving.attributionDays * 24 * 60 * 60,
@@ -347,8 +419,6 @@ describe('Handler: recommend', () => {
         store(
           profileOf('u:alice', 2, [{ itemId: 'sku-1', type: 'purchase', at: NOW, weight: 8, purchased: true }]).Item,
         );
-        // Past the window in which a serving process reuses a profile it just read.
-        await new Promise((resolve) => setTimeout(resolve, serving.profileMemoMs + 50));
 
         // Act
         const response = await handler(forUser('alice'));

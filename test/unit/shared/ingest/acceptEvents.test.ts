@@ -4,6 +4,7 @@ import { DependencyUnavailableError, InvalidRequestError, PayloadTooLargeError }
 import { storefrontEventSchema, type StreamEvent } from '#shared/events/schema.ts';
 import { acceptEvents, parseEventsBody, type IngestDeps } from '#shared/ingest/acceptEvents.ts';
 import type { EventStream, PutEventsResult } from '#shared/ports/index.ts';
+import type { Caller } from '#shared/auth/caller.ts';
 
 const NOW = Date.parse('2025-03-10T12:00:00.000Z');
 const STREAM_MESSAGE = 'ProvisionedThroughputExceededException: Rate exceeded';
@@ -45,6 +46,9 @@ const viewWithoutItem = (eventId: string): Record<string, unknown> => {
 };
 
 const body = (events: unknown): string => JSON.stringify({ events });
+
+/** The shop's backend on the server API: it may post events for any shopper. */
+const SERVER: Caller = { kind: 'server', principal: 'arn:aws:iam::000000000000:user/test' };
 
 describe('Function: parseEventsBody', () => {
   describe('empty body', () => {
@@ -183,7 +187,7 @@ describe('Function: acceptEvents', () => {
       const events = [view('e1'), view('e2', { type: 'click', anonymousId: 'anon-1', userId: undefined })];
 
       // Act
-      const result = await acceptEvents(body(events), deps(stream));
+      const result = await acceptEvents(body(events), deps(stream), SERVER);
 
       // Assess
       expect(result).toEqual({ accepted: 2, rejected: [] });
@@ -206,7 +210,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream();
 
       // Act
-      await acceptEvents(body([view('e1', { timestamp: '2025-03-10T11:00:00Z' })]), deps(stream));
+      await acceptEvents(body([view('e1', { timestamp: '2025-03-10T11:00:00Z' })]), deps(stream), SERVER);
 
       // Assess
       expect(stream.written[0]?.timestamp).toBe(NOW - 60 * 60 * 1000);
@@ -218,7 +222,7 @@ describe('Function: acceptEvents', () => {
       const future = NOW + apiLimits.maxClockSkewFutureMs + 1;
 
       // Act
-      const result = await acceptEvents(body([view('e1'), view('e2', { timestamp: future })]), deps(stream));
+      const result = await acceptEvents(body([view('e1'), view('e2', { timestamp: future })]), deps(stream), SERVER);
 
       // Assess
       expect(result.accepted).toBe(1);
@@ -242,7 +246,7 @@ describe('Function: acceptEvents', () => {
       ];
 
       // Act
-      const result = await acceptEvents(body(events), deps(stream));
+      const result = await acceptEvents(body(events), deps(stream), SERVER);
 
       // Assess
       expect(result).toEqual({
@@ -262,7 +266,7 @@ describe('Function: acceptEvents', () => {
       const events = [viewWithoutItem('e0'), view('e1'), null, view('e3', { itemId: 'sku-3' })];
 
       // Act
-      await acceptEvents(body(events), deps(stream));
+      await acceptEvents(body(events), deps(stream), SERVER);
 
       // Assess
       expect(stream.written.map((e) => e.eventId)).toEqual(['e1', 'e3']);
@@ -273,7 +277,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream();
 
       // Act
-      const result = await acceptEvents(body([viewWithoutItem('e0'), 7]), deps(stream));
+      const result = await acceptEvents(body([viewWithoutItem('e0'), 7]), deps(stream), SERVER);
 
       // Assess
       expect(result.accepted).toBe(0);
@@ -286,7 +290,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream();
 
       // Act
-      const result = await acceptEvents(body([view('e0'), view('e1', { eventId: 12 })]), deps(stream));
+      const result = await acceptEvents(body([view('e0'), view('e1', { eventId: 12 })]), deps(stream), SERVER);
 
       // Assess
       expect(result.rejected).toEqual([
@@ -302,7 +306,7 @@ describe('Function: acceptEvents', () => {
       const events = [view('e1'), view('e2'), view('e1', { itemId: 'sku-9' })];
 
       // Act
-      const result = await acceptEvents(body(events), deps(stream));
+      const result = await acceptEvents(body(events), deps(stream), SERVER);
 
       // Assess
       expect(result).toEqual({
@@ -328,7 +332,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream();
 
       // Act
-      const result = await acceptEvents(body([view('e1'), view('e1'), view('e1')]), deps(stream));
+      const result = await acceptEvents(body([view('e1'), view('e1'), view('e1')]), deps(stream), SERVER);
 
       // Assess
       expect(result.accepted).toBe(1);
@@ -364,7 +368,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream();
 
       // Act
-      const promise = acceptEvents(input, deps(stream));
+      const promise = acceptEvents(input, deps(stream), SERVER);
 
       // Assess
       await expect(promise).rejects.toBeInstanceOf(errorType);
@@ -395,7 +399,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream();
 
       // Act
-      const promise = acceptEvents(input, deps(stream));
+      const promise = acceptEvents(input, deps(stream), SERVER);
 
       // Assess
       await expect(promise).rejects.toBeInstanceOf(InvalidRequestError);
@@ -425,7 +429,7 @@ describe('Function: acceptEvents', () => {
       const safeParse = vi.spyOn(storefrontEventSchema, 'safeParse');
 
       // Act
-      const result = await acceptEvents(input, deps(stream));
+      const result = await acceptEvents(input, deps(stream), SERVER);
 
       // Assess
       expect(result).toEqual({
@@ -451,7 +455,7 @@ describe('Function: acceptEvents', () => {
       const input = `{"events": [{"eventId": "e0", "type": "view", "userId": "u", "constructor": 1, "itemID": "x"}]}`;
 
       // Act
-      const result = await acceptEvents(input, deps(stream));
+      const result = await acceptEvents(input, deps(stream), SERVER);
 
       // Assess
       expect(result.rejected).toEqual([
@@ -467,7 +471,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream(new Set([1]));
 
       // Act
-      const result = await acceptEvents(body([view('e0'), view('e1'), view('e2')]), deps(stream));
+      const result = await acceptEvents(body([view('e0'), view('e1'), view('e2')]), deps(stream), SERVER);
 
       // Assess
       expect(result).toEqual({
@@ -489,7 +493,7 @@ describe('Function: acceptEvents', () => {
       const events = [viewWithoutItem('e0'), view('e1'), 'junk', view('e3'), view('e4'), view('e1')];
 
       // Act
-      const result = await acceptEvents(body(events), deps(stream));
+      const result = await acceptEvents(body(events), deps(stream), SERVER);
 
       // Assess
       expect(stream.written.map((e) => e.eventId)).toEqual(['e1', 'e3', 'e4']);
@@ -508,7 +512,7 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream('all');
 
       // Act
-      const promise = acceptEvents(body([view('e0'), view('e1')]), deps(stream));
+      const promise = acceptEvents(body([view('e0'), view('e1')]), deps(stream), SERVER);
 
       // Assess
       await expect(promise).rejects.toBeInstanceOf(DependencyUnavailableError);
@@ -524,10 +528,66 @@ describe('Function: acceptEvents', () => {
       const stream = new FakeEventStream('all');
 
       // Act
-      const promise = acceptEvents(body([viewWithoutItem('e0'), view('e1')]), deps(stream));
+      const promise = acceptEvents(body([viewWithoutItem('e0'), view('e1')]), deps(stream), SERVER);
 
       // Assess
       await expect(promise).rejects.toMatchObject({ reason: 'stream_unavailable', status: 503 });
     });
+  });
+});
+
+describe('Function: acceptEvents (who may post what)', () => {
+  const anonymousView = (eventId: string) => view(eventId, { userId: undefined, anonymousId: 'anon-1' });
+  const identify = (eventId: string, userId: string) => ({
+    eventId,
+    type: 'identify',
+    userId,
+    anonymousId: 'anon-1',
+    timestamp: NOW - 1_000,
+  });
+
+  it('returns user_token_required for each event naming a userId from a browser without a token', async () => {
+    // Prepare
+    const stream = new FakeEventStream();
+    const events = [anonymousView('e1'), view('e2'), identify('e3', 'user-1')];
+
+    // Act
+    const result = await acceptEvents(body(events), deps(stream), { kind: 'shopper' });
+
+    // Assess
+    expect(result.accepted).toBe(1);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ index: 1, eventId: 'e2', reason: 'user_token_required', field: 'userId' }),
+      expect.objectContaining({ index: 2, eventId: 'e3', reason: 'user_token_required', field: 'userId' }),
+    ]);
+    expect(stream.written.map((event) => event.eventId)).toEqual(['e1']);
+  });
+
+  it("returns user_token_mismatch for events and identifies naming another user than the token's", async () => {
+    // Prepare
+    const stream = new FakeEventStream();
+    const events = [view('e1', { userId: 'victim' }), identify('e2', 'victim'), view('e3')];
+
+    // Act
+    const result = await acceptEvents(body(events), deps(stream), { kind: 'shopper', userId: 'user-1' });
+
+    // Assess
+    expect(result.rejected.map((rejection) => [rejection.eventId, rejection.reason])).toEqual([
+      ['e1', 'user_token_mismatch'],
+      ['e2', 'user_token_mismatch'],
+    ]);
+    expect(stream.written.map((event) => event.eventId)).toEqual(['e3']);
+  });
+
+  it("returns every event accepted for a browser with the user's token, identify included", async () => {
+    // Prepare
+    const stream = new FakeEventStream();
+    const events = [view('e1'), identify('e2', 'user-1'), anonymousView('e3')];
+
+    // Act
+    const result = await acceptEvents(body(events), deps(stream), { kind: 'shopper', userId: 'user-1' });
+
+    // Assess
+    expect(result).toEqual({ accepted: 3, rejected: [] });
   });
 });

@@ -179,8 +179,6 @@ export function makeFixture(
     newId: () => `rec-${++ids}`,
     fallbackVersion: FALLBACK_VERSION,
     onError,
-    // Every request reads the profile, so a test can change it between two requests.
-    profileMemoMs: 0,
   });
   return { store, service, clock, onError, ...(gateway ? { gateway } : {}) };
 }

@@ -216,7 +216,8 @@ describe('Class: ServingService', () => {
         // Assess
         expect(idsOf(served)).toEqual(['sku-b', 'sku-d', 'sku-c']);
         const records = await store.getRecommendations([served.body.recommendationId]);
-        expect(records.get(served.body.recommendationId)?.shopperKey).toBe('a:anon-1');
+        // The served list is recorded for attribution without the shopper.
+        expect(records.get(served.body.recommendationId)).not.toHaveProperty('shopperKey');
       });
 
       it('follows a merged anonymous id to the profile it was merged into', async () => {
@@ -235,7 +236,7 @@ describe('Class: ServingService', () => {
         // Assess
         expect(idsOf(served)).toEqual(['sku-a', 'sku-d', 'sku-c']);
         const records = await store.getRecommendations([served.body.recommendationId]);
-        expect(records.get(served.body.recommendationId)?.shopperKey).toBe('u:bob');
+        expect(records.get(served.body.recommendationId)).not.toHaveProperty('shopperKey');
       });
 
       it('prefers the signed-in profile when an id is both signed-in and anonymous', async () => {
@@ -399,7 +400,6 @@ describe('Class: ServingService', () => {
             recommendationId: first.body.recommendationId,
             kind: 'personal',
             modelVersion: FALLBACK_VERSION,
-            shopperKey: 'u:alice',
             itemIds: ['sku-a', 'sku-b'],
             servedAt: NOW,
           },
@@ -736,26 +736,28 @@ describe('Class: ServingService', () => {
   });
 });
 
-describe('Class: ServingService (profile reuse)', () => {
-  it('returns answers from one profile read for repeated requests within the reuse window', async () => {
-    // Prepare
-    const store = new MemoryFeatureStore();
-    const reads = vi.spyOn(store, 'readShopper');
-    const service = new ServingService({
+describe('Class: ServingService (profile reads)', () => {
+  const options = { count: 3, exclude: [], inStockOnly: false } as const;
+  const serviceOver = (store: MemoryFeatureStore, onError = vi.fn()) =>
+    new ServingService({
       features: store,
       cache: new GuardedCache(new MemoryRecommendationCache()),
       clock: { now: () => Date.now() },
       newId: () => 'id',
       fallbackVersion: 'popularity-test',
-      profileMemoMs: 60_000,
+      onError,
     });
-    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+
+  it('returns answers from a profile read per request, so the next request sees a change', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    const reads = vi.spyOn(store, 'readShopper');
+    const service = serviceOver(store);
     // Act
     await service.forShopper('repeat', options);
     await service.forShopper('repeat', options);
-    await service.forShopper('repeat', options);
-    // Assess: one lookup of the signed-in and the anonymous key.
-    expect(reads).toHaveBeenCalledTimes(2);
+    // Assess: the signed-in and the anonymous key, each time.
+    expect(reads).toHaveBeenCalledTimes(4);
   });
 
   it('returns a fallback when the profile read fails, and reads again on the next request', async () => {
@@ -763,16 +765,7 @@ describe('Class: ServingService (profile reuse)', () => {
     const store = new MemoryFeatureStore();
     const reads = vi.spyOn(store, 'readShopper').mockRejectedValueOnce(new Error('ThrottlingException'));
     const onError = vi.fn();
-    const service = new ServingService({
-      features: store,
-      cache: new GuardedCache(new MemoryRecommendationCache()),
-      clock: { now: () => Date.now() },
-      newId: () => 'id',
-      fallbackVersion: 'popularity-test',
-      profileMemoMs: 60_000,
-      onError,
-    });
-    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+    const service = serviceOver(store, onError);
     // Act
     const failed = await service.forShopper('flaky', options);
     const after = await service.forShopper('flaky', options);
@@ -782,23 +775,67 @@ describe('Class: ServingService (profile reuse)', () => {
     expect([after.cache, after.body.degraded]).toEqual(['MISS', false]);
     expect(reads).toHaveBeenCalledTimes(4);
   });
+});
 
-  it('returns answers from a read per request when reuse is off, even for simultaneous ones', async () => {
+describe('Class: ServingService (whose profile a caller may read)', () => {
+  afterEach(() => {
+    shutdownGateways();
+  });
+
+  it('returns, for the anonymous scope, the anonymous profile only: never the signed-in one, merged or not', async () => {
     // Prepare
-    const store = new MemoryFeatureStore();
-    const reads = vi.spyOn(store, 'readShopper');
-    const service = new ServingService({
-      features: store,
-      cache: new GuardedCache(new MemoryRecommendationCache()),
-      clock: { now: () => Date.now() },
-      newId: () => 'id',
-      fallbackVersion: 'popularity-test',
-      profileMemoMs: 0,
-    });
-    const options = { count: 3, exclude: [], inStockOnly: false } as const;
+    const model = fakeModel(modelAnswer([{ itemId: 'sku-z', score: 1 }]));
+    const { store, service } = makeFixture(ServingService, { model: model.client });
+    await writeProfile(store, 'u:alice', { recentItems: [recent('sku-private', { purchased: true })] });
+    await writeProfile(store, 'a:alice', { recentItems: [recent('sku-anon')], mergedInto: 'u:alice' });
     // Act
-    await Promise.all([1, 2].map(() => service.forShopper('fresh', options)));
+    await service.forShopper('alice', userOptions(), 'anonymous');
     // Assess
-    expect(reads).toHaveBeenCalledTimes(4);
+    expect(model.requests()).toEqual([
+      expect.objectContaining({ recentItems: [expect.objectContaining({ itemId: 'sku-anon' })] }),
+    ]);
+    expect(model.requests()[0]).not.toHaveProperty('userId');
+  });
+
+  it('returns, for the signed-in scope, the signed-in profile with its trained user id', async () => {
+    // Prepare
+    const model = fakeModel(modelAnswer([{ itemId: 'sku-z', score: 1 }]));
+    const { store, service } = makeFixture(ServingService, { model: model.client });
+    await writeProfile(store, 'u:alice', { recentItems: [recent('sku-mine')] });
+    await writeProfile(store, 'a:alice', { recentItems: [recent('sku-anon')] });
+    // Act
+    await service.forShopper('alice', userOptions(), 'signedIn');
+    // Assess
+    expect(model.requests()).toEqual([
+      expect.objectContaining({ userId: 'alice', recentItems: [expect.objectContaining({ itemId: 'sku-mine' })] }),
+    ]);
+  });
+
+  it('returns no trained user id to the model for an erased shopper, in lists and rankings', async () => {
+    // Prepare
+    const model = fakeModel(modelAnswer([{ itemId: 'sku-z', score: 1 }]));
+    const { store, service } = makeFixture(ServingService, { model: model.client });
+    await writeProfile(store, 'u:alice', { erasedAt: NOW - 60_000 });
+    // Act
+    await service.forShopper('alice', userOptions());
+    await service.rank({ userId: 'alice', itemIds: ['sku-a', 'sku-b'] });
+    // Assess
+    expect(model.requests()).toHaveLength(2);
+    for (const request of model.requests()) expect(request).not.toHaveProperty('userId');
+  });
+
+  it('returns a cache MISS right after an erasure bumps the feature version, never the erased list', async () => {
+    // Prepare
+    const model = fakeModel(modelAnswer([{ itemId: 'sku-z', score: 1, reason: 'because you bought sku-private' }]));
+    const { store, service } = makeFixture(ServingService, { model: model.client });
+    await writeProfile(store, 'u:alice', { recentItems: [recent('sku-private', { purchased: true })] });
+    const before = await service.forShopper('alice', userOptions());
+    await writeProfile(store, 'u:alice', { erasedAt: NOW });
+    // Act
+    const after = await service.forShopper('alice', userOptions());
+    // Assess
+    expect(before.cache).toBe('MISS');
+    expect(after.cache).toBe('MISS');
+    expect(model.requests()[1]).not.toHaveProperty('userId');
   });
 });

@@ -273,7 +273,6 @@ describe('Class: ServingService', () => {
         const records = await store.getRecommendations(['rec-1']);
         expect(records.get('rec-1')).toMatchObject({
           kind: 'ranking',
-          shopperKey: 'u:alice',
           itemIds: ['sku-c', 'sku-a', 'sku-b', 'sku-d'],
         });
       });
