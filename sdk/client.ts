@@ -22,13 +22,36 @@ import {
   type RetryPolicy,
 } from './outbox.ts';
 import { defaultStorage, safeGet, safeSet, type RecoStorage } from './storage.ts';
-import { exchange, jsonOf, queryString, routePath, type FetchLike, type QueryValue } from './transport.ts';
+import {
+  exchange,
+  jsonOf,
+  queryString,
+  routePath,
+  type FetchLike,
+  type HttpAnswer,
+  type QueryValue,
+} from './transport.ts';
+import { checkUserToken, isInvalidUserToken, TokenRenewal, UserCredential, type TokenRefresher } from './userToken.ts';
 
 export interface RecoClientOptions {
   /** Base URL of the API, e.g. `https://api.example.com` (no trailing `/v1`). */
   readonly endpoint: string;
-  /** Sent in the `x-api-key` header of every request. */
+  /** The storefront API key, sent in the `x-api-key` header of every request. Public: it is in every page. */
   readonly apiKey: string;
+  /**
+   * The signed-in shopper's user token, which the shop's server mints with the server API
+   * (`POST /v1/admin/user-tokens`). While the client holds a token, every request carries it in the
+   * `x-reco-user-token` header. Without one, the client acts only as its anonymous id.
+   * @default none: an anonymous shopper
+   */
+  readonly userToken?: string;
+  /**
+   * Called when the API answers 401 `invalid_user_token` (the token expired): returns a fresh token, or a promise of
+   * one, which the page gets from the shop's server. The client then sends the same request again; concurrent
+   * requests share one call. Without it, or when it fails, events stay queued (`onError` kind `user_token_expired`)
+   * and reads reject with a {@link RecoApiError} 401 `invalid_user_token`.
+   */
+  readonly onTokenExpired?: TokenRefresher;
   /** @default globalThis.fetch */
   readonly fetch?: FetchLike;
   /** Keeps the anonymous id, the identified user id and the session. @default localStorage, else memory */
@@ -116,6 +139,14 @@ export interface RankOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface IdentifyOptions {
+  /**
+   * The token the shop's server minted for this user. Required, except to identify the user the client already
+   * holds a token for (`createRecoClient({ userToken })`).
+   */
+  readonly userToken?: string;
+}
+
 export interface RecoClient {
   readonly track: RecoTracker;
   /** The persisted anonymous id sent on every event. */
@@ -124,9 +155,14 @@ export interface RecoClient {
   readonly userId: string | undefined;
   /** Events queued, not yet sent. */
   readonly pendingEvents: number;
-  /** Signs the shopper in: later events carry `userId`, and an `identify` event links the anonymous id to it. */
-  identify(userId: string): void;
-  /** Signs out: forgets the user id and starts a new anonymous id and session. */
+  /**
+   * Signs the shopper in: sets the user token, later events carry `userId`, and an `identify` event links the
+   * anonymous id to the user. Called again for the same user with a new token, it only sets the token. Throws
+   * {@link RecoValidationError} (field `userToken`) without a token for the user: the API takes `identify`, and
+   * events naming a user, only with that user's token.
+   */
+  identify(userId: string, options?: IdentifyOptions): void;
+  /** Signs out: forgets the user id and token, and starts a new anonymous id and session. */
   reset(): void;
   /** A click on an item of a served list, attributed to that list. */
   trackRecommendationClick(recommendationId: string, itemId: string, extra?: ItemEventExtra): string;
@@ -228,10 +264,21 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       ? apiLimits.maxEventsPerRequest
       : positiveInteger('createRecoClient', 'maxBatch', options.maxBatch, apiLimits.maxEventsPerRequest);
   const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs;
+  if (options.onTokenExpired !== undefined && typeof options.onTokenExpired !== 'function') {
+    throw new RecoValidationError('createRecoClient', 'onTokenExpired', 'must be a function returning a user token');
+  }
+  const renewal = new TokenRenewal(options.onTokenExpired);
+  /** The signed-in shopper's token; replaced on sign-in as another user, dropped on sign-out. */
+  let credential =
+    options.userToken === undefined
+      ? undefined
+      : new UserCredential(checkUserToken('createRecoClient', options.userToken));
 
   const outbox = new Outbox({
     endpoint,
     apiKey,
+    credential: () => credential,
+    renewal,
     fetch: fetchFn,
     clock,
     random: options.random ?? Math.random,
@@ -277,7 +324,22 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     return session.id;
   }
 
+  /**
+   * A user identified without a token is a bug of the page (a reload that did not pass `userToken`, a sign-out without
+   * `reset()`): the API would reject each of its events with `user_token_required`, so it is refused here instead.
+   */
+  function signedInWithoutToken(operation: string): RecoValidationError {
+    return new RecoValidationError(
+      operation,
+      'userToken',
+      `is required: the shopper is identified as ${JSON.stringify(userId)} and the API takes events and reads of a ` +
+        'user only with their token; pass createRecoClient({ userToken }) or identify(userId, { userToken }), or ' +
+        'call reset() when no one is signed in',
+    );
+  }
+
   function enqueue(operation: string, body: EventBody): string {
+    if (userId !== undefined && credential === undefined) throw signedInWithoutToken(operation);
     const now = clock.now();
     const { timestamp, sessionId: givenSession, ...fields } = body;
     const event: RecoEvent = {
@@ -297,7 +359,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
         `is ${bytes} bytes as JSON; the limit is ${apiLimits.maxEventBytes} (trim properties)`,
       );
     }
-    outbox.enqueue(event, json, bytes);
+    outbox.enqueue(event, json, bytes, credential);
     return event.eventId;
   }
 
@@ -343,14 +405,28 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       }),
   };
 
-  async function get(path: string, signal: AbortSignal | undefined): Promise<RecoList> {
-    return readList(
-      await exchange(fetchFn, `${endpoint}${path}`, apiKey, { method: 'GET', ...(signal ? { signal } : {}) }),
-    );
+  /** A read, with the user token when there is one; after a 401 `invalid_user_token`, once more with a fresh one. */
+  async function read(url: string, init: { method: string; body?: string; signal?: AbortSignal }): Promise<RecoList> {
+    const held = credential;
+    const token = held?.token;
+    let answer: HttpAnswer = await exchange(fetchFn, url, { apiKey, userToken: token }, init);
+    if (held !== undefined && token !== undefined && isInvalidUserToken(answer)) {
+      const fresh = await renewal.renew(held, token);
+      answer = await exchange(fetchFn, url, { apiKey, userToken: fresh }, init);
+    }
+    return readList(answer);
   }
 
-  const shopper = (operation: string, given: string | undefined): string =>
-    given === undefined ? (userId ?? anonymousId) : checkId(operation, 'userId', given);
+  const get = (path: string, signal: AbortSignal | undefined): Promise<RecoList> =>
+    read(`${endpoint}${path}`, { method: 'GET', ...(signal ? { signal } : {}) });
+
+  /** The shopper a read is for: the given id, else the signed-in user (who needs a token), else the anonymous id. */
+  function shopper(operation: string, given: string | undefined): string {
+    if (given !== undefined) return checkId(operation, 'userId', given);
+    if (userId === undefined) return anonymousId;
+    if (credential === undefined) throw signedInWithoutToken(operation);
+    return userId;
+  }
 
   return {
     track,
@@ -363,14 +439,42 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     get pendingEvents() {
       return outbox.size;
     },
-    identify(id) {
+    identify(id, opts) {
       const checked = checkId('identify', 'userId', id);
+      const given = opts?.userToken === undefined ? undefined : checkUserToken('identify', opts.userToken);
+      const switching = userId !== undefined && checked !== userId;
+      if (given === undefined && (credential === undefined || switching)) {
+        const who = switching ? ` to sign in ${JSON.stringify(checked)} while ${JSON.stringify(userId)} is` : '';
+        throw new RecoValidationError(
+          'identify',
+          'userToken',
+          `is required${who}: the API takes identify only with the user's token; mint one on your server ` +
+            '(POST /v1/admin/user-tokens) and pass identify(userId, { userToken })',
+        );
+      }
+      if (switching) {
+        // Events the previous user tracked still go with their token; it is just never refreshed again.
+        credential?.retire();
+        credential = undefined;
+      }
+      if (given !== undefined) {
+        if (credential === undefined) {
+          credential = new UserCredential(given);
+        } else {
+          const wasExpired = credential.expired;
+          credential.set(given);
+          // Events held back by the expired token can go now.
+          if (wasExpired && outbox.size > 0) void outbox.flush();
+        }
+      }
       if (checked === userId) return;
       userId = checked;
       safeSet(storage, KEYS.userId, checked);
       enqueue('identify', { type: 'identify' });
     },
     reset() {
+      credential?.retire();
+      credential = undefined;
       userId = undefined;
       safeSet(storage, KEYS.userId, null);
       anonymousId = newAnonymousId();
@@ -426,12 +530,11 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       }
       itemIds.forEach((id, i) => checkId(operation, `itemIds[${i}]`, id));
       const body = JSON.stringify({ userId: shopper(operation, opts.userId), itemIds });
-      const request = exchange(fetchFn, `${endpoint}${api.routes.rankings}`, apiKey, {
+      return read(`${endpoint}${api.routes.rankings}`, {
         method: 'POST',
         body,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      return request.then(readList);
     },
     flush: () => outbox.flush(),
     flushOnExit() {

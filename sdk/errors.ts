@@ -5,11 +5,12 @@ export class RecoApiError extends Error {
   constructor(
     /** HTTP status of the answer. */
     readonly status: number,
-    /** Machine-readable reason from the body (`invalid_api_key`, `invalid_count`, …), or `http_<status>`. */
+    /** Machine-readable reason from the body (`invalid_api_key`, `invalid_user_token`, …), or `http_<status>`. */
     readonly reason: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   /** True for answers worth retrying later with the same request: 429 and 5xx. */

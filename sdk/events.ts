@@ -171,13 +171,20 @@ const encoder = new TextEncoder();
 /** UTF-8 size of a string, as the API measures bodies and events. */
 export const utf8Bytes = (text: string): number => encoder.encode(text).length;
 
-/** A random v4 UUID: `crypto.randomUUID` where the runtime has it (secure contexts), otherwise built by hand. */
+/**
+ * A random v4 UUID (122 random bits), for anonymous ids, session ids and event ids. The storefront API lets anyone
+ * who knows an anonymous id act as it, so the ids must be unguessable: `crypto.randomUUID` where the runtime has it,
+ * otherwise the same layout built from `crypto.getRandomValues` (`randomUUID` exists only in secure contexts, so a
+ * plain-HTTP page lacks it). There is no weaker fallback: without Web Crypto this throws.
+ */
 export function randomId(): string {
   const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: <T>(a: T) => T } }).crypto;
   if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
-  const bytes = new Uint8Array(16);
-  if (typeof webCrypto?.getRandomValues === 'function') webCrypto.getRandomValues(bytes);
-  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  if (typeof webCrypto?.getRandomValues !== 'function') {
+    throw new Error('reco: this runtime has no crypto.getRandomValues, which unguessable anonymous ids need');
+  }
+  const bytes = webCrypto.getRandomValues(new Uint8Array(16));
+  // The version (4) and variant (10) bits overwrite 6 of the 128 random bits.
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -5,6 +5,7 @@
 export {
   createRecoClient,
   type CacheStatus,
+  type IdentifyOptions,
   type ListFilters,
   type RankOptions,
   type RecoClient,
@@ -27,4 +28,5 @@ export {
   type RetryPolicy,
 } from './outbox.ts';
 export { memoryStorage, type RecoStorage } from './storage.ts';
+export type { TokenRefresher } from './userToken.ts';
 export type { FetchInit, FetchLike, FetchResponse } from './transport.ts';

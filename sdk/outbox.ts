@@ -2,6 +2,7 @@ import { api, apiLimits } from '#shared/config/index.ts';
 import { apiErrorFrom, RecoApiError, RecoNetworkError } from './errors.ts';
 import { utf8Bytes, type RecoEvent } from './events.ts';
 import { exchange, retryAfterMs, type FetchLike, type HttpAnswer } from './transport.ts';
+import { INVALID_USER_TOKEN, isInvalidUserToken, type TokenRenewal, type UserCredential } from './userToken.ts';
 
 /** Timers and time; the real ones by default, a fake in tests. */
 export interface RecoClock {
@@ -34,7 +35,13 @@ export type DeliveryNoticeKind =
   /** Retries of this flush are used up; the events stay queued and are tried again later. */
   | 'retrying_later'
   /** The API answered 200 with a body that is not the ingest answer; the events are taken as delivered. */
-  | 'unexpected_response';
+  | 'unexpected_response'
+  /**
+   * The API answered 401 `invalid_user_token` and no fresh token could be had (no `onTokenExpired`, or it failed):
+   * the events stay queued, and go once a token is set (`identify(userId, { userToken })`) or, with
+   * `onTokenExpired`, on the next try.
+   */
+  | 'user_token_expired';
 
 export interface DeliveryNotice {
   readonly kind: DeliveryNoticeKind;
@@ -58,13 +65,16 @@ export interface FlushResult {
   readonly rejected: readonly RejectedEvent[];
   /** Events dropped after a 4xx answer to the whole request (also reported through `onError`). */
   readonly dropped: number;
-  /** Events still queued when the flush ended (retries used up; they are tried again later). */
+  /** Events still queued when the flush ended (retries used up, or no valid user token; they are tried again later). */
   readonly pending: number;
 }
 
 export interface OutboxOptions {
   readonly endpoint: string;
   readonly apiKey: string;
+  /** The signed-in shopper's credential now; events tracked before anyone signed in are sent with it. */
+  readonly credential: () => UserCredential | undefined;
+  readonly renewal: TokenRenewal;
   readonly fetch: FetchLike;
   readonly clock: RecoClock;
   readonly random: () => number;
@@ -80,6 +90,8 @@ interface Queued {
   readonly event: RecoEvent;
   readonly json: string;
   readonly bytes: number;
+  /** The credential the event was tracked under: an event naming a user goes with that user's token. */
+  readonly credential: UserCredential | undefined;
 }
 
 /** `{"events":[` + `]}`. */
@@ -97,13 +109,18 @@ const RETRYABLE_REJECTIONS: ReadonlySet<string> = new Set(['stream_write_failed'
 type Outcome =
   | { readonly kind: 'sent'; readonly accepted: number; readonly rejected: RejectedEvent[]; readonly again: Queued[] }
   | { readonly kind: 'retry'; readonly error: Error; readonly retryAfterMs?: number }
-  | { readonly kind: 'dropped'; readonly error: RecoApiError };
+  | { readonly kind: 'dropped'; readonly error: RecoApiError }
+  /** 401 `invalid_user_token` and no fresh token: keep the events until there is one. */
+  | { readonly kind: 'unauthorized'; readonly error: RecoApiError }
+  /** Not sent: the token is known to be expired and cannot be renewed now. */
+  | { readonly kind: 'blocked' };
 
 /**
  * The event queue and its delivery: batches within the API's limits, one request at a time,
  * retries with exponential backoff and jitter on network errors, 429 and 5xx (the same events
  * with the same `eventId`s, so the server's dedup counts a retried event once), no retry of other
- * 4xx, and a bounded queue that drops its oldest events when full.
+ * 4xx, and a bounded queue that drops its oldest events when full. A 401 `invalid_user_token` gets a fresh token
+ * through `onTokenExpired` and the same request again; without one, the events wait in the queue.
  */
 export class Outbox {
   readonly #options: OutboxOptions;
@@ -116,6 +133,11 @@ export class Outbox {
   #failures = 0;
   /** Until then, a full queue waits for the backoff timer instead of flushing at once. */
   #retryAt = 0;
+  /**
+   * The last flush stopped at a token that is expired and cannot be renewed: no retry timer, since only a new token
+   * (`identify`) or new events start the next flush.
+   */
+  #waitingForToken = false;
   #closed = false;
 
   constructor(options: OutboxOptions) {
@@ -128,8 +150,8 @@ export class Outbox {
     return this.#queue.length;
   }
 
-  enqueue(event: RecoEvent, json: string, bytes: number): void {
-    this.#queue.push({ event, json, bytes });
+  enqueue(event: RecoEvent, json: string, bytes: number, credential: UserCredential | undefined): void {
+    this.#queue.push({ event, json, bytes, credential });
     if (this.#queue.length > this.#options.maxQueueSize) {
       const dropped = this.#queue.splice(0, this.#queue.length - this.#options.maxQueueSize);
       this.#notify(
@@ -152,7 +174,7 @@ export class Outbox {
     this.#cancelTimer();
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
-      if (this.#queue.length > 0 && !this.#closed) {
+      if (this.#queue.length > 0 && !this.#closed && !this.#waitingForToken) {
         const delay = this.#backoffMs();
         this.#retryAt = this.#options.clock.now() + delay;
         this.#schedule(delay);
@@ -169,10 +191,10 @@ export class Outbox {
   sendOnExit(): void {
     let budget = KEEPALIVE_BUDGET_BYTES;
     while (this.#queue.length > 0) {
-      const batch = this.#takeBatch(budget);
+      const { batch, credential } = this.#takeBatch(budget);
       if (batch.length === 0) break;
       budget -= bodyBytes(batch);
-      void this.#attempt(batch, true).then((outcome) => {
+      void this.#attempt(batch, credential, true).then((outcome) => {
         const again = this.#settle(batch, outcome, undefined);
         if (again.length > 0) {
           this.#queue.unshift(...again);
@@ -192,12 +214,18 @@ export class Outbox {
   async #drain(): Promise<FlushResult> {
     const result = { accepted: 0, rejected: [] as RejectedEvent[], dropped: 0 };
     let retries = 0;
+    this.#waitingForToken = false;
     while (this.#queue.length > 0) {
-      const batch = this.#takeBatch(apiLimits.maxBodyBytes);
-      const outcome = await this.#attempt(batch, false);
+      const { batch, credential } = this.#takeBatch(apiLimits.maxBodyBytes);
+      const outcome = await this.#attempt(batch, credential, false);
       const again = this.#settle(batch, outcome, result);
       if (again.length === 0) continue;
       this.#queue.unshift(...again);
+      // Without a valid token, trying again now would only be refused again.
+      if (outcome.kind === 'unauthorized' || outcome.kind === 'blocked') {
+        this.#waitingForToken = credential === undefined || !this.#options.renewal.canRenew(credential);
+        break;
+      }
       retries += 1;
       if (retries > this.#options.retry.maxRetries) {
         const error = outcome.kind === 'retry' ? outcome.error : new Error('events were not taken by the stream');
@@ -239,6 +267,16 @@ export class Outbox {
       case 'retry':
         this.#failures += 1;
         return [...batch];
+      case 'unauthorized':
+        this.#failures += 1;
+        this.#notify(
+          outcome.error,
+          'user_token_expired',
+          batch.map((q) => q.event),
+        );
+        return [...batch];
+      case 'blocked':
+        return [...batch];
       case 'dropped':
         this.#failures = 0;
         this.#retryAt = 0;
@@ -252,19 +290,47 @@ export class Outbox {
     }
   }
 
-  /** One request for one batch; never throws. */
-  async #attempt(batch: readonly Queued[], keepalive: boolean): Promise<Outcome> {
+  /**
+   * One request for one batch, and once more with a fresh token after a 401 `invalid_user_token`; never throws. The
+   * body is built once, so a retry sends the same events with the same `eventId`s.
+   */
+  async #attempt(
+    batch: readonly Queued[],
+    credential: UserCredential | undefined,
+    keepalive: boolean,
+  ): Promise<Outcome> {
     const body = `{"events":[${batch.map((q) => q.json).join(',')}]}`;
-    let answer: HttpAnswer;
-    try {
-      answer = await exchange(this.#options.fetch, this.#url, this.#options.apiKey, {
-        method: 'POST',
-        body,
-        ...(keepalive ? { keepalive: true } : {}),
-      });
-    } catch (error) {
-      return { kind: 'retry', error: error instanceof Error ? error : new RecoNetworkError(String(error)) };
+    const { renewal } = this.#options;
+    let token = credential?.token;
+    if (credential?.expired) {
+      // On page exit there is no time to wait for a refresh: the next ordinary flush does it.
+      if (keepalive || !renewal.canRenew(credential)) {
+        return credential.retired ? { kind: 'dropped', error: tokenError(credential) } : { kind: 'blocked' };
+      }
+      try {
+        token = await renewal.renew(credential, credential.token);
+      } catch (error) {
+        return refused(credential, error);
+      }
     }
+    let answer = await this.#send(body, token, keepalive);
+    if (!(answer instanceof Error) && credential !== undefined && token !== undefined && isInvalidUserToken(answer)) {
+      if (keepalive) {
+        credential.expire(token);
+        return { kind: 'blocked' };
+      }
+      try {
+        token = await renewal.renew(credential, token);
+      } catch (error) {
+        return refused(credential, error);
+      }
+      answer = await this.#send(body, token, false);
+      if (!(answer instanceof Error) && isInvalidUserToken(answer)) {
+        credential.expire(token);
+        return refused(credential, apiErrorFrom(answer.status, answer.text));
+      }
+    }
+    if (answer instanceof Error) return { kind: 'retry', error: answer };
     if (answer.status === 429 || answer.status >= 500) {
       const hint = retryAfterMs(answer, this.#options.clock.now());
       return {
@@ -277,6 +343,20 @@ export class Outbox {
       return { kind: 'dropped', error: apiErrorFrom(answer.status, answer.text) };
     }
     return this.#readIngestAnswer(batch, answer);
+  }
+
+  /** The answer, or the error of a request that got none. */
+  async #send(body: string, userToken: string | undefined, keepalive: boolean): Promise<HttpAnswer | Error> {
+    try {
+      return await exchange(
+        this.#options.fetch,
+        this.#url,
+        { apiKey: this.#options.apiKey, userToken },
+        { method: 'POST', body, ...(keepalive ? { keepalive: true } : {}) },
+      );
+    } catch (error) {
+      return error instanceof Error ? error : new RecoNetworkError(String(error));
+    }
   }
 
   #readIngestAnswer(batch: readonly Queued[], answer: HttpAnswer): Outcome {
@@ -314,19 +394,24 @@ export class Outbox {
     return { kind: 'sent', accepted: body.accepted, rejected, again };
   }
 
-  /** Takes the longest run from the head within the event count and body byte limits (at least one event). */
-  #takeBatch(maxBytes: number): Queued[] {
+  /**
+   * Takes the longest run from the head within the event count and body byte limits (at least one event) whose
+   * events go with one credential: their own, or the current one for events tracked before anyone signed in.
+   */
+  #takeBatch(maxBytes: number): { batch: Queued[]; credential: UserCredential | undefined } {
+    const current = this.#options.credential();
+    const credential = this.#queue[0]?.credential ?? current;
     let bytes = ENVELOPE_BYTES;
     let count = 0;
     for (const queued of this.#queue) {
-      if (count >= this.#options.maxBatch) break;
+      if (count >= this.#options.maxBatch || (queued.credential ?? current) !== credential) break;
       const next = bytes + queued.bytes + (count > 0 ? 1 : 0);
       if (next > maxBytes) break;
       bytes = next;
       count += 1;
     }
     if (count === 0 && maxBytes >= apiLimits.maxBodyBytes) count = 1;
-    return this.#queue.splice(0, count);
+    return { batch: this.#queue.splice(0, count), credential };
   }
 
   #queuedBodyBytes(): number {
@@ -380,4 +465,20 @@ function bodyBytes(queue: readonly Queued[]): number {
   let bytes = ENVELOPE_BYTES;
   for (const queued of queue) bytes += queued.bytes + 1;
   return bytes - (queue.length > 0 ? 1 : 0);
+}
+
+/** Events refused for their token: kept while the shopper is signed in, dropped once they signed out. */
+function refused(credential: UserCredential, error: unknown): Outcome {
+  const apiError = error instanceof RecoApiError ? error : tokenError(credential, error);
+  return credential.retired ? { kind: 'dropped', error: apiError } : { kind: 'unauthorized', error: apiError };
+}
+
+function tokenError(credential: UserCredential, cause?: unknown): RecoApiError {
+  const why = credential.retired ? 'its shopper has signed out' : 'no fresh token could be had';
+  return new RecoApiError(
+    401,
+    INVALID_USER_TOKEN,
+    `the user token has expired and ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
 }

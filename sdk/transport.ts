@@ -48,14 +48,21 @@ export interface HttpAnswer {
   readonly text: string;
 }
 
+/** What identifies the caller: the storefront key, and a signed-in shopper's token when there is one. */
+export interface Credentials {
+  readonly apiKey: string;
+  readonly userToken?: string | undefined;
+}
+
 /** One HTTP exchange; a failure to get any answer becomes a {@link RecoNetworkError}. */
 export async function exchange(
   fetchFn: FetchLike,
   url: string,
-  apiKey: string,
+  credentials: Credentials,
   init: { method: string; body?: string; keepalive?: boolean; signal?: AbortSignal },
 ): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { [api.apiKeyHeader]: apiKey, accept: 'application/json' };
+  const headers: Record<string, string> = { [api.apiKeyHeader]: credentials.apiKey, accept: 'application/json' };
+  if (credentials.userToken !== undefined) headers[api.userTokenHeader] = credentials.userToken;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let response: FetchResponse;
   let text: string;

@@ -1,3 +1,4 @@
+import { api } from '#shared/config/index.ts';
 import type { FetchInit, FetchResponse, RecoClock } from '../../../sdk/index.ts';
 
 /** Lets every pending promise chain run (a macrotask turn drains the microtask queue). */
@@ -106,3 +107,32 @@ export const listBody = {
   items: [{ itemId: 'i1', score: 0.9, reason: 'recommended for you' }],
   degraded: false,
 };
+
+/** The API's answer to an expired or unknown user token. */
+export const expiredToken = {
+  status: 401,
+  body: { reason: 'invalid_user_token', message: 'the user token has expired; mint a fresh one' },
+};
+
+/**
+ * An API that takes only `valid` as user token (or no token at all): other tokens get the 401, events are all
+ * accepted and every list route answers {@link listBody}.
+ */
+export function tokenApi(valid: () => string): (call: FetchCall) => FakeAnswer {
+  return (call) => {
+    const token = call.init.headers[api.userTokenHeader];
+    if (token !== undefined && token !== valid()) return expiredToken;
+    return call.url.endsWith(api.routes.events) ? acceptAll(call) : { status: 200, body: listBody };
+  };
+}
+
+/** A promise with its resolve and reject functions outside. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

@@ -17,7 +17,7 @@ describe('SDK reading: requests', () => {
     const { client } = setup({ fake });
     // Act
     await client.recommendations();
-    client.identify('user/1');
+    client.identify('user/1', { userToken: 'token-user-1' });
     await client.recommendations();
     await client.recommendations({ userId: 'someone' });
     // Assess
@@ -61,7 +61,7 @@ describe('SDK reading: requests', () => {
     // Prepare
     const fake = new FakeFetch(() => ok());
     const { client } = setup({ fake });
-    client.identify('u9');
+    client.identify('u9', { userToken: 'token-u9' });
     // Act
     await client.rank(['a', 'b']);
     await client.rank(['c'], { userId: 'other' });

@@ -78,7 +78,7 @@ describe('SDK tracking: identity', () => {
     const again = setup({ storage }).client.anonymousId;
     const other = setup().client.anonymousId;
     // Assess
-    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(again).toBe(first);
     expect(other).not.toBe(first);
   });
@@ -89,11 +89,11 @@ describe('SDK tracking: identity', () => {
     const { client, fake } = setup({ storage });
     client.track.view('before');
     // Act
-    client.identify('user-1');
+    client.identify('user-1', { userToken: 'token-1' });
     client.identify('user-1');
     client.track.view('after');
     await client.flush();
-    const reloaded = setup({ storage }).client;
+    const reloaded = setup({ storage, userToken: 'token-2' }).client;
     // Assess
     expect(fake.events.map((e) => [e.type, e.userId, e.anonymousId])).toEqual([
       ['view', undefined, client.anonymousId],
@@ -106,7 +106,7 @@ describe('SDK tracking: identity', () => {
   it('forgets the user and starts a new anonymous id and session on reset', async () => {
     // Prepare
     const { client, fake } = setup();
-    client.identify('user-1');
+    client.identify('user-1', { userToken: 'token-1' });
     const oldAnonymous = client.anonymousId;
     // Act
     client.reset();
@@ -151,6 +151,9 @@ describe('SDK tracking: invalid input fails at the call site', () => {
     ['an empty order', (c) => c.track.purchaseOrder({ items: [] }), 'items'],
     ['an order line without itemId', (c) => c.track.purchaseOrder({ items: [{ itemId: '' }] }), 'itemId'],
     ['identify without userId', (c) => c.identify(''), 'userId'],
+    ['identify without a user token', (c) => c.identify('u1'), 'userToken'],
+    ['identify with an empty user token', (c) => c.identify('u1', { userToken: '' }), 'userToken'],
+    ['identify with a token that is no header value', (c) => c.identify('u1', { userToken: 'a\nb' }), 'userToken'],
     ['a click without recommendationId', (c) => c.trackRecommendationClick('', 'a'), 'recommendationId'],
   ];
 
