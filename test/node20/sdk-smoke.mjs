@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -37,9 +38,13 @@ async function bundleSdk(dir) {
   return { file, bytes: output.contents.byteLength };
 }
 
-/** A stand-in for the API: records every request and answers events, recommendations and one failing route. */
+/**
+ * A stand-in for the API: records every request and answers events, recommendations and one failing route. A user
+ * token other than `api.validToken` gets the API's 401 `invalid_user_token`.
+ */
 async function startApi() {
   const requests = [];
+  const state = { validToken: '' };
   const server = createServer(async (request, response) => {
     let body = '';
     for await (const chunk of request) body += chunk;
@@ -49,7 +54,10 @@ async function startApi() {
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(json));
     };
-    if (request.method === 'POST' && path === '/v1/events') {
+    const token = request.headers['x-reco-user-token'];
+    if (token !== undefined && token !== state.validToken) {
+      reply(401, { reason: 'invalid_user_token', message: 'the user token has expired; mint a fresh one' });
+    } else if (request.method === 'POST' && path === '/v1/events') {
       reply(200, { accepted: JSON.parse(body).events.length, rejected: [] });
     } else if (request.method === 'GET' && /^\/v1\/users\/[^/]+\/recommendations$/.test(path)) {
       const items = [{ itemId: 'sku-2', score: 0.9, reason: 'similar_items' }];
@@ -60,7 +68,7 @@ async function startApi() {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { requests, server, url: `http://127.0.0.1:${server.address().port}` };
+  return { requests, server, state, url: `http://127.0.0.1:${server.address().port}` };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'reco-sdk-node20-'));
@@ -69,12 +77,24 @@ try {
   const bundle = await bundleSdk(dir);
   const { createRecoClient, RecoApiError } = await import(pathToFileURL(bundle.file).href);
   // Defaults throughout (global fetch, memory storage where there is no localStorage, real timers) except the
-  // interval, so only flush() sends.
-  const reco = createRecoClient({ endpoint: `${api.url}/`, apiKey: 'shop-key', flushIntervalMs: 60_000 });
+  // interval, so only flush() sends. The token refresh answers asynchronously, as a call to the shop's backend would.
+  let refreshes = 0;
+  const onTokenExpired = async () => {
+    refreshes += 1;
+    await sleep(5);
+    return 'token-2';
+  };
+  const reco = createRecoClient({
+    endpoint: `${api.url}/`,
+    apiKey: 'shop-key',
+    flushIntervalMs: 60_000,
+    onTokenExpired,
+  });
 
-  // Track and flush.
+  // Track, sign in with a user token, and flush.
+  api.state.validToken = 'token-1';
   const viewId = reco.track.view('sku-1', { quantity: 1, price: 19.9, currency: 'EUR' });
-  reco.identify('customer-42');
+  reco.identify('customer-42', { userToken: 'token-1' });
   assert.equal(reco.pendingEvents, 2);
   assert.deepEqual(await reco.flush(), { accepted: 2, rejected: [], dropped: 0, pending: 0 });
   assert.equal(api.requests.length, 1);
@@ -82,6 +102,7 @@ try {
   assert.equal(post.method, 'POST');
   assert.equal(post.url, '/v1/events');
   assert.equal(post.headers['x-api-key'], 'shop-key');
+  assert.equal(post.headers['x-reco-user-token'], 'token-1');
   assert.equal(post.headers['content-type'], 'application/json');
   const [view, identify] = JSON.parse(post.body).events;
   assert.match(view.eventId, uuid);
@@ -99,7 +120,8 @@ try {
   assert.equal(identify.anonymousId, view.anonymousId);
   assert.equal(identify.sessionId, view.sessionId);
 
-  // Read a recommendation list.
+  // Read a recommendation list after the token expired: one refresh, then the same request with the fresh token.
+  api.state.validToken = 'token-2';
   const list = await reco.recommendations({ count: 3, category: 'shoes', exclude: ['purchased', 'viewed'] });
   assert.deepEqual(list, {
     recommendationId: 'rec-1',
@@ -108,10 +130,13 @@ try {
     degraded: false,
     cache: 'MISS',
   });
-  const get = api.requests[1];
+  assert.equal(refreshes, 1);
+  const [refused, get] = api.requests.slice(1, 3);
   assert.equal(get.method, 'GET');
   assert.equal(get.url, '/v1/users/customer-42/recommendations?count=3&category=shoes&exclude=purchased%2Cviewed');
+  assert.equal(get.url, refused.url);
   assert.equal(get.headers['x-api-key'], 'shop-key');
+  assert.deepEqual([refused.headers['x-reco-user-token'], get.headers['x-reco-user-token']], ['token-1', 'token-2']);
 
   // An API error reaches the caller typed, with the API's reason.
   await assert.rejects(reco.trending({ window: '1h' }), (error) => {
@@ -120,10 +145,11 @@ try {
     assert.equal(error.reason, 'model_unavailable');
     return true;
   });
-  assert.equal(api.requests[2].url, '/v1/trending?window=1h');
+  assert.equal(api.requests[3].url, '/v1/trending?window=1h');
+  assert.equal(api.requests[3].headers['x-reco-user-token'], 'token-2');
 
   assert.deepEqual(await reco.close(), { accepted: 0, rejected: [], dropped: 0, pending: 0 });
-  assert.equal(api.requests.length, 3);
+  assert.equal(api.requests.length, 4);
   const kb = (bundle.bytes / 1024).toFixed(1);
   process.stdout.write(
     `SDK smoke test passed on Node ${process.versions.node}: bundle ${kb} KB (esbuild, target node20), ` +
