@@ -23,6 +23,7 @@ import { DEFAULT_KS, evaluate, formatReport } from '#shared/recommender/evaluati
 import { PROTOCOLS, withEventTypes, type Protocol } from '#shared/recommender/evaluation/splits.ts';
 import { tune } from '#shared/recommender/tune.ts';
 import type * as Registry from '#shared/recommender/registry.ts';
+import { callServerApi, ServerApiError, type ServerApiOptions } from './serverApi.ts';
 
 /** A bad command line; exits with code 2. */
 export class UsageError extends Error {
@@ -35,7 +36,7 @@ export interface CliIo {
   readonly stderr: Writable;
 }
 
-const COMMANDS = ['train', 'rank', 'recommend', 'similar', 'evaluate', 'tune'] as const;
+const COMMANDS = ['train', 'rank', 'recommend', 'similar', 'evaluate', 'tune', 'erase', 'user-token'] as const;
 type Command = (typeof COMMANDS)[number];
 
 export const USAGE = `usage: reco <command> [options]
@@ -60,6 +61,12 @@ Commands:
              [--skip-invalid]
              Random search around the defaults on a validation split (never the test split);
              writes the best hyperparameters as JSON for train --params-file.
+  erase      --user ID [--api URL] [--region R]
+             Erase a shopper (DELETE /v1/users/{id} on the server API) and print the result.
+  user-token --user ID [--ttl SECONDS] [--api URL] [--region R]
+             Mint a signed-in shopper's user token (POST /v1/admin/user-tokens) and print it.
+             Both sign with AWS SigV4 from the standard AWS credential chain; --api defaults to
+             RECO_SERVER_API_URL (the ServerApiUrl stack output, or the local stack's URL).
 
 Algorithms: ${ALGORITHMS.join(', ')} (default hybrid).
 Protocols:  ${PROTOCOLS.join(', ')} (default loo-sampled).
@@ -116,9 +123,59 @@ const OPTIONS = {
     'max-users': { type: 'string' },
     seed: { type: 'string' },
   },
+  erase: { user: { type: 'string' }, api: { type: 'string' }, region: { type: 'string' } },
+  'user-token': {
+    user: { type: 'string' },
+    ttl: { type: 'string' },
+    api: { type: 'string' },
+    region: { type: 'string' },
+  },
 } as const satisfies Record<Command, Options>;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** The server API's base URL and region from the flags, else RECO_SERVER_API_URL. */
+function serverApiOf(values: Values): ServerApiOptions {
+  const url = typeof values.api === 'string' ? values.api : process.env.RECO_SERVER_API_URL;
+  if (url === undefined || url === '') {
+    throw new UsageError('--api URL (or RECO_SERVER_API_URL) is required: the ServerApiUrl stack output');
+  }
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(
+      `--api must be an absolute URL such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod, got "${url}"`,
+    );
+  }
+  return { url, ...(typeof values.region === 'string' ? { region: values.region } : {}) };
+}
+
+function requiredUser(values: Values): string {
+  const user = values.user;
+  if (typeof user !== 'string' || user === '') throw new UsageError('--user ID is required');
+  return user;
+}
+
+async function eraseCommand(values: Values, io: CliIo): Promise<void> {
+  const user = requiredUser(values);
+  const result = await callServerApi(serverApiOf(values), {
+    method: 'DELETE',
+    path: `/v1/users/${encodeURIComponent(user)}`,
+  });
+  io.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function userTokenCommand(values: Values, io: CliIo): Promise<void> {
+  const user = requiredUser(values);
+  const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+  if (ttl !== undefined && !Number.isInteger(ttl)) throw new UsageError('--ttl must be a whole number of seconds');
+  const result = await callServerApi(serverApiOf(values), {
+    method: 'POST',
+    path: '/v1/admin/user-tokens',
+    body: { userId: user, ...(ttl === undefined ? {} : { ttlSeconds: ttl }) },
+  });
+  io.stdout.write(`${JSON.stringify(result)}\n`);
+}
 
 /** The registry is loaded only by commands that train or load models, so `--help` stays fast. */
 const registry = (): Promise<typeof Registry> => import('#shared/recommender/registry.ts');
@@ -479,6 +536,8 @@ const HANDLERS: Record<Command, (values: Values, io: CliIo) => Promise<void>> = 
   similar,
   evaluate: evaluateCommand,
   tune: tuneCommand,
+  erase: eraseCommand,
+  'user-token': userTokenCommand,
 };
 
 /** Turns `node:util` parse errors into usage errors that name the flag. */
@@ -526,6 +585,10 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     if (error instanceof UsageError) {
       io.stderr.write(`reco: ${error.message}\nRun reco --help for usage.\n`);
       return 2;
+    }
+    if (error instanceof ServerApiError) {
+      io.stderr.write(`reco: the server API answered ${error.message}\n`);
+      return 1;
     }
     if (error instanceof DatasetError) {
       io.stderr.write(`reco: ${error.message}\n`);

@@ -1,0 +1,139 @@
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../cli/reco.ts';
+import { callServerApi, regionOf, ServerApiError } from '../../../cli/serverApi.ts';
+
+const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
+
+interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly body: string;
+  readonly signatureMatches: boolean;
+}
+
+/** Recomputes the SigV4 signature of a received request, as the server API checks it. */
+async function signatureMatches(req: IncomingMessage, body: string): Promise<boolean> {
+  const authorization = req.headers.authorization ?? '';
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
+  const amzDate = req.headers['x-amz-date'] as string;
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
+  const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+  const headers = Object.fromEntries(signedHeaders.map((name) => [name, String(req.headers[name])]));
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: 'us-east-1',
+    credentials,
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const resigned = await signer.sign(
+    {
+      method: req.method ?? 'GET',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      ...(body === '' ? {} : { body }),
+    },
+    { signingDate },
+  );
+  return resigned.headers.authorization === authorization;
+}
+
+let server: Server;
+let baseUrl: string;
+const received: Received[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      void signatureMatches(req, body).then((matches) => {
+        received.push({ method: req.method ?? '', path: req.url ?? '', body, signatureMatches: matches });
+        if (req.url?.includes('forbidden')) {
+          res.writeHead(403, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ reason: 'access_denied', message: 'not allowed' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true }));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('Function: callServerApi', () => {
+  it('returns the JSON answer of a request signed with SigV4 for execute-api, body included', async () => {
+    // Act
+    const answer = await callServerApi(
+      { url: baseUrl, region: 'us-east-1', credentials },
+      { method: 'POST', path: '/v1/admin/user-tokens', body: { userId: 'u1' } },
+    );
+
+    // Assess
+    expect(answer).toEqual({ ok: true });
+    expect(received.at(-1)).toEqual({
+      method: 'POST',
+      path: '/prod/v1/admin/user-tokens',
+      body: '{"userId":"u1"}',
+      signatureMatches: true,
+    });
+  });
+
+  it('throws ServerApiError with the status and reason the API answered', async () => {
+    // Act
+    const call = callServerApi(
+      { url: baseUrl, region: 'us-east-1', credentials },
+      { method: 'DELETE', path: '/v1/forbidden' },
+    );
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(ServerApiError);
+    await expect(call).rejects.toMatchObject({ status: 403, reason: 'access_denied' });
+  });
+});
+
+describe('Function: regionOf', () => {
+  it('returns the region of an execute-api host, else AWS_REGION, else us-east-1', () => {
+    // Act + Assess
+    expect(regionOf(new URL('https://abc.execute-api.eu-west-1.amazonaws.com/prod'))).toBe('eu-west-1');
+    expect(regionOf(new URL('http://localhost:3000'), { AWS_REGION: 'ap-south-1' })).toBe('ap-south-1');
+    expect(regionOf(new URL('http://localhost:3000'), {})).toBe('us-east-1');
+  });
+});
+
+describe('Command: reco erase', () => {
+  it('returns exit code 2 naming --user when it is missing, and 2 naming --api when no URL is known', async () => {
+    // Prepare
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => out.push(text) },
+    };
+
+    // Act
+    const codes = [
+      await main(['erase', '--api', baseUrl], io as never),
+      await main(['erase', '--user', 'u1', '--api', 'not a url'], io as never),
+    ];
+
+    // Assess
+    expect(codes).toEqual([2, 2]);
+    expect(out.join('')).toContain('--user ID is required');
+    expect(out.join('')).toContain('--api must be an absolute URL');
+  });
+});
