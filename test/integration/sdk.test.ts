@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '#shared/config/index.ts';
 import type { LocalStack } from '#local/stack.ts';
 import { startFreshStack, drained } from './freshStack.ts';
 import {
@@ -21,16 +22,38 @@ const hot = `${run}-hot`;
 const warm = `${run}-warm`;
 const clients: RecoClient[] = [];
 
+/** What a shop's backend does for its page: mints a user token through the server API, signed with SigV4. */
+async function userTokenFor(userId: string): Promise<string> {
+  const response = await stack.serverFetch(api.routes.userTokens, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+  const body = (await response.json()) as { token?: string };
+  if (!response.ok || typeof body.token !== 'string') {
+    throw new Error(`minting a token for ${userId}: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.token;
+}
+
 /** A shopper's client on its own storage (so its own anonymous id), flushed only on demand. */
-function shopper(options: { apiKey?: string; onRejected?: (r: readonly RejectedEvent[]) => void } = {}) {
+function shopper(
+  options: {
+    apiKey?: string;
+    userToken?: string;
+    onTokenExpired?: () => Promise<string>;
+    onRejected?: (r: readonly RejectedEvent[]) => void;
+  } = {},
+) {
   const notices: { error: Error; notice: DeliveryNotice }[] = [];
+  const { apiKey = stack.apiKey, ...rest } = options;
   const client = createRecoClient({
     endpoint: stack.url,
-    apiKey: options.apiKey ?? stack.apiKey,
+    apiKey,
     storage: memoryStorage(),
     flushIntervalMs: 60_000,
     onError: (error, notice) => notices.push({ error, notice }),
-    ...(options.onRejected ? { onRejected: options.onRejected } : {}),
+    ...rest,
   });
   clients.push(client);
   return { client, notices };
@@ -60,7 +83,7 @@ describe('SDK against the local stack', () => {
     const results = await Promise.all(shoppers.map((client) => client.flush()));
     await drained(stack);
     const me = shopper().client;
-    me.identify(`${run}-user`);
+    me.identify(`${run}-user`, { userToken: await userTokenFor(`${run}-user`) });
     await me.flush();
     await drained(stack);
     const personal = await me.recommendations({ count: 2 });
@@ -109,5 +132,47 @@ describe('SDK against the local stack', () => {
     expect(error).toMatchObject({ status: 403, reason: 'invalid_api_key' });
     expect(result).toMatchObject({ accepted: 0, dropped: 1, pending: 0 });
     expect(notices.map((n) => [n.notice.kind, (n.error as RecoApiError).status])).toEqual([['dropped', 403]]);
+  });
+  it('refreshes an expired user token through onTokenExpired and delivers the same events, then reads as the user', async () => {
+    // Prepare
+    const user = `${run}-returning`;
+    const expired = (await stack.mintUserToken(user, 0)).token;
+    let refreshes = 0;
+    const { client, notices } = shopper({
+      userToken: expired,
+      onTokenExpired: async () => {
+        refreshes += 1;
+        return userTokenFor(user);
+      },
+    });
+    const before = stack.stats.eventsAccepted;
+    // Act
+    client.identify(user);
+    client.track.view(hot);
+    const result = await client.flush();
+    const list = await client.recommendations({ count: 2 });
+    // Assess
+    expect(result).toMatchObject({ accepted: 2, rejected: [], dropped: 0, pending: 0 });
+    expect(stack.stats.eventsAccepted - before).toBe(2);
+    expect(refreshes).toBe(1);
+    expect(notices).toEqual([]);
+    expect(list).toMatchObject({ recommendationId: expect.any(String) });
+  });
+
+  it('keeps events queued and rejects reads with 401 invalid_user_token when an expired token cannot be renewed', async () => {
+    // Prepare
+    const user = `${run}-stale`;
+    const { client, notices } = shopper({ userToken: (await stack.mintUserToken(user, 0)).token });
+    // Act
+    client.identify(user);
+    const result = await client.flush();
+    const error = await client.recommendations().catch((e: unknown) => e);
+    // Assess
+    expect(result).toMatchObject({ accepted: 0, dropped: 0, pending: 1 });
+    expect(
+      notices.map((n) => [n.notice.kind, (n.error as RecoApiError).status, (n.error as RecoApiError).reason]),
+    ).toEqual([['user_token_expired', 401, 'invalid_user_token']]);
+    expect(error).toBeInstanceOf(RecoApiError);
+    expect(error).toMatchObject({ status: 401, reason: 'invalid_user_token' });
   });
 });
