@@ -2,9 +2,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { api, type RouteName } from '#shared/config/index.ts';
+import { api, type ApiKind, type RouteName } from '#shared/config/index.ts';
 import { checkCorsOrigins, corsGatewayErrorHeaders, corsPreflightHeaders } from '#shared/http/cors.ts';
 import { lambdaContext } from './lambdaContext.ts';
+import { hasSigV4, verifySigV4, type SigV4Credentials, type SigV4Request } from './sigv4.ts';
 
 export type ProxyHandler = (
   event: APIGatewayProxyEvent,
@@ -27,10 +28,12 @@ interface CompiledRoute {
 /** Routes by their number of path segments, in declaration order. */
 type RouteTable = ReadonlyMap<number, readonly CompiledRoute[]>;
 
-function compileRoutes(): RouteTable {
+/** The routes of one of the two APIs (`api.routeApis`). */
+function compileRoutes(kind: ApiKind): RouteTable {
   const publicRoutes: readonly string[] = api.publicRoutes;
   const table = new Map<number, CompiledRoute[]>();
   for (const name of Object.keys(api.routes) as RouteName[]) {
+    if (!(api.routeApis[name] as readonly ApiKind[]).includes(kind)) continue;
     const resource = api.routes[name];
     const parts = resource.split('/');
     const parameterNames: string[] = [];
@@ -46,7 +49,7 @@ function compileRoutes(): RouteTable {
       resource,
       segments,
       parameterNames,
-      needsApiKey: !publicRoutes.includes(name),
+      needsApiKey: kind === 'storefront' && !publicRoutes.includes(name),
     };
     const sameLength = table.get(segments.length);
     if (sameLength) sameLength.push(route);
@@ -112,11 +115,39 @@ function parseTarget(raw: string): RequestTarget {
   return { pathname: url.pathname, searchParams: url.search === '' ? undefined : url.searchParams };
 }
 
+/** The ids the two APIs put in `requestContext.apiId`, which the functions read the caller's kind from. */
+export interface LocalApiIds {
+  readonly storefront: string;
+  readonly server: string;
+}
+
+/** Account id in the local IAM identities (`arn:aws:iam::000000000000:user/<access key id>`). */
+const LOCAL_ACCOUNT = '000000000000';
+
 export interface ApiGatewayOptions {
   readonly port: number;
   readonly host?: string;
+  /** The storefront API's key (`x-api-key`). */
   readonly apiKey: string;
   readonly handlers: Readonly<Record<RouteName, ProxyHandler>>;
+  /**
+   * `requestContext.apiId` of each API's requests; the functions compare it with
+   * `envVars.storefrontApiId` and `envVars.serverApiId`.
+   * @default { storefront: 'local-storefront', server: 'local-server' }
+   */
+  readonly apiIds?: LocalApiIds;
+  /**
+   * IAM access keys the server API accepts SigV4 signatures of; each acts as the IAM user named
+   * like its access key id.
+   * @default [{ accessKeyId: 'local', secretAccessKey: 'local-dev-secret' }]
+   */
+  readonly serverCredentials?: readonly SigV4Credentials[];
+  /** Region signatures are scoped to (service `execute-api`). @default 'us-east-1' */
+  readonly region?: string;
+  /** Stage name in the request context. @default 'local' */
+  readonly stage?: string;
+  /** The clock signature dates are checked against, epoch ms. @default Date.now */
+  readonly now?: () => number;
   /**
    * Origins answered CORS for, as the Api construct's `corsOrigins`: in preflights and in the
    * gateway's own errors. The handlers add their own headers (from `envVars.corsAllowOrigins`).
@@ -191,6 +222,54 @@ async function readBodyStream(req: IncomingMessage): Promise<Buffer | undefined>
   return Buffer.concat(chunks);
 }
 
+/** The headers exactly as received, repeated ones as lists in order: what a signature covers. */
+function rawHeadersOf(req: IncomingMessage): SigV4Request['headers'] {
+  const headers: Record<string, string | string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = value;
+    else if (typeof seen === 'string') headers[name] = [seen, value];
+    else seen.push(value);
+  }
+  return headers;
+}
+
+/** Who the gateway found the caller to be: only the gateway sets this, from the key or signature it checked. */
+interface VerifiedCaller {
+  readonly apiId: string;
+  readonly stage: string;
+  /** The storefront API key the caller sent, or null (health, server calls). */
+  readonly apiKey: string | null;
+  /** The access key id whose SigV4 signature was verified (server API). */
+  readonly accessKey?: string;
+}
+
+function identityOf(
+  req: IncomingMessage,
+  headers: Record<string, string>,
+  caller: VerifiedCaller,
+): APIGatewayProxyEvent['requestContext']['identity'] {
+  const common = {
+    apiKey: caller.apiKey,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    userAgent: headers['user-agent'] ?? null,
+  };
+  if (caller.accessKey === undefined) return common as APIGatewayProxyEvent['requestContext']['identity'];
+  // What API Gateway puts there for an IAM user's signature; locally the user is named like its key.
+  const user = `local-${caller.accessKey}`;
+  return {
+    ...common,
+    accessKey: caller.accessKey,
+    accountId: LOCAL_ACCOUNT,
+    caller: user,
+    user,
+    userArn: `arn:aws:iam::${LOCAL_ACCOUNT}:user/${caller.accessKey}`,
+  } as APIGatewayProxyEvent['requestContext']['identity'];
+}
+
 function toProxyEvent(
   req: IncomingMessage,
   target: RequestTarget,
@@ -198,6 +277,7 @@ function toProxyEvent(
   parts: readonly string[],
   { single: headers, multi: multiValueHeaders }: EventHeaders,
   body: Buffer,
+  caller: VerifiedCaller,
 ): APIGatewayProxyEvent {
   let query: Record<string, string> | null = null;
   let multiQuery: Record<string, string[]> | null = null;
@@ -229,18 +309,14 @@ function toProxyEvent(
     body: body.length > 0 ? body.toString('utf8') : null,
     isBase64Encoded: false,
     requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
+      accountId: LOCAL_ACCOUNT,
+      apiId: caller.apiId,
       authorizer: null,
       protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
       httpMethod: route.method,
-      identity: {
-        apiKey: headers[api.apiKeyHeader] ?? null,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? null,
-      } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: identityOf(req, headers, caller),
       path: target.pathname,
-      stage: 'local',
+      stage: caller.stage,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: route.name,
@@ -264,75 +340,156 @@ function responseHeadersOf(result: APIGatewayProxyResult): Record<string, string
 }
 
 /**
- * The local stand-in for API Gateway's REST proxy integration: turns HTTP requests into proxy
- * events for the same handler functions Lambda runs, checks the API key like a usage plan does,
- * and turns the handlers' results back into HTTP responses.
+ * The local stand-in for API Gateway's REST proxy integration, both APIs on one port: turns HTTP
+ * requests into proxy events for the same handler functions Lambda runs, and the handlers' results
+ * back into HTTP responses.
  *
- * CORS as `infra/constructs/api.ts` sets it up: an `OPTIONS` on a route's path is a preflight,
- * answered 204 without a key; the gateway's own errors carry the headers of API Gateway's gateway
- * responses; the handlers' answers pass through with the headers the handlers added.
+ * Which API a request is for, as its credentials say:
+ * - signed with SigV4 (an `Authorization: AWS4-HMAC-SHA256 …` header, or `X-Amz-*` query
+ *   parameters): the server API. The signature is verified with the real algorithm against
+ *   `serverCredentials`, and answered as API Gateway's IAM authorisation answers (`invalidSignature`,
+ *   `expiredCredentials`); a route the server API does not have is `missingAuthentication`, as there.
+ * - anything else: the storefront API, whose key is checked as a usage plan does. A route the
+ *   storefront API does not have is 404 `route_not_found` before any key check, as API Gateway
+ *   answers a missing route first. A request with neither a key nor a signature on a route of the
+ *   server API only is answered as the server API answers it unsigned (`missingAuthentication`).
+ * The request context (`apiId`, `identity`) comes from what was verified, never from a header.
+ *
+ * CORS as `infra/constructs/api.ts` sets it up on the storefront API: an `OPTIONS` on a route's
+ * path is a preflight, answered 204 without a key; the gateway's own errors carry the headers of
+ * API Gateway's gateway responses; the handlers' answers pass through with the headers the
+ * handlers added.
  */
 export async function startApiGateway(options: ApiGatewayOptions): Promise<LocalApi> {
-  const routes = compileRoutes();
+  const storefrontRoutes = compileRoutes('storefront');
+  const serverRoutes = compileRoutes('server');
   const { apiKey, handlers, onResponse } = options;
+  const apiIds = options.apiIds ?? { storefront: 'local-storefront', server: 'local-server' };
+  const serverCredentials = options.serverCredentials ?? [
+    { accessKeyId: 'local', secretAccessKey: 'local-dev-secret' },
+  ];
+  const scope = { region: options.region ?? 'us-east-1', service: 'execute-api' };
+  const stage = options.stage ?? 'local';
+  const now = options.now ?? Date.now;
   const corsOrigins = checkCorsOrigins(options.corsOrigins ?? api.cors.allowOrigins, 'corsOrigins');
   /** An error the gateway answers itself, with the CORS headers of API Gateway's gateway responses. */
   const sendError = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown) =>
     send(res, status, body, corsGatewayErrorHeaders(corsOrigins, req.headers.origin));
+  const sendGatewayError = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RouteName | undefined,
+    error: { readonly status: number; readonly reason: string; readonly message: string },
+  ) => {
+    sendError(req, res, error.status, { reason: error.reason, message: error.message });
+    onResponse?.(route, error.status);
+  };
+
+  /** The body, or `undefined` after answering 413 for one over API Gateway's limit. */
+  const bodyOf = async (req: IncomingMessage, res: ServerResponse, route: RouteName, headers: EventHeaders) => {
+    const read = readBody(req, headers);
+    const body = read instanceof Promise ? await read : read;
+    if (body === undefined) sendGatewayError(req, res, route, api.gatewayErrors.requestTooLarge);
+    return body;
+  };
+
+  const invoke = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: { target: RequestTarget; route: CompiledRoute; parts: readonly string[]; headers: EventHeaders },
+    body: Buffer,
+    caller: VerifiedCaller,
+  ): Promise<void> => {
+    const { target, route, parts, headers } = request;
+    let result: APIGatewayProxyResult;
+    try {
+      result = await handlers[route.name](
+        toProxyEvent(req, target, route, parts, headers, body, caller),
+        lambdaContext(route.name),
+      );
+    } catch (error) {
+      // API Gateway answers 502 when the integration itself fails.
+      console.error(`[api] ${route.name} handler threw`, error);
+      sendError(req, res, 502, { reason: 'internal_error', message: 'Internal server error' });
+      onResponse?.(route.name, 502);
+      return;
+    }
+    res.writeHead(result.statusCode, responseHeadersOf(result));
+    res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+    onResponse?.(route.name, result.statusCode, result);
+  };
+
+  /** A SigV4-signed request: the server API. */
+  const handleServer = async (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => {
+    const parts = target.pathname.split('/');
+    const route = findRoute(serverRoutes, req.method, parts);
+    // API Gateway answers a resource or method the API does not have before checking the signature.
+    if (!route) return sendGatewayError(req, res, undefined, api.gatewayErrors.missingAuthentication);
+    const headers = headersOf(req);
+    const body = await bodyOf(req, res, route.name, headers);
+    if (body === undefined) return;
+    const verdict = verifySigV4(
+      { method: req.method ?? 'GET', target: req.url ?? '/', headers: rawHeadersOf(req), body },
+      { credentials: serverCredentials, scope, now: now() },
+    );
+    if (!verdict.ok) return sendGatewayError(req, res, route.name, api.gatewayErrors[verdict.failure]);
+    await invoke(req, res, { target, route, parts, headers }, body, {
+      apiId: apiIds.server,
+      stage,
+      apiKey: null,
+      accessKey: verdict.accessKeyId,
+    });
+  };
+
+  /** Any other request: the storefront API. */
+  const handleStorefront = async (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => {
+    const parts = target.pathname.split('/');
+    const route = findRoute(storefrontRoutes, req.method, parts);
+    if (!route) {
+      if (route === null && req.method === 'OPTIONS') {
+        // A CORS preflight on a route's path: answered by the gateway (API Gateway: a MOCK
+        // method), without a key, since browsers never send one on a preflight.
+        res.writeHead(204, corsPreflightHeaders(corsOrigins, req.headers.origin));
+        res.end();
+        onResponse?.(undefined, 204);
+        return;
+      }
+      if (
+        route === undefined &&
+        req.headers[api.apiKeyHeader] === undefined &&
+        findRoute(serverRoutes, req.method, parts)
+      ) {
+        // No credentials of either API on a server route: what the server API answers unsigned.
+        return sendGatewayError(req, res, undefined, api.gatewayErrors.missingAuthentication);
+      }
+      if (route === null) {
+        return sendGatewayError(req, res, undefined, {
+          status: 405,
+          reason: 'method_not_allowed',
+          message: `no route for ${req.method} ${target.pathname}`,
+        });
+      }
+      return sendGatewayError(req, res, undefined, api.gatewayErrors.routeNotFound);
+    }
+    const headers = headersOf(req);
+    const key = headers.single[api.apiKeyHeader];
+    if (route.needsApiKey && key !== apiKey) {
+      return sendGatewayError(req, res, route.name, api.gatewayErrors.invalidApiKey);
+    }
+    const body = await bodyOf(req, res, route.name, headers);
+    if (body === undefined) return;
+    await invoke(req, res, { target, route, parts, headers }, body, {
+      apiId: apiIds.storefront,
+      stage,
+      apiKey: key === apiKey ? key : null,
+    });
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const target = parseTarget(req.url ?? '/');
-      const parts = target.pathname.split('/');
-      const route = findRoute(routes, req.method, parts);
-      if (!route) {
-        if (route === null && req.method === 'OPTIONS') {
-          // A CORS preflight on a route's path: answered by the gateway (API Gateway: a MOCK
-          // method), without a key, since browsers never send one on a preflight.
-          res.writeHead(204, corsPreflightHeaders(corsOrigins, req.headers.origin));
-          res.end();
-          onResponse?.(undefined, 204);
-          return;
-        }
-        const status = route === null ? 405 : 404;
-        sendError(req, res, status, {
-          reason: status === 405 ? 'method_not_allowed' : 'route_not_found',
-          message: `no route for ${req.method} ${target.pathname}`,
-        });
-        onResponse?.(undefined, status);
-        return;
-      }
-      const headers = headersOf(req);
-      if (route.needsApiKey && headers.single[api.apiKeyHeader] !== apiKey) {
-        const { status, reason, message } = api.gatewayErrors.invalidApiKey;
-        sendError(req, res, status, { reason, message });
-        onResponse?.(route.name, status);
-        return;
-      }
-      const read = readBody(req, headers);
-      const body = read instanceof Promise ? await read : read;
-      if (body === undefined) {
-        const { status, reason, message } = api.gatewayErrors.requestTooLarge;
-        sendError(req, res, status, { reason, message });
-        onResponse?.(route.name, status);
-        return;
-      }
-      let result: APIGatewayProxyResult;
-      try {
-        result = await handlers[route.name](
-          toProxyEvent(req, target, route, parts, headers, body),
-          lambdaContext(route.name),
-        );
-      } catch (error) {
-        // API Gateway answers 502 when the integration itself fails.
-        console.error(`[api] ${route.name} handler threw`, error);
-        sendError(req, res, 502, { reason: 'internal_error', message: 'Internal server error' });
-        onResponse?.(route.name, 502);
-        return;
-      }
-      res.writeHead(result.statusCode, responseHeadersOf(result));
-      res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
-      onResponse?.(route.name, result.statusCode, result);
+      if (hasSigV4({ target: req.url ?? '/', headers: req.headers })) await handleServer(req, res, target);
+      else await handleStorefront(req, res, target);
     } catch (error) {
       console.error('[api] request failed', error);
       if (!res.headersSent) sendError(req, res, 500, { reason: 'internal_error', message: 'internal error' });

@@ -19,6 +19,7 @@ import {
 } from './simulator/index.ts';
 import { catalogueEntries, localModelDir, startLocalModel } from './localModel.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
+import type { MintedUserToken } from '#shared/auth/userToken.ts';
 import { resolve } from 'node:path';
 
 class UsageError extends Error {
@@ -74,9 +75,9 @@ async function uploadCatalogue(stack: LocalStack, catalogue: Catalogue): Promise
     inStock,
   }));
   for (let start = 0; start < items.length; start += apiLimits.maxItemsPerRequest) {
-    const response = await fetch(`${stack.url}${api.routes.catalogueItems}`, {
+    const response = await stack.serverFetch(api.routes.catalogueItems, {
       method: api.routeMethods.catalogueItems,
-      headers: { [api.apiKeyHeader]: stack.apiKey, 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ items: items.slice(start, start + apiLimits.maxItemsPerRequest) }),
     });
     if (response.status !== 200)
@@ -99,6 +100,46 @@ function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined): stri
       ? [`traffic errors ${sent.httpErrors + sent.networkErrors}`]
       : []),
   ].join(' | ');
+}
+
+/** A shell word, single-quoted. */
+const quoted = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * What to call the stack with, and copy-paste `curl` lines for both callers. Server lines sign
+ * with curl's `--aws-sigv4`, which (in curl 7.88) signs the query in the order given: their
+ * parameters are printed sorted, as SigV4's canonical query sorts them.
+ */
+function startBanner(stack: LocalStack, u1: MintedUserToken): string[] {
+  const { accessKeyId, secretAccessKey } = stack.serverCredentials;
+  const { region, service } = stack.signingScope;
+  const origins = stack.corsOrigins[0] === '*' ? 'any origin' : stack.corsOrigins.join(', ');
+  const key = `-H ${quoted(`${api.apiKeyHeader}: ${stack.apiKey}`)}`;
+  const token = `-H ${quoted(`${api.userTokenHeader}: ${u1.token}`)}`;
+  const sigv4 = `--aws-sigv4 ${quoted(`aws:amz:${region}:${service}`)} --user ${quoted(`${accessKeyId}:${secretAccessKey}`)}`;
+  const json = `-H 'content-type: application/json'`;
+  const at = (path: string) => quoted(`${stack.url}${path}`);
+  const anonymousId = '3f0c9a52-6b1e-4d7a-9c1f-2e8b5a7d4c60';
+  const now = Date.now();
+  const u1View = JSON.stringify({
+    events: [{ eventId: `curl-${now}`, type: 'view', userId: 'u1', itemId: 'i1', timestamp: now }],
+  });
+  return [
+    `both APIs on ${stack.url}: a SigV4-signed request is a server call, any other a storefront call`,
+    `storefront API key: ${stack.apiKey}   (header ${api.apiKeyHeader}; RECO_API_KEY)`,
+    `server API: SigV4 for ${region}/${service} with access key ${accessKeyId}, secret ${secretAccessKey}` +
+      `   (RECO_SERVER_ACCESS_KEY_ID, RECO_SERVER_SECRET_ACCESS_KEY)`,
+    `user token for u1 (header ${api.userTokenHeader}, until ${new Date(u1.expiresAt * 1000).toISOString()}): ${u1.token}`,
+    `CORS: browser pages on ${origins} may call the storefront API   (RECO_CORS_ORIGINS)`,
+    'try, as a shopper (storefront API):',
+    `  curl ${key} ${at(`/v1/users/${anonymousId}/recommendations?count=5`)}`,
+    `  curl ${key} ${token} ${at('/v1/users/u1/recommendations?count=5')}`,
+    `  curl ${key} ${token} ${json} -d ${quoted(u1View)} ${at('/v1/events')}`,
+    "try, as the shop's backend (server API):",
+    `  curl ${sigv4} ${at('/v1/ready')}`,
+    `  curl ${sigv4} ${at('/v1/users/u1/recommendations?count=5&exclude=purchased')}`,
+    `  curl ${sigv4} ${json} -d '{"userId":"u1"}' ${at('/v1/admin/user-tokens')}`,
+  ];
 }
 
 async function waitUntilProcessed(stack: LocalStack, timeoutMs: number): Promise<boolean> {
@@ -146,6 +187,8 @@ async function main(): Promise<number> {
       ? startTraffic({
           baseUrl: stack.url,
           apiKey: stack.apiKey,
+          // Signed-in shoppers post with their own tokens, as the shop's pages would get them.
+          userToken: async (userId) => (await stack.mintUserToken(userId)).token,
           eventsPerSecond: options.rate,
           batchSize: Math.min(50, Math.max(1, Math.round(options.rate / 10))),
           simulator,
@@ -159,16 +202,14 @@ async function main(): Promise<number> {
     ? `model ${stack.model.modelVersion} trained on ${stack.model.trainedOn} interactions`
     : 'popularity only';
   console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items; ${model})`);
-  console.log(`API key: ${stack.apiKey}   (header ${api.apiKeyHeader})`);
-  const origins = stack.corsOrigins[0] === '*' ? 'any origin' : stack.corsOrigins.join(', ');
-  console.log(`CORS: browser pages on ${origins} may call it   (RECO_CORS_ORIGINS)`);
-  console.log(`try: curl -H '${api.apiKeyHeader}: ${stack.apiKey}' ${stack.url}/v1/users/u1/recommendations`);
+  const u1 = await stack.mintUserToken('u1');
+  for (const line of startBanner(stack, u1)) console.log(line);
 
   if (options.once) {
     await traffic?.done;
     const drained = await waitUntilProcessed(stack, 60_000);
     const response = await fetch(`${stack.url}/v1/users/u1/recommendations?count=5`, {
-      headers: { [api.apiKeyHeader]: stack.apiKey },
+      headers: { [api.apiKeyHeader]: stack.apiKey, [api.userTokenHeader]: u1.token },
     });
     const body = (await response.json()) as { items?: unknown[] };
     const summary = {

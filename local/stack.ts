@@ -1,9 +1,12 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { envVars, metricsNamespace, serviceName, type RouteName } from '#shared/config/index.ts';
+import { envVars, metricsNamespace, serviceName, userTokens, type RouteName } from '#shared/config/index.ts';
+import { mintUserToken, StaticUserTokenKeys, type MintedUserToken } from '#shared/auth/userToken.ts';
 import { checkCorsOrigins, corsOriginsFrom } from '#shared/http/cors.ts';
-import { startApiGateway, type LocalApi, type ProxyHandler } from './apiGateway.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import { startApiGateway, type LocalApi, type LocalApiIds, type ProxyHandler } from './apiGateway.ts';
+import { signSigV4, type SigV4Credentials } from './sigv4.ts';
 import { LocalDataLake } from './dataLake.ts';
 import { FilePoisonSink } from './filePoisonSink.ts';
 import type { LocalModel } from './localModel.ts';
@@ -20,8 +23,13 @@ import {
 export interface LocalStackOptions {
   /** @default 3000 (0 picks a free port) */
   readonly port?: number;
-  /** @default 'local-dev-key' */
+  /** The storefront API's key. @default RECO_API_KEY, else 'local-dev-key' */
   readonly apiKey?: string;
+  /**
+   * The server API's IAM access key, which SigV4 signatures are checked against.
+   * @default RECO_SERVER_ACCESS_KEY_ID / RECO_SERVER_SECRET_ACCESS_KEY, else `local` / `local-dev-secret`
+   */
+  readonly serverCredentials?: SigV4Credentials;
   /** Where the on-failure records and other local files go. @default '.local-data' */
   readonly dataDir?: string;
   /** Batching window of the stream poller, ms. @default from config */
@@ -46,9 +54,32 @@ export interface LocalStackStats {
   httpErrors: number;
 }
 
+/** A request to the server API: its path (with the query) under the stack's URL. */
+export interface ServerRequest {
+  /** @default 'GET' */
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
 export interface LocalStack {
+  /** Both APIs: a SigV4-signed request is a server-API call, any other a storefront call. */
   readonly url: string;
+  /** The storefront API's key. */
   readonly apiKey: string;
+  /** The server API's access key. */
+  readonly serverCredentials: SigV4Credentials;
+  /** Region and service signatures are scoped to. */
+  readonly signingScope: { readonly region: string; readonly service: 'execute-api' };
+  /** What each API puts in `requestContext.apiId`. */
+  readonly apiIds: LocalApiIds;
+  /**
+   * A user token for `userId`, minted with the stack's user-token keys as
+   * `POST /v1/admin/user-tokens` mints it (default lifetime `userTokens.ttlSeconds`).
+   */
+  mintUserToken(userId: string, ttlSeconds?: number): Promise<MintedUserToken>;
+  /** `fetch` on the server API, signed with {@link LocalStack.serverCredentials}. */
+  serverFetch(path: string, request?: ServerRequest): Promise<Response>;
   readonly standIns: StandIns;
   readonly mapping: EventSourceMapping;
   /** Raw events as Firehose would land them in S3. */
@@ -63,6 +94,22 @@ export interface LocalStack {
 }
 
 const localNames = { table: `${serviceName}-local-features`, stream: `${serviceName}-local-events` } as const;
+
+/**
+ * Development-only secrets of the local stack, fixed so tokens printed at one start still work at
+ * the next; each is overridable by its environment variable. In AWS both live in Secrets Manager.
+ */
+export const localSecrets = {
+  /** `USER_TOKEN_KEYS`: the user-token signing key (32 bytes, base64). */
+  userTokenKeys: JSON.stringify({
+    current: { kid: 'local-1', secret: 'bG9jYWwgdXNlci10b2tlbiBrZXk7IGRldiBvbmx5ISE=' },
+  }),
+  /** `ERASURE_HASH_KEY`: the erasure log's hash key (33 bytes, base64). */
+  erasureHashKey: 'bG9jYWwgZXJhc3VyZS1oYXNoIGtleTsgZGV2IG9ubHkh',
+} as const;
+
+/** The two APIs' ids in the local request contexts, unless set in the environment. */
+const localApiIds: LocalApiIds = { storefront: 'local-storefront', server: 'local-server' };
 
 /** Values for the SDK and the handlers, as the CDK app would set them in Lambda. */
 function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns): void {
@@ -82,6 +129,11 @@ function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns): void 
   // one branch per request, and the console stays readable.
   env.POWERTOOLS_METRICS_NAMESPACE ??= metricsNamespace;
   env.POWERTOOLS_METRICS_DISABLED ??= env.RECO_METRICS === '1' || env.RECO_METRICS === 'true' ? 'false' : 'true';
+  // As the Api constructs set them: the functions tell the two APIs apart by these ids.
+  env[envVars.storefrontApiId] ||= localApiIds.storefront;
+  env[envVars.serverApiId] ||= localApiIds.server;
+  env[envVars.userTokenKeys] ||= localSecrets.userTokenKeys;
+  env[envVars.erasureHashKey] ||= localSecrets.erasureHashKey;
 }
 
 /**
@@ -93,6 +145,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // process.env itself: the handlers read their settings from it at import, as in Lambda.
   const env = process.env;
   const apiKey = options.apiKey ?? env.RECO_API_KEY ?? 'local-dev-key';
+  const serverCredentials = options.serverCredentials ?? {
+    accessKeyId: env.RECO_SERVER_ACCESS_KEY_ID || 'local',
+    secretAccessKey: env.RECO_SERVER_SECRET_ACCESS_KEY || 'local-dev-secret',
+  };
   const corsOrigins =
     options.corsOrigins === undefined
       ? corsOriginsFrom(env.RECO_CORS_ORIGINS, 'RECO_CORS_ORIGINS')
@@ -119,12 +175,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 
   // Imported only now: the SDK clients read their endpoints from the environment when created.
-  const [ingest, processor, recommend, catalogue, privacy] = await Promise.all([
+  const [ingest, processor, recommend, catalogue, privacy, admin] = await Promise.all([
     import('#functions/ingest/app.ts'),
     import('#functions/processor/app.ts'),
     import('#functions/recommend/app.ts'),
     import('#functions/catalogue/app.ts'),
     import('#functions/privacy/app.ts'),
+    import('#functions/admin/app.ts'),
   ]);
   // Each function as its Lambda entry point builds it, from the same environment; poison records go
   // to a file, as there is no SQS stand-in.
@@ -135,6 +192,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     processor.createDeps(env, { poisonSink: new FilePoisonSink(join(dataDir, 'poison-records.jsonl')) }),
   );
   const privacyHandler = privacy.createHandler(privacy.createDeps(env));
+  const adminHandler = admin.createHandler(admin.createDeps(env));
+  const apiIds: LocalApiIds = {
+    storefront: env[envVars.storefrontApiId] ?? localApiIds.storefront,
+    server: env[envVars.serverApiId] ?? localApiIds.server,
+  };
+  const userTokenKeys = new StaticUserTokenKeys(env[envVars.userTokenKeys] ?? '', envVars.userTokenKeys);
 
   const stats: LocalStackStats = { eventsAccepted: 0, eventsRejected: 0, recommendationsServed: 0, httpErrors: 0 };
   const onResponse = (route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) => {
@@ -159,6 +222,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     similarItems: recommendHandler,
     rankings: recommendHandler,
     trending: recommendHandler,
+    readiness: adminHandler,
+    userTokens: adminHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
   const mapping = new EventSourceMapping({
@@ -190,7 +255,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let localApi: LocalApi;
   try {
-    localApi = await startApiGateway({ port: options.port ?? 3000, apiKey, handlers, onResponse, corsOrigins });
+    localApi = await startApiGateway({
+      port: options.port ?? 3000,
+      apiKey,
+      handlers,
+      onResponse,
+      corsOrigins,
+      apiIds,
+      serverCredentials: [serverCredentials],
+      region,
+    });
   } catch (error) {
     await mapping.stop();
     await lakeMapping.stop();
@@ -198,9 +272,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 
+  const signingScope = { region, service: 'execute-api' } as const;
+  const url = localApi.url;
   return {
-    url: localApi.url,
+    url,
     apiKey,
+    serverCredentials,
+    signingScope,
+    apiIds,
+    mintUserToken: (userId, ttlSeconds = userTokens.ttlSeconds) =>
+      mintUserToken(userId, { keys: userTokenKeys, clock: systemClock }, ttlSeconds),
+    serverFetch: (path, { method = 'GET', headers = {}, body = '' } = {}) => {
+      const target = `${url}${path}`;
+      const signed = signSigV4({ method, url: target, headers, body }, serverCredentials, signingScope);
+      return fetch(target, { method, headers: signed, ...(body === '' ? {} : { body }) });
+    },
     standIns,
     mapping,
     dataLake,

@@ -7,6 +7,10 @@
  * local stack may be starting or shutting down, and the driver simply keeps going. Batches are
  * not retried (a retry would be safe — event ids are client-generated — but it would blur the
  * counts this driver exists to report).
+ *
+ * With `userToken`, requests go out as the storefront SDK sends them: events naming a `userId` are
+ * sent with that user's token (`x-reco-user-token`), one request per user, and anonymous shoppers'
+ * events together without one; so one tick may make several requests, one after the other.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, apiLimits } from '#shared/config/index.ts';
@@ -63,6 +67,13 @@ export interface TrafficOptions {
   /** API origin, e.g. `http://127.0.0.1:3000`; the events route is appended. */
   readonly baseUrl: string;
   readonly apiKey: string;
+  /**
+   * A user token for a signed-in shopper, as the shop's backend would mint it; events naming a
+   * `userId` are posted with it, each user's in a request of their own. Without it, each tick's
+   * events go in one request without a token, and the storefront API rejects those naming a
+   * `userId` (`user_token_required`).
+   */
+  readonly userToken?: (userId: string) => string | Promise<string>;
   readonly eventsPerSecond: number;
   /** Events per request, 1 to `apiLimits.maxEventsPerRequest`. */
   readonly batchSize: number;
@@ -113,6 +124,20 @@ function validate(options: TrafficOptions): void {
 }
 
 /**
+ * The events by the signed-in user they name (`undefined`: anonymous shoppers), in order of first
+ * appearance, each user's events in their order.
+ */
+function byShopper(events: readonly StorefrontEventInput[]): Map<string | undefined, StorefrontEventInput[]> {
+  const groups = new Map<string | undefined, StorefrontEventInput[]>();
+  for (const event of events) {
+    const group = groups.get(event.userId);
+    if (group) group.push(event);
+    else groups.set(event.userId, [event]);
+  }
+  return groups;
+}
+
+/**
  * Start posting simulated events to `POST {baseUrl}/v1/events`. Returns at once; the driver runs
  * until `maxEvents` are sent, `stop()` is called or `signal` aborts.
  *
@@ -124,7 +149,7 @@ function validate(options: TrafficOptions): void {
  */
 export function startTraffic(options: TrafficOptions): TrafficDriver {
   validate(options);
-  const { apiKey, eventsPerSecond, batchSize, simulator, maxEvents, signal, onBatch } = options;
+  const { apiKey, userToken, eventsPerSecond, batchSize, simulator, maxEvents, signal, onBatch } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const url = `${options.baseUrl.replace(/\/+$/, '')}${api.routes.events}`;
   const intervalMs = (batchSize / eventsPerSecond) * 1000;
@@ -152,7 +177,7 @@ export function startTraffic(options: TrafficOptions): TrafficDriver {
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted === true) stopWith('aborted');
 
-  async function post(events: StorefrontEventInput[]): Promise<BatchResult> {
+  async function post(events: StorefrontEventInput[], userId: string | undefined): Promise<BatchResult> {
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
     batches++;
@@ -160,9 +185,14 @@ export function startTraffic(options: TrafficOptions): TrafficDriver {
     let response: Response;
     let text: string;
     try {
+      const token = userId === undefined || userToken === undefined ? undefined : await userToken(userId);
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [api.apiKeyHeader]: apiKey },
+        headers: {
+          'content-type': 'application/json',
+          [api.apiKeyHeader]: apiKey,
+          ...(token === undefined ? {} : { [api.userTokenHeader]: token }),
+        },
         body: JSON.stringify({ events }),
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
@@ -234,11 +264,15 @@ export function startTraffic(options: TrafficOptions): TrafficDriver {
             break; // stopped while waiting
           }
         }
-        const result = await post(simulator.nextEvents(size));
-        try {
-          onBatch?.(result);
-        } catch (error) {
-          lastError = `onBatch threw: ${describe(error)}`;
+        const events = simulator.nextEvents(size);
+        const requests = userToken === undefined ? [[undefined, events] as const] : byShopper(events);
+        for (const [userId, group] of requests) {
+          const result = await post(group, userId);
+          try {
+            onBatch?.(result);
+          } catch (error) {
+            lastError = `onBatch threw: ${describe(error)}`;
+          }
         }
         // Late? Slip the schedule rather than catch up with a burst.
         nextAt = Math.max(nextAt + intervalMs, performance.now());

@@ -12,7 +12,10 @@ export interface Shopper {
   readonly index: number;
   /** Set for signed-in shoppers: `u1` … `uK`, contiguous, so `u1` always exists. */
   readonly userId?: string;
-  /** Set for anonymous shoppers: `anon-<12 hex>`. */
+  /**
+   * Set for anonymous shoppers: a version 4 UUID (122 random bits), as the storefront SDK makes
+   * with `crypto.randomUUID`, but drawn from the seed so a run can be replayed.
+   */
   readonly anonymousId?: string;
   /**
    * The account a shopper signs in to. Equals `userId` for signed-in shoppers; for anonymous
@@ -32,7 +35,10 @@ export interface Shopper {
 export interface ShopperOptions {
   readonly seed: number;
   readonly shopperCount?: number;
-  /** Share of shoppers that are signed in; at least one always is (`u1`). Default 0.6. */
+  /**
+   * Share of shoppers that are signed in; at least one always is (`u1`). Default 0.3: most
+   * shoppers browse anonymously.
+   */
   readonly signedInShare?: number;
   /**
    * The catalogue whose categories favourites are drawn from. Without it, the default 24
@@ -46,12 +52,21 @@ const DEFAULT_CATEGORIES = CATEGORY_TEMPLATES.slice(0, 24).map((t) => t.name);
 const FAVOURITE_COUNT_WEIGHTS = [0.35, 0.45, 0.2];
 const TASTE_NOISE = 0.15;
 
+/** A version 4 UUID from the generator: 16 random bytes with the version and variant bits set. */
+function uuidV4(rng: Rng): string {
+  const bytes = Array.from({ length: 16 }, () => rng.int(256));
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * Create the shopper population for a seed. `u1` is made the most active shopper, so a demo
  * that asks for `u1`'s recommendations finds history early.
  */
 export function createShoppers(options: ShopperOptions): Shopper[] {
-  const { seed, shopperCount = 500, signedInShare = 0.6, catalogue } = options;
+  const { seed, shopperCount = 500, signedInShare = 0.3, catalogue } = options;
   assertSeed(seed);
   if (!Number.isInteger(shopperCount) || shopperCount < 1) {
     throw new RangeError(`shopperCount must be a positive integer, got ${shopperCount}`);
@@ -76,15 +91,8 @@ export function createShoppers(options: ShopperOptions): Shopper[] {
 
     let anonymousId: string | undefined;
     if (index >= signedInCount) {
-      do {
-        anonymousId = `anon-${rng
-          .int(2 ** 24)
-          .toString(16)
-          .padStart(6, '0')}${rng
-          .int(2 ** 24)
-          .toString(16)
-          .padStart(6, '0')}`;
-      } while (anonymousIds.has(anonymousId));
+      do anonymousId = uuidV4(rng);
+      while (anonymousIds.has(anonymousId));
       anonymousIds.add(anonymousId);
     }
     return {

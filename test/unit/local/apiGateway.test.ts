@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createHash, createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from '#local/apiGateway.ts';
+import { signSigV4 } from '#local/sigv4.ts';
 
 const API_KEY = 'test-key';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -38,7 +40,12 @@ function send(
         port,
         method,
         path,
-        headers: { 'x-api-key': API_KEY, ...options.headers },
+        // An empty list leaves the header out (a request without the API key).
+        headers: Object.fromEntries(
+          Object.entries({ 'x-api-key': API_KEY, ...options.headers }).filter(
+            ([, value]) => !Array.isArray(value) || value.length > 0,
+          ),
+        ),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -52,6 +59,31 @@ function send(
     if (options.body !== undefined && !options.chunked)
       req.setHeader('content-length', Buffer.byteLength(options.body));
     req.end(options.body);
+  });
+}
+
+const hash = (data: string) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+const SERVER = { accessKeyId: 'local', secretAccessKey: 'local-dev-secret' };
+const SCOPE = { region: 'us-east-1', service: 'execute-api' };
+
+/** A request signed with SigV4 for the server API, as the AWS SDKs sign one. */
+function sendSigned(
+  method: string,
+  path: string,
+  options: { body?: string; credentials?: typeof SERVER; now?: number; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const body = options.body ?? '';
+  const signed = signSigV4(
+    { method, url: `http://127.0.0.1:${port}${path}`, headers: options.headers ?? {}, body },
+    options.credentials ?? SERVER,
+    SCOPE,
+    options.now,
+  );
+  return send(method, path, {
+    headers: { 'x-api-key': [], ...signed },
+    ...(body === '' ? {} : { body }),
   });
 }
 
@@ -97,6 +129,34 @@ beforeEach(() => {
 describe('Local API Gateway: routing', () => {
   it.each<[string, string, RouteName, Record<string, string> | null]>([
     ['GET', '/v1/users/u1/recommendations', 'userRecommendations', { userId: 'u1' }],
+    ['GET', '/v1/items/sku-1/similar', 'similarItems', { itemId: 'sku-1' }],
+    ['POST', '/v1/events', 'events', null],
+    ['POST', '/v1/rankings', 'rankings', null],
+    ['GET', '/v1/trending', 'trending', null],
+    ['GET', '/v1/health', 'health', null],
+  ])(
+    'returns the handler answer of storefront %s %s (%s) with its resource and path parameters',
+    async (method, path, route, params) => {
+      // Act
+      const reply = await send(method, path);
+
+      // Assess
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toEqual({ route });
+      const { event } = lastCall();
+      expect(lastCall().route).toBe(route);
+      expect(event).toMatchObject({
+        resource: api.routes[route],
+        path,
+        httpMethod: method,
+        pathParameters: params,
+      });
+      expect(responses).toEqual([{ route, status: 200 }]);
+    },
+  );
+
+  it.each<[string, string, RouteName, Record<string, string> | null]>([
+    ['GET', '/v1/users/u1/recommendations', 'userRecommendations', { userId: 'u1' }],
     ['DELETE', '/v1/users/u1', 'userErasure', { userId: 'u1' }],
     ['GET', '/v1/items/sku-1/similar', 'similarItems', { itemId: 'sku-1' }],
     ['DELETE', '/v1/items/sku-1', 'catalogueItem', { itemId: 'sku-1' }],
@@ -104,12 +164,13 @@ describe('Local API Gateway: routing', () => {
     ['POST', '/v1/events', 'events', null],
     ['POST', '/v1/rankings', 'rankings', null],
     ['GET', '/v1/trending', 'trending', null],
-    ['GET', '/v1/health', 'health', null],
+    ['GET', '/v1/ready', 'readiness', null],
+    ['POST', '/v1/admin/user-tokens', 'userTokens', null],
   ])(
-    'returns the handler answer of %s %s (%s) with its resource and path parameters',
+    'returns the handler answer of signed server %s %s (%s) with its resource and path parameters',
     async (method, path, route, params) => {
       // Act
-      const reply = await send(method, path);
+      const reply = await sendSigned(method, path);
 
       // Assess
       expect(reply.status).toBe(200);
@@ -138,10 +199,8 @@ describe('Local API Gateway: routing', () => {
 
     // Assess
     expect(reply.status).toBe(404);
-    expect(JSON.parse(reply.body)).toEqual({
-      reason: 'route_not_found',
-      message: `no route for ${method} ${new URL(path, 'http://localhost').pathname}`,
-    });
+    const { reason, message } = api.gatewayErrors.routeNotFound;
+    expect(JSON.parse(reply.body)).toEqual({ reason, message });
     expect(calls).toEqual([]);
     expect(responses).toEqual([{ route: undefined, status: 404 }]);
   });
@@ -149,7 +208,6 @@ describe('Local API Gateway: routing', () => {
   it.each([
     ['GET', '/v1/events'],
     ['POST', '/v1/users/u1/recommendations'],
-    ['GET', '/v1/items/sku-1'],
   ])('returns 405 method_not_allowed for %s %s', async (method, path) => {
     // Act
     const reply = await send(method, path);
@@ -250,13 +308,13 @@ describe('Local API Gateway: request targets as WHATWG URL parsing reads them', 
   it.each([
     ['a path URL reads as a host (//…)', '//v1/health', '/health'],
     ['an empty segment', '/v1//users/u1/recommendations', '/v1//users/u1/recommendations'],
-  ])('returns 404 for %s', async (_name, target, pathname) => {
+  ])('returns 404 for %s (read as %s)', async (_name, target, _pathname) => {
     // Act
     const reply = await send('GET', target);
 
     // Assess
     expect(reply.status).toBe(404);
-    expect(JSON.parse(reply.body)).toMatchObject({ message: `no route for GET ${pathname}` });
+    expect(JSON.parse(reply.body)).toEqual({ reason: 'route_not_found', message: 'no such route' });
   });
 
   it('returns 502 for a path parameter that is not valid percent-encoding, as when a handler throws', async () => {
@@ -305,7 +363,7 @@ describe('Local API Gateway: proxy event and context', () => {
       isBase64Encoded: false,
       requestContext: {
         accountId: '000000000000',
-        apiId: 'local',
+        apiId: 'local-storefront',
         authorizer: null,
         protocol: 'HTTP/1.1',
         httpMethod: 'GET',
@@ -516,7 +574,11 @@ const preflightFrom = (origin: string, method = 'GET') => ({
 });
 
 describe('Local API Gateway: CORS with any origin (default)', () => {
-  it.each((Object.keys(api.routes) as RouteName[]).map((route) => [route, api.routes[route]] as const))(
+  it.each(
+    (Object.keys(api.routes) as RouteName[])
+      .filter((route) => (api.routeApis[route] as readonly string[]).includes('storefront'))
+      .map((route) => [route, api.routes[route]] as const),
+  )(
     'returns 204 with the CORS headers for a preflight on %s, without an API key or a handler call',
     async (route, resource) => {
       // Prepare
@@ -530,7 +592,7 @@ describe('Local API Gateway: CORS with any origin (default)', () => {
       expect(reply.headers).toMatchObject({
         'access-control-allow-origin': '*',
         'access-control-allow-methods': 'POST,GET,PUT,DELETE',
-        'access-control-allow-headers': 'content-type,x-api-key',
+        'access-control-allow-headers': api.cors.allowHeaders.join(','),
         'access-control-max-age': String(api.cors.maxAgeSeconds),
       });
       expect(reply.body).toBe('');
@@ -543,6 +605,7 @@ describe('Local API Gateway: CORS with any origin (default)', () => {
     ['an unknown path', '/v1/nothing'],
     ['a path that is only a prefix of routes', '/v1'],
     ['the root', '/'],
+    ['a route of the server API only', '/v1/admin/user-tokens'],
   ])('returns 404 route_not_found with Allow-Origin for a preflight on %s', async (_name, path) => {
     // Act
     const reply = await sendRaw(port, 'OPTIONS', path, preflightFrom(SHOP));
@@ -635,7 +698,7 @@ describe('Local API Gateway: CORS with listed origins', () => {
     expect(reply.headers).toMatchObject({
       'access-control-allow-origin': origin,
       vary: 'Origin',
-      'access-control-allow-headers': 'content-type,x-api-key',
+      'access-control-allow-headers': api.cors.allowHeaders.join(','),
     });
   });
 
@@ -675,5 +738,236 @@ describe('Local API Gateway: CORS with listed origins', () => {
     await expect(
       startApiGateway({ port: 0, apiKey: API_KEY, handlers: {} as never, corsOrigins: ['https://shop.example/'] }),
     ).rejects.toThrow(/corsOrigins/);
+  });
+});
+
+describe('Local API Gateway: the storefront and the server API on one port', () => {
+  const error = (name: keyof typeof api.gatewayErrors) => {
+    const { reason, message } = api.gatewayErrors[name];
+    return { reason, message };
+  };
+
+  it('returns the server identity verified from the signature in the request context', async () => {
+    // Act
+    const reply = await sendSigned('POST', '/v1/admin/user-tokens', {
+      body: '{"userId":"u1"}',
+      headers: { 'content-type': 'application/json' },
+    });
+
+    // Assess
+    expect(reply.status).toBe(200);
+    const { event } = lastCall();
+    expect(event.body).toBe('{"userId":"u1"}');
+    expect(event.requestContext).toMatchObject({
+      apiId: 'local-server',
+      stage: 'local',
+      resourcePath: '/v1/admin/user-tokens',
+      httpMethod: 'POST',
+      requestId: expect.stringMatching(UUID),
+      identity: {
+        accessKey: 'local',
+        accountId: '000000000000',
+        userArn: 'arn:aws:iam::000000000000:user/local',
+        apiKey: null,
+      },
+    });
+  });
+
+  it('returns the storefront API id and the key, and no IAM identity, for a keyed call', async () => {
+    // Act
+    await send('GET', '/v1/trending');
+
+    // Assess
+    const { identity, apiId } = lastCall().event.requestContext;
+    expect(apiId).toBe('local-storefront');
+    expect(identity.apiKey).toBe(API_KEY);
+    expect(identity.userArn ?? null).toBeNull();
+    expect(identity.accessKey ?? null).toBeNull();
+  });
+
+  it.each([
+    ['DELETE', '/v1/users/u1', API_KEY],
+    ['PUT', '/v1/items', API_KEY],
+    ['DELETE', '/v1/items/sku-1', API_KEY],
+    ['GET', '/v1/ready', API_KEY],
+    ['POST', '/v1/admin/user-tokens', API_KEY],
+    ['POST', '/v1/admin/user-tokens', 'a-wrong-key'],
+  ])(
+    'returns 404 route_not_found for storefront %s %s (key %s), as the storefront API has no such route',
+    async (method, path, key) => {
+      // Act
+      const reply = await send(method, path, { headers: { 'x-api-key': key } });
+
+      // Assess
+      expect(reply.status).toBe(404);
+      expect(JSON.parse(reply.body)).toEqual(error('routeNotFound'));
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['DELETE', '/v1/users/u1'],
+    ['POST', '/v1/admin/user-tokens'],
+  ])('returns 403 missing_authentication for %s %s with neither a key nor a signature', async (method, path) => {
+    // Act
+    const reply = await send(method, path, { headers: { 'x-api-key': [] } });
+
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body)).toEqual(error('missingAuthentication'));
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['a route the server API does not have', 'GET', '/v1/health'],
+    ['an unknown path', 'GET', '/v1/nothing'],
+    ['a wrong method', 'GET', '/v1/admin/user-tokens'],
+  ])('returns 403 missing_authentication for a signed call to %s, as API Gateway does', async (_name, method, path) => {
+    // Act
+    const reply = await sendSigned(method, path);
+
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body)).toEqual(error('missingAuthentication'));
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['a wrong secret', { credentials: { accessKeyId: 'local', secretAccessKey: 'guess' } }],
+    ['an unknown access key', { credentials: { accessKeyId: 'someone', secretAccessKey: 'local-dev-secret' } }],
+  ])('returns 403 invalid_signature for %s, without calling the handler', async (_name, options) => {
+    // Act
+    const reply = await sendSigned('GET', '/v1/ready', options);
+
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body)).toEqual(error('invalidSignature'));
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['the body', (headers: Record<string, string>) => ({ headers, body: '{"userId":"u2"}' })],
+    [
+      'a signed header',
+      (headers: Record<string, string>) => ({ headers: { ...headers, 'content-type': 'text/plain' } }),
+    ],
+  ])('returns 403 invalid_signature when %s changed after signing', async (_name, tamper) => {
+    // Prepare
+    const signed = signSigV4(
+      {
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/v1/admin/user-tokens`,
+        headers: { 'content-type': 'application/json' },
+        body: '{"userId":"u1"}',
+      },
+      SERVER,
+      SCOPE,
+    );
+    const { headers, body = '{"userId":"u1"}' } = tamper(signed) as { headers: Record<string, string>; body?: string };
+
+    // Act
+    const reply = await send('POST', '/v1/admin/user-tokens', { headers: { 'x-api-key': [], ...headers }, body });
+
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body)).toEqual(error('invalidSignature'));
+    expect(calls).toEqual([]);
+  });
+
+  it('returns 403 invalid_signature when the query changed after signing', async () => {
+    // Prepare
+    const signed = signSigV4(
+      { method: 'GET', url: `http://127.0.0.1:${port}/v1/trending?count=5`, headers: {}, body: '' },
+      SERVER,
+      SCOPE,
+    );
+
+    // Act
+    const same = await send('GET', '/v1/trending?count=5', { headers: { 'x-api-key': [], ...signed } });
+    const changed = await send('GET', '/v1/trending?count=50', { headers: { 'x-api-key': [], ...signed } });
+
+    // Assess
+    expect(same.status).toBe(200);
+    expect(changed.status).toBe(403);
+    expect(JSON.parse(changed.body)).toEqual(error('invalidSignature'));
+  });
+
+  it.each([
+    ['6 minutes ago', -6 * 60 * 1000],
+    ['6 minutes ahead', 6 * 60 * 1000],
+  ])('returns 403 expired_credentials for a signature dated %s, and accepts 4 minutes', async (_name, offsetMs) => {
+    // Act
+    const stale = await sendSigned('GET', '/v1/ready', { now: Date.now() + offsetMs });
+    const recent = await sendSigned('GET', '/v1/ready', { now: Date.now() + (offsetMs / 6) * 4 });
+
+    // Assess
+    expect(stale.status).toBe(403);
+    expect(JSON.parse(stale.body)).toEqual(error('expiredCredentials'));
+    expect(recent.status).toBe(200);
+  });
+
+  it('accepts a signature in the query (a presigned URL) until it expires', async () => {
+    // Prepare: X-Amz-* parameters signed as the SDKs presign, the canonical query sorted.
+    const presign = (expires: number, now: number) => {
+      const amzDate = new Date(now)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
+      const query = new URLSearchParams({
+        'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+        'X-Amz-Credential': `local/${amzDate.slice(0, 8)}/us-east-1/execute-api/aws4_request`,
+        'X-Amz-Date': amzDate,
+        'X-Amz-Expires': String(expires),
+        'X-Amz-SignedHeaders': 'host',
+      });
+      const host = `127.0.0.1:${port}`;
+      const canonical = ['GET', '/v1/ready', query.toString(), `host:${host}\n`, 'host', hash('')].join('\n');
+      const scope = `${amzDate.slice(0, 8)}/us-east-1/execute-api/aws4_request`;
+      const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, hash(canonical)].join('\n');
+      let key: Buffer = hmac('AWS4local-dev-secret', amzDate.slice(0, 8));
+      for (const part of ['us-east-1', 'execute-api', 'aws4_request']) key = hmac(key, part);
+      query.set('X-Amz-Signature', hmac(key, toSign).toString('hex'));
+      return `/v1/ready?${query.toString()}`;
+    };
+
+    // Act
+    const valid = await send('GET', presign(60, Date.now()), { headers: { 'x-api-key': [] } });
+    const expired = await send('GET', presign(60, Date.now() - 120_000), { headers: { 'x-api-key': [] } });
+
+    // Assess
+    expect(valid.status).toBe(200);
+    expect(expired.status).toBe(403);
+    expect(JSON.parse(expired.body)).toEqual(error('expiredCredentials'));
+  });
+
+  it('cannot be made to call a storefront request a server call by its headers', async () => {
+    // Prepare: the storefront key, a forged SigV4 header, and headers naming the server API.
+    const forged = {
+      'x-api-key': API_KEY,
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=local/20261207/us-east-1/execute-api/aws4_request, ' +
+        'SignedHeaders=host;x-amz-date, Signature=' +
+        '0'.repeat(64),
+      'x-amz-date': '20261207T120000Z',
+    };
+    const naming = {
+      'x-amzn-apiid': 'local-server',
+      'x-amzn-requestcontext': '{"apiId":"local-server","identity":{"userArn":"arn:aws:iam::000000000000:user/local"}}',
+      'x-amz-user-arn': 'arn:aws:iam::000000000000:user/local',
+    };
+
+    // Act
+    const withForgedSignature = await send('POST', '/v1/admin/user-tokens', { headers: forged, body: '{}' });
+    const withNamingHeaders = await send('GET', '/v1/users/u1/recommendations', { headers: naming });
+
+    // Assess
+    expect(withForgedSignature.status).toBe(403);
+    expect(JSON.parse(withForgedSignature.body)).toEqual(error('invalidSignature'));
+    expect(withNamingHeaders.status).toBe(200);
+    expect(calls).toHaveLength(1);
+    const { requestContext } = lastCall().event;
+    expect(requestContext.apiId).toBe('local-storefront');
+    expect(requestContext.identity.userArn ?? null).toBeNull();
+    expect(requestContext.identity.accessKey ?? null).toBeNull();
   });
 });

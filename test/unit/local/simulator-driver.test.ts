@@ -159,6 +159,48 @@ describe('Simulator: traffic driver', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(200);
   });
 
+  it("posts signed-in shoppers' events with their own user token, one request per user, as the SDK would", async () => {
+    // Prepare
+    const fakeApi = await startFakeApi(acceptAll);
+    const minted: string[] = [];
+
+    // Act
+    const driver = startTraffic({
+      baseUrl: fakeApi.baseUrl,
+      apiKey: API_KEY,
+      userToken: async (userId) => {
+        minted.push(userId);
+        return `token-for-${userId}`;
+      },
+      eventsPerSecond: 5000,
+      batchSize: 50,
+      maxEvents: 300,
+      simulator: smallSimulator(),
+    });
+    await driver.done;
+
+    // Assess
+    const events = fakeApi.requests.flatMap((r) => r.events);
+    expect(events).toHaveLength(300);
+    expect(fakeApi.requests.length).toBeGreaterThan(6);
+    let anonymousRequests = 0;
+    for (const request of fakeApi.requests) {
+      expect(request.headers[api.apiKeyHeader]).toBe(API_KEY);
+      const users = new Set(request.events.map((e) => e.userId));
+      expect(users.size).toBe(1);
+      const [userId] = users;
+      if (userId === undefined) {
+        anonymousRequests++;
+        expect(request.headers[api.userTokenHeader]).toBeUndefined();
+      } else {
+        expect(request.headers[api.userTokenHeader]).toBe(`token-for-${userId}`);
+      }
+    }
+    expect(anonymousRequests).toBeGreaterThan(0);
+    expect(minted.length).toBe(fakeApi.requests.length - anonymousRequests);
+    expect(driver.stats()).toMatchObject({ sent: 300, accepted: 300, batches: fakeApi.requests.length });
+  });
+
   it('sends a smaller last batch to land exactly on maxEvents', async () => {
     // Prepare
     const fakeApi = await startFakeApi(acceptAll);

@@ -26,6 +26,8 @@ function simulate(seed: number, count: number, now: () => number = fixedClock): 
 }
 
 /** The shopper an event belongs to: anonymous id first, since identified shoppers carry both. */
+/** What `crypto.randomUUID` makes, as the storefront SDK's anonymous ids. */
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const shopperOf = (event: StorefrontEventInput): string => event.anonymousId ?? event.userId ?? '';
 
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
@@ -165,14 +167,15 @@ describe('Simulator: shoppers', () => {
     const signedIn = shoppers.filter((s) => s.userId !== undefined);
     const anonymous = shoppers.filter((s) => s.anonymousId !== undefined);
     expect(signedIn.length + anonymous.length).toBe(500);
-    expect(signedIn.length).toBeGreaterThan(200);
-    expect(anonymous.length).toBeGreaterThan(100);
+    // Most shoppers browse anonymously (the default signed-in share is 0.3).
+    expect(signedIn.length).toBe(150);
+    expect(anonymous.length).toBe(350);
     expect(signedIn.map((s) => s.userId)).toEqual(signedIn.map((_, i) => `u${i + 1}`));
     expect(shoppers[0]?.userId).toBe('u1');
     expect(shoppers[0]?.activity).toBe(Math.max(...shoppers.map((s) => s.activity)));
     for (const shopper of anonymous) {
       expect(shopper.userId).toBeUndefined();
-      expect(shopper.anonymousId).toMatch(/^anon-[0-9a-f]{12}$/);
+      expect(shopper.anonymousId).toMatch(UUID_V4);
     }
     expect(new Set(anonymous.map((s) => s.anonymousId)).size).toBe(anonymous.length);
     expect(new Set(shoppers.map((s) => s.accountUserId)).size).toBe(500);
@@ -203,7 +206,11 @@ describe('Simulator: shoppers', () => {
     const shoppers = createShoppers({ seed: 1, shopperCount: 3, signedInShare: 0 });
 
     // Assess
-    expect(shoppers.map((s) => s.userId ?? s.anonymousId?.slice(0, 5))).toEqual(['u1', 'anon-', 'anon-']);
+    expect(shoppers[0]?.userId).toBe('u1');
+    expect(shoppers.slice(1).map((s) => [s.userId, UUID_V4.test(s.anonymousId ?? '')])).toEqual([
+      [undefined, true],
+      [undefined, true],
+    ]);
   });
 });
 
@@ -278,7 +285,7 @@ describe('Simulator: sessions', () => {
       if (event.type === 'add_to_cart') expect(catalogue.byId(event.itemId ?? '')?.inStock).toBe(true);
       if (event.type === 'identify') {
         expect(event.userId).toMatch(/^u\d+$/);
-        expect(event.anonymousId).toMatch(/^anon-/);
+        expect(event.anonymousId).toMatch(UUID_V4);
       }
       if (event.type === 'search') expect(event.query?.length).toBeGreaterThan(0);
     }
