@@ -24,6 +24,7 @@ import type {
   AttributionCounts,
   AttributionDay,
   AttributionUpdate,
+  ErasureAuditRecord,
   ScoredItem,
   RecommendationRecord,
   ShopperProfile,
@@ -35,6 +36,12 @@ const { partitionKey: pk, sortKey: sk, ttlAttribute } = featureTable;
 const [scoreIndex, trendIndex] = featureTable.globalSecondaryIndexes;
 
 const HWM_PREFIX = highWaterMarkAttribute('');
+const ALIAS_PREFIX = 'ALIAS#';
+const AUDIT_PREFIX = 'AUDIT#';
+const ERASED_PARTITION = 'ERASED';
+/** Legacy erasure-log entries are keyed by the raw shopper key; a keyed hash (hex) has no colon. */
+const LEGACY_ERASURE_PREFIXES = ['u:', 'a:'] as const;
+const isLegacyErasure = (sortKey: string) => LEGACY_ERASURE_PREFIXES.some((prefix) => sortKey.startsWith(prefix));
 const VIEWED_WITH_PREFIX = 'cv:';
 const BOUGHT_WITH_PREFIX = 'cb:';
 /** Keeps an update expression well inside DynamoDB's 4 KB expression limit. */
@@ -55,7 +62,18 @@ export const featureKeys = {
   shopper: (shopperKey: string) => ({ [pk.name]: `U#${shopperKey}`, [sk.name]: 'PROFILE' }),
   itemDay: (itemId: string, day: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: `DAY#${day}` }),
   catalogueItem: (itemId: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: 'META' }),
-  erasure: (shopperKey: string) => ({ [pk.name]: 'ERASED', [sk.name]: shopperKey }),
+  /** An anonymous history linked to a signed-in shopper: one item per link, next to the profile. */
+  alias: (userKey: string, aliasKey: string) => ({
+    [pk.name]: `U#${userKey}`,
+    [sk.name]: `${ALIAS_PREFIX}${aliasKey}`,
+  }),
+  /** An erased shopper, by the keyed hash of their shopper key (legacy entries: by the key itself). */
+  erasure: (keyHash: string) => ({ [pk.name]: ERASED_PARTITION, [sk.name]: keyHash }),
+  /** One erasure's audit record, in the partition of its UTC day. */
+  erasureAudit: (erasedAt: number, erasureId: string) => {
+    const time = new Date(erasedAt).toISOString();
+    return { [pk.name]: `${AUDIT_PREFIX}${time.slice(0, 10)}`, [sk.name]: `${time}#${erasureId}` };
+  },
   recommendation: (recommendationId: string) => ({ [pk.name]: `REC#${recommendationId}`, [sk.name]: 'REC' }),
   attribution: (modelVersion: string, day: string, kind: string) => ({
     [pk.name]: `ATTR#${modelVersion}`,
@@ -94,6 +112,15 @@ function sumActivity(contributions: readonly Contribution<ItemActivity>[], withP
     .slice(0, MAX_PARTNERS_PER_WRITE);
   return { weight, trend, partners };
 }
+
+/** The fields of a served list, and only those. */
+const servedList = (record: RecommendationRecord): RecommendationRecord => ({
+  recommendationId: record.recommendationId,
+  kind: record.kind,
+  modelVersion: record.modelVersion,
+  itemIds: record.itemIds,
+  servedAt: record.servedAt,
+});
 
 export class DynamoFeatureStore implements FeatureStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -347,9 +374,44 @@ export class DynamoFeatureStore implements FeatureStore {
     return found;
   }
 
-  async recordErasure(shopperKey: string, erasedAt: number): Promise<void> {
+  async putAlias(userKey: string, aliasKey: string, expiresAt: number): Promise<void> {
     await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...featureKeys.erasure(shopperKey), shopperKey, erasedAt } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...featureKeys.alias(userKey, aliasKey), alias: aliasKey, [ttlAttribute]: expiresAt },
+      }),
+    );
+  }
+
+  async aliasesOf(userKey: string): Promise<readonly string[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :alias)',
+      ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
+      ExpressionAttributeValues: { ':pk': `U#${userKey}`, ':alias': ALIAS_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map((item) => (item[sk.name] as string).slice(ALIAS_PREFIX.length));
+  }
+
+  async deleteAliases(userKey: string, aliasKeys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const aliasKey of new Set(aliasKeys)) {
+      const result = await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: featureKeys.alias(userKey, aliasKey),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      if (result.Attributes !== undefined) deleted += 1;
+    }
+    return deleted;
+  }
+
+  async recordErasure(keyHash: string, erasedAt: number): Promise<void> {
+    await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...featureKeys.erasure(keyHash), erasedAt } }),
     );
   }
 
@@ -358,15 +420,82 @@ export class DynamoFeatureStore implements FeatureStore {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': pk.name },
-      ExpressionAttributeValues: { ':pk': 'ERASED' },
+      ExpressionAttributeValues: { ':pk': ERASED_PARTITION },
+      ConsistentRead: true,
     });
-    return new Map(items.map((item) => [item.shopperKey as string, item.erasedAt as number]));
+    const erased = new Map<string, number>();
+    for (const item of items) {
+      const keyHash = item[sk.name] as string;
+      if (!isLegacyErasure(keyHash)) erased.set(keyHash, item.erasedAt as number);
+    }
+    return erased;
+  }
+
+  async erasedAt(keyHash: string): Promise<number | undefined> {
+    if (isLegacyErasure(keyHash)) return undefined;
+    const item = await this.get(featureKeys.erasure(keyHash), true);
+    return item?.erasedAt as number | undefined;
+  }
+
+  async legacyErasures(): Promise<ReadonlyMap<string, number>> {
+    const legacy = new Map<string, number>();
+    for (const prefix of LEGACY_ERASURE_PREFIXES) {
+      const items = await this.queryAll({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
+        ExpressionAttributeValues: { ':pk': ERASED_PARTITION, ':prefix': prefix },
+        ConsistentRead: true,
+      });
+      for (const item of items) legacy.set(item[sk.name] as string, item.erasedAt as number);
+    }
+    return legacy;
+  }
+
+  async deleteLegacyErasure(shopperKey: string): Promise<void> {
+    if (!isLegacyErasure(shopperKey)) throw new Error(`${shopperKey} is not a legacy erasure-log key`);
+    await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: featureKeys.erasure(shopperKey) }));
+  }
+
+  async recordAudit(record: ErasureAuditRecord): Promise<void> {
+    const { erasureId, erasedAt, keyHashes, itemsRemoved, expiresAt } = record;
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...featureKeys.erasureAudit(erasedAt, erasureId),
+          erasureId,
+          erasedAt,
+          keyHashes,
+          itemsRemoved,
+          [ttlAttribute]: expiresAt,
+        },
+      }),
+    );
+  }
+
+  async auditsOf(day: string): Promise<readonly ErasureAuditRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': pk.name },
+      ExpressionAttributeValues: { ':pk': `${AUDIT_PREFIX}${day}` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      erasureId: item.erasureId as string,
+      erasedAt: item.erasedAt as number,
+      keyHashes: item.keyHashes as string[],
+      itemsRemoved: item.itemsRemoved as number,
+      expiresAt: item[ttlAttribute] as number,
+    }));
   }
 
   async recordRecommendation(record: RecommendationRecord): Promise<void> {
+    // Field by field, so nothing beyond the record's type (such as a shopper key) is ever stored.
     const item = {
       ...featureKeys.recommendation(record.recommendationId),
-      ...record,
+      ...servedList(record),
       [ttlAttribute]: Math.floor(record.servedAt / 1000) + serving.attributionDays * 24 * 60 * 60,
     };
     await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item }));
@@ -384,8 +513,10 @@ export class DynamoFeatureStore implements FeatureStore {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const { [pk.name]: _pk, [sk.name]: _sk, [ttlAttribute]: _ttl, ...record } = item;
-          found.set(record.recommendationId as string, record as RecommendationRecord);
+          // Records written before served lists stopped naming the shopper keep a `shopperKey`
+          // until their TTL; it is not read.
+          const record = servedList(item as unknown as RecommendationRecord);
+          found.set(record.recommendationId, record);
         }
         keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
       }

@@ -4,6 +4,7 @@ import type {
   AttributionDay,
   AttributionUpdate,
   CatalogueItem,
+  ErasureAuditRecord,
   FeatureStore,
   ItemActivityUpdate,
   ItemDay,
@@ -42,6 +43,11 @@ export class MemoryFeatureStore implements FeatureStore {
   private readonly itemDayBuckets = new Map<string, MutableItemDay>();
   private readonly catalogue = new Map<string, CatalogueItem>();
   private readonly erasures = new Map<string, number>();
+  /** Entries written before the log held hashes, by raw shopper key (seeded by tests). */
+  private readonly legacy = new Map<string, number>();
+  /** userKey → aliasKey → expiresAt */
+  private readonly aliases = new Map<string, Map<string, number>>();
+  private readonly audits: ErasureAuditRecord[] = [];
   private readonly recommendations = new Map<string, RecommendationRecord>();
   private readonly attributions = new Map<string, AttributionDay & { marks: Map<string, string> }>();
 
@@ -137,16 +143,69 @@ export class MemoryFeatureStore implements FeatureStore {
     return found;
   }
 
-  async recordErasure(shopperKey: string, erasedAt: number): Promise<void> {
-    this.erasures.set(shopperKey, erasedAt);
+  async putAlias(userKey: string, aliasKey: string, expiresAt: number): Promise<void> {
+    let links = this.aliases.get(userKey);
+    if (links === undefined) {
+      links = new Map();
+      this.aliases.set(userKey, links);
+    }
+    links.set(aliasKey, expiresAt);
+  }
+
+  async aliasesOf(userKey: string): Promise<readonly string[]> {
+    return [...(this.aliases.get(userKey)?.keys() ?? [])].sort();
+  }
+
+  async deleteAliases(userKey: string, aliasKeys: readonly string[]): Promise<number> {
+    const links = this.aliases.get(userKey);
+    let deleted = 0;
+    for (const aliasKey of new Set(aliasKeys)) if (links?.delete(aliasKey) === true) deleted += 1;
+    return deleted;
+  }
+
+  async recordErasure(keyHash: string, erasedAt: number): Promise<void> {
+    this.erasures.set(keyHash, erasedAt);
   }
 
   async erasedShoppers(): Promise<ReadonlyMap<string, number>> {
     return new Map(this.erasures);
   }
 
+  async erasedAt(keyHash: string): Promise<number | undefined> {
+    return this.erasures.get(keyHash);
+  }
+
+  /** Adds an entry as the log held them before it held hashes: by raw shopper key. */
+  seedLegacyErasure(shopperKey: string, erasedAt: number): void {
+    this.legacy.set(shopperKey, erasedAt);
+  }
+
+  async legacyErasures(): Promise<ReadonlyMap<string, number>> {
+    return new Map(this.legacy);
+  }
+
+  async deleteLegacyErasure(shopperKey: string): Promise<void> {
+    this.legacy.delete(shopperKey);
+  }
+
+  async recordAudit(record: ErasureAuditRecord): Promise<void> {
+    this.audits.push(structuredClone(record));
+  }
+
+  async auditsOf(day: string): Promise<readonly ErasureAuditRecord[]> {
+    return this.audits
+      .filter((record) => new Date(record.erasedAt).toISOString().slice(0, 10) === day)
+      .sort((a, b) => a.erasedAt - b.erasedAt || a.erasureId.localeCompare(b.erasureId))
+      .map((record) => structuredClone(record));
+  }
+
   async recordRecommendation(record: RecommendationRecord): Promise<void> {
-    this.recommendations.set(record.recommendationId, structuredClone(record));
+    // Field by field, as the DynamoDB store writes it: nothing beyond the record's type is kept.
+    const { recommendationId, kind, modelVersion, itemIds, servedAt } = record;
+    this.recommendations.set(
+      recommendationId,
+      structuredClone({ recommendationId, kind, modelVersion, itemIds, servedAt }),
+    );
   }
 
   async getRecommendations(recommendationIds: readonly string[]): Promise<ReadonlyMap<string, RecommendationRecord>> {

@@ -67,9 +67,16 @@ export interface ShopperProfile {
   readonly recentQueries: readonly { readonly query: string; readonly at: number }[];
   readonly categoryAffinities: Readonly<Record<string, DecayedScore>>;
   readonly seenEvents: readonly SeenEvent[];
-  /** Shopper keys of anonymous histories merged into this one by `identify`. */
-  readonly aliases: readonly string[];
-  /** Set on an anonymous profile once merged: its later events go to this shopper key. */
+  /**
+   * Shopper keys of anonymous histories merged into this one, as profiles written before aliases
+   * became their own items ({@link AliasStore}) keep them; new profiles have none. Erasure reads
+   * both.
+   */
+  readonly aliases?: readonly string[];
+  /**
+   * Set on an anonymous profile once `identify` linked it to a signed-in shopper: its later events
+   * go to this shopper key. The first link wins: a set `mergedInto` is never changed to another key.
+   */
   readonly mergedInto?: string;
   /** Set by erasure: events received up to this time (epoch ms) no longer count for this shopper. */
   readonly erasedAt?: number;
@@ -98,6 +105,19 @@ export interface ShopperStore {
   readShopper(shopperKey: string): Promise<StoredShopper | undefined>;
   /** Conditional on `expectedVersion`; false when it lost a race. */
   writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean>;
+}
+
+/**
+ * The anonymous histories linked to a signed-in shopper, one item each (`pk=U#<userKey>`,
+ * `sk=ALIAS#<aliasKey>`), so erasure finds every one with a query however many there are.
+ */
+export interface AliasStore {
+  /** Records (or refreshes) the link; writing the same link again only moves `expiresAt`. */
+  putAlias(userKey: string, aliasKey: string, expiresAt: number): Promise<void>;
+  /** Every alias key linked to `userKey`, in key order. */
+  aliasesOf(userKey: string): Promise<readonly string[]>;
+  /** Deletes the links; returns how many existed. */
+  deleteAliases(userKey: string, aliasKeys: readonly string[]): Promise<number>;
 }
 
 /**
@@ -163,15 +183,52 @@ export interface CatalogueStore {
 }
 
 /**
- * Shoppers erased under GDPR Art. 17, by shopper key (`u:<userId>`, `a:<anonymousId>`), with
- * the erasure time, so training exports can leave their events out.
+ * Where the key of the erasure log's keyed hashes comes from: a Secrets Manager secret in AWS, a
+ * value in the environment locally. Never rotated: a new key would make every recorded hash
+ * unmatchable, and erased shoppers would come back into training.
  */
-export interface ErasureLog {
-  recordErasure(shopperKey: string, erasedAt: number): Promise<void>;
-  erasedShoppers(): Promise<ReadonlyMap<string, number>>;
+export interface ErasureHashKey {
+  /** The HMAC-SHA256 key, at least 32 characters. */
+  key(): Promise<string>;
 }
 
-/** The whole feature table, as one adapter implements it. */
+/**
+ * Shoppers erased under GDPR Art. 17, by the keyed hash of their shopper key (`u:<userId>`,
+ * `a:<anonymousId>`; see `shared/privacy/erasureHash.ts`), with the erasure time, so training
+ * exports can leave their events out and `identify` never links an erased anonymous id again.
+ * The log holds no raw id.
+ */
+export interface ErasureLog {
+  recordErasure(keyHash: string, erasedAt: number): Promise<void>;
+  /** Every erased shopper: keyed hash → erasure time (epoch ms). */
+  erasedShoppers(): Promise<ReadonlyMap<string, number>>;
+  /** The erasure time of one keyed hash, or undefined when it was never erased. */
+  erasedAt(keyHash: string): Promise<number | undefined>;
+  /** Entries written before the log held hashes: raw shopper key → erasure time. */
+  legacyErasures(): Promise<ReadonlyMap<string, number>>;
+  /** Deletes a legacy entry once its hash is recorded. */
+  deleteLegacyErasure(shopperKey: string): Promise<void>;
+}
+
+/** What one erasure removed, kept as evidence that it happened (`pk=AUDIT#<day>`, `sk=<time>#<id>`). */
+export interface ErasureAuditRecord {
+  readonly erasureId: string;
+  /** Epoch ms. */
+  readonly erasedAt: number;
+  /** Keyed hashes of the shopper keys erased, the same as in the erasure log; never raw ids. */
+  readonly keyHashes: readonly string[];
+  /** Stored items the erasure replaced by tombstones or deleted (profiles and alias links). */
+  readonly itemsRemoved: number;
+  /** Epoch seconds after which DynamoDB may delete the record. */
+  readonly expiresAt: number;
+}
+
+export interface ErasureAudit {
+  recordAudit(record: ErasureAuditRecord): Promise<void>;
+  /** The audit records of one UTC day (`yyyy-mm-dd`), oldest first. */
+  auditsOf(day: string): Promise<readonly ErasureAuditRecord[]>;
+}
+
 /** What shoppers did with served recommendations, per model version, list kind and day. */
 export interface AttributionCounts {
   readonly clicks: number;
@@ -202,7 +259,10 @@ export interface AttributionStore {
   attribution(modelVersion: string, fromDay: string, toDay: string): Promise<readonly AttributionDay[]>;
 }
 
+/** The whole feature table, as one adapter implements it. */
 export type FeatureStore = ShopperStore &
+  AliasStore &
+  ErasureAudit &
   ItemActivityStore &
   CatalogueStore &
   ErasureLog &
@@ -260,12 +320,14 @@ export interface ModelClient {
   invoke(request: ModelRequest, signal: AbortSignal): Promise<ModelResponse>;
 }
 
-/** A served list, kept so later events carrying its id can be attributed to it. */
+/**
+ * A served list, kept so later events carrying its id can be attributed to it. It names no
+ * shopper: attribution needs the list, not who saw it, and an erasure then has nothing to find here.
+ */
 export interface RecommendationRecord {
   readonly recommendationId: string;
   readonly kind: 'personal' | 'similar' | 'ranking' | 'trending';
   readonly modelVersion: string;
-  readonly shopperKey?: string;
   readonly itemIds: readonly string[];
   /** Epoch ms. */
   readonly servedAt: number;

@@ -16,11 +16,20 @@ const profileWith = (itemId: string): ShopperProfile => ({
   seenEvents: [{ eventId: 'e1', recordId: 'shard-1:1' }],
 });
 
+/** What the suite needs beyond the port: entries as the erasure log held them before it held hashes. */
+export interface FeatureStoreFixtures {
+  seedLegacyErasure(store: FeatureStore, shopperKey: string, erasedAt: number): Promise<void>;
+}
+
 /**
  * The behaviour every FeatureStore adapter must have, run against the in-memory store (unit)
  * and the DynamoDB store on the local stand-in (integration).
  */
-export function featureStoreContract(name: string, createStore: () => Promise<FeatureStore>): void {
+export function featureStoreContract(
+  name: string,
+  createStore: () => Promise<FeatureStore>,
+  fixtures: FeatureStoreFixtures,
+): void {
   describe(`Contract: FeatureStore (${name})`, () => {
     let store: FeatureStore;
     let prefix: string;
@@ -218,7 +227,6 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
           recommendationId: `${prefix}-rec`,
           kind: 'personal' as const,
           modelVersion: 'hybrid-1',
-          shopperKey: `u:${prefix}`,
           itemIds: ['a', 'b'],
           servedAt: 1_700_000_000_000,
         };
@@ -227,6 +235,23 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
         const found = await store.getRecommendations([record.recommendationId, `${prefix}-missing`]);
         // Assess
         expect([...found.values()]).toEqual([record]);
+      });
+
+      it('stores no field beyond the record type, such as a shopper key', async () => {
+        // Prepare: a caller passing more than the type allows.
+        const record = {
+          recommendationId: `${prefix}-rec2`,
+          kind: 'personal' as const,
+          modelVersion: 'hybrid-1',
+          itemIds: ['a'],
+          servedAt: 1_700_000_000_000,
+          shopperKey: `u:${prefix}`,
+        };
+        // Act
+        await store.recordRecommendation(record);
+        const found = await store.getRecommendations([record.recommendationId]);
+        // Assess
+        expect(found.get(record.recommendationId)).not.toHaveProperty('shopperKey');
       });
     });
 
@@ -271,12 +296,87 @@ export function featureStoreContract(name: string, createStore: () => Promise<Fe
       });
     });
 
-    describe('Erasure log', () => {
-      it('records erased shoppers with the time of erasure', async () => {
+    describe('Aliases', () => {
+      it('lists, refreshes and deletes alias links per shopper, however many there are', async () => {
+        // Prepare
+        const userKey = `u:${prefix}`;
+        const aliases = Array.from({ length: 120 }, (_, i) => `a:${prefix}-${String(i).padStart(3, '0')}`);
         // Act
-        await store.recordErasure(`u:${prefix}`, 1234);
+        for (const alias of aliases) await store.putAlias(userKey, alias, 2_000_000_000);
+        await store.putAlias(userKey, aliases[0] as string, 2_000_000_001);
+        await store.putAlias(`u:${prefix}-other`, `a:${prefix}-x`, 2_000_000_000);
+        const listed = await store.aliasesOf(userKey);
+        const deleted = await store.deleteAliases(userKey, [...aliases.slice(0, 100), `a:${prefix}-missing`]);
         // Assess
-        expect((await store.erasedShoppers()).get(`u:${prefix}`)).toBe(1234);
+        expect(listed).toEqual(aliases);
+        expect(deleted).toBe(100);
+        expect(await store.aliasesOf(userKey)).toEqual(aliases.slice(100));
+        expect(await store.aliasesOf(`u:${prefix}-other`)).toEqual([`a:${prefix}-x`]);
+      });
+
+      it('keeps alias links apart from the profile of the same shopper', async () => {
+        // Prepare
+        const userKey = `u:${prefix}`;
+        await store.writeShopper(userKey, { profile: profileWith('a'), expectedVersion: 0, expiresAt: 2_000_000_000 });
+        // Act
+        await store.putAlias(userKey, `a:${prefix}`, 2_000_000_000);
+        // Assess
+        expect((await store.readShopper(userKey))?.profile).toEqual(profileWith('a'));
+        expect(await store.aliasesOf(userKey)).toEqual([`a:${prefix}`]);
+      });
+    });
+
+    describe('Erasure log', () => {
+      const hashOf = (label: string) => `${prefix}${label}`.padEnd(64, '0');
+
+      it('records erased shoppers by keyed hash with the time of erasure', async () => {
+        // Act
+        await store.recordErasure(hashOf('a'), 1234);
+        // Assess
+        expect((await store.erasedShoppers()).get(hashOf('a'))).toBe(1234);
+        expect(await store.erasedAt(hashOf('a'))).toBe(1234);
+        expect(await store.erasedAt(hashOf('b'))).toBeUndefined();
+      });
+
+      it('keeps legacy entries (raw shopper keys) apart from hashes until deleted', async () => {
+        // Prepare
+        await fixtures.seedLegacyErasure(store, `u:${prefix}`, 1000);
+        await fixtures.seedLegacyErasure(store, `a:${prefix}`, 2000);
+        await store.recordErasure(hashOf('c'), 3000);
+        // Act
+        const legacy = await store.legacyErasures();
+        const erased = await store.erasedShoppers();
+        await store.deleteLegacyErasure(`u:${prefix}`);
+        // Assess
+        expect(legacy.get(`u:${prefix}`)).toBe(1000);
+        expect(legacy.get(`a:${prefix}`)).toBe(2000);
+        expect(erased.has(`u:${prefix}`)).toBe(false);
+        expect(erased.get(hashOf('c'))).toBe(3000);
+        expect((await store.legacyErasures()).has(`u:${prefix}`)).toBe(false);
+        expect((await store.legacyErasures()).has(`a:${prefix}`)).toBe(true);
+        expect(await store.erasedAt(`a:${prefix}`)).toBeUndefined();
+      });
+    });
+
+    describe('Erasure audit', () => {
+      it('keeps audit records per UTC day, oldest first', async () => {
+        // Prepare: a day no other test uses.
+        const day = `2031-0${1 + Math.floor(Math.random() * 9)}-${String(10 + Math.floor(Math.random() * 18))}`;
+        const at = Date.parse(`${day}T10:00:00.000Z`);
+        const record = (erasureId: string, erasedAt: number) => ({
+          erasureId,
+          erasedAt,
+          keyHashes: [erasureId.padEnd(64, 'f')],
+          itemsRemoved: 3,
+          expiresAt: Math.floor(erasedAt / 1000) + 1000,
+        });
+        // Act
+        await store.recordAudit(record(`${prefix}-2`, at + 1));
+        await store.recordAudit(record(`${prefix}-1`, at));
+        await store.recordAudit(record(`${prefix}-3`, at + 24 * 60 * 60 * 1000));
+        const audits = (await store.auditsOf(day)).filter((a) => a.erasureId.startsWith(prefix));
+        // Assess
+        expect(audits).toEqual([record(`${prefix}-1`, at), record(`${prefix}-2`, at + 1)]);
       });
     });
   });

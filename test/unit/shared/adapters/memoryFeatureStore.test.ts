@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { featureStoreContract } from '../../../contract/featureStore.contract.ts';
 
-featureStoreContract('memory', async () => new MemoryFeatureStore());
+featureStoreContract('memory', async () => new MemoryFeatureStore(), {
+  seedLegacyErasure: async (store, shopperKey, erasedAt) => {
+    (store as MemoryFeatureStore).seedLegacyErasure(shopperKey, erasedAt);
+  },
+});
 
 describe('Adapter: MemoryFeatureStore item activity', () => {
   const day = '2026-11-22';
