@@ -1,22 +1,34 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { envVars } from '#shared/config/index.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { erasureHashKeyFrom } from '#shared/adapters/erasureHashKey.ts';
 import { SqsPoisonSink } from '#shared/adapters/sqsPoisonSink.ts';
 import { applyEventBatch, type FeatureDeps } from '#shared/features/applyEvents.ts';
 import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
 import { systemClock } from '#shared/ports/index.ts';
+import { ErasureHasher } from '#shared/privacy/erasureHash.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { requiredEnv, type Env } from '../lib/env.ts';
+import { keepAliveHandler } from '../lib/httpHandler.ts';
 import { countMetric, logger, publishMetrics } from '../lib/observability.ts';
 import { sqs } from '../lib/sqs.ts';
 
 /**
  * The processor's dependencies from its environment; `overrides` replace any of them (the local
- * stack parks poison records in a file: there is no SQS stand-in).
+ * stack parks poison records in a file: there is no SQS stand-in). The erasure hash key (the value
+ * in `envVars.erasureHashKey`, or the secret named by `envVars.erasureHashKeySecretArn`) lets
+ * `identify` look an anonymous id up in the erasure log; without either the cold start fails.
  */
 export function createDeps(env: Env, overrides: Partial<FeatureDeps> = {}): FeatureDeps {
   const features = new DynamoFeatureStore(dynamoDb, requiredEnv(env, envVars.featureTableName));
+  const erasures = overrides.erasures ?? {
+    log: features,
+    hasher: new ErasureHasher(
+      erasureHashKeyFrom(env, () => new SecretsManagerClient({ requestHandler: keepAliveHandler() })),
+    ),
+  };
   return {
     shoppers: features,
     items: features,
@@ -25,6 +37,7 @@ export function createDeps(env: Env, overrides: Partial<FeatureDeps> = {}): Feat
     poisonSink: overrides.poisonSink ?? new SqsPoisonSink(sqs, requiredEnv(env, envVars.poisonQueueUrl)),
     clock: systemClock,
     attribution: features,
+    erasures,
     ...overrides,
   };
 }
@@ -47,7 +60,9 @@ const shardIdOf = (record: KinesisStreamRecord): string => record.eventID.split(
  * Lambda from the lowest failed sequence number, and retries are idempotent.
  *
  * Metrics, once per batch: `EventsProcessed` (records applied, client retries included, poison
- * not), `PoisonRecords` (parked), `FailedRecords` (reported back as batch item failures).
+ * not), `PoisonRecords` (parked), `FailedRecords` (reported back as batch item failures),
+ * `IdentifyLinksRefused` (`identify` events naming an anonymous id linked to someone else first,
+ * or erased: counted, not failed).
  */
 export function createHandler(deps: FeatureDeps): ProcessorHandler {
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -66,6 +81,7 @@ export function createHandler(deps: FeatureDeps): ProcessorHandler {
       }
       if (outcome.poisoned > 0) logger.warn('poison records parked', { poisoned: outcome.poisoned });
       if (outcome.duplicates > 0) logger.info('client retries dropped', { duplicates: outcome.duplicates });
+      if (outcome.linksRefused > 0) logger.warn('identify links refused', { refused: outcome.linksRefused });
       const firstError = outcome.errors[0];
       const response = await processPartialResponse(
         event,
@@ -81,6 +97,7 @@ export function createHandler(deps: FeatureDeps): ProcessorHandler {
       countMetric('EventsProcessed', outcome.applied - outcome.poisoned);
       countMetric('PoisonRecords', outcome.poisoned);
       countMetric('FailedRecords', response.batchItemFailures.length);
+      countMetric('IdentifyLinksRefused', outcome.linksRefused);
       return response;
     } finally {
       publishMetrics();

@@ -1,12 +1,15 @@
-import { eventWeights, featureLimits, ITEM_EVENT_TYPES, ttls, type ItemEventType } from '../config/index.ts';
+import { dataLake, eventWeights, featureLimits, ITEM_EVENT_TYPES, ttls, type ItemEventType } from '../config/index.ts';
 import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
+import type { ErasureHasher } from '../privacy/erasureHash.ts';
 import type {
+  AliasStore,
   AttributionStore,
   AttributionUpdate,
   Clock,
   RecommendationLog,
   RecommendationRecord,
   Contribution,
+  ErasureLog,
   ItemActivity,
   ItemActivityStore,
   PoisonRecord,
@@ -68,14 +71,26 @@ export function decodeStreamRecord(record: StreamRecord): DecodedRecord {
   return { ok: true, record, event: parsed.data };
 }
 
+/** What tells whether an anonymous id was erased, after its tombstone has expired. */
+export interface ErasureLookup {
+  readonly log: Pick<ErasureLog, 'erasedAt'>;
+  readonly hasher: ErasureHasher;
+}
+
 export interface FeatureDeps {
-  readonly shoppers: ShopperStore;
+  /** Profiles, and the alias items `identify` writes. */
+  readonly shoppers: ShopperStore & AliasStore;
   readonly items: ItemActivityStore;
   readonly catalogue: CatalogueLookup;
   readonly poisonSink: PoisonSink;
   readonly clock: Clock;
   /** Counts clicks, add-to-carts and purchases on served lists (events with `recommendationId`). */
   readonly attribution?: AttributionStore & Pick<RecommendationLog, 'getRecommendations'>;
+  /**
+   * The erasure log, so `identify` never links an erased anonymous id again (one point read per
+   * new link). Without it only the anonymous id's tombstone shows an erasure, and that expires.
+   */
+  readonly erasures?: ErasureLookup;
   /** Parallel writes to the store per batch; DynamoDB round trips dominate, not CPU. @default 16 */
   readonly writeConcurrency?: number;
 }
@@ -88,6 +103,11 @@ export interface BatchOutcome {
   readonly poisoned: number;
   /** Client retries of an event already counted (same eventId, another record). */
   readonly duplicates: number;
+  /**
+   * `identify` events that changed nothing: their anonymous id was linked to another shopper
+   * first, or erased (the first link wins).
+   */
+  readonly linksRefused: number;
   /** Store writes issued for the batch (after coalescing). */
   readonly writes: number;
   readonly errors: readonly unknown[];
@@ -130,16 +150,63 @@ class ShopperConflictError extends Error {
 const MAX_ATTEMPTS = 8;
 const MAX_REDIRECTS = 3;
 
-/** Marks an anonymous profile as merged into `intoKey` and drops its personal data. */
-async function markMerged(store: ShopperStore, anonymousKey: string, intoKey: string, clock: Clock): Promise<void> {
+/**
+ * Links and their merge markers live as long as the raw events in the data lake that show the
+ * link: erasure must find every alias whose events training could still read.
+ */
+const linkExpiry = (clock: Clock): number => Math.floor(clock.now() / 1000) + dataLake.retentionDays * 24 * 60 * 60;
+
+/** Whether a profile still holds a history to absorb: a claimed profile keeps it until absorbed. */
+const hasHistory = (profile: ShopperProfile): boolean =>
+  profile.recentItems.length > 0 ||
+  profile.recentQueries.length > 0 ||
+  Object.keys(profile.categoryAffinities).length > 0;
+
+/** What became of one `identify` link: made for this shopper, with the history still to absorb, or refused. */
+type Link = { readonly status: 'linked'; readonly history?: ShopperProfile } | { readonly status: 'refused' };
+
+/**
+ * Claims an anonymous id for `intoKey`: sets its profile's `mergedInto` unless it is set already
+ * (the first link wins) or the id was erased. The history stays on the anonymous profile until the
+ * shopper's profile has absorbed it (see {@link finishLink}), so a failure in between loses nothing.
+ */
+async function claimLink(deps: FeatureDeps, anonymousKey: string, intoKey: string): Promise<Link> {
+  let erasedBefore: boolean | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await store.readShopper(anonymousKey);
-    if (stored?.profile.mergedInto === intoKey) return;
-    const written = await store.writeShopper(anonymousKey, {
-      // Keep the seen event ids so a late retry of an anonymous event is still recognised.
-      profile: { ...emptyProfile, seenEvents: stored?.profile.seenEvents ?? [], mergedInto: intoKey },
+    const stored = await deps.shoppers.readShopper(anonymousKey);
+    const profile = stored?.profile;
+    if (profile?.mergedInto === intoKey)
+      return { status: 'linked', ...(hasHistory(profile) ? { history: profile } : {}) };
+    // Linked before, or erased (an erased alias's link is gone, but it was made): never again.
+    if (profile?.mergedInto !== undefined || profile?.erasedAt !== undefined) return { status: 'refused' };
+    if (erasedBefore === undefined && deps.erasures) {
+      const { log, hasher } = deps.erasures;
+      erasedBefore = (await log.erasedAt(await hasher.hash(anonymousKey))) !== undefined;
+    }
+    if (erasedBefore === true) return { status: 'refused' };
+    const written = await deps.shoppers.writeShopper(anonymousKey, {
+      profile: { ...(profile ?? emptyProfile), mergedInto: intoKey },
       expectedVersion: stored?.featureVersion ?? 0,
-      expiresAt: Math.floor(clock.now() / 1000) + ttls.userFeaturesSeconds,
+      expiresAt: linkExpiry(deps.clock),
+    });
+    if (written) return { status: 'linked', ...(profile && hasHistory(profile) ? { history: profile } : {}) };
+  }
+  throw new ShopperConflictError(anonymousKey);
+}
+
+/**
+ * After the shopper's profile absorbed an anonymous history: drops that history from the
+ * anonymous profile, keeping the link and the seen event ids (a late client retry of an anonymous
+ * event is still recognised). Does nothing for a link that is not `intoKey`'s or already finished.
+ */
+async function finishLink(deps: FeatureDeps, anonymousKey: string, intoKey: string): Promise<void> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await deps.shoppers.readShopper(anonymousKey);
+    if (stored === undefined || stored.profile.mergedInto !== intoKey || !hasHistory(stored.profile)) return;
+    const written = await deps.shoppers.writeShopper(anonymousKey, {
+      profile: { ...emptyProfile, seenEvents: stored.profile.seenEvents, mergedInto: intoKey },
+      expectedVersion: stored.featureVersion,
+      expiresAt: linkExpiry(deps.clock),
     });
     if (written) return;
   }
@@ -154,6 +221,37 @@ interface ShopperGroup {
   readonly records: ValidRecord[];
 }
 
+const anonymousKeyOf = (event: StreamEvent): string | undefined =>
+  event.type === 'identify' && event.anonymousId !== undefined ? `a:${event.anonymousId}` : undefined;
+
+/**
+ * The links the pending `identify` events make, claimed before the fold so it knows what to
+ * absorb and what was refused. Skipped, as the fold skips them: events received before the
+ * shopper's erasure, and client retries (an event id seen before).
+ */
+async function claimLinks(
+  deps: FeatureDeps,
+  key: string,
+  profile: ShopperProfile,
+  pending: readonly ShopperEventInput[],
+): Promise<Map<string, Link>> {
+  const links = new Map<string, Link>();
+  if (!pending.some((input) => anonymousKeyOf(input.event) !== undefined)) return links;
+  const seen = new Set(profile.seenEvents.map((s) => s.eventId));
+  for (const { event } of pending) {
+    if (profile.erasedAt !== undefined && event.receivedAt <= profile.erasedAt) continue;
+    const anonymousKey = anonymousKeyOf(event);
+    if (seen.has(event.eventId)) continue;
+    seen.add(event.eventId);
+    if (anonymousKey === undefined || links.has(anonymousKey)) continue;
+    const link = await claimLink(deps, anonymousKey, key);
+    // The alias item before the profile absorbs the history: an erasure from then on finds it.
+    if (link.status === 'linked') await deps.shoppers.putAlias(key, anonymousKey, linkExpiry(deps.clock));
+    links.set(anonymousKey, link);
+  }
+  return links;
+}
+
 /**
  * Phase 1: one shopper's records, in order, folded into their profile exactly once. Records at
  * or below the profile's high-water mark for this shard were applied before; their outcome is
@@ -162,10 +260,6 @@ interface ShopperGroup {
  */
 async function applyShopperRecords(group: ShopperGroup, deps: FeatureDeps): Promise<EventOutcome[]> {
   const { shardId, inputs, records } = group;
-  const identified: string[] = [];
-  for (const { event } of inputs) {
-    if (event.type === 'identify' && event.anonymousId !== undefined) identified.push(`a:${event.anonymousId}`);
-  }
   let key = group.key;
   let redirects = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -192,18 +286,27 @@ async function applyShopperRecords(group: ShopperGroup, deps: FeatureDeps): Prom
         if (sequenceKey(record.record.sequenceNumber) > mark) {
           stillPending.push(input);
           lastPending = record;
-        } else outcomes[i] = replayedOutcome(profile, input);
+        } else {
+          outcomes[i] = replayedOutcome(profile, input);
+          // An earlier attempt absorbed this link's history and may have failed before finishing
+          // it: finish it now, before a later identify of the same id could absorb it again.
+          const anonymousKey = anonymousKeyOf(input.event);
+          if (anonymousKey !== undefined) await finishLink(deps, anonymousKey, key);
+        }
       }
       pending = stillPending;
     }
 
+    let links = new Map<string, Link>();
     if (pending.length > 0) {
+      links = await claimLinks(deps, key, profile, pending);
       const absorbed = new Map<string, ShopperProfile>();
-      for (const anonymousKey of identified) {
-        const anonymous = await deps.shoppers.readShopper(anonymousKey);
-        if (anonymous && anonymous.profile.mergedInto === undefined) absorbed.set(anonymousKey, anonymous.profile);
+      const refused = new Set<string>();
+      for (const [anonymousKey, link] of links) {
+        if (link.status === 'refused') refused.add(anonymousKey);
+        else if (link.history) absorbed.set(anonymousKey, link.history);
       }
-      const folded = foldShopperEvents(profile, pending, absorbed);
+      const folded = foldShopperEvents(profile, pending, absorbed, refused);
       const written = await deps.shoppers.writeShopper(key, {
         profile: folded.profile,
         expectedVersion: stored?.featureVersion ?? 0,
@@ -220,10 +323,11 @@ async function applyShopperRecords(group: ShopperGroup, deps: FeatureDeps): Prom
         }
       }
     }
-    // Also on replays: an attempt may have merged the profile and failed before marking.
-    for (const anonymousKey of identified) {
-      if (anonymousKey !== key) await markMerged(deps.shoppers, anonymousKey, key, deps.clock);
+    for (const [anonymousKey, link] of links) {
+      if (link.status === 'linked') await finishLink(deps, anonymousKey, key);
     }
+    // Events of a linked anonymous id keep its alias item alive as long as the lake keeps them.
+    if (key !== group.key) await deps.shoppers.putAlias(key, group.key, linkExpiry(deps.clock));
     return outcomes as EventOutcome[];
   }
   throw new ShopperConflictError(key);
@@ -414,6 +518,7 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
       applied: 0,
       poisoned: poison.length,
       duplicates: 0,
+      linksRefused: 0,
       writes,
       errors: [...errors, error],
     };
@@ -490,7 +595,11 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
   });
 
   let duplicates = 0;
-  for (const outcome of outcomes.values()) if (outcome.status === 'duplicate') duplicates += 1;
+  let linksRefused = 0;
+  for (const outcome of outcomes.values()) {
+    if (outcome.status === 'duplicate') duplicates += 1;
+    else if (outcome.status === 'refused') linksRefused += 1;
+  }
   const applied = records.length - failed.size;
-  return { failedSequenceNumbers: failed, applied, poisoned: poison.length, duplicates, writes, errors };
+  return { failedSequenceNumbers: failed, applied, poisoned: poison.length, duplicates, linksRefused, writes, errors };
 }

@@ -8,7 +8,6 @@ export const emptyProfile: ShopperProfile = {
   recentQueries: [],
   categoryAffinities: {},
   seenEvents: [],
-  aliases: [],
 };
 
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
@@ -26,12 +25,14 @@ export interface ShopperEventInput {
  * - `new`: applied now;
  * - `replayed`: applied by an earlier delivery of the same record;
  * - `duplicate`: another record with the same `eventId` came first (a client retry);
- * - `erased`: received before the shopper's erasure, so it no longer counts for them.
+ * - `erased`: received before the shopper's erasure, so it no longer counts for them;
+ * - `refused`: an `identify` naming an anonymous id already linked to someone else, or erased:
+ *   the first link wins, so it changes nothing.
  * `partners` are the earlier items of the same session (for co-occurrence counts).
  */
 export interface EventOutcome {
   readonly recordId: string;
-  readonly status: 'new' | 'replayed' | 'duplicate' | 'erased';
+  readonly status: 'new' | 'replayed' | 'duplicate' | 'erased' | 'refused';
   readonly viewedWith: readonly string[];
   readonly boughtWith: readonly string[];
 }
@@ -109,8 +110,11 @@ export function replayedOutcome(profile: ShopperProfile, input: ShopperEventInpu
   return { recordId: input.recordId, status: 'replayed', ...sessionPartners(profile, input.event) };
 }
 
-/** Merges an anonymous history into a signed-in one (identity stitching). */
-export function absorbProfile(into: ShopperProfile, from: ShopperProfile, fromKey: string): ShopperProfile {
+/**
+ * Merges an anonymous history into a signed-in one (identity stitching). The link itself is an
+ * alias item (see `AliasStore`), not part of the profile.
+ */
+export function absorbProfile(into: ShopperProfile, from: ShopperProfile): ShopperProfile {
   const affinities: Record<string, DecayedScore> = { ...into.categoryAffinities };
   for (const [category, score] of Object.entries(from.categoryAffinities)) {
     affinities[category] = addDecayed(
@@ -129,7 +133,6 @@ export function absorbProfile(into: ShopperProfile, from: ShopperProfile, fromKe
     categoryAffinities: affinities,
     // The signed-in history's own events stay newest, so their replays keep exact partners.
     seenEvents: boundSeenEvents([...into.seenEvents, ...from.seenEvents]),
-    aliases: [...new Set([...into.aliases, fromKey, ...from.aliases])],
   };
 }
 
@@ -137,13 +140,15 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Folds new events into a shopper's profile, in stream order. Pure: the same inputs give the
- * same profile in every store. `absorbed` holds the anonymous profiles that `identify` events
- * in this batch merge in, keyed by their shopper key.
+ * same profile in every store. `absorbed` holds the anonymous histories that `identify` events
+ * in this batch merge in, keyed by their shopper key (each merged once); `refused` the anonymous
+ * keys whose link was refused (linked to someone else first, or erased).
  */
 export function foldShopperEvents(
   profile: ShopperProfile,
   inputs: readonly ShopperEventInput[],
   absorbed: ReadonlyMap<string, ShopperProfile> = new Map(),
+  refused: ReadonlySet<string> = new Set(),
 ): { profile: ShopperProfile; outcomes: EventOutcome[] } {
   const outcomes: EventOutcome[] = [];
   const affinityHalfLifeMs = featureLimits.affinityHalfLifeSeconds * 1000;
@@ -160,22 +165,20 @@ export function foldShopperEvents(
   let recentItemsOrdered = false;
   let affinities: Record<string, DecayedScore> | undefined;
   let recentQueries: { query: string; at: number }[] | undefined;
-  let aliases: string[] | undefined;
+  // Absorbed in this fold; a profile written before aliases became items lists its own.
+  const merged = new Set<string>(profile.aliases ?? []);
   const build = (): ShopperProfile => {
-    const unchanged =
-      recentItems === undefined && affinities === undefined && recentQueries === undefined && aliases === undefined;
+    const unchanged = recentItems === undefined && affinities === undefined && recentQueries === undefined;
     if (unchanged && newlySeen.length === 0) return base;
     const next: Mutable<ShopperProfile> = { ...base };
     if (recentItems !== undefined) next.recentItems = recentItems;
     if (affinities !== undefined) next.categoryAffinities = affinities;
     if (recentQueries !== undefined) next.recentQueries = recentQueries;
-    if (aliases !== undefined) next.aliases = aliases;
     if (newlySeen.length > 0) next.seenEvents = rememberEvents(base.seenEvents, newlySeen);
     base = next;
     recentItems = undefined;
     affinities = undefined;
     recentQueries = undefined;
-    aliases = undefined;
     newlySeen = [];
     return next;
   };
@@ -187,6 +190,10 @@ export function foldShopperEvents(
     }
     if (seenIds.has(event.eventId)) {
       outcomes.push({ recordId, status: 'duplicate', viewedWith: [], boughtWith: [] });
+      continue;
+    }
+    if (event.type === 'identify' && event.anonymousId !== undefined && refused.has(`a:${event.anonymousId}`)) {
+      outcomes.push({ recordId, status: 'refused', viewedWith: [], boughtWith: [] });
       continue;
     }
     const { viewedWith, boughtWith } = partnersAmong(recentItems ?? base.recentItems, event);
@@ -232,13 +239,10 @@ export function foldShopperEvents(
     } else if (event.type === 'identify' && event.anonymousId !== undefined) {
       const anonymousKey = `a:${event.anonymousId}`;
       const anonymous = absorbed.get(anonymousKey);
-      const known = (aliases ?? base.aliases).includes(anonymousKey);
-      if (anonymous && !known) {
-        base = absorbProfile(build(), anonymous, anonymousKey);
+      if (anonymous && !merged.has(anonymousKey)) {
+        merged.add(anonymousKey);
+        base = absorbProfile(build(), anonymous);
         for (const seen of anonymous.seenEvents) seenIds.add(seen.eventId);
-      } else if (!known) {
-        aliases ??= base.aliases.slice();
-        aliases.push(anonymousKey);
       }
     }
     outcomes.push({ recordId, status: 'new', viewedWith, boughtWith });

@@ -10,10 +10,12 @@ import {
   type FeatureDeps,
   type StreamRecord,
 } from '#shared/features/applyEvents.ts';
+import { InlineErasureHashKey } from '#shared/adapters/erasureHashKey.ts';
 import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
+import { ErasureHasher } from '#shared/privacy/erasureHash.ts';
 import { erasedProfile } from '#shared/features/profile.ts';
 import type { StreamEvent } from '#shared/events/schema.ts';
-import type { ItemActivityUpdate, PoisonSink } from '#shared/ports/index.ts';
+import type { ItemActivityUpdate, PoisonSink, ShopperWrite } from '#shared/ports/index.ts';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const clock = { now: () => NOW };
@@ -267,8 +269,9 @@ describe('Features: shopper profile', () => {
     const user = await store.readShopper('u:u7');
     const anonymous = await store.readShopper('a:anon-7');
     expect(user?.profile.recentItems.map((r) => r.itemId)).toEqual(['sku-b', 'sku-a']);
-    expect(user?.profile.aliases).toEqual(['a:anon-7']);
-    expect(anonymous?.profile).toMatchObject({ mergedInto: 'u:u7', recentItems: [] });
+    expect(user?.profile).not.toHaveProperty('aliases');
+    expect(await store.aliasesOf('u:u7')).toEqual(['a:anon-7']);
+    expect(anonymous?.profile).toMatchObject({ mergedInto: 'u:u7', recentItems: [], categoryAffinities: {} });
   });
 
   it('does not count events received before an erasure for the erased shopper', async () => {
@@ -484,5 +487,186 @@ describe('Function: decodeStreamRecord', () => {
     const decoded = decodeStreamRecord(r);
     // Assess
     expect(decoded.ok && decoded.event).toMatchObject({ type: 'add_to_cart', itemId: 'sku-2', userId: 'u1' });
+  });
+});
+
+const hasher = new ErasureHasher(new InlineErasureHashKey('test-erasure-hash-key-of-32-chars!'));
+
+/** Refuses the first write of `failKey` that clears its history (finishing a link), as a throttle would. */
+class FailingFinishStore extends MemoryFeatureStore {
+  failures = 1;
+  constructor(private readonly failKey: string) {
+    super();
+  }
+  override async writeShopper(key: string, write: ShopperWrite): Promise<boolean> {
+    const clearsHistory = write.profile.mergedInto !== undefined && write.profile.recentItems.length === 0;
+    if (key === this.failKey && clearsHistory && (await this.readShopper(key))?.profile.recentItems.length) {
+      if (this.failures > 0) {
+        this.failures -= 1;
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      }
+    }
+    return super.writeShopper(key, write);
+  }
+}
+
+describe('Features: identify links (first link wins)', () => {
+  const anonymousView = (anonymousId: string, itemId: string) =>
+    record({ type: 'view', userId: undefined, anonymousId, itemId });
+  const identify = (userId: string, anonymousId: string) => record({ type: 'identify', userId, anonymousId });
+
+  it('returns a second link of the same anonymous id refused and counted: history and later events stay with the first', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await applyEventBatch([anonymousView('anon-1', 'sku-victim')], depsFor(store));
+    await applyEventBatch([identify('victim', 'anon-1')], depsFor(store));
+
+    // Act
+    const outcome = await applyEventBatch([identify('attacker', 'anon-1')], depsFor(store));
+    await applyEventBatch([anonymousView('anon-1', 'sku-later')], depsFor(store));
+
+    // Assess
+    expect(outcome.linksRefused).toBe(1);
+    expect(outcome.failedSequenceNumbers.size).toBe(0);
+    expect((await store.readShopper('a:anon-1'))?.profile.mergedInto).toBe('u:victim');
+    expect((await store.readShopper('u:victim'))?.profile.recentItems.map((r) => r.itemId)).toEqual([
+      'sku-later',
+      'sku-victim',
+    ]);
+    expect((await store.readShopper('u:attacker'))?.profile.recentItems).toEqual([]);
+    expect(await store.aliasesOf('u:attacker')).toEqual([]);
+    expect(await store.aliasesOf('u:victim')).toEqual(['a:anon-1']);
+  });
+
+  it('returns the same features when a batch with a refused link is delivered again, refusing nothing new', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await applyEventBatch([identify('first', 'anon-2')], depsFor(store));
+    const batch = [identify('second', 'anon-2'), record({ type: 'view', userId: 'second', itemId: 'sku-1' })];
+    await applyEventBatch(batch, depsFor(store));
+    const before = await snapshot(store, ['u:first', 'u:second', 'a:anon-2'], ['sku-1']);
+
+    // Act
+    const again = await applyEventBatch(batch, depsFor(store));
+
+    // Assess
+    expect(again.linksRefused).toBe(0);
+    expect(await snapshot(store, ['u:first', 'u:second', 'a:anon-2'], ['sku-1'])).toEqual(before);
+    expect((await store.readShopper('a:anon-2'))?.profile.mergedInto).toBe('u:first');
+  });
+
+  it('returns a link refused when two users identify the same anonymous id in one batch: the earlier wins', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await applyEventBatch([anonymousView('anon-3', 'sku-a')], depsFor(store));
+
+    // Act
+    const outcome = await applyEventBatch([identify('one', 'anon-3'), identify('two', 'anon-3')], {
+      ...depsFor(store),
+      writeConcurrency: 1,
+    });
+
+    // Assess
+    expect(outcome.linksRefused).toBe(1);
+    expect((await store.readShopper('a:anon-3'))?.profile.mergedInto).toBe('u:one');
+    expect((await store.readShopper('u:one'))?.profile.recentItems.map((r) => r.itemId)).toEqual(['sku-a']);
+    expect((await store.readShopper('u:two'))?.profile.recentItems).toEqual([]);
+  });
+
+  it('returns a link refused for an anonymous id in the erasure log, its tombstone long expired', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await store.recordErasure(await hasher.hash('a:anon-4'), NOW - 1_000);
+
+    // Act
+    const outcome = await applyEventBatch([identify('someone', 'anon-4')], {
+      ...depsFor(store),
+      erasures: { log: store, hasher },
+    });
+
+    // Assess
+    expect(outcome.linksRefused).toBe(1);
+    expect(await store.readShopper('a:anon-4')).toBeUndefined();
+    expect(await store.aliasesOf('u:someone')).toEqual([]);
+  });
+
+  it('returns a link refused for an anonymous id whose profile is an erasure tombstone', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await store.writeShopper('a:anon-5', { profile: erasedProfile(NOW - 1_000), expectedVersion: 0, expiresAt: 0 });
+
+    // Act
+    const outcome = await applyEventBatch([identify('someone', 'anon-5')], depsFor(store));
+
+    // Assess
+    expect(outcome.linksRefused).toBe(1);
+    expect((await store.readShopper('a:anon-5'))?.profile.mergedInto).toBeUndefined();
+  });
+
+  it('returns no link made by an identify received before the user was erased', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await applyEventBatch([anonymousView('anon-6', 'sku-a')], depsFor(store));
+    await store.writeShopper('u:gone', { profile: erasedProfile(NOW), expectedVersion: 0, expiresAt: 0 });
+
+    // Act
+    await applyEventBatch([record({ type: 'identify', userId: 'gone', anonymousId: 'anon-6', receivedAt: NOW - 1 })], {
+      ...depsFor(store),
+    });
+
+    // Assess
+    expect((await store.readShopper('a:anon-6'))?.profile.mergedInto).toBeUndefined();
+    expect(await store.aliasesOf('u:gone')).toEqual([]);
+    expect((await store.readShopper('u:gone'))?.profile.recentItems).toEqual([]);
+  });
+
+  it('returns the anonymous history absorbed once when finishing the link fails and a new identify comes with the retry', async () => {
+    // Prepare: the first identify absorbs the history, then clearing it from the anonymous profile fails.
+    const store = new FailingFinishStore('a:anon-8');
+    const reference = new MemoryFeatureStore();
+    const history = [
+      anonymousView('anon-8', 'sku-a'),
+      record({ type: 'search', userId: undefined, anonymousId: 'anon-8', query: 'q' }),
+    ];
+    await applyEventBatch(history, depsFor(store));
+    await applyEventBatch(history, depsFor(reference));
+    const first = identify('u8', 'anon-8');
+    const failed = await applyEventBatch([first], depsFor(store));
+    await applyEventBatch([first], depsFor(reference));
+
+    // Act: Lambda retries from the failed record, and a second identify of the same pair follows it.
+    const second = identify('u8', 'anon-8');
+    const retried = await applyEventBatch([first, second], depsFor(store));
+    await applyEventBatch([second], depsFor(reference));
+
+    // Assess
+    expect(failed.failedSequenceNumbers.size).toBe(1);
+    expect(retried.failedSequenceNumbers.size).toBe(0);
+    const user = (await store.readShopper('u:u8'))?.profile;
+    const expected = (await reference.readShopper('u:u8'))?.profile;
+    expect(user?.recentItems).toEqual(expected?.recentItems);
+    expect(user?.recentQueries).toEqual([{ query: 'q', at: NOW }]);
+    expect(user?.categoryAffinities).toEqual(expected?.categoryAffinities);
+    expect((await store.readShopper('a:anon-8'))?.profile).toMatchObject({ mergedInto: 'u:u8', recentItems: [] });
+  });
+
+  it('returns the alias item refreshed by later events of a linked anonymous id', async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await applyEventBatch([identify('u9', 'anon-9')], depsFor(store));
+    const puts: string[] = [];
+    const putAlias = store.putAlias.bind(store);
+    store.putAlias = async (userKey, aliasKey, expiresAt) => {
+      puts.push(`${userKey}>${aliasKey}`);
+      await putAlias(userKey, aliasKey, expiresAt);
+    };
+
+    // Act
+    await applyEventBatch([anonymousView('anon-9', 'sku-x')], depsFor(store));
+
+    // Assess
+    expect(puts).toEqual(['u:u9>a:anon-9']);
   });
 });

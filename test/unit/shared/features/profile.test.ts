@@ -345,11 +345,10 @@ describe('Function: foldShopperEvents', () => {
       recentQueries: [{ query: 'anon query', at: T - 3_000 }],
       categoryAffinities: { shoes: { score: 2, at: T }, bags: { score: 1, at: T } },
       seenEvents: [{ eventId: 'anon-e1', recordId: 'shard-1:1', viewedWith: [] }],
-      aliases: ['a:older'],
     };
     const identify = () => input({ type: 'identify', anonymousId: 'anon-1', timestamp: T + 1_000 });
 
-    it('returns the anonymous profile absorbed: recent items merged, affinities combined, aliases recorded', () => {
+    it('returns the anonymous profile absorbed: recent items merged, affinities combined, no alias list', () => {
       // Prepare
       const { profile: before } = fold([view('user-item', T, undefined, ['shoes'])]);
       const id = identify();
@@ -365,7 +364,7 @@ describe('Function: foldShopperEvents', () => {
         bags: { score: 1, at: T },
       });
       expect(profile.recentQueries).toEqual([{ query: 'anon query', at: T - 3_000 }]);
-      expect(profile.aliases).toEqual(['a:anon-1', 'a:older']);
+      expect(profile).not.toHaveProperty('aliases');
       expect(profile.seenEvents.map((s) => s.eventId)).toEqual(
         expect.arrayContaining(['anon-e1', id.event.eventId, before.seenEvents[0]?.eventId]),
       );
@@ -382,28 +381,58 @@ describe('Function: foldShopperEvents', () => {
       expect(outcomes[0]?.status).toBe('duplicate');
     });
 
-    it('returns the anonymous profile absorbed only once when identify comes again', () => {
+    it('returns the anonymous profile absorbed once when identify comes twice in one fold', () => {
       // Prepare
       const absorbed = new Map([['a:anon-1', anonymous]]);
       const once = foldShopperEvents(emptyProfile, [identify()], absorbed).profile;
 
       // Act
-      const { profile, outcomes } = foldShopperEvents(once, [identify()], absorbed);
+      const { profile, outcomes } = foldShopperEvents(emptyProfile, [identify(), identify()], absorbed);
 
       // Assess
-      expect(outcomes[0]?.status).toBe('new');
+      expect(outcomes.map((o) => o.status)).toEqual(['new', 'new']);
       expect(profile.recentItems).toEqual(once.recentItems);
       expect(profile.categoryAffinities).toEqual(once.categoryAffinities);
-      expect(profile.aliases).toEqual(['a:anon-1', 'a:older']);
     });
 
-    it('returns only the alias recorded when there is no anonymous profile to absorb', () => {
+    it('returns a profile written with an alias list not absorbing that alias again', () => {
+      // Prepare: profiles written before aliases became items list the ones they absorbed.
+      const legacy: ShopperProfile = { ...emptyProfile, aliases: ['a:anon-1'] };
+
       // Act
-      const { profile } = fold([identify(), identify()]);
+      const { profile } = foldShopperEvents(legacy, [identify()], new Map([['a:anon-1', anonymous]]));
 
       // Assess
-      expect(profile.aliases).toEqual(['a:anon-1']);
       expect(profile.recentItems).toEqual([]);
+      expect(profile.categoryAffinities).toEqual({});
+      expect(profile.aliases).toEqual(['a:anon-1']);
+    });
+
+    it('returns nothing absorbed when there is no anonymous history to absorb', () => {
+      // Act
+      const { profile, outcomes } = fold([identify(), identify()]);
+
+      // Assess
+      expect(outcomes.map((o) => o.status)).toEqual(['new', 'new']);
+      expect(profile.recentItems).toEqual([]);
+      expect(profile).not.toHaveProperty('aliases');
+    });
+
+    it('returns a refused identify as refused, changing nothing in the profile', () => {
+      // Prepare
+      const { profile: before } = fold([view('user-item', T)]);
+
+      // Act
+      const { profile, outcomes } = foldShopperEvents(
+        before,
+        [identify()],
+        new Map([['a:anon-1', anonymous]]),
+        new Set(['a:anon-1']),
+      );
+
+      // Assess
+      expect(outcomes.map((o) => o.status)).toEqual(['refused']);
+      expect(profile).toEqual(before);
     });
 
     it('returns the same partners on replay as on first delivery after absorbing a long anonymous history', () => {
@@ -615,9 +644,9 @@ describe('Function: erasedProfile', () => {
       recentQueries: [],
       categoryAffinities: {},
       seenEvents: [],
-      aliases: [],
       erasedAt: T,
     });
     expect(profile).not.toHaveProperty('mergedInto');
+    expect(profile).not.toHaveProperty('aliases');
   });
 });
