@@ -9,11 +9,14 @@ import { interactionsCsv, readLakeEvents } from '#shared/lake/trainingExport.ts'
 
 /*
  * The real handlers, the real AWS SDK clients and the real wire protocols, on in-process
- * stand-ins: events posted over HTTP change features in DynamoDB and then recommendations.
+ * stand-ins: events posted over HTTP change features in DynamoDB and then recommendations. The
+ * pipeline is driven as the shop's backend drives it, on the server API (SigV4), which may act for
+ * any shopper; the storefront's own rules are test/integration/access.test.ts's.
  */
 
 let stack: LocalStack;
 const headers = () => ({ 'x-api-key': stack.apiKey, 'content-type': 'application/json' });
+const json = { 'content-type': 'application/json' };
 const run = `r${Date.now().toString(36)}`;
 let counter = 0;
 
@@ -26,18 +29,16 @@ const view = (userId: string, itemId: string) => ({
 });
 
 async function postEvents(events: unknown[]) {
-  const response = await fetch(`${stack.url}/v1/events`, {
+  const response = await stack.serverFetch('/v1/events', {
     method: 'POST',
-    headers: headers(),
+    headers: json,
     body: JSON.stringify({ events }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 async function recommendations(userId: string, query = '') {
-  const response = await fetch(`${stack.url}/v1/users/${encodeURIComponent(userId)}/recommendations${query}`, {
-    headers: headers(),
-  });
+  const response = await stack.serverFetch(`/v1/users/${encodeURIComponent(userId)}/recommendations${query}`);
   return { status: response.status, body: (await response.json()) as { items: { itemId: string }[]; reason?: string } };
 }
 
@@ -194,9 +195,9 @@ describe('Local stack: catalogue, identity and erasure', () => {
     );
 
   async function send(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${stack.url}${path}`, {
+    const response = await stack.serverFetch(path, {
       method,
-      headers: headers(),
+      headers: json,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -296,7 +297,7 @@ describe('Local stack: serving routes and attribution', () => {
     );
 
   async function get(path: string) {
-    const response = await fetch(`${stack.url}${path}`, { headers: headers() });
+    const response = await stack.serverFetch(path);
     return {
       status: response.status,
       cache: response.headers.get('x-cache'),
@@ -339,9 +340,9 @@ describe('Local stack: serving routes and attribution', () => {
     // Act
     const similar = await get(`/v1/items/${a}/similar?count=3`);
     const trending = await get('/v1/trending?window=1h&count=5');
-    const ranking = await fetch(`${stack.url}/v1/rankings`, {
+    const ranking = await stack.serverFetch('/v1/rankings', {
       method: 'POST',
-      headers: headers(),
+      headers: json,
       body: JSON.stringify({ userId: `${run}-hiker`, itemIds: ['never-seen', a, b] }),
     });
     const ranked = (await ranking.json()) as { items: { itemId: string }[] };
