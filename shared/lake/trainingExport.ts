@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { dataLake, ITEM_EVENT_TYPES } from '../config/index.ts';
 import { shopperKey, streamEventSchema, type StreamEvent } from '../events/schema.ts';
+import type { ShopperKeyHash } from '../privacy/erasureHash.ts';
 
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
 
@@ -41,11 +42,14 @@ export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent>
   }
 }
 
-/** True when the event belongs to a shopper erased after it was received. */
-export function isErased(event: StreamEvent, erased: ReadonlyMap<string, number>): boolean {
+/**
+ * True when the event belongs to a shopper erased after it was received: its shopper key, or its
+ * anonymous id's, hashed with `hash` (the erasure log's keyed hash) is in `erased`.
+ */
+export function isErased(event: StreamEvent, erased: ReadonlyMap<string, number>, hash: ShopperKeyHash): boolean {
   const keys = [shopperKey(event), ...(event.anonymousId === undefined ? [] : [`a:${event.anonymousId}`])];
   return keys.some((key) => {
-    const erasedAt = erased.get(key);
+    const erasedAt = erased.get(hash(key));
     return erasedAt !== undefined && event.receivedAt <= erasedAt;
   });
 }
@@ -58,11 +62,14 @@ export interface ExportSummary {
 
 /**
  * Lake events → Amazon Personalize interactions CSV (`USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE`),
- * the input of `reco train`. Events of erased shoppers are left out (GDPR Art. 17).
+ * the input of `reco train`. Events of erased shoppers are left out (GDPR Art. 17): `erased` is the
+ * erasure log (keyed hash → erasure time, from `erasedShopperHashes` in `shared/privacy/erasureLog.ts`)
+ * and `hash` the same keyed hash (`ErasureHasher.hashFunction`).
  */
 export async function* interactionsCsv(
   events: AsyncIterable<StreamEvent>,
   erased: ReadonlyMap<string, number>,
+  hash: ShopperKeyHash,
   summary: { written: number; erasedSkipped: number; notItemEvents: number } = {
     written: 0,
     erasedSkipped: 0,
@@ -76,7 +83,7 @@ export async function* interactionsCsv(
       summary.notItemEvents += 1;
       continue;
     }
-    if (isErased(event, erased)) {
+    if (isErased(event, erased, hash)) {
       summary.erasedSkipped += 1;
       continue;
     }

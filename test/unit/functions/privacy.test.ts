@@ -1,15 +1,26 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as PrivacyHandler } from '#functions/privacy/handler.ts';
 import { apiLimits, ttls } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
+import { erasureHash } from '#shared/privacy/erasureHash.ts';
+import { ERASURE_AUDIT_RETENTION_DAYS } from '#shared/privacy/eraseUser.ts';
 import { apiEvent } from '../../support/apiGateway.ts';
 
 const NOW = Date.parse('2026-07-04T16:20:00.000Z');
 const TABLE = 'features-test';
+const KEY = 'privacy-test-erasure-hash-key-0123456789';
+const hash = (shopperKey: string) => erasureHash(KEY, shopperKey);
 
 // DynamoFeatureStore sends through a DynamoDBDocumentClient, so that is the client to mock.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -29,23 +40,38 @@ const json = (response: APIGatewayProxyResult): Record<string, unknown> =>
 const profileKey = (shopperKey: string) => ({ pk: `U#${shopperKey}`, sk: 'PROFILE' });
 
 /** A stored profile item as DynamoDB returns it. */
-const storedProfile = (shopperKey: string, featureVersion: number, aliases: string[] = []) => ({
+const storedProfile = (shopperKey: string, featureVersion: number) => ({
   Item: {
     ...profileKey(shopperKey),
     featureVersion,
     profile: {
       ...emptyProfile,
       recentItems: [{ itemId: 'sku-1', type: 'view', at: NOW - 1_000, weight: 1, purchased: false }],
-      aliases,
     },
   },
 });
+
+/** The alias items of a user as a Query returns them. */
+const aliasItems = (userKey: string, aliasKeys: string[]) => ({
+  Items: aliasKeys.map((alias) => ({ pk: `U#${userKey}`, sk: `ALIAS#${alias}`, alias })),
+});
+
+/** Alice with one linked anonymous history, a:anon-1, read once (deleted by the erasure). */
+const aliceWithAlias = () => {
+  dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3));
+  dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+  dynamo
+    .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'U#u:alice', ':alias': 'ALIAS#' } })
+    .resolvesOnce(aliasItems('u:alice', ['a:anon-1']))
+    .resolves({ Items: [] });
+};
 
 const updates = () => dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
 
 describe('Handler: privacy', () => {
   beforeAll(async () => {
     vi.stubEnv('FEATURE_TABLE_NAME', TABLE);
+    vi.stubEnv('ERASURE_HASH_KEY', KEY);
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
@@ -62,6 +88,8 @@ describe('Handler: privacy', () => {
     dynamo.on(GetCommand).resolves({});
     dynamo.on(UpdateCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(DeleteCommand).resolves({ Attributes: { alias: 'x' } });
     logError.mockClear();
     logInfo.mockClear();
   });
@@ -76,29 +104,43 @@ describe('Handler: privacy', () => {
     dynamo.restore();
   });
 
-  it('returns 202 with the erased profiles, following merged anonymous histories', async () => {
+  it('returns 202 with the erased profiles, following linked anonymous histories, and logs no raw id', async () => {
     // Prepare
-    dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3, ['a:anon-1']));
-    dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+    aliceWithAlias();
 
     // Act
     const response = await handler(eraseRequest('alice'));
 
     // Assess
     expect(response.statusCode).toBe(202);
-    expect(json(response)).toEqual({
+    const body = json(response);
+    expect(body).toEqual({
       userId: 'alice',
+      erasureId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       erasedAt: '2026-07-04T16:20:00.000Z',
       profilesErased: ['u:alice', 'a:anon-1'],
       excludedFromTraining: true,
     });
-    expect(logInfo).toHaveBeenCalledWith('user erased', { userId: 'alice', profiles: 2 });
+    expect(logInfo).toHaveBeenCalledWith('user erased', { erasureId: body.erasureId, profiles: 2 });
+    expect(JSON.stringify(logInfo.mock.calls)).not.toMatch(/alice|anon-1/);
+  });
+
+  it('returns the alias items deleted', async () => {
+    // Prepare
+    aliceWithAlias();
+
+    // Act
+    await handler(eraseRequest('alice'));
+
+    // Assess
+    expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
+      { pk: 'U#u:alice', sk: 'ALIAS#a:anon-1' },
+    ]);
   });
 
   it('returns each profile overwritten by a tombstone, conditional on the version read', async () => {
     // Prepare
-    dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3, ['a:anon-1']));
-    dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+    aliceWithAlias();
 
     // Act
     await handler(eraseRequest('alice'));
@@ -123,19 +165,34 @@ describe('Handler: privacy', () => {
     ]);
   });
 
-  it('returns the erasure of every erased key recorded in the ERASED partition', async () => {
+  it('returns every erased key recorded in the ERASED partition by keyed hash, then the audit record', async () => {
     // Prepare
-    dynamo.on(GetCommand, { Key: profileKey('u:alice') }).resolves(storedProfile('u:alice', 3, ['a:anon-1']));
-    dynamo.on(GetCommand, { Key: profileKey('a:anon-1') }).resolves(storedProfile('a:anon-1', 2));
+    aliceWithAlias();
 
     // Act
-    await handler(eraseRequest('alice'));
+    const response = await handler(eraseRequest('alice'));
 
-    // Assess
+    // Assess: two tombstones and one alias item removed.
+    const day = 24 * 60 * 60;
     expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: TABLE, Item: { pk: 'ERASED', sk: 'u:alice', shopperKey: 'u:alice', erasedAt: NOW } },
-      { TableName: TABLE, Item: { pk: 'ERASED', sk: 'a:anon-1', shopperKey: 'a:anon-1', erasedAt: NOW } },
+      { TableName: TABLE, Item: { pk: 'ERASED', sk: hash('u:alice'), erasedAt: NOW } },
+      { TableName: TABLE, Item: { pk: 'ERASED', sk: hash('a:anon-1'), erasedAt: NOW } },
+      {
+        TableName: TABLE,
+        Item: {
+          pk: 'AUDIT#2026-07-04',
+          sk: `2026-07-04T16:20:00.000Z#${json(response).erasureId as string}`,
+          erasureId: json(response).erasureId,
+          erasedAt: NOW,
+          keyHashes: [hash('u:alice'), hash('a:anon-1')],
+          itemsRemoved: 3,
+          expiresAt: NOW / 1000 + ERASURE_AUDIT_RETENTION_DAYS * day,
+        },
+      },
     ]);
+    expect(JSON.stringify(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input))).not.toMatch(
+      /alice|anon-1/,
+    );
   });
 
   it('returns 202 with no erased profiles for an unknown user, still writing a first-version tombstone', async () => {
@@ -151,7 +208,10 @@ describe('Handler: privacy', () => {
         ConditionExpression: 'attribute_not_exists(featureVersion)',
       }),
     ]);
-    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.sk)).toEqual(['u:nobody']);
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.sk)).toEqual([
+      hash('u:nobody'),
+      expect.stringMatching(/^2026-07-04T16:20:00.000Z#/),
+    ]);
   });
 
   it('returns 202 after retrying a tombstone write that lost a version race', async () => {
@@ -187,7 +247,7 @@ describe('Handler: privacy', () => {
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
 
-  it('returns 500 internal_error when the profile keeps changing during erasure', async () => {
+  it('returns 503 erasure_conflict when the profile keeps changing during erasure', async () => {
     // Prepare
     dynamo
       .on(UpdateCommand)
@@ -197,8 +257,8 @@ describe('Handler: privacy', () => {
     const response = await handler(eraseRequest('alice'));
 
     // Assess
-    expect(response.statusCode).toBe(500);
-    expect(json(response)).toMatchObject({ reason: 'internal_error' });
+    expect(response.statusCode).toBe(503);
+    expect(json(response)).toMatchObject({ reason: 'erasure_conflict' });
     expect(dynamo.commandCalls(UpdateCommand).length).toBeGreaterThan(1);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });

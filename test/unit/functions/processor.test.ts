@@ -1,14 +1,17 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { erasureHash } from '#shared/privacy/erasureHash.ts';
 import { captureStdout, metricValues } from './emf.ts';
 
 const POISON_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/processor-on-failure';
 process.env.FEATURE_TABLE_NAME = 'features-test';
 process.env.POISON_QUEUE_URL = POISON_QUEUE_URL;
+const ERASURE_HASH_KEY = 'processor-test-erasure-hash-key-0123456789';
+process.env.ERASURE_HASH_KEY = ERASURE_HASH_KEY;
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
@@ -123,7 +126,12 @@ describe('Handler: processor', () => {
       // Assess
       const lines = stdout.emf();
       expect(lines).toHaveLength(1);
-      expect(metricValues(lines[0])).toEqual({ EventsProcessed: 2, PoisonRecords: 1, FailedRecords: 0 });
+      expect(metricValues(lines[0])).toEqual({
+        EventsProcessed: 2,
+        PoisonRecords: 1,
+        FailedRecords: 0,
+        IdentifyLinksRefused: 0,
+      });
       expect(lines[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
     });
 
@@ -137,7 +145,77 @@ describe('Handler: processor', () => {
       const response = await handler({ Records: records }, context);
       // Assess
       expect(response.batchItemFailures).toHaveLength(3);
-      expect(stdout.emf().map(metricValues)).toEqual([{ EventsProcessed: 1, PoisonRecords: 0, FailedRecords: 3 }]);
+      expect(stdout.emf().map(metricValues)).toEqual([
+        { EventsProcessed: 1, PoisonRecords: 0, FailedRecords: 3, IdentifyLinksRefused: 0 },
+      ]);
+    });
+  });
+
+  describe('identify', () => {
+    const identify = (userId: string, anonymousId: string) =>
+      kinesisRecord({
+        eventId: `e${sequence}`,
+        type: 'identify',
+        userId,
+        anonymousId,
+        timestamp: NOW,
+        receivedAt: NOW,
+      });
+
+    it('returns no failure and counts IdentifyLinksRefused for an anonymous id linked to someone else first', async () => {
+      // Prepare
+      dynamo
+        .on(GetCommand, { Key: { pk: 'U#a:anon-1', sk: 'PROFILE' } })
+        .resolves({
+          Item: {
+            featureVersion: 2,
+            profile: {
+              recentItems: [],
+              recentQueries: [],
+              categoryAffinities: {},
+              seenEvents: [],
+              mergedInto: 'u:victim',
+            },
+          },
+        });
+      // Act
+      const response = await handler({ Records: [identify('attacker', 'anon-1')] }, context);
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(metricValues(stdout.emf()[0])).toMatchObject({ IdentifyLinksRefused: 1 });
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+      const anonymousWrites = dynamo
+        .commandCalls(UpdateCommand)
+        .filter((call) => call.args[0].input.Key?.pk === 'U#a:anon-1');
+      expect(anonymousWrites).toHaveLength(0);
+    });
+
+    it('returns a new link refused when the keyed hash of the anonymous key is in the erasure log', async () => {
+      // Prepare
+      const keyHash = erasureHash(ERASURE_HASH_KEY, 'a:anon-2');
+      dynamo.on(GetCommand, { Key: { pk: 'ERASED', sk: keyHash } }).resolves({ Item: { erasedAt: NOW - 1 } });
+      // Act
+      const response = await handler({ Records: [identify('someone', 'anon-2')] }, context);
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(metricValues(stdout.emf()[0])).toMatchObject({ IdentifyLinksRefused: 1 });
+      const erasureReads = dynamo
+        .commandCalls(GetCommand)
+        .map((call) => call.args[0].input.Key)
+        .filter((key) => key?.pk === 'ERASED');
+      expect(erasureReads).toEqual([{ pk: 'ERASED', sk: keyHash }]);
+    });
+
+    it('returns a first link claimed, its alias item written under the user', async () => {
+      // Act
+      const response = await handler({ Records: [identify('u5', 'anon-5')] }, context);
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item)).toEqual([
+        expect.objectContaining({ pk: 'U#u:u5', sk: 'ALIAS#a:anon-5', alias: 'a:anon-5' }),
+      ]);
+      const claim = dynamo.commandCalls(UpdateCommand).find((call) => call.args[0].input.Key?.pk === 'U#a:anon-5');
+      expect(claim?.args[0].input.ExpressionAttributeValues?.[':profile']).toMatchObject({ mergedInto: 'u:u5' });
     });
   });
 });

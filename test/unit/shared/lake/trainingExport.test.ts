@@ -3,12 +3,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InlineErasureHashKey } from '#shared/adapters/erasureHashKey.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import type { StreamEvent } from '#shared/events/schema.ts';
 import { interactionsCsv, isErased, readLakeEvents, type ExportSummary } from '#shared/lake/trainingExport.ts';
 import { eraseUser } from '#shared/privacy/eraseUser.ts';
+import { ErasureHasher, erasureHash } from '#shared/privacy/erasureHash.ts';
+import { erasedShopperHashes } from '#shared/privacy/erasureLog.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+const KEY = 'training-export-test-erasure-key-0123';
+const hasher = new ErasureHasher(new InlineErasureHashKey(KEY));
+const hash = (shopperKey: string) => erasureHash(KEY, shopperKey);
+/** The erasure log for the given raw keys, keyed by hash as the store holds it. */
+const logOf = (entries: [string, number][]) => new Map(entries.map(([key, at]) => [hash(key), at]));
 
 let counter = 0;
 function event(overrides: Partial<StreamEvent> = {}): StreamEvent {
@@ -38,7 +46,7 @@ async function* fromArray<T>(values: readonly T[]): AsyncGenerator<T> {
 
 async function csvOf(events: readonly StreamEvent[], erased: ReadonlyMap<string, number> = new Map()) {
   const summary = { written: 0, erasedSkipped: 0, notItemEvents: 0 };
-  const text = (await collect(interactionsCsv(fromArray(events), erased, summary))).join('');
+  const text = (await collect(interactionsCsv(fromArray(events), erased, hash, summary))).join('');
   return { lines: text.split('\n').slice(0, -1), text, summary: summary as ExportSummary };
 }
 
@@ -133,7 +141,7 @@ describe('Function: readLakeEvents', () => {
 });
 
 describe('Function: isErased', () => {
-  const erased = new Map([
+  const erased = logOf([
     ['u:alice', T0],
     ['a:anon-1', T0],
   ]);
@@ -160,7 +168,7 @@ describe('Function: isErased', () => {
     },
   ])('returns $expected for $name', ({ overrides, expected }) => {
     // Act
-    const result = isErased(event(overrides), erased);
+    const result = isErased(event(overrides), erased, hash);
 
     // Assess
     expect(result).toBe(expected);
@@ -168,7 +176,15 @@ describe('Function: isErased', () => {
 
   it('returns false for an anonymous id matching an erased user id (keys are namespaced)', () => {
     // Act
-    const result = isErased(event({ userId: undefined, anonymousId: 'alice' }), erased);
+    const result = isErased(event({ userId: undefined, anonymousId: 'alice' }), erased, hash);
+
+    // Assess
+    expect(result).toBe(false);
+  });
+
+  it('returns false for a log keyed by raw shopper keys: only keyed hashes match', () => {
+    // Act
+    const result = isErased(event({ receivedAt: T0 - 1 }), new Map([['u:alice', T0]]), hash);
 
     // Assess
     expect(result).toBe(false);
@@ -233,7 +249,7 @@ describe('Function: interactionsCsv', () => {
 
   it('returns events of erased shoppers up to the erasure time skipped and counted', async () => {
     // Prepare
-    const erased = new Map([
+    const erased = logOf([
       ['u:alice', T0],
       ['a:anon-1', T0],
     ]);
@@ -261,30 +277,18 @@ describe('Function: interactionsCsv', () => {
     const root = mkdtempSync(join(tmpdir(), 'lake-export-'));
     try {
       const store = new MemoryFeatureStore();
-      await store.writeShopper('u:alice', {
-        profile: {
-          recentItems: [],
-          recentQueries: [],
-          categoryAffinities: {},
-          seenEvents: [],
-          aliases: ['a:anon-1'],
-        },
-        expectedVersion: 0,
-        expiresAt: 1,
-      });
+      const profile = { recentItems: [], recentQueries: [], categoryAffinities: {}, seenEvents: [] };
+      await store.writeShopper('u:alice', { profile, expectedVersion: 0, expiresAt: 1 });
       await store.writeShopper('a:anon-1', {
-        profile: {
-          recentItems: [],
-          recentQueries: [],
-          categoryAffinities: {},
-          seenEvents: [],
-          aliases: [],
-          mergedInto: 'u:alice',
-        },
+        profile: { ...profile, mergedInto: 'u:alice' },
         expectedVersion: 0,
         expiresAt: 1,
       });
-      await eraseUser('alice', { shoppers: store, erasures: store, clock: { now: () => T0 } });
+      await store.putAlias('u:alice', 'a:anon-1', 1);
+      // Erased before the log held hashes, and never since.
+      store.seedLegacyErasure('u:carol', T0);
+      await eraseUser('alice', { shoppers: store, erasures: store, hasher, clock: { now: () => T0 } });
+      store.seedLegacyErasure('u:dora', T0);
       mkdirSync(join(root, 'dt=2026-03-01'));
       writeFileSync(
         join(root, 'dt=2026-03-01', 'part.jsonl.gz'),
@@ -293,6 +297,8 @@ describe('Function: interactionsCsv', () => {
             event({ userId: undefined, anonymousId: 'anon-1', itemId: 'anon-view', receivedAt: T0 - 2 }),
             event({ userId: 'alice', itemId: 'alice-buy', type: 'purchase', receivedAt: T0 - 1 }),
             event({ userId: 'bob', itemId: 'bob-view', receivedAt: T0 - 1 }),
+            event({ userId: 'carol', itemId: 'carol-view', receivedAt: T0 - 1 }),
+            event({ userId: 'dora', itemId: 'dora-view', receivedAt: T0 - 1 }),
             event({ userId: 'alice', itemId: 'alice-later', receivedAt: T0 + 1000 }),
           ]),
         ),
@@ -300,11 +306,13 @@ describe('Function: interactionsCsv', () => {
       const summary = { written: 0, erasedSkipped: 0, notItemEvents: 0 };
 
       // Act
-      const rows = await collect(interactionsCsv(readLakeEvents(root), await store.erasedShoppers(), summary));
+      const erased = await erasedShopperHashes(store, hasher);
+      const rows = await collect(interactionsCsv(readLakeEvents(root), erased, await hasher.hashFunction(), summary));
 
       // Assess
       expect(rows.slice(1).map((row) => row.split(',')[1])).toEqual(['bob-view', 'alice-later']);
-      expect(summary).toEqual({ written: 2, erasedSkipped: 2, notItemEvents: 0 });
+      expect(summary).toEqual({ written: 2, erasedSkipped: 4, notItemEvents: 0 });
+      expect([...(await store.erasedShoppers()).keys()].join()).not.toMatch(/alice|anon|carol/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
