@@ -1,6 +1,31 @@
 import { z } from 'zod';
 import { apiLimits, EVENT_TYPES, ITEM_EVENT_TYPES, type EventType } from '../config/index.ts';
 
+/**
+ * Characters no URL path segment can carry so that the API gets back the same id: C0 controls,
+ * DEL and C1 controls (stripped or refused on the way), and U+FFFD (what a decoder leaves of bytes
+ * that were not UTF-8, so two ids would meet).
+ */
+function hasUnaddressableCharacter(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0xfffd) return true;
+  }
+  return false;
+}
+
+/**
+ * Why an id cannot be a URL path segment (`DELETE /v1/users/{id}`), or undefined when it can.
+ * `.` and `..` are removed from a path by URL normalisation, in clients and gateways alike.
+ */
+export function unaddressableId(id: string): string | undefined {
+  if (id === '.' || id === '..') return 'must not be "." or ".."';
+  if (hasUnaddressableCharacter(id)) return 'must not contain control characters or U+FFFD';
+  // A lone surrogate has no UTF-8 form, so no URL can carry it.
+  if (!id.isWellFormed()) return 'must not contain unpaired surrogates';
+  return undefined;
+}
+
 const id = (field: string) =>
   z
     .string({ error: `${field} must be a string` })
@@ -8,6 +33,16 @@ const id = (field: string) =>
     .max(apiLimits.maxIdChars, {
       error: `${field} must be at most ${apiLimits.maxIdChars} characters`,
     });
+
+/**
+ * An id the API accepts: also one a URL can address, so a shopper the API accepted can always
+ * be erased through `DELETE /v1/users/{userId}` (and an item deleted through its route).
+ */
+const addressableId = (field: string) =>
+  id(field).superRefine((value, ctx) => {
+    const problem = unaddressableId(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
+  });
 
 const propertyValue = z.union([
   z.string().max(apiLimits.maxPropertyValueChars, {
@@ -32,17 +67,19 @@ const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
 
 /**
  * A storefront event as the SDK sends it. Unknown fields are rejected (`strict`), so a typo
- * such as `itemID` fails loudly instead of silently losing the item.
+ * such as `itemID` fails loudly instead of silently losing the item. `idRule` is
+ * {@link addressableId} at the API; the stream keeps the plain rule, so records written before
+ * the API refused unaddressable ids (in the stream, in the lake) still read.
  */
-const eventShape = {
-  eventId: id('eventId'),
+const eventShapeWith = (idRule: typeof id) => ({
+  eventId: idRule('eventId'),
   type: z.enum(EVENT_TYPES, {
     error: `type must be one of ${EVENT_TYPES.join(', ')}`,
   }),
-  userId: id('userId').optional(),
-  anonymousId: id('anonymousId').optional(),
-  sessionId: id('sessionId').optional(),
-  itemId: id('itemId').optional(),
+  userId: idRule('userId').optional(),
+  anonymousId: idRule('anonymousId').optional(),
+  sessionId: idRule('sessionId').optional(),
+  itemId: idRule('itemId').optional(),
   quantity: z.number().int().min(1).max(10_000).optional(),
   price: z.number().min(0).max(1e9).optional(),
   currency: z
@@ -52,7 +89,7 @@ const eventShape = {
     })
     .optional(),
   query: z.string().min(1).max(apiLimits.maxQueryChars).optional(),
-  recommendationId: id('recommendationId').optional(),
+  recommendationId: idRule('recommendationId').optional(),
   timestamp,
   properties: z
     .record(z.string().max(64), propertyValue)
@@ -60,7 +97,9 @@ const eventShape = {
       error: `properties may have at most ${apiLimits.maxPropertyKeys} keys`,
     })
     .optional(),
-};
+});
+
+const eventShape = eventShapeWith(id);
 
 type EventShape = z.output<z.ZodObject<typeof eventShape>>;
 
@@ -103,7 +142,7 @@ function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.Refinement
   }
 }
 
-export const storefrontEventSchema = z.strictObject(eventShape).superRefine(checkEventRules);
+export const storefrontEventSchema = z.strictObject(eventShapeWith(addressableId)).superRefine(checkEventRules);
 
 export type StorefrontEventInput = z.input<typeof storefrontEventSchema>;
 export type StorefrontEvent = z.output<typeof storefrontEventSchema>;

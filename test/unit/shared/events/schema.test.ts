@@ -118,3 +118,45 @@ describe('Schema: streamEventSchema', () => {
     });
   });
 });
+
+describe('Schema: storefrontEventSchema id rules (URL-addressable ids)', () => {
+  const base = { eventId: 'e1', type: 'view', userId: 'u1', itemId: 'sku-1', timestamp: RECEIVED_AT };
+
+  it.each([
+    ['userId', '.'],
+    ['userId', '..'],
+    ['anonymousId', 'a\u0000b'],
+    ['anonymousId', 'tab\there'],
+    ['userId', 'del\u007f'],
+    ['userId', 'c1\u0085'],
+    ['itemId', 'bad\ufffd'],
+    ['userId', 'lone\ud800'],
+    ['userId', '\udc00trail'],
+    ['eventId', '..'],
+    ['sessionId', 'line\nbreak'],
+    ['recommendationId', '\u009f'],
+  ])('returns the event rejected per event, naming %s, for %j', (field, value) => {
+    // Act
+    const result = validateEvent({ ...base, [field]: value }, RECEIVED_AT);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, reason: 'invalid_field', field });
+    expect(result.ok ? '' : result.message).toMatch(new RegExp(`^${field}: ${field} must not`));
+  });
+
+  it.each(['...', 'a.b', '.hidden', 'ü-名前-😀', 'a/b?c#d%20', '\u00a0nbsp'])('returns %j accepted', (userId) => {
+    // Act
+    const result = validateEvent({ ...base, userId }, RECEIVED_AT);
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it('returns the stream schema still reading a record with such an id (written before the rule)', () => {
+    // Act
+    const parsed = streamEventSchema.safeParse({ ...base, userId: '..', receivedAt: RECEIVED_AT });
+
+    // Assess
+    expect(parsed.success).toBe(true);
+  });
+});
