@@ -164,20 +164,18 @@ describe('Handler: processor', () => {
 
     it('returns no failure and counts IdentifyLinksRefused for an anonymous id linked to someone else first', async () => {
       // Prepare
-      dynamo
-        .on(GetCommand, { Key: { pk: 'U#a:anon-1', sk: 'PROFILE' } })
-        .resolves({
-          Item: {
-            featureVersion: 2,
-            profile: {
-              recentItems: [],
-              recentQueries: [],
-              categoryAffinities: {},
-              seenEvents: [],
-              mergedInto: 'u:victim',
-            },
+      dynamo.on(GetCommand, { Key: { pk: 'U#a:anon-1', sk: 'PROFILE' } }).resolves({
+        Item: {
+          featureVersion: 2,
+          profile: {
+            recentItems: [],
+            recentQueries: [],
+            categoryAffinities: {},
+            seenEvents: [],
+            mergedInto: 'u:victim',
           },
-        });
+        },
+      });
       // Act
       const response = await handler({ Records: [identify('attacker', 'anon-1')] }, context);
       // Assess
