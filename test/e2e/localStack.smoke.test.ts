@@ -74,6 +74,44 @@ describe('CLI: npm start', () => {
     expect(run.stdout).toContain('shutting down');
   });
 
+  it('prints the key, the server credentials, a token for u1 and curl lines for both callers that work as printed', async () => {
+    // Prepare
+    const cli = startCli(['--port', '0', '--rate', '0', '--no-model']);
+    const deadline = Date.now() + 30_000;
+    while (!cli.output().includes("try, as the shop's backend") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const printed = cli.output();
+    const curls = printed
+      .split('\n')
+      .filter((line) => line.startsWith('  curl '))
+      .map((line) => line.trim());
+
+    // Act: each line through a shell, as a user pastes it.
+    const statuses: string[] = [];
+    for (const line of curls) {
+      const shell = spawn('bash', ['-c', `${line} -s -o /dev/null -w '%{http_code}'`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      shell.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await new Promise((resolve) => shell.on('close', resolve));
+      statuses.push(out);
+    }
+    cli.child.kill('SIGINT');
+    const run = await cli.finished;
+
+    // Assess
+    expect(printed).toMatch(/storefront API key: local-dev-key/);
+    expect(printed).toMatch(/access key local, secret local-dev-secret/);
+    expect(printed).toMatch(/user token for u1 .*: v1\.\S+/);
+    expect(curls.filter((line) => line.includes('--aws-sigv4')).length).toBeGreaterThanOrEqual(3);
+    expect(curls.filter((line) => line.includes('x-reco-user-token')).length).toBeGreaterThanOrEqual(2);
+    expect(statuses).toEqual(curls.map(() => '200'));
+    expect(run.code, run.stderr).toBe(0);
+  });
+
   it('names the flag when an option is invalid and exits 2', async () => {
     const run = await startCli(['--port', 'abc']).finished;
     expect(run.code).toBe(2);
