@@ -444,12 +444,13 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       const given = opts?.userToken === undefined ? undefined : checkUserToken('identify', opts.userToken);
       const switching = userId !== undefined && checked !== userId;
       if (given === undefined && (credential === undefined || switching)) {
-        const who = switching ? ` to sign in ${JSON.stringify(checked)} while ${JSON.stringify(userId)} is` : '';
+        const why = switching
+          ? `is required to sign in ${JSON.stringify(checked)}: the token held is ${JSON.stringify(userId)}'s`
+          : "is required: the API takes identify only with the user's token";
         throw new RecoValidationError(
           'identify',
           'userToken',
-          `is required${who}: the API takes identify only with the user's token; mint one on your server ` +
-            '(POST /v1/admin/user-tokens) and pass identify(userId, { userToken })',
+          `${why}; mint one on your server (POST /v1/admin/user-tokens) and pass identify(userId, { userToken })`,
         );
       }
       if (switching) {
