@@ -23,6 +23,18 @@ export const MODEL_DATA_URL_CONTEXT_KEY = `${serviceName}:modelDataUrl`;
  */
 export const CORS_ORIGINS_CONTEXT_KEY = `${serviceName}:corsOrigins`;
 
+/**
+ * Context key switching the storefront API's web ACL (per-IP rate rule) off
+ * (`-c reco:storefrontWaf=false`). Absent: on.
+ */
+export const STOREFRONT_WAF_CONTEXT_KEY = `${serviceName}:storefrontWaf`;
+
+/**
+ * Context key holding the requests one client IP may send the storefront API in 5 minutes
+ * (`-c reco:storefrontRateLimit=5000`). Absent: `DEFAULT_STOREFRONT_RATE_LIMIT`.
+ */
+export const STOREFRONT_RATE_LIMIT_CONTEXT_KEY = `${serviceName}:storefrontRateLimit`;
+
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   /**
@@ -49,6 +61,12 @@ export interface BuildAppOptions {
    * @default - the context value {@link CORS_ORIGINS_CONTEXT_KEY}, else `api.cors.allowOrigins`
    */
   readonly corsOrigins?: readonly string[];
+
+  /**
+   * Whether the storefront API gets its web ACL.
+   * @default - the context value {@link STOREFRONT_WAF_CONTEXT_KEY}, else true
+   */
+  readonly storefrontWaf?: boolean;
 
   /**
    * Build context of the model container image (holding `model/Dockerfile`); used only when a
@@ -90,6 +108,17 @@ function contextBoolean(app: App, key: string): boolean | undefined {
   return value !== false && value !== 'false';
 }
 
+/** A whole number from context: a string (`-c`) or a number (cdk.json). */
+function contextInteger(app: App, key: string): number | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  const number = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number)) {
+    throw new Error(`context "${key}" must be a whole number, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
 /** A list of origins from context: a comma-separated string (`-c`) or a list of strings (cdk.json). */
 function contextOrigins(app: App, key: string): readonly string[] | undefined {
   const value: unknown = app.node.tryGetContext(key);
@@ -123,8 +152,11 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
 
   const modelDataUrl = contextString(app, MODEL_DATA_URL_CONTEXT_KEY);
   const corsOrigins = options.corsOrigins ?? contextOrigins(app, CORS_ORIGINS_CONTEXT_KEY);
+  const storefrontRateLimit = contextInteger(app, STOREFRONT_RATE_LIMIT_CONTEXT_KEY);
   const stack = new RecoStack(app, serviceName, {
     modelVersion,
+    storefrontWaf: options.storefrontWaf ?? contextBoolean(app, STOREFRONT_WAF_CONTEXT_KEY) ?? true,
+    ...(storefrontRateLimit === undefined ? {} : { storefrontRateLimit }),
     ...(corsOrigins === undefined ? {} : { corsOrigins }),
     deletionProtection: options.deletionProtection ?? contextBoolean(app, DELETION_PROTECTION_CONTEXT_KEY) ?? true,
     ...(modelDataUrl === undefined

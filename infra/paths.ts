@@ -12,7 +12,8 @@ export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.m
 export const depsLockFile: string = path.join(repoRoot, 'package-lock.json');
 
 /** Lambda handlers living in `functions/<name>/handler.ts`, each exporting `handler`. */
-export type FunctionName = 'ingest' | 'processor' | 'recommend' | 'catalogue' | 'privacy';
+export type FunctionName =
+  'ingest' | 'processor' | 'recommend' | 'catalogue' | 'privacy' | 'admin' | 'rotateUserTokenKeys';
 
 /** Absolute path of a handler's TypeScript entry file. */
 export function functionEntry(name: FunctionName): string {

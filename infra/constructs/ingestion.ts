@@ -7,8 +7,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envVars, eventStream, serviceName, streamProcessing } from '#shared/config/index.ts';
 import { functionEntry } from '../paths.ts';
+import type { ErasureHashKeySecret } from './erasure-hash-key.ts';
 import type { FeatureStore } from './feature-store.ts';
 import { RecoFunction } from './reco-function.ts';
+import type { UserTokenKeysSecret } from './user-token-keys.ts';
 
 /** Stream actions a producer needs; the ingest handler uses `PutRecords`. */
 export const STREAM_PRODUCER_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
@@ -17,6 +19,12 @@ export const STREAM_PRODUCER_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords
 export interface IngestionProps {
   /** The feature store the processor function reads and writes. */
   readonly featureStore: FeatureStore;
+
+  /** The user-token signing keys the ingest function verifies storefront tokens with. */
+  readonly userTokenKeys: UserTokenKeysSecret;
+
+  /** The erasure log's hash key, with which the processor recognises erased shoppers. */
+  readonly erasureHashKey: ErasureHashKeySecret;
 }
 
 /**
@@ -78,6 +86,7 @@ export class Ingestion extends Construct {
       description: 'POST /v1/events: validates storefront events and puts them on the event stream',
     });
     this.bindStream(this.ingestFunction);
+    props.userTokenKeys.bindReader(this.ingestFunction);
 
     this.failureQueue = new sqs.Queue(this, 'ProcessorFailureQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -100,6 +109,7 @@ export class Ingestion extends Construct {
     });
     props.featureStore.bindTable(this.processorFunction, 'readWrite');
     this.bindFailureQueue(this.processorFunction);
+    props.erasureHashKey.bindReader(this.processorFunction);
 
     this.eventSource = new KinesisEventSource(this.stream, {
       // TRIM_HORIZON: the mapping is created in the same deployment that puts the API live, and

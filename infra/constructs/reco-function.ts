@@ -127,6 +127,9 @@ const ENI_ARN_REASON =
  * own code (AWS SDK clients) travel through the VPC and need an endpoint there.
  */
 export class RecoFunction extends NodejsFunction {
+  /** Absolute path of the handler's entry file ({@link RecoFunctionProps.entry}), for tests that bundle it. */
+  public readonly entry: string;
+
   /** The function's execution role (also available as `role`, typed as `IRole`). */
   public readonly executionRole: iam.Role;
 
@@ -200,6 +203,7 @@ export class RecoFunction extends NodejsFunction {
       },
     });
 
+    this.entry = props.entry;
     this.executionRole = executionRole;
     this.functionLogGroup = logGroup;
 

@@ -15,6 +15,13 @@ export interface ServingNetworkProps {
    * @default false
    */
   readonly sageMakerRuntimeEndpoint?: boolean;
+
+  /**
+   * Whether to create the Secrets Manager interface endpoint, for functions in the VPC that read
+   * secrets (the recommend function verifies user tokens with keys from Secrets Manager).
+   * @default false
+   */
+  readonly secretsManagerEndpoint?: boolean;
 }
 
 /**
@@ -27,6 +34,9 @@ export interface ServingNetworkProps {
  *   {@link ServingNetworkProps.sageMakerRuntimeEndpoint} is set. It is created closed
  *   (`open: false`, no ingress rule for the VPC CIDR, which cdk-nag EC23 cannot evaluate as a
  *   token): callers are let in with {@link ServingNetwork.allowSageMakerRuntimeFrom}.
+ * - Secrets Manager **interface** endpoint with private DNS, only when
+ *   {@link ServingNetworkProps.secretsManagerEndpoint} is set; closed the same way, callers let in
+ *   with {@link ServingNetwork.allowSecretsManagerFrom}.
  *
  * No endpoint for CloudWatch Logs or X-Ray: Lambda sends the function's logs and its active
  * tracing segments itself, outside the VPC (see `RecoFunction`). No S3 endpoint: nothing in the VPC
@@ -47,6 +57,9 @@ export class ServingNetwork extends Construct {
 
   /** SageMaker runtime endpoint; `undefined` unless requested. */
   public readonly sageMakerRuntimeEndpoint: ec2.InterfaceVpcEndpoint | undefined;
+
+  /** Secrets Manager endpoint; `undefined` unless requested. */
+  public readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint | undefined;
 
   public constructor(scope: Construct, id: string, props: ServingNetworkProps = {}) {
     super(scope, id);
@@ -88,6 +101,22 @@ export class ServingNetwork extends Construct {
           ],
         })
       : undefined;
+
+    this.secretsManagerEndpoint = props.secretsManagerEndpoint
+      ? this.vpc.addInterfaceEndpoint('SecretsManager', {
+          service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+          subnets: SERVING_SUBNETS,
+          privateDnsEnabled: true,
+          open: false,
+          securityGroups: [
+            new ec2.SecurityGroup(this, 'SecretsManagerSecurityGroup', {
+              vpc: this.vpc,
+              description: 'Secrets Manager VPC endpoint: HTTPS from allowed callers only',
+              allowAllOutbound: false,
+            }),
+          ],
+        })
+      : undefined;
   }
 
   /** Subnet ids of the isolated subnets (one per AZ). */
@@ -101,5 +130,13 @@ export class ServingNetwork extends Construct {
    */
   public allowSageMakerRuntimeFrom(peer: ec2.IConnectable): void {
     this.sageMakerRuntimeEndpoint?.connections.allowDefaultPortFrom(peer, 'SageMaker runtime calls (InvokeEndpoint)');
+  }
+
+  /**
+   * Lets `peer` reach the Secrets Manager endpoint on HTTPS, as {@link ServingNetwork.allowSageMakerRuntimeFrom}
+   * does for SageMaker. No-op without that endpoint.
+   */
+  public allowSecretsManagerFrom(peer: ec2.IConnectable): void {
+    this.secretsManagerEndpoint?.connections.allowDefaultPortFrom(peer, 'Secrets Manager calls (GetSecretValue)');
   }
 }

@@ -8,6 +8,7 @@ import { ModelEndpoint, type ModelEndpointProps } from './model-endpoint.ts';
 import { RecoFunction } from './reco-function.ts';
 import { RecommendationCache, type RecommendationCacheProps } from './recommendation-cache.ts';
 import { SERVING_SUBNETS, ServingNetwork } from './serving-network.ts';
+import type { UserTokenKeysSecret } from './user-token-keys.ts';
 
 /** Properties of a {@link Serving}. */
 export interface ServingProps {
@@ -22,6 +23,12 @@ export interface ServingProps {
    * `envVars.modelVersion` and echoed in responses so clients and logs can tell rankings apart.
    */
   readonly modelVersion: string;
+
+  /**
+   * The user-token signing keys the recommend function verifies storefront tokens with; it reads
+   * them through the network's Secrets Manager endpoint, whose policy allows reading this secret only.
+   */
+  readonly userTokenKeys: UserTokenKeysSecret;
 
   /**
    * The trained model to serve from a SageMaker endpoint (see {@link ModelEndpoint}).
@@ -43,17 +50,19 @@ export interface ServingProps {
  * artifact is configured, a SageMaker model endpoint:
  *
  * - {@link Serving.network}: isolated-subnet VPC with flow logs, DynamoDB gateway endpoint and
- *   (with a model) the SageMaker runtime interface endpoint;
+ *   the Secrets Manager interface endpoint (user-token keys) and, with a model, the SageMaker
+ *   runtime interface endpoint;
  * - {@link Serving.cache}: ElastiCache Serverless (Valkey) over TLS, `envVars.cacheUrl`;
  * - {@link Serving.modelEndpoint}: only with {@link ServingProps.model}, `envVars.modelEndpointName`
  *   and `sagemaker:InvokeEndpoint` on that endpoint. Without it the function serves popularity;
  *   with it the function still falls back to popularity when the model is slow or failing.
  *
  * The function's security group allows outbound traffic only on 443 (AWS APIs: the route tables
- * send DynamoDB to the gateway endpoint and have no other route out of the VPC; the SageMaker
- * runtime endpoint is inside it) and to the cache on its port. The DynamoDB endpoint's policy only
- * lets through what the function is granted, on the feature table, so the endpoint cannot carry
- * data to other tables or accounts.
+ * send DynamoDB to the gateway endpoint and have no other route out of the VPC; the Secrets Manager
+ * and SageMaker runtime endpoints are inside it) and to the cache on its port. The DynamoDB
+ * endpoint's policy only lets through what the function is granted, on the feature table, and the
+ * Secrets Manager endpoint's only reads of the user-token keys, so neither endpoint can carry data
+ * to other resources or accounts.
  *
  * A later `Training` construct, composed in `RecoStack` beside this one, publishes the artifacts it
  * produces to `ModelArtifacts`; Serving receives the artifact URL through {@link ServingProps.model}.
@@ -75,7 +84,10 @@ export class Serving extends Construct {
   public constructor(scope: Construct, id: string, props: ServingProps) {
     super(scope, id);
 
-    this.network = new ServingNetwork(this, 'Network', { sageMakerRuntimeEndpoint: props.model !== undefined });
+    this.network = new ServingNetwork(this, 'Network', {
+      sageMakerRuntimeEndpoint: props.model !== undefined,
+      secretsManagerEndpoint: true,
+    });
     this.network.dynamoDbEndpoint.addToPolicy(
       new iam.PolicyStatement({
         principals: [new iam.AnyPrincipal()],
@@ -110,6 +122,16 @@ export class Serving extends Construct {
     props.featureStore.bindTable(this.recommendFunction, 'read');
     props.featureStore.bindRecommendationLog(this.recommendFunction);
     this.cache.bindCache(this.recommendFunction);
+    props.userTokenKeys.bindReader(this.recommendFunction);
+    this.network.allowSecretsManagerFrom(this.recommendFunction);
+    // The endpoint carries nothing but reads of the user-token keys, whoever asks through it.
+    this.network.secretsManagerEndpoint?.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [props.userTokenKeys.secret.secretArn],
+      }),
+    );
     if (this.modelEndpoint !== undefined) {
       this.modelEndpoint.bindEndpoint(this.recommendFunction);
       this.network.allowSageMakerRuntimeFrom(this.recommendFunction);

@@ -2,15 +2,21 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { serviceName } from '#shared/config/index.ts';
 import { Alarms } from '../constructs/alarms.ts';
-import { Api } from '../constructs/api.ts';
+import { Admin } from '../constructs/admin.ts';
+import { bindApiFunctions, type RouteHandlers } from '../constructs/api.ts';
 import { Catalogue } from '../constructs/catalogue.ts';
 import { DataLake } from '../constructs/data-lake.ts';
+import { ErasureHashKeySecret } from '../constructs/erasure-hash-key.ts';
 import { FeatureStore } from '../constructs/feature-store.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
 import { ModelArtifacts } from '../constructs/model-artifacts.ts';
 import type { ModelEndpointProps } from '../constructs/model-endpoint.ts';
 import { Privacy } from '../constructs/privacy.ts';
+import { ServerApi } from '../constructs/server-api.ts';
 import { Serving } from '../constructs/serving.ts';
+import { StorefrontApi } from '../constructs/storefront-api.ts';
+import { StorefrontWaf } from '../constructs/storefront-waf.ts';
+import { UserTokenKeysSecret } from '../constructs/user-token-keys.ts';
 
 /** Properties of a {@link RecoStack}. Never set `env`: the stack is environment-agnostic. */
 export interface RecoStackProps extends StackProps {
@@ -34,13 +40,27 @@ export interface RecoStackProps extends StackProps {
    * @default api.cors.allowOrigins (any origin)
    */
   readonly corsOrigins?: readonly string[];
+
+  /**
+   * Whether the storefront API gets its web ACL with the per-IP rate rule ({@link StorefrontWaf}).
+   * @default true
+   */
+  readonly storefrontWaf?: boolean;
+
+  /**
+   * Requests one client IP may send the storefront API in 5 minutes (`StorefrontWafProps.rateLimit`).
+   * @default DEFAULT_STOREFRONT_RATE_LIMIT (2,000)
+   */
+  readonly storefrontRateLimit?: number;
 }
 
 /**
  * The whole real-time recommendation service in one environment-agnostic stack (no lookups,
  * so it synthesises offline): feature store, ingestion (stream + processor), data lake (stream to
  * S3 through Firehose), model artifacts bucket, serving (VPC, cache, optional SageMaker endpoint,
- * recommend function), catalogue, privacy (erasure), API, alarms on the functions' metrics.
+ * recommend function), catalogue, privacy (erasure), admin (user tokens), the user-token keys and
+ * the erasure-log hash key (Secrets Manager), the storefront API (API key, CORS, WAF) and the
+ * server API (IAM) over the same functions, alarms on the functions' metrics.
  * A later `Training` construct joins here; see the note on {@link Serving}.
  */
 export class RecoStack extends Stack {
@@ -51,7 +71,15 @@ export class RecoStack extends Stack {
   public readonly serving: Serving;
   public readonly catalogue: Catalogue;
   public readonly privacy: Privacy;
-  public readonly api: Api;
+  public readonly admin: Admin;
+  public readonly userTokenKeys: UserTokenKeysSecret;
+  public readonly erasureHashKey: ErasureHashKeySecret;
+  /** The function behind each route, on whichever API `api.routeApis` puts it. */
+  public readonly routeHandlers: RouteHandlers;
+  public readonly storefrontApi: StorefrontApi;
+  public readonly serverApi: ServerApi;
+  /** The storefront's web ACL; `undefined` with {@link RecoStackProps.storefrontWaf} false. */
+  public readonly storefrontWaf: StorefrontWaf | undefined;
   public readonly alarms: Alarms;
 
   public constructor(scope: Construct, id: string, props: RecoStackProps) {
@@ -63,7 +91,13 @@ export class RecoStack extends Stack {
     this.featureStore = new FeatureStore(this, 'FeatureStore', {
       deletionProtection: props.deletionProtection ?? true,
     });
-    this.ingestion = new Ingestion(this, 'Ingestion', { featureStore: this.featureStore });
+    this.userTokenKeys = new UserTokenKeysSecret(this, 'UserTokenKeys');
+    this.erasureHashKey = new ErasureHashKeySecret(this, 'ErasureHashKey');
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      featureStore: this.featureStore,
+      userTokenKeys: this.userTokenKeys,
+      erasureHashKey: this.erasureHashKey,
+    });
     this.dataLake = new DataLake(this, 'DataLake', { ingestion: this.ingestion });
     this.modelArtifacts = new ModelArtifacts(this, 'ModelArtifacts', {
       accessLogBucket: this.dataLake.accessLogBucket,
@@ -71,31 +105,70 @@ export class RecoStack extends Stack {
     this.serving = new Serving(this, 'Serving', {
       featureStore: this.featureStore,
       modelVersion: props.modelVersion,
+      userTokenKeys: this.userTokenKeys,
       ...(props.model === undefined ? {} : { model: props.model }),
     });
     this.catalogue = new Catalogue(this, 'Catalogue', { featureStore: this.featureStore });
-    this.privacy = new Privacy(this, 'Privacy', { featureStore: this.featureStore });
-    this.api = new Api(this, 'Api', {
-      routeHandlers: {
-        events: this.ingestion.ingestFunction,
-        userRecommendations: this.serving.recommendFunction,
-        similarItems: this.serving.recommendFunction,
-        rankings: this.serving.recommendFunction,
-        trending: this.serving.recommendFunction,
-        health: this.serving.recommendFunction,
-        catalogueItems: this.catalogue.catalogueFunction,
-        catalogueItem: this.catalogue.catalogueFunction,
-        userErasure: this.privacy.erasureFunction,
-      },
+    this.privacy = new Privacy(this, 'Privacy', {
+      featureStore: this.featureStore,
+      erasureHashKey: this.erasureHashKey,
+    });
+    this.admin = new Admin(this, 'Admin', { userTokenKeys: this.userTokenKeys });
+
+    this.routeHandlers = {
+      events: this.ingestion.ingestFunction,
+      userRecommendations: this.serving.recommendFunction,
+      similarItems: this.serving.recommendFunction,
+      rankings: this.serving.recommendFunction,
+      trending: this.serving.recommendFunction,
+      health: this.serving.recommendFunction,
+      catalogueItems: this.catalogue.catalogueFunction,
+      catalogueItem: this.catalogue.catalogueFunction,
+      userErasure: this.privacy.erasureFunction,
+      readiness: this.admin.adminFunction,
+      userTokens: this.admin.adminFunction,
+    };
+    this.storefrontApi = new StorefrontApi(this, 'StorefrontApi', {
+      routeHandlers: this.routeHandlers,
       ...(props.corsOrigins === undefined ? {} : { corsOrigins: props.corsOrigins }),
     });
+    this.serverApi = new ServerApi(this, 'ServerApi', {
+      routeHandlers: this.routeHandlers,
+      cloudWatchAccount: this.storefrontApi.cloudWatchAccount,
+    });
+    bindApiFunctions({
+      routeHandlers: this.routeHandlers,
+      storefront: this.storefrontApi,
+      server: this.serverApi,
+      corsOrigins: this.storefrontApi.corsOrigins,
+    });
+    if (props.storefrontWaf ?? true) {
+      this.storefrontWaf = new StorefrontWaf(this, 'StorefrontWaf', {
+        stage: this.storefrontApi.restApi.deploymentStage,
+        ...(props.storefrontRateLimit === undefined ? {} : { rateLimit: props.storefrontRateLimit }),
+      });
+    } else {
+      this.storefrontWaf = undefined;
+      this.storefrontApi.acknowledgeNoWaf();
+    }
 
     this.alarms = new Alarms(this, 'Alarms');
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the API stage' });
-    new CfnOutput(this, 'ApiKeyId', {
-      value: this.api.apiKey.keyId,
+    new CfnOutput(this, 'StorefrontApiUrl', {
+      value: this.storefrontApi.url,
+      description: "Invoke URL of the storefront API's stage (shoppers' browsers, API key)",
+    });
+    new CfnOutput(this, 'StorefrontApiKeyId', {
+      value: this.storefrontApi.apiKey.keyId,
       description: 'Id of the storefront API key (value: aws apigateway get-api-key --include-value --api-key <id>)',
+    });
+    new CfnOutput(this, 'ServerApiUrl', {
+      value: this.serverApi.url,
+      description: "Invoke URL of the server API's stage (the shop's backend, AWS SigV4)",
+    });
+    new CfnOutput(this, 'ServerInvokePolicyArn', {
+      value: this.serverApi.invokePolicy.managedPolicyArn,
+      description: "Managed policy allowing execute-api:Invoke on the server API; attach it to the shop's server role",
     });
     new CfnOutput(this, 'FeatureTableName', { value: this.featureStore.table.tableName });
     new CfnOutput(this, 'EventStreamName', { value: this.ingestion.stream.streamName });

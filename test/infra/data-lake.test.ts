@@ -10,7 +10,16 @@ import {
 } from '#infra/constructs/data-lake.ts';
 import { FeatureStore } from '#infra/constructs/feature-store.ts';
 import { Ingestion } from '#infra/constructs/ingestion.ts';
-import { actionsOf, arnOf, logicalIdOf, newTestStack, refersTo, resourcesOf, statementsOfRole } from './helpers.ts';
+import {
+  actionsOf,
+  arnOf,
+  logicalIdOf,
+  newTestStack,
+  refersTo,
+  resourcesOf,
+  statementsOfRole,
+  newSecrets,
+} from './helpers.ts';
 
 const ONE_DAY = 1;
 
@@ -37,7 +46,10 @@ describe('Construct: DataLake', () => {
   beforeAll(() => {
     // Prepare
     const stack = newTestStack();
-    const ingestion = new Ingestion(stack, 'Ingestion', { featureStore: new FeatureStore(stack, 'FeatureStore') });
+    const ingestion = new Ingestion(stack, 'Ingestion', {
+      featureStore: new FeatureStore(stack, 'FeatureStore'),
+      ...newSecrets(stack),
+    });
 
     // Act
     lake = new DataLake(stack, 'DataLake', { ingestion });

@@ -5,6 +5,8 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { ErasureHashKeySecret } from '#infra/constructs/erasure-hash-key.ts';
+import { UserTokenKeysSecret } from '#infra/constructs/user-token-keys.ts';
 import { repoRoot } from '#infra/paths.ts';
 
 /** Context key telling the CDK to bundle no stack's assets (no esbuild run in tests). */
@@ -69,6 +71,17 @@ export function newPlainFunction(scope: Stack, id: string): lambda.Function {
     handler: 'index.handler',
     code: lambda.Code.fromInline('export const handler = async () => {};'),
   });
+}
+
+/**
+ * The two secrets the function constructs bind to. The user-token keys bring their rotation
+ * function, so a stack holding them has one Lambda function more than the construct under test.
+ */
+export function newSecrets(scope: Stack): { userTokenKeys: UserTokenKeysSecret; erasureHashKey: ErasureHashKeySecret } {
+  return {
+    userTokenKeys: new UserTokenKeysSecret(scope, 'UserTokenKeys'),
+    erasureHashKey: new ErasureHashKeySecret(scope, 'ErasureHashKey'),
+  };
 }
 
 /** Logical id of an L2 construct's CloudFormation resource (or of an L1 resource itself). */

@@ -14,6 +14,7 @@ import {
   roleLogicalIdOf,
   statementsOfRole,
   type Statement,
+  newSecrets,
 } from './helpers.ts';
 
 const FOURTEEN_DAYS_IN_SECONDS = 14 * 24 * 60 * 60;
@@ -29,7 +30,7 @@ describe('Construct: Ingestion', () => {
     const featureStore = new FeatureStore(stack, 'FeatureStore');
 
     // Act
-    ingestion = new Ingestion(stack, 'Ingestion', { featureStore });
+    ingestion = new Ingestion(stack, 'Ingestion', { featureStore, ...newSecrets(stack) });
     template = Template.fromStack(stack);
     ids = {
       stream: logicalIdOf(ingestion.stream),
@@ -118,7 +119,10 @@ describe('Construct: Ingestion', () => {
   it('bindStream(fn) sets the stream name and grants PutRecord(s) and kms:GenerateDataKey only', () => {
     // Prepare
     const stack = newTestStack();
-    const local = new Ingestion(stack, 'Ingestion', { featureStore: new FeatureStore(stack, 'FeatureStore') });
+    const local = new Ingestion(stack, 'Ingestion', {
+      featureStore: new FeatureStore(stack, 'FeatureStore'),
+      ...newSecrets(stack),
+    });
     const producer = newPlainFunction(stack, 'Producer');
 
     // Act

@@ -188,6 +188,8 @@ describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
     const star = wildcardStatements.filter((statement) => resourcesOf(statement).includes('*'));
     const allowedOnStar = [
       ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+      // The rotation function: addRotationSchedule grants GetRandomPassword, merged with its X-Ray actions.
+      ['secretsmanager:GetRandomPassword', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
       [...VPC_DESCRIBE_ACTIONS],
       ['ecr:GetAuthorizationToken'],
       ['cloudwatch:PutMetricData'],

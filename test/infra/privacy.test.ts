@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { api, envVars } from '#shared/config/index.ts';
 import { FeatureStore, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '#infra/constructs/feature-store.ts';
 import { Privacy } from '#infra/constructs/privacy.ts';
+import { ErasureHashKeySecret } from '#infra/constructs/erasure-hash-key.ts';
 import {
   actionsOf,
   arnOf,
@@ -25,7 +26,10 @@ describe('Construct: Privacy', () => {
     featureStore = new FeatureStore(stack, 'FeatureStore');
 
     // Act
-    privacy = new Privacy(stack, 'Privacy', { featureStore });
+    privacy = new Privacy(stack, 'Privacy', {
+      featureStore,
+      erasureHashKey: new ErasureHashKeySecret(stack, 'ErasureHashKey'),
+    });
     template = Template.fromStack(stack);
   });
 
@@ -49,7 +53,7 @@ describe('Construct: Privacy', () => {
     });
   });
 
-  it('grants read-write on the table (profiles, tombstones, erasure records) and nothing else beyond logs and traces', () => {
+  it('grants read-write on the table (profiles, tombstones, erasure records), the hash key and nothing else beyond logs and traces', () => {
     // Act
     const statements = statementsOfRole(template, roleLogicalIdOf(privacy.erasureFunction));
 
@@ -60,6 +64,9 @@ describe('Construct: Privacy', () => {
       new Set([
         ...TABLE_READ_ACTIONS,
         ...TABLE_WRITE_ACTIONS,
+        // The erasure-log hash key (see secrets.test.ts).
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'xray:PutTelemetryRecords',

@@ -42,8 +42,9 @@ describe('Stack: RecoStack', () => {
     expect(Token.isUnresolved(stack.region)).toBe(true);
   });
 
-  it('outputs the API URL, table name, stream name, failure queue URL and data-lake bucket name', () => {
-    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  it('outputs the API URLs, table name, stream name, failure queue URL and data-lake bucket name', () => {
+    template.hasOutput('StorefrontApiUrl', { Value: Match.anyValue() });
+    template.hasOutput('ServerApiUrl', { Value: Match.anyValue() });
     template.hasOutput('FeatureTableName', { Value: { Ref: logicalIdOf(stack.featureStore.table) } });
     template.hasOutput('EventStreamName', { Value: { Ref: logicalIdOf(stack.ingestion.stream) } });
     template.hasOutput('ProcessorFailureQueueUrl', { Value: { Ref: logicalIdOf(stack.ingestion.failureQueue) } });
@@ -77,7 +78,11 @@ describe('Stack: RecoStack', () => {
       const integration = JSON.stringify(
         Object.values(
           template.findResources('AWS::ApiGateway::Method', {
-            Properties: { ResourceId: { Ref: logicalIdOf(stack.api.methods[name].resource) } },
+            Properties: {
+              ResourceId: {
+                Ref: logicalIdOf((stack.storefrontApi.methods[name] ?? stack.serverApi.methods[name])!.resource),
+              },
+            },
           }),
         ).map((method) => method.Properties.Integration),
       );
@@ -108,7 +113,11 @@ describe('Stack: RecoStack', () => {
       JSON.stringify(
         Object.values(
           template.findResources('AWS::ApiGateway::Method', {
-            Properties: { ResourceId: { Ref: logicalIdOf(stack.api.methods[name].resource) } },
+            Properties: {
+              ResourceId: {
+                Ref: logicalIdOf((stack.storefrontApi.methods[name] ?? stack.serverApi.methods[name])!.resource),
+              },
+            },
           }),
         ).map((method) => method.Properties.Integration),
       );
@@ -136,7 +145,8 @@ describe('Stack: RecoStack', () => {
 
   it('uses nodejs24.x on ARM64 with active tracing for every function', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    // ingest, processor, recommend, catalogue, erasure, admin, and the user-token key rotation.
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -299,6 +309,6 @@ describe('Stack: RecoStack with a model artifact (context reco:modelDataUrl)', (
 
   it('adds no Lambda function (no custom resource) for the model', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(7);
   });
 });

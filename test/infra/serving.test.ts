@@ -19,12 +19,14 @@ import {
   statementsOfRole,
   stubModelImageDirectory,
   TEST_MODEL_DATA_URL,
+  newSecrets,
 } from './helpers.ts';
 
 function synthServing(props: Partial<ServingProps> = {}) {
   const stack = newTestStack();
   const featureStore = new FeatureStore(stack, 'FeatureStore');
-  const serving = new Serving(stack, 'Serving', { featureStore, modelVersion: 'test-model', ...props });
+  const { userTokenKeys } = newSecrets(stack);
+  const serving = new Serving(stack, 'Serving', { featureStore, modelVersion: 'test-model', userTokenKeys, ...props });
   return { stack, featureStore, serving, template: Template.fromStack(stack) };
 }
 
@@ -40,8 +42,8 @@ describe('Construct: Serving without a model', () => {
     built = synthServing();
   });
 
-  it('creates only the recommend function', () => {
-    built.template.resourceCountIs('AWS::Lambda::Function', 1);
+  it('creates only the recommend function (beside the key rotation function of the test stack)', () => {
+    built.template.resourceCountIs('AWS::Lambda::Function', 2);
     built.template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -62,7 +64,7 @@ describe('Construct: Serving without a model', () => {
     expect(variables).not.toHaveProperty(envVars.modelEndpointName);
   });
 
-  it('creates no SageMaker resources and no interface endpoint (the function serves popularity)', () => {
+  it('creates no SageMaker resources and only the Secrets Manager interface endpoint (the function serves popularity)', () => {
     const { template, serving } = built;
 
     expect(serving.modelEndpoint).toBeUndefined();
@@ -75,7 +77,8 @@ describe('Construct: Serving without a model', () => {
     ]) {
       template.resourceCountIs(type, 0);
     }
-    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 1);
+    expect(serving.network.secretsManagerEndpoint).toBeDefined();
     template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
   });
 
@@ -108,6 +111,13 @@ describe('Construct: Serving without a model', () => {
         FromPort: CACHE_PORT,
         ToPort: CACHE_PORT,
       }),
+      expect.objectContaining({
+        DestinationSecurityGroupId: sgId(
+          serving.network.secretsManagerEndpoint?.connections.securityGroups[0] as ec2.ISecurityGroup,
+        ),
+        FromPort: 443,
+        ToPort: 443,
+      }),
     ]);
   });
 
@@ -125,6 +135,9 @@ describe('Construct: Serving without a model', () => {
         'logs:PutLogEvents',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
+        // The user-token keys (see secrets.test.ts).
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
       ]),
     );
     expect(statements).toContainEqual({

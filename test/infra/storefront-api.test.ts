@@ -1,17 +1,32 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, envVars, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
-import { Api, DEFAULT_ROUTE_THROTTLES } from '#infra/constructs/api.ts';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { bindApiFunctions, routesOf } from '#infra/constructs/api.ts';
+import { ServerApi } from '#infra/constructs/server-api.ts';
+import { DEFAULT_ROUTE_THROTTLES, StorefrontApi } from '#infra/constructs/storefront-api.ts';
 import { buildApp, CORS_ORIGINS_CONTEXT_KEY } from '#infra/build-app.ts';
 import { logicalIdOf, newPlainFunction, newTestStack, testContext } from './helpers.ts';
 
-const routeNames = Object.keys(api.routes) as RouteName[];
+const routeNames = routesOf('storefront');
+const allRouteNames = Object.keys(api.routes) as RouteName[];
 const isPublic = (name: RouteName): boolean => (api.publicRoutes as readonly RouteName[]).includes(name);
 
-describe('Construct: Api', () => {
-  let construct: Api;
+/** The method of a storefront route (every one has a method). */
+function methodOf(construct: StorefrontApi, name: RouteName) {
+  const method = construct.methods[name];
+  if (method === undefined) throw new Error(`no storefront method for ${name}`);
+  return method;
+}
+
+/** `fn` behind every route. */
+const everyRoute = (fn: lambda.Function) =>
+  Object.fromEntries(allRouteNames.map((name) => [name, fn])) as Record<RouteName, lambda.Function>;
+
+describe('Construct: StorefrontApi', () => {
+  let construct: StorefrontApi;
   let template: Template;
-  let functionIds: { ingest: string; recommend: string; catalogue: string; privacy: string };
+  let functionIds: { ingest: string; recommend: string; catalogue: string; privacy: string; admin: string };
 
   beforeAll(() => {
     // Prepare
@@ -20,15 +35,17 @@ describe('Construct: Api', () => {
     const recommend = newPlainFunction(stack, 'Recommend');
     const catalogue = newPlainFunction(stack, 'Catalogue');
     const privacy = newPlainFunction(stack, 'Privacy');
+    const admin = newPlainFunction(stack, 'Admin');
     functionIds = {
       ingest: logicalIdOf(ingest),
       recommend: logicalIdOf(recommend),
       catalogue: logicalIdOf(catalogue),
       privacy: logicalIdOf(privacy),
+      admin: logicalIdOf(admin),
     };
 
     // Act
-    construct = new Api(stack, 'Api', {
+    construct = new StorefrontApi(stack, 'Api', {
       routeHandlers: {
         events: ingest,
         userRecommendations: recommend,
@@ -39,12 +56,23 @@ describe('Construct: Api', () => {
         catalogueItems: catalogue,
         catalogueItem: catalogue,
         userErasure: privacy,
+        readiness: admin,
+        userTokens: admin,
       },
     });
     template = Template.fromStack(stack);
   });
 
-  it('creates a regional REST API with one method per configured route', () => {
+  it('has exactly the storefront routes of api.routeApis', () => {
+    expect(routeNames.sort()).toEqual(
+      allRouteNames.filter((name) => (api.routeApis[name] as readonly string[]).includes('storefront')).sort(),
+    );
+    expect(Object.keys(construct.methods).sort()).toEqual([...routeNames].sort());
+    expect(routeNames).not.toContain('userErasure');
+    expect(routeNames).not.toContain('userTokens');
+  });
+
+  it('creates a regional REST API with one method per storefront route', () => {
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
@@ -57,9 +85,9 @@ describe('Construct: Api', () => {
       const lastSegment = api.routes[name].split('/').at(-1);
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: api.routeMethods[name],
-        ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        ResourceId: { Ref: logicalIdOf(methodOf(construct, name).resource) },
       });
-      expect(construct.methods[name].resource.path).toBe(api.routes[name]);
+      expect(methodOf(construct, name).resource.path).toBe(api.routes[name]);
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: lastSegment });
     }
   });
@@ -68,31 +96,24 @@ describe('Construct: Api', () => {
     for (const name of routeNames) {
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: api.routeMethods[name],
-        ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        ResourceId: { Ref: logicalIdOf(methodOf(construct, name).resource) },
         ApiKeyRequired: !isPublic(name),
         AuthorizationType: 'NONE',
       });
     }
     expect(isPublic('health')).toBe(true);
-    for (const name of [
-      'catalogueItems',
-      'catalogueItem',
-      'userErasure',
-      'similarItems',
-      'rankings',
-      'trending',
-    ] as const) {
+    for (const name of ['events', 'userRecommendations', 'similarItems', 'rankings', 'trending'] as const) {
       expect(isPublic(name), name).toBe(false);
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: api.routeMethods[name],
-        ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        ResourceId: { Ref: logicalIdOf(methodOf(construct, name).resource) },
         ApiKeyRequired: true,
         RequestValidatorId: { Ref: logicalIdOf(construct.requestValidator) },
       });
     }
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: api.routeMethods.health,
-      ResourceId: { Ref: logicalIdOf(construct.methods.health.resource) },
+      ResourceId: { Ref: logicalIdOf(methodOf(construct, 'health').resource) },
       ApiKeyRequired: false,
     });
   });
@@ -103,23 +124,20 @@ describe('Construct: Api', () => {
         template.findResources('AWS::ApiGateway::Method', {
           Properties: {
             HttpMethod: api.routeMethods[name],
-            ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+            ResourceId: { Ref: logicalIdOf(methodOf(construct, name).resource) },
           },
         }),
       );
       expect(found, name).toHaveLength(1);
       return JSON.stringify(found[0]?.Properties.Integration);
     };
-    const expected: Record<RouteName, string> = {
+    const expected: Partial<Record<RouteName, string>> = {
       events: functionIds.ingest,
       userRecommendations: functionIds.recommend,
       similarItems: functionIds.recommend,
       rankings: functionIds.recommend,
       trending: functionIds.recommend,
       health: functionIds.recommend,
-      catalogueItems: functionIds.catalogue,
-      catalogueItem: functionIds.catalogue,
-      userErasure: functionIds.privacy,
     };
     for (const name of routeNames) {
       const integration = integrationOf(name);
@@ -139,13 +157,11 @@ describe('Construct: Api', () => {
     });
     for (const [name, parameter] of [
       ['userRecommendations', 'userId'],
-      ['catalogueItem', 'itemId'],
       ['similarItems', 'itemId'],
-      ['userErasure', 'userId'],
     ] as const) {
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: api.routeMethods[name],
-        ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+        ResourceId: { Ref: logicalIdOf(methodOf(construct, name).resource) },
         RequestParameters: { [`method.request.path.${parameter}`]: true },
         RequestValidatorId: { Ref: logicalIdOf(construct.requestValidator) },
       });
@@ -153,11 +169,11 @@ describe('Construct: Api', () => {
   });
 
   it('declares no path parameters on the routes without them', () => {
-    for (const name of ['rankings', 'trending', 'events', 'catalogueItems', 'health'] as const) {
+    for (const name of ['rankings', 'trending', 'events', 'health'] as const) {
       const method = template.findResources('AWS::ApiGateway::Method', {
         Properties: {
           HttpMethod: api.routeMethods[name],
-          ResourceId: { Ref: logicalIdOf(construct.methods[name].resource) },
+          ResourceId: { Ref: logicalIdOf(methodOf(construct, name).resource) },
         },
       });
       for (const resource of Object.values(method)) {
@@ -167,11 +183,9 @@ describe('Construct: Api', () => {
   });
 
   it('shares one resource per path segment between routes', () => {
-    // `/v1/users/{userId}` (DELETE) is the parent of `/v1/users/{userId}/recommendations` (GET).
-    expect(construct.methods.userRecommendations.resource.parentResource).toBe(construct.methods.userErasure.resource);
-    expect(construct.methods.catalogueItem.resource.parentResource).toBe(construct.methods.catalogueItems.resource);
-    // `/v1/items/{itemId}` (DELETE) is the parent of `/v1/items/{itemId}/similar` (GET).
-    expect(construct.methods.similarItems.resource.parentResource).toBe(construct.methods.catalogueItem.resource);
+    // `/v1/users/{userId}` exists only as the parent of `/v1/users/{userId}/recommendations` (GET).
+    expect(methodOf(construct, 'userRecommendations').resource.parentResource?.path).toBe(api.routes.userErasure);
+    expect(methodOf(construct, 'similarItems').resource.parentResource?.path).toBe(api.routes.catalogueItem);
     const paths = new Set(
       routeNames.flatMap((name) =>
         api.routes[name]
@@ -250,35 +264,38 @@ describe('Construct: Api', () => {
   });
 });
 
-describe('Construct: Api route throttles', () => {
+describe('Construct: StorefrontApi route throttles', () => {
   it('refuses a per-route throttle on a public route, which has no usage plan', () => {
     // Prepare
     const stack = newTestStack();
     const fn = newPlainFunction(stack, 'Fn');
-    const routeHandlers = Object.fromEntries(routeNames.map((name) => [name, fn])) as Record<RouteName, typeof fn>;
+    const routeHandlers = everyRoute(fn);
 
     // Act + Assess
     expect(
-      () => new Api(stack, 'Api', { routeHandlers, routeThrottles: { health: { rateLimit: 1, burstLimit: 1 } } }),
+      () =>
+        new StorefrontApi(stack, 'Api', { routeHandlers, routeThrottles: { health: { rateLimit: 1, burstLimit: 1 } } }),
     ).toThrow('public');
   });
 });
 
-describe('Construct: Api gateway responses', () => {
+describe('Construct: StorefrontApi gateway responses', () => {
   it('answers gateway errors with the same JSON reasons as the handlers and the local gateway', () => {
     // Prepare
     const stack = newTestStack();
     const fn = newPlainFunction(stack, 'Fn');
     // Act
-    const routeHandlers = Object.fromEntries(routeNames.map((name) => [name, fn])) as Record<RouteName, typeof fn>;
-    new Api(stack, 'Api', { routeHandlers });
+    const routeHandlers = everyRoute(fn);
+    new StorefrontApi(stack, 'Api', { routeHandlers });
     const template = Template.fromStack(stack);
     // Assess
     for (const [type, error] of [
       ['INVALID_API_KEY', api.gatewayErrors.invalidApiKey],
+      // The server-only routes are no routes here: they answer like any unknown path.
       ['MISSING_AUTHENTICATION_TOKEN', api.gatewayErrors.routeNotFound],
       ['REQUEST_TOO_LARGE', api.gatewayErrors.requestTooLarge],
       ['THROTTLED', api.gatewayErrors.throttled],
+      ['QUOTA_EXCEEDED', api.gatewayErrors.throttled],
     ] as const) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
@@ -289,12 +306,19 @@ describe('Construct: Api gateway responses', () => {
   });
 });
 
-/** An Api on one plain function with these CORS origins, and its template. */
-function corsApi(corsOrigins?: readonly string[]): { construct: Api; template: Template; functionId: string } {
+/** A StorefrontApi on one plain function with these CORS origins, and its template. */
+function corsApi(corsOrigins?: readonly string[]): {
+  construct: StorefrontApi;
+  template: Template;
+  functionId: string;
+} {
   const stack = newTestStack();
   const fn = newPlainFunction(stack, 'Fn');
-  const routeHandlers = Object.fromEntries(routeNames.map((name) => [name, fn])) as Record<RouteName, typeof fn>;
-  const construct = new Api(stack, 'Api', { routeHandlers, ...(corsOrigins === undefined ? {} : { corsOrigins }) });
+  const routeHandlers = everyRoute(fn);
+  const construct = new StorefrontApi(stack, 'Api', {
+    routeHandlers,
+    ...(corsOrigins === undefined ? {} : { corsOrigins }),
+  });
   return { construct, template: Template.fromStack(stack), functionId: logicalIdOf(fn) };
 }
 
@@ -319,7 +343,7 @@ const GATEWAY_RESPONSE_TYPES = [
   'DEFAULT_5XX',
 ] as const;
 
-describe('Construct: Api CORS', () => {
+describe('Construct: StorefrontApi CORS', () => {
   it('answers a preflight on every route path with a MOCK 204 that needs no API key', () => {
     // Act
     const { construct, template } = corsApi();
@@ -330,7 +354,7 @@ describe('Construct: Api CORS', () => {
     expect(preflights.size).toBe(routePaths.size);
     expect([...construct.preflightMethods.keys()].sort()).toEqual([...routePaths].sort());
     for (const name of routeNames) {
-      const preflight = preflights.get(logicalIdOf(construct.methods[name].resource));
+      const preflight = preflights.get(logicalIdOf(methodOf(construct, name).resource));
       expect(preflight, name).toMatchObject({
         ApiKeyRequired: false,
         AuthorizationType: 'NONE',
@@ -342,7 +366,7 @@ describe('Construct: Api CORS', () => {
               ResponseParameters: {
                 'method.response.header.Access-Control-Allow-Origin': "'*'",
                 'method.response.header.Access-Control-Allow-Methods': `'${api.cors.allowMethods.join(',')}'`,
-                'method.response.header.Access-Control-Allow-Headers': "'content-type,x-api-key'",
+                'method.response.header.Access-Control-Allow-Headers': `'${api.cors.allowHeaders.join(',')}'`,
                 'method.response.header.Access-Control-Max-Age': `'${api.cors.maxAgeSeconds}'`,
               },
             },
@@ -357,34 +381,47 @@ describe('Construct: Api CORS', () => {
   it('allows the methods of the routes and the headers the SDK sends', () => {
     // Assess
     expect([...api.cors.allowMethods].sort()).toEqual([...new Set(Object.values(api.routeMethods))].sort());
-    expect(api.cors.allowHeaders).toEqual(expect.arrayContaining(['content-type', api.apiKeyHeader]));
+    expect(api.cors.allowHeaders).toEqual(
+      expect.arrayContaining(['content-type', api.apiKeyHeader, api.userTokenHeader]),
+    );
     expect(api.cors.exposeHeaders).toEqual(expect.arrayContaining([api.cacheStatusHeader, 'retry-after']));
     expect(api.cors.allowOrigins).toEqual(['*']);
   });
 
-  it('puts no preflight on paths that are no route (/, /v1, /v1/users)', () => {
+  it('puts no preflight on paths that are no storefront route (/, /v1, /v1/users, /v1/users/{userId})', () => {
     // Act
     const { construct, template } = corsApi();
 
     // Assess
     const preflights = preflightsOf(template);
-    const v1 = construct.methods.events.resource.parentResource;
-    const users = construct.methods.userErasure.resource.parentResource;
-    for (const resource of [v1, users]) {
+    const v1 = methodOf(construct, 'events').resource.parentResource;
+    const user = methodOf(construct, 'userRecommendations').resource.parentResource;
+    const users = user?.parentResource;
+    for (const resource of [v1, user, users]) {
       expect(resource).toBeDefined();
       if (resource !== undefined) expect(preflights.has(logicalIdOf(resource))).toBe(false);
     }
     expect(construct.restApi.root.node.tryFindChild('OPTIONS')).toBeUndefined();
   });
 
-  it('tells each route function the origins through its environment', () => {
+  it('bindApiFunctions tells each function both API ids and the origins through its environment', () => {
+    // Prepare
+    const stack = newTestStack();
+    const fn = newPlainFunction(stack, 'Fn');
+    const corsOrigins = ['https://shop.example', 'https://www.shop.example'];
+    const storefront = new StorefrontApi(stack, 'Storefront', { routeHandlers: everyRoute(fn), corsOrigins });
+    const server = new ServerApi(stack, 'Server', { routeHandlers: everyRoute(fn) });
+
     // Act
-    const { template, functionId } = corsApi(['https://shop.example', 'https://www.shop.example']);
+    bindApiFunctions({ routeHandlers: everyRoute(fn), storefront, server, corsOrigins: storefront.corsOrigins });
 
     // Assess
-    const fn = template.findResources('AWS::Lambda::Function')[functionId];
-    expect(fn?.Properties.Environment.Variables).toMatchObject({
+    const variables = Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalIdOf(fn)]?.Properties
+      .Environment.Variables as Record<string, unknown>;
+    expect(variables).toEqual({
       [envVars.corsAllowOrigins]: 'https://shop.example,https://www.shop.example',
+      [envVars.storefrontApiId]: { Ref: logicalIdOf(storefront.restApi) },
+      [envVars.serverApiId]: { Ref: logicalIdOf(server.restApi) },
     });
   });
 
@@ -501,7 +538,8 @@ describe('App: CORS origins from context', () => {
     const template = Template.fromStack(stack);
     expect(testContext()).not.toHaveProperty(CORS_ORIGINS_CONTEXT_KEY);
     expect(preflightOrigin(template)).toBe("'*'");
-    expect(functionOrigins(template)).toEqual(['*', '*', '*', '*']);
+    // The ingest, recommend, catalogue, erasure and admin functions.
+    expect(functionOrigins(template)).toEqual(['*', '*', '*', '*', '*']);
   });
 
   it.each([
@@ -513,14 +551,14 @@ describe('App: CORS origins from context', () => {
 
     // Assess
     const template = Template.fromStack(stack);
-    expect(stack.api.corsOrigins).toEqual(['https://shop.example', 'https://www.shop.example']);
+    expect(stack.storefrontApi.corsOrigins).toEqual(['https://shop.example', 'https://www.shop.example']);
     expect(preflightOrigin(template)).toBe("'https://shop.example'");
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'INVALID_API_KEY',
       ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin' },
     });
-    // The ingest, recommend, catalogue and erasure functions; not the stream processor.
-    expect(functionOrigins(template)).toEqual(Array(4).fill('https://shop.example,https://www.shop.example'));
+    // The ingest, recommend, catalogue, erasure and admin functions; not the processor or the rotation.
+    expect(functionOrigins(template)).toEqual(Array(5).fill('https://shop.example,https://www.shop.example'));
   });
 
   it('refuses a context value that is no origin', () => {
