@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
 import { below, throughputOf, type BenchResult } from '../lib/harness.ts';
 import { percentile } from '../lib/stats.ts';
+import { api } from '#shared/config/index.ts';
 
 export const name = 'freshness';
 export const description =
@@ -25,19 +26,25 @@ const TARGET_P95_MS = 2_000;
 let counter = 0;
 const eventId = () => `fresh-${process.pid}-${++counter}`;
 
-async function post(stack: LocalStack, events: unknown[]): Promise<void> {
+/** Headers of a signed-in shopper's browser: the storefront key and their user token. */
+const shopperHeaders = (stack: LocalStack, token: string) => ({
+  'x-api-key': stack.apiKey,
+  [api.userTokenHeader]: token,
+});
+
+async function post(stack: LocalStack, events: unknown[], token: string): Promise<void> {
   const response = await fetch(`${stack.url}/v1/events`, {
     method: 'POST',
-    headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json' },
+    headers: { ...shopperHeaders(stack, token), 'content-type': 'application/json' },
     body: JSON.stringify({ events }),
   });
   if (response.status !== 200) throw new Error(`POST /v1/events answered ${response.status}`);
   await response.arrayBuffer();
 }
 
-async function topItems(stack: LocalStack, userId: string): Promise<string[]> {
+async function topItems(stack: LocalStack, userId: string, token: string): Promise<string[]> {
   const response = await fetch(`${stack.url}/v1/users/${userId}/recommendations?count=5`, {
-    headers: { 'x-api-key': stack.apiKey },
+    headers: shopperHeaders(stack, token),
   });
   const body = (await response.json()) as { items: { itemId: string }[] };
   return body.items.map((item) => item.itemId);
@@ -61,34 +68,39 @@ export async function run(): Promise<BenchResult> {
   delete process.env.AWS_ENDPOINT_URL_KINESIS;
   const stack = await startLocalStack({ port: 0, dataDir, apiKey: 'bench-key' });
   try {
-    // Popular items for everyone to be recommended.
-    await post(
-      stack,
-      Array.from({ length: 50 }, (_, i) => ({
-        eventId: eventId(),
-        type: 'view',
-        userId: `warm-${i % 10}`,
-        itemId: `item-${i % 8}`,
-        timestamp: Date.now(),
-      })),
-    );
+    // Popular items for everyone to be recommended, posted by the shop's backend for ten shoppers.
+    const warmUp = await stack.serverFetch('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        events: Array.from({ length: 50 }, (_, i) => ({
+          eventId: eventId(),
+          type: 'view',
+          userId: `warm-${i % 10}`,
+          itemId: `item-${i % 8}`,
+          timestamp: Date.now(),
+        })),
+      }),
+    });
+    if (warmUp.status !== 200) throw new Error(`POST /v1/events on the server API answered ${warmUp.status}`);
     while (stack.mapping.stats.processed < stack.stats.eventsAccepted) await sleep(20);
 
     const freshness: number[] = [];
     const floor: number[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       const userId = `fresh-shopper-${trial}`;
-      const [top] = await topItems(stack, userId);
+      const { token } = await stack.mintUserToken(userId);
+      const [top] = await topItems(stack, userId, token);
       if (top === undefined) throw new Error('no recommendations to change');
       const started = performance.now();
-      await post(stack, [purchase(userId, top)]);
-      let items = await topItems(stack, userId);
+      await post(stack, [purchase(userId, top)], token);
+      let items = await topItems(stack, userId, token);
       floor.push(performance.now() - started);
       while (items.includes(top)) {
         if (performance.now() - started > TIMEOUT_MS)
           throw new Error(`trial ${trial}: no change after ${TIMEOUT_MS} ms`);
         await sleep(POLL_MS);
-        items = await topItems(stack, userId);
+        items = await topItems(stack, userId, token);
       }
       freshness.push(performance.now() - started);
       // Spread trials over the poller's batching window instead of aligning with it.
