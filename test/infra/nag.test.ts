@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, type IApplyRule, NagRuleCompliance } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type BuildAppOptions } from '#infra/build-app.ts';
+import { buildApp, type BuildAppOptions, STOREFRONT_WAF_CONTEXT_KEY } from '#infra/build-app.ts';
 import { dataLake } from '#shared/config/index.ts';
 import { DELIVERY_OBJECT_ACTIONS } from '#infra/constructs/data-lake.ts';
 import {
@@ -90,9 +90,13 @@ function describeViolations(report: PolicyValidationPluginReport): string[] {
   );
 }
 
-/** The two shapes of the app: without a model (popularity only) and with a SageMaker endpoint. */
+/**
+ * The shapes of the app: without a model (popularity only), with a SageMaker endpoint, and with the
+ * storefront's web ACL switched off (its stage then acknowledges APIG3 instead).
+ */
 const shapes: [string, () => BuildAppOptions][] = [
   ['without a model', () => ({ context: testContext() })],
+  ['without the storefront WAF', () => ({ context: { ...testContext(), [STOREFRONT_WAF_CONTEXT_KEY]: false } })],
   [
     'with a model (reco:modelDataUrl)',
     () => ({ context: modelTestContext(), modelImageDirectory: stubModelImageDirectory() }),
