@@ -6,13 +6,15 @@ import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { ErasureHasher } from '#shared/privacy/erasureHash.ts';
 import { eraseUser, type ErasureDeps } from '#shared/privacy/eraseUser.ts';
+import { apiIdsFrom, type CallerDeps } from '../lib/caller.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
+import { requireServer } from '../lib/serverOnly.ts';
 import { corsAllowOrigins, requiredEnv, type Env } from '../lib/env.ts';
 import { httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
 import { keepAliveHandler } from '../lib/httpHandler.ts';
 import { logger } from '../lib/observability.ts';
 
-export interface PrivacyFunctionDeps extends ErasureDeps {
+export interface PrivacyFunctionDeps extends ErasureDeps, CallerDeps {
   readonly corsOrigins: readonly string[];
 }
 
@@ -32,6 +34,7 @@ export function createDeps(env: Env, overrides: Partial<PrivacyFunctionDeps> = {
     hasher,
     clock: systemClock,
     corsOrigins: corsAllowOrigins(env),
+    apiIds: apiIdsFrom(env),
     ...overrides,
   };
 }
@@ -41,6 +44,7 @@ export function createHandler(deps: PrivacyFunctionDeps): HttpHandler {
   return httpHandler(
     {
       userErasure: async (event) => {
+        await requireServer(event, deps);
         const result = await eraseUser(pathId(event, 'userId'), deps);
         // The erasure id names its audit record (keyed hashes, counts); the person's id is not logged.
         logger.info('user erased', { erasureId: result.erasureId, profiles: result.profilesErased.length });

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { apiLimits } from '../config/index.ts';
+import { unaddressableId } from '../events/schema.ts';
 
 const text = (field: string, max: number) =>
   z.string({ error: `${field} must be a string` }).max(max, { error: `${field} must be at most ${max} characters` });
 
 /** A catalogue item as the shop sends it in `PUT /v1/items`; unknown fields are rejected. */
 export const catalogueItemSchema = z.strictObject({
-  itemId: text('itemId', apiLimits.maxIdChars).min(1, { error: 'itemId must not be empty' }),
+  itemId: text('itemId', apiLimits.maxIdChars)
+    .min(1, { error: 'itemId must not be empty' })
+    .superRefine((value, ctx) => {
+      // An item the API accepted can always be deleted through DELETE /v1/items/{itemId}.
+      const problem = unaddressableId(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `itemId ${problem}` });
+    }),
   title: text('title', apiLimits.maxTitleChars).optional(),
   description: text('description', apiLimits.maxDescriptionChars).optional(),
   categories: z

@@ -16,6 +16,7 @@ import { emptyProfile } from '#shared/features/profile.ts';
 import { erasureHash } from '#shared/privacy/erasureHash.ts';
 import { ERASURE_AUDIT_RETENTION_DAYS } from '#shared/privacy/eraseUser.ts';
 import { apiEvent } from '../../support/apiGateway.ts';
+import { storefrontContext, TEST_AUTH_ENV } from '../../support/auth.ts';
 
 const NOW = Date.parse('2026-07-04T16:20:00.000Z');
 const TABLE = 'features-test';
@@ -71,6 +72,7 @@ const updates = () => dynamo.commandCalls(UpdateCommand).map((call) => call.args
 describe('Handler: privacy', () => {
   beforeAll(async () => {
     vi.stubEnv('FEATURE_TABLE_NAME', TABLE);
+    for (const [name, value] of Object.entries(TEST_AUTH_ENV)) vi.stubEnv(name, value);
     vi.stubEnv('ERASURE_HASH_KEY', KEY);
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
@@ -231,6 +233,15 @@ describe('Handler: privacy', () => {
     // Assess
     expect(response.statusCode).toBe(202);
     expect(updates().map((update) => update.ExpressionAttributeValues?.[':version'])).toEqual([3, 4]);
+  });
+
+  it('returns 404 route_not_found to a storefront caller and erases nothing', async () => {
+    // Act
+    const response = await handler({ ...eraseRequest('alice'), requestContext: storefrontContext });
+
+    // Assess
+    expect([response.statusCode, json(response).reason]).toEqual([404, 'route_not_found']);
+    expect(dynamo.calls()).toHaveLength(0);
   });
 
   it('returns 500 internal_error and logs when DynamoDB fails', async () => {

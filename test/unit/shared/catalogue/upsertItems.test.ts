@@ -177,6 +177,16 @@ describe('Function: upsertItems', () => {
         expected: { itemId: 'x', reason: 'invalid_field', field: 'attributes.size' },
       },
       {
+        name: 'an itemId no URL can address (..)',
+        item: { itemId: '..' },
+        expected: { itemId: '..', reason: 'invalid_field', field: 'itemId' },
+      },
+      {
+        name: 'an itemId with a control character',
+        item: { itemId: 'sku\u0007' },
+        expected: { itemId: 'sku\u0007', reason: 'invalid_field', field: 'itemId' },
+      },
+      {
         name: 'inStock that is not a boolean',
         item: { itemId: 'x', inStock: 'yes' },
         expected: { itemId: 'x', reason: 'invalid_field', field: 'inStock' },
