@@ -44,8 +44,9 @@ export interface TableSpec {
 
 /**
  * The feature store is a single table. Access patterns (all by key, no scans on hot paths):
- * - a shopper's profile (recent items, category affinities, seen event ids, aliases):
- *                                        pk=`U#<shopperKey>`  sk=`PROFILE`
+ * - a shopper's profile (recent items, category affinities, seen event ids; a tombstone with
+ *   `erasedAt` once erased):              pk=`U#<shopperKey>`  sk=`PROFILE`
+ * - an anonymous history linked to a user: pk=`U#u:<userId>`  sk=`ALIAS#<shopperKey>`
  * - an item's activity for one UTC day (popularity, trend, viewed/bought-together counts):
  *                                        pk=`I#<itemId>`      sk=`DAY#<yyyy-mm-dd>`
  * - an item's catalogue entry:           pk=`I#<itemId>`      sk=`META`
@@ -53,7 +54,8 @@ export interface TableSpec {
  * - the day's trending items:            GSI `byTrend`, trendBoard=`TREND#<day>#<shard>`, trend descending
  * - served lists (for attribution):        pk=`REC#<recommendationId>` sk=`REC`
  * - attributed events per model and day:  pk=`ATTR#<modelVersion>` sk=`<day>#<kind>`
- * - erased shoppers (left out of training): pk=`ERASED`       sk=`<shopperKey>`
+ * - erased shoppers (left out of training): pk=`ERASED`      sk=`<keyed hash of the shopperKey>`
+ * - an erasure's audit record:            pk=`AUDIT#<day>`      sk=`<time>#<erasureId>`
  * Boards are write-sharded (`featureLimits.boardShards`) so one day's board is not one hot
  * GSI partition; readers query every shard and merge.
  */
@@ -173,6 +175,11 @@ export const ttls = {
   itemBucketSeconds: 14 * 24 * 60 * 60,
   /** Attribution counters (per model version, list kind and day) are kept this long. */
   attributionSeconds: 400 * 24 * 60 * 60,
+  /**
+   * An erasure's audit record: 3 years, the usual limitation period in which a shopper or a
+   * supervisory authority may ask whether an erasure was done. It holds keyed hashes and counts only.
+   */
+  erasureAuditSeconds: 3 * 365 * 24 * 60 * 60,
 } as const;
 
 /**
@@ -356,7 +363,7 @@ export const envVars = {
    * log; never rotated, or erased shoppers would come back into training.
    */
   erasureHashKeySecretArn: 'ERASURE_HASH_KEY_SECRET_ARN',
-  /** The erasure-log key inline (base64): the local stack and tests only. */
+  /** The erasure-log key inline (a string of at least 32 characters): the local stack and tests only. */
   erasureHashKey: 'ERASURE_HASH_KEY',
 } as const;
 

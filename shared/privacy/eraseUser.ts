@@ -6,13 +6,6 @@ import type { AliasStore, Clock, ErasureAudit, ErasureLog, ShopperStore } from '
 import type { ErasureHasher } from './erasureHash.ts';
 import { hashLegacyErasures } from './erasureLog.ts';
 
-/**
- * How long an erasure's audit record is kept: 3 years, the usual limitation period in which a
- * shopper or a supervisory authority may ask whether an erasure was done. It holds keyed hashes
- * and counts only, no raw id.
- */
-export const ERASURE_AUDIT_RETENTION_DAYS = 3 * 365;
-
 export interface ErasureDeps {
   readonly shoppers: ShopperStore & AliasStore;
   readonly erasures: ErasureLog & ErasureAudit;
@@ -122,7 +115,7 @@ export async function eraseUser(userId: string, deps: ErasureDeps): Promise<Eras
     erasedAt,
     keyHashes,
     itemsRemoved,
-    expiresAt: Math.floor(erasedAt / 1000) + ERASURE_AUDIT_RETENTION_DAYS * 24 * 60 * 60,
+    expiresAt: Math.floor(erasedAt / 1000) + ttls.erasureAuditSeconds,
   });
   return {
     userId,

@@ -14,7 +14,6 @@ import type { handler as PrivacyHandler } from '#functions/privacy/handler.ts';
 import { apiLimits, ttls } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
 import { erasureHash } from '#shared/privacy/erasureHash.ts';
-import { ERASURE_AUDIT_RETENTION_DAYS } from '#shared/privacy/eraseUser.ts';
 import { apiEvent } from '../../support/apiGateway.ts';
 import { storefrontContext, TEST_AUTH_ENV } from '../../support/auth.ts';
 
@@ -175,7 +174,6 @@ describe('Handler: privacy', () => {
     const response = await handler(eraseRequest('alice'));
 
     // Assess: two tombstones and one alias item removed.
-    const day = 24 * 60 * 60;
     expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
       { TableName: TABLE, Item: { pk: 'ERASED', sk: hash('u:alice'), erasedAt: NOW } },
       { TableName: TABLE, Item: { pk: 'ERASED', sk: hash('a:anon-1'), erasedAt: NOW } },
@@ -188,7 +186,7 @@ describe('Handler: privacy', () => {
           erasedAt: NOW,
           keyHashes: [hash('u:alice'), hash('a:anon-1')],
           itemsRemoved: 3,
-          expiresAt: NOW / 1000 + ERASURE_AUDIT_RETENTION_DAYS * day,
+          expiresAt: NOW / 1000 + ttls.erasureAuditSeconds,
         },
       },
     ]);

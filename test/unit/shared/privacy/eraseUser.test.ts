@@ -5,7 +5,7 @@ import { ttls } from '#shared/config/index.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
 import type { ShopperProfile, ShopperWrite } from '#shared/ports/index.ts';
 import { ErasureHasher, erasureHash } from '#shared/privacy/erasureHash.ts';
-import { ERASURE_AUDIT_RETENTION_DAYS, eraseUser, type ErasureDeps } from '#shared/privacy/eraseUser.ts';
+import { eraseUser, type ErasureDeps } from '#shared/privacy/eraseUser.ts';
 
 const NOW = Date.parse('2026-05-01T08:00:00.000Z');
 const clock = { now: () => NOW };
@@ -233,7 +233,7 @@ describe('Function: eraseUser', () => {
         erasedAt: NOW,
         keyHashes: [hash('u:alice'), hash('a:anon-1')],
         itemsRemoved: 3,
-        expiresAt: NOW / 1000 + ERASURE_AUDIT_RETENTION_DAYS * 24 * 60 * 60,
+        expiresAt: NOW / 1000 + ttls.erasureAuditSeconds,
       },
     ]);
   });
