@@ -67,10 +67,11 @@ describe('Construct: ServingNetwork', () => {
     });
   });
 
-  it('creates no interface endpoint unless the SageMaker runtime is asked for', () => {
+  it('creates no interface endpoint unless the SageMaker runtime or Secrets Manager is asked for', () => {
     const { network, template } = synthNetwork();
 
     expect(network.sageMakerRuntimeEndpoint).toBeUndefined();
+    expect(network.secretsManagerEndpoint).toBeUndefined();
     template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
   });
 
@@ -113,6 +114,39 @@ describe('Construct: ServingNetwork', () => {
         FromPort: 443,
         ToPort: 443,
       }),
+    ]);
+  });
+
+  it('opens the Secrets Manager endpoint (private DNS) on HTTPS to the given security group only', () => {
+    // Prepare
+    const stack = newTestStack();
+    const network = new ServingNetwork(stack, 'Network', { secretsManagerEndpoint: true });
+    const caller = new ec2.SecurityGroup(stack, 'Caller', { vpc: network.vpc, allowAllOutbound: false });
+
+    // Act
+    network.allowSecretsManagerFrom(caller);
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const endpoint = network.secretsManagerEndpoint;
+    if (endpoint === undefined) throw new Error('no Secrets Manager endpoint');
+    expect(network.sageMakerRuntimeEndpoint).toBeUndefined();
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 1);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      ServiceName: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.secretsmanager$')])],
+      }),
+      PrivateDnsEnabled: true,
+      SubnetIds: network.vpc.isolatedSubnets.map((subnet) => ({ Ref: logicalIdOf(subnet) })),
+    });
+    const [endpointGroup] = endpoint.connections.securityGroups;
+    if (endpointGroup === undefined) throw new Error('endpoint has no security group');
+    const group = template.findResources('AWS::EC2::SecurityGroup')[logicalIdOf(endpointGroup)];
+    expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    expect(ingress).toEqual([
+      expect.objectContaining({ GroupId: sgId(endpointGroup), SourceSecurityGroupId: sgId(caller), FromPort: 443 }),
     ]);
   });
 });
