@@ -19,11 +19,14 @@ let counter = 0;
 
 async function postWithRetry(events: unknown[]): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const response = await fetch(`${stack.url}/v1/events`, {
-      method: 'POST',
-      headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ events }),
-    }).catch(() => undefined);
+    // The shop's backend posts for any shopper: the server API, signed.
+    const response = await stack
+      .serverFetch('/v1/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ events }),
+      })
+      .catch(() => undefined);
     const body = response && ((await response.json()) as { accepted?: number; rejected?: unknown[] });
     // A client retries what the API did not take; the eventId makes the retry safe.
     if (response?.status === 200 && body?.rejected?.length === 0) return;

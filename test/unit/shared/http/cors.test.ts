@@ -121,7 +121,7 @@ describe('Function: corsResponseHeaders', () => {
 describe('Function: corsPreflightHeaders', () => {
   const allowed = {
     'access-control-allow-methods': 'POST,GET,PUT,DELETE',
-    'access-control-allow-headers': 'content-type,x-api-key',
+    'access-control-allow-headers': 'content-type,x-api-key,x-reco-user-token',
     'access-control-max-age': String(api.cors.maxAgeSeconds),
   };
 
