@@ -355,7 +355,7 @@ function responseHeadersOf(result: APIGatewayProxyResult): Record<string, string
  *   server API only is answered as the server API answers it unsigned (`missingAuthentication`).
  * The request context (`apiId`, `identity`) comes from what was verified, never from a header.
  *
- * CORS as `infra/constructs/api.ts` sets it up on the storefront API: an `OPTIONS` on a route's
+ * CORS as `infra/constructs/storefront-api.ts` sets it up on the storefront API: an `OPTIONS` on a route's
  * path is a preflight, answered 204 without a key; the gateway's own errors carry the headers of
  * API Gateway's gateway responses; the handlers' answers pass through with the headers the
  * handlers added.

@@ -3,7 +3,8 @@ import { api } from '../config/index.ts';
 /*
  * CORS for the API, in one place for the three layers that answer browsers: the handlers' answers
  * (`functions/lib/http.ts`), and the local gateway's preflights and own errors (`local/apiGateway.ts`),
- * which imitate what `infra/constructs/api.ts` makes API Gateway do.
+ * which imitate what `infra/constructs/storefront-api.ts` makes the storefront API do (the server API is not
+ * called from browsers and answers no CORS).
  *
  * The rule: with `['*']` every answer carries `Access-Control-Allow-Origin: *`; with a list of
  * origins, an answer to a listed `Origin` carries that origin (and `Vary: Origin`), an answer to
@@ -110,7 +111,7 @@ export function corsResponseHeaders(origins: readonly string[]): CorsResponseHea
 
 /**
  * Headers of the answer to a preflight (`OPTIONS`) from `origin`: what the API Gateway MOCK
- * methods of `infra/constructs/api.ts` answer with 204, except that an unlisted origin gets no
+ * methods of `infra/constructs/storefront-api.ts` answer with 204, except that an unlisted origin gets no
  * `Access-Control-Allow-Origin` (API Gateway sends it the first listed origin, which the browser
  * rejects just the same).
  */
