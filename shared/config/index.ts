@@ -302,8 +302,9 @@ export const api = {
   },
   /**
    * CORS, so the storefront SDK (`sdk/`) can call the API from the shop's pages, whose origin is not the API's.
-   * The same values make the storefront API's preflight methods and error responses (`infra/constructs/storefront-api.ts`),
-   * the handlers' answers (`functions/lib/http.ts`) and the local gateway (`local/apiGateway.ts`).
+   * The same values make the storefront API's preflight methods and error responses
+   * (`infra/constructs/storefront-api.ts`), the handlers' answers (`functions/lib/http.ts`) and the local gateway
+   * (`local/apiGateway.ts`).
    */
   cors: {
     /**
