@@ -6,25 +6,32 @@
  * when one process serves many requests at once (the local stack under load) shows here as what it
  * costs a single request.
  *
- * `GET /v1/users/{userId}/recommendations` as API Gateway events, in alternating rounds:
- * - cache hits: one shopper asked again and again (its profile reused within the memo window);
- * - cache misses: a list never asked before (seeded shoppers in turn, each pass with another
- *   `count`), so each reads the profile, the popularity boards, and records the list.
+ * `GET /v1/users/{userId}/recommendations` as the storefront API's events from a signed-in
+ * shopper's page (the storefront key and that shopper's user token, which the function verifies),
+ * in alternating rounds:
+ * - cache hits: one shopper asked again and again;
+ * - cache misses: a list never asked before (seeded signed-in shoppers in turn, each pass with
+ *   another `count`), so each reads the profile, the popularity boards, and records the list.
  * Per invocation: latency (p50, p99) and process CPU (per block of invocations).
  *
  * The floor is the same runtime loop around a handler returning a recorded hit's result. With
  * `RECO_BENCH_BASELINE_REF` (a commit) or `RECO_BENCH_BASELINE_ROOT` (a source folder), the
  * baseline's handler runs in the same rounds, and the record has its numbers and ours / its.
- * `RECO_BENCH_SOURCE_ROOT` bundles ours from another folder than this repository's tree.
+ * `RECO_BENCH_SOURCE_ROOT` bundles ours from another folder than this repository's tree. A
+ * baseline from before the storefront and server APIs were split ignores the API ids, the token
+ * keys and the token header, and reads the same signed-in profiles.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { envVars, lambdaDefaults, metricsNamespace, serviceName } from '#shared/config/index.ts';
+import { envVars, lambdaDefaults, metricsNamespace, serviceName, userTokens } from '#shared/config/index.ts';
+import { mintUserToken, StaticUserTokenKeys } from '#shared/auth/userToken.ts';
+import { systemClock } from '#shared/ports/index.ts';
 import { throughputOf, type BenchResult } from '../lib/harness.ts';
-import { BENCH_FUNCTION_NAME, BENCH_ORIGIN, recommendationsEvent } from '../lib/lambda/apiEvent.ts';
+import { BENCH_API_IDS, BENCH_FUNCTION_NAME, BENCH_ORIGIN, recommendationsEvent } from '../lib/lambda/apiEvent.ts';
 import { bundleLikeCdk } from '../lib/lambda/bundle.ts';
 import type { InvokeArgs, InvokeProcessInfo, InvokeProcessOptions, Invocations } from '../lib/lambda/invokeProcess.ts';
 import { seedFeatureTable } from '../lib/lambda/seed.ts';
@@ -35,7 +42,7 @@ import { median, percentile } from '../lib/stats.ts';
 
 export const name = 'recommend-lambda';
 export const description =
-  'recommend function bundled as CDK deploys it, invoked one request at a time like the Lambda runtime (DynamoDB stand-in, in-process LRU, no model): cache-hit and cache-miss latency and CPU per invocation; floor: a handler returning a recorded hit; optional baseline build in the same rounds';
+  'recommend function bundled as CDK deploys it, invoked one request at a time like the Lambda runtime (DynamoDB stand-in, in-process LRU, no model), storefront requests of signed-in shoppers with their user tokens: cache-hit and cache-miss latency and CPU per invocation; floor: a handler returning a recorded hit; optional baseline build in the same rounds';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const libDir = fileURLToPath(new URL('../lib/', import.meta.url));
@@ -68,10 +75,17 @@ interface Build {
 }
 
 /**
+ * The user-token signing key of this run (`envVars.userTokenKeys`' JSON). In AWS the function
+ * reads it from Secrets Manager and keeps it for `userTokens.keyCacheMs`, so per request both
+ * cost the same: one HMAC check of the token.
+ */
+const userTokenKeys = () => JSON.stringify({ current: { kid: 'bench-1', secret: randomBytes(32).toString('base64') } });
+
+/**
  * What Lambda and the CDK app set in the function's environment, pointed at the stand-in; nothing
  * of this process's environment leaks in (no cache URL, no model endpoint).
  */
-function lambdaEnvironment(dynamodbEndpoint: string): NodeJS.ProcessEnv {
+function lambdaEnvironment(dynamodbEndpoint: string, tokenKeys: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -94,6 +108,10 @@ function lambdaEnvironment(dynamodbEndpoint: string): NodeJS.ProcessEnv {
     [envVars.featureTableName]: TABLE,
     [envVars.modelVersion]: 'popularity-v1',
     [envVars.corsAllowOrigins]: BENCH_ORIGIN,
+    // The Api constructs' ids and the user-token keys: the caller comes from the request context.
+    [envVars.storefrontApiId]: BENCH_API_IDS.storefront,
+    [envVars.serverApiId]: BENCH_API_IDS.server,
+    [envVars.userTokenKeys]: tokenKeys,
   };
 }
 
@@ -129,7 +147,7 @@ function expectAll(build: Build, what: string, block: Invocations, cache: string
   const count = block.latenciesMs.length;
   if (block.statuses[200] !== count || block.cache[cache] !== count) {
     throw new Error(
-      `${build.key} ${what}: expected ${count} × 200 ${cache}, got ${JSON.stringify(block.statuses)} ${JSON.stringify(block.cache)}`,
+      `${build.key} ${what}: expected ${count} × 200 ${cache}, got ${JSON.stringify(block.statuses)} ${JSON.stringify(block.cache)}; last answer: ${block.last?.statusCode} ${block.last?.body.slice(0, 300)}`,
     );
   }
 }
@@ -209,11 +227,24 @@ export async function run(): Promise<BenchResult> {
     cleanup.push(() => standIns.stop());
     const endpoint = standIns.ready.dynamodbEndpoint;
     const seeded = await seedFeatureTable({ endpoint, tableName: TABLE, events: SEED_EVENTS, now: Date.now() });
-    const shoppers = seeded.shopperIds;
-    log(`seeded ${seeded.applied} events of ${shoppers.length} shoppers (${seeded.writes} writes)`);
+    // Signed-in shoppers, each with a user token minted with the function's keys, as the shop's
+    // backend mints them for its pages (POST /v1/admin/user-tokens).
+    const shoppers = seeded.signedInShopperIds;
+    log(
+      `seeded ${seeded.applied} events of ${seeded.shopperIds.length} shoppers, ${shoppers.length} signed in (${seeded.writes} writes)`,
+    );
+    if (shoppers.length < 2) throw new Error('the seeded events have fewer than 2 signed-in shoppers');
     const [hitShopper, ...missShoppers] = shoppers as [string, ...string[]];
+    const tokenKeys = userTokenKeys();
+    const keys = new StaticUserTokenKeys(tokenKeys);
+    const tokens = new Map<string, string>();
+    for (const id of shoppers) {
+      tokens.set(id, (await mintUserToken(id, { keys, clock: systemClock }, userTokens.ttlSeconds)).token);
+    }
+    const event = (id: string, query: Readonly<Record<string, string>> | undefined) =>
+      JSON.stringify(recommendationsEvent(id, query, nextRequestId(), tokens.get(id)));
 
-    const env = lambdaEnvironment(endpoint);
+    const env = lambdaEnvironment(endpoint, tokenKeys);
     const settings = { memoryMb: lambdaDefaults.memoryMb, timeoutSeconds: lambdaDefaults.timeoutSeconds };
     const builds: Build[] = [];
     for (const { key, root } of roots) {
@@ -224,7 +255,7 @@ export async function run(): Promise<BenchResult> {
     }
 
     // Cold: the first invocation of each build is a miss for the hit shopper; the second a hit.
-    const hitEvent = () => JSON.stringify(recommendationsEvent(hitShopper, undefined, nextRequestId()));
+    const hitEvent = () => event(hitShopper, undefined);
     let hitResult: APIGatewayProxyResult | undefined;
     for (const build of builds) {
       const first = await invoke(build, [hitEvent()]);
@@ -243,7 +274,7 @@ export async function run(): Promise<BenchResult> {
       const k = missCounter++;
       const shopper = missShoppers[k % missShoppers.length] as string;
       const count = 10 + (Math.floor(k / missShoppers.length) % MISS_COUNTS);
-      return JSON.stringify(recommendationsEvent(shopper, { count: String(count) }, nextRequestId()));
+      return event(shopper, { count: String(count) });
     };
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
       const timed = round >= WARMUP_ROUNDS;
@@ -271,7 +302,8 @@ export async function run(): Promise<BenchResult> {
       ...buildMetrics('floor', floor),
       hitsPerBlock: HITS_PER_BLOCK,
       missesPerBlock: MISSES_PER_BLOCK,
-      seededShoppers: shoppers.length,
+      seededShoppers: seeded.shopperIds.length,
+      signedInShoppers: shoppers.length,
       seededEvents: seeded.applied,
       loadAverage1mStart: load1Start ?? Number.NaN,
       loadAverage5mStart: load5Start ?? Number.NaN,

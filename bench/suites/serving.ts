@@ -15,6 +15,8 @@
  * 4. Chaos, with Redis: Redis killed, the model server closed, both back, `chaos.ts`.
  *
  * Phases 1 to 3 run against a stack with the embedded LRU cache, phase 4 against one with Redis.
+ * Every storefront request is a signed-in shopper's, with their user token (`ShopperTokens`), so
+ * personal lists read the shoppers' signed-in profiles and give the model their user ids.
  * Targets are recorded, never enforced. `RECO_BENCH_SERVING_PHASES=hit` (or e.g. `hit,chaos`) runs only
  * the phases named, the cache-hit pair always; unset, all of them (see `select.ts`).
  */
@@ -26,12 +28,13 @@ import { atLeast, below, type BenchResult, type TargetCheck } from '../lib/harne
 import { startRedis, type LocalRedis } from '../lib/serving/redis.ts';
 import type { DynamoProbe, StackProcessStats } from '../lib/serving/stackProcess.ts';
 import { chaos, TARGET_RECOVERY_MS } from '../lib/serving/phases/chaos.ts';
-import { LIVE_SHOPPERS, SEED, log } from '../lib/serving/phases/common.ts';
+import { API_KEY, LIVE_SHOPPERS, SEED, log } from '../lib/serving/phases/common.ts';
 import { cacheHit, HIT_CONNECTIONS } from '../lib/serving/phases/hit.ts';
 import { cacheMiss, MISS_RATE, TARGET_MISS_P99_MS } from '../lib/serving/phases/miss.ts';
 import { MIXED_SECONDS, mixedTraffic, TARGET_MIXED_RPS } from '../lib/serving/phases/mixed.ts';
 import { OPTIONAL_PHASES, selectedPhases } from '../lib/serving/phases/select.ts';
 import { liveEvents, postEvents, startModel, startStack } from '../lib/serving/phases/setup.ts';
+import { ShopperTokens } from '../lib/serving/tokens.ts';
 
 export const name = 'serving';
 export const description =
@@ -49,6 +52,7 @@ export async function run(): Promise<BenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reco-serving-model-'));
   const children: { stop(): Promise<void> }[] = [];
   let redis: LocalRedis | undefined;
+  const tokens = new ShopperTokens(API_KEY);
   try {
     log('training the hybrid model over 100,000 items…');
     const model = await startModel(join(dir, 'model'));
@@ -59,7 +63,7 @@ export async function run(): Promise<BenchResult> {
     );
 
     // Embedded LRU cache: tests 1 to 3.
-    const stack = await startStack(info);
+    const stack = await startStack(info, tokens);
     children.push(stack);
     await postEvents(
       stack,
@@ -67,14 +71,15 @@ export async function run(): Promise<BenchResult> {
         Array.from({ length: LIVE_SHOPPERS }, (_, i) => `live-${i + 1}`),
         SEED,
       ),
+      tokens,
     );
-    const hit = await cacheHit(stack);
+    const hit = await cacheHit(stack, tokens);
     // What one DynamoDB call costs in this process: a cache hit reads the shopper's two profile
     // items at most once per profile memo (250 ms), so this bounds only the uncached part.
     const dynamo = await stack.call<DynamoProbe>('dynamoProbe', { ms: 2_000, concurrency: HIT_CONNECTIONS });
     log(`DynamoDB stand-in: ${Math.round(dynamo.perSecond)} GetItem/s through the handlers' client`);
-    const miss = phases.has('miss') ? await cacheMiss(stack, model) : undefined;
-    const mixed = phases.has('mixed') ? await mixedTraffic(stack, model) : undefined;
+    const miss = phases.has('miss') ? await cacheMiss(stack, model, tokens) : undefined;
+    const mixed = phases.has('mixed') ? await mixedTraffic(stack, model, tokens) : undefined;
     const stackStats = await stack.call<StackProcessStats>('stats');
     await stack.stop();
     children.pop();
@@ -83,9 +88,9 @@ export async function run(): Promise<BenchResult> {
     let outage: Awaited<ReturnType<typeof chaos>> | undefined;
     if (phases.has('chaos')) {
       redis = await startRedis();
-      const redisStack = await startStack(info, redis.url);
+      const redisStack = await startStack(info, tokens, redis.url);
       children.push(redisStack);
-      outage = await chaos(redisStack, model, redis);
+      outage = await chaos(redisStack, model, redis, tokens);
     }
     const [load1End, load5End] = loadavg();
 

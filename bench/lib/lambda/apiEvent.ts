@@ -8,18 +8,25 @@ import { api } from '#shared/config/index.ts';
 /** The storefront origin of the requests; the function's CORS list must contain it. */
 export const BENCH_ORIGIN = 'https://shop.example.com';
 export const BENCH_FUNCTION_NAME = 'reco-bench-recommend';
+/**
+ * The two REST APIs' ids, as the CDK app sets them in the function's environment; the events come
+ * from the storefront API, as a shop's page calls it.
+ */
+export const BENCH_API_IDS = { storefront: 'abc123', server: 'srv456' } as const;
 
 /**
- * An API Gateway proxy event as API Gateway sends it: every header in both forms, the query in
- * both forms (`null` without one), the request context of a REST API stage.
+ * An API Gateway proxy event as the storefront API sends it: every header in both forms, the
+ * query in both forms (`null` without one), the request context of a REST API stage. With
+ * `userToken`, the page of that signed-in shopper (the SDK sends it in `api.userTokenHeader`).
  *
  * @example
- * const event = recommendationsEvent('shopper-1', { count: '20' }, 'req-1');
+ * const event = recommendationsEvent('shopper-1', { count: '20' }, 'req-1', token);
  */
 export function recommendationsEvent(
   userId: string,
   query: Readonly<Record<string, string>> | undefined,
   requestId: string,
+  userToken?: string,
 ): APIGatewayProxyEvent {
   const path = `/v1/users/${encodeURIComponent(userId)}/recommendations`;
   const headers: Record<string, string> = {
@@ -27,7 +34,7 @@ export function recommendationsEvent(
     'accept-encoding': 'gzip, deflate, br',
     'CloudFront-Forwarded-Proto': 'https',
     'CloudFront-Viewer-Country': 'DE',
-    Host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    Host: `${BENCH_API_IDS.storefront}.execute-api.eu-west-1.amazonaws.com`,
     origin: BENCH_ORIGIN,
     referer: `${BENCH_ORIGIN}/products`,
     'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
@@ -36,6 +43,7 @@ export function recommendationsEvent(
     'X-Forwarded-For': '203.0.113.7, 130.176.0.1',
     'X-Forwarded-Port': '443',
     'X-Forwarded-Proto': 'https',
+    ...(userToken === undefined ? {} : { [api.userTokenHeader]: userToken }),
   };
   const multiValue = (record: Readonly<Record<string, string>>) =>
     Object.fromEntries(Object.entries(record).map(([name, value]) => [name, [value]]));
@@ -53,10 +61,10 @@ export function recommendationsEvent(
     isBase64Encoded: false,
     requestContext: {
       accountId: '123456789012',
-      apiId: 'abc123',
+      apiId: BENCH_API_IDS.storefront,
       authorizer: null,
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
+      domainName: `${BENCH_API_IDS.storefront}.execute-api.eu-west-1.amazonaws.com`,
+      domainPrefix: BENCH_API_IDS.storefront,
       extendedRequestId: `${requestId}=`,
       httpMethod: 'GET',
       identity: {

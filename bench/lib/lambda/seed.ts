@@ -25,6 +25,11 @@ export interface Seeded {
    * signed in), most active first.
    */
   readonly shopperIds: readonly string[];
+  /**
+   * The user ids among them (shoppers who signed in, their anonymous history merged), most active
+   * first: whose lists a storefront request with their user token reads.
+   */
+  readonly signedInShopperIds: readonly string[];
   readonly applied: number;
   readonly writes: number;
 }
@@ -75,7 +80,8 @@ export async function seedFeatureTable(options: SeedOptions): Promise<Seeded> {
     const shopperIds = [...activity.entries()]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([id]) => id);
-    return { shopperIds, applied, writes };
+    const userIds = new Set(events.flatMap((e) => (e.userId === undefined ? [] : [e.userId])));
+    return { shopperIds, signedInShopperIds: shopperIds.filter((id) => userIds.has(id)), applied, writes };
   } finally {
     client.destroy();
   }

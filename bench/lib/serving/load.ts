@@ -162,14 +162,19 @@ export async function sample(url: string, init: RequestInit = {}): Promise<Sampl
   }
 }
 
+/** One request of a sampler: its URL and `fetch` options. */
+export interface SampleRequest {
+  readonly url: string;
+  readonly init: RequestInit;
+}
+
 /**
  * `loops` sequential request loops (each with one request in flight and `pauseMs` between its
- * answers) until `stop()`; `urlFor(n)` names the n-th request overall (from 0). `samples()`
- * returns every answer so far, ordered by the time its request started.
+ * answers) until `stop()`; `requestFor(n)` makes the n-th request overall (from 0), before its
+ * time starts. `samples()` returns every answer so far, ordered by the time its request started.
  */
 export function startSampler(
-  urlFor: (n: number) => string,
-  init: RequestInit,
+  requestFor: (n: number) => SampleRequest | Promise<SampleRequest>,
   pauseMs: number,
   loops = 1,
 ): { samples: () => Sample[]; stop: () => Promise<void> } {
@@ -178,7 +183,8 @@ export function startSampler(
   let next = 0;
   const loop = async () => {
     while (running) {
-      collected.push(await sample(urlFor(next++), init));
+      const { url, init } = await requestFor(next++);
+      collected.push(await sample(url, init));
       await sleep(pauseMs);
     }
   };

@@ -21,6 +21,8 @@ import type { StandInsProcessInfo } from './standInsProcess.ts';
 
 export interface StackProcessOptions {
   readonly apiKey: string;
+  /** The user-token signing keys (`envVars.userTokenKeys` JSON) the bench mints its shoppers' tokens with. */
+  readonly userTokenKeys: string;
   readonly redisUrl?: string;
   readonly model?: { readonly url: string; readonly modelVersion: string; readonly trainedOn: number };
   readonly batchingWindowMs?: number;
@@ -40,6 +42,12 @@ export interface StackProcessInfo {
 export interface DynamoProbe {
   readonly calls: number;
   readonly perSecond: number;
+}
+
+/** Model calls since `watchModelCalls`, and how many of them gave the model a user id (a personal list). */
+export interface ModelCallCount {
+  readonly calls: number;
+  readonly withUserId: number;
 }
 
 /** How long the handlers' AWS SDK calls took, by command, since the last `sdkCallTimes` call. */
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
   delete env[envVars.modelEndpointName];
   delete env.REDIS_URL;
   if (options.redisUrl !== undefined) env.REDIS_URL = options.redisUrl;
+  env[envVars.userTokenKeys] = options.userTokenKeys;
 
   // The DynamoDB and Kinesis stand-ins in a process of their own, as the model server is: in AWS
   // neither service runs in the function's process, so their CPU is not the serving path's. The
@@ -120,6 +129,25 @@ async function main(): Promise<void> {
   const timing = { step: 'initialize', priority: 'high', name: 'benchCallTimes' } as const;
   dynamoDb.middlewareStack.add(timed(), timing);
   sageMakerRuntime.middlewareStack.add(timed(), timing);
+  // Whether the model is asked for a shopper's own list (a user id in the invocation) or only
+  // with recent items: counted only between `watchModelCalls` and `modelCalls`, so load runs
+  // carry no extra work.
+  let modelCalls: { calls: number; withUserId: number } | undefined;
+  const userIdMarker = Buffer.from('"userId":');
+  const watchUserIds =
+    <I extends object, O extends MetadataBearer>(): InitializeMiddleware<I, O> =>
+    (next) =>
+    async (args) => {
+      if (modelCalls) {
+        modelCalls.calls++;
+        const body = (args.input as { Body?: unknown }).Body;
+        const bytes =
+          body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined;
+        if (bytes?.includes(userIdMarker)) modelCalls.withUserId++;
+      }
+      return next(args);
+    };
+  sageMakerRuntime.middlewareStack.add(watchUserIds(), { step: 'initialize', name: 'benchModelUserIds' });
   serveParent(
     info,
     {
@@ -149,6 +177,14 @@ async function main(): Promise<void> {
         await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
         bareServers.push(bare);
         return { url: `http://127.0.0.1:${(bare.address() as AddressInfo).port}` };
+      },
+      watchModelCalls: () => {
+        modelCalls = { calls: 0, withUserId: 0 };
+      },
+      modelCalls: (): ModelCallCount => {
+        const out = modelCalls ?? { calls: 0, withUserId: 0 };
+        modelCalls = undefined;
+        return out;
       },
       sdkCallTimes: (): SdkCallTimes => {
         const out: Record<string, SdkCallTimes[string]> = {};

@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api } from '#shared/config/index.ts';
+import { mintUserToken, StaticUserTokenKeys } from '#shared/auth/userToken.ts';
 import { repoRoot } from '#infra/paths.ts';
-import { BENCH_FUNCTION_NAME, lambdaContext, recommendationsEvent } from '../../../bench/lib/lambda/apiEvent.ts';
+import { callerOf } from '#functions/lib/caller.ts';
+import {
+  BENCH_API_IDS,
+  BENCH_FUNCTION_NAME,
+  lambdaContext,
+  recommendationsEvent,
+} from '../../../bench/lib/lambda/apiEvent.ts';
 import { CREATE_REQUIRE_BANNER } from '../../../bench/lib/lambda/bundle.ts';
 
 describe('Bench: recommend-lambda', () => {
@@ -26,6 +33,33 @@ describe('Bench: recommend-lambda', () => {
       expect(withQuery.headers.origin).toBeDefined();
       expect(without.queryStringParameters).toBeNull();
       expect(without.multiValueQueryStringParameters).toBeNull();
+    });
+
+    it('is a storefront call of the signed-in shopper whose token it carries, as the function reads it', async () => {
+      // Prepare
+      const now = Date.UTC(2026, 11, 7, 16);
+      const clock = { now: () => now };
+      const keys = new StaticUserTokenKeys(
+        JSON.stringify({ current: { kid: 'bench-1', secret: Buffer.alloc(32, 7).toString('base64') } }),
+      );
+      const { token } = await mintUserToken('u42', { keys, clock }, 3600);
+
+      // Act
+      const signedIn = recommendationsEvent('u42', undefined, 'req-5', token);
+      const anonymous = recommendationsEvent('a-1', undefined, 'req-6');
+
+      // Assess
+      expect(signedIn.requestContext.apiId).toBe(BENCH_API_IDS.storefront);
+      expect(signedIn.headers[api.userTokenHeader]).toBe(token);
+      expect(signedIn.multiValueHeaders[api.userTokenHeader]).toEqual([token]);
+      expect(await callerOf(signedIn, { apiIds: BENCH_API_IDS, userTokenKeys: keys, clock })).toEqual({
+        kind: 'shopper',
+        userId: 'u42',
+      });
+      expect(anonymous.headers[api.userTokenHeader]).toBeUndefined();
+      expect(await callerOf(anonymous, { apiIds: BENCH_API_IDS, userTokenKeys: keys, clock })).toEqual({
+        kind: 'shopper',
+      });
     });
   });
 

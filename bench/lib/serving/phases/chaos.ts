@@ -1,6 +1,7 @@
 /**
  * Phase 4, chaos, with Redis: under ~200 requests/s, Redis is killed, then the model server
  * closed; both come back on the same ports; 5xx, BYPASS, degraded answers and recovery are timed.
+ * Every request comes from a signed-in shopper's page, with their user token.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawRequest, RequestContext } from 'autocannon';
@@ -11,12 +12,14 @@ import { cpuMeter, inPool, startLoad, startSampler } from '../load.ts';
 import type { ModelProcessInfo } from '../modelProcess.ts';
 import type { LocalRedis } from '../redis.ts';
 import type { StackProcessInfo } from '../stackProcess.ts';
-import { API_KEY, SEED, get, log, round1, round3, share } from './common.ts';
+import { idsOf, type ShopperTokens } from '../tokens.ts';
+import { SEED, get, log, round1, round3, share } from './common.ts';
 import { liveEvents, postEvents } from './setup.ts';
 import {
   CHAOS_KINDS,
   CHAOS_SHOPPERS,
   chaosPath,
+  chaosShopper,
   phaseMetrics,
   recoveryOf,
   type Answer,
@@ -37,7 +40,12 @@ const CHAOS_SAMPLER_LOOPS = 4;
 /** From the issue tracker. */
 export const TARGET_RECOVERY_MS = 5_000;
 
-export async function chaos(stack: Child<StackProcessInfo>, model: Child<ModelProcessInfo>, redis: LocalRedis) {
+export async function chaos(
+  stack: Child<StackProcessInfo>,
+  model: Child<ModelProcessInfo>,
+  redis: LocalRedis,
+  tokens: ShopperTokens,
+) {
   // Popularity for the fallbacks: some activity from other shoppers.
   await postEvents(
     stack,
@@ -45,19 +53,22 @@ export async function chaos(stack: Child<StackProcessInfo>, model: Child<ModelPr
       Array.from({ length: 150 }, (_, i) => `seed-${i + 1}`),
       SEED + 5,
     ),
+    tokens,
   );
+  await tokens.mint(idsOf(CHAOS_SHOPPERS, chaosShopper));
   // Steady state is a warm cache: every list the load asks for is cached once before it starts.
   // Its shoppers are unknown to the model (it answers them from its popularity in a few ms), so
   // with the cache gone the model's work stays small and the degraded answers come from the faults.
   const warm = [
-    ...new Set(
-      Array.from({ length: CHAOS_SHOPPERS * 2 }, (_, n) =>
+    ...new Map(
+      Array.from({ length: CHAOS_SHOPPERS * 2 }, (_, n) => [
         chaosPath(CHAOS_KINDS[n % CHAOS_KINDS.length] ?? 'personal', n),
-      ),
+        chaosShopper(n),
+      ]),
     ),
   ];
-  await inPool(warm, 4, async (path) => {
-    const s = await get(`${stack.ready.url}${path}`);
+  await inPool(warm, 4, async ([path, userId]) => {
+    const s = await get(`${stack.ready.url}${path}`, tokens.headers(userId));
     if (s.status !== 200 || s.degraded) throw new Error(`warming ${path}: ${s.status}, degraded ${s.degraded}`);
   });
 
@@ -76,7 +87,7 @@ export async function chaos(stack: Child<StackProcessInfo>, model: Child<ModelPr
           const n = slot++;
           const kind = CHAOS_KINDS[n % CHAOS_KINDS.length] ?? 'personal';
           context.kind = kind;
-          return { method: 'GET', path: chaosPath(kind, n), headers: { 'x-api-key': API_KEY } };
+          return { method: 'GET', path: chaosPath(kind, n), headers: tokens.headers(chaosShopper(n)) };
         },
         onResponse: (status, body, context, headers) =>
           answers.push({
@@ -89,10 +100,13 @@ export async function chaos(stack: Child<StackProcessInfo>, model: Child<ModelPr
       },
     ],
   });
-  // Every sampler request is a new shopper: never a cache hit, always a model call.
+  // Every sampler request is a new shopper: never a cache hit, always a model call. Their tokens
+  // are minted as they go, before each request's time starts.
   const sampler = startSampler(
-    (n) => `${stack.ready.url}/v1/users/probe-${n}/recommendations`,
-    { headers: { 'x-api-key': API_KEY } },
+    async (n) => ({
+      url: `${stack.ready.url}/v1/users/probe-${n}/recommendations`,
+      init: { headers: await tokens.headersOf(`probe-${n}`) },
+    }),
     CHAOS_SAMPLER_PAUSE_MS,
     CHAOS_SAMPLER_LOOPS,
   );

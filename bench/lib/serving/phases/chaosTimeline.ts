@@ -26,8 +26,11 @@ export const CHAOS_KINDS = [
   'personal',
 ] as const;
 
+/** The signed-in shopper whose page sends the n-th request (their own list, or a shared one). */
+export const chaosShopper = (n: number): string => `chaos-${(n % CHAOS_SHOPPERS) + 1}`;
+
 export function chaosPath(kind: Answer['kind'], n: number): string {
-  if (kind === 'personal') return `/v1/users/chaos-${(n % CHAOS_SHOPPERS) + 1}/recommendations`;
+  if (kind === 'personal') return `/v1/users/${chaosShopper(n)}/recommendations`;
   if (kind === 'similar') return `/v1/items/${itemId((n % CHAOS_ITEMS) + 1)}/similar`;
   return '/v1/trending';
 }

@@ -45,4 +45,5 @@ export function cpuMetrics(prefix: string, cpu: CpuShare): Record<string, number
   return out;
 }
 
-export const get = (url: string) => sample(url, { headers: { 'x-api-key': API_KEY } });
+/** One GET with its page's headers (see `ShopperTokens.headers`). */
+export const get = (url: string, headers: Readonly<Record<string, string>>) => sample(url, { headers: { ...headers } });

@@ -1,6 +1,6 @@
 /**
- * Phase 1, cache hit (the suite's paired measurement): `GET /v1/users/u1/recommendations`, warm,
- * against a bare `node:http` server answering the same recorded response, in alternating rounds;
+ * Phase 1, cache hit (the suite's paired measurement): `GET /v1/users/u1/recommendations` from
+ * u1's page (the storefront key and u1's user token), warm, against a bare `node:http` server answering the same recorded response, in alternating rounds;
  * the same bare server inside the stack's process splits the gap into the process's weight and
  * the serving path's own code.
  */
@@ -12,9 +12,11 @@ import type { BareResponse } from '../bareProcess.ts';
 import { startChild, type Child } from '../ipc.ts';
 import { cpuMeter, runLoad, type CpuShare } from '../load.ts';
 import type { StackProcessInfo } from '../stackProcess.ts';
-import { API_KEY, count, log, newTally, round1, round3, servingLibDir, share } from './common.ts';
+import type { ShopperTokens } from '../tokens.ts';
+import { count, log, newTally, round1, round3, servingLibDir, share } from './common.ts';
 
-const HIT_PATH = '/v1/users/u1/recommendations';
+const HIT_SHOPPER = 'u1';
+const HIT_PATH = `/v1/users/${HIT_SHOPPER}/recommendations`;
 export const HIT_CONNECTIONS = 32;
 const HIT_ROUNDS = 5;
 const HIT_ROUND_SECONDS = 3;
@@ -29,9 +31,9 @@ export interface HitResult {
   readonly metrics: Record<string, number>;
 }
 
-export async function cacheHit(stack: Child<StackProcessInfo>): Promise<HitResult> {
+export async function cacheHit(stack: Child<StackProcessInfo>, tokens: ShopperTokens): Promise<HitResult> {
   const url = `${stack.ready.url}${HIT_PATH}`;
-  const headers = { 'x-api-key': API_KEY };
+  const headers = await tokens.headersOf(HIT_SHOPPER);
   // What the stack process spends without requests (its stream pollers and stand-ins): part of
   // every hit round's CPU too.
   const idleMeter = cpuMeter({ server: stack.pid });

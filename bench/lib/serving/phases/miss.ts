@@ -1,6 +1,6 @@
 /**
- * Phase 2, cache misses with fold-in: distinct shoppers (trained ones, and new ones with live
- * events the model folds in) paced at 500 requests/s (open loop, see `runPaced`), the same rate in
+ * Phase 2, cache misses with fold-in: distinct signed-in shoppers, each request from their page
+ * with their user token (trained ones, and new ones with live events the model folds in) paced at 500 requests/s (open loop, see `runPaced`), the same rate in
  * autocannon's per-second bursts, paced again at lower rates, and an unloaded probe.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,8 +9,9 @@ import { percentile } from '../../stats.ts';
 import type { Child } from '../ipc.ts';
 import { cpuMeter, runLoad, runPaced } from '../load.ts';
 import type { ModelProcessInfo, ModelServerTimes } from '../modelProcess.ts';
-import type { SdkCallTimes, StackProcessInfo } from '../stackProcess.ts';
-import { API_KEY, LIVE_SHOPPERS, count, cpuMetrics, get, log, newTally, round1, round3, share } from './common.ts';
+import type { ModelCallCount, SdkCallTimes, StackProcessInfo } from '../stackProcess.ts';
+import { idsOf, type ShopperTokens } from '../tokens.ts';
+import { LIVE_SHOPPERS, count, cpuMetrics, get, log, newTally, round1, round3, share } from './common.ts';
 
 export const MISS_RATE = 500;
 const MISS_SECONDS = 15;
@@ -26,30 +27,45 @@ const MISS_SETTLE_MS = 2_000;
 /** From the issue tracker. */
 export const TARGET_MISS_P99_MS = 25;
 
+/** The shopper of the n-th distinct miss: even n a live shopper, odd n a trained one from `u101` on. */
+function missShopper(n: number): string {
+  const k = Math.floor(n / 2);
+  return n % 2 === 0 ? `live-${(k % LIVE_SHOPPERS) + 1}` : `u${101 + k}`;
+}
+
 /**
  * The n-th distinct miss: even n a live shopper (events only, folded in; `count` varies so each
  * live shopper serves several distinct cache keys), odd n a trained shopper from `u101` on.
  */
 function missPath(n: number): string {
   const k = Math.floor(n / 2);
-  if (n % 2 === 0)
-    return `/v1/users/live-${(k % LIVE_SHOPPERS) + 1}/recommendations?count=${10 + Math.floor(k / LIVE_SHOPPERS)}`;
-  return `/v1/users/u${101 + k}/recommendations`;
+  const path = `/v1/users/${missShopper(n)}/recommendations`;
+  return n % 2 === 0 ? `${path}?count=${10 + Math.floor(k / LIVE_SHOPPERS)}` : path;
 }
 
-export async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<ModelProcessInfo>) {
+/**
+ * Misses the phase can send at most: the paced runs send exactly rate × seconds; autocannon's
+ * burst run at most its rate for its seconds, counted twice for a margin.
+ */
+const MAX_MISSES =
+  MISS_RATE * MISS_SECONDS * 3 + MISS_SWEEP_RATES.reduce((sum, rate) => sum + rate * MISS_SWEEP_SECONDS, 0);
+
+/** The unloaded probe's i-th request: shoppers and keys no other request of the phase asks for. */
+const probeShopper = (i: number) => (i % 2 === 0 ? `live-${i / 2 + 1}` : `u${9_001 + i}`);
+
+export async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<ModelProcessInfo>, tokens: ShopperTokens) {
+  await tokens.mint([...idsOf(MAX_MISSES, missShopper), ...idsOf(PROBE_REQUESTS, probeShopper)]);
+  const missRequest = (n: number) => ({ path: missPath(n), headers: tokens.headers(missShopper(n)) });
   // Unloaded: one request at a time, what a miss costs without queueing (keys unused elsewhere).
   const probe: number[] = [];
   let probeDegraded = 0;
   let probePersonalised = 0;
+  await stack.call('watchModelCalls');
   const probeMeter = cpuMeter({ stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid });
   const probeStarted = performance.now();
   for (let i = 0; i < PROBE_REQUESTS; i++) {
-    const path =
-      i % 2 === 0
-        ? `/v1/users/live-${i / 2 + 1}/recommendations?count=30`
-        : `/v1/users/u${9_001 + i}/recommendations?count=30`;
-    const s = await get(`${stack.ready.url}${path}`);
+    const path = `/v1/users/${probeShopper(i)}/recommendations?count=30`;
+    const s = await get(`${stack.ready.url}${path}`, tokens.headers(probeShopper(i)));
     if (s.status !== 200 || s.cache !== 'MISS') throw new Error(`probe ${path}: ${s.status} ${s.cache}`);
     if (s.degraded) probeDegraded++;
     // Folded in / scored from history, not the model's popularity fallback for an unknown shopper.
@@ -58,9 +74,19 @@ export async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<Mod
   }
   const probeCpu = probeMeter();
   const probeMs = performance.now() - probeStarted;
+  // Signed-in shoppers' misses are personal: the model gets their user id (trained factors, or a
+  // fold-in of the live shopper's events). Without their tokens it would get recent items only.
+  const probeModel = await stack.call<ModelCallCount>('modelCalls');
+  if (probeModel.calls === 0 || probeModel.withUserId !== probeModel.calls) {
+    throw new Error(
+      `cache-miss probe: ${probeModel.withUserId} of ${probeModel.calls} model calls named a user id; every miss of a signed-in shopper should`,
+    );
+  }
   const cpuMsPerProbe = (process: string) =>
     round3((((probeCpu.processes[process] ?? Number.NaN) / 100) * probeMs) / PROBE_REQUESTS);
-  log(`cache miss, unloaded: p50 ${percentile(probe, 50).toFixed(1)} ms, p99 ${percentile(probe, 99).toFixed(1)} ms`);
+  log(
+    `cache miss, unloaded: p50 ${percentile(probe, 50).toFixed(1)} ms, p99 ${percentile(probe, 99).toFixed(1)} ms, ${probeModel.withUserId} of ${probeModel.calls} model calls with the shopper's user id`,
+  );
 
   // Steady arrivals, one every 2 ms: the rate the target names.
   let next = 0;
@@ -77,7 +103,7 @@ export async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<Mod
       rate,
       durationSeconds: seconds,
       maxSockets: MISS_CONNECTIONS * 2,
-      next: () => ({ path: missPath(next++), headers: { 'x-api-key': API_KEY } }),
+      next: () => missRequest(next++),
       onResponse: (status, body, headers) => count(tally, status, body, headers),
     });
     const cpu = meter();
@@ -128,11 +154,7 @@ export async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<Mod
     requests: [
       {
         method: 'GET',
-        setupRequest: (request: RawRequest) => ({
-          ...request,
-          path: missPath(next++),
-          headers: { 'x-api-key': API_KEY },
-        }),
+        setupRequest: (request: RawRequest) => ({ ...request, ...missRequest(next++) }),
         onResponse: (status, body, _context, headers) => count(burstTally, status, body, headers),
       },
     ],
@@ -202,6 +224,8 @@ export async function cacheMiss(stack: Child<StackProcessInfo>, model: Child<Mod
       missUnloadedP99Ms: round1(percentile(probe, 99)),
       missUnloadedDegraded: probeDegraded,
       missUnloadedPersonalisedShare: round3(probePersonalised / PROBE_REQUESTS),
+      missUnloadedModelCalls: probeModel.calls,
+      missUnloadedModelCallsWithUserId: probeModel.withUserId,
       missUnloadedStackCpuMsPerRequest: cpuMsPerProbe('stack'),
       missUnloadedModelCpuMsPerRequest: cpuMsPerProbe('model'),
     },

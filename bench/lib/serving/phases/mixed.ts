@@ -1,6 +1,8 @@
 /**
  * Phase 3, mixed traffic offered at 2,200 requests/s (target: 2,000 achieved): personal lists (hits
- * and misses), similar items, trending, rankings of 20-100 ids.
+ * and misses), similar items, trending, rankings of 20-100 ids. Every request comes from a
+ * signed-in shopper's page with their user token, as the SDK sends it on every read: the personal
+ * lists and rankings are the shopper's own, similar items and trending are asked by the hot shoppers.
  */
 import type { RawRequest, RequestContext, RequestSpec } from 'autocannon';
 import { seededRandom } from '../history.ts';
@@ -8,8 +10,8 @@ import type { Child } from '../ipc.ts';
 import { cpuMeter, inPool, runLoad } from '../load.ts';
 import type { ModelProcessInfo } from '../modelProcess.ts';
 import type { StackProcessInfo } from '../stackProcess.ts';
+import { idsOf, type ShopperTokens } from '../tokens.ts';
 import {
-  API_KEY,
   ITEMS,
   SEED,
   TRAINED_SHOPPERS,
@@ -62,46 +64,87 @@ const MIX: readonly Kind[] = [
 const HOT_SHOPPERS = 300;
 const SIMILAR_ITEMS = 300;
 
-function mixedRequest(kind: Kind, n: number, random: () => number): RawRequest {
-  const headers = { 'x-api-key': API_KEY };
+const hotShopper = (n: number) => `hot-${(n % HOT_SHOPPERS) + 1}`;
+/** Distinct: trained shoppers u4001… (full hybrid) and new shoppers (the model's popularity). */
+const missShopper = (n: number) => (n % 2 === 0 ? `u${4_001 + n / 2}` : `mixed-new-${n}`);
+/** Odd n: a new shopper per ranking; even n: a trained one drawn at random. */
+const newRankingShopper = (n: number) => `shopper-${n}`;
+
+/**
+ * The most requests of each kind the run can send: autocannon sends at most the offered rate, and
+ * a fifth more is margin; tokens for them are minted before the load starts.
+ */
+function maxPerKind(kind: Kind): number {
+  const slots = MIX.filter((k) => k === kind).length;
+  return Math.ceil((MIXED_RATE * MIXED_SECONDS * 1.2 * slots) / MIX.length) + MIX.length;
+}
+
+async function mintMixedTokens(tokens: ShopperTokens): Promise<void> {
+  await tokens.mint([
+    ...idsOf(HOT_SHOPPERS, hotShopper),
+    ...idsOf(maxPerKind('miss'), missShopper),
+    ...idsOf(TRAINED_SHOPPERS, (n) => `u${n + 1}`),
+    ...idsOf(maxPerKind('ranking'), newRankingShopper),
+  ]);
+}
+
+function mixedRequest(kind: Kind, n: number, random: () => number, tokens: ShopperTokens): RawRequest {
   switch (kind) {
-    case 'hit':
-      return { method: 'GET', path: `/v1/users/hot-${(n % HOT_SHOPPERS) + 1}/recommendations`, headers };
-    case 'miss':
-      // Distinct: trained shoppers u4001… (full hybrid) and new shoppers (the model's popularity).
+    case 'hit': {
+      const userId = hotShopper(n);
+      return { method: 'GET', path: `/v1/users/${userId}/recommendations`, headers: tokens.headers(userId) };
+    }
+    case 'miss': {
+      const userId = missShopper(n);
+      return { method: 'GET', path: `/v1/users/${userId}/recommendations`, headers: tokens.headers(userId) };
+    }
+    case 'similar':
       return {
         method: 'GET',
-        path: n % 2 === 0 ? `/v1/users/u${4_001 + n / 2}/recommendations` : `/v1/users/mixed-new-${n}/recommendations`,
-        headers,
+        path: `/v1/items/${itemId((n % SIMILAR_ITEMS) + 1)}/similar`,
+        headers: tokens.headers(hotShopper(n)),
       };
-    case 'similar':
-      return { method: 'GET', path: `/v1/items/${itemId((n % SIMILAR_ITEMS) + 1)}/similar`, headers };
     case 'trending':
-      return { method: 'GET', path: `/v1/trending?window=${n % 2 === 0 ? '1h' : '24h'}`, headers };
+      return {
+        method: 'GET',
+        path: `/v1/trending?window=${n % 2 === 0 ? '1h' : '24h'}`,
+        headers: tokens.headers(hotShopper(n)),
+      };
     case 'ranking': {
       const size = 20 + Math.floor(random() * 81);
       const ids = Array.from({ length: size }, () => itemId(1 + Math.floor(random() * ITEMS)));
-      const userId = n % 2 === 0 ? `u${1 + Math.floor(random() * TRAINED_SHOPPERS)}` : `shopper-${n}`;
+      const userId = n % 2 === 0 ? `u${1 + Math.floor(random() * TRAINED_SHOPPERS)}` : newRankingShopper(n);
       return {
         method: 'POST',
         path: '/v1/rankings',
-        headers: { ...headers, 'content-type': 'application/json' },
+        headers: { ...tokens.headers(userId), 'content-type': 'application/json' },
         body: JSON.stringify({ userId, itemIds: ids }),
       };
     }
   }
 }
 
-export async function mixedTraffic(stack: Child<StackProcessInfo>, model: Child<ModelProcessInfo>) {
+export async function mixedTraffic(
+  stack: Child<StackProcessInfo>,
+  model: Child<ModelProcessInfo>,
+  tokens: ShopperTokens,
+) {
+  await mintMixedTokens(tokens);
   // Warm what is meant to be hits: personal lists, similar items, both trending windows.
   const warm = [
-    ...Array.from({ length: HOT_SHOPPERS }, (_, i) => `/v1/users/hot-${i + 1}/recommendations`),
-    ...Array.from({ length: SIMILAR_ITEMS }, (_, i) => `/v1/items/${itemId(i + 1)}/similar`),
-    '/v1/trending?window=1h',
-    '/v1/trending?window=24h',
+    ...Array.from({ length: HOT_SHOPPERS }, (_, i) => ({
+      path: `/v1/users/${hotShopper(i)}/recommendations`,
+      userId: hotShopper(i),
+    })),
+    ...Array.from({ length: SIMILAR_ITEMS }, (_, i) => ({
+      path: `/v1/items/${itemId(i + 1)}/similar`,
+      userId: hotShopper(i),
+    })),
+    { path: '/v1/trending?window=1h', userId: hotShopper(0) },
+    { path: '/v1/trending?window=24h', userId: hotShopper(1) },
   ];
-  await inPool(warm, 8, async (path) => {
-    const s = await get(`${stack.ready.url}${path}`);
+  await inPool(warm, 8, async ({ path, userId }) => {
+    const s = await get(`${stack.ready.url}${path}`, tokens.headers(userId));
     if (s.status !== 200) throw new Error(`warming ${path}: ${s.status}`);
   });
 
@@ -121,7 +164,7 @@ export async function mixedTraffic(stack: Child<StackProcessInfo>, model: Child<
         setupRequest: (_request: RawRequest, context: RequestContext) => {
           const kind = MIX[slot++ % MIX.length] as Kind;
           context.kind = kind;
-          return mixedRequest(kind, counters[kind]++, random);
+          return mixedRequest(kind, counters[kind]++, random, tokens);
         },
         onResponse: (status, body, context, headers) => count(tallies[context.kind as Kind], status, body, headers),
       } satisfies RequestSpec,

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../history.ts';
 import { startChild, type Child } from '../ipc.ts';
+import { inPool } from '../load.ts';
 import type { ModelProcessInfo, ModelProcessOptions } from '../modelProcess.ts';
 import type { StackProcessInfo, StackProcessOptions, StackProcessStats } from '../stackProcess.ts';
+import type { ShopperTokens } from '../tokens.ts';
 import { API_KEY, ITEMS, MEAN_INTERACTIONS, SEED, TRAINED_SHOPPERS, itemId, servingLibDir } from './common.ts';
 
 export async function startModel(dir: string): Promise<Child<ModelProcessInfo>> {
@@ -29,9 +31,14 @@ export async function startModel(dir: string): Promise<Child<ModelProcessInfo>> 
   });
 }
 
-export async function startStack(model: ModelProcessInfo, redisUrl?: string): Promise<Child<StackProcessInfo>> {
+export async function startStack(
+  model: ModelProcessInfo,
+  tokens: ShopperTokens,
+  redisUrl?: string,
+): Promise<Child<StackProcessInfo>> {
   const options: StackProcessOptions = {
     apiKey: API_KEY,
+    userTokenKeys: tokens.keysJson,
     model: { url: model.url, modelVersion: model.modelVersion, trainedOn: model.interactions },
     // Live events reach the features quickly; the default window is for batching, not latency.
     batchingWindowMs: 100,
@@ -54,19 +61,49 @@ export async function startStack(model: ModelProcessInfo, redisUrl?: string): Pr
 
 let eventCounter = 0;
 
-/** Posts storefront events (100 per request) and waits until the processor has applied them. */
-export async function postEvents(stack: Child<StackProcessInfo>, events: readonly object[]): Promise<void> {
-  for (let start = 0; start < events.length; start += 100) {
+/** A signed-in shopper's storefront event. */
+export interface LiveEvent {
+  readonly eventId: string;
+  readonly type: 'view' | 'add_to_cart';
+  readonly userId: string;
+  readonly itemId: string;
+  readonly timestamp: number;
+}
+
+/**
+ * Posts storefront events as each shopper's page does (the SDK sends a signed-in user's events with
+ * their token, each user's in requests of their own, up to 100 events) and waits until the
+ * processor has applied them.
+ */
+export async function postEvents(
+  stack: Child<StackProcessInfo>,
+  events: readonly LiveEvent[],
+  tokens: ShopperTokens,
+): Promise<void> {
+  const byShopper = new Map<string, LiveEvent[]>();
+  for (const event of events) {
+    const group = byShopper.get(event.userId);
+    if (group === undefined) byShopper.set(event.userId, [event]);
+    else group.push(event);
+  }
+  await tokens.mint(byShopper.keys());
+  const requests = [...byShopper].flatMap(([userId, group]) =>
+    Array.from({ length: Math.ceil(group.length / 100) }, (_, i) => ({
+      userId,
+      events: group.slice(i * 100, (i + 1) * 100),
+    })),
+  );
+  await inPool(requests, 8, async ({ userId, events: batch }) => {
     const response = await fetch(`${stack.ready.url}/v1/events`, {
       method: 'POST',
-      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ events: events.slice(start, start + 100) }),
+      headers: { ...tokens.headers(userId), 'content-type': 'application/json' },
+      body: JSON.stringify({ events: batch }),
     });
     const body = (await response.json()) as { accepted?: number; rejected?: unknown[] };
     if (response.status !== 200 || (body.rejected?.length ?? 0) > 0) {
       throw new Error(`POST /v1/events answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
     }
-  }
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     const stats = await stack.call<StackProcessStats>('stats');
@@ -77,10 +114,10 @@ export async function postEvents(stack: Child<StackProcessInfo>, events: readonl
 }
 
 /** 3 to 5 views / add-to-carts per shopper, spread over the catalogue, in the last minutes. */
-export function liveEvents(userIds: readonly string[], seed: number): object[] {
+export function liveEvents(userIds: readonly string[], seed: number): LiveEvent[] {
   const random = seededRandom(seed);
   const now = Date.now();
-  const events: object[] = [];
+  const events: LiveEvent[] = [];
   for (const userId of userIds) {
     const n = 3 + Math.floor(random() * 3);
     for (let i = 0; i < n; i++) {
