@@ -1,10 +1,17 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { HttpRequest, QueryParameterBag } from '@smithy/types';
 
 /**
- * AWS Signature Version 4, as API Gateway checks it on an IAM-authorised API: the signature is
- * recomputed from the request (method, path, sorted query, the signed headers, the body's hash)
- * and the secret of the access key it names, then compared in constant time. The local gateway
- * verifies with it, and the local stack's own calls (catalogue upload, tests) sign with it.
+ * AWS Signature Version 4, as API Gateway checks it on an IAM-authorised API. The AWS SDK's own
+ * signer (`SignatureV4`) recomputes the signature of the request as it arrived (method, path,
+ * query, the headers named in `SignedHeaders`, the body) with the secret of the access key it
+ * names; the two signatures are then compared in constant time. The local gateway verifies with
+ * it, and the local stack's own calls (catalogue upload) sign with it.
+ *
+ * The signer signs and does not verify, so what is written here is the verifier's part only:
+ * reading the signature the request presents, the date window, and the comparison.
  *
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
@@ -41,15 +48,23 @@ export type SigV4Verdict =
 
 /** How far a header-signed request's date may be from the clock: API Gateway's 5 minutes. */
 export const MAX_SIGNATURE_SKEW_MS = 5 * 60 * 1000;
-/** Longest `X-Amz-Expires` of a presigned URL (7 days). */
+/** Longest `X-Amz-Expires` of a presigned URL (7 days), the most `SignatureV4.presign` accepts. */
 const MAX_PRESIGNED_SECONDS = 7 * 24 * 60 * 60;
 
-const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+/** The query parameters a presigned URL carries its signature in; `presign` writes them itself. */
+const PRESIGN_PARAMS = new Set([
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+]);
+/** Headers `sign` adds to what it signs when they are absent (credentials here carry no session token). */
+const ADDED_BY_SIGN = ['x-amz-date', 'x-amz-content-sha256'] as const;
 
-/** RFC 3986 encoding: everything but unreserved characters, as SigV4 wants it. */
-const escape = (value: string): string =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const signerFor = (credentials: SigV4Credentials, scope: SigV4Scope): SignatureV4 =>
+  new SignatureV4({ credentials, region: scope.region, service: scope.service, sha256: Hash.bind(null, 'sha256') });
 
 /** `%XX` sequences decoded; a malformed one is kept as it is (the signer saw the same bytes). */
 function decode(value: string): string {
@@ -61,21 +76,10 @@ function decode(value: string): string {
 }
 
 /**
- * The canonical URI of services other than S3: dot segments removed, then every segment encoded
- * once more (so `%20` on the wire is `%2520` here), as the AWS SDKs sign it.
+ * The query's pairs as sent: split on `&` and `=`, percent-decoded, a `+` kept as a `+`. Hand-written
+ * because `URLSearchParams` decodes a form (a `+` becomes a space), which is not what was signed,
+ * and the signer takes a query already split into names and values.
  */
-function canonicalPath(path: string): string {
-  const segments: string[] = [];
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const trailing = path.endsWith('/') && segments.length > 0 ? '/' : '';
-  return `/${segments.map(escape).join('/')}${trailing}`;
-}
-
-/** The query's pairs as sent: split on `&` and `=`, percent-decoded (a `+` stays a `+`). */
 function queryPairs(query: string): [string, string][] {
   if (query === '') return [];
   return query
@@ -87,17 +91,16 @@ function queryPairs(query: string): [string, string][] {
     });
 }
 
-/** Pairs encoded and sorted by name, then value (code-point order of the encoded text). */
-function canonicalQuery(pairs: readonly (readonly [string, string])[]): string {
-  return pairs
-    .map(([name, value]) => [escape(name), escape(value)] as const)
-    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
-    .map(([name, value]) => `${name}=${value}`)
-    .join('&');
+/** Pairs as the signer takes them: a repeated name with the list of its values. */
+function queryBag(pairs: readonly (readonly [string, string])[]): QueryParameterBag {
+  const bag = new Map<string, string[]>();
+  for (const [name, value] of pairs) bag.set(name, [...(bag.get(name) ?? []), value]);
+  return Object.fromEntries([...bag].map(([name, values]) => [name, values.length === 1 ? values[0]! : values]));
 }
 
 const trimValue = (value: string): string => value.trim().replace(/\s+/g, ' ');
 
+/** One header's value; a repeated header's values trimmed and joined by commas, as SigV4 signs them. */
 function headerValue(headers: SigV4Request['headers'], name: string): string | undefined {
   const value = headers[name];
   if (value === undefined) return undefined;
@@ -111,48 +114,6 @@ const splitTarget = (target: string): { path: string; query: string } => {
     ? { path: withoutFragment, query: '' }
     : { path: withoutFragment.slice(0, at), query: withoutFragment.slice(at + 1) };
 };
-
-function signingKey(secret: string, day: string, scope: SigV4Scope): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, day), scope.region), scope.service), 'aws4_request');
-}
-
-interface SignatureInput {
-  readonly method: string;
-  readonly path: string;
-  readonly query: readonly (readonly [string, string])[];
-  readonly headers: SigV4Request['headers'];
-  readonly signedHeaders: readonly string[];
-  readonly payloadHash: string;
-  readonly amzDate: string;
-  readonly scope: SigV4Scope;
-  readonly secret: string;
-}
-
-/** The signature (hex) of a request, per the four steps of SigV4. */
-function signatureOf(input: SignatureInput): string {
-  const canonicalHeaders = input.signedHeaders
-    .map((name) => `${name}:${headerValue(input.headers, name) ?? ''}\n`)
-    .join('');
-  const canonicalRequest = [
-    input.method.toUpperCase(),
-    canonicalPath(input.path),
-    canonicalQuery(input.query),
-    canonicalHeaders,
-    input.signedHeaders.join(';'),
-    input.payloadHash,
-  ].join('\n');
-  const day = input.amzDate.slice(0, 8);
-  const credentialScope = `${day}/${input.scope.region}/${input.scope.service}/aws4_request`;
-  const stringToSign = [SIGV4_ALGORITHM, input.amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-  return hmac(signingKey(input.secret, day, input.scope), stringToSign).toString('hex');
-}
-
-/** `20261207T101500Z` for a time. */
-export const amzDateOf = (epochMs: number): string =>
-  new Date(epochMs)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
 
 /** Epoch ms of an `x-amz-date` value; NaN when it is not `YYYYMMDDTHHMMSSZ`. */
 function parseAmzDate(value: string): number {
@@ -170,6 +131,16 @@ export function hasSigV4(request: Pick<SigV4Request, 'target' | 'headers'>): boo
   return queryPairs(query).some(([name]) => name === 'X-Amz-Algorithm' || name === 'X-Amz-Signature');
 }
 
+/** The `Credential`, `SignedHeaders` and `Signature` parts of an `AWS4-HMAC-SHA256 …` Authorization value. */
+function authorizationParts(authorization: string): Partial<Record<string, string>> {
+  const parts: Record<string, string> = {};
+  for (const part of authorization.slice(SIGV4_ALGORITHM.length + 1).split(',')) {
+    const at = part.indexOf('=');
+    if (at > 0) parts[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return parts;
+}
+
 interface Presented {
   readonly accessKeyId: string;
   readonly day: string;
@@ -180,16 +151,18 @@ interface Presented {
   readonly amzDate: string;
   /** Seconds a presigned URL is valid; absent for a signed Authorization header. */
   readonly expiresSeconds?: number;
-  /** The query without `X-Amz-Signature`, which is not part of what was signed. */
+  /** The query's pairs as sent, `X-Amz-Signature` among them. */
   readonly query: readonly (readonly [string, string])[];
 }
 
 const invalid = (detail: string): SigV4Verdict => ({ ok: false, failure: 'invalidSignature', detail });
 
-/** What the request claims: credential scope, signed headers and signature, or why they cannot be read. */
+/**
+ * What the request claims: credential scope, signed headers and signature, or why they cannot be
+ * read. Hand-written: the AWS SDKs write these and never read them back.
+ */
 function presented(request: SigV4Request): Presented | string {
-  const { query } = splitTarget(request.target);
-  const pairs = queryPairs(query);
+  const pairs = queryPairs(splitTarget(request.target).query);
   const authorization = headerValue(request.headers, 'authorization');
   let credential: string | undefined;
   let signedHeaders: string | undefined;
@@ -197,15 +170,13 @@ function presented(request: SigV4Request): Presented | string {
   let amzDate: string | undefined;
   let expiresSeconds: number | undefined;
   if (authorization?.startsWith(`${SIGV4_ALGORITHM} `)) {
-    for (const part of authorization.slice(SIGV4_ALGORITHM.length + 1).split(',')) {
-      const at = part.indexOf('=');
-      const name = part.slice(0, at).trim();
-      const value = part.slice(at + 1).trim();
-      if (name === 'Credential') credential = value;
-      else if (name === 'SignedHeaders') signedHeaders = value;
-      else if (name === 'Signature') signature = value;
-    }
-    amzDate = headerValue(request.headers, 'x-amz-date') ?? headerValue(request.headers, 'date');
+    ({
+      Credential: credential,
+      SignedHeaders: signedHeaders,
+      Signature: signature,
+    } = authorizationParts(authorization));
+    // The signer dates a signed request by X-Amz-Date only: it drops a `Date` header and writes its own.
+    amzDate = headerValue(request.headers, 'x-amz-date');
   } else {
     const param = (name: string) => pairs.find(([key]) => key === name)?.[1];
     if (param('X-Amz-Algorithm') !== SIGV4_ALGORITHM) return `X-Amz-Algorithm must be ${SIGV4_ALGORITHM}`;
@@ -241,8 +212,54 @@ function presented(request: SigV4Request): Presented | string {
     signature,
     amzDate,
     ...(expiresSeconds === undefined ? {} : { expiresSeconds }),
-    query: pairs.filter(([name]) => name !== 'X-Amz-Signature'),
+    query: pairs,
   };
+}
+
+/**
+ * The signature `SignatureV4` gives the request as it arrived, signed with `secretAccessKey` at the
+ * claimed date and scope: `sign` for an Authorization header, `presign` for a presigned URL.
+ */
+async function expectedSignature(request: SigV4Request, claim: Presented, secretAccessKey: string): Promise<string> {
+  const signed = new Set(claim.signedHeaders);
+  const headers: Record<string, string> = {};
+  for (const name of claim.signedHeaders) {
+    const value = headerValue(request.headers, name);
+    // A signed header that did not arrive is left out, so the signature cannot match.
+    if (value !== undefined) headers[name] = value;
+  }
+  const presigned = claim.expiresSeconds !== undefined;
+  const toSign: HttpRequest = {
+    method: request.method.toUpperCase(),
+    protocol: 'http:',
+    // The canonical request takes the host from the host header; the signer does not read this.
+    hostname: headers.host ?? '',
+    path: splitTarget(request.target).path,
+    query: queryBag(
+      claim.query.filter(([name]) => !(presigned ? PRESIGN_PARAMS.has(name) : name === 'X-Amz-Signature')),
+    ),
+    headers,
+    body: request.body,
+  };
+  const signer = signerFor({ accessKeyId: claim.accessKeyId, secretAccessKey }, claim);
+  const signingDate = new Date(parseAmzDate(claim.amzDate));
+  if (claim.expiresSeconds !== undefined) {
+    const url = await signer.presign(toSign, {
+      signingDate,
+      expiresIn: claim.expiresSeconds,
+      signableHeaders: signed,
+      // The signed headers stay headers: presign would otherwise move `x-amz-*` ones into the query.
+      unhoistableHeaders: signed,
+    });
+    return String(url.query?.['X-Amz-Signature'] ?? '');
+  }
+  const withHeader = await signer.sign(toSign, {
+    signingDate,
+    signableHeaders: signed,
+    // What sign adds itself is signed only when the request signed it.
+    unsignableHeaders: new Set(ADDED_BY_SIGN.filter((name) => !signed.has(name))),
+  });
+  return authorizationParts(withHeader.headers.authorization ?? '').Signature ?? '';
 }
 
 /**
@@ -251,10 +268,10 @@ function presented(request: SigV4Request): Presented | string {
  * an unknown key or a wrong scope: `invalidSignature`; a date more than 5 minutes from `now`, or a
  * presigned URL past its expiry: `expiredCredentials`).
  */
-export function verifySigV4(
+export async function verifySigV4(
   request: SigV4Request,
   options: { readonly credentials: readonly SigV4Credentials[]; readonly scope: SigV4Scope; readonly now: number },
-): SigV4Verdict {
+): Promise<SigV4Verdict> {
   const claim = presented(request);
   if (typeof claim === 'string') return invalid(claim);
   const time = parseAmzDate(claim.amzDate);
@@ -263,19 +280,17 @@ export function verifySigV4(
   if (claim.region !== options.scope.region || claim.service !== options.scope.service) {
     return invalid(`the credential must be scoped to ${options.scope.region}/${options.scope.service}`);
   }
+  // The signer takes a signed x-amz-content-sha256 as the body's hash without hashing the body, so
+  // a verifier holds it to the body it received.
+  const contentHash = claim.signedHeaders.includes('x-amz-content-sha256')
+    ? headerValue(request.headers, 'x-amz-content-sha256')
+    : undefined;
+  if (contentHash !== undefined && contentHash !== createHash('sha256').update(request.body).digest('hex')) {
+    return invalid('x-amz-content-sha256 is not the SHA-256 of the body');
+  }
   const secret = options.credentials.find((c) => c.accessKeyId === claim.accessKeyId)?.secretAccessKey;
   // An unknown key is checked against a made-up secret, so it costs what a known one does.
-  const expected = signatureOf({
-    method: request.method,
-    path: splitTarget(request.target).path,
-    query: claim.query,
-    headers: request.headers,
-    signedHeaders: claim.signedHeaders,
-    payloadHash: sha256Hex(request.body),
-    amzDate: claim.amzDate,
-    scope: options.scope,
-    secret: secret ?? `unknown:${claim.accessKeyId}`,
-  });
+  const expected = await expectedSignature(request, claim, secret ?? `unknown:${claim.accessKeyId}`);
   const given = Buffer.from(claim.signature, 'utf8');
   const wanted = Buffer.from(expected, 'utf8');
   const matches = given.length === wanted.length && timingSafeEqual(given, wanted);
@@ -291,15 +306,15 @@ export function verifySigV4(
 }
 
 /**
- * Signs a request in its Authorization header, as the AWS SDKs do for `execute-api`: `host`,
- * `x-amz-date`, `x-amz-content-sha256` and the given headers are signed. Returns the headers to
- * send (the given ones, plus those).
+ * Signs a request in its Authorization header with `SignatureV4`, as the AWS SDKs do for
+ * `execute-api`: `host`, `x-amz-date`, `x-amz-content-sha256` and the given headers are signed.
+ * Returns the headers to send (the given ones, plus those but `host`, which fetch sets).
  *
  * @example
- * const headers = signSigV4({ method: 'GET', url: `${stack.url}/v1/ready`, headers: {}, body: '' },
+ * const headers = await signSigV4({ method: 'GET', url: `${stack.url}/v1/ready`, headers: {}, body: '' },
  *   stack.serverCredentials, { region: 'us-east-1', service: 'execute-api' });
  */
-export function signSigV4(
+export async function signSigV4(
   request: {
     readonly method: string;
     readonly url: string;
@@ -309,31 +324,25 @@ export function signSigV4(
   credentials: SigV4Credentials,
   scope: SigV4Scope,
   now: number = Date.now(),
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const url = new URL(request.url);
-  const amzDate = amzDateOf(now);
-  const payloadHash = sha256Hex(request.body);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
   headers.host = url.host;
-  headers['x-amz-date'] = amzDate;
-  headers['x-amz-content-sha256'] = payloadHash;
-  const signedHeaders = Object.keys(headers).sort();
-  const signature = signatureOf({
-    method: request.method,
-    path: url.pathname,
-    query: queryPairs(url.search.slice(1)),
-    headers,
-    signedHeaders,
-    payloadHash,
-    amzDate,
-    scope,
-    secret: credentials.secretAccessKey,
-  });
-  const credential = `${credentials.accessKeyId}/${amzDate.slice(0, 8)}/${scope.region}/${scope.service}/aws4_request`;
-  const { host: _host, ...sent } = headers;
-  return {
-    ...sent,
-    authorization: `${SIGV4_ALGORITHM} Credential=${credential}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
-  };
+  const signed = await signerFor(credentials, scope).sign(
+    {
+      method: request.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port === '' ? {} : { port: Number(url.port) }),
+      path: url.pathname,
+      // Split as the verifier splits it, so a `+` is signed as the `+` it is on the wire.
+      query: queryBag(queryPairs(url.search.slice(1))),
+      headers,
+      body: request.body,
+    },
+    { signingDate: new Date(now) },
+  );
+  const { host: _host, ...sent } = signed.headers;
+  return sent;
 }
