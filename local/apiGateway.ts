@@ -428,7 +428,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
     const headers = headersOf(req);
     const body = await bodyOf(req, res, route.name, headers);
     if (body === undefined) return;
-    const verdict = verifySigV4(
+    const verdict = await verifySigV4(
       { method: req.method ?? 'GET', target: req.url ?? '/', headers: rawHeadersOf(req), body },
       { credentials: serverCredentials, scope, now: now() },
     );

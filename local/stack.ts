@@ -282,9 +282,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apiIds,
     mintUserToken: (userId, ttlSeconds = userTokens.ttlSeconds) =>
       mintUserToken(userId, { keys: userTokenKeys, clock: systemClock }, ttlSeconds),
-    serverFetch: (path, { method = 'GET', headers = {}, body = '' } = {}) => {
+    serverFetch: async (path, { method = 'GET', headers = {}, body = '' } = {}) => {
       const target = `${url}${path}`;
-      const signed = signSigV4({ method, url: target, headers, body }, serverCredentials, signingScope);
+      const signed = await signSigV4({ method, url: target, headers, body }, serverCredentials, signingScope);
       return fetch(target, { method, headers: signed, ...(body === '' ? {} : { body }) });
     },
     standIns,

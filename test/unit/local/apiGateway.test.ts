@@ -69,13 +69,13 @@ const SERVER = { accessKeyId: 'local', secretAccessKey: 'local-dev-secret' };
 const SCOPE = { region: 'us-east-1', service: 'execute-api' };
 
 /** A request signed with SigV4 for the server API, as the AWS SDKs sign one. */
-function sendSigned(
+async function sendSigned(
   method: string,
   path: string,
   options: { body?: string; credentials?: typeof SERVER; now?: number; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   const body = options.body ?? '';
-  const signed = signSigV4(
+  const signed = await signSigV4(
     { method, url: `http://127.0.0.1:${port}${path}`, headers: options.headers ?? {}, body },
     options.credentials ?? SERVER,
     SCOPE,
@@ -853,7 +853,7 @@ describe('Local API Gateway: the storefront and the server API on one port', () 
     ],
   ])('returns 403 invalid_signature when %s changed after signing', async (_name, tamper) => {
     // Prepare
-    const signed = signSigV4(
+    const signed = await signSigV4(
       {
         method: 'POST',
         url: `http://127.0.0.1:${port}/v1/admin/user-tokens`,
@@ -876,7 +876,7 @@ describe('Local API Gateway: the storefront and the server API on one port', () 
 
   it('returns 403 invalid_signature when the query changed after signing', async () => {
     // Prepare
-    const signed = signSigV4(
+    const signed = await signSigV4(
       { method: 'GET', url: `http://127.0.0.1:${port}/v1/trending?count=5`, headers: {}, body: '' },
       SERVER,
       SCOPE,
