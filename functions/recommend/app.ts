@@ -132,7 +132,7 @@ export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
         );
       },
       rankings: async (event) => {
-        const request = parseRankingRequest(bodyOf(event));
+        const request = parseRankingRequest(bodyOf(event), event.queryStringParameters);
         const scope = shopperScopeFor(await callerOf(event, deps), request.userId);
         return respond('rankings', await service.rank(request, scope));
       },

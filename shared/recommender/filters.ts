@@ -153,6 +153,9 @@ export interface ResolvedCandidates {
   readonly unknown: readonly string[];
 }
 
+/** The reason of a candidate the model knows nothing about. */
+export const UNKNOWN_ITEM_REASON = 'not enough data';
+
 /** Looks every candidate id up once: known ones as indices, duplicates dropped, unknown ones kept by id. */
 export function resolveCandidates(catalogue: ItemCatalogue, candidates: readonly string[]): ResolvedCandidates {
   const indices: number[] = [];
@@ -291,14 +294,16 @@ export function rankItems(options: RankOptions): ScoredItem[] {
         : { itemId: ids[item] as string, score: finite, reason: why };
   }
   if (ranked.length < count && unknown.length > 0) {
-    // Unknown items: after every known one, in id order, with a score below all of them.
+    // Unknown items: after every known one, in the order asked for (the API's promise), with a score below all of
+    // them and a reason that says why.
     const kept = unknown.filter((id) => !(explicit?.includes(id) ?? false));
     if (!metadata && kept.length > 0) {
       let floor = 0;
       for (const r of ranked) if (r.score < floor) floor = r.score;
       floor -= 1;
-      kept.sort();
-      for (const id of kept.slice(0, count - ranked.length)) ranked.push({ itemId: id, score: floor });
+      for (const id of kept.slice(0, count - ranked.length)) {
+        ranked.push({ itemId: id, score: floor, reason: UNKNOWN_ITEM_REASON });
+      }
     }
   }
   return ranked;

@@ -26,7 +26,9 @@ function rejectUnknown(query: Query, allowed: readonly string[]): void {
   if (unknown.length > 0) {
     throw new InvalidRequestError(
       'unknown_parameter',
-      `unknown query parameter(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`,
+      allowed.length === 0
+        ? `this route takes no query parameters; got ${unknown.join(', ')}`
+        : `unknown query parameter(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`,
     );
   }
 }
@@ -139,7 +141,9 @@ const rankingSchema = z.strictObject({
 export type RankingRequest = z.output<typeof rankingSchema>;
 
 /** Body of `POST /v1/rankings`. */
-export function parseRankingRequest(body: string | null | undefined): RankingRequest {
+export function parseRankingRequest(body: string | null | undefined, query?: Query): RankingRequest {
+  // Everything a ranking takes is in its body; a query parameter (`?count=`) would be silently ignored.
+  rejectUnknown(query, []);
   const json = parseJsonObjectBody(body, { shape: '{"userId": "...", "itemIds": [...]}' });
   const parsed = rankingSchema.safeParse(json);
   if (!parsed.success) {

@@ -296,7 +296,7 @@ describe('Entry point: serve', () => {
     expect(result.items.some((item) => item.reason?.startsWith('because you') === true)).toBe(true);
   });
 
-  it('returns exactly the candidates ranked, an unknown one last without a reason', async () => {
+  it('returns exactly the candidates ranked, an unknown one last saying there is not enough data', async () => {
     // Prepare
     const candidates = ['22567', 'NOT-IN-CATALOGUE', '85123A', '21258', '22915'];
 
@@ -305,7 +305,7 @@ describe('Entry point: serve', () => {
 
     // Assess
     expect(result.items.map((item) => item.itemId).sort()).toEqual([...candidates].sort());
-    expect(result.items.at(-1)).toMatchObject({ itemId: 'NOT-IN-CATALOGUE', reason: null });
+    expect(result.items.at(-1)).toMatchObject({ itemId: 'NOT-IN-CATALOGUE', reason: 'not enough data' });
   });
 
   it('returns items similar to an item, without the item itself', async () => {

@@ -490,3 +490,13 @@ describe('Function: parseRankingRequest', () => {
     expect(error.reason).toBe('invalid_field');
   });
 });
+
+describe('Function: parseRankingRequest (query)', () => {
+  it('throws unknown_parameter for any query parameter: a ranking takes everything in its body', () => {
+    // Act + Assess
+    expect(() => parseRankingRequest('{"userId":"u1","itemIds":["a"]}', { count: '5' })).toThrow(
+      expect.objectContaining({ status: 400, reason: 'unknown_parameter' }),
+    );
+    expect(parseRankingRequest('{"userId":"u1","itemIds":["a"]}', null)).toEqual({ userId: 'u1', itemIds: ['a'] });
+  });
+});

@@ -48,13 +48,14 @@ describe('Filters: rankItems', () => {
     expect(ranked.map((r) => r.itemId)).toEqual(['mug', 'plate', 'spoon']);
   });
 
-  it('ranks unknown candidates after known ones, in id order, below every known score', () => {
+  it("ranks unknown candidates after known ones, in the order asked for, below every known score, 'not enough data'", () => {
     // Act
     const ranked = rankItems({ catalogue, scores, count: 5, candidates: ['zeta', 'plate', 'alpha', 'spoon', 'plate'] });
 
     // Assess
-    expect(ranked.map((r) => r.itemId)).toEqual(['plate', 'spoon', 'alpha', 'zeta']);
+    expect(ranked.map((r) => r.itemId)).toEqual(['plate', 'spoon', 'zeta', 'alpha']);
     expect(ranked[2]?.score).toBeLessThan(ranked[1]?.score as number);
+    expect(ranked.slice(2).map((r) => r.reason)).toEqual(['not enough data', 'not enough data']);
   });
 
   it('ranks unscorable (NaN) items last and reports them with a finite score', () => {
@@ -159,6 +160,6 @@ describe('Filters: rankItems', () => {
     // Assess
     expect(resolved).toEqual({ indices: [2, 4, 1], unknown: ['zeta', 'alpha'] });
     expect(viaIndices).toEqual(viaIds);
-    expect(viaIds.map((r) => r.itemId)).toEqual(['plate', 'spoon', 'alpha', 'zeta']);
+    expect(viaIds.map((r) => r.itemId)).toEqual(['plate', 'spoon', 'zeta', 'alpha']);
   });
 });
