@@ -396,6 +396,8 @@ export const serving = {
   recommendationTtlSeconds: 300,
   /** Cache time of trending and similar-items answers. */
   sharedListTtlSeconds: 60,
+  /** Cache time of an empty list, whatever its kind: it may fill within seconds. */
+  emptyListTtlSeconds: 5,
   /** Entries of the embedded in-process cache. */
   localCacheEntries: 10_000,
   /** Time the cache may take before it is skipped for this request, ms. */

@@ -28,6 +28,7 @@ import {
   type ShopperEventInput,
 } from './profile.ts';
 import { sequenceKey } from './sequence.ts';
+import { servedListId } from '../recommendationIds.ts';
 
 /** A stream record as the processor receives it (Lambda's Kinesis record, reduced). */
 export interface StreamRecord {
@@ -504,7 +505,7 @@ export async function applyEventBatch(records: readonly StreamRecord[], deps: Fe
     const recommendationIds = new Set<string>();
     for (const { event } of valid) {
       if (event.itemId !== undefined) itemIds.add(event.itemId);
-      if (event.recommendationId !== undefined) recommendationIds.add(event.recommendationId);
+      if (event.recommendationId !== undefined) recommendationIds.add(servedListId(event.recommendationId));
     }
     [categories, served] = await Promise.all([
       deps.catalogue.categoriesOf([...itemIds]),

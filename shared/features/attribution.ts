@@ -1,6 +1,7 @@
 import { featureLimits } from '../config/index.ts';
 import type { StreamEvent } from '../events/schema.ts';
 import type { AttributionCounts, AttributionUpdate, RecommendationRecord } from '../ports/index.ts';
+import { servedListId } from '../recommendationIds.ts';
 
 export const ATTRIBUTED_COUNTERS = [
   'clicks',
@@ -57,7 +58,7 @@ export function attributionUpdates(
   >();
   for (const { shardId, sequenceNumber, event } of records) {
     if (event.recommendationId === undefined) continue;
-    const record = served.get(event.recommendationId);
+    const record = served.get(servedListId(event.recommendationId));
     const counts = attributedCounts(event, record);
     if (!record || !counts) continue;
     // Served lists older than the attribution window no longer earn credit.

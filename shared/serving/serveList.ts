@@ -15,6 +15,7 @@ import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
 import type { LastGoodTrending } from './lastGoodTrending.ts';
 import type { ListOptions } from './params.ts';
 import type { Served, ServedItem, ServedList } from './served.ts';
+import { answerId } from '../recommendationIds.ts';
 
 export interface ServingDeps {
   readonly features: Pick<ShopperStore, 'readShopper'> &
@@ -71,9 +72,12 @@ export async function answer(context: ListContext, request: AnswerRequest): Prom
     degraded: request.degraded,
   };
   const { store } = request;
+  // An empty list (a shop just starting, a filter nothing passes yet) may fill within seconds.
+  const ttlSeconds =
+    store && body.items.length === 0 ? Math.min(store.ttlSeconds, serving.emptyListTtlSeconds) : store?.ttlSeconds;
   await Promise.all([
     record(deps, request, body),
-    store ? deps.cache.set(store.key, JSON.stringify(body), store.ttlSeconds) : undefined,
+    store && ttlSeconds !== undefined ? deps.cache.set(store.key, JSON.stringify(body), ttlSeconds) : undefined,
   ]);
   return { body, cache: request.cache };
 }
@@ -127,13 +131,16 @@ export interface ListSteps {
 /**
  * Cache, then the model, then the list without it, then the last good trending list; the answer
  * is cached unless a dependency failed (the next request should try again) or the cache is down.
- * A cached answer is served as it was, recommendationId included: that list was recorded for
- * attribution when it was first served, so a hit costs no write.
+ * A cached answer is served as it was, under an id of its own that names the cached list: that
+ * list was recorded for attribution when it was first served, so a hit costs no write.
  */
 export async function serveList(context: ListContext, steps: ListSteps): Promise<Served> {
   const { deps } = context;
   const cached = await deps.cache.get(steps.key);
-  if (cached.value !== undefined) return { body: JSON.parse(cached.value) as ServedList, cache: 'HIT' };
+  if (cached.value !== undefined) {
+    const list = JSON.parse(cached.value) as ServedList;
+    return { body: { ...list, recommendationId: answerId(list.recommendationId, deps.newId()) }, cache: 'HIT' };
+  }
   const store = { key: steps.key, ttlSeconds: steps.ttlSeconds ?? serving.recommendationTtlSeconds };
   const fresh = { kind: steps.kind, cache: cached.status };
   const cacheable = cached.status === 'BYPASS' ? {} : { store };

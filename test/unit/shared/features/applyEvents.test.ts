@@ -479,6 +479,32 @@ describe('Features: attribution', () => {
   });
 });
 
+describe('Features: attribution of answers served from the cache', () => {
+  it("counts an event carrying a cached answer's id toward the served list it names", async () => {
+    // Prepare
+    const store = new MemoryFeatureStore();
+    await store.recordRecommendation({
+      recommendationId: 'rec-1',
+      kind: 'personal',
+      modelVersion: 'hybrid-7',
+      itemIds: ['sku-1'],
+      servedAt: NOW - 1000,
+    });
+    const records = [
+      record({ type: 'click', itemId: 'sku-1', recommendationId: 'rec-1.answer-a' }),
+      record({ type: 'click', itemId: 'sku-1', recommendationId: 'rec-1.answer-b' }),
+    ];
+
+    // Act
+    await applyEventBatch(records, { ...depsFor(store), attribution: store });
+
+    // Assess
+    expect(await store.attribution('hybrid-7', dayBucket(NOW), dayBucket(NOW))).toEqual([
+      expect.objectContaining({ kind: 'personal', counts: expect.objectContaining({ clicks: 2 }) }),
+    ]);
+  });
+});
+
 describe('Function: decodeStreamRecord', () => {
   it('decodes a valid record', () => {
     // Prepare

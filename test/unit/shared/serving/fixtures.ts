@@ -3,7 +3,7 @@
  * methods, a GuardedCache over the in-process LRU, an optional fake model behind a real
  * ModelGateway, a settable clock and predictable recommendation ids.
  */
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { dayBucket, trendIncrement } from '#shared/features/applyEvents.ts';
@@ -186,3 +186,7 @@ export function makeFixture(
 /** The item ids of a served list, in order. */
 export const idsOf = (served: { body: { items: readonly { itemId: string }[] } }) =>
   served.body.items.map((item) => item.itemId);
+
+/** The id of an answer served from the cached list `listId`: that id, a dot, and a suffix of its own. */
+export const answerOf = (listId: string) =>
+  expect.stringMatching(new RegExp(`^${listId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[^.]+$`));

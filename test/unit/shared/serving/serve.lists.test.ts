@@ -1,8 +1,9 @@
 import { parseInvocation } from '../../../../model/lib/invocation.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { apiLimits } from '#shared/config/index.ts';
+import { apiLimits, serving } from '#shared/config/index.ts';
 import { dayBucket } from '#shared/features/applyEvents.ts';
 import { ServingService } from '#shared/serving/service.ts';
+import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import {
   addActivity,
   addEvent,
@@ -23,6 +24,7 @@ import {
   TODAY,
   trendingOptions,
   writeProfile,
+  answerOf,
 } from './fixtures.ts';
 
 const daysAgo = (days: number) => dayBucket(NOW - days * DAY_MS);
@@ -82,7 +84,7 @@ describe('Class: ServingService', () => {
 
         // Assess
         expect(second.cache).toBe('HIT');
-        expect(second.body).toEqual(first.body);
+        expect(second.body).toEqual({ ...first.body, recommendationId: answerOf(first.body.recommendationId) });
         expect(model.invoke).toHaveBeenCalledTimes(1);
       });
 
@@ -435,6 +437,27 @@ describe('Class: ServingService', () => {
     });
   });
 
+  describe('cache of empty lists', () => {
+    it('returns an empty list cached for emptyListTtlSeconds only, and distinct answer ids on each hit', async () => {
+      // Prepare
+      const cache = new MemoryRecommendationCache();
+      const set = vi.spyOn(cache, 'set');
+      const { service } = makeFixture(ServingService, { cache });
+
+      // Act
+      const empty = await service.trending('24h', trendingOptions());
+      const hits = [await service.trending('24h', trendingOptions()), await service.trending('24h', trendingOptions())];
+
+      // Assess
+      expect(empty.body.items).toEqual([]);
+      expect(set.mock.calls.map((call) => call[2])).toEqual([serving.emptyListTtlSeconds]);
+      expect(hits.map((hit) => hit.cache)).toEqual(['HIT', 'HIT']);
+      expect(hits[0]?.body.recommendationId).toEqual(answerOf(empty.body.recommendationId));
+      expect(hits[1]?.body.recommendationId).toEqual(answerOf(empty.body.recommendationId));
+      expect(hits[0]?.body.recommendationId).not.toBe(hits[1]?.body.recommendationId);
+    });
+  });
+
   describe('Method: trending', () => {
     /**
      * At 22:00: `sku-morning` had 5 views at 08:00; `sku-evening` one click (2) at 21:00;
@@ -535,7 +558,7 @@ describe('Class: ServingService', () => {
           servedAt: NOW,
         },
       ]);
-      expect(second.body.recommendationId).toBe(first.body.recommendationId);
+      expect(second.body.recommendationId).toEqual(answerOf(first.body.recommendationId));
     });
 
     it('returns MISS for another window', async () => {
