@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
 import { MAX_TIMESTAMP } from '#shared/recommender/io/dataset.ts';
+import { similarItemsFromText } from '#shared/recommender/algorithms/content.ts';
 import type { AlgorithmName, Model, RecommendationQuery, ScoredItem } from '#shared/recommender/model.ts';
 
 export const invocationLimits = {
@@ -18,8 +19,17 @@ export const invocationLimits = {
   maxExcludedItems: 500,
   maxCategoryChars: 128,
   maxEventTypeChars: 64,
+  maxTitleChars: apiLimits.maxTitleChars,
+  maxDescriptionChars: apiLimits.maxDescriptionChars,
+  maxCategories: apiLimits.maxCategoriesPerItem,
+  maxAttributes: apiLimits.maxPropertyKeys,
+  maxAttributeValueChars: apiLimits.maxPropertyValueChars,
   defaultCount: apiLimits.defaultRecommendationCount,
-  maxCount: apiLimits.maxRecommendationCount,
+  /**
+   * Items a request may ask for: as many as a ranking may name, since the serving path asks for
+   * more than a list holds and filters them against the live catalogue.
+   */
+  maxCount: 500,
 } as const;
 
 /** A 400 that names the field at fault; the response body carries `field` next to `reason` and `message`. */
@@ -62,6 +72,31 @@ const recentItemSchema = z.strictObject({
   weight: z.number({ error: expected('a number') }).optional(),
 });
 
+const text = (max: number) =>
+  z.string({ error: expected('a string') }).max(max, { error: `must be at most ${max} characters` });
+
+/** The text of the `similarTo` item as the live catalogue holds it, for an item the model was not trained on. */
+const itemTextSchema = z.strictObject({
+  title: text(invocationLimits.maxTitleChars).optional(),
+  description: text(invocationLimits.maxDescriptionChars).optional(),
+  categories: z
+    .array(id(invocationLimits.maxCategoryChars), { error: expected('an array of categories') })
+    .max(invocationLimits.maxCategories, { error: `must hold at most ${invocationLimits.maxCategories} categories` })
+    .default([]),
+  attributes: z
+    .record(
+      z.string().max(invocationLimits.maxCategoryChars, { error: 'names at most 128 characters long' }),
+      z.union([text(invocationLimits.maxAttributeValueChars), z.number(), z.boolean()], {
+        error: expected('a string, number or boolean'),
+      }),
+      { error: expected('an object of attribute values') },
+    )
+    .refine((attributes) => Object.keys(attributes).length <= invocationLimits.maxAttributes, {
+      error: `must hold at most ${invocationLimits.maxAttributes} attributes`,
+    })
+    .optional(),
+});
+
 const filtersSchema = z
   .strictObject({
     excludeSeen: flag,
@@ -94,8 +129,7 @@ export const invocationSchema = z
       .number({ error: expected(`an integer from 1 to ${invocationLimits.maxCount}`) })
       .int({ error: `must be an integer from 1 to ${invocationLimits.maxCount}` })
       .min(1, { error: `must be an integer from 1 to ${invocationLimits.maxCount}` })
-      // A ranking asks for all its candidates; the tighter limit without candidates is below.
-      .max(invocationLimits.maxCandidates, { error: `must be an integer from 1 to ${invocationLimits.maxCount}` })
+      .max(invocationLimits.maxCount, { error: `must be an integer from 1 to ${invocationLimits.maxCount}` })
       .default(invocationLimits.defaultCount),
     filters: filtersSchema.optional(),
     candidates: z
@@ -103,16 +137,19 @@ export const invocationSchema = z
       .max(invocationLimits.maxCandidates, { error: `must hold at most ${invocationLimits.maxCandidates} ids` })
       .optional(),
     similarTo: id(invocationLimits.maxIdChars).optional(),
+    similarToText: itemTextSchema.optional(),
   })
   .superRefine((request, context) => {
-    if (request.candidates === undefined && request.count > invocationLimits.maxCount) {
-      context.addIssue({
-        code: 'custom',
-        path: ['count'],
-        message: `must be an integer from 1 to ${invocationLimits.maxCount} (up to ${invocationLimits.maxCandidates} when ranking candidates)`,
-      });
+    if (request.similarTo === undefined) {
+      if (request.similarToText !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['similarToText'],
+          message: 'needs similarTo, the item it describes',
+        });
+      }
+      return;
     }
-    if (request.similarTo === undefined) return;
     for (const field of SHOPPER_FIELDS) {
       if (request[field] !== undefined) {
         context.addIssue({ code: 'custom', path: [field], message: 'cannot be combined with similarTo' });
@@ -203,12 +240,24 @@ export function recommendationQuery(request: InvocationRequest): RecommendationQ
   };
 }
 
+/**
+ * Similar items of `similarTo`: from its text when the model was not trained on it and the
+ * request carries the text, else the model's own (popular items for an item it knows nothing of).
+ */
+function similarItems(model: Model, request: InvocationRequest & { similarTo: string }): ScoredItem[] {
+  const fromText =
+    request.similarToText === undefined
+      ? undefined
+      : similarItemsFromText(model, request.similarTo, request.similarToText, request.count, request.filters);
+  return fromText ?? model.similarItems(request.similarTo, request.count, request.filters);
+}
+
 /** Answers a checked request: similar items for `similarTo`, personalized ranking otherwise. */
 export function invoke(serving: ServingModel, request: InvocationRequest): InvocationResponse {
   const items =
     request.similarTo === undefined
       ? serving.model.recommend(recommendationQuery(request))
-      : serving.model.similarItems(request.similarTo, request.count, request.filters);
+      : similarItems(serving.model, { ...request, similarTo: request.similarTo });
   return {
     modelVersion: serving.modelVersion,
     algorithm: serving.algorithm,

@@ -7,9 +7,10 @@
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
 import { transpose, WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
-import type { CatalogueItem, Hyperparameters, Trainer } from '../model.ts';
+import type { CatalogueItem, Hyperparameters, Model, RecommendationFilters, ScoredItem, Trainer } from '../model.ts';
 import { becauseOf, type FoldedShopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
+import { rankItems } from '../filters.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
 
@@ -83,8 +84,15 @@ export function tokenize(text: string): string[] {
     .filter((token) => token.length > 1 && !STOP_WORDS.has(token));
 }
 
-/** Raw term counts of one catalogue entry. */
-function termCounts(entry: CatalogueItem, settings: ContentSettings): Map<string, number> {
+/** What the content component reads of an item: the text of its catalogue entry. */
+export type ItemText = Pick<CatalogueItem, 'title' | 'description' | 'categories' | 'attributes'>;
+
+/**
+ * Raw term counts of one catalogue entry. Attribute values that are text count as description
+ * words: the training catalogue's schema has no attributes, so they only match words other
+ * items' titles, descriptions and categories use.
+ */
+function termCounts(entry: ItemText, settings: ContentSettings): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (term: string, count: number): void => {
     counts.set(term, (counts.get(term) ?? 0) + count);
@@ -94,6 +102,9 @@ function termCounts(entry: CatalogueItem, settings: ContentSettings): Map<string
   for (const category of entry.categories) {
     add(`category:${category.toLowerCase()}`, settings.categoryWeight);
     for (const token of tokenize(category)) add(token, 1);
+  }
+  for (const value of Object.values(entry.attributes ?? {})) {
+    if (typeof value === 'string') for (const token of tokenize(value)) add(token, 1);
   }
   return counts;
 }
@@ -157,6 +168,9 @@ export class ContentComponent implements Component {
    */
   #catalogueScorer: PostingsScorer | undefined;
   #candidates: CandidateScores | undefined;
+  /** Term → index and the number of items with any text, built on the first {@link similarToText}. */
+  #termIndex: Map<string, number> | undefined;
+  #documents: number | undefined;
 
   constructor(base: ModelBase, settings: ContentSettings, vocabulary: readonly string[], vectors: SparseRows) {
     this.base = base;
@@ -267,6 +281,28 @@ export class ContentComponent implements Component {
     return { scores: this.#scoreProfile(profile), reason: () => `similar to ${id}` };
   }
 
+  /**
+   * Scores of every item against the text of an item the model was not trained on, weighted as
+   * training weighs an item's terms (sublinear tf × smoothed idf). The artifact keeps no document
+   * frequencies, so each term's is its postings length, over the items that have any text;
+   * terms the training catalogue never used (or dropped as too common) are skipped. Undefined
+   * when none of the text's terms is known.
+   */
+  similarToText(itemId: string, text: ItemText): ComponentScores | undefined {
+    const termIndex = (this.#termIndex ??= new Map(this.vocabulary.map((term, t) => [term, t])));
+    const { pointers } = this.#postings;
+    const documents = (this.#documents ??= countDocuments(this.vectors));
+    const profile = new Map<number, number>();
+    for (const [term, count] of termCounts(text, this.settings)) {
+      const t = termIndex.get(term);
+      if (t === undefined) continue;
+      const documentFrequency = (pointers[t + 1] as number) - (pointers[t] as number);
+      profile.set(t, (1 + Math.log(count)) * (Math.log((1 + documents) / (1 + documentFrequency)) + 1));
+    }
+    if (profile.size === 0) return undefined;
+    return { scores: this.#scoreProfile(profile), reason: () => `similar to ${itemId}` };
+  }
+
   async write(writer: ArtifactWriter, prefix: string): Promise<void> {
     await Promise.all([
       writer.json(`${prefix}settings`, this.settings),
@@ -295,6 +331,50 @@ export class ContentComponent implements Component {
     const { vocabulary, vectors } = tfidfVectors(base.catalogue.itemIds, catalogue, settings);
     return new ContentComponent(base, settings, vocabulary, vectors);
   }
+}
+
+/** Items with at least one term: the document count training's idf was taken over, near enough. */
+function countDocuments(vectors: SparseRows): number {
+  let documents = 0;
+  for (let item = 0; item + 1 < vectors.pointers.length; item++) {
+    if (vectors.pointers[item] !== vectors.pointers[item + 1]) documents++;
+  }
+  return Math.max(1, documents);
+}
+
+/** The content component of a model: the model's own, or the hybrid's content part. */
+export function contentComponentOf(model: Model): ContentComponent | undefined {
+  if (!(model instanceof ComponentModel)) return undefined;
+  const { component } = model;
+  if (component instanceof ContentComponent) return component;
+  const part = (component as { readonly content?: unknown }).content;
+  return part instanceof ContentComponent ? part : undefined;
+}
+
+/**
+ * Items similar to an item the model was not trained on (upserted since), scored by the model's
+ * content component against the item's own text, filters applied. Undefined when the model knows
+ * the item (its own similar items are better), has no content component, or none of the text's
+ * terms is known: the caller then asks `model.similarItems`.
+ */
+export function similarItemsFromText(
+  model: Model,
+  itemId: string,
+  text: ItemText,
+  count: number,
+  filters?: RecommendationFilters,
+): ScoredItem[] | undefined {
+  const content = contentComponentOf(model);
+  if (content === undefined || content.base.catalogue.index.has(itemId)) return undefined;
+  const scored = content.similarToText(itemId, text);
+  if (scored === undefined) return undefined;
+  return rankItems({
+    catalogue: content.base.catalogue,
+    scores: scored.scores,
+    count,
+    filters,
+    reason: (item) => scored.reason(item),
+  });
 }
 
 export const contentTrainer: Trainer = {

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidRequestError } from '#shared/errors.ts';
 import type { Model, ScoredItem } from '#shared/recommender/model.ts';
+import { trainerFor } from '#shared/recommender/registry.ts';
+import { clusterData, KITCHEN } from '../shared/recommender/algorithms/fixtures.ts';
 import {
   fieldPath,
   InvalidFieldError,
@@ -67,6 +69,33 @@ describe('Entry point: serve', () => {
       expect(request).toEqual(body);
     });
 
+    it("returns a similar-items request with the item's text, categories defaulting to none", () => {
+      // Act
+      const request = parseInvocation(
+        JSON.stringify({
+          similarTo: 'new-1',
+          count: 3,
+          similarToText: {
+            title: 'Garden trowel',
+            description: 'Steel blade',
+            attributes: { colour: 'green', size: 2 },
+          },
+        }),
+      );
+
+      // Assess
+      expect(request).toEqual({
+        similarTo: 'new-1',
+        count: 3,
+        similarToText: {
+          title: 'Garden trowel',
+          description: 'Steel blade',
+          categories: [],
+          attributes: { colour: 'green', size: 2 },
+        },
+      });
+    });
+
     it('returns a similar-items request with metadata filters', () => {
       // Act
       const request = parseInvocation('{"similarTo": "i1", "count": 3, "filters": {"maxPrice": 10}}');
@@ -75,7 +104,7 @@ describe('Entry point: serve', () => {
       expect(request).toEqual({ similarTo: 'i1', count: 3, filters: { maxPrice: 10 } });
     });
 
-    it('returns the limits accepted: 100 items, 500 candidates, 100 recent items', () => {
+    it('returns the limits accepted: 500 items, 500 candidates, 100 recent items', () => {
       // Prepare
       const body = {
         count: invocationLimits.maxCount,
@@ -92,10 +121,10 @@ describe('Entry point: serve', () => {
     });
 
     it.each([
-      ['count 0', { count: 0 }, 'invalid_field', 'count', 'count: must be an integer from 1 to 100'],
-      ['count 101', { count: 101 }, 'invalid_field', 'count', 'count: must be an integer from 1 to 100'],
-      ['count 2.5', { count: 2.5 }, 'invalid_field', 'count', 'count: must be an integer from 1 to 100'],
-      ['count as a string', { count: '10' }, 'invalid_field', 'count', 'count: must be an integer from 1 to 100'],
+      ['count 0', { count: 0 }, 'invalid_field', 'count', 'count: must be an integer from 1 to 500'],
+      ['count 501', { count: 501 }, 'invalid_field', 'count', 'count: must be an integer from 1 to 500'],
+      ['count 2.5', { count: 2.5 }, 'invalid_field', 'count', 'count: must be an integer from 1 to 500'],
+      ['count as a string', { count: '10' }, 'invalid_field', 'count', 'count: must be an integer from 1 to 500'],
       ['userId a number', { userId: 42 }, 'invalid_field', 'userId', 'userId: must be a string'],
       ['userId empty', { userId: '' }, 'invalid_field', 'userId', 'userId: must not be empty'],
       ['userId null', { userId: null }, 'invalid_field', 'userId', 'userId: must not be null; leave the field out'],
@@ -194,6 +223,41 @@ describe('Entry point: serve', () => {
         'cannot be combined with similarTo',
       ],
       [
+        'similarToText without similarTo',
+        { userId: 'u1', similarToText: { title: 'Garden trowel' } },
+        'invalid_field',
+        'similarToText',
+        'needs similarTo',
+      ],
+      [
+        'a similarToText title not a string',
+        { similarTo: 'i1', similarToText: { title: 7 } },
+        'invalid_field',
+        'similarToText.title',
+        'similarToText.title: must be a string',
+      ],
+      [
+        'an unknown similarToText field',
+        { similarTo: 'i1', similarToText: { price: 7 } },
+        'unknown_field',
+        'similarToText.price',
+        'unknown field similarToText.price',
+      ],
+      [
+        'too many similarToText categories',
+        { similarTo: 'i1', similarToText: { categories: Array.from({ length: 11 }, (_, n) => `c${n}`) } },
+        'invalid_field',
+        'similarToText.categories',
+        'at most 10 categories',
+      ],
+      [
+        'a similarToText attribute that is an object',
+        { similarTo: 'i1', similarToText: { attributes: { colour: { name: 'green' } } } },
+        'invalid_field',
+        'similarToText.attributes.colour',
+        'must be a string, number or boolean',
+      ],
+      [
         'similarTo with excludeSeen',
         { similarTo: 'i1', filters: { excludeSeen: true } },
         'invalid_field',
@@ -283,6 +347,43 @@ describe('Entry point: serve', () => {
       expect(response.items).toEqual([{ itemId: 'b', score: 0.5, reason: 'often viewed with a' }]);
       expect(model.similarItems).toHaveBeenCalledWith('a', 4, { inStockOnly: true });
       expect(model.recommend).not.toHaveBeenCalled();
+    });
+
+    it("returns items similar to an item the hybrid model was not trained on from the item's text, not popular ones", async () => {
+      // Prepare: the most popular items are a mix of kitchen and garden ones.
+      const model = await trainerFor('hybrid').fit(clusterData());
+      const request = parseInvocation(
+        JSON.stringify({
+          similarTo: 'ladle-new',
+          count: 4,
+          similarToText: { title: 'Ladle', description: 'Stainless steel utensil for cooking meals.', categories: [] },
+        }),
+      );
+
+      // Act
+      const response = invoke({ model, algorithm: 'hybrid', modelVersion: 'v1' }, request);
+
+      // Assess
+      expect(response.items).toHaveLength(4);
+      expect(response.items.every((item) => KITCHEN.includes(item.itemId))).toBe(true);
+      expect(response.items.every((item) => item.reason === 'similar to ladle-new')).toBe(true);
+    });
+
+    it('returns the popular items of a model without content for an unknown item, text or not', async () => {
+      // Prepare
+      const model = await trainerFor('popularity').fit(clusterData());
+      const request = parseInvocation(
+        JSON.stringify({ similarTo: 'ladle-new', count: 2, similarToText: { title: 'Stainless steel ladle' } }),
+      );
+
+      // Act
+      const response = invoke({ model, algorithm: 'popularity', modelVersion: 'v1' }, request);
+
+      // Assess
+      expect(response.items).toEqual(
+        model.similarItems('ladle-new', 2).map((item) => ({ ...item, reason: item.reason ?? null })),
+      );
+      expect(response.items.every((item) => item.reason === 'popular')).toBe(true);
     });
   });
 });

@@ -123,7 +123,7 @@ describe('Entry point: serve', () => {
       expect(await response.json()).toEqual({
         reason: 'invalid_field',
         field: 'count',
-        message: 'count: must be an integer from 1 to 100',
+        message: 'count: must be an integer from 1 to 500',
       });
     });
 

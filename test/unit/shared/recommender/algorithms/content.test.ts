@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_PARAMS, contentTrainer, tokenize } from '#shared/recommender/algorithms/content.ts';
+import {
+  CONTENT_PARAMS,
+  contentTrainer,
+  similarItemsFromText,
+  tokenize,
+} from '#shared/recommender/algorithms/content.ts';
+import { trainerFor } from '#shared/recommender/registry.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './fixtures.ts';
 
 describe('Algorithm: content', () => {
@@ -21,6 +27,47 @@ describe('Algorithm: content', () => {
     // Assess
     expect(similar.map((r) => r.itemId).sort()).toEqual([...GARDEN].sort());
     expect(similar[0]?.reason).toBe(`similar to ${COLD_GARDEN_ITEM}`);
+  });
+
+  describe('Function: similarItemsFromText', () => {
+    const KITCHEN_TEXT = { title: 'Kitchen ladle', description: 'Stainless steel utensil for meals.', categories: [] };
+
+    it('returns items similar to an item the model was not trained on, from its text alone', async () => {
+      // Prepare
+      const model = await contentTrainer.fit(clusterData());
+
+      // Act
+      const similar = similarItemsFromText(model, 'ladle-new', KITCHEN_TEXT, 6);
+
+      // Assess
+      expect(similar?.map((r) => r.itemId).sort()).toEqual([...KITCHEN].sort());
+      expect(similar?.[0]?.reason).toBe('similar to ladle-new');
+    });
+
+    it("returns the hybrid's content answer, attribute values counting as words, with filters applied", async () => {
+      // Prepare
+      const model = await trainerFor('hybrid').fit(clusterData());
+      const text = { categories: [], attributes: { use: 'cooking utensil, dishwasher safe', weight: 2 } };
+
+      // Act
+      const similar = similarItemsFromText(model, 'ladle-new', text, 3, { maxPrice: 22 });
+
+      // Assess: the kitchen items priced 20 to 22, ahead of the cheaper garden ones.
+      expect(similar?.map((r) => r.itemId).sort()).toEqual(['kitchen-knife', 'kitchen-pan', 'kitchen-whisk']);
+    });
+
+    it('returns undefined for an item the model was trained on, or text with no word it knows', async () => {
+      // Prepare
+      const model = await contentTrainer.fit(clusterData());
+
+      // Act
+      const known = similarItemsFromText(model, GARDEN[0] as string, KITCHEN_TEXT, 3);
+      const unknownWords = similarItemsFromText(model, 'x-new', { title: 'zzz qqq', categories: [] }, 3);
+
+      // Assess
+      expect(known).toBeUndefined();
+      expect(unknownWords).toBeUndefined();
+    });
   });
 
   it('recommends the cold garden item to a gardener from their profile', async () => {
