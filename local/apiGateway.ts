@@ -71,7 +71,8 @@ function fits(route: CompiledRoute, parts: readonly string[]): boolean {
 
 /**
  * The first route (in declaration order) of `method` that fits the path; `null` when some route
- * fits the path with another method only (405), `undefined` when none fits at all (404).
+ * fits the path with another method only, `undefined` when none fits at all. API Gateway answers
+ * both alike (`MISSING_AUTHENTICATION_TOKEN`); only a preflight tells them apart.
  */
 function findRoute(table: RouteTable, method: string | undefined, parts: readonly string[]) {
   const candidates = table.get(parts.length);
@@ -454,20 +455,11 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
         onResponse?.(undefined, 204);
         return;
       }
-      if (
-        route === undefined &&
-        req.headers[api.apiKeyHeader] === undefined &&
-        findRoute(serverRoutes, req.method, parts)
-      ) {
+      // A path this API does not have, or a method it does not have on the path: API Gateway's
+      // MISSING_AUTHENTICATION_TOKEN, which the storefront API maps to route_not_found.
+      if (req.headers[api.apiKeyHeader] === undefined && findRoute(serverRoutes, req.method, parts)) {
         // No credentials of either API on a server route: what the server API answers unsigned.
         return sendGatewayError(req, res, undefined, api.gatewayErrors.missingAuthentication);
-      }
-      if (route === null) {
-        return sendGatewayError(req, res, undefined, {
-          status: 405,
-          reason: 'method_not_allowed',
-          message: `no route for ${req.method} ${target.pathname}`,
-        });
       }
       return sendGatewayError(req, res, undefined, api.gatewayErrors.routeNotFound);
     }

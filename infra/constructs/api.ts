@@ -176,6 +176,25 @@ export function addGatewayErrors(
   }
 }
 
+/**
+ * `DEFAULT_4XX` and `DEFAULT_5XX`, the gateway errors no other response type customises (bad
+ * request parameters, an integration failure or timeout, ...): API Gateway's own status and
+ * message, under the `reason` of `api.gatewayErrors.badRequest` and `internalError`, so every error
+ * of either API reads `{reason, message}`. `$context.error.messageString` is already a quoted JSON string.
+ */
+export function addGatewayDefaultErrors(restApi: apigw.RestApi, responseHeaders: Record<string, string> = {}): void {
+  for (const [id, type, { reason }] of [
+    ['Default4xx', apigw.ResponseType.DEFAULT_4XX, api.gatewayErrors.badRequest],
+    ['Default5xx', apigw.ResponseType.DEFAULT_5XX, api.gatewayErrors.internalError],
+  ] as const) {
+    restApi.addGatewayResponse(id, {
+      type,
+      ...(Object.keys(responseHeaders).length === 0 ? {} : { responseHeaders }),
+      templates: { 'application/json': `{"reason":${JSON.stringify(reason)},"message":$context.error.messageString}` },
+    });
+  }
+}
+
 /** What {@link bindApiFunctions} needs of each API. */
 export interface ApiOfFunctions {
   readonly restApi: apigw.IRestApi;

@@ -4,7 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IDependable } from 'constructs';
 import { api, serviceName, type RouteName } from '#shared/config/index.ts';
-import { addGatewayErrors, addRouteMethod, newRestApi, type RecoApiProps, routesOf } from './api.ts';
+import {
+  addGatewayDefaultErrors,
+  addGatewayErrors,
+  addRouteMethod,
+  newRestApi,
+  type RecoApiProps,
+  routesOf,
+} from './api.ts';
 
 /** Properties of a {@link ServerApi}. */
 export interface ServerApiProps extends RecoApiProps {
@@ -104,6 +111,7 @@ export class ServerApi extends Construct {
       ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, api.gatewayErrors.requestTooLarge],
       ['Throttled', apigw.ResponseType.THROTTLED, api.gatewayErrors.throttled],
     ]);
+    addGatewayDefaultErrors(restApi);
 
     this.invokePolicy = new iam.ManagedPolicy(this, 'InvokePolicy', {
       description: `Lets the shop's backend call every route of the ${serviceName} server API (SigV4)`,

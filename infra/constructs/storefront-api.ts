@@ -5,6 +5,7 @@ import { api, serviceName, type RouteName } from '#shared/config/index.ts';
 import { checkCorsOrigins } from '#shared/http/cors.ts';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import {
+  addGatewayDefaultErrors,
   addGatewayErrors,
   addRouteMethod,
   gatewayResponseCorsHeaders,
@@ -252,19 +253,8 @@ export class StorefrontApi extends Construct {
       ],
       corsHeaders,
     );
-    // Every other gateway error (bad request parameters, integration failure or timeout, ...):
-    // API Gateway's own status and body, plus the CORS headers.
-    for (const [responseId, type] of [
-      ['Default4xx', apigw.ResponseType.DEFAULT_4XX],
-      ['Default5xx', apigw.ResponseType.DEFAULT_5XX],
-    ] as const) {
-      restApi.addGatewayResponse(responseId, {
-        type,
-        responseHeaders: corsHeaders,
-        // API Gateway's default body, stated so that adding headers cannot change it.
-        templates: { 'application/json': '{"message":$context.error.messageString}' },
-      });
-    }
+    // Every other gateway error: API Gateway's own status and message, plus the CORS headers.
+    addGatewayDefaultErrors(restApi, corsHeaders);
   }
 
   /**

@@ -299,6 +299,13 @@ export const api = {
       reason: 'access_denied',
       message: "the caller's IAM policy does not allow execute-api:Invoke on this route",
     },
+    /**
+     * Every other 4xx of the gateway (`DEFAULT_4XX`): API Gateway keeps its own status, and its own
+     * message (`$context.error.messageString`) replaces this one in the deployed response.
+     */
+    badRequest: { status: 400, reason: 'bad_request', message: 'the API gateway refused the request' },
+    /** Every other 5xx of the gateway (`DEFAULT_5XX`, such as an integration timeout), as {@link badRequest}. */
+    internalError: { status: 500, reason: 'internal_error', message: 'the API gateway could not complete the request' },
   },
   /**
    * CORS, so the storefront SDK (`sdk/`) can call the API from the shop's pages, whose origin is not the API's.
@@ -334,7 +341,11 @@ export type RouteName = keyof typeof api.routes;
 /** Lambda settings shared by every function. */
 export const lambdaDefaults = {
   memoryMb: 1024,
-  timeoutSeconds: 30,
+  /**
+   * Below API Gateway's 29 s integration timeout, so a slow invocation ends in the function (logged,
+   * with its own error) before the gateway gives up on it and answers 504 without a trace.
+   */
+  timeoutSeconds: 28,
   logRetentionDays: 30,
 } as const;
 

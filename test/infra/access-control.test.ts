@@ -156,6 +156,44 @@ describe.each([
       expect(reasonOf(stack.serverApi.restApi)).toEqual([api.gatewayErrors.missingAuthentication.reason]);
     });
 
+    it("answer every gateway error of both APIs as {reason, message}, the defaults with API Gateway's message", () => {
+      for (const restApi of [stack.storefrontApi.restApi, stack.serverApi.restApi]) {
+        const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).filter(
+          (response) => JSON.stringify(response.Properties.RestApiId) === JSON.stringify({ Ref: logicalIdOf(restApi) }),
+        );
+        const bodies = new Map<string, unknown>(
+          responses.map((response) => [
+            response.Properties.ResponseType as string,
+            // The one template variable stands for a quoted JSON string.
+            JSON.parse(
+              (response.Properties.ResponseTemplates['application/json'] as string).replaceAll(
+                '$context.error.messageString',
+                '"from API Gateway"',
+              ),
+            ),
+          ]),
+        );
+        for (const [type, body] of bodies) {
+          expect(Object.keys(body as object).sort(), `${restApi.node.path} ${type}`).toEqual(['message', 'reason']);
+        }
+        expect(bodies.get('DEFAULT_4XX'), restApi.node.path).toEqual({
+          reason: api.gatewayErrors.badRequest.reason,
+          message: 'from API Gateway',
+        });
+        expect(bodies.get('DEFAULT_5XX'), restApi.node.path).toEqual({
+          reason: api.gatewayErrors.internalError.reason,
+          message: 'from API Gateway',
+        });
+      }
+    });
+
+    it("end every function behind an API within API Gateway's 29 s integration timeout", () => {
+      const functions = template.findResources('AWS::Lambda::Function');
+      for (const fn of new Set(Object.values(stack.routeHandlers))) {
+        expect(functions[logicalIdOf(fn)]?.Properties.Timeout, fn.node.path).toBeLessThanOrEqual(28);
+      }
+    });
+
     it('set the execution-log role once, for both APIs', () => {
       template.resourceCountIs('AWS::ApiGateway::Account', 1);
     });

@@ -441,7 +441,9 @@ describe('Construct: StorefrontApi CORS', () => {
     }
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'DEFAULT_5XX',
-      ResponseTemplates: { 'application/json': '{"message":$context.error.messageString}' },
+      ResponseTemplates: {
+        'application/json': '{"reason":"internal_error","message":$context.error.messageString}',
+      },
     });
   });
 

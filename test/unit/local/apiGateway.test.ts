@@ -208,18 +208,20 @@ describe('Local API Gateway: routing', () => {
   it.each([
     ['GET', '/v1/events'],
     ['POST', '/v1/users/u1/recommendations'],
-  ])('returns 405 method_not_allowed for %s %s', async (method, path) => {
-    // Act
-    const reply = await send(method, path);
+    ['PATCH', '/v1/trending'],
+  ])(
+    'returns 404 route_not_found for %s %s, a known path with another method, as the storefront API does',
+    async (method, path) => {
+      // Act
+      const reply = await send(method, path);
 
-    // Assess
-    expect(reply.status).toBe(405);
-    expect(JSON.parse(reply.body)).toEqual({
-      reason: 'method_not_allowed',
-      message: `no route for ${method} ${path}`,
-    });
-    expect(calls).toEqual([]);
-  });
+      // Assess: API Gateway answers MISSING_AUTHENTICATION_TOKEN, mapped on this API to route_not_found.
+      expect(reply.status).toBe(404);
+      const { reason, message } = api.gatewayErrors.routeNotFound;
+      expect(JSON.parse(reply.body)).toEqual({ reason, message });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it.each([
     ['no key', {}],
@@ -620,7 +622,7 @@ describe('Local API Gateway: CORS with any origin (default)', () => {
   it.each([
     ['403 for no key', 'GET', '/v1/trending', {}, 403],
     ['404 for an unknown route', 'GET', '/v1/nothing', { 'x-api-key': API_KEY }, 404],
-    ['405 for a wrong method', 'GET', '/v1/events', { 'x-api-key': API_KEY }, 405],
+    ['404 for a wrong method', 'GET', '/v1/events', { 'x-api-key': API_KEY }, 404],
   ])(
     'returns the gateway error %s with Allow-Origin and the exposed headers',
     async (_n, method, path, key, status) => {
