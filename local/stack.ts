@@ -222,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     similarItems: recommendHandler,
     rankings: recommendHandler,
     trending: recommendHandler,
-    readiness: adminHandler,
+    readiness: recommendHandler,
     userTokens: adminHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';

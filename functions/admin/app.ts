@@ -46,8 +46,8 @@ const userTokenRequest = z.strictObject({
 
 /**
  * `POST /v1/admin/user-tokens` (`{userId, ttlSeconds?}` → `{userId, token, expiresAt}`): the shop's
- * backend mints a signed-in shopper's token, so the signing key never leaves AWS; and
- * `GET /v1/ready`. Both on the server API only.
+ * backend mints a signed-in shopper's token, so the signing key never leaves AWS. On the server API
+ * only.
  */
 export function createHandler(deps: AdminFunctionDeps): HttpHandler {
   return httpHandler(
@@ -68,11 +68,6 @@ export function createHandler(deps: AdminFunctionDeps): HttpHandler {
         const minted = await mintUserToken(userId, { keys: deps.userTokenKeys, clock: deps.clock }, ttlSeconds);
         logger.info('user token minted', { principal, expiresAt: minted.expiresAt });
         return jsonResponse(200, { userId, ...minted });
-      },
-      readiness: async (event) => {
-        await requireServer(event, deps);
-        await deps.userTokenKeys.current();
-        return jsonResponse(200, { status: 'ready' });
       },
     },
     deps.corsOrigins,

@@ -10,6 +10,7 @@ import { shopperScopeFor } from '#shared/auth/caller.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { fallbackMetric, type OnDependencyFailure } from '#shared/serving/failures.ts';
 import { GuardedCache, ModelGateway, type CacheStatus } from '#shared/serving/guards.ts';
+import { readiness } from '#shared/serving/readiness.ts';
 import {
   parseListOptions,
   parseRankingRequest,
@@ -23,14 +24,15 @@ import { apiIdsFrom, callerOf, type CallerDeps } from '../lib/caller.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
 import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
+import { requireServer } from '../lib/serverOnly.ts';
 import { countMetric, logger, metricDimension, metricsEnabled } from '../lib/observability.ts';
 import { sageMakerRuntime } from '../lib/sageMakerRuntime.ts';
 import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 
 export interface RecommendFunctionDeps extends CallerDeps {
   readonly service: ServingService;
-  /** What `/v1/health` reports: the fallback ranking's version, and whether a model endpoint is set. */
-  readonly health: { readonly modelVersion: string; readonly model: 'endpoint' | 'popularity' };
+  /** What the lists are served with; `GET /v1/ready` calls each dependency and `/v1/health` names the model. */
+  readonly serving: ServingDeps;
   readonly corsOrigins: readonly string[];
 }
 
@@ -45,7 +47,7 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
   const endpointName = env[envVars.modelEndpointName];
   const fallbackVersion = optionalEnv(env, envVars.modelVersion, 'popularity-v1');
   const clock = overrides.clock ?? systemClock;
-  const service = new ServingService({
+  const serving: ServingDeps = {
     features,
     cache: new GuardedCache(
       cacheUrl ? new RedisRecommendationCache(cacheUrl) : new MemoryRecommendationCache(),
@@ -62,15 +64,35 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
       ),
     ),
     ...overrides,
-  });
+  };
   return {
-    service,
-    health: { modelVersion: fallbackVersion, model: endpointName ? 'endpoint' : 'popularity' },
+    service: new ServingService(serving),
+    serving,
     corsOrigins: corsAllowOrigins(env),
     apiIds: apiIdsFrom(env),
     userTokenKeys: userTokenKeysFrom(env, clock),
     clock,
   };
+}
+
+/**
+ * `GET /v1/health`, keyless for uptime checks: up, and the version of the ranking actually served:
+ * the model's, as its last answer named it (one one-item call when this environment has not asked
+ * it yet), or the fallback's. Dependencies are checked by the server API's `GET /v1/ready`.
+ */
+async function health(serving: ServingDeps) {
+  const { model, fallbackVersion } = serving;
+  if (!model) return { status: 'ok', model: 'popularity', modelVersion: fallbackVersion, fallbackVersion };
+  let modelVersion = model.lastModelVersion;
+  if (modelVersion === undefined) {
+    try {
+      modelVersion = (await model.invoke({ count: 1 })).modelVersion;
+    } catch {
+      // The model is down or busy: the lists fall back to popularity meanwhile.
+      modelVersion = fallbackVersion;
+    }
+  }
+  return { status: 'ok', model: 'endpoint', modelVersion, fallbackVersion };
 }
 
 /** Every fallback is counted, by cause; the log line stays rate-limited. */
@@ -114,7 +136,16 @@ export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
   const { service } = deps;
   return httpHandler(
     {
-      health: async () => jsonResponse(200, { status: 'ok', ...deps.health }),
+      health: async () => jsonResponse(200, await health(deps.serving)),
+      readiness: async (event) => {
+        await requireServer(event, deps);
+        const found = await readiness(deps.serving);
+        return jsonResponse(found.ready ? 200 : 503, {
+          status: found.ready ? 'ready' : 'not_ready',
+          ...(found.ready ? {} : { reason: 'not_ready', message: 'a dependency of the lists did not answer' }),
+          checks: found.checks,
+        });
+      },
       userRecommendations: async (event) => {
         const userId = pathId(event, 'userId');
         const options = parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS);

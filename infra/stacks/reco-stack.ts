@@ -125,7 +125,7 @@ export class RecoStack extends Stack {
       catalogueItems: this.catalogue.catalogueFunction,
       catalogueItem: this.catalogue.catalogueFunction,
       userErasure: this.privacy.erasureFunction,
-      readiness: this.admin.adminFunction,
+      readiness: this.serving.recommendFunction,
       userTokens: this.admin.adminFunction,
     };
     this.storefrontApi = new StorefrontApi(this, 'StorefrontApi', {

@@ -204,6 +204,7 @@ export class ModelGateway {
   private inFlight = 0;
   /** When the model last answered a call of this process, ms ({@link now}). */
   private lastAnswerAt = Number.NEGATIVE_INFINITY;
+  #lastModelVersion: string | undefined;
   /** Turns the breaker's rolling window a bucket on; see the constructor. */
   private readonly rotation = new EventEmitter();
   private readonly rotationTimer: ReturnType<typeof setInterval>;
@@ -271,6 +272,7 @@ export class ModelGateway {
       const response = await this.breaker.fire(request);
       this.consecutiveFailures = 0;
       this.lastAnswerAt = this.now();
+      this.#lastModelVersion = response.modelVersion;
       this.limit.answered(this.now() - started, round);
       return response;
     } catch (error) {
@@ -297,6 +299,11 @@ export class ModelGateway {
   /** A timeout while the model answered another call of this process within the last budget. */
   private overloaded(error: unknown): boolean {
     return error instanceof ModelTimeoutError && this.now() - this.lastAnswerAt <= this.budgetMs;
+  }
+
+  /** The model version of the last answer, once the model has answered this process. */
+  get lastModelVersion(): string | undefined {
+    return this.#lastModelVersion;
   }
 
   /** Model calls out now (for tests and metrics). */

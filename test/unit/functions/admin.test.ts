@@ -58,14 +58,4 @@ describe('Handler: admin', () => {
       expect(response.body).not.toContain('token":');
     });
   });
-
-  describe('Route: GET /v1/ready', () => {
-    it('returns 200 ready when the signing keys can be read', async () => {
-      // Act
-      const response = await handler(apiEvent({}, 'readiness'));
-
-      // Assess
-      expect([response.statusCode, json(response)]).toEqual([200, { status: 'ready' }]);
-    });
-  });
 });

@@ -288,7 +288,12 @@ describe('Handler: recommend', () => {
 
         // Assess
         expect(response.statusCode).toBe(200);
-        expect(json(response)).toEqual({ status: 'ok', modelVersion: 'popularity-v1', model: 'popularity' });
+        expect(json(response)).toEqual({
+          status: 'ok',
+          model: 'popularity',
+          modelVersion: 'popularity-v1',
+          fallbackVersion: 'popularity-v1',
+        });
         expect(dynamo.calls()).toHaveLength(0);
       });
     });
@@ -666,12 +671,55 @@ describe('Handler: recommend', () => {
       });
     });
 
-    it('reports model endpoint on the health check', async () => {
+    it("returns the served model's version on the health check, asking the model once in this environment", async () => {
+      // Prepare
+      modelAnswers({ modelVersion: 'hybrid-test', items: [] });
+
       // Act
-      const response = await handler(health());
+      const responses = [await handler(health()), await handler(health())];
 
       // Assess
-      expect(json(response)).toEqual({ status: 'ok', modelVersion: 'popularity-v1', model: 'endpoint' });
+      for (const response of responses) {
+        expect(json(response)).toEqual({
+          status: 'ok',
+          model: 'endpoint',
+          modelVersion: 'hybrid-test',
+          fallbackVersion: 'popularity-v1',
+        });
+      }
+      expect(sageMaker.commandCalls(InvokeEndpointCommand)).toHaveLength(1);
+    });
+
+    it('returns 200 ready from the server API when the feature store, the cache and the model answer', async () => {
+      // Prepare
+      modelAnswers({ modelVersion: 'hybrid-test', items: [] });
+
+      // Act
+      const response = await handler(apiEvent({}, 'readiness'));
+
+      // Assess
+      expect([response.statusCode, json(response)]).toEqual([
+        200,
+        { status: 'ready', checks: { featureStore: 'ok', cache: 'ok', model: 'ok' } },
+      ]);
+    });
+
+    it('returns 503 not_ready naming the dependency that failed, and 404 to a storefront caller', async () => {
+      // Prepare
+      sageMaker.on(InvokeEndpointCommand).rejects(new Error('ModelError: the endpoint answered 500'));
+
+      // Act
+      const response = await handler(apiEvent({}, 'readiness'));
+      const fromBrowser = await handler(apiEvent({ requestContext: storefrontContext }, 'readiness'));
+
+      // Assess
+      expect(response.statusCode).toBe(503);
+      expect(json(response)).toMatchObject({
+        status: 'not_ready',
+        reason: 'not_ready',
+        checks: { featureStore: 'ok', cache: 'ok', model: { failed: expect.stringContaining('ModelError') } },
+      });
+      expect([fromBrowser.statusCode, json(fromBrowser).reason]).toEqual([404, 'route_not_found']);
     });
 
     it("returns the model's items and version for a user, then x-cache HIT without asking it again", async () => {
