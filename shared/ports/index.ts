@@ -308,7 +308,15 @@ export interface ModelRequest {
   readonly filters?: ModelFilters;
   readonly candidates?: readonly string[];
   readonly similarTo?: string;
+  /**
+   * The live catalogue's text of `similarTo`: the model scores an item it was not trained on
+   * (upserted since) by its content component against this text.
+   */
+  readonly similarToText?: ModelItemText;
 }
+
+/** An item's text as the model's content component reads it. */
+export type ModelItemText = Pick<CatalogueItem, 'title' | 'description' | 'categories' | 'attributes'>;
 
 export interface ModelResponse {
   readonly modelVersion: string;

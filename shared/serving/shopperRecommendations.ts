@@ -1,22 +1,11 @@
-import type { ModelFilters, ModelInteraction, ShopperProfile } from '../ports/index.ts';
+import type { ModelInteraction, ShopperProfile } from '../ports/index.ts';
 import { popularReason, rankedList } from './boards.ts';
+import { candidateCount, historyFilters, liveItems } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import { cacheKey, lastResort, rankedBy, serveList, type ListContext } from './serveList.ts';
-import { servedItems, type Served } from './served.ts';
+import type { Served } from './served.ts';
 import { erased, findShopper, type ServedShopper } from './shoppers.ts';
 import type { ShopperScope } from '../auth/caller.ts';
-
-/** The filters the model applies to its own candidates. */
-export function modelFilters(options: ListOptions): ModelFilters {
-  return {
-    ...(options.exclude.includes('purchased') ? { excludePurchased: true } : {}),
-    ...(options.exclude.includes('viewed') ? { excludeSeen: true } : {}),
-    ...(options.category === undefined ? {} : { category: options.category }),
-    ...(options.inStockOnly ? { inStockOnly: true } : {}),
-    ...(options.minPrice === undefined ? {} : { minPrice: options.minPrice }),
-    ...(options.maxPrice === undefined ? {} : { maxPrice: options.maxPrice }),
-  };
-}
 
 /** The shopper's recent items as the model folds them in (epoch seconds, like the training data). */
 export function recentInteractions(profile: ShopperProfile | undefined): ModelInteraction[] {
@@ -47,8 +36,9 @@ function excludedItems(shopper: ServedShopper, options: ListOptions): Set<string
 
 /**
  * `GET /v1/users/{userId}/recommendations`: the model's list with the shopper's recent items
- * folded in, else the popular items they have not ruled out. A new event (a new feature version)
- * makes a new cache key.
+ * folded in, filtered against the live catalogue, else the popular items they have not ruled out.
+ * A new event (a new feature version) makes a new cache key. The model ranks the items it was
+ * trained on: an item new to the catalogue joins personal lists at the next training.
  */
 export async function shopperRecommendations(
   context: ListContext,
@@ -72,13 +62,15 @@ export async function shopperRecommendations(
       const response = await model.invoke({
         ...trainedUserId(shopper),
         recentItems: recentInteractions(shopper.profile),
-        count: options.count,
-        filters: modelFilters(options),
+        count: candidateCount(options.count),
+        filters: historyFilters(options),
       });
-      const items = servedItems(
-        response.items.filter((item) => !excluded.has(item.itemId)),
-        'recommended for you',
-      );
+      const items = await liveItems(context, {
+        candidates: response.items,
+        options,
+        excluded,
+        reason: 'recommended for you',
+      });
       return { modelVersion: response.modelVersion, items };
     },
     withoutModel: async () =>

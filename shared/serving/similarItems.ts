@@ -1,16 +1,21 @@
 import { serving } from '../config/index.ts';
 import { dayBucket } from '../features/applyEvents.ts';
+import type { CatalogueItem, ModelItemText } from '../ports/index.ts';
 import { popularReason, rankedList } from './boards.ts';
 import type { ListOptions } from './params.ts';
 import { cacheKey, rankedBy, serveList, type ListContext } from './serveList.ts';
-import { modelFilters } from './shopperRecommendations.ts';
-import { servedItems, type Served, type ServedItem } from './served.ts';
+import { candidateCount, liveCatalogueOf, liveItems } from './liveCatalogue.ts';
+import type { Served, ServedItem } from './served.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A purchase together says more than a view together. */
 const BOUGHT_TOGETHER_WEIGHT = 3;
 
-/** `GET /v1/items/{itemId}/similar`: the model's similar items, else what shoppers bought and viewed together. */
+/**
+ * `GET /v1/items/{itemId}/similar`: the model's similar items filtered against the live catalogue,
+ * else what shoppers bought and viewed together. The item's live text goes with the request, so
+ * the model can score an item it was not trained on by its content.
+ */
 export function similarItems(context: ListContext, itemId: string, options: ListOptions): Promise<Served> {
   return serveList(context, {
     key: cacheKey(`similar:${rankedBy(context.deps)}:${itemId}`, options),
@@ -18,11 +23,32 @@ export function similarItems(context: ListContext, itemId: string, options: List
     options,
     ttlSeconds: serving.sharedListTtlSeconds,
     fromModel: async (model) => {
-      const response = await model.invoke({ similarTo: itemId, count: options.count, filters: modelFilters(options) });
-      return { modelVersion: response.modelVersion, items: servedItems(response.items, `similar to ${itemId}`) };
+      const entry = (await liveCatalogueOf(context).entries([itemId])).get(itemId);
+      const response = await model.invoke({
+        similarTo: itemId,
+        count: candidateCount(options.count),
+        ...(entry === undefined ? {} : { similarToText: itemText(entry) }),
+      });
+      const items = await liveItems(context, {
+        candidates: response.items,
+        options,
+        excluded: new Set([itemId]),
+        reason: `similar to ${itemId}`,
+      });
+      return { modelVersion: response.modelVersion, items };
     },
     withoutModel: () => boughtAndViewedTogether(context, itemId, options),
   });
+}
+
+/** The text of a live entry the model's content component reads; prices and stock are not its business. */
+function itemText(entry: CatalogueItem): ModelItemText {
+  return {
+    ...(entry.title === undefined ? {} : { title: entry.title }),
+    ...(entry.description === undefined ? {} : { description: entry.description }),
+    categories: entry.categories,
+    ...(entry.attributes === undefined ? {} : { attributes: entry.attributes }),
+  };
 }
 
 /** Co-occurrence over the last week, topped up with popular items for an item too new to have any. */

@@ -456,7 +456,7 @@ describe('Class: ServingService', () => {
         expect(records.get('rec-1')).toMatchObject({ modelVersion: 'hybrid-test', itemIds: ['sku-x', 'sku-y'] });
       });
 
-      it("sends a signed-in shopper's id, recent items in epoch seconds, count and filters", async () => {
+      it("sends a signed-in shopper's id, recent items in epoch seconds, 3 × count + 10 candidates, and no catalogue filter", async () => {
         // Prepare
         const model = fakeModel(modelAnswer([{ itemId: 'sku-x', score: 1 }]));
         const { store, service } = makeFixture(ServingService, { model: model.client });
@@ -481,14 +481,8 @@ describe('Class: ServingService', () => {
               { itemId: 'sku-a', eventType: 'purchase', timestamp: NOW / 1000 - 2 },
               { itemId: 'sku-b', eventType: 'add_to_cart', timestamp: NOW / 1000 - 60 },
             ],
-            count: 5,
-            filters: {
-              excludePurchased: true,
-              category: 'shoes',
-              inStockOnly: true,
-              minPrice: 10,
-              maxPrice: 90,
-            },
+            count: 25,
+            filters: { excludePurchased: true },
           },
         ]);
       });
@@ -506,7 +500,7 @@ describe('Class: ServingService', () => {
         expect(model.requests()).toEqual([
           {
             recentItems: [{ itemId: 'sku-c', eventType: 'view', timestamp: NOW / 1000 - 10 }],
-            count: 10,
+            count: 40,
             filters: { excludeSeen: true },
           },
         ]);

@@ -36,7 +36,7 @@ describe('Class: ServingService', () => {
 
   describe('Method: similarTo', () => {
     describe('with a model', () => {
-      it('asks the model for items similar to the item and serves its answer with a default reason', async () => {
+      it('asks the model for 3 × count + 10 items similar to the item, no catalogue filter, and serves its answer with a default reason', async () => {
         // Prepare
         const model = fakeModel(
           modelAnswer([
@@ -47,10 +47,10 @@ describe('Class: ServingService', () => {
         const { store, service } = makeFixture(ServingService, { model: model.client });
 
         // Act
-        const served = await service.similarTo('sku-x', similarOptions({ count: '2', category: 'shoes' }));
+        const served = await service.similarTo('sku-x', similarOptions({ count: '2' }));
 
         // Assess
-        expect(model.requests()).toEqual([{ similarTo: 'sku-x', count: 2, filters: { category: 'shoes' } }]);
+        expect(model.requests()).toEqual([{ similarTo: 'sku-x', count: 16 }]);
         expect(served).toEqual({
           cache: 'MISS',
           body: {

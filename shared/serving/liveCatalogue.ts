@@ -1,0 +1,172 @@
+import { LRUCache } from 'lru-cache';
+import { serving } from '../config/index.ts';
+import type { CatalogueItem, CatalogueStore, Clock, ModelFilters, ScoredItem } from '../ports/index.ts';
+import { popularReason } from './boards.ts';
+import type { ListOptions } from './params.ts';
+import type { ListContext } from './serveList.ts';
+import { roundScore, servedItems, type ServedItem } from './served.ts';
+
+/** How long an entry read from the live catalogue, or its absence, is reused: a change reaches lists within this. */
+export const LIVE_CATALOGUE_TTL_MS = 30_000;
+/** Entries kept per execution environment: a few MB of catalogue at most. */
+export const LIVE_CATALOGUE_MAX_ENTRIES = 10_000;
+/** Candidates asked of the model per item served, plus a few: two in three may be filtered out and the list is still full. */
+const CANDIDATES_PER_ITEM = 3;
+const EXTRA_CANDIDATES = 10;
+
+/** How many candidates to ask for to serve `count` items: `count * 3 + 10`, at most what one model request may ask for. */
+export const candidateCount = (count: number): number =>
+  Math.min(count * CANDIDATES_PER_ITEM + EXTRA_CANDIDATES, serving.maxRankingItems);
+
+/**
+ * The filters the model can answer right: the ones on the shopper's history, which it is sent.
+ * Category, stock and price are left to {@link liveItems}: the model knows them only as they were
+ * at training time, and its endpoint cannot read the live catalogue.
+ */
+export function historyFilters(options: ListOptions): ModelFilters {
+  return {
+    ...(options.exclude.includes('purchased') ? { excludePurchased: true } : {}),
+    ...(options.exclude.includes('viewed') ? { excludeSeen: true } : {}),
+  };
+}
+
+/**
+ * Live catalogue entries by item id, each read (or found missing) reused for
+ * {@link LIVE_CATALOGUE_TTL_MS} on the clock given, at most {@link LIVE_CATALOGUE_MAX_ENTRIES}
+ * of them, least recently used dropped first.
+ */
+export class LiveCatalogue {
+  readonly #store: Pick<CatalogueStore, 'getItems'>;
+  /** The entry, or `{}` for an item the catalogue has no entry for (lru-cache holds no undefined). */
+  readonly #entries: LRUCache<string, { readonly entry?: CatalogueItem }>;
+
+  constructor(
+    store: Pick<CatalogueStore, 'getItems'>,
+    clock: Clock,
+    settings: { readonly ttlMs: number; readonly maxEntries: number } = {
+      ttlMs: LIVE_CATALOGUE_TTL_MS,
+      maxEntries: LIVE_CATALOGUE_MAX_ENTRIES,
+    },
+  ) {
+    this.#store = store;
+    // ttlResolution 0: staleness is checked on the clock given at every read, not on a time lru-cache keeps for a ms.
+    this.#entries = new LRUCache({
+      max: settings.maxEntries,
+      ttl: settings.ttlMs,
+      ttlResolution: 0,
+      perf: { now: () => clock.now() },
+    });
+  }
+
+  /** The entries of `itemIds` (undefined: no entry), those not reused read in one batch. */
+  async entries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem | undefined>> {
+    const entries = new Map<string, CatalogueItem | undefined>();
+    const unread: string[] = [];
+    for (const itemId of new Set(itemIds)) {
+      const cached = this.#entries.get(itemId);
+      if (cached === undefined) unread.push(itemId);
+      else entries.set(itemId, cached.entry);
+    }
+    if (unread.length === 0) return entries;
+    const found = await this.#store.getItems(unread);
+    for (const itemId of unread) {
+      const entry = found.get(itemId);
+      this.#entries.set(itemId, entry === undefined ? {} : { entry });
+      entries.set(itemId, entry);
+    }
+    return entries;
+  }
+}
+
+/** One per list context, so one per execution environment, as the context itself. */
+const liveCatalogues = new WeakMap<ListContext, LiveCatalogue>();
+
+/** The live catalogue of a list context. */
+export function liveCatalogueOf(context: ListContext): LiveCatalogue {
+  let live = liveCatalogues.get(context);
+  if (live === undefined) {
+    live = new LiveCatalogue(context.deps.features, context.deps.clock);
+    liveCatalogues.set(context, live);
+  }
+  return live;
+}
+
+/** Whether the options filter on a field only a catalogue entry has. */
+function filtersCatalogue(options: ListOptions): boolean {
+  return (
+    options.category !== undefined ||
+    options.inStockOnly ||
+    options.minPrice !== undefined ||
+    options.maxPrice !== undefined
+  );
+}
+
+/** Whether a live entry passes the list's filters, by its category, stock and price now. */
+function passes(entry: CatalogueItem, options: ListOptions): boolean {
+  if (options.category !== undefined && !entry.categories.includes(options.category)) return false;
+  if (options.inStockOnly && entry.inStock === false) return false;
+  if (options.minPrice !== undefined && (entry.price === undefined || entry.price < options.minPrice)) return false;
+  if (options.maxPrice !== undefined && (entry.price === undefined || entry.price > options.maxPrice)) return false;
+  return true;
+}
+
+/**
+ * The candidates that may be served, in their order, by their live entries:
+ * - with an entry: when it passes the filters as it reads now;
+ * - without one, while the live catalogue holds some of the candidates: never. The shop keeps its
+ *   catalogue there, and a deleted item leaves no entry behind, so a missing item is taken as
+ *   deleted (or never offered);
+ * - without one, when it holds none of them: the shop has not loaded its catalogue into the live
+ *   store, and the model's training catalogue is all there is. Served, unless a filter needs a
+ *   catalogue field.
+ */
+function servable<T extends { readonly itemId: string }>(
+  candidates: readonly T[],
+  entries: ReadonlyMap<string, CatalogueItem | undefined>,
+  options: ListOptions,
+): T[] {
+  const catalogueLoaded = [...entries.values()].some((entry) => entry !== undefined);
+  return candidates.filter((candidate) => {
+    const entry = entries.get(candidate.itemId);
+    if (entry !== undefined) return passes(entry, options);
+    return !catalogueLoaded && !filtersCatalogue(options);
+  });
+}
+
+export interface LiveItemsRequest {
+  /** The model's items, best first: `candidateCount(options.count)` of them or fewer. */
+  readonly candidates: readonly ScoredItem[];
+  readonly options: ListOptions;
+  /** Items never to serve: what the shopper ruled out, the item a similar list is about. */
+  readonly excluded: ReadonlySet<string>;
+  /** The reason of a model item that has none. */
+  readonly reason: string;
+}
+
+/**
+ * The model's candidates filtered against the live catalogue (entries read in one batch, and
+ * reused briefly), `options.count` at most; when the filtering left too few, topped up with
+ * popular items under the same filters and the same rule for items the live catalogue lacks.
+ */
+export async function liveItems(context: ListContext, request: LiveItemsRequest): Promise<ServedItem[]> {
+  const { options, excluded } = request;
+  const live = liveCatalogueOf(context);
+  const candidates = request.candidates.filter((item) => !excluded.has(item.itemId));
+  const entries = await live.entries(candidates.map((item) => item.itemId));
+  const passed = servable(candidates, entries, options);
+  const kept = servedItems(passed.slice(0, options.count), request.reason);
+  // A model list short of count that lost nothing here is all the model has to offer.
+  if (kept.length >= options.count || passed.length === candidates.length) return kept;
+
+  const scores = await context.boards.popularityScores();
+  const popular = [...scores]
+    .filter(([itemId, score]) => score > 0 && !excluded.has(itemId) && !entries.has(itemId))
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, candidateCount(options.count - kept.length))
+    .map(([itemId, score]) => ({ itemId, score }));
+  const popularEntries = await live.entries(popular.map((item) => item.itemId));
+  const topUp = servable(popular, new Map([...entries, ...popularEntries]), options)
+    .slice(0, options.count - kept.length)
+    .map((item) => ({ itemId: item.itemId, score: roundScore(item.score), reason: popularReason(options) }));
+  return [...kept, ...topUp];
+}

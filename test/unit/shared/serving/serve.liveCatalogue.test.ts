@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
+import { LIVE_CATALOGUE_TTL_MS, LiveCatalogue } from '#shared/serving/liveCatalogue.ts';
+import { ServingService } from '#shared/serving/service.ts';
+import {
+  addActivity,
+  catalogueItem,
+  fakeModel,
+  idsOf,
+  makeFixture,
+  modelAnswer,
+  NOW,
+  seedShop,
+  shutdownGateways,
+  similarOptions,
+  TODAY,
+  userOptions,
+} from './fixtures.ts';
+
+/** What the model ranks, best first: its training-time view of the shop. */
+const MODEL_LIST = [
+  { itemId: 'sku-gone', score: 0.9 },
+  { itemId: 'sku-b', score: 0.8 },
+  { itemId: 'sku-a', score: 0.7 },
+  { itemId: 'sku-d', score: 0.6 },
+];
+
+describe('Class: ServingService (model lists on the live catalogue)', () => {
+  afterEach(() => {
+    shutdownGateways();
+  });
+
+  describe('Method: forShopper', () => {
+    it('returns no item the live catalogue has no entry for once it holds the others: a deleted item', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+      await store.putItems([catalogueItem('sku-gone')]);
+      await store.deleteItem('sku-gone');
+
+      // Act
+      const served = await service.forShopper('alice', userOptions());
+
+      // Assess
+      expect(idsOf(served)).toEqual(['sku-b', 'sku-a', 'sku-d']);
+      expect(served.body.modelVersion).toBe('hybrid-test');
+    });
+
+    it('returns only items in stock and within the price by their live entries, not the filters sent to the model', async () => {
+      // Prepare: sku-b is out of stock at 999 now, whatever the model was trained on.
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+      await store.putItems([catalogueItem('sku-b', { categories: ['shoes'], price: 999, inStock: false })]);
+
+      // Act
+      const served = await service.forShopper('alice', userOptions({ inStock: 'true', maxPrice: '100' }));
+
+      // Assess
+      expect(idsOf(served)).toEqual(['sku-a', 'sku-d']);
+      expect(model.requests()[0]?.filters).toEqual({ excludePurchased: true });
+    });
+
+    it('returns only items of the category by their live entries', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+
+      // Act
+      const served = await service.forShopper('alice', userOptions({ category: 'shoes', count: '2' }));
+
+      // Assess
+      expect(idsOf(served)).toEqual(['sku-b', 'sku-a']);
+    });
+
+    it('returns the model items as ranked when the live catalogue holds none of them, unless a filter needs one', async () => {
+      // Prepare: a shop serving a model without loading its catalogue into the live store.
+      const model = fakeModel(modelAnswer([{ itemId: 'sku-x', score: 0.9 }]));
+      const { service } = makeFixture(ServingService, { model: model.client });
+
+      // Act
+      const unfiltered = await service.forShopper('alice', userOptions());
+      const inStock = await service.forShopper('alice', userOptions({ inStock: 'true' }));
+
+      // Assess
+      expect(idsOf(unfiltered)).toEqual(['sku-x']);
+      expect(idsOf(inStock)).toEqual([]);
+    });
+
+    it('returns the list topped up with popular items under the same filters when the live catalogue drops too many', async () => {
+      // Prepare: of the model's items only sku-a is still on offer; sku-c (popular) has no entry.
+      const model = fakeModel(
+        modelAnswer([
+          { itemId: 'sku-gone', score: 0.9 },
+          { itemId: 'sku-a', score: 0.7 },
+        ]),
+      );
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+
+      // Act
+      const served = await service.forShopper('alice', userOptions({ count: '3', maxPrice: '100' }));
+
+      // Assess: sku-b (popular, 120) is over the price; sku-a is not served twice.
+      expect(served.body.items).toEqual([
+        { itemId: 'sku-a', score: 0.7, reason: 'recommended for you' },
+        { itemId: 'sku-d', score: 7, reason: 'popular' },
+      ]);
+      expect(served.body.degraded).toBe(false);
+    });
+
+    it('returns a deleted item while its entry was read at most LIVE_CATALOGUE_TTL_MS ago, and not after', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service, clock } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+      await store.putItems([catalogueItem('sku-gone')]);
+      await service.forShopper('alice', userOptions({ count: '1' }));
+      await store.deleteItem('sku-gone');
+
+      // Act: each count is a list the recommendation cache has not seen.
+      clock.now = NOW + LIVE_CATALOGUE_TTL_MS;
+      const withinTtl = await service.forShopper('alice', userOptions({ count: '2' }));
+      clock.now = NOW + LIVE_CATALOGUE_TTL_MS + 1;
+      const afterTtl = await service.forShopper('alice', userOptions({ count: '3' }));
+
+      // Assess
+      expect(idsOf(withinTtl)).toEqual(['sku-gone', 'sku-b']);
+      expect(idsOf(afterTtl)).toEqual(['sku-b', 'sku-a', 'sku-d']);
+    });
+
+    it('returns the model list after one catalogue read for all its candidates', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer(MODEL_LIST.slice(1)));
+      const store = new MemoryFeatureStore();
+      await seedShop(store);
+      const getItems = vi.spyOn(store, 'getItems');
+      const { service } = makeFixture(ServingService, { model: model.client, store });
+
+      // Act
+      await service.forShopper('alice', userOptions());
+
+      // Assess
+      expect(getItems.mock.calls).toEqual([[['sku-b', 'sku-a', 'sku-d']]]);
+    });
+  });
+
+  describe('Method: similarTo', () => {
+    it('returns no deleted item, and sends the item’s live text with the request', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+      await store.putItems([
+        catalogueItem('sku-new', {
+          title: 'Trail shoe',
+          description: 'Grippy sole',
+          categories: ['shoes'],
+          price: 80,
+          attributes: { colour: 'green' },
+        }),
+      ]);
+
+      // Act
+      const served = await service.similarTo('sku-new', similarOptions({ count: '2', inStock: 'true' }));
+
+      // Assess
+      expect(model.requests()).toEqual([
+        {
+          similarTo: 'sku-new',
+          count: 16,
+          similarToText: {
+            title: 'Trail shoe',
+            description: 'Grippy sole',
+            categories: ['shoes'],
+            attributes: { colour: 'green' },
+          },
+        },
+      ]);
+      expect(served.body.items).toEqual([
+        { itemId: 'sku-a', score: 0.7, reason: 'similar to sku-new' },
+        { itemId: 'sku-d', score: 0.6, reason: 'similar to sku-new' },
+      ]);
+    });
+
+    it('returns no text with the request for an item the live catalogue does not have', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer([{ itemId: 'sku-y', score: 1 }]));
+      const { service } = makeFixture(ServingService, { model: model.client });
+
+      // Act
+      await service.similarTo('sku-x', similarOptions());
+
+      // Assess
+      expect(model.requests()).toEqual([{ similarTo: 'sku-x', count: 40 }]);
+    });
+
+    it('returns the item itself never, even from the popularity top-up', async () => {
+      // Prepare
+      const model = fakeModel(
+        modelAnswer([
+          { itemId: 'sku-gone', score: 1 },
+          { itemId: 'sku-b', score: 0.5 },
+        ]),
+      );
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+      await addActivity(store, 'sku-a', TODAY, { weight: 50 });
+
+      // Act
+      const served = await service.similarTo('sku-a', similarOptions({ count: '2' }));
+
+      // Assess
+      expect(idsOf(served)).toEqual(['sku-b', 'sku-d']);
+    });
+  });
+});
+
+describe('Class: LiveCatalogue', () => {
+  describe('Method: entries', () => {
+    it('returns entries and absences read once, reusing both for the TTL, and reads again after', async () => {
+      // Prepare
+      const store = new MemoryFeatureStore();
+      await store.putItems([catalogueItem('sku-a')]);
+      const getItems = vi.spyOn(store, 'getItems');
+      const clock = { now: NOW };
+      const live = new LiveCatalogue(store, { now: () => clock.now }, { ttlMs: 1_000, maxEntries: 10 });
+
+      // Act
+      const first = await live.entries(['sku-a', 'sku-x']);
+      const reused = await live.entries(['sku-x', 'sku-a']);
+      clock.now += 1_001;
+      await live.entries(['sku-a', 'sku-x', 'sku-y']);
+
+      // Assess
+      expect(first.get('sku-a')).toMatchObject({ itemId: 'sku-a' });
+      expect(first.has('sku-x') && first.get('sku-x') === undefined).toBe(true);
+      expect(reused).toEqual(first);
+      expect(getItems.mock.calls).toEqual([[['sku-a', 'sku-x']], [['sku-a', 'sku-x', 'sku-y']]]);
+    });
+  });
+});
