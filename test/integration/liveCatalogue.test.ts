@@ -1,0 +1,190 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import type { LocalModel } from '#local/localModel.ts';
+import { trainerFor } from '#shared/recommender/registry.ts';
+import { LIVE_CATALOGUE_TTL_MS } from '#shared/serving/liveCatalogue.ts';
+import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
+import { loadServingModel } from '../../model/lib/loading.ts';
+import { InferenceServer } from '../../model/lib/server.ts';
+
+/*
+ * Model-served lists through the local stack's HTTP API, with a model trained on a small shop:
+ * what the shop changes in its live catalogue after training shows in the next uncached list.
+ */
+
+const run = `lc${Date.now().toString(36)}`;
+const KITCHEN = ['knife', 'pan', 'whisk', 'kettle', 'grater', 'scale'].map((name) => `${run}-kitchen-${name}`);
+const GARDEN = ['hose', 'rake', 'spade', 'gloves', 'shears', 'seeds'].map((name) => `${run}-garden-${name}`);
+
+const CATALOGUE: CatalogueItem[] = [
+  ...KITCHEN.map((itemId, n) => ({
+    itemId,
+    title: `Kitchen ${itemId.split('-').pop() ?? ''}`,
+    description: 'Cooking utensil: stainless steel, dishwasher safe, for baking and meals.',
+    categories: ['kitchen'],
+    price: 20 + n,
+    inStock: true,
+  })),
+  ...GARDEN.map((itemId, n) => ({
+    itemId,
+    title: `Garden ${itemId.split('-').pop() ?? ''}`,
+    description: 'Outdoor tool for soil, plants, lawn and flower beds.',
+    categories: ['garden'],
+    price: 10 + n,
+    inStock: true,
+  })),
+];
+
+/** Cooks view kitchen items, gardeners garden items, each four of six on a rotating window. */
+function interactions(): Interaction[] {
+  const all: Interaction[] = [];
+  for (const [cluster, prefix] of [
+    [KITCHEN, 'cook'],
+    [GARDEN, 'gardener'],
+  ] as const) {
+    for (let s = 0; s < 10; s++) {
+      for (let n = 0; n < 4; n++) {
+        all.push({
+          userId: `${run}-${prefix}-${s}`,
+          itemId: cluster[(s + n) % cluster.length] as string,
+          timestamp: 1_700_000_000 + s * 100 + n,
+          eventType: 'view',
+        });
+      }
+    }
+  }
+  return all;
+}
+
+async function startModel(dir: string): Promise<LocalModel> {
+  const model = await trainerFor('hybrid').fit({ interactions: interactions(), catalogue: CATALOGUE });
+  await model.save(dir);
+  const server = new InferenceServer({ log: () => undefined });
+  const url = await server.listen(0, '127.0.0.1');
+  const loaded = await loadServingModel(dir);
+  server.ready(loaded.serving);
+  return {
+    url,
+    modelVersion: loaded.serving.modelVersion,
+    trainedOn: 0,
+    close: async () => {
+      await server.close(1_000);
+      await loaded.cleanup();
+    },
+  };
+}
+
+let stack: LocalStack;
+
+/** What the model itself answers, straight from its server. */
+async function askModel(body: object): Promise<string[]> {
+  const response = await fetch(`${stack.model?.url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return ((await response.json()) as { items: { itemId: string }[] }).items.map((item) => item.itemId);
+}
+
+async function list(path: string): Promise<{ status: number; items: { itemId: string; reason: string }[] }> {
+  const response = await stack.serverFetch(path);
+  const body = (await response.json()) as { items: { itemId: string; reason: string }[] };
+  return { status: response.status, items: body.items };
+}
+
+async function putItems(items: readonly CatalogueItem[]): Promise<void> {
+  const response = await stack.serverFetch('/v1/items', { method: 'PUT', body: JSON.stringify({ items }) });
+  expect(response.status).toBe(200);
+}
+
+beforeAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete process.env.AWS_ENDPOINT_URL_KINESIS;
+  const dataDir = mkdtempSync(join(tmpdir(), 'reco-live-catalogue-'));
+  stack = await startLocalStack({
+    port: 0,
+    apiKey: 'live-catalogue-key',
+    dataDir,
+    batchingWindowMs: 50,
+    model: () => startModel(join(dataDir, 'model')),
+  });
+  await putItems(CATALOGUE);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('Local stack: model lists on the live catalogue', () => {
+  it('returns personal and similar lists without an item once DELETE /v1/items removed it', async () => {
+    // Prepare: an item the model ranks for the shopper and as similar to a kitchen item.
+    const gardener = `${run}-gardener-1`;
+    const ranked = await askModel({ userId: gardener, count: 10 });
+    const deleted = ranked.find((itemId) => GARDEN.includes(itemId)) as string;
+    const anchor = GARDEN.find((itemId) => itemId !== deleted) as string;
+    expect(await askModel({ similarTo: anchor, count: 10 })).toContain(deleted);
+
+    // Act
+    const response = await stack.serverFetch(`/v1/items/${deleted}`, { method: 'DELETE' });
+    const personal = await list(`/v1/users/${gardener}/recommendations?count=5`);
+    const similar = await list(`/v1/items/${anchor}/similar?count=5`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(personal.status).toBe(200);
+    expect(personal.items.length).toBeGreaterThan(0);
+    expect(personal.items.map((item) => item.itemId)).not.toContain(deleted);
+    expect(similar.items.length).toBeGreaterThan(0);
+    expect(similar.items.map((item) => item.itemId)).not.toContain(deleted);
+  });
+
+  it('returns no item that the live catalogue has out of stock or over maxPrice under inStock=true&maxPrice=100', async () => {
+    // Prepare
+    const cook = `${run}-cook-2`;
+    const ranked = await askModel({ userId: cook, count: 10, filters: { inStockOnly: true, maxPrice: 100 } });
+    const changed = ranked[0] as string;
+    const entry = CATALOGUE.find((item) => item.itemId === changed) as CatalogueItem;
+    await putItems([{ ...entry, inStock: false, price: 999 }]);
+
+    // Act: once the entries earlier lists read are past their reuse.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + LIVE_CATALOGUE_TTL_MS + 1 });
+    let served: Awaited<ReturnType<typeof list>>;
+    try {
+      served = await list(`/v1/users/${cook}/recommendations?inStock=true&maxPrice=100`);
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // Assess
+    expect(served.status).toBe(200);
+    expect(served.items.length).toBeGreaterThan(0);
+    expect(served.items.map((item) => item.itemId)).not.toContain(changed);
+  });
+
+  it('returns items similar to an item upserted after training from its own text, not popular ones', async () => {
+    // Prepare
+    const added = `${run}-kitchen-ladle`;
+    await putItems([
+      {
+        itemId: added,
+        title: 'Ladle',
+        description: 'Stainless steel cooking utensil, dishwasher safe.',
+        categories: [],
+        price: 15,
+        inStock: true,
+      },
+    ]);
+
+    // Act
+    const similar = await list(`/v1/items/${added}/similar?count=4`);
+
+    // Assess
+    expect(similar.status).toBe(200);
+    expect(similar.items).toHaveLength(4);
+    expect(similar.items.every((item) => KITCHEN.includes(item.itemId))).toBe(true);
+    expect(similar.items.every((item) => item.reason === `similar to ${added}`)).toBe(true);
+  });
+});
