@@ -409,6 +409,11 @@ export const serving = {
   sharedListTtlSeconds: 60,
   /** Cache time of an empty list, whatever its kind: it may fill within seconds. */
   emptyListTtlSeconds: 5,
+  /**
+   * Live catalogue entries a serving process reuses to filter model lists: a deletion, stock or
+   * price change reaches lists within `ttlMs`; `maxEntries` bounds the memory (a few MB).
+   */
+  liveCatalogue: { ttlMs: 30_000, maxEntries: 10_000 },
   /** Entries of the embedded in-process cache. */
   localCacheEntries: 10_000,
   /** Time the cache may take before it is skipped for this request, ms. */

@@ -6,10 +6,6 @@ import type { ListOptions } from './params.ts';
 import type { ListContext } from './serveList.ts';
 import { roundScore, servedItems, type ServedItem } from './served.ts';
 
-/** How long an entry read from the live catalogue, or its absence, is reused: a change reaches lists within this. */
-export const LIVE_CATALOGUE_TTL_MS = 30_000;
-/** Entries kept per execution environment: a few MB of catalogue at most. */
-export const LIVE_CATALOGUE_MAX_ENTRIES = 10_000;
 /** Candidates asked of the model per item served, plus a few: two in three may be filtered out and the list is still full. */
 const CANDIDATES_PER_ITEM = 3;
 const EXTRA_CANDIDATES = 10;
@@ -32,8 +28,8 @@ export function historyFilters(options: ListOptions): ModelFilters {
 
 /**
  * Live catalogue entries by item id, each read (or found missing) reused for
- * {@link LIVE_CATALOGUE_TTL_MS} on the clock given, at most {@link LIVE_CATALOGUE_MAX_ENTRIES}
- * of them, least recently used dropped first.
+ * `serving.liveCatalogue.ttlMs` on the clock given, at most `serving.liveCatalogue.maxEntries` of
+ * them, least recently used dropped first.
  */
 export class LiveCatalogue {
   readonly #store: Pick<CatalogueStore, 'getItems'>;
@@ -43,10 +39,7 @@ export class LiveCatalogue {
   constructor(
     store: Pick<CatalogueStore, 'getItems'>,
     clock: Clock,
-    settings: { readonly ttlMs: number; readonly maxEntries: number } = {
-      ttlMs: LIVE_CATALOGUE_TTL_MS,
-      maxEntries: LIVE_CATALOGUE_MAX_ENTRIES,
-    },
+    settings: { readonly ttlMs: number; readonly maxEntries: number } = serving.liveCatalogue,
   ) {
     this.#store = store;
     // ttlResolution 0: staleness is checked on the clock given at every read, not on a time lru-cache keeps for a ms.
@@ -78,18 +71,8 @@ export class LiveCatalogue {
   }
 }
 
-/** One per list context, so one per execution environment, as the context itself. */
-const liveCatalogues = new WeakMap<ListContext, LiveCatalogue>();
-
 /** The live catalogue of a list context. */
-export function liveCatalogueOf(context: ListContext): LiveCatalogue {
-  let live = liveCatalogues.get(context);
-  if (live === undefined) {
-    live = new LiveCatalogue(context.deps.features, context.deps.clock);
-    liveCatalogues.set(context, live);
-  }
-  return live;
-}
+export const liveCatalogueOf = (context: ListContext): LiveCatalogue => context.liveCatalogue;
 
 /** Whether the options filter on a field only a catalogue entry has. */
 function filtersCatalogue(options: ListOptions): boolean {

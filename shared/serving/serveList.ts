@@ -13,6 +13,7 @@ import type { PopularityBoards } from './boards.ts';
 import type { OnDependencyFailure } from './failures.ts';
 import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
 import type { LastGoodTrending } from './lastGoodTrending.ts';
+import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import type { Served, ServedItem, ServedList } from './served.ts';
 import { answerId } from '../recommendationIds.ts';
@@ -37,6 +38,8 @@ export interface ServingDeps {
 /** What every kind of list is served with: the dependencies and the parts built from them once. */
 export interface ListContext {
   readonly deps: ServingDeps;
+  /** Live catalogue entries, reused briefly: model lists follow deletions, stock and prices through it. */
+  readonly liveCatalogue: LiveCatalogue;
   readonly boards: PopularityBoards;
   readonly lastGoodTrending: LastGoodTrending;
 }

@@ -2,6 +2,7 @@ import type { ShopperScope } from '../auth/caller.ts';
 import { serving } from '../config/index.ts';
 import { PopularityBoards } from './boards.ts';
 import { LastGoodTrending } from './lastGoodTrending.ts';
+import { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions, RankingRequest, TrendingWindow } from './params.ts';
 import { rankings } from './rankings.ts';
 import type { ListContext, ServingDeps } from './serveList.ts';
@@ -26,6 +27,7 @@ export class ServingService {
       deps,
       boards: new PopularityBoards(deps.features, deps.clock, deps.model ? serving.boardMemoMs : 0),
       lastGoodTrending: deps.lastGoodTrending ?? new LastGoodTrending(),
+      liveCatalogue: new LiveCatalogue(deps.features, deps.clock),
     };
   }
 

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
 import type { LocalModel } from '#local/localModel.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
-import { LIVE_CATALOGUE_TTL_MS } from '#shared/serving/liveCatalogue.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { loadServingModel } from '../../model/lib/loading.ts';
 import { InferenceServer } from '../../model/lib/server.ts';
+import { serving } from '#shared/config/index.ts';
 
 /*
  * Model-served lists through the local stack's HTTP API, with a model trained on a small shop:
@@ -150,7 +150,7 @@ describe('Local stack: model lists on the live catalogue', () => {
     await putItems([{ ...entry, inStock: false, price: 999 }]);
 
     // Act: once the entries earlier lists read are past their reuse.
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + LIVE_CATALOGUE_TTL_MS + 1 });
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + serving.liveCatalogue.ttlMs + 1 });
     let served: Awaited<ReturnType<typeof list>>;
     try {
       served = await list(`/v1/users/${cook}/recommendations?inStock=true&maxPrice=100`);

@@ -176,11 +176,11 @@ describe('Local stack: bad requests', () => {
     expect(body.reason).toBe('invalid_user_id');
   });
 
-  it('answers 404 for an unknown route and 405 for a wrong method', async () => {
+  it('answers 404 route_not_found for an unknown route and for a wrong method, as the storefront API does', async () => {
     const missing = await fetch(`${stack.url}/v1/nothing`, { headers: headers() });
     const wrongMethod = await fetch(`${stack.url}/v1/events`, { headers: headers() });
-    expect([missing.status, wrongMethod.status]).toEqual([404, 405]);
-    expect(await wrongMethod.json()).toMatchObject({ reason: 'method_not_allowed' });
+    expect([missing.status, wrongMethod.status]).toEqual([404, 404]);
+    expect(await wrongMethod.json()).toMatchObject({ reason: 'route_not_found' });
   });
 });
 

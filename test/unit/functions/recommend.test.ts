@@ -757,7 +757,8 @@ describe('Handler: recommend', () => {
         {
           userId: 'alice',
           recentItems: [{ itemId: 'sku-2', eventType: 'view', timestamp: NOW / 1000 - 90 }],
-          count: 3,
+          // Three times the list plus ten, so the live catalogue can filter and still fill it.
+          count: 19,
           filters: { excludePurchased: true },
         },
       ]);
@@ -806,6 +807,11 @@ describe('Handler: recommend', () => {
     });
 
     it("returns the model's similar items, asking with similarTo and no shopper", async () => {
+      // Prepare: the live catalogue has the three items, in stock.
+      for (const itemId of ['sku-7', 'sku-1', 'sku-6']) {
+        store({ pk: `I#${itemId}`, sk: 'META', itemId, categories: [], inStock: true, updatedAt: NOW });
+      }
+
       // Act
       const response = await handler(similarTo('sku-2', { count: '3', inStock: 'true' }));
 
@@ -814,7 +820,8 @@ describe('Handler: recommend', () => {
       expect(json(response)).toMatchObject({ modelVersion: 'hybrid-test', degraded: false });
       expect(idsOf(response)).toEqual(['sku-7', 'sku-1', 'sku-6']);
       expect(itemsOf(response)[1]?.reason).toBe('similar to sku-2');
-      expect(modelRequests()).toEqual([{ similarTo: 'sku-2', count: 3, filters: { inStockOnly: true } }]);
+      // The stock filter is the live catalogue's, not the model's.
+      expect(modelRequests()).toEqual([{ similarTo: 'sku-2', count: 19 }]);
     });
 
     it("returns a ranking in the model's order, with the items it left out appended", async () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
-import { LIVE_CATALOGUE_TTL_MS, LiveCatalogue } from '#shared/serving/liveCatalogue.ts';
+import { LiveCatalogue } from '#shared/serving/liveCatalogue.ts';
 import { ServingService } from '#shared/serving/service.ts';
+import { serving } from '#shared/config/index.ts';
 import {
   addActivity,
   catalogueItem,
@@ -111,7 +112,7 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
       expect(served.body.degraded).toBe(false);
     });
 
-    it('returns a deleted item while its entry was read at most LIVE_CATALOGUE_TTL_MS ago, and not after', async () => {
+    it('returns a deleted item while its entry was read at most serving.liveCatalogue.ttlMs ago, and not after', async () => {
       // Prepare
       const model = fakeModel(modelAnswer(MODEL_LIST));
       const { store, service, clock } = makeFixture(ServingService, { model: model.client });
@@ -121,9 +122,9 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
       await store.deleteItem('sku-gone');
 
       // Act: each count is a list the recommendation cache has not seen.
-      clock.now = NOW + LIVE_CATALOGUE_TTL_MS;
+      clock.now = NOW + serving.liveCatalogue.ttlMs;
       const withinTtl = await service.forShopper('alice', userOptions({ count: '2' }));
-      clock.now = NOW + LIVE_CATALOGUE_TTL_MS + 1;
+      clock.now = NOW + serving.liveCatalogue.ttlMs + 1;
       const afterTtl = await service.forShopper('alice', userOptions({ count: '3' }));
 
       // Assess
