@@ -12,9 +12,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { featureLimits, featureTable, serving, ttls } from '../config/index.ts';
+import { isDeleted } from '../catalogue/item.ts';
 import { highWaterMarkAttribute, sequenceRange, unapplied } from '../features/sequence.ts';
 import { ATTRIBUTED_COUNTERS, sumCounts } from '../features/attribution.ts';
 import type {
+  CatalogueEntry,
   CatalogueItem,
   Contribution,
   FeatureStore,
@@ -346,15 +348,38 @@ export class DynamoFeatureStore implements FeatureStore {
     }
   }
 
-  async deleteItem(itemId: string): Promise<boolean> {
-    const result = await this.documents.send(
-      new DeleteCommand({ TableName: this.tableName, Key: featureKeys.catalogueItem(itemId), ReturnValues: 'ALL_OLD' }),
-    );
-    return result.Attributes !== undefined;
+  async deleteItem(itemId: string, deletedAt: number): Promise<boolean> {
+    try {
+      // One conditional write: a delete racing another (or an unknown id) leaves no tombstone and answers false.
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...featureKeys.catalogueItem(itemId),
+            itemId,
+            deleted: true,
+            deletedAt,
+            [ttlAttribute]: Math.floor(deletedAt / 1000) + ttls.deletedItemSeconds,
+          },
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+          ExpressionAttributeNames: { '#pk': pk.name, '#deleted': 'deleted' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>> {
     const found = new Map<string, CatalogueItem>();
+    for (const [itemId, entry] of await this.getEntries(itemIds)) if (!isDeleted(entry)) found.set(itemId, entry);
+    return found;
+  }
+
+  async getEntries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>> {
+    const found = new Map<string, CatalogueEntry>();
     const unique = [...new Set(itemIds)];
     for (let start = 0; start < unique.length; start += 100) {
       let keys = unique.slice(start, start + 100).map(featureKeys.catalogueItem);
@@ -365,8 +390,8 @@ export class DynamoFeatureStore implements FeatureStore {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const { [pk.name]: _pk, [sk.name]: _sk, ...entry } = item;
-          found.set(entry.itemId as string, entry as CatalogueItem);
+          const { [pk.name]: _pk, [sk.name]: _sk, [ttlAttribute]: _expires, ...entry } = item;
+          found.set(entry.itemId as string, entry as CatalogueEntry);
         }
         keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
       }

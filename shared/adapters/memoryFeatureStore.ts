@@ -1,8 +1,10 @@
+import { isDeleted } from '../catalogue/item.ts';
 import { sequenceKey, sequenceRange, unapplied } from '../features/sequence.ts';
 import { noCounts, sumCounts } from '../features/attribution.ts';
 import type {
   AttributionDay,
   AttributionUpdate,
+  CatalogueEntry,
   CatalogueItem,
   ErasureAuditRecord,
   FeatureStore,
@@ -41,7 +43,7 @@ const countsObject = (counts: ReadonlyMap<string, number>): Record<string, numbe
 export class MemoryFeatureStore implements FeatureStore {
   private readonly shoppers = new Map<string, StoredShopper>();
   private readonly itemDayBuckets = new Map<string, MutableItemDay>();
-  private readonly catalogue = new Map<string, CatalogueItem>();
+  private readonly catalogue = new Map<string, CatalogueEntry>();
   private readonly erasures = new Map<string, number>();
   /** Entries written before the log held hashes, by raw shopper key (seeded by tests). */
   private readonly legacy = new Map<string, number>();
@@ -130,15 +132,25 @@ export class MemoryFeatureStore implements FeatureStore {
     for (const item of items) this.catalogue.set(item.itemId, structuredClone(item));
   }
 
-  async deleteItem(itemId: string): Promise<boolean> {
-    return this.catalogue.delete(itemId);
+  // Tombstones are kept, not expired: nothing in memory lives as long as ttls.deletedItemSeconds.
+  async deleteItem(itemId: string, deletedAt: number): Promise<boolean> {
+    const entry = this.catalogue.get(itemId);
+    if (entry === undefined || isDeleted(entry)) return false;
+    this.catalogue.set(itemId, { itemId, deleted: true, deletedAt });
+    return true;
   }
 
   async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>> {
     const found = new Map<string, CatalogueItem>();
+    for (const [itemId, entry] of await this.getEntries(itemIds)) if (!isDeleted(entry)) found.set(itemId, entry);
+    return found;
+  }
+
+  async getEntries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>> {
+    const found = new Map<string, CatalogueEntry>();
     for (const itemId of itemIds) {
-      const item = this.catalogue.get(itemId);
-      if (item) found.set(itemId, structuredClone(item));
+      const entry = this.catalogue.get(itemId);
+      if (entry) found.set(itemId, structuredClone(entry));
     }
     return found;
   }

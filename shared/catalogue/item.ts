@@ -21,3 +21,21 @@ export interface CatalogueItem {
   /** Epoch seconds the item was first offered (Personalize `CREATION_TIMESTAMP`). */
   readonly creationTimestamp?: number;
 }
+
+/**
+ * What `DELETE /v1/items/{itemId}` leaves of an item for `ttls.deletedItemSeconds`: a list reader
+ * can tell an item the shop deleted (dropped from every list) from one the live catalogue never had
+ * (served on the model's word). A later upsert of the same id replaces it.
+ */
+export interface DeletedItem {
+  readonly itemId: string;
+  readonly deleted: true;
+  /** Epoch ms of the delete. */
+  readonly deletedAt: number;
+}
+
+/** A live catalogue entry: the item, or the tombstone of a deleted one. */
+export type CatalogueEntry = CatalogueItem | DeletedItem;
+
+/** Whether an entry is a deleted item's tombstone. */
+export const isDeleted = (entry: CatalogueEntry): entry is DeletedItem => 'deleted' in entry && entry.deleted;

@@ -67,12 +67,12 @@ export async function upsertItems(body: string | null | undefined, deps: Catalog
   return { upserted: valid.size, rejected };
 }
 
-/** `DELETE /v1/items/{itemId}`. */
-export async function deleteItem(
-  itemId: string,
-  deps: Pick<CatalogueDeps, 'catalogue'>,
-): Promise<{ itemId: string; deleted: true }> {
-  if (!(await deps.catalogue.deleteItem(itemId))) {
+/**
+ * `DELETE /v1/items/{itemId}`: the item's entry becomes a tombstone, so every list drops it, a
+ * model's included, until the tombstone expires. An unknown or already deleted item is not found.
+ */
+export async function deleteItem(itemId: string, deps: CatalogueDeps): Promise<{ itemId: string; deleted: true }> {
+  if (!(await deps.catalogue.deleteItem(itemId, deps.clock.now()))) {
     throw new RouteNotFoundError('item_not_found', `no catalogue item ${itemId}`);
   }
   return { itemId, deleted: true };

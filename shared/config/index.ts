@@ -180,6 +180,11 @@ export const ttls = {
    * supervisory authority may ask whether an erasure was done. It holds keyed hashes and counts only.
    */
   erasureAuditSeconds: 3 * 365 * 24 * 60 * 60,
+  /**
+   * A deleted item's tombstone: longer than a model's retraining interval, so no list serves a
+   * deleted item while a model trained before the deletion is live.
+   */
+  deletedItemSeconds: 30 * 24 * 60 * 60,
 } as const;
 
 /**

@@ -171,15 +171,29 @@ export interface ItemActivityStore {
   itemDays(itemId: string, fromDay: string, toDay: string): Promise<readonly ItemDay[]>;
 }
 
-export type { CatalogueItem } from '../catalogue/item.ts';
-// Imported as well: CatalogueStore below takes and returns it.
-import type { CatalogueItem } from '../catalogue/item.ts';
+export type { CatalogueEntry, CatalogueItem, DeletedItem } from '../catalogue/item.ts';
+// Imported as well: CatalogueStore below takes and returns them.
+import type { CatalogueEntry, CatalogueItem } from '../catalogue/item.ts';
 
+/**
+ * The live catalogue. An item has one entry or none: the item as last upserted, or the
+ * {@link DeletedItem} tombstone a delete leaves for `ttls.deletedItemSeconds` (then nothing).
+ */
 export interface CatalogueStore {
+  /** Replaces each item's entry, a tombstone included. */
   putItems(items: readonly CatalogueItem[]): Promise<void>;
-  /** Returns whether the item existed. */
-  deleteItem(itemId: string): Promise<boolean>;
+  /**
+   * Replaces a live item with its tombstone, deleted at `deletedAt` (epoch ms). Returns whether a
+   * live item existed; an unknown or already deleted item is left as it is.
+   */
+  deleteItem(itemId: string, deletedAt: number): Promise<boolean>;
+  /** The live items among `itemIds`: a deleted item is left out, as one never upserted is. */
   getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>>;
+  /**
+   * The entries of `itemIds`, tombstones included, in one read: a deleted item maps to its
+   * {@link DeletedItem}, an item the catalogue never had (or whose tombstone expired) is absent.
+   */
+  getEntries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { featureLimits } from '../config/index.ts';
 import { dayBucket } from '../features/applyEvents.ts';
-import type { CatalogueItem, CatalogueStore, Clock, ItemActivityStore, ScoredItem } from '../ports/index.ts';
+import { isDeleted } from '../catalogue/item.ts';
+import type { CatalogueEntry, Clock, ItemActivityStore, ScoredItem } from '../ports/index.ts';
+import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import { roundScore, type ServedItem } from './served.ts';
 
@@ -87,9 +89,13 @@ function filtersCatalogue(options: Partial<ListOptions>): boolean {
   );
 }
 
-/** Whether an item passes the catalogue filters; unknown items pass only when no filter is set. */
-function passes(item: CatalogueItem | undefined, options: Partial<ListOptions>): boolean {
+/**
+ * Whether an item passes the catalogue filters; a deleted item never does, one the catalogue never
+ * had only when no filter is set.
+ */
+function passes(item: CatalogueEntry | undefined, options: Partial<ListOptions>): boolean {
   if (!item) return !filtersCatalogue(options);
+  if (isDeleted(item)) return false;
   if (options.category !== undefined && !item.categories.includes(options.category)) return false;
   if (options.inStockOnly && !item.inStock) return false;
   if (options.minPrice !== undefined && (item.price === undefined || item.price < options.minPrice)) return false;
@@ -102,23 +108,26 @@ export interface RankedListRequest {
   readonly options: ListOptions;
   readonly excluded: ReadonlySet<string>;
   readonly reason: string;
-  readonly catalogue: Pick<CatalogueStore, 'getItems'>;
+  /** The list context's live catalogue: its entries, reused briefly, drop deleted items and apply the filters. */
+  readonly live: LiveCatalogue;
 }
 
-/** The best-scored items first, exclusions dropped, the catalogue filters applied, `options.count` at most. */
+/**
+ * The best-scored items first, exclusions and deleted items dropped, the catalogue filters applied,
+ * `options.count` at most. Every candidate's entry is read (one batch), filter or not: a deleted
+ * item keeps its counts on the boards for days.
+ */
 export async function rankedList({
   scores,
   options,
   excluded,
   reason,
-  catalogue,
+  live,
 }: RankedListRequest): Promise<ServedItem[]> {
   const ranked = [...scores]
     .filter(([itemId, score]) => score > 0 && !excluded.has(itemId))
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-  const entries = filtersCatalogue(options)
-    ? await catalogue.getItems(ranked.map(([itemId]) => itemId))
-    : new Map<string, CatalogueItem>();
+  const entries = await live.entries(ranked.map(([itemId]) => itemId));
   return ranked
     .filter(([itemId]) => passes(entries.get(itemId), options))
     .slice(0, options.count)

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { serving } from '../config/index.ts';
-import type { CatalogueItem, CatalogueStore, Clock, ModelFilters, ScoredItem } from '../ports/index.ts';
+import { isDeleted } from '../catalogue/item.ts';
+import type { CatalogueEntry, CatalogueItem, CatalogueStore, Clock, ModelFilters, ScoredItem } from '../ports/index.ts';
 import { popularReason } from './boards.ts';
 import type { ListOptions } from './params.ts';
 import type { ListContext } from './serveList.ts';
@@ -27,17 +28,17 @@ export function historyFilters(options: ListOptions): ModelFilters {
 }
 
 /**
- * Live catalogue entries by item id, each read (or found missing) reused for
+ * Live catalogue entries (items and tombstones) by item id, each read (or found missing) reused for
  * `serving.liveCatalogue.ttlMs` on the clock given, at most `serving.liveCatalogue.maxEntries` of
  * them, least recently used dropped first.
  */
 export class LiveCatalogue {
-  readonly #store: Pick<CatalogueStore, 'getItems'>;
+  readonly #store: Pick<CatalogueStore, 'getEntries'>;
   /** The entry, or `{}` for an item the catalogue has no entry for (lru-cache holds no undefined). */
-  readonly #entries: LRUCache<string, { readonly entry?: CatalogueItem }>;
+  readonly #entries: LRUCache<string, { readonly entry?: CatalogueEntry }>;
 
   constructor(
-    store: Pick<CatalogueStore, 'getItems'>,
+    store: Pick<CatalogueStore, 'getEntries'>,
     clock: Clock,
     settings: { readonly ttlMs: number; readonly maxEntries: number } = serving.liveCatalogue,
   ) {
@@ -52,8 +53,8 @@ export class LiveCatalogue {
   }
 
   /** The entries of `itemIds` (undefined: no entry), those not reused read in one batch. */
-  async entries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem | undefined>> {
-    const entries = new Map<string, CatalogueItem | undefined>();
+  async entries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry | undefined>> {
+    const entries = new Map<string, CatalogueEntry | undefined>();
     const unread: string[] = [];
     for (const itemId of new Set(itemIds)) {
       const cached = this.#entries.get(itemId);
@@ -61,7 +62,7 @@ export class LiveCatalogue {
       else entries.set(itemId, cached.entry);
     }
     if (unread.length === 0) return entries;
-    const found = await this.#store.getItems(unread);
+    const found = await this.#store.getEntries(unread);
     for (const itemId of unread) {
       const entry = found.get(itemId);
       this.#entries.set(itemId, entry === undefined ? {} : { entry });
@@ -95,24 +96,21 @@ function passes(entry: CatalogueItem, options: ListOptions): boolean {
 
 /**
  * The candidates that may be served, in their order, by their live entries:
- * - with an entry: when it passes the filters as it reads now;
- * - without one, while the live catalogue holds some of the candidates: never. The shop keeps its
- *   catalogue there, and a deleted item leaves no entry behind, so a missing item is taken as
- *   deleted (or never offered);
- * - without one, when it holds none of them: the shop has not loaded its catalogue into the live
- *   store, and the model's training catalogue is all there is. Served, unless a filter needs a
- *   catalogue field.
+ * - a tombstone: never, the shop deleted the item;
+ * - an item: when it passes the filters as it reads now;
+ * - no entry: the live catalogue never had the item (a shop may load only part of its catalogue),
+ *   and the model's training catalogue is all there is. Served, unless a filter needs a catalogue
+ *   field.
  */
 function servable<T extends { readonly itemId: string }>(
   candidates: readonly T[],
-  entries: ReadonlyMap<string, CatalogueItem | undefined>,
+  entries: ReadonlyMap<string, CatalogueEntry | undefined>,
   options: ListOptions,
 ): T[] {
-  const catalogueLoaded = [...entries.values()].some((entry) => entry !== undefined);
   return candidates.filter((candidate) => {
     const entry = entries.get(candidate.itemId);
-    if (entry !== undefined) return passes(entry, options);
-    return !catalogueLoaded && !filtersCatalogue(options);
+    if (entry === undefined) return !filtersCatalogue(options);
+    return !isDeleted(entry) && passes(entry, options);
   });
 }
 

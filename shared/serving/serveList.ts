@@ -21,7 +21,7 @@ import { answerId } from '../recommendationIds.ts';
 export interface ServingDeps {
   readonly features: Pick<ShopperStore, 'readShopper'> &
     Pick<ItemActivityStore, 'topPopular' | 'topTrending' | 'itemDays'> &
-    Pick<CatalogueStore, 'getItems'>;
+    Pick<CatalogueStore, 'getEntries'>;
   readonly cache: GuardedCache;
   /** Absent when no model is deployed: popularity is then the ranking, not a fallback. */
   readonly model?: ModelGateway;

@@ -79,7 +79,7 @@ export async function shopperRecommendations(
         options,
         excluded,
         reason: popularReason(options),
-        catalogue: deps.features,
+        live: context.liveCatalogue,
       }),
   });
 }

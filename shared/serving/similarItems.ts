@@ -1,3 +1,4 @@
+import { isDeleted } from '../catalogue/item.ts';
 import { serving } from '../config/index.ts';
 import { dayBucket } from '../features/applyEvents.ts';
 import type { CatalogueItem, ModelItemText } from '../ports/index.ts';
@@ -27,7 +28,7 @@ export function similarItems(context: ListContext, itemId: string, options: List
       const response = await model.invoke({
         similarTo: itemId,
         count: candidateCount(options.count),
-        ...(entry === undefined ? {} : { similarToText: itemText(entry) }),
+        ...(entry === undefined || isDeleted(entry) ? {} : { similarToText: itemText(entry) }),
       });
       const items = await liveItems(context, {
         candidates: response.items,
@@ -72,7 +73,13 @@ async function boughtAndViewedTogether(
     }
   }
   const scores = new Map([...together].map(([other, { score }]) => [other, score]));
-  const items = await rankedList({ scores, options, excluded: new Set([itemId]), reason: '', catalogue: features });
+  const items = await rankedList({
+    scores,
+    options,
+    excluded: new Set([itemId]),
+    reason: '',
+    live: liveCatalogueOf(context),
+  });
   const withReasons = items.map((item) => ({
     ...item,
     reason: together.get(item.itemId)?.bought ? `bought together with ${itemId}` : `viewed together with ${itemId}`,
@@ -83,7 +90,7 @@ async function boughtAndViewedTogether(
     options: { ...options, count: options.count - withReasons.length },
     excluded: new Set([itemId, ...withReasons.map((item) => item.itemId)]),
     reason: popularReason(options),
-    catalogue: features,
+    live: liveCatalogueOf(context),
   });
   return [...withReasons, ...popular];
 }

@@ -21,7 +21,7 @@ export function trending(context: ListContext, window: TrendingWindow, options: 
         options,
         excluded: new Set(),
         reason: window === '1h' ? 'trending' : popularReason(options),
-        catalogue: context.deps.features,
+        live: context.liveCatalogue,
       });
       context.lastGoodTrending.remember(window, options.category, items);
       return items;

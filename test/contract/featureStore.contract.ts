@@ -209,14 +209,48 @@ export function featureStoreContract(
         await store.putItems(items);
         await store.putItems([item(`${prefix}-0`, { inStock: false, updatedAt: 2_000 })]);
         const found = await store.getItems([...items.map((i) => i.itemId), `${prefix}-missing`]);
-        const deleted = await store.deleteItem(`${prefix}-1`);
-        const deletedAgain = await store.deleteItem(`${prefix}-1`);
+        const deleted = await store.deleteItem(`${prefix}-1`, 3_000);
+        const deletedAgain = await store.deleteItem(`${prefix}-1`, 4_000);
         // Assess
         expect(found.size).toBe(130);
         expect(found.get(`${prefix}-0`)).toEqual(item(`${prefix}-0`, { inStock: false, updatedAt: 2_000 }));
         expect(found.get(`${prefix}-129`)).toEqual(item(`${prefix}-129`));
         expect([deleted, deletedAgain]).toEqual([true, false]);
         expect((await store.getItems([`${prefix}-1`])).size).toBe(0);
+      });
+
+      it('returns a deleted item as a tombstone from getEntries only, and an unknown item from neither', async () => {
+        // Prepare
+        await store.putItems([item(`${prefix}-gone`), item(`${prefix}-kept`)]);
+        await store.deleteItem(`${prefix}-gone`, 3_000);
+        // Act
+        const ids = [`${prefix}-gone`, `${prefix}-kept`, `${prefix}-never`];
+        const live = await store.getItems(ids);
+        const entries = await store.getEntries(ids);
+        // Assess
+        expect([...live.keys()]).toEqual([`${prefix}-kept`]);
+        expect(entries.get(`${prefix}-gone`)).toEqual({ itemId: `${prefix}-gone`, deleted: true, deletedAt: 3_000 });
+        expect(entries.get(`${prefix}-kept`)).toEqual(item(`${prefix}-kept`));
+        expect(entries.has(`${prefix}-never`)).toBe(false);
+      });
+
+      it('leaves no tombstone for an unknown item, keeps the first one on a second delete, and replaces it on upsert', async () => {
+        // Prepare
+        await store.putItems([item(`${prefix}-1`)]);
+        await store.deleteItem(`${prefix}-1`, 3_000);
+        // Act
+        const unknown = await store.deleteItem(`${prefix}-never`, 3_000);
+        const again = await store.deleteItem(`${prefix}-1`, 4_000);
+        const tombstone = (await store.getEntries([`${prefix}-1`])).get(`${prefix}-1`);
+        await store.putItems([item(`${prefix}-1`, { updatedAt: 5_000 })]);
+        const back = await store.getEntries([`${prefix}-1`, `${prefix}-never`]);
+        // Assess
+        expect([unknown, again]).toEqual([false, false]);
+        expect(tombstone).toEqual({ itemId: `${prefix}-1`, deleted: true, deletedAt: 3_000 });
+        expect([...back.values()]).toEqual([item(`${prefix}-1`, { updatedAt: 5_000 })]);
+        expect((await store.getItems([`${prefix}-1`])).get(`${prefix}-1`)).toEqual(
+          item(`${prefix}-1`, { updatedAt: 5_000 }),
+        );
       });
     });
 

@@ -1,9 +1,10 @@
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as CatalogueHandler } from '#functions/catalogue/handler.ts';
-import { apiLimits } from '#shared/config/index.ts';
+import { apiLimits, ttls } from '#shared/config/index.ts';
 import { apiEvent as buildEvent } from '../../support/apiGateway.ts';
 import { TEST_AUTH_ENV } from '../../support/auth.ts';
 
@@ -63,7 +64,7 @@ describe('Handler: catalogue', () => {
     vi.setSystemTime(NOW);
     dynamo.reset();
     dynamo.on(BatchWriteCommand).resolves({});
-    dynamo.on(DeleteCommand).resolves({});
+    dynamo.on(PutCommand).resolves({});
     logError.mockClear();
   });
 
@@ -203,29 +204,43 @@ describe('Handler: catalogue', () => {
   });
 
   describe('DELETE /v1/items/{itemId}', () => {
-    it('returns 200 {itemId, deleted: true} for an item that existed', async () => {
-      // Prepare
-      dynamo.on(DeleteCommand).resolves({ Attributes: { pk: 'I#sku-1', sk: 'META', itemId: 'sku-1' } });
-
+    it('returns 200 {itemId, deleted: true} for a live item, leaving a tombstone that expires after ttls.deletedItemSeconds', async () => {
       // Act
       const response = await handler(deleteItem('sku-1'));
 
       // Assess
       expect(response.statusCode).toBe(200);
       expect(json(response)).toEqual({ itemId: 'sku-1', deleted: true });
-      expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
-        { TableName: TABLE, Key: { pk: 'I#sku-1', sk: 'META' }, ReturnValues: 'ALL_OLD' },
+      expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          TableName: TABLE,
+          Item: {
+            pk: 'I#sku-1',
+            sk: 'META',
+            itemId: 'sku-1',
+            deleted: true,
+            deletedAt: NOW,
+            expiresAt: NOW / 1000 + ttls.deletedItemSeconds,
+          },
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#deleted': 'deleted' },
+        },
       ]);
     });
 
-    it('returns 404 item_not_found when DynamoDB had no such item', async () => {
+    it('returns 404 item_not_found when DynamoDB had no live item', async () => {
+      // Prepare
+      dynamo
+        .on(PutCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
       // Act
       const response = await handler(deleteItem('ghost'));
 
       // Assess
       expect(response.statusCode).toBe(404);
       expect(json(response)).toEqual({ reason: 'item_not_found', message: 'no catalogue item ghost' });
-      expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(1);
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
     });
 
     it('returns 400 invalid_item_id for an id over maxIdChars, without calling DynamoDB', async () => {

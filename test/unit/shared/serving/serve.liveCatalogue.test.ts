@@ -32,20 +32,33 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
   });
 
   describe('Method: forShopper', () => {
-    it('returns no item the live catalogue has no entry for once it holds the others: a deleted item', async () => {
+    it('returns no deleted item, and tops the list up with a popular item the live catalogue never had', async () => {
       // Prepare
       const model = fakeModel(modelAnswer(MODEL_LIST));
       const { store, service } = makeFixture(ServingService, { model: model.client });
       await seedShop(store);
       await store.putItems([catalogueItem('sku-gone')]);
-      await store.deleteItem('sku-gone');
+      await store.deleteItem('sku-gone', NOW);
 
       // Act
       const served = await service.forShopper('alice', userOptions());
 
       // Assess
-      expect(idsOf(served)).toEqual(['sku-b', 'sku-a', 'sku-d']);
+      expect(idsOf(served)).toEqual(['sku-b', 'sku-a', 'sku-d', 'sku-c']);
       expect(served.body.modelVersion).toBe('hybrid-test');
+    });
+
+    it('returns a model item the live catalogue never had while it holds the others', async () => {
+      // Prepare: the shop loaded sku-a, sku-b and sku-d only; the model was trained on sku-gone too.
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+
+      // Act
+      const served = await service.forShopper('alice', userOptions());
+
+      // Assess
+      expect(idsOf(served)).toEqual(['sku-gone', 'sku-b', 'sku-a', 'sku-d']);
     });
 
     it('returns only items in stock and within the price by their live entries, not the filters sent to the model', async () => {
@@ -119,7 +132,7 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
       await seedShop(store);
       await store.putItems([catalogueItem('sku-gone')]);
       await service.forShopper('alice', userOptions({ count: '1' }));
-      await store.deleteItem('sku-gone');
+      await store.deleteItem('sku-gone', NOW);
 
       // Act: each count is a list the recommendation cache has not seen.
       clock.now = NOW + serving.liveCatalogue.ttlMs;
@@ -137,14 +150,14 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
       const model = fakeModel(modelAnswer(MODEL_LIST.slice(1)));
       const store = new MemoryFeatureStore();
       await seedShop(store);
-      const getItems = vi.spyOn(store, 'getItems');
+      const getEntries = vi.spyOn(store, 'getEntries');
       const { service } = makeFixture(ServingService, { model: model.client, store });
 
       // Act
       await service.forShopper('alice', userOptions());
 
       // Assess
-      expect(getItems.mock.calls).toEqual([[['sku-b', 'sku-a', 'sku-d']]]);
+      expect(getEntries.mock.calls).toEqual([[['sku-b', 'sku-a', 'sku-d']]]);
     });
   });
 
@@ -208,6 +221,8 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
       );
       const { store, service } = makeFixture(ServingService, { model: model.client });
       await seedShop(store);
+      await store.putItems([catalogueItem('sku-gone')]);
+      await store.deleteItem('sku-gone', NOW);
       await addActivity(store, 'sku-a', TODAY, { weight: 50 });
 
       // Act
@@ -225,7 +240,7 @@ describe('Class: LiveCatalogue', () => {
       // Prepare
       const store = new MemoryFeatureStore();
       await store.putItems([catalogueItem('sku-a')]);
-      const getItems = vi.spyOn(store, 'getItems');
+      const getEntries = vi.spyOn(store, 'getEntries');
       const clock = { now: NOW };
       const live = new LiveCatalogue(store, { now: () => clock.now }, { ttlMs: 1_000, maxEntries: 10 });
 
@@ -239,7 +254,7 @@ describe('Class: LiveCatalogue', () => {
       expect(first.get('sku-a')).toMatchObject({ itemId: 'sku-a' });
       expect(first.has('sku-x') && first.get('sku-x') === undefined).toBe(true);
       expect(reused).toEqual(first);
-      expect(getItems.mock.calls).toEqual([[['sku-a', 'sku-x']], [['sku-a', 'sku-x', 'sku-y']]]);
+      expect(getEntries.mock.calls).toEqual([[['sku-a', 'sku-x']], [['sku-a', 'sku-x', 'sku-y']]]);
     });
   });
 });
