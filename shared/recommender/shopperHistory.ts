@@ -4,6 +4,9 @@
  */
 import type { ModelBase } from './component.ts';
 import { PURCHASE_EVENT, type InteractionMatrix, type SparseRows } from './matrix.ts';
+
+/** The event a "because you added … to cart" reason names. */
+export const ADD_TO_CART_EVENT = 'add_to_cart';
 import type { RecommendationFilters, RecommendationQuery } from './model.ts';
 
 /** Shopper ids with their training rows: what they interacted with and what they bought. */
@@ -40,6 +43,8 @@ export interface FoldedShopper {
   readonly recentWeights: readonly number[];
   /** Recent items with a purchase event (item indices). */
   readonly recentPurchases: ReadonlySet<number>;
+  /** Recent items with an add-to-cart event (item indices). */
+  readonly recentCarts: ReadonlySet<number>;
   /** Recent item ids the model does not know (kept for `excludeSeen`). */
   readonly unknownRecentIds: readonly string[];
 }
@@ -58,6 +63,7 @@ export function resolveShopper(
   for (const r of recent) if (r.timestamp !== undefined && r.timestamp > newest) newest = r.timestamp;
   const weights = new Map<number, number>();
   const recentPurchases = new Set<number>();
+  const recentCarts = new Set<number>();
   const unknownRecentIds: string[] = [];
   for (const r of recent) {
     const item = base.catalogue.index.get(r.itemId);
@@ -66,6 +72,7 @@ export function resolveShopper(
       continue;
     }
     if (r.eventType === PURCHASE_EVENT) recentPurchases.add(item);
+    if (r.eventType === ADD_TO_CART_EVENT) recentCarts.add(item);
     const weight = base.weighting.recentWeight(r, Number.isFinite(newest) ? newest : 0);
     weights.set(item, (weights.get(item) ?? 0) + weight);
   }
@@ -83,6 +90,7 @@ export function resolveShopper(
     recentItems,
     recentWeights,
     recentPurchases,
+    recentCarts,
     unknownRecentIds,
   };
 }
@@ -114,7 +122,12 @@ export function excludedItems(
   return excluded;
 }
 
-/** Reason for a contributing history item: bought items say so, the rest were viewed. */
+/**
+ * The reason naming a history item of `shopper` (the caller picks the one contributing most to a
+ * ranked item's score), with the strongest interaction known for it: bought, then added to cart,
+ * then viewed. The trained rows keep purchases but not carts, so a trained item that was only put
+ * in a cart reads "viewed".
+ */
 export function becauseOf(base: ModelBase, shopper: FoldedShopper, item: number): string {
   const id = base.catalogue.itemIds[item] as string;
   let bought = shopper.recentPurchases.has(item);
@@ -125,8 +138,28 @@ export function becauseOf(base: ModelBase, shopper: FoldedShopper, item: number)
       p < (purchases.pointers[shopper.user + 1] as number);
       p++
     ) {
-      if (purchases.indices[p] === item) bought = true;
+      if (purchases.indices[p] === item && (purchases.values[p] as number) > 0) bought = true;
     }
   }
-  return bought ? `because you bought ${id}` : `because you viewed ${id}`;
+  if (bought) return `because you bought ${id}`;
+  return shopper.recentCarts.has(item) ? `because you added to cart ${id}` : `because you viewed ${id}`;
+}
+
+/**
+ * The shopper's distinct history items with their summed weights: the training row plus the
+ * live items × `recentMultiplier`, as each component scores them.
+ */
+export function historyWeights(
+  shopper: FoldedShopper,
+  recentMultiplier: number,
+): { items: number[]; weights: number[] } {
+  const merged = new Map<number, number>();
+  for (let n = 0; n < shopper.trainedItems.length; n++) {
+    const item = shopper.trainedItems[n] as number;
+    merged.set(item, (merged.get(item) ?? 0) + (shopper.trainedWeights[n] as number));
+  }
+  shopper.recentItems.forEach((item, n) => {
+    merged.set(item, (merged.get(item) ?? 0) + recentMultiplier * (shopper.recentWeights[n] as number));
+  });
+  return { items: [...merged.keys()], weights: [...merged.values()] };
 }

@@ -8,7 +8,7 @@ import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { postingsScorer, type PostingsScorer } from '../kernels/postingsScorer.ts';
 import { transpose, WEIGHTING_DEFAULTS, type SparseRows } from '../matrix.ts';
 import type { CatalogueItem, Hyperparameters, Model, RecommendationFilters, ScoredItem, Trainer } from '../model.ts';
-import { becauseOf, type FoldedShopper } from '../shopperHistory.ts';
+import { becauseOf, historyWeights, type FoldedShopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { rankItems } from '../filters.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
@@ -236,36 +236,32 @@ export class ContentComponent implements Component {
   }
 
   score(shopper: FoldedShopper, only?: readonly number[]): ComponentScores | undefined {
+    const { items: history, weights } = historyWeights(shopper, this.settings.recentMultiplier);
     const profile = new Map<number, number>();
-    const history: number[] = [];
-    const add = (item: number, weight: number): void => {
-      const { pointers, indices, values } = this.vectors;
-      if (pointers[item] === pointers[item + 1]) return;
-      history.push(item);
+    const { pointers, indices, values } = this.vectors;
+    history.forEach((item, n) => {
+      const weight = weights[n] as number;
       for (let p = pointers[item] as number; p < (pointers[item + 1] as number); p++) {
         const t = indices[p] as number;
         profile.set(t, (profile.get(t) ?? 0) + weight * (values[p] as number));
       }
-    };
-    for (let n = 0; n < shopper.trainedItems.length; n++)
-      add(shopper.trainedItems[n] as number, shopper.trainedWeights[n] as number);
-    shopper.recentItems.forEach((item, n) =>
-      add(item, this.settings.recentMultiplier * (shopper.recentWeights[n] as number)),
-    );
+    });
     if (profile.size === 0) return undefined;
     const scores = this.#scoreProfile(this.#pruned(profile), only);
     return {
       scores,
+      // The profile is Σ_h w_h·v_h, so item h's part of the score is w_h·cos(h, item): the
+      // reason names the history item with the largest part (itself left out).
       reason: (item) => {
         let best = -1;
-        let bestSimilarity = 0;
-        for (const h of history.slice(-50)) {
-          const similarity = h === item ? 0 : this.#cosine(h, item);
-          if (similarity > bestSimilarity) {
-            bestSimilarity = similarity;
+        let bestPart = 0;
+        history.forEach((h, n) => {
+          const part = h === item ? 0 : (weights[n] as number) * this.#cosine(h, item);
+          if (part > bestPart) {
+            bestPart = part;
             best = h;
           }
-        }
+        });
         return best < 0 ? undefined : becauseOf(this.base, shopper, best);
       },
     };

@@ -424,23 +424,24 @@ export class HybridComponent implements Component {
       : (content.weight * content.z(item) - this.settings.coldPenalty) / totalWeight;
   }
 
-  /** The reason comes from the largest contribution, worked out only for the items shown. */
+  /**
+   * The reason of the source with the largest share (weight × z) of the item's blended score, or
+   * of the next largest when that one names nothing; worked out only for the items shown. Content
+   * alone speaks for a cold item.
+   */
   #reasonOf(active: readonly Source[], content: Source | undefined): (item: number) => string {
     const warm = this.#warm;
     return (item) => {
-      let lead = content;
-      if (warm[item] === 1) {
-        lead = undefined;
-        let best = Number.NEGATIVE_INFINITY;
-        for (const source of active) {
-          const contribution = source.weight * source.z(item);
-          if (contribution > best) {
-            best = contribution;
-            lead = source;
-          }
-        }
+      if (warm[item] === 0) return content?.reason(item) ?? 'recommended for you';
+      const ranked = active
+        .map((source) => ({ source, share: source.weight * source.z(item) }))
+        .filter(({ share }) => share === share)
+        .sort((a, b) => b.share - a.share);
+      for (const { source } of ranked) {
+        const reason = source.reason(item);
+        if (reason !== undefined) return reason;
       }
-      return lead?.reason(item) ?? 'recommended for you';
+      return 'recommended for you';
     };
   }
 

@@ -12,7 +12,7 @@ import type { Hyperparameters, Trainer } from '../model.ts';
 import { factorScorer, type FactorScorer } from '../kernels/factorScorer.ts';
 import { choleskySolve, gramianOf, rowDot, solveRows, type SolveJob } from '../workers/alsKernel.ts';
 import { shared, SolverPool } from '../workers/alsPool.ts';
-import { becauseOf, type FoldedShopper } from '../shopperHistory.ts';
+import { becauseOf, historyWeights, type FoldedShopper } from '../shopperHistory.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, resolveHyperparameters, type ParameterName } from '../hyperparameters.ts';
@@ -226,6 +226,39 @@ function rowRegularization(settings: IalsSettings, observations: number, otherCo
 let foldInSystem = new Float64Array(0);
 let foldInRight = new Float64Array(0);
 
+/**
+ * Writes the fold-in system into `a` (lower triangle) and `b` (`b` zeroed first):
+ * A = α0·G + Σ (c_i − α0)·y_i y_iᵀ + λ_u·I and b = Σ c_i·y_i, with c_i = 1 + α·w_i.
+ */
+function foldInSystemOf(
+  a: Float64Array,
+  b: Float64Array,
+  itemFactors: Float32Array,
+  itemGramian: Float64Array,
+  itemCount: number,
+  settings: IalsSettings,
+  items: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): void {
+  const k = settings.factors;
+  b.fill(0, 0, k);
+  const lambda = rowRegularization(settings, items.length, itemCount);
+  for (let n = 0; n < k * k; n++) a[n] = settings.unobservedWeight * (itemGramian[n] as number);
+  for (let f = 0; f < k; f++) a[f * k + f] = (a[f * k + f] as number) + lambda;
+  for (let n = 0; n < items.length; n++) {
+    const c = 1 + settings.alpha * (weights[n] as number);
+    const w = c - settings.unobservedWeight;
+    const o = (items[n] as number) * k;
+    for (let f = 0; f < k; f++) {
+      const yf = itemFactors[o + f] as number;
+      b[f] = (b[f] as number) + c * yf;
+      const wy = w * yf;
+      const row = f * k;
+      for (let g = 0; g <= f; g++) a[row + g] = (a[row + g] as number) + wy * (itemFactors[o + g] as number);
+    }
+  }
+}
+
 export function foldIn(
   itemFactors: Float32Array,
   itemGramian: Float64Array,
@@ -242,27 +275,27 @@ export function foldIn(
     foldInRight = new Float64Array(k);
   }
   const a = foldInSystem;
-  const b = foldInRight.fill(0, 0, k);
-  const lambda = rowRegularization(settings, items.length, itemCount);
-  for (let n = 0; n < k * k; n++) a[n] = settings.unobservedWeight * (itemGramian[n] as number);
-  for (let f = 0; f < k; f++) a[f * k + f] = (a[f * k + f] as number) + lambda;
-  for (let n = 0; n < items.length; n++) {
-    const c = 1 + settings.alpha * (weights[n] as number);
-    const w = c - settings.unobservedWeight;
-    const o = (items[n] as number) * k;
-    for (let f = 0; f < k; f++) {
-      const yf = itemFactors[o + f] as number;
-      b[f] = (b[f] as number) + c * yf;
-      const wy = w * yf;
-      const row = f * k;
-      for (let g = 0; g <= f; g++) a[row + g] = (a[row + g] as number) + wy * (itemFactors[o + g] as number);
-    }
-  }
+  const b = foldInRight;
+  foldInSystemOf(a, b, itemFactors, itemGramian, itemCount, settings, items, weights);
   // Only the lower triangle was accumulated; Cholesky reads the lower triangle alone.
   const x = new Float32Array(k);
   if (!choleskySolve(a, b, k)) return x;
   for (let f = 0; f < k; f++) x[f] = b[f] as number;
   return x;
+}
+
+/** Solves L·Lᵀ·z = z in place, `l` being the lower-triangular factor {@link choleskySolve} leaves in its matrix. */
+function solveFactored(l: Float64Array, z: Float64Array, k: number): void {
+  for (let i = 0; i < k; i++) {
+    let sum = z[i] as number;
+    for (let m = 0; m < i; m++) sum -= (l[i * k + m] as number) * (z[m] as number);
+    z[i] = sum / (l[i * k + i] as number);
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let sum = z[i] as number;
+    for (let m = i + 1; m < k; m++) sum -= (l[m * k + i] as number) * (z[m] as number);
+    z[i] = sum / (l[i * k + i] as number);
+  }
 }
 
 /**
@@ -307,56 +340,22 @@ export function foldInHistory(
   shopper: FoldedShopper,
   recentMultiplier: number,
 ): { items: number[]; weights: number[] } {
-  const merged = new Map<number, number>();
-  for (let n = 0; n < shopper.trainedItems.length; n++) {
-    merged.set(shopper.trainedItems[n] as number, shopper.trainedWeights[n] as number);
-  }
-  shopper.recentItems.forEach((item, n) => {
-    merged.set(item, (merged.get(item) ?? 0) + recentMultiplier * (shopper.recentWeights[n] as number));
-  });
-  return { items: [...merged.keys()], weights: [...merged.values()] };
+  return historyWeights(shopper, recentMultiplier);
 }
-
-/** How many history items a reason considers: reasons for 100 candidates must cost microseconds. */
-const EXPLAINING_ITEMS = 8;
 
 /**
- * The shopper's recent items first, then their heaviest trained items (ties to the lower index),
- * at most {@link EXPLAINING_ITEMS}; a small insertion selection, no per-item objects.
+ * What a shopper's reasons need: the fold-in x = A⁻¹·Σ_h c_h·y_h is a sum of one term per history
+ * item h, so item i's score y_i·x splits into c_h · y_h·(A⁻¹·y_i), and the reason names the h
+ * with the largest term. A trained shopper without live items is scored with their trained
+ * vector, the solution of the same system when training ended; their reasons split that system.
  */
-function explainingItems(shopper: FoldedShopper): number[] {
-  const chosen: number[] = shopper.recentItems.slice(0, EXPLAINING_ITEMS);
-  const room = EXPLAINING_ITEMS - chosen.length;
-  if (room <= 0) return chosen;
-  const topItems: number[] = [];
-  const topWeights: number[] = [];
-  const { trainedItems, trainedWeights } = shopper;
-  for (let n = 0; n < trainedItems.length; n++) {
-    const item = trainedItems[n] as number;
-    const weight = trainedWeights[n] as number;
-    let at = topItems.length;
-    while (
-      at > 0 &&
-      ((topWeights[at - 1] as number) < weight ||
-        ((topWeights[at - 1] as number) === weight && (topItems[at - 1] as number) > item))
-    )
-      at--;
-    if (at >= room) continue;
-    topItems.splice(at, 0, item);
-    topWeights.splice(at, 0, weight);
-    if (topItems.length > room) {
-      topItems.pop();
-      topWeights.pop();
-    }
-  }
-  for (const item of topItems) chosen.push(item);
-  return chosen;
-}
-
-/** The items a reason may name. */
 interface Explaining {
   readonly items: readonly number[];
-  /** Reasons already worked out, by explaining item: ranked lists name the same few items. */
+  /** c_h = 1 + α·w_h per history item. */
+  readonly confidences: Float64Array;
+  /** The Cholesky factor of A (lower triangle), undefined when A is not positive definite. */
+  readonly factor: Float64Array | undefined;
+  /** Reasons already worked out, by history item: ranked lists name the same few items. */
   readonly reasons: Map<number, string>;
 }
 
@@ -378,10 +377,12 @@ export class IalsComponent implements Component {
   /** Built on the first whole-catalogue request: training never needs it. */
   #scorer: FactorScorer | undefined;
   /**
-   * The explaining items' factors as {@link EXPLAINING_ITEMS} rows, scored against each ranked
-   * item in one SIMD call; rewritten whenever another shopper's reasons are asked for.
+   * The history items' factors as rows, scored against A⁻¹·y_i of each ranked item in one SIMD
+   * call; rewritten whenever another shopper's reasons are asked for, grown for a longer history.
    */
   #explainingScorer: FactorScorer | undefined;
+  /** A⁻¹·y_i of the item being explained. */
+  #explained: Float64Array | undefined;
   /** Whose items {@link #explainingScorer} holds now. */
   #explainingLoaded: Explaining | undefined;
   /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
@@ -490,17 +491,25 @@ export class IalsComponent implements Component {
   }
 
   #explaining(shopper: FoldedShopper): Explaining {
-    return { items: explainingItems(shopper), reasons: new Map() };
+    const k = this.settings.factors;
+    const { items, weights } = historyWeights(shopper, this.settings.recentMultiplier);
+    const confidences = Float64Array.from(weights, (w) => 1 + this.settings.alpha * w);
+    const a = new Float64Array(k * k);
+    const b = new Float64Array(k);
+    foldInSystemOf(a, b, this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
+    const factor = choleskySolve(a, b, k) ? a : undefined;
+    return { items, confidences, factor, reasons: new Map() };
   }
 
   /** {@link #explainingScorer} holding `explaining`'s factors (rows past its items keep stale values, never read). */
   #explainingRows(explaining: Explaining): FactorScorer {
     const k = this.settings.factors;
-    const scorer = (this.#explainingScorer ??= factorScorer(
-      new Float32Array(EXPLAINING_ITEMS * k),
-      EXPLAINING_ITEMS,
-      k,
-    ));
+    let scorer = this.#explainingScorer;
+    if (scorer === undefined || scorer.rows < explaining.items.length) {
+      const rows = Math.max(16, explaining.items.length);
+      scorer = this.#explainingScorer = factorScorer(new Float32Array(rows * k), rows, k);
+      this.#explainingLoaded = undefined;
+    }
     if (this.#explainingLoaded !== explaining) {
       explaining.items.forEach((item, h) => scorer.setRow(h, this.itemFactors, item * k));
       this.#explainingLoaded = explaining;
@@ -509,23 +518,29 @@ export class IalsComponent implements Component {
   }
 
   /**
-   * The history item whose factors agree most with `item`: "because you viewed <it>". All eight
-   * dot products in one SIMD call, as this runs for every ranked item: 100 candidates × 8 history
-   * items × 64 factors per request (the scalar loop was ~40 % of a ranking).
+   * The history item with the largest positive term c_h · y_h·(A⁻¹·y_i) of `item`'s score (see
+   * {@link Explaining}), itself left out; undefined when none adds to it. One k×k solve and one
+   * SIMD call over the history per ranked item, and only ranked items are explained.
    */
   #reason(shopper: FoldedShopper, explaining: Explaining, item: number): string | undefined {
-    const dots = this.#explainingRows(explaining).scoreAllFrom(this.itemFactors, item * this.settings.factors);
+    const { factor, items, confidences } = explaining;
+    if (factor === undefined || items.length === 0) return undefined;
+    const k = this.settings.factors;
+    const z = (this.#explained ??= new Float64Array(k));
+    for (let f = 0; f < k; f++) z[f] = this.itemFactors[item * k + f] as number;
+    solveFactored(factor, z, k);
+    const dots = this.#explainingRows(explaining).scoreAllFrom(z, 0);
     let best = -1;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (let n = 0; n < explaining.items.length; n++) {
-      if (explaining.items[n] === item) continue;
-      const dot = dots[n] as number;
-      if (dot > bestScore) {
-        bestScore = dot;
-        best = explaining.items[n] as number;
+    let bestTerm = 0;
+    for (let n = 0; n < items.length; n++) {
+      if (items[n] === item) continue;
+      const term = (confidences[n] as number) * (dots[n] as number);
+      if (term > bestTerm) {
+        bestTerm = term;
+        best = items[n] as number;
       }
     }
-    if (best < 0) return 'recommended for you';
+    if (best < 0) return undefined;
     let reason = explaining.reasons.get(best);
     if (reason === undefined) explaining.reasons.set(best, (reason = becauseOf(this.base, shopper, best)));
     return reason;
