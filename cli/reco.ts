@@ -23,7 +23,7 @@ import { DEFAULT_KS, evaluate, formatReport } from '#shared/recommender/evaluati
 import { PROTOCOLS, withEventTypes, type Protocol } from '#shared/recommender/evaluation/splits.ts';
 import { tune } from '#shared/recommender/tune.ts';
 import type * as Registry from '#shared/recommender/registry.ts';
-import { callServerApi, ServerApiError, type ServerApiOptions } from './serverApi.ts';
+import { callServerApi, MissingCredentialsError, ServerApiError, type ServerApiOptions } from './serverApi.ts';
 
 /** A bad command line; exits with code 2. */
 export class UsageError extends Error {
@@ -584,6 +584,10 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`reco: ${error.message}\nRun reco --help for usage.\n`);
+      return 2;
+    }
+    if (error instanceof MissingCredentialsError) {
+      io.stderr.write(`reco: ${error.message}\n`);
       return 2;
     }
     if (error instanceof ServerApiError) {

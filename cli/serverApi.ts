@@ -36,6 +36,29 @@ export function regionOf(url: URL, env: NodeJS.ProcessEnv = process.env): string
   return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1] ?? env.AWS_REGION ?? 'us-east-1';
 }
 
+/** Signs a request; no credentials anywhere in the chain is the caller's to fix, and said so. */
+async function signWith(signer: SignatureV4, request: Parameters<SignatureV4['sign']>[0]) {
+  try {
+    return await signer.sign(request);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'CredentialsProviderError') {
+      throw new MissingCredentialsError();
+    }
+    throw error;
+  }
+}
+
+/** No AWS credentials were found to sign a server API call with. */
+export class MissingCredentialsError extends Error {
+  override readonly name = 'MissingCredentialsError';
+  constructor() {
+    super(
+      'no AWS credentials found to sign the call: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ' +
+        '(for the local stack: local / local-dev-secret)',
+    );
+  }
+}
+
 /** Sends one signed request to the server API and returns its JSON answer, or throws {@link ServerApiError}. */
 export async function callServerApi(
   options: ServerApiOptions,
@@ -52,7 +75,7 @@ export async function callServerApi(
   });
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;
-  const signed = await signer.sign({
+  const signed = await signWith(signer, {
     method: request.method,
     protocol: url.protocol,
     hostname: url.hostname,

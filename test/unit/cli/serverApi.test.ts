@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/reco.ts';
-import { callServerApi, regionOf, ServerApiError } from '../../../cli/serverApi.ts';
+import { callServerApi, MissingCredentialsError, regionOf, ServerApiError } from '../../../cli/serverApi.ts';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
@@ -104,6 +104,27 @@ describe('Function: callServerApi', () => {
     // Assess
     await expect(call).rejects.toBeInstanceOf(ServerApiError);
     await expect(call).rejects.toMatchObject({ status: 403, reason: 'access_denied' });
+  });
+});
+
+describe('Function: callServerApi (no credentials)', () => {
+  it('throws MissingCredentialsError saying how to set credentials when the chain finds none', async () => {
+    // Prepare
+    const none = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    };
+
+    // Act
+    const call = callServerApi(
+      { url: baseUrl, region: 'us-east-1', credentials: none },
+      { method: 'GET', path: '/v1/ready' },
+    );
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(MissingCredentialsError);
+    await expect(call).rejects.toThrow(/AWS_PROFILE/);
   });
 });
 
