@@ -9,6 +9,7 @@ import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { loadServingModel } from '../../model/lib/loading.ts';
 import { InferenceServer } from '../../model/lib/server.ts';
 import { serving } from '#shared/config/index.ts';
+import { drained } from './freshStack.ts';
 
 /*
  * Model-served lists through the local stack's HTTP API, with a model trained on a small shop:
@@ -18,6 +19,8 @@ import { serving } from '#shared/config/index.ts';
 const run = `lc${Date.now().toString(36)}`;
 const KITCHEN = ['knife', 'pan', 'whisk', 'kettle', 'grater', 'scale'].map((name) => `${run}-kitchen-${name}`);
 const GARDEN = ['hose', 'rake', 'spade', 'gloves', 'shears', 'seeds'].map((name) => `${run}-garden-${name}`);
+/** In the model's training catalogue, never upserted into the live one: a shop that loaded part of its catalogue. */
+const NEVER_LOADED = GARDEN[5] as string;
 
 const CATALOGUE: CatalogueItem[] = [
   ...KITCHEN.map((itemId, n) => ({
@@ -95,10 +98,44 @@ async function list(path: string): Promise<{ status: number; items: { itemId: st
   return { status: response.status, items: body.items };
 }
 
-async function putItems(items: readonly CatalogueItem[]): Promise<void> {
-  const response = await stack.serverFetch('/v1/items', { method: 'PUT', body: JSON.stringify({ items }) });
+async function putItems(items: readonly CatalogueItem[], on: LocalStack = stack): Promise<void> {
+  const response = await on.serverFetch('/v1/items', { method: 'PUT', body: JSON.stringify({ items }) });
   expect(response.status).toBe(200);
 }
+
+/** Views of each item by its own shoppers, `times` each, in one session per shopper; applied before it returns. */
+async function viewed(on: LocalStack, itemIds: readonly string[], times: number, session?: string): Promise<void> {
+  const at = Date.now();
+  const events = itemIds.flatMap((itemId, i) =>
+    Array.from({ length: times }, (_, n) => ({
+      eventId: `${run}-${itemId}-${n}-${session ?? 'v'}`,
+      type: 'view',
+      userId: session ?? `${run}-fan-${n}`,
+      itemId,
+      timestamp: at + i * times + n,
+      ...(session === undefined ? {} : { sessionId: session }),
+    })),
+  );
+  const response = await on.serverFetch('/v1/events', { method: 'POST', body: JSON.stringify({ events }) });
+  expect(response.status).toBe(200);
+  await drained(on);
+}
+
+/** How far the clock of {@link afterReuse} runs ahead: further on each call, so no later read reuses an earlier one. */
+let skewMs = 0;
+
+/** Runs `read` once the live catalogue entries earlier lists read are past their reuse. */
+async function afterReuse<T>(read: () => Promise<T>): Promise<T> {
+  skewMs += serving.liveCatalogue.ttlMs + 1;
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + skewMs });
+  try {
+    return await read();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+const ids = (served: { items: { itemId: string }[] }): string[] => served.items.map((item) => item.itemId);
 
 beforeAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
@@ -111,7 +148,7 @@ beforeAll(async () => {
     batchingWindowMs: 50,
     model: () => startModel(join(dataDir, 'model')),
   });
-  await putItems(CATALOGUE);
+  await putItems(CATALOGUE.filter((item) => item.itemId !== NEVER_LOADED));
 });
 
 afterAll(async () => {
@@ -119,18 +156,25 @@ afterAll(async () => {
 });
 
 describe('Local stack: model lists on the live catalogue', () => {
-  it('returns personal and similar lists without an item once DELETE /v1/items removed it', async () => {
-    // Prepare: an item the model ranks for the shopper and as similar to a kitchen item.
+  it('returns personal, similar and trending lists without an item once DELETE /v1/items removed it', async () => {
+    // Prepare: an item the model ranks for the shopper and as similar to a garden item, and trending.
     const gardener = `${run}-gardener-1`;
     const ranked = await askModel({ userId: gardener, count: 10 });
-    const deleted = ranked.find((itemId) => GARDEN.includes(itemId)) as string;
-    const anchor = GARDEN.find((itemId) => itemId !== deleted) as string;
+    const deleted = ranked.find((itemId) => GARDEN.includes(itemId) && itemId !== NEVER_LOADED) as string;
+    const anchor = GARDEN.find((itemId) => itemId !== deleted && itemId !== NEVER_LOADED) as string;
     expect(await askModel({ similarTo: anchor, count: 10 })).toContain(deleted);
+    await viewed(stack, [deleted, anchor], 3);
+    expect(ids(await list('/v1/trending?window=1h&count=20'))).toContain(deleted);
 
     // Act
     const response = await stack.serverFetch(`/v1/items/${deleted}`, { method: 'DELETE' });
-    const personal = await list(`/v1/users/${gardener}/recommendations?count=5`);
-    const similar = await list(`/v1/items/${anchor}/similar?count=5`);
+    const [personal, similar, trending] = await afterReuse(() =>
+      Promise.all([
+        list(`/v1/users/${gardener}/recommendations?count=5`),
+        list(`/v1/items/${anchor}/similar?count=5`),
+        list('/v1/trending?window=1h&count=19'),
+      ]),
+    );
 
     // Assess
     expect(response.status).toBe(200);
@@ -139,6 +183,20 @@ describe('Local stack: model lists on the live catalogue', () => {
     expect(personal.items.map((item) => item.itemId)).not.toContain(deleted);
     expect(similar.items.length).toBeGreaterThan(0);
     expect(similar.items.map((item) => item.itemId)).not.toContain(deleted);
+    expect(ids(trending)).toEqual([anchor]);
+  });
+
+  it('returns a model item the live catalogue never had in a personal list', async () => {
+    // Prepare: the model ranks it for the shopper.
+    const gardener = `${run}-gardener-4`;
+    expect(await askModel({ userId: gardener, count: 10 })).toContain(NEVER_LOADED);
+
+    // Act
+    const personal = await list(`/v1/users/${gardener}/recommendations?count=10`);
+
+    // Assess
+    expect(personal.status).toBe(200);
+    expect(ids(personal)).toContain(NEVER_LOADED);
   });
 
   it('returns no item that the live catalogue has out of stock or over maxPrice under inStock=true&maxPrice=100', async () => {
@@ -149,14 +207,8 @@ describe('Local stack: model lists on the live catalogue', () => {
     const entry = CATALOGUE.find((item) => item.itemId === changed) as CatalogueItem;
     await putItems([{ ...entry, inStock: false, price: 999 }]);
 
-    // Act: once the entries earlier lists read are past their reuse.
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + serving.liveCatalogue.ttlMs + 1 });
-    let served: Awaited<ReturnType<typeof list>>;
-    try {
-      served = await list(`/v1/users/${cook}/recommendations?inStock=true&maxPrice=100`);
-    } finally {
-      vi.useRealTimers();
-    }
+    // Act
+    const served = await afterReuse(() => list(`/v1/users/${cook}/recommendations?inStock=true&maxPrice=100`));
 
     // Assess
     expect(served.status).toBe(200);
