@@ -49,7 +49,8 @@ export interface TableSpec {
  * - an anonymous history linked to a user: pk=`U#u:<userId>`  sk=`ALIAS#<shopperKey>`
  * - an item's activity for one UTC day (popularity, trend, viewed/bought-together counts):
  *                                        pk=`I#<itemId>`      sk=`DAY#<yyyy-mm-dd>`
- * - an item's catalogue entry:           pk=`I#<itemId>`      sk=`META`
+ * - an item's catalogue entry (a tombstone `deleted`, `deletedAt` with a TTL once deleted):
+ *                                        pk=`I#<itemId>`      sk=`META`
  * - the day's most popular items:        GSI `byScore`, board=`POP#<day>#<shard>`, score descending
  * - the day's trending items:            GSI `byTrend`, trendBoard=`TREND#<day>#<shard>`, trend descending
  * - served lists (for attribution):        pk=`REC#<recommendationId>` sk=`REC`
