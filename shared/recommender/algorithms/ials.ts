@@ -383,6 +383,20 @@ export class IalsComponent implements Component {
   #explainingScorer: FactorScorer | undefined;
   /** A⁻¹·y_i of the item being explained. */
   #explained: Float64Array | undefined;
+  /** The last fold-in's system (its Cholesky factor once solved) and right-hand side. */
+  #system: Float64Array | undefined;
+  #right: Float64Array | undefined;
+  /** Whether an {@link Explaining} holds {@link #system}. */
+  #systemLent = false;
+  /** The last folded-in shopper, with their history and the factor of their system. */
+  #folded:
+    | {
+        readonly shopper: FoldedShopper;
+        readonly items: readonly number[];
+        readonly weights: readonly number[];
+        readonly factor: Float64Array | undefined;
+      }
+    | undefined;
   /** Whose items {@link #explainingScorer} holds now. */
   #explainingLoaded: Explaining | undefined;
   /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
@@ -416,7 +430,20 @@ export class IalsComponent implements Component {
       return shopper.user >= 0 ? this.userFactors.subarray(shopper.user * k, (shopper.user + 1) * k) : undefined;
     }
     const { items, weights } = foldInHistory(shopper, this.settings.recentMultiplier);
-    return foldIn(this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
+    // The system is solved in a buffer of this component's, so the shopper's reasons can split it
+    // (see Explaining) without building it again; a buffer lent to them is not written again.
+    if (this.#system === undefined || this.#systemLent) {
+      this.#system = new Float64Array(k * k);
+      this.#systemLent = false;
+    }
+    const a = this.#system;
+    const b = (this.#right ??= new Float64Array(k));
+    foldInSystemOf(a, b, this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
+    const x = new Float32Array(k);
+    const solved = choleskySolve(a, b, k);
+    if (solved) for (let f = 0; f < k; f++) x[f] = b[f] as number;
+    this.#folded = { shopper, items, weights, factor: solved ? a : undefined };
+    return x;
   }
 
   /**
@@ -491,6 +518,13 @@ export class IalsComponent implements Component {
   }
 
   #explaining(shopper: FoldedShopper): Explaining {
+    const folded = this.#folded;
+    if (folded !== undefined && folded.shopper === shopper) {
+      this.#systemLent = true;
+      const confidences = Float64Array.from(folded.weights, (w) => 1 + this.settings.alpha * w);
+      return { items: folded.items, confidences, factor: folded.factor, reasons: new Map() };
+    }
+    // A trained shopper without live items was scored with their trained vector: the system is built here.
     const k = this.settings.factors;
     const { items, weights } = historyWeights(shopper, this.settings.recentMultiplier);
     const confidences = Float64Array.from(weights, (w) => 1 + this.settings.alpha * w);
