@@ -392,6 +392,20 @@ describe('Function: deleteItem', () => {
     expect(Object.keys(await stored(store, 'sku-1', 'sku-2'))).toEqual(['sku-2']);
   });
 
+  it('returns {itemId, deleted: true} and leaves a tombstone deleted at the clock’s time', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    await upsertItems(body([{ itemId: 'sku-1' }]), deps);
+
+    // Act
+    await deleteItem('sku-1', deps);
+
+    // Assess
+    expect(await store.getEntries(['sku-1'])).toEqual(
+      new Map([['sku-1', { itemId: 'sku-1', deleted: true, deletedAt: NOW }]]),
+    );
+  });
+
   it('returns a 404 item_not_found RouteNotFoundError for an item that does not exist', async () => {
     // Prepare
     const { deps } = setup();

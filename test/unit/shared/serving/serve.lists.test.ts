@@ -499,6 +499,22 @@ describe('Class: ServingService', () => {
       });
     });
 
+    it('returns no deleted item, unfiltered, and an item the catalogue never had, after one catalogue read', async () => {
+      // Prepare
+      const fixture = makeFixture(ServingService);
+      fixture.clock.now = await seedDay(fixture.store);
+      await addEvent(fixture.store, 'sku-unlisted', 1, fixture.clock.now);
+      await fixture.store.deleteItem('sku-evening', fixture.clock.now);
+      const getEntries = vi.spyOn(fixture.store, 'getEntries');
+
+      // Act
+      const served = await fixture.service.trending('1h', trendingOptions());
+
+      // Assess
+      expect(idsOf(served)).toEqual(['sku-unlisted', 'sku-morning', 'sku-late']);
+      expect(getEntries).toHaveBeenCalledTimes(1);
+    });
+
     it('ranks by volume for 24h: today plus yesterday at half weight', async () => {
       // Prepare
       const fixture = makeFixture(ServingService);
