@@ -1,7 +1,8 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { ttls } from '#shared/config/index.ts';
 import type { StandIns } from '#local/standins.ts';
 import { featureStoreContract } from '../contract/featureStore.contract.ts';
 import { featureTableOn, startTestStandIns } from './standins.ts';
@@ -29,4 +30,39 @@ featureStoreContract('DynamoDB on dynalite', async () => new DynamoFeatureStore(
       }),
     );
   },
+});
+
+describe('Class: DynamoFeatureStore', () => {
+  describe('Method: deleteItem', () => {
+    it('returns true and leaves a tombstone that expires after ttls.deletedItemSeconds, which an upsert replaces whole', async () => {
+      // Prepare
+      const store = new DynamoFeatureStore(table.client, table.tableName);
+      const itemId = `t${Math.random().toString(36).slice(2, 10)}-ttl`;
+      const raw = async () =>
+        (
+          await DynamoDBDocumentClient.from(table.client).send(
+            new GetCommand({ TableName: table.tableName, Key: { pk: `I#${itemId}`, sk: 'META' } }),
+          )
+        ).Item;
+      await store.putItems([{ itemId, categories: ['kitchen'], inStock: true }]);
+
+      // Act
+      const deleted = await store.deleteItem(itemId, 1_700_000_000_500);
+      const tombstone = await raw();
+      await store.putItems([{ itemId, categories: ['kitchen'], inStock: true }]);
+      const upserted = await raw();
+
+      // Assess
+      expect(deleted).toBe(true);
+      expect(tombstone).toEqual({
+        pk: `I#${itemId}`,
+        sk: 'META',
+        itemId,
+        deleted: true,
+        deletedAt: 1_700_000_000_500,
+        expiresAt: 1_700_000_000 + ttls.deletedItemSeconds,
+      });
+      expect(upserted).toEqual({ pk: `I#${itemId}`, sk: 'META', itemId, categories: ['kitchen'], inStock: true });
+    });
+  });
 });
