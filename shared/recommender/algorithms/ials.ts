@@ -284,17 +284,25 @@ export function foldIn(
   return x;
 }
 
-/** Solves L·Lᵀ·z = z in place, `l` being the lower-triangular factor {@link choleskySolve} leaves in its matrix. */
-function solveFactored(l: Float64Array, z: Float64Array, k: number): void {
-  for (let i = 0; i < k; i++) {
-    let sum = z[i] as number;
-    for (let m = 0; m < i; m++) sum -= (l[i * k + m] as number) * (z[m] as number);
-    z[i] = sum / (l[i * k + i] as number);
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let sum = z[i] as number;
-    for (let m = i + 1; m < k; m++) sum -= (l[m * k + i] as number) * (z[m] as number);
-    z[i] = sum / (l[i * k + i] as number);
+/**
+ * M = L⁻¹ (lower triangular, row-major, float32 for the SIMD scorer) of the lower-triangular
+ * factor {@link choleskySolve} leaves in its matrix: A⁻¹ = Mᵀ·M, so y_hᵀ·A⁻¹·y_i = (M·y_h)·(M·y_i).
+ * k³/6 multiply-adds, once per explained shopper, instead of two triangular solves per item.
+ */
+function inverseFactor(l: Float64Array, k: number, into: Float32Array, column: Float64Array): void {
+  into.fill(0, 0, k * k);
+  for (let j = 0; j < k; j++) {
+    // Column j of M: forward substitution of L·m = e_j, rows j..k−1.
+    column[j] = 1 / (l[j * k + j] as number);
+    into[j * k + j] = column[j] as number;
+    for (let i = j + 1; i < k; i++) {
+      let sum = 0;
+      const row = i * k;
+      for (let m = j; m < i; m++) sum -= (l[row + m] as number) * (column[m] as number);
+      const value = sum / (l[row + i] as number);
+      column[i] = value;
+      into[row + j] = value;
+    }
   }
 }
 
@@ -351,13 +359,19 @@ export function foldInHistory(
  */
 interface Explaining {
   readonly items: readonly number[];
-  /** c_h = 1 + α·w_h per history item. */
-  readonly confidences: Float64Array;
-  /** The Cholesky factor of A (lower triangle), undefined when A is not positive definite. */
-  readonly factor: Float64Array | undefined;
+  /**
+   * Row h: c_h·M·y_h (M = L⁻¹, see {@link inverseFactor}), so the terms of item i's score are
+   * these rows · M·y_i; undefined when A is not positive definite or the history is empty.
+   */
+  readonly rows: Float32Array | undefined;
+  /** M = L⁻¹ (k×k), to map each explained item. */
+  readonly inverse: Float32Array | undefined;
   /** Reasons already worked out, by history item: ranked lists name the same few items. */
   readonly reasons: Map<number, string>;
 }
+
+/** From this many history items on, a trained shopper's system is summed by SIMD calls (see IalsComponent#historySystem). */
+const HISTORY_SYRK_MIN = 16;
 
 /** Trained factors at request time: scoring, fold-in, similar items. */
 export class IalsComponent implements Component {
@@ -377,17 +391,18 @@ export class IalsComponent implements Component {
   /** Built on the first whole-catalogue request: training never needs it. */
   #scorer: FactorScorer | undefined;
   /**
-   * The history items' factors as rows, scored against A⁻¹·y_i of each ranked item in one SIMD
-   * call; rewritten whenever another shopper's reasons are asked for, grown for a longer history.
+   * The history items' rows c_h·M·y_h (see {@link Explaining}), scored against M·y_i of each ranked
+   * item in one SIMD call; rewritten whenever another shopper's reasons are asked for, grown for a
+   * longer history.
    */
   #explainingScorer: FactorScorer | undefined;
-  /** A⁻¹·y_i of the item being explained. */
-  #explained: Float64Array | undefined;
+  /** M = L⁻¹ of the explained shopper's system as k rows: M·y in one SIMD call. */
+  #inverseScorer: FactorScorer | undefined;
+  /** A column of M while it is worked out (see {@link inverseFactor}). */
+  #inverseColumn: Float64Array | undefined;
   /** The last fold-in's system (its Cholesky factor once solved) and right-hand side. */
   #system: Float64Array | undefined;
   #right: Float64Array | undefined;
-  /** Whether an {@link Explaining} holds {@link #system}. */
-  #systemLent = false;
   /** The last folded-in shopper, with their history and the factor of their system. */
   #folded:
     | {
@@ -399,6 +414,15 @@ export class IalsComponent implements Component {
     | undefined;
   /** Whose items {@link #explainingScorer} holds now. */
   #explainingLoaded: Explaining | undefined;
+  /** Whose M {@link #inverseScorer} holds now. */
+  #inverseLoaded: Explaining | undefined;
+  /** The system of a trained shopper's reasons, built in place per request. */
+  #explainingSystem: Float64Array | undefined;
+  #explainingRight: Float64Array | undefined;
+  /** A trained shopper's history factors transposed, for {@link #historySystem}. */
+  #historyScorer: FactorScorer | undefined;
+  #historyColumns: Float32Array | undefined;
+  #historyWeighted: Float32Array | undefined;
   /** Mean factor vector of the items with interactions, and their count (for {@link scoreMoments}). */
   #warmMean: Float64Array | undefined;
   #warmCount = 0;
@@ -431,12 +455,8 @@ export class IalsComponent implements Component {
     }
     const { items, weights } = foldInHistory(shopper, this.settings.recentMultiplier);
     // The system is solved in a buffer of this component's, so the shopper's reasons can split it
-    // (see Explaining) without building it again; a buffer lent to them is not written again.
-    if (this.#system === undefined || this.#systemLent) {
-      this.#system = new Float64Array(k * k);
-      this.#systemLent = false;
-    }
-    const a = this.#system;
+    // (see Explaining) without building it again, as long as no other shopper was folded in since.
+    const a = (this.#system ??= new Float64Array(k * k));
     const b = (this.#right ??= new Float64Array(k));
     foldInSystemOf(a, b, this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
     const x = new Float32Array(k);
@@ -518,34 +538,106 @@ export class IalsComponent implements Component {
   }
 
   #explaining(shopper: FoldedShopper): Explaining {
-    const folded = this.#folded;
-    if (folded !== undefined && folded.shopper === shopper) {
-      this.#systemLent = true;
-      const confidences = Float64Array.from(folded.weights, (w) => 1 + this.settings.alpha * w);
-      return { items: folded.items, confidences, factor: folded.factor, reasons: new Map() };
-    }
-    // A trained shopper without live items was scored with their trained vector: the system is built here.
     const k = this.settings.factors;
-    const { items, weights } = historyWeights(shopper, this.settings.recentMultiplier);
-    const confidences = Float64Array.from(weights, (w) => 1 + this.settings.alpha * w);
-    const a = new Float64Array(k * k);
-    const b = new Float64Array(k);
-    foldInSystemOf(a, b, this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
-    const factor = choleskySolve(a, b, k) ? a : undefined;
-    return { items, confidences, factor, reasons: new Map() };
+    const folded = this.#folded;
+    let items: readonly number[];
+    let weights: readonly number[];
+    let factor: Float64Array | undefined;
+    if (folded !== undefined && folded.shopper === shopper) {
+      ({ items, weights, factor } = folded);
+    } else {
+      // A trained shopper without live items was scored with their trained vector: the system is built here.
+      ({ items, weights } = historyWeights(shopper, this.settings.recentMultiplier));
+      const a = (this.#explainingSystem ??= new Float64Array(k * k));
+      const b = (this.#explainingRight ??= new Float64Array(k));
+      if (items.length < HISTORY_SYRK_MIN) {
+        foldInSystemOf(a, b, this.itemFactors, this.#gramian, this.base.catalogue.size, this.settings, items, weights);
+      } else {
+        this.#historySystem(a, b, items, weights);
+      }
+      factor = choleskySolve(a, b, k) ? a : undefined;
+    }
+    if (factor === undefined || items.length === 0) {
+      return { items, rows: undefined, inverse: undefined, reasons: new Map() };
+    }
+    // M = L⁻¹ once, then c_h·M·y_h per history item: one SIMD call each. The factor is not read
+    // afterwards, so the next fold-in may overwrite it.
+    const inverse = new Float32Array(k * k);
+    inverseFactor(factor, k, inverse, (this.#inverseColumn ??= new Float64Array(k)));
+    const mapping = this.#inverseRows(inverse);
+    const rows = new Float32Array(items.length * k);
+    for (let h = 0; h < items.length; h++) {
+      const c = 1 + this.settings.alpha * (weights[h] as number);
+      const mapped = mapping.scoreAllFrom(this.itemFactors, (items[h] as number) * k);
+      for (let f = 0; f < k; f++) rows[h * k + f] = c * (mapped[f] as number);
+    }
+    const explaining: Explaining = { items, rows, inverse, reasons: new Map() };
+    this.#inverseLoaded = explaining;
+    return explaining;
   }
 
-  /** {@link #explainingScorer} holding `explaining`'s factors (rows past its items keep stale values, never read). */
-  #explainingRows(explaining: Explaining): FactorScorer {
+  /**
+   * {@link foldInSystemOf} for a long history: Σ (c_h − α0)·y_h·y_hᵀ as k SIMD calls over the
+   * history's factors transposed (k rows × history), column g of the sum per call, instead of
+   * one scalar rank-1 update per history item (a trained shopper's ~100 items: most of a ranking).
+   */
+  #historySystem(a: Float64Array, b: Float64Array, items: readonly number[], weights: readonly number[]): void {
+    const k = this.settings.factors;
+    const { alpha, unobservedWeight } = this.settings;
+    let scorer = this.#historyScorer;
+    if (scorer === undefined || scorer.factors < items.length) {
+      const width = Math.ceil(items.length / 64) * 64;
+      scorer = this.#historyScorer = factorScorer(new Float32Array(k * width), k, width);
+      this.#historyColumns = new Float32Array(k * width);
+      this.#historyWeighted = new Float32Array(k * width);
+    }
+    const width = scorer.factors;
+    const columns = this.#historyColumns as Float32Array;
+    const weighted = this.#historyWeighted as Float32Array;
+    columns.fill(0);
+    weighted.fill(0);
+    b.fill(0, 0, k);
+    for (let h = 0; h < items.length; h++) {
+      const c = 1 + alpha * (weights[h] as number);
+      const w = c - unobservedWeight;
+      const o = (items[h] as number) * k;
+      for (let f = 0; f < k; f++) {
+        const yf = this.itemFactors[o + f] as number;
+        b[f] = (b[f] as number) + c * yf;
+        columns[f * width + h] = yf;
+        weighted[f * width + h] = w * yf;
+      }
+    }
+    for (let f = 0; f < k; f++) scorer.setRow(f, weighted, f * width);
+    const lambda = rowRegularization(this.settings, items.length, this.base.catalogue.size);
+    const gramian = this.#gramian;
+    for (let g = 0; g < k; g++) {
+      const sums = scorer.scoreAllFrom(columns, g * width);
+      for (let f = g; f < k; f++)
+        a[f * k + g] = unobservedWeight * (gramian[f * k + g] as number) + (sums[f] as number);
+      a[g * k + g] = (a[g * k + g] as number) + lambda;
+    }
+  }
+
+  /** {@link #inverseScorer} holding `inverse`. */
+  #inverseRows(inverse: Float32Array): FactorScorer {
+    const k = this.settings.factors;
+    const scorer = (this.#inverseScorer ??= factorScorer(new Float32Array(k * k), k, k));
+    for (let f = 0; f < k; f++) scorer.setRow(f, inverse, f * k);
+    return scorer;
+  }
+
+  /** {@link #explainingScorer} holding `explaining`'s rows (rows past its items keep stale values, never read). */
+  #explainingRows(explaining: Explaining, rows: Float32Array): FactorScorer {
     const k = this.settings.factors;
     let scorer = this.#explainingScorer;
     if (scorer === undefined || scorer.rows < explaining.items.length) {
-      const rows = Math.max(16, explaining.items.length);
-      scorer = this.#explainingScorer = factorScorer(new Float32Array(rows * k), rows, k);
+      const count = Math.max(16, explaining.items.length);
+      scorer = this.#explainingScorer = factorScorer(new Float32Array(count * k), count, k);
       this.#explainingLoaded = undefined;
     }
     if (this.#explainingLoaded !== explaining) {
-      explaining.items.forEach((item, h) => scorer.setRow(h, this.itemFactors, item * k));
+      for (let h = 0; h < explaining.items.length; h++) scorer.setRow(h, rows, h * k);
       this.#explainingLoaded = explaining;
     }
     return scorer;
@@ -553,22 +645,24 @@ export class IalsComponent implements Component {
 
   /**
    * The history item with the largest positive term c_h · y_h·(A⁻¹·y_i) of `item`'s score (see
-   * {@link Explaining}), itself left out; undefined when none adds to it. One k×k solve and one
-   * SIMD call over the history per ranked item, and only ranked items are explained.
+   * {@link Explaining}), itself left out; undefined when none adds to it. Two SIMD calls per
+   * ranked item (M·y_i, then its dot with every history row), and only ranked items are explained.
    */
   #reason(shopper: FoldedShopper, explaining: Explaining, item: number): string | undefined {
-    const { factor, items, confidences } = explaining;
-    if (factor === undefined || items.length === 0) return undefined;
+    const { rows, inverse, items } = explaining;
+    if (rows === undefined || inverse === undefined) return undefined;
     const k = this.settings.factors;
-    const z = (this.#explained ??= new Float64Array(k));
-    for (let f = 0; f < k; f++) z[f] = this.itemFactors[item * k + f] as number;
-    solveFactored(factor, z, k);
-    const dots = this.#explainingRows(explaining).scoreAllFrom(z, 0);
+    if (this.#inverseLoaded !== explaining) {
+      this.#inverseRows(inverse);
+      this.#inverseLoaded = explaining;
+    }
+    const mapped = (this.#inverseScorer as FactorScorer).scoreAllFrom(this.itemFactors, item * k);
+    const dots = this.#explainingRows(explaining, rows).scoreAllFrom(mapped, 0);
     let best = -1;
     let bestTerm = 0;
     for (let n = 0; n < items.length; n++) {
       if (items[n] === item) continue;
-      const term = (confidences[n] as number) * (dots[n] as number);
+      const term = dots[n] as number;
       if (term > bestTerm) {
         bestTerm = term;
         best = items[n] as number;
