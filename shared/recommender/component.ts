@@ -176,8 +176,9 @@ export class ComponentModel implements Model {
 
   similarItems(itemId: string, count: number, filters?: RecommendationFilters): ScoredItem[] {
     const item = this.base.catalogue.index.get(itemId);
-    if (item === undefined) {
-      // Nothing is known about the item: the best we can say is what is popular.
+    // Nothing is known about the item, or it is a non-product code (postage, a fee) whose
+    // neighbours are every basket and whose name a reason must not carry: what is popular.
+    if (item === undefined || !this.base.catalogue.isRecommendable(item)) {
       return rankItems({
         catalogue: this.base.catalogue,
         scores: this.base.itemTotals,

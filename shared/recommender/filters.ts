@@ -15,6 +15,8 @@ export interface CatalogueJson {
   readonly categories: readonly (readonly string[])[];
   readonly price: readonly (number | null)[];
   readonly inStock: readonly (boolean | null)[];
+  /** Per item, whether it may be recommended; absent when every item may (the default). */
+  readonly recommendable?: readonly boolean[];
 }
 
 /**
@@ -29,6 +31,11 @@ export class ItemCatalogue {
   /** NaN when unknown. */
   readonly price: Float32Array;
   readonly stock: Uint8Array;
+  /**
+   * 0 for an item the shop never wants recommended (`recommendable: false`: postage, fees, vouchers):
+   * it is never ranked into a list nor named in a reason. Undefined when every item may be.
+   */
+  readonly notRecommendable: Uint8Array | undefined;
 
   constructor(json: CatalogueJson) {
     this.itemIds = json.itemIds;
@@ -36,6 +43,14 @@ export class ItemCatalogue {
     this.categories = json.categories;
     this.price = Float32Array.from(json.price, (p) => (p === null ? Number.NaN : p));
     this.stock = Uint8Array.from(json.inStock, (s) => (s === null ? STOCK_UNKNOWN : s ? IN_STOCK : OUT_OF_STOCK));
+    const flags = json.recommendable;
+    this.notRecommendable =
+      flags !== undefined && flags.includes(false) ? Uint8Array.from(flags, (r) => (r ? 0 : 1)) : undefined;
+  }
+
+  /** Whether the item may be recommended or named in a reason. */
+  isRecommendable(item: number): boolean {
+    return this.notRecommendable === undefined || this.notRecommendable[item] !== 1;
   }
 
   /** Metadata of `entries` laid out in the order of `itemIds` (the model's item index). */
@@ -46,6 +61,7 @@ export class ItemCatalogue {
       categories: itemIds.map((id) => byId.get(id)?.categories ?? []),
       price: itemIds.map((id) => byId.get(id)?.price ?? null),
       inStock: itemIds.map((id) => byId.get(id)?.inStock ?? null),
+      recommendable: itemIds.map((id) => byId.get(id)?.recommendable !== false),
     });
   }
 
@@ -82,6 +98,10 @@ export class ItemCatalogue {
       categories: this.categories,
       price: Array.from(this.price, (p) => (Number.isNaN(p) ? null : p)),
       inStock: Array.from(this.stock, (s) => (s === STOCK_UNKNOWN ? null : s === IN_STOCK)),
+      // Written only when some item is not recommendable, so such an artifact's catalogue stays as small as before.
+      ...(this.notRecommendable === undefined
+        ? {}
+        : { recommendable: Array.from(this.notRecommendable, (n) => n === 0) }),
     };
   }
 
@@ -156,6 +176,13 @@ export interface ResolvedCandidates {
 /** The reason of a candidate the model knows nothing about. */
 export const UNKNOWN_ITEM_REASON = 'not enough data';
 
+/**
+ * The reason of a candidate the shop marked `recommendable: false`. A ranking request that names
+ * such an item still gets it back (the caller is ordering its own page), but after every other
+ * candidate, known or unknown, in the order asked for: the model never argues for it.
+ */
+export const NOT_RECOMMENDED_REASON = 'not recommended';
+
 /** Looks every candidate id up once: known ones as indices, duplicates dropped, unknown ones kept by id. */
 export function resolveCandidates(catalogue: ItemCatalogue, candidates: readonly string[]): ResolvedCandidates {
   const indices: number[] = [];
@@ -203,6 +230,9 @@ export function rankItems(options: RankOptions): ScoredItem[] {
     }
   }
   const metadata = hasMetadataFilter(filters);
+  const blocked = catalogue.notRecommendable;
+  // Non-recommendable candidates the request named, in the order asked for: listed after the rest.
+  const held: number[] = [];
   const skip = excluded !== undefined && excluded.size > 0 ? excluded : undefined;
   if (heapItems.length < count) {
     heapItems = new Int32Array(count);
@@ -213,6 +243,12 @@ export function rankItems(options: RankOptions): ScoredItem[] {
   let size = 0;
 
   const offer = (item: number): void => {
+    if (blocked !== undefined && blocked[item] === 1) {
+      // Before the heap test: a named candidate is listed however low it scores.
+      if (skip?.has(item) !== true && explicitItems?.has(item) !== true && (!metadata || catalogue.matches(item, filters)))
+        held.push(item);
+      return;
+    }
     let score = scores[item] as number;
     if (score !== score) score = Number.NEGATIVE_INFINITY; // NaN: cannot score, ranks last
     if (size === count) {
@@ -275,6 +311,8 @@ export function rankItems(options: RankOptions): ScoredItem[] {
         consider(block * blockSize, Math.min(ids.length, (block + 1) * blockSize));
       }
     }
+    // Nobody asked for them: a whole-catalogue list never holds a non-recommendable item.
+    held.length = 0;
   }
 
   // Pop weakest first into the back of the result.
@@ -304,6 +342,14 @@ export function rankItems(options: RankOptions): ScoredItem[] {
       for (const id of kept.slice(0, count - ranked.length)) {
         ranked.push({ itemId: id, score: floor, reason: UNKNOWN_ITEM_REASON });
       }
+    }
+  }
+  if (ranked.length < count && held.length > 0) {
+    let floor = 0;
+    for (const r of ranked) if (r.score < floor) floor = r.score;
+    floor -= 1;
+    for (const item of held.slice(0, count - ranked.length)) {
+      ranked.push({ itemId: ids[item] as string, score: floor, reason: NOT_RECOMMENDED_REASON });
     }
   }
   return ranked;

@@ -256,7 +256,9 @@ export class ContentComponent implements Component {
         let best = -1;
         let bestPart = 0;
         history.forEach((h, n) => {
-          const part = h === item ? 0 : (weights[n] as number) * this.#cosine(h, item);
+          // A non-recommendable history item counts in the score but is never named.
+          const part =
+            h === item || !this.base.catalogue.isRecommendable(h) ? 0 : (weights[n] as number) * this.#cosine(h, item);
           if (part > bestPart) {
             bestPart = part;
             best = h;

@@ -661,7 +661,8 @@ export class IalsComponent implements Component {
     let best = -1;
     let bestTerm = 0;
     for (let n = 0; n < items.length; n++) {
-      if (items[n] === item) continue;
+      // A non-recommendable history item counts in the score but is never named.
+      if (items[n] === item || !this.base.catalogue.isRecommendable(items[n] as number)) continue;
       const term = dots[n] as number;
       if (term > bestTerm) {
         bestTerm = term;

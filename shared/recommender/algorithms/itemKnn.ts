@@ -154,7 +154,9 @@ export class ItemKnnComponent implements Component {
     }
     written.length = 0;
     const { pointers, indices, values } = this.neighbours;
+    const { catalogue } = this.base;
     for (const [h, weight] of history) {
+      const nameable = catalogue.isRecommendable(h);
       for (let p = pointers[h] as number; p < (pointers[h + 1] as number); p++) {
         const j = indices[p] as number;
         const contribution = weight * (values[p] as number);
@@ -163,7 +165,8 @@ export class ItemKnnComponent implements Component {
           scores[j] = contribution;
           written.push(j);
         } else scores[j] = previous + contribution;
-        if (contribution > (strongest[j] as number)) {
+        // A non-recommendable item (postage, a fee) still adds to the score but is never the reason.
+        if (contribution > (strongest[j] as number) && nameable) {
           strongest[j] = contribution;
           source[j] = h;
         }

@@ -1,7 +1,9 @@
 /**
  * Reads training data in the Amazon Personalize CSV schemas: interactions
  * (`USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE][,EVENT_VALUE]`) and items
- * (`ITEM_ID[,TITLE][,DESCRIPTION][,CATEGORY_L1…CATEGORY_Ln][,PRICE][,IN_STOCK][,CREATION_TIMESTAMP]`).
+ * (`ITEM_ID[,TITLE][,DESCRIPTION][,CATEGORY_L1…CATEGORY_Ln][,PRICE][,IN_STOCK][,CREATION_TIMESTAMP][,RECOMMENDABLE]`).
+ * `RECOMMENDABLE` (true/false, any case; empty means true) is ours, not Personalize's: `false` marks an
+ * item the shop never wants recommended, such as postage or a fee.
  *
  * Columns are found by header name (case-insensitive, any order); other columns are ignored, as
  * Personalize allows extra metadata fields. Every problem is a `DatasetError` naming the file,
@@ -83,6 +85,7 @@ export const ITEM_COLUMNS = [
   'PRICE',
   'IN_STOCK',
   'CREATION_TIMESTAMP',
+  'RECOMMENDABLE',
 ] as const;
 
 /** Edit distance, to suggest the column a misspelt header probably meant. */
@@ -384,6 +387,7 @@ export async function readCatalogue(file: string, options: ReadOptions = {}): Pr
     price: -1,
     inStock: -1,
     created: -1,
+    recommendable: -1,
     categories: [] as number[],
   };
   const records = dataRecords(file, problems, (header) => {
@@ -396,6 +400,7 @@ export async function readCatalogue(file: string, options: ReadOptions = {}): Pr
       price: index.get('PRICE') ?? -1,
       inStock: index.get('IN_STOCK') ?? -1,
       created: index.get('CREATION_TIMESTAMP') ?? -1,
+      recommendable: index.get('RECOMMENDABLE') ?? -1,
       categories: categoryColumns(index),
     };
   });
@@ -416,6 +421,12 @@ export async function readCatalogue(file: string, options: ReadOptions = {}): Pr
       problems.report('boolean', line, inStock, 'IN_STOCK');
       continue;
     }
+    const recommendable =
+      columns.recommendable < 0 ? undefined : parseBoolean(fields[columns.recommendable] as string);
+    if (typeof recommendable === 'string') {
+      problems.report('boolean', line, recommendable, 'RECOMMENDABLE');
+      continue;
+    }
     const createdText = text(fields, columns.created);
     const created = createdText === '' ? undefined : parseTimestamp(createdText);
     if (typeof created === 'string') {
@@ -433,6 +444,8 @@ export async function readCatalogue(file: string, options: ReadOptions = {}): Pr
     if (price !== undefined) entry.price = price;
     if (inStock !== undefined) entry.inStock = inStock;
     if (created !== undefined) entry.creationTimestamp = created;
+    // Only `false` is kept: an item is recommendable unless the shop says otherwise.
+    if (recommendable === false) entry.recommendable = false;
     catalogue.push(entry);
   }
   if (problems.lines === 0) throw new DatasetError(file, 'empty-file', 'the file has a header but no items');
