@@ -20,6 +20,11 @@ export interface CatalogueItem {
   readonly updatedAt?: number;
   /** Epoch seconds the item was first offered (Personalize `CREATION_TIMESTAMP`). */
   readonly creationTimestamp?: number;
+  /**
+   * `false` for what a shop never wants recommended (postage, fees, gift vouchers): never in a list
+   * or a reason, in training or serving. @default true
+   */
+  readonly recommendable?: boolean;
 }
 
 /**

@@ -26,6 +26,7 @@ export const catalogueItemSchema = z.strictObject({
     .regex(/^[A-Z]{3}$/, { error: 'currency must be an ISO 4217 code such as EUR' })
     .optional(),
   inStock: z.boolean({ error: 'inStock must be true or false' }).default(true),
+  recommendable: z.boolean({ error: 'recommendable must be true or false' }).optional(),
   attributes: z
     .record(z.string().max(64), z.union([z.string().max(apiLimits.maxPropertyValueChars), z.number(), z.boolean()]))
     .refine((attributes) => Object.keys(attributes).length <= apiLimits.maxPropertyKeys, {

@@ -90,12 +90,12 @@ function filtersCatalogue(options: Partial<ListOptions>): boolean {
 }
 
 /**
- * Whether an item passes the catalogue filters; a deleted item never does, one the catalogue never
- * had only when no filter is set.
+ * Whether an item passes the catalogue filters; a deleted or non-recommendable item never does, one
+ * the catalogue never had only when no filter is set.
  */
 function passes(item: CatalogueEntry | undefined, options: Partial<ListOptions>): boolean {
   if (!item) return !filtersCatalogue(options);
-  if (isDeleted(item)) return false;
+  if (isDeleted(item) || item.recommendable === false) return false;
   if (options.category !== undefined && !item.categories.includes(options.category)) return false;
   if (options.inStockOnly && !item.inStock) return false;
   if (options.minPrice !== undefined && (item.price === undefined || item.price < options.minPrice)) return false;

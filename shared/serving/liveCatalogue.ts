@@ -96,7 +96,7 @@ function passes(entry: CatalogueItem, options: ListOptions): boolean {
 
 /**
  * The candidates that may be served, in their order, by their live entries:
- * - a tombstone: never, the shop deleted the item;
+ * - a tombstone: never, the shop deleted the item; nor an item marked `recommendable: false`;
  * - an item: when it passes the filters as it reads now;
  * - no entry: the live catalogue never had the item (a shop may load only part of its catalogue),
  *   and the model's training catalogue is all there is. Served, unless a filter needs a catalogue
@@ -110,7 +110,7 @@ function servable<T extends { readonly itemId: string }>(
   return candidates.filter((candidate) => {
     const entry = entries.get(candidate.itemId);
     if (entry === undefined) return !filtersCatalogue(options);
-    return !isDeleted(entry) && passes(entry, options);
+    return !isDeleted(entry) && entry.recommendable !== false && passes(entry, options);
   });
 }
 

@@ -11,6 +11,8 @@ export interface ServedList {
   readonly items: readonly ServedItem[];
   /** True when a dependency failed and a fallback answered. */
   readonly degraded: boolean;
+  /** What the caller should know about the answer, e.g. that the item a similar list is about is unknown. */
+  readonly notice?: { readonly reason: string; readonly message: string };
 }
 
 /** A served list and where it came from. */

@@ -6,7 +6,7 @@ import { popularReason, rankedList } from './boards.ts';
 import type { ListOptions } from './params.ts';
 import { cacheKey, rankedBy, serveList, type ListContext } from './serveList.ts';
 import { candidateCount, liveCatalogueOf, liveItems } from './liveCatalogue.ts';
-import type { Served, ServedItem } from './served.ts';
+import type { Served, ServedItem, ServedList } from './served.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A purchase together says more than a view together. */
@@ -17,8 +17,8 @@ const BOUGHT_TOGETHER_WEIGHT = 3;
  * else what shoppers bought and viewed together. The item's live text goes with the request, so
  * the model can score an item it was not trained on by its content.
  */
-export function similarItems(context: ListContext, itemId: string, options: ListOptions): Promise<Served> {
-  return serveList(context, {
+export async function similarItems(context: ListContext, itemId: string, options: ListOptions): Promise<Served> {
+  const served = await serveList(context, {
     key: cacheKey(`similar:${rankedBy(context.deps)}:${itemId}`, options),
     kind: 'similar',
     options,
@@ -40,6 +40,27 @@ export function similarItems(context: ListContext, itemId: string, options: List
     },
     withoutModel: () => boughtAndViewedTogether(context, itemId, options),
   });
+  const notice = await noticeFor(context, itemId);
+  return notice === undefined ? served : { ...served, body: { ...served.body, notice } };
+}
+
+/**
+ * Says so when the item is not in the live catalogue (never upserted, or deleted): its list then
+ * rests on the model's training data, co-occurrence or popularity alone, and a page may prefer to
+ * show nothing. A catalogue read failure says nothing: the list was served anyway.
+ */
+async function noticeFor(context: ListContext, itemId: string): Promise<ServedList['notice']> {
+  let entry;
+  try {
+    entry = (await liveCatalogueOf(context).entries([itemId])).get(itemId);
+  } catch {
+    return undefined;
+  }
+  if (entry === undefined) {
+    return { reason: 'unknown_item', message: `${itemId} is not in the catalogue; upsert it with PUT /v1/items` };
+  }
+  if (isDeleted(entry)) return { reason: 'deleted_item', message: `${itemId} was deleted from the catalogue` };
+  return undefined;
 }
 
 /** The text of a live entry the model's content component reads; prices and stock are not its business. */

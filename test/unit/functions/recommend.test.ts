@@ -459,6 +459,7 @@ describe('Handler: recommend', () => {
             { itemId: 'sku-3', score: 2, reason: 'viewed together with sku-1' },
           ],
           degraded: false,
+          notice: { reason: 'unknown_item', message: 'sku-1 is not in the catalogue; upsert it with PUT /v1/items' },
         });
         expect(cacheOf(second)).toBe('HIT');
         const query = dynamo.commandCalls(QueryCommand)[0]?.args[0].input;

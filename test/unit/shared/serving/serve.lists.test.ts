@@ -61,6 +61,8 @@ describe('Class: ServingService', () => {
               { itemId: 'sku-z', score: 0.4, reason: 'similar to sku-x' },
             ],
             degraded: false,
+            // sku-x is in no live catalogue entry: the answer says so.
+            notice: { reason: 'unknown_item', message: expect.stringContaining('sku-x') },
           },
         });
         const records = await store.getRecommendations(['rec-1']);
@@ -132,6 +134,7 @@ describe('Class: ServingService', () => {
             { itemId: 'sku-old', score: 1, reason: 'viewed together with sku-x' },
           ],
           degraded: false,
+          notice: { reason: 'unknown_item', message: expect.stringContaining('sku-x') },
         });
       });
 

@@ -16,6 +16,7 @@ import {
   similarOptions,
   TODAY,
   userOptions,
+  trendingOptions,
 } from './fixtures.ts';
 
 /** What the model ranks, best first: its training-time view of the shop. */
@@ -74,6 +75,23 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
       // Assess
       expect(idsOf(served)).toEqual(['sku-a', 'sku-d']);
       expect(model.requests()[0]?.filters).toEqual({ excludePurchased: true });
+    });
+
+    it('returns no item marked recommendable: false, from the model or from the popularity top-up', async () => {
+      // Prepare: sku-b is postage, which the shop never wants recommended.
+      const model = fakeModel(modelAnswer(MODEL_LIST));
+      const { store, service } = makeFixture(ServingService, { model: model.client });
+      await seedShop(store);
+      await store.putItems([catalogueItem('sku-b', { categories: ['shoes'], recommendable: false })]);
+
+      // Act
+      const served = await service.forShopper('alice', userOptions());
+      const trending = await service.trending('24h', trendingOptions());
+
+      // Assess
+      expect(idsOf(served)).not.toContain('sku-b');
+      expect(idsOf(trending)).not.toContain('sku-b');
+      expect(idsOf(trending).length).toBeGreaterThan(0);
     });
 
     it('returns only items of the category by their live entries', async () => {
@@ -209,6 +227,26 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
 
       // Assess
       expect(model.requests()).toEqual([{ similarTo: 'sku-x', count: 40 }]);
+    });
+
+    it('returns a notice for an item not in the catalogue or deleted, and none for a live one', async () => {
+      // Prepare
+      const { store, service } = makeFixture(ServingService);
+      await seedShop(store);
+      await store.putItems([catalogueItem('sku-gone')]);
+      await store.deleteItem('sku-gone', NOW);
+
+      // Act
+      const [live, unknown, deleted] = [
+        await service.similarTo('sku-a', similarOptions()),
+        await service.similarTo('sku-never', similarOptions()),
+        await service.similarTo('sku-gone', similarOptions()),
+      ];
+
+      // Assess
+      expect(live.body).not.toHaveProperty('notice');
+      expect(unknown.body.notice).toEqual({ reason: 'unknown_item', message: expect.stringContaining('sku-never') });
+      expect(deleted.body.notice).toEqual({ reason: 'deleted_item', message: expect.stringContaining('sku-gone') });
     });
 
     it('returns the item itself never, even from the popularity top-up', async () => {
