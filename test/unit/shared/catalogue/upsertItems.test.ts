@@ -187,6 +187,11 @@ describe('Function: upsertItems', () => {
         expected: { itemId: 'sku\u0007', reason: 'invalid_field', field: 'itemId' },
       },
       {
+        name: 'recommendable that is not a boolean',
+        item: { itemId: 'x', recommendable: 'no' },
+        expected: { itemId: 'x', reason: 'invalid_field', field: 'recommendable' },
+      },
+      {
         name: 'inStock that is not a boolean',
         item: { itemId: 'x', inStock: 'yes' },
         expected: { itemId: 'x', reason: 'invalid_field', field: 'inStock' },
