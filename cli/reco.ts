@@ -18,6 +18,7 @@ import {
   type Trainer,
 } from '#shared/recommender/model.ts';
 import { closestName, DatasetError, describeSkipped, readTrainingData } from '#shared/recommender/io/dataset.ts';
+import { markNonProducts, readNonProductCodes } from '#shared/recommender/io/nonProductCodes.ts';
 import { readJsonLines, writeJsonLine, type Invalid } from '#shared/recommender/io/jsonl.ts';
 import { DEFAULT_KS, evaluate, formatReport } from '#shared/recommender/evaluation/evaluate.ts';
 import { PROTOCOLS, withEventTypes, type Protocol } from '#shared/recommender/evaluation/splits.ts';
@@ -43,8 +44,9 @@ export const USAGE = `usage: reco <command> [options]
 
 Commands:
   train      --interactions FILE [--items FILE] --out DIR [--algorithm NAME] [--param key=value ...]
-             [--params-file FILE] [--pack] [--skip-invalid]
-             Train a model and write it to DIR (--pack also writes DIR/model.tar.gz).
+             [--params-file FILE] [--pack] [--skip-invalid] [--non-product-codes FILE]
+             Train a model and write it to DIR (--pack also writes DIR/model.tar.gz);
+             --non-product-codes marks the ids of FILE (e.g. data/non-product-codes.json) not recommendable.
   rank       --model DIR --requests FILE
              Rank given items per shopper. Requests: JSONL {"userId","itemIds"}; prints JSONL
              {"userId","itemIds","scores"} in input order, items best first.
@@ -81,6 +83,7 @@ const DATA_OPTIONS = {
   interactions: { type: 'string' },
   items: { type: 'string' },
   'skip-invalid': { type: 'boolean' },
+  'non-product-codes': { type: 'string' },
 } as const satisfies Options;
 
 const OPTIONS = {
@@ -315,7 +318,10 @@ async function loadData(values: Values, io: CliIo) {
     }
   }
   const eventTypes = listOption(values, 'event-types');
-  return eventTypes === undefined ? data : withEventTypes(data, eventTypes);
+  const typed = eventTypes === undefined ? data : withEventTypes(data, eventTypes);
+  // Ids never to recommend, for data that cannot carry a RECOMMENDABLE column (see docs/recommender.md).
+  const overlay = optional(values, 'non-product-codes');
+  return overlay === undefined ? typed : markNonProducts(typed, await readNonProductCodes(overlay));
 }
 
 async function train(values: Values, io: CliIo): Promise<void> {

@@ -21,6 +21,11 @@
 import { ALGORITHMS, type AlgorithmName, type Model } from '#shared/recommender/model.ts';
 import { readTrainingData } from '#shared/recommender/io/dataset.ts';
 import {
+  markNonProducts,
+  NON_PRODUCT_CODES_FILE,
+  readNonProductCodes,
+} from '#shared/recommender/io/nonProductCodes.ts';
+import {
   evaluate,
   scoreModel,
   type EvaluationReport,
@@ -98,7 +103,14 @@ export async function run(): Promise<BenchResult> {
   const retail = await readTrainingData(ONLINE_RETAIL);
   const synthetic = await readTrainingData(await syntheticDataset());
   const datasets = [
-    { dataset: 'online-retail', data: withEventTypes(retail.data, ['purchase']) },
+    // Postage, fees and vouchers are never recommended: the repo's overlay marks them (the data is read-only).
+    {
+      dataset: 'online-retail',
+      data: markNonProducts(
+        withEventTypes(retail.data, ['purchase']),
+        await readNonProductCodes(NON_PRODUCT_CODES_FILE),
+      ),
+    },
     { dataset: 'synthetic-ml1m', data: synthetic.data },
   ];
   const trainers = ALGORITHMS.map((algorithm) => trainerFor(algorithm));

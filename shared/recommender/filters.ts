@@ -245,7 +245,11 @@ export function rankItems(options: RankOptions): ScoredItem[] {
   const offer = (item: number): void => {
     if (blocked !== undefined && blocked[item] === 1) {
       // Before the heap test: a named candidate is listed however low it scores.
-      if (skip?.has(item) !== true && explicitItems?.has(item) !== true && (!metadata || catalogue.matches(item, filters)))
+      if (
+        skip?.has(item) !== true &&
+        explicitItems?.has(item) !== true &&
+        (!metadata || catalogue.matches(item, filters))
+      )
         held.push(item);
       return;
     }

@@ -346,6 +346,21 @@ describe('Function: readCatalogue', () => {
     expect(error.message).toContain(message);
   });
 
+  it('reads RECOMMENDABLE in any case, empty as recommendable, and rejects a bad value', async () => {
+    // Prepare
+    const good = await file('ITEM_ID,RECOMMENDABLE\nPOST,FALSE\nDOT,false\nmug,True\ncup,\n');
+    const bad = await file('ITEM_ID,RECOMMENDABLE\nPOST,never\n');
+
+    // Act
+    const { catalogue } = await readCatalogue(good);
+    const error = await errorOf(readCatalogue(bad));
+
+    // Assess
+    expect(catalogue.map((entry) => entry.recommendable)).toEqual([false, false, undefined, undefined]);
+    expect(error).toMatchObject({ file: bad, line: 2, field: 'RECOMMENDABLE', reason: 'boolean' });
+    expect(error.message).toContain('"never" is not a boolean');
+  });
+
   it('suggests ITEM_ID for a misspelt item column', async () => {
     // Prepare
     const path = await file('ITEMID,TITLE\ni1,T\n');
