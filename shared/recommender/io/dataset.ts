@@ -421,8 +421,7 @@ export async function readCatalogue(file: string, options: ReadOptions = {}): Pr
       problems.report('boolean', line, inStock, 'IN_STOCK');
       continue;
     }
-    const recommendable =
-      columns.recommendable < 0 ? undefined : parseBoolean(fields[columns.recommendable] as string);
+    const recommendable = columns.recommendable < 0 ? undefined : parseBoolean(fields[columns.recommendable] as string);
     if (typeof recommendable === 'string') {
       problems.report('boolean', line, recommendable, 'RECOMMENDABLE');
       continue;
