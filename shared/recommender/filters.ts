@@ -98,7 +98,8 @@ export class ItemCatalogue {
       categories: this.categories,
       price: Array.from(this.price, (p) => (Number.isNaN(p) ? null : p)),
       inStock: Array.from(this.stock, (s) => (s === STOCK_UNKNOWN ? null : s === IN_STOCK)),
-      // Written only when some item is not recommendable, so an artifact without such items keeps a catalogue of ids and metadata only.
+      // Written only when some item is not recommendable: an artifact without such items keeps a catalogue of ids
+      // and metadata only.
       ...(this.notRecommendable === undefined
         ? {}
         : { recommendable: Array.from(this.notRecommendable, (n) => n === 0) }),
