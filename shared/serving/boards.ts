@@ -1,7 +1,7 @@
 import { featureLimits } from '../config/index.ts';
 import { dayBucket } from '../features/applyEvents.ts';
-import { isDeleted } from '../catalogue/item.ts';
-import type { CatalogueEntry, Clock, ItemActivityStore, ScoredItem } from '../ports/index.ts';
+import type { Clock, ItemActivityStore, ScoredItem } from '../ports/index.ts';
+import { servable } from './catalogueFilter.ts';
 import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import { roundScore, type ServedItem } from './served.ts';
@@ -79,30 +79,6 @@ function mergeBoards(boards: readonly (readonly ScoredItem[])[], weightOf: (ago:
   return scores;
 }
 
-/** Whether the options filter on the catalogue at all. */
-function filtersCatalogue(options: Partial<ListOptions>): boolean {
-  return (
-    options.category !== undefined ||
-    options.inStockOnly === true ||
-    options.minPrice !== undefined ||
-    options.maxPrice !== undefined
-  );
-}
-
-/**
- * Whether an item passes the catalogue filters; a deleted or non-recommendable item never does, one
- * the catalogue never had only when no filter is set.
- */
-function passes(item: CatalogueEntry | undefined, options: Partial<ListOptions>): boolean {
-  if (!item) return !filtersCatalogue(options);
-  if (isDeleted(item) || item.recommendable === false) return false;
-  if (options.category !== undefined && !item.categories.includes(options.category)) return false;
-  if (options.inStockOnly && !item.inStock) return false;
-  if (options.minPrice !== undefined && (item.price === undefined || item.price < options.minPrice)) return false;
-  if (options.maxPrice !== undefined && (item.price === undefined || item.price > options.maxPrice)) return false;
-  return true;
-}
-
 export interface RankedListRequest {
   readonly scores: ItemScores;
   readonly options: ListOptions;
@@ -129,7 +105,7 @@ export async function rankedList({
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   const entries = await live.entries(ranked.map(([itemId]) => itemId));
   return ranked
-    .filter(([itemId]) => passes(entries.get(itemId), options))
+    .filter(([itemId]) => servable(entries.get(itemId), options))
     .slice(0, options.count)
     .map(([itemId, score]) => ({ itemId, score: roundScore(score), reason }));
 }

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { serving } from '../config/index.ts';
-import { isDeleted } from '../catalogue/item.ts';
-import type { CatalogueEntry, CatalogueItem, CatalogueStore, Clock, ModelFilters, ScoredItem } from '../ports/index.ts';
+import type { CatalogueEntry, CatalogueStore, Clock, ModelFilters, ScoredItem } from '../ports/index.ts';
 import { popularReason } from './boards.ts';
+import { servable } from './catalogueFilter.ts';
 import type { ListOptions } from './params.ts';
 import type { ListContext } from './serveList.ts';
 import { roundScore, servedItems, type ServedItem } from './served.ts';
@@ -75,43 +75,13 @@ export class LiveCatalogue {
 /** The live catalogue of a list context. */
 export const liveCatalogueOf = (context: ListContext): LiveCatalogue => context.liveCatalogue;
 
-/** Whether the options filter on a field only a catalogue entry has. */
-function filtersCatalogue(options: ListOptions): boolean {
-  return (
-    options.category !== undefined ||
-    options.inStockOnly ||
-    options.minPrice !== undefined ||
-    options.maxPrice !== undefined
-  );
-}
-
-/** Whether a live entry passes the list's filters, by its category, stock and price now. */
-function passes(entry: CatalogueItem, options: ListOptions): boolean {
-  if (options.category !== undefined && !entry.categories.includes(options.category)) return false;
-  if (options.inStockOnly && entry.inStock === false) return false;
-  if (options.minPrice !== undefined && (entry.price === undefined || entry.price < options.minPrice)) return false;
-  if (options.maxPrice !== undefined && (entry.price === undefined || entry.price > options.maxPrice)) return false;
-  return true;
-}
-
-/**
- * The candidates that may be served, in their order, by their live entries:
- * - a tombstone: never, the shop deleted the item; nor an item marked `recommendable: false`;
- * - an item: when it passes the filters as it reads now;
- * - no entry: the live catalogue never had the item (a shop may load only part of its catalogue),
- *   and the model's training catalogue is all there is. Served, unless a filter needs a catalogue
- *   field.
- */
-function servable<T extends { readonly itemId: string }>(
+/** The candidates that may be served by their live entries ({@link servable}), in their order. */
+function servableCandidates<T extends { readonly itemId: string }>(
   candidates: readonly T[],
   entries: ReadonlyMap<string, CatalogueEntry | undefined>,
   options: ListOptions,
 ): T[] {
-  return candidates.filter((candidate) => {
-    const entry = entries.get(candidate.itemId);
-    if (entry === undefined) return !filtersCatalogue(options);
-    return !isDeleted(entry) && entry.recommendable !== false && passes(entry, options);
-  });
+  return candidates.filter((candidate) => servable(entries.get(candidate.itemId), options));
 }
 
 export interface LiveItemsRequest {
@@ -134,7 +104,7 @@ export async function liveItems(context: ListContext, request: LiveItemsRequest)
   const live = liveCatalogueOf(context);
   const candidates = request.candidates.filter((item) => !excluded.has(item.itemId));
   const entries = await live.entries(candidates.map((item) => item.itemId));
-  const passed = servable(candidates, entries, options);
+  const passed = servableCandidates(candidates, entries, options);
   const kept = servedItems(passed.slice(0, options.count), request.reason);
   // A model list short of count that lost nothing here is all the model has to offer.
   if (kept.length >= options.count || passed.length === candidates.length) return kept;
@@ -146,7 +116,7 @@ export async function liveItems(context: ListContext, request: LiveItemsRequest)
     .slice(0, candidateCount(options.count - kept.length))
     .map(([itemId, score]) => ({ itemId, score }));
   const popularEntries = await live.entries(popular.map((item) => item.itemId));
-  const topUp = servable(popular, new Map([...entries, ...popularEntries]), options)
+  const topUp = servableCandidates(popular, new Map([...entries, ...popularEntries]), options)
     .slice(0, options.count - kept.length)
     .map((item) => ({ itemId: item.itemId, score: roundScore(item.score), reason: popularReason(options) }));
   return [...kept, ...topUp];
