@@ -53,6 +53,8 @@ export interface TableSpec {
  *                                        pk=`I#<itemId>`      sk=`META`
  * - the day's most popular items:        GSI `byScore`, board=`POP#<day>#<shard>`, score descending
  * - the day's trending items:            GSI `byTrend`, trendBoard=`TREND#<day>#<shard>`, trend descending
+ * - the whole catalogue, for training exports: GSI `byCatalogue`, catalogueShard=`CAT#<shard>` on each `META`
+ *   entry (live and deleted), sorted by pk
  * - served lists (for attribution):        pk=`REC#<recommendationId>` sk=`REC`
  * - attributed events per model and day:  pk=`ATTR#<modelVersion>` sk=`<day>#<kind>`
  * - erased shoppers (left out of training): pk=`ERASED`      sk=`<keyed hash of the shopperKey>`
@@ -76,7 +78,27 @@ export const featureTable = {
       partitionKey: { name: 'trendBoard', type: 'S' },
       sortKey: { name: 'trend', type: 'N' },
     },
+    {
+      indexName: 'byCatalogue',
+      partitionKey: { name: 'catalogueShard', type: 'S' },
+      sortKey: { name: 'pk', type: 'S' },
+    },
   ],
+} as const satisfies TableSpec;
+
+/**
+ * The model registry, a table of its own so the pipeline's roles touch nothing of the shoppers':
+ * - a model version (metrics, data window, hyperparameters, parent, status):
+ *                                   pk=`VERSIONS`  sk=`<version>` (versions sort by creation time)
+ * - the version the endpoint serves: pk=`LIVE`      sk=`LIVE`
+ * - the lock of the running pipeline: pk=`LOCK`      sk=`TRAINING` (with an expiry)
+ */
+export const registryTable = {
+  logicalName: 'ModelRegistry',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  globalSecondaryIndexes: [],
 } as const satisfies TableSpec;
 
 export const eventStream = {
@@ -167,6 +189,55 @@ export const dataLake = {
   bufferingSizeMiB: 64,
   /** Days the S3 server access logs of the lake are kept. */
   accessLogRetentionDays: 395,
+} as const;
+
+/**
+ * The model lifecycle: a Step Functions state machine (`infra/constructs/training-pipeline.ts`)
+ * exports a window of the lake, trains on SageMaker, gates the candidate against the live model on
+ * a time holdout, and deploys it. The local stack runs the same definition (`local/training/`).
+ */
+export const training = {
+  /** Days of the lake a training run reads. */
+  windowDays: 90,
+  /**
+   * The newest slice of the window held out to score the candidate and the live model: a duration
+   * in seconds, or a fraction of the window when below 1. The candidate is trained without it.
+   */
+  holdout: { seconds: 7 * 24 * 60 * 60 },
+  /** Locally the window is the simulated history plus the live traffic: a few minutes of holdout. */
+  localHoldout: { seconds: 3 * 60 },
+  /** A run with fewer new lake events than this since the live model's window is skipped, not failed. */
+  minNewEvents: 1_000,
+  /** Locally a few minutes of simulated traffic is enough to retrain. */
+  localMinNewEvents: 200,
+  /** How long a run's lock holds without being released (a crashed run must not block the next day). */
+  lockSeconds: 6 * 60 * 60,
+  /**
+   * The gate: a candidate whose NDCG@10 on the holdout is below the live model's by more than this
+   * fraction of it is rejected (0.02: up to 2 % worse is noise on a small holdout).
+   */
+  gateTolerance: 0.02,
+  /** Cutoff of the gate's metrics. */
+  gateK: 10,
+  /** Users of the holdout the gate scores at most (a seeded sample), so scoring stays a fraction of training. */
+  gateMaxUsers: 10_000,
+  /** Versions whose SageMaker model, endpoint config and artifact are kept (the live one included). */
+  keepVersions: 3,
+  /** When a run starts: an EventBridge Scheduler expression, or `off`. */
+  schedule: 'rate(1 day)',
+  /** Export (SageMaker Processing), training and endpoint instance types (x86: SageMaker trains on no Graviton type). */
+  exportInstanceType: 'ml.m5.xlarge',
+  trainingInstanceType: 'ml.m5.xlarge',
+  endpointInstanceType: 'ml.c6i.large',
+  /** Hard limits of the jobs, s (SageMaker's `StoppingCondition.MaxRuntimeInSeconds`). */
+  exportMaxSeconds: 2 * 60 * 60,
+  trainingMaxSeconds: 4 * 60 * 60,
+  /** Volume of the export and training instances, GB. */
+  volumeGb: 100,
+  /** Poll interval of the endpoint deployment loop, s (0 locally through the interpreter's wait overrides). */
+  deployPollSeconds: 30,
+  /** How long the recommend function reuses the live version it read from the registry, ms. */
+  liveVersionCacheMs: 30_000,
 } as const;
 
 export const ttls = {
@@ -383,6 +454,10 @@ export const envVars = {
   erasureHashKeySecretArn: 'ERASURE_HASH_KEY_SECRET_ARN',
   /** The erasure-log key inline (a string of at least 32 characters): the local stack and tests only. */
   erasureHashKey: 'ERASURE_HASH_KEY',
+  /** Model registry table (live version, versions, the pipeline lock). */
+  registryTableName: 'REGISTRY_TABLE_NAME',
+  /** ARN of the training state machine (the admin function starts it). */
+  trainingStateMachineArn: 'TRAINING_STATE_MACHINE_ARN',
 } as const;
 
 /** Time the model may take before the fallback answers, ms. */
