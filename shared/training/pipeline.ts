@@ -220,3 +220,11 @@ export const exportEnv = {
 
 /** Where the export writes inside its container; `interactions/`, `items/`, `holdout/`, `no-live-model/`, `export.json`. */
 export const exportOutputDir = '/opt/ml/processing/output';
+
+/**
+ * The export aggregates the lake to one row per shopper, item and event type: the Personalize
+ * interactions columns (`TIMESTAMP` the latest event's, `EVENT_VALUE` the summed quantity) plus
+ * this column, the number of events the row stands for. The dataset reader takes it as that many
+ * events, so an aggregated file trains the same model as the raw one.
+ */
+export const EVENT_COUNT_COLUMN = 'EVENT_COUNT';
