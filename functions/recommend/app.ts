@@ -77,13 +77,13 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
 
 /**
  * `GET /v1/health`, keyless for uptime checks: up, and the version of the ranking actually served:
- * the model's, as its last answer named it (one one-item call when this environment has not asked
- * it yet), or the fallback's. Dependencies are checked by the server API's `GET /v1/ready`.
+ * the model's, as its last answer named it or else as the registry names the live version (one
+ * one-item call when neither is known yet), or the fallback's before the first model is live. Dependencies are checked by the server API's `GET /v1/ready`.
  */
 async function health(serving: ServingDeps) {
-  const { model, fallbackVersion } = serving;
+  const { model, fallbackVersion, liveVersion } = serving;
   if (!model) return { status: 'ok', model: 'popularity', modelVersion: fallbackVersion, fallbackVersion };
-  let modelVersion = model.lastModelVersion;
+  let modelVersion = model.lastModelVersion ?? liveVersion;
   if (modelVersion === undefined) {
     try {
       modelVersion = (await model.invoke({ count: 1 })).modelVersion;
@@ -136,10 +136,10 @@ export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
   const { service } = deps;
   return httpHandler(
     {
-      health: async () => jsonResponse(200, await health(deps.serving)),
+      health: async () => jsonResponse(200, await health((await service.context()).deps)),
       readiness: async (event) => {
         await requireServer(event, deps);
-        const found = await readiness(deps.serving);
+        const found = await readiness((await service.context()).deps);
         return jsonResponse(found.ready ? 200 : 503, {
           status: found.ready ? 'ready' : 'not_ready',
           ...(found.ready ? {} : { reason: 'not_ready', message: 'a dependency of the lists did not answer' }),

@@ -13,6 +13,7 @@ import type { PopularityBoards } from './boards.ts';
 import type { OnDependencyFailure } from './failures.ts';
 import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
 import type { LastGoodTrending } from './lastGoodTrending.ts';
+import type { LiveModelVersion } from './liveModel.ts';
 import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import type { Served, ServedItem, ServedList } from './served.ts';
@@ -25,6 +26,13 @@ export interface ServingDeps {
   readonly cache: GuardedCache;
   /** Absent when no model is deployed: popularity is then the ranking, not a fallback. */
   readonly model?: ModelGateway;
+  /**
+   * The registry's live version: with none live yet, {@link model} is not called (popularity is
+   * the ranking, no breaker trips); a new version gives the lists new cache keys.
+   */
+  readonly liveModel?: Pick<LiveModelVersion, 'current'>;
+  /** The live version the lists of this request are keyed by; set per request from {@link liveModel}. */
+  readonly liveVersion?: string;
   readonly log?: RecommendationLog;
   readonly clock: Clock;
   readonly newId: () => string;
@@ -50,7 +58,8 @@ export function cacheKey(scope: string, options: object): string {
 }
 
 /** The scope part of a cache key naming what ranked the list: the model, or the fallback's version. */
-export const rankedBy = (deps: ServingDeps): string => (deps.model ? 'model' : deps.fallbackVersion);
+export const rankedBy = (deps: ServingDeps): string =>
+  deps.model ? `model${deps.liveVersion === undefined ? '' : `@${deps.liveVersion}`}` : deps.fallbackVersion;
 
 export interface AnswerRequest {
   readonly kind: RecommendationRecord['kind'];

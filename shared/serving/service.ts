@@ -20,10 +20,11 @@ export type { Served, ServedItem, ServedList } from './served.ts';
  * on every request, so an event or an erasure counts from the next one.
  */
 export class ServingService {
-  private readonly context: ListContext;
+  private readonly base: ListContext;
+  private live: { readonly version: string | undefined; readonly context: ListContext } | undefined;
 
   constructor(deps: ServingDeps) {
-    this.context = {
+    this.base = {
       deps,
       boards: new PopularityBoards(deps.features, deps.clock, deps.model ? serving.boardMemoMs : 0),
       lastGoodTrending: deps.lastGoodTrending ?? new LastGoodTrending(),
@@ -32,22 +33,40 @@ export class ServingService {
   }
 
   /** `GET /v1/users/{userId}/recommendations`; `scope`: whose profiles the caller may read. */
-  forShopper(userId: string, options: ListOptions, scope: ShopperScope = 'any'): Promise<Served> {
-    return shopperRecommendations(this.context, { id: userId, scope }, options);
+  async forShopper(userId: string, options: ListOptions, scope: ShopperScope = 'any'): Promise<Served> {
+    return shopperRecommendations(await this.context(), { id: userId, scope }, options);
   }
 
   /** `GET /v1/items/{itemId}/similar` */
-  similarTo(itemId: string, options: ListOptions): Promise<Served> {
-    return similarItems(this.context, itemId, options);
+  async similarTo(itemId: string, options: ListOptions): Promise<Served> {
+    return similarItems(await this.context(), itemId, options);
   }
 
   /** `POST /v1/rankings`; `scope`: whose profiles the caller may read. */
-  rank(request: RankingRequest, scope: ShopperScope = 'any'): Promise<Served> {
-    return rankings(this.context, request, scope);
+  async rank(request: RankingRequest, scope: ShopperScope = 'any'): Promise<Served> {
+    return rankings(await this.context(), request, scope);
   }
 
   /** `GET /v1/trending` */
-  trending(window: TrendingWindow, options: ListOptions): Promise<Served> {
-    return trending(this.context, window, options);
+  async trending(window: TrendingWindow, options: ListOptions): Promise<Served> {
+    return trending(await this.context(), window, options);
+  }
+
+  /**
+   * The lists' context for the live model as the registry names it: no model before the first
+   * one is live, the live version in the cache keys after. One context per version, reused.
+   */
+  async context(): Promise<ListContext> {
+    const { deps } = this.base;
+    if (deps.liveModel === undefined || deps.model === undefined) return this.base;
+    const state = await deps.liveModel.current();
+    if (state.kind === 'unknown') return this.base;
+    const version = state.kind === 'live' ? state.version : undefined;
+    if (this.live?.version !== version || this.live === undefined) {
+      const { model: _model, ...withoutModel } = deps;
+      const live: ServingDeps = version === undefined ? withoutModel : { ...deps, liveVersion: version };
+      this.live = { version, context: { ...this.base, deps: live } };
+    }
+    return this.live.context;
   }
 }

@@ -160,6 +160,7 @@ export function makeFixture(
     gateway?: { budgetMs?: number; failureThreshold?: number; resetMs?: number };
     cache?: RecommendationCache;
     store?: MemoryFeatureStore;
+    liveModel?: ServingDeps['liveModel'];
   } = {},
 ): Fixture {
   const store = options.store ?? new MemoryFeatureStore();
@@ -179,6 +180,7 @@ export function makeFixture(
     newId: () => `rec-${++ids}`,
     fallbackVersion: FALLBACK_VERSION,
     onError,
+    ...(options.liveModel ? { liveModel: options.liveModel } : {}),
   });
   return { store, service, clock, onError, ...(gateway ? { gateway } : {}) };
 }
