@@ -3,6 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { dataLake } from '#shared/config/index.ts';
+import type { StreamEvent } from '#shared/events/schema.ts';
 
 /**
  * The local stand-in for Firehose → S3: a second consumer of the event stream that appends raw
@@ -10,17 +11,37 @@ import { dataLake } from '#shared/config/index.ts';
  * delivery stream's prefix). Each batch is one gzip member; concatenated members are valid gzip.
  */
 export class LocalDataLake {
+  /** Stream records written (the history is not counted). */
   written = 0;
   private readonly runId = new Date().toISOString().replace(/[:.]/g, '-');
 
   constructor(readonly root: string) {}
 
   readonly handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+    await this.append(
+      event.Records.map((record) => ({
+        arrivedAt: record.kinesis.approximateArrivalTimestamp * 1000,
+        line: Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
+      })),
+    );
+    this.written += event.Records.length;
+    return { batchItemFailures: [] };
+  };
+
+  /**
+   * Stream events as if they had arrived when they were received: the simulated history a
+   * local model starts from, so a retrain reads it beside the live traffic.
+   */
+  appendHistory(events: readonly StreamEvent[]): Promise<void> {
+    return this.append(events.map((event) => ({ arrivedAt: event.receivedAt, line: JSON.stringify(event) })));
+  }
+
+  private async append(records: readonly { arrivedAt: number; line: string }[]): Promise<void> {
     const byDay = new Map<string, string[]>();
-    for (const record of event.Records) {
-      const day = new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString().slice(0, 10);
+    for (const { arrivedAt, line } of records) {
+      const day = new Date(arrivedAt).toISOString().slice(0, 10);
       const lines = byDay.get(day) ?? [];
-      lines.push(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+      lines.push(line);
       byDay.set(day, lines);
     }
     for (const [day, lines] of byDay) {
@@ -28,7 +49,5 @@ export class LocalDataLake {
       await mkdir(dir, { recursive: true });
       await appendFile(join(dir, `part-${this.runId}${dataLake.objectExtension}`), gzipSync(`${lines.join('\n')}\n`));
     }
-    this.written += event.Records.length;
-    return { batchItemFailures: [] };
-  };
+  }
 }
