@@ -152,7 +152,11 @@ export interface GuardDecision {
   readonly window?: DataWindow;
   /** The live model's training window, so the gate can tell overlap. */
   readonly liveWindow?: DataWindow;
-  /** Promote: the artifact of the version to serve. */
+  /**
+   * The artifact this run serves: promote, the earlier version's; train, where the training job
+   * writes it (`<modelOutputS3Uri><trainingJobName>/output/model.tar.gz`). Both branches reach
+   * CreateModel and RecordLive, which read it here, the one path they share.
+   */
   readonly modelDataUrl?: string;
   /** Hyperparameters (strings, as SageMaker takes them). */
   readonly hyperparameters?: Readonly<Record<string, string>>;
