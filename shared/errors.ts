@@ -39,6 +39,16 @@ export class RouteNotFoundError extends ApiError {
   readonly status = 404;
 }
 
+/** The resource the path names does not exist: a model version. */
+export class NotFoundError extends ApiError {
+  readonly status = 404;
+}
+
+/** The request conflicts with the current state: promoting the version that is live. */
+export class ConflictError extends ApiError {
+  readonly status = 409;
+}
+
 /** A dependency without a fallback failed; the client may retry. */
 export class DependencyUnavailableError extends ApiError {
   readonly status = 503;
