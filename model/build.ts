@@ -1,7 +1,7 @@
 /**
- * Bundles the two container entry points into self-contained ES modules (`train.mjs`,
- * `serve.mjs`, with source maps) that plain `node` runs: no tsx, no node_modules. The Dockerfile's
- * build stage runs exactly this; the e2e test runs it too, then starts the bundles.
+ * Bundles the three container entry points into self-contained ES modules (`train.mjs`,
+ * `serve.mjs`, `export.mjs`, with source maps) that plain `node` runs: no tsx, no node_modules.
+ * The Dockerfile's build stage runs exactly this; the e2e test runs it too, then starts the bundles.
  *
  *   node --import tsx model/build.ts --outdir DIR
  *
@@ -17,7 +17,11 @@ import { parseFlags } from './lib/paths.ts';
 const MODEL_DIR = fileURLToPath(new URL('.', import.meta.url));
 const REPO_ROOT = join(MODEL_DIR, '..');
 
-export const ENTRY_POINTS = { train: join(MODEL_DIR, 'train.ts'), serve: join(MODEL_DIR, 'serve.ts') } as const;
+export const ENTRY_POINTS = {
+  train: join(MODEL_DIR, 'train.ts'),
+  serve: join(MODEL_DIR, 'serve.ts'),
+  export: join(MODEL_DIR, 'export.ts'),
+} as const;
 
 /** Bundled code that reaches for `require` (CommonJS inside a dependency) gets one in an ES module. */
 const REQUIRE_SHIM =
@@ -29,7 +33,7 @@ export interface BundleResult {
   readonly metafile: Metafile;
 }
 
-/** Writes `train.mjs` and `serve.mjs` (and their maps) into `outdir`, replacing what was there. */
+/** Writes one `<entry>.mjs` per entry point (and its map) into `outdir`, replacing what was there. */
 export async function bundleContainer(outdir: string): Promise<BundleResult> {
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
@@ -50,7 +54,11 @@ export async function bundleContainer(outdir: string): Promise<BundleResult> {
     logLevel: 'warning',
   });
   return {
-    files: { train: join(outdir, 'train.mjs'), serve: join(outdir, 'serve.mjs') },
+    files: {
+      train: join(outdir, 'train.mjs'),
+      serve: join(outdir, 'serve.mjs'),
+      export: join(outdir, 'export.mjs'),
+    },
     metafile: result.metafile,
   };
 }

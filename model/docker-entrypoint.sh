@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of the reco model image. SageMaker runs the image as `docker run IMAGE train` for
-# training jobs and `docker run IMAGE serve` for endpoints; arguments after the mode go to the
+# training jobs, `docker run IMAGE serve` for endpoints and `docker run IMAGE export` for the
+# pipeline's processing job (ContainerArguments ["export"]); arguments after the mode go to the
 # program (e.g. `serve --port 9000`). `exec` makes node PID 1, so it receives SageMaker's SIGTERM.
 set -eu
 
@@ -37,11 +38,12 @@ heap_flag() {
 
 mode="${1:-}"
 case "$mode" in
-  train | serve) shift ;;
+  train | serve | export) shift ;;
   *)
-    echo "usage: docker run IMAGE train|serve [--root DIR] [--port N] [--host H]" >&2
+    echo "usage: docker run IMAGE train|serve|export [--root DIR] [--port N] [--host H]" >&2
     echo "  train: /opt/ml/input -> /opt/ml/model (failure reason in /opt/ml/output/failure)" >&2
     echo "  serve: GET /ping, POST /invocations on \$SAGEMAKER_BIND_TO_PORT or 8080" >&2
+    echo "  export: the lake window in RECO_EXPORT_* -> /opt/ml/processing/output (reason in /opt/ml/output/message)" >&2
     exit 64
     ;;
 esac

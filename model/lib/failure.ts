@@ -1,12 +1,14 @@
 /**
  * SageMaker's failure contract: a training container that fails exits non-zero and may write why
  * to `/opt/ml/output/failure`; the job's FailureReason then shows that text (its first 1024
- * characters). The reason is one paragraph a shop can act on, so a data problem names the file,
+ * characters). A processing job (the `export` mode) reads `/opt/ml/output/message` instead, as its
+ * ExitMessage. The reason is one paragraph a shop can act on, so a data problem names the file,
  * line and field exactly as the dataset reader reported it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ApiError } from '#shared/errors.ts';
 import { DatasetError } from '#shared/recommender/io/dataset.ts';
 import { UsageError } from './paths.ts';
 
@@ -25,19 +27,27 @@ function oneParagraph(text: string): string {
   return text.replace(/[ \t]*\r?\n[ \t]*/g, ' ').trim();
 }
 
-/** The failure text for `error`: explained errors verbatim, anything else marked as unexpected. */
-export function failureReason(error: unknown): string {
+/** What the failing job was doing, for errors nobody explained. */
+export type JobActivity = 'training' | 'exporting';
+
+/**
+ * The failure text for `error`: explained errors verbatim, the domain's errors (the export's
+ * configuration and lake errors) with their machine-readable reason, anything else marked as
+ * unexpected.
+ */
+export function failureReason(error: unknown, activity: JobActivity = 'training'): string {
   if (isExplained(error)) return oneParagraph(error.message);
+  if (error instanceof ApiError) return oneParagraph(`${error.message} (${error.reason})`);
   const message = error instanceof Error ? error.message : String(error);
-  return oneParagraph(`unexpected error while training: ${message === '' ? 'no message' : message}`);
+  return oneParagraph(`unexpected error while ${activity}: ${message === '' ? 'no message' : message}`);
 }
 
 /**
  * Writes the reason for `error` to `file` (creating `output/`) and returns it. Writing is best
  * effort: when it fails too, the caller still has the reason to print.
  */
-export async function writeFailure(file: string, error: unknown): Promise<string> {
-  const reason = failureReason(error);
+export async function writeFailure(file: string, error: unknown, activity: JobActivity = 'training'): Promise<string> {
+  const reason = failureReason(error, activity);
   try {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${reason}\n`);
@@ -48,8 +58,8 @@ export async function writeFailure(file: string, error: unknown): Promise<string
 }
 
 /** {@link writeFailure} for signal handlers, which cannot wait for a promise before the process exits. */
-export function writeFailureSync(file: string, error: unknown): string {
-  const reason = failureReason(error);
+export function writeFailureSync(file: string, error: unknown, activity: JobActivity = 'training'): string {
+  const reason = failureReason(error, activity);
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${reason}\n`);

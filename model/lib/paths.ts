@@ -2,8 +2,9 @@
  * Where SageMaker puts things inside a container, relative to one root (`/opt/ml` in SageMaker,
  * a temporary directory in tests), and the command-line handling the two entry points share.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exportOutputDir, trainingChannels } from '#shared/training/pipeline.ts';
 
 /** The root SageMaker mounts everything under. */
 export const DEFAULT_ROOT = '/opt/ml';
@@ -11,8 +12,11 @@ export const DEFAULT_ROOT = '/opt/ml';
 /** The port SageMaker sends `/ping` and `/invocations` to, unless `SAGEMAKER_BIND_TO_PORT` says otherwise. */
 export const DEFAULT_PORT = 8080;
 
-/** Channel names of a training job: `interactions` is required, `items` optional. */
-export const CHANNELS = { interactions: 'interactions', items: 'items' } as const;
+/**
+ * Channel names of a training job: `interactions` is required, `items` optional; `holdout` and
+ * `live` (the live model's `model.tar.gz` or the no-live-model marker) turn the gate on.
+ */
+export const CHANNELS = trainingChannels;
 
 export interface ContainerPaths {
   readonly root: string;
@@ -26,6 +30,12 @@ export interface ContainerPaths {
   readonly model: string;
   /** `output/failure`: why training failed, shown as the job's FailureReason. */
   readonly failure: string;
+  /** `output/data/`: SageMaker uploads it as the job's `output.tar.gz` (the gate's `gate.json`). */
+  readonly outputData: string;
+  /** `processing/output/`: what the export writes and its processing job uploads. */
+  readonly processingOutput: string;
+  /** `output/message`: why a processing job failed, shown as its ExitMessage. */
+  readonly message: string;
 }
 
 export function containerPaths(root: string): ContainerPaths {
@@ -36,6 +46,9 @@ export function containerPaths(root: string): ContainerPaths {
     channel: (name) => join(root, 'input', 'data', name),
     model: join(root, 'model'),
     failure: join(root, 'output', 'failure'),
+    outputData: join(root, 'output', 'data'),
+    processingOutput: join(root, relative(DEFAULT_ROOT, exportOutputDir)),
+    message: join(root, 'output', 'message'),
   };
 }
 

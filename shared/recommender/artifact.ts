@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import { parseDataWindow } from './dataWindow.ts';
 import {
   ALGORITHMS,
   type AlgorithmName,
@@ -104,6 +105,22 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   }
   if (!isRecord(parsed['files'])) throw new Error(`${path}: files must be an object`);
   if (!isRecord(parsed['hyperparameters'])) throw new Error(`${path}: hyperparameters must be an object`);
+  const window = parsed['window'];
+  if (window !== undefined) {
+    if (!isRecord(window)) throw new Error(`${path}: window must be an object`);
+    let checked;
+    try {
+      checked = parseDataWindow({
+        from: { name: 'window.from', value: window['from'] },
+        holdoutFrom: { name: 'window.holdoutFrom', value: window['holdoutFrom'] },
+        to: { name: 'window.to', value: window['to'] },
+      });
+    } catch (error) {
+      throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+    }
+    if (checked === undefined) throw new Error(`${path}: window must have from, holdoutFrom and to`);
+    return { ...(parsed as unknown as ModelManifest), window: checked };
+  }
   return parsed as unknown as ModelManifest;
 }
 
@@ -196,7 +213,8 @@ export async function readArtifact(dir: string): Promise<Artifact> {
 
 /**
  * Counts and a SHA-256 of the training data, so a manifest says exactly what a model saw.
- * Interactions are hashed in order as `user\titem\ttimestamp\ttype\tvalue\n`, then the catalogue ids.
+ * Interactions are hashed in order as `user\titem\ttimestamp\ttype\tvalue\n` (`\tcount` before the
+ * newline for a row standing for several events), then the catalogue ids.
  */
 export function summarizeData(data: TrainingData): DataSummary {
   const hash = createHash('sha256');
@@ -206,7 +224,8 @@ export function summarizeData(data: TrainingData): DataSummary {
   for (const i of data.interactions) {
     users.add(i.userId);
     items.add(i.itemId);
-    chunk += `${i.userId}\t${i.itemId}\t${i.timestamp}\t${i.eventType ?? ''}\t${i.eventValue ?? ''}\n`;
+    const count = i.eventCount === undefined ? '' : `\t${i.eventCount}`;
+    chunk += `${i.userId}\t${i.itemId}\t${i.timestamp}\t${i.eventType ?? ''}\t${i.eventValue ?? ''}${count}\n`;
     // Hashing in chunks keeps a million interactions from becoming a million update calls.
     if (chunk.length > 65_536) {
       hash.update(chunk);

@@ -128,6 +128,19 @@ export class EventWeighting {
     return weight;
   }
 
+  /**
+   * Weight of one training row: its `eventCount` events (1 when absent), each of the row's mean
+   * quantity (`eventValue` sums them) and aged from the row's timestamp, the latest event's. A
+   * row of n identical events weighs what the n rows do; events of one row that were spread over
+   * time count at the latest one's age. `now` undefined: no decay.
+   */
+  rowWeight(interaction: Interaction, now: number | undefined): number {
+    const count = interaction.eventCount ?? 1;
+    const value = interaction.eventValue === undefined ? undefined : interaction.eventValue / count;
+    const timestamp = now === undefined ? undefined : interaction.timestamp;
+    return count * this.eventWeight(interaction.eventType, value, timestamp, now ?? 0);
+  }
+
   /** Weight of a live interaction: its explicit `weight` wins, else type and decay from the newest one. */
   recentWeight(recent: RecentInteraction, newestTimestamp: number): number {
     if (recent.weight !== undefined) return recent.weight;
@@ -292,15 +305,16 @@ export function buildInteractionMatrix(
     const u = userOf[n] as number;
     const i = items.of(interaction.itemId);
     const now = perUser ? (userNewest[u] as number) : newest;
-    const weight = weighting.eventWeight(interaction.eventType, interaction.eventValue, interaction.timestamp, now);
+    const weight = weighting.rowWeight(interaction, now);
     rowOf[n] = u;
     columnOf[n] = i;
     valueOf[n] = weight;
     // Purchases and returns net out per pair, so a returned item is no longer "bought".
     if (interaction.eventType === PURCHASE_EVENT || interaction.eventType === 'return') {
+      const events = interaction.eventCount ?? 1;
       purchaseRow.push(u);
       purchaseColumn.push(i);
-      purchaseValue.push(interaction.eventType === PURCHASE_EVENT ? 1 : -1);
+      purchaseValue.push(interaction.eventType === PURCHASE_EVENT ? events : -events);
     }
   }
   const byUser = compressRows(users.ids.length, rowOf, columnOf, valueOf, count);

@@ -4,6 +4,7 @@
  * container's model server (`model/`); the recommend Lambda calls that server's endpoint.
  */
 import type { CatalogueItem } from '../catalogue/item.ts';
+import type { DataWindow } from '../training/pipeline.ts';
 
 /** Algorithm names are constants; `hybrid` is the default that `reco train` builds. */
 export const ALGORITHMS = ['hybrid', 'ials', 'item-knn', 'popularity', 'content'] as const;
@@ -16,8 +17,13 @@ export interface Interaction {
   readonly timestamp: number;
   /** e.g. `view`, `add_to_cart`, `purchase`, `return`; weights come from the hyperparameters. */
   readonly eventType?: string;
-  /** e.g. a quantity or a rating. */
+  /** e.g. a quantity or a rating; with `eventCount`, the sum over the row's events. */
   readonly eventValue?: number;
+  /**
+   * Events of this type the row stands for (an aggregated export row, `timestamp` the latest
+   * one's); absent means 1. Training weighs the row as that many events of the mean quantity.
+   */
+  readonly eventCount?: number;
 }
 
 export type { CatalogueItem };
@@ -91,6 +97,11 @@ export interface ModelManifest {
   readonly metrics: Readonly<Record<string, number>>;
   /** ISO 8601. */
   readonly createdAt: string;
+  /**
+   * The lake window the model's data came from, when a training pipeline says so: it was trained
+   * on `[from, holdoutFrom)` only, so a later gate never scores it on interactions it has seen.
+   */
+  readonly window?: DataWindow;
   /** Files of the artifact, relative to the directory: name → { dtype, length } or JSON. */
   readonly files: Readonly<Record<string, { readonly kind: 'float32' | 'uint32' | 'json'; readonly length?: number }>>;
 }

@@ -466,7 +466,7 @@ describe('Container build: bundled entry points run with plain node', () => {
   it('returns self-contained bundles: only node: built-ins imported', async () => {
     // Act
     const bundles = await Promise.all(
-      ['train.mjs', 'serve.mjs'].map((name) => readFile(join(program, 'dist', name), 'utf8')),
+      ['train.mjs', 'serve.mjs', 'export.mjs'].map((name) => readFile(join(program, 'dist', name), 'utf8')),
     );
 
     // Assess
@@ -510,12 +510,49 @@ describe('Container build: bundled entry points run with plain node', () => {
     expect(code).toBe(0);
   });
 
+  it('returns exit 1 at once from `docker-entrypoint.sh serve` without a model, never waiting for one', async () => {
+    // Prepare
+    const root = await mkdtemp(join(tmpdir(), 'reco-opt-ml-'));
+    scratch.push(root);
+
+    // Act
+    const result = await run(
+      'sh',
+      [join(program, 'docker-entrypoint.sh'), 'serve', '--root', root, '--port', '0', '--host', '127.0.0.1'],
+      { env, cwd: program },
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^listening on http:\/\//);
+    expect(result.stderr).toContain(`serve: cannot load the model from ${join(root, 'model')}: no model in`);
+  });
+
+  it('returns exit 1 from `docker-entrypoint.sh export` without its environment, the reason in output/message', async () => {
+    // Prepare
+    const root = await mkdtemp(join(tmpdir(), 'reco-opt-ml-'));
+    scratch.push(root);
+
+    // Act
+    const result = await run('sh', [join(program, 'docker-entrypoint.sh'), 'export', '--root', root], {
+      env,
+      cwd: program,
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    const message = await readFile(join(root, 'output', 'message'), 'utf8');
+    expect(message).toContain('RECO_EXPORT_LAKE_URI is required');
+    expect(message.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`export failed: ${message.trim()}`);
+  });
+
   it('returns exit 64 with the usage for an unknown mode', async () => {
     // Act
     const result = await run('sh', [join(program, 'docker-entrypoint.sh'), 'predict'], { env, cwd: program });
 
     // Assess
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain('usage: docker run IMAGE train|serve');
+    expect(result.stderr).toContain('usage: docker run IMAGE train|serve|export');
   });
 });

@@ -66,7 +66,7 @@ export function popularityTotals(
     const item = itemIndex.get(interaction.itemId);
     if (item === undefined) continue;
     // No timestamp: the type and quantity weight without the model's own decay.
-    const weight = weighting.eventWeight(interaction.eventType, interaction.eventValue, undefined, newest);
+    const weight = weighting.rowWeight(interaction, undefined);
     all[item] = (all[item] as number) + weight;
     if (halfLife > 0) {
       const age = Math.max(0, newest - interaction.timestamp);

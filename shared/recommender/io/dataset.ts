@@ -1,9 +1,11 @@
 /**
  * Reads training data in the Amazon Personalize CSV schemas: interactions
- * (`USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE][,EVENT_VALUE]`) and items
+ * (`USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE][,EVENT_VALUE][,EVENT_COUNT]`) and items
  * (`ITEM_ID[,TITLE][,DESCRIPTION][,CATEGORY_L1…CATEGORY_Ln][,PRICE][,IN_STOCK][,CREATION_TIMESTAMP][,RECOMMENDABLE]`).
  * `RECOMMENDABLE` (true/false, any case; empty means true) is ours, not Personalize's: `false` marks an
- * item the shop never wants recommended, such as postage or a fee.
+ * item the shop never wants recommended, such as postage or a fee. `EVENT_COUNT` is ours too: a
+ * positive integer n makes the row stand for n events of its type (the training export's
+ * aggregated rows, `TIMESTAMP` the latest event's and `EVENT_VALUE` the events' summed quantity).
  *
  * Columns are found by header name (case-insensitive, any order); other columns are ignored, as
  * Personalize allows extra metadata fields. Every problem is a `DatasetError` naming the file,
@@ -12,12 +14,20 @@
  * unusable (missing columns, no rows) still throw.
  */
 import { stat } from 'node:fs/promises';
+import { EVENT_COUNT_COLUMN } from '../../training/pipeline.ts';
 import type { CatalogueItem, Interaction, TrainingData } from '../model.ts';
 import { csvRecords, isCsvProblem, openText } from './csv.ts';
 
 /** Why a line was rejected; the keys of `ReadReport.skipped`. */
 export type InvalidReason =
-  'column-count' | 'unterminated-quote' | 'stray-quote' | 'empty-id' | 'timestamp' | 'number' | 'boolean';
+  | 'column-count'
+  | 'unterminated-quote'
+  | 'stray-quote'
+  | 'empty-id'
+  | 'timestamp'
+  | 'number'
+  | 'boolean'
+  | 'event-count';
 
 /** A problem in a data file; `line` and `field` are set when the problem has a place. */
 export class DatasetError extends Error {
@@ -76,7 +86,14 @@ export interface CatalogueResult {
 /** Latest accepted timestamp: 2100-01-01T00:00:00Z. Later values are almost always milliseconds. */
 export const MAX_TIMESTAMP = 4_102_444_800;
 
-export const INTERACTION_COLUMNS = ['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'EVENT_TYPE', 'EVENT_VALUE'] as const;
+export const INTERACTION_COLUMNS = [
+  'USER_ID',
+  'ITEM_ID',
+  'TIMESTAMP',
+  'EVENT_TYPE',
+  'EVENT_VALUE',
+  EVENT_COUNT_COLUMN,
+] as const;
 export const ITEM_COLUMNS = [
   'ITEM_ID',
   'TITLE',
@@ -192,6 +209,17 @@ function parseTimestamp(text: string): number | string {
   return value;
 }
 
+/** Parses the events a row stands for: a positive integer, nothing else (not empty, not 2.5, not 0). */
+function parseEventCount(text: string): number | string {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'is empty; expected the number of events the row stands for (a positive integer)';
+  const value = Number(trimmed);
+  if (!/^[1-9]\d*$/.test(trimmed) || !Number.isSafeInteger(value)) {
+    return `"${trimmed}" is not a positive integer (the number of events the row stands for)`;
+  }
+  return value;
+}
+
 /** Parses a finite number; empty text means absent. */
 function parseNumber(text: string): number | undefined | string {
   const trimmed = text.trim();
@@ -297,7 +325,7 @@ export async function readInteractions(file: string, options: ReadOptions = {}):
   const problems = new LineProblems(file, options);
   const interactions: Interaction[] = [];
   const ids = new Interner();
-  let columns = { user: 0, item: 1, timestamp: 2, eventType: -1, eventValue: -1 };
+  let columns = { user: 0, item: 1, timestamp: 2, eventType: -1, eventValue: -1, eventCount: -1 };
   const records = dataRecords(file, problems, (header) => {
     const index = headerIndex(file, header);
     requireColumns(file, index, ['USER_ID', 'ITEM_ID', 'TIMESTAMP'], INTERACTION_COLUMNS);
@@ -307,6 +335,7 @@ export async function readInteractions(file: string, options: ReadOptions = {}):
       timestamp: index.get('TIMESTAMP') as number,
       eventType: index.get('EVENT_TYPE') ?? -1,
       eventValue: index.get('EVENT_VALUE') ?? -1,
+      eventCount: index.get(EVENT_COUNT_COLUMN) ?? -1,
     };
   });
   for await (const { line, fields } of records) {
@@ -331,6 +360,11 @@ export async function readInteractions(file: string, options: ReadOptions = {}):
       problems.report('number', line, eventValue, 'EVENT_VALUE');
       continue;
     }
+    const eventCount = columns.eventCount < 0 ? 1 : parseEventCount(fields[columns.eventCount] as string);
+    if (typeof eventCount === 'string') {
+      problems.report('event-count', line, eventCount, EVENT_COUNT_COLUMN);
+      continue;
+    }
     const interaction: { -readonly [K in keyof Interaction]: Interaction[K] } = {
       userId: ids.get(userId),
       itemId: ids.get(itemId),
@@ -338,6 +372,8 @@ export async function readInteractions(file: string, options: ReadOptions = {}):
     };
     if (eventType !== '') interaction.eventType = ids.get(eventType);
     if (eventValue !== undefined) interaction.eventValue = eventValue;
+    // One event is what a row without the column means, so only counts above it are kept.
+    if (eventCount > 1) interaction.eventCount = eventCount;
     interactions.push(interaction);
   }
   if (problems.lines === 0) {

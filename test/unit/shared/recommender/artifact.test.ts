@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,5 +95,61 @@ describe('Artifact', () => {
     expect(summary).toMatchObject({ users: 1, items: 2, interactions: 1 });
     expect(summary.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(changed.sha256).not.toBe(summary.sha256);
+  });
+
+  it('hashes an event count, and a row without one as before', () => {
+    // Prepare
+    const row = { userId: 'ann', itemId: 'mug', timestamp: 1, eventType: 'view' };
+
+    // Act
+    const plain = summarizeData({ interactions: [row], catalogue: [] });
+    const counted = summarizeData({ interactions: [{ ...row, eventCount: 3 }], catalogue: [] });
+
+    // Assess
+    expect(counted.sha256).not.toBe(plain.sha256);
+    expect(plain.sha256).toBe(createHash('sha256').update('ann\tmug\t1\tview\t\n').digest('hex'));
+  });
+
+  describe('window', () => {
+    const manifest = (window: unknown) =>
+      JSON.stringify({ formatVersion: 1, algorithm: 'popularity', files: {}, hyperparameters: {}, window });
+
+    it('returns the recorded window normalised', async () => {
+      // Prepare
+      await writeFile(
+        join(dir, 'manifest.json'),
+        manifest({ from: '2025-03-01T00:00:00Z', holdoutFrom: '2025-05-25T00:00:00Z', to: '2025-06-01T00:00:00Z' }),
+      );
+
+      // Act
+      const read = await readManifest(dir);
+
+      // Assess
+      expect(read.window).toEqual({
+        from: '2025-03-01T00:00:00.000Z',
+        holdoutFrom: '2025-05-25T00:00:00.000Z',
+        to: '2025-06-01T00:00:00.000Z',
+      });
+    });
+
+    it.each([
+      ['not an object', 'june', 'window must be an object'],
+      ['empty', {}, 'window must have from, holdoutFrom and to'],
+      ['a bound missing', { from: '2025-03-01T00:00:00Z', to: '2025-06-01T00:00:00Z' }, 'missing window.holdoutFrom'],
+      [
+        'a bound that is no instant',
+        { from: '2025-03-01T00:00:00Z', holdoutFrom: '__proto__', to: '2025-06-01T00:00:00Z' },
+        'window.holdoutFrom: expected an ISO 8601 instant',
+      ],
+    ])('rejects a window that is %s', async (_name, window, message) => {
+      // Prepare
+      await writeFile(join(dir, 'manifest.json'), manifest(window));
+
+      // Act
+      const read = readManifest(dir);
+
+      // Assess
+      await expect(read).rejects.toThrow(message);
+    });
   });
 });

@@ -172,4 +172,60 @@ describe('Matrix: interaction matrix', () => {
     expect(Array.from(indices.subarray(pointers[cup], pointers[cup + 1]))).toEqual([0, 1]);
     expect(transpose(matrix.byItem, matrix.userIds.length)).toEqual(matrix.byUser);
   });
+
+  it('weighs a row with an event count as that many events of its mean quantity', () => {
+    // Prepare
+    const weighting = new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 0 });
+    const single = { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'purchase', eventValue: 3 };
+
+    // Act
+    const counted = weighting.rowWeight({ ...single, eventValue: 9, eventCount: 3 }, 100);
+
+    // Assess
+    expect(counted).toBeCloseTo(3 * weighting.rowWeight(single, 100), 12);
+    expect(weighting.rowWeight(single, 100)).toBe(8 * (1 + Math.log(3)));
+  });
+
+  it('ages a counted row from its timestamp, the latest of its events', () => {
+    // Prepare
+    const weighting = new EventWeighting({ [WEIGHTING_PARAMS.decayHalfLifeDays]: 1 });
+
+    // Act
+    const weight = weighting.rowWeight(
+      { userId: 'ann', itemId: 'mug', timestamp: 1000, eventType: 'view', eventCount: 4 },
+      1000 + DAY,
+    );
+
+    // Assess
+    expect(weight).toBeCloseTo(2, 12);
+  });
+
+  it('builds the same matrix from n identical rows and from one row counting n, purchases and returns netted', () => {
+    // Prepare
+    const raw: Interaction[] = [
+      ...Array.from({ length: 3 }, () => ({ userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'view' })),
+      ...Array.from({ length: 2 }, () => ({ userId: 'ann', itemId: 'cup', timestamp: 90, eventType: 'purchase' })),
+      { userId: 'ann', itemId: 'cup', timestamp: 95, eventType: 'return' },
+      ...Array.from({ length: 2 }, () => ({ userId: 'bob', itemId: 'cup', timestamp: 80, eventType: 'return' })),
+      { userId: 'bob', itemId: 'cup', timestamp: 70, eventType: 'purchase' },
+      { userId: 'bob', itemId: 'cup', timestamp: 70, eventType: 'view' },
+    ];
+    const counted: Interaction[] = [
+      { userId: 'ann', itemId: 'mug', timestamp: 100, eventType: 'view', eventCount: 3 },
+      { userId: 'ann', itemId: 'cup', timestamp: 90, eventType: 'purchase', eventCount: 2 },
+      { userId: 'ann', itemId: 'cup', timestamp: 95, eventType: 'return' },
+      { userId: 'bob', itemId: 'cup', timestamp: 80, eventType: 'return', eventCount: 2 },
+      { userId: 'bob', itemId: 'cup', timestamp: 70, eventType: 'purchase' },
+      { userId: 'bob', itemId: 'cup', timestamp: 70, eventType: 'view' },
+    ];
+
+    // Act
+    const fromRaw = buildInteractionMatrix(raw, new EventWeighting());
+    const fromCounted = buildInteractionMatrix(counted, new EventWeighting());
+
+    // Assess
+    expect(fromCounted).toEqual(fromRaw);
+    expect(Array.from(fromCounted.purchases.values)).toEqual([1]);
+    expect(valueOf(fromCounted, 'ann', 'mug')).toBe(3);
+  });
 });

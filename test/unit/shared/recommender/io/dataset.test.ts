@@ -274,6 +274,80 @@ describe('Function: readInteractions', () => {
     // Assess
     expect(error.message).toContain(`${path}: cannot read the file`);
   });
+
+  describe('EVENT_COUNT', () => {
+    const COUNTED = `${HEADER},EVENT_COUNT`;
+
+    it('reads the events a row stands for, keeping only counts above one', async () => {
+      // Prepare
+      const path = await file(`${COUNTED}\nu1,i1,100,view,,3\nu1,i2,100,purchase,6,2\nu2,i1,90,view,,1\n`);
+
+      // Act
+      const { interactions } = await readInteractions(path);
+
+      // Assess
+      expect(interactions).toEqual([
+        { userId: 'u1', itemId: 'i1', timestamp: 100, eventType: 'view', eventCount: 3 },
+        { userId: 'u1', itemId: 'i2', timestamp: 100, eventType: 'purchase', eventValue: 6, eventCount: 2 },
+        { userId: 'u2', itemId: 'i1', timestamp: 90, eventType: 'view' },
+      ]);
+    });
+
+    it('finds the column in any case and order', async () => {
+      // Prepare
+      const path = await file('event_count,timestamp,item_id,user_id\n4,100,i1,u1\n');
+
+      // Act
+      const { interactions } = await readInteractions(path);
+
+      // Assess
+      expect(interactions).toEqual([{ userId: 'u1', itemId: 'i1', timestamp: 100, eventCount: 4 }]);
+    });
+
+    it.each([
+      ['zero', '0', '"0" is not a positive integer'],
+      ['a negative count', '-2', '"-2" is not a positive integer'],
+      ['a fraction', '2.5', '"2.5" is not a positive integer'],
+      ['an exponent', '1e3', '"1e3" is not a positive integer'],
+      ['leading zeros', '007', '"007" is not a positive integer'],
+      ['a word', 'three', '"three" is not a positive integer'],
+      ['a count beyond safe integers', '9007199254740993', '"9007199254740993" is not a positive integer'],
+      ['an empty count', '', 'is empty; expected the number of events the row stands for'],
+    ])('names file, line and EVENT_COUNT for %s', async (_case, count, message) => {
+      // Prepare
+      const path = await file(`${COUNTED}\nu0,i0,50,view,,1\nu1,i1,100,view,,${count}\n`);
+
+      // Act
+      const error = await errorOf(readInteractions(path));
+
+      // Assess
+      expect(error).toMatchObject({ file: path, line: 3, field: 'EVENT_COUNT', reason: 'event-count' });
+      expect(error.message).toContain(`${path}:line 3: EVENT_COUNT: ${message}`);
+    });
+
+    it('counts bad counts as skipped lines with skipInvalid', async () => {
+      // Prepare
+      const path = await file(`${COUNTED}\nu1,i1,100,view,,2\nu1,i2,100,view,,0\nu2,i1,90,view,,x\n`);
+
+      // Act
+      const { interactions, report } = await readInteractions(path, { skipInvalid: true });
+
+      // Assess
+      expect(interactions).toHaveLength(1);
+      expect(report.skipped).toEqual({ 'event-count': 2 });
+    });
+
+    it('suggests EVENT_COUNT for a misspelt column that hides a required one', async () => {
+      // Prepare
+      const path = await file('USER_ID,ITEM_ID,TIMESTAMPS,EVENT_COUNT\nu1,i1,100,2\n');
+
+      // Act
+      const error = await errorOf(readInteractions(path));
+
+      // Assess
+      expect(error.message).toContain('did you mean TIMESTAMP instead of TIMESTAMPS?');
+    });
+  });
 });
 
 describe('Function: readCatalogue', () => {
