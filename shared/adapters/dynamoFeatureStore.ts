@@ -13,6 +13,13 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { featureLimits, featureTable, serving, ttls } from '../config/index.ts';
 import { isDeleted } from '../catalogue/item.ts';
+import {
+  CATALOGUE_SHARDS,
+  catalogueIndexSpec,
+  catalogueShardKey,
+  catalogueShardOf,
+  type CatalogueSource,
+} from '../catalogue/catalogueIndex.ts';
 import { highWaterMarkAttribute, sequenceRange, unapplied } from '../features/sequence.ts';
 import { ATTRIBUTED_COUNTERS, sumCounts } from '../features/attribution.ts';
 import type {
@@ -124,7 +131,22 @@ const servedList = (record: RecommendationRecord): RecommendationRecord => ({
   servedAt: record.servedAt,
 });
 
-export class DynamoFeatureStore implements FeatureStore {
+/** The `byCatalogue` index attribute of an item's `META` entry. */
+const catalogueIndexKey = (itemId: string) => ({ [catalogueIndexSpec.partitionKey.name]: catalogueShardOf(itemId) });
+
+/** A stored `META` item as the catalogue entry it holds, without the table's own attributes. */
+function catalogueEntryOf(item: Record<string, unknown>): CatalogueEntry {
+  const {
+    [pk.name]: _pk,
+    [sk.name]: _sk,
+    [ttlAttribute]: _expires,
+    [catalogueIndexSpec.partitionKey.name]: _shard,
+    ...entry
+  } = item;
+  return entry as unknown as CatalogueEntry;
+}
+
+export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
   private readonly documents: DynamoDBDocumentClient;
 
   constructor(
@@ -335,7 +357,7 @@ export class DynamoFeatureStore implements FeatureStore {
   async putItems(items: readonly CatalogueItem[]): Promise<void> {
     for (let start = 0; start < items.length; start += 25) {
       let requests = items.slice(start, start + 25).map((item) => ({
-        PutRequest: { Item: { ...featureKeys.catalogueItem(item.itemId), ...item } },
+        PutRequest: { Item: { ...featureKeys.catalogueItem(item.itemId), ...item, ...catalogueIndexKey(item.itemId) } },
       }));
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue write kept being throttled (${requests.length} left)`);
@@ -360,6 +382,7 @@ export class DynamoFeatureStore implements FeatureStore {
             deleted: true,
             deletedAt,
             [ttlAttribute]: Math.floor(deletedAt / 1000) + ttls.deletedItemSeconds,
+            ...catalogueIndexKey(itemId),
           },
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
           ExpressionAttributeNames: { '#pk': pk.name, '#deleted': 'deleted' },
@@ -390,13 +413,33 @@ export class DynamoFeatureStore implements FeatureStore {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const { [pk.name]: _pk, [sk.name]: _sk, [ttlAttribute]: _expires, ...entry } = item;
-          found.set(entry.itemId as string, entry as CatalogueEntry);
+          const entry = catalogueEntryOf(item);
+          found.set(entry.itemId, entry);
         }
         keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
       }
     }
     return found;
+  }
+
+  async *listCatalogue(): AsyncGenerator<CatalogueEntry> {
+    for (let shard = 0; shard < CATALOGUE_SHARDS; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: catalogueIndexSpec.indexName,
+            KeyConditionExpression: '#shard = :shard',
+            ExpressionAttributeNames: { '#shard': catalogueIndexSpec.partitionKey.name },
+            ExpressionAttributeValues: { ':shard': catalogueShardKey(shard) },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) yield catalogueEntryOf(item);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
   }
 
   async putAlias(userKey: string, aliasKey: string, expiresAt: number): Promise<void> {

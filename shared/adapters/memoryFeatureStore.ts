@@ -1,4 +1,5 @@
 import { isDeleted } from '../catalogue/item.ts';
+import type { CatalogueSource } from '../catalogue/catalogueIndex.ts';
 import { sequenceKey, sequenceRange, unapplied } from '../features/sequence.ts';
 import { noCounts, sumCounts } from '../features/attribution.ts';
 import type {
@@ -40,7 +41,7 @@ const countsObject = (counts: ReadonlyMap<string, number>): Record<string, numbe
 };
 
 /** In-memory feature store with the same semantics as the DynamoDB one (tests, benchmarks). */
-export class MemoryFeatureStore implements FeatureStore {
+export class MemoryFeatureStore implements FeatureStore, CatalogueSource {
   private readonly shoppers = new Map<string, StoredShopper>();
   private readonly itemDayBuckets = new Map<string, MutableItemDay>();
   private readonly catalogue = new Map<string, CatalogueEntry>();
@@ -153,6 +154,14 @@ export class MemoryFeatureStore implements FeatureStore {
       if (entry) found.set(itemId, structuredClone(entry));
     }
     return found;
+  }
+
+  async *listCatalogue(): AsyncGenerator<CatalogueEntry> {
+    // A copy of the ids first: the caller may write to the catalogue while it reads.
+    for (const itemId of [...this.catalogue.keys()]) {
+      const entry = this.catalogue.get(itemId);
+      if (entry !== undefined) yield structuredClone(entry);
+    }
   }
 
   async putAlias(userKey: string, aliasKey: string, expiresAt: number): Promise<void> {

@@ -9,19 +9,23 @@ import type { ShopperKeyHash } from '../privacy/erasureHash.ts';
 
 const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
 
-/** Reads every `*.jsonl.gz` object under a lake folder (any depth), one event per line. */
-export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent> {
+/** Every `*.jsonl.gz` object under a lake folder (any depth), in name order; none for a missing folder. */
+export async function lakeFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true, recursive: true }).catch(
     (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
       throw error;
     },
   );
-  const files = entries
+  return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith(dataLake.objectExtension))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
-  for (const file of files) {
+}
+
+/** Reads every `*.jsonl.gz` object under a lake folder (any depth), one event per line. */
+export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent> {
+  for (const file of await lakeFiles(root)) {
     const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
     let lineNumber = 0;
     for await (const line of lines) {
@@ -46,7 +50,11 @@ export async function* readLakeEvents(root: string): AsyncGenerator<StreamEvent>
  * True when the event belongs to a shopper erased after it was received: its shopper key, or its
  * anonymous id's, hashed with `hash` (the erasure log's keyed hash) is in `erased`.
  */
-export function isErased(event: StreamEvent, erased: ReadonlyMap<string, number>, hash: ShopperKeyHash): boolean {
+export function isErased(
+  event: Pick<StreamEvent, 'userId' | 'anonymousId' | 'receivedAt'>,
+  erased: ReadonlyMap<string, number>,
+  hash: ShopperKeyHash,
+): boolean {
   const keys = [shopperKey(event), ...(event.anonymousId === undefined ? [] : [`a:${event.anonymousId}`])];
   return keys.some((key) => {
     const erasedAt = erased.get(hash(key));

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emptyProfile } from '#shared/features/profile.ts';
 import { sequenceKey } from '#shared/features/sequence.ts';
-import type { CatalogueItem, FeatureStore, ItemActivity, ShopperProfile } from '#shared/ports/index.ts';
+import type { CatalogueSource } from '#shared/catalogue/catalogueIndex.ts';
+import type { CatalogueEntry, CatalogueItem, FeatureStore, ItemActivity, ShopperProfile } from '#shared/ports/index.ts';
 
 const activity = (weight: number, extra: Partial<ItemActivity> = {}): ItemActivity => ({
   weight,
@@ -27,11 +28,11 @@ export interface FeatureStoreFixtures {
  */
 export function featureStoreContract(
   name: string,
-  createStore: () => Promise<FeatureStore>,
+  createStore: () => Promise<FeatureStore & CatalogueSource>,
   fixtures: FeatureStoreFixtures,
 ): void {
   describe(`Contract: FeatureStore (${name})`, () => {
-    let store: FeatureStore;
+    let store: FeatureStore & CatalogueSource;
     let prefix: string;
     beforeEach(async () => {
       store = await createStore();
@@ -251,6 +252,28 @@ export function featureStoreContract(
         expect((await store.getItems([`${prefix}-1`])).get(`${prefix}-1`)).toEqual(
           item(`${prefix}-1`, { updatedAt: 5_000 }),
         );
+      });
+
+      it('lists every entry once, tombstones included, as getEntries returns them', async () => {
+        // Prepare
+        const items = Array.from({ length: 40 }, (_, i) => item(`${prefix}-${i}`));
+        await store.putItems(items);
+        await store.deleteItem(`${prefix}-3`, 3_000);
+        await store.putItems([item(`${prefix}-0`, { recommendable: false })]);
+        // Act
+        const listed = new Map<string, CatalogueEntry>();
+        let repeated = 0;
+        for await (const entry of store.listCatalogue()) {
+          if (!entry.itemId.startsWith(`${prefix}-`)) continue;
+          if (listed.has(entry.itemId)) repeated += 1;
+          listed.set(entry.itemId, entry);
+        }
+        // Assess
+        expect(repeated).toBe(0);
+        expect(listed.size).toBe(40);
+        expect(listed.get(`${prefix}-3`)).toEqual({ itemId: `${prefix}-3`, deleted: true, deletedAt: 3_000 });
+        expect(listed.get(`${prefix}-0`)).toEqual(item(`${prefix}-0`, { recommendable: false }));
+        expect(listed.get(`${prefix}-39`)).toEqual(item(`${prefix}-39`));
       });
     });
 

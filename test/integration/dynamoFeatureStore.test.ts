@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
+import { catalogueShardOf } from '#shared/catalogue/catalogueIndex.ts';
 import { ttls } from '#shared/config/index.ts';
 import type { StandIns } from '#local/standins.ts';
 import { featureStoreContract } from '../contract/featureStore.contract.ts';
@@ -61,8 +62,16 @@ describe('Class: DynamoFeatureStore', () => {
         deleted: true,
         deletedAt: 1_700_000_000_500,
         expiresAt: 1_700_000_000 + ttls.deletedItemSeconds,
+        catalogueShard: catalogueShardOf(itemId),
       });
-      expect(upserted).toEqual({ pk: `I#${itemId}`, sk: 'META', itemId, categories: ['kitchen'], inStock: true });
+      expect(upserted).toEqual({
+        pk: `I#${itemId}`,
+        sk: 'META',
+        itemId,
+        categories: ['kitchen'],
+        inStock: true,
+        catalogueShard: catalogueShardOf(itemId),
+      });
     });
   });
 });

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { handler as CatalogueHandler } from '#functions/catalogue/handler.ts';
+import { catalogueShardOf } from '#shared/catalogue/catalogueIndex.ts';
 import { apiLimits, ttls } from '#shared/config/index.ts';
 import { apiEvent as buildEvent } from '../../support/apiGateway.ts';
 import { TEST_AUTH_ENV } from '../../support/auth.ts';
@@ -118,8 +119,17 @@ describe('Handler: catalogue', () => {
           currency: 'EUR',
           inStock: true,
           updatedAt: NOW,
+          catalogueShard: catalogueShardOf('sku-1'),
         },
-        { pk: 'I#sku-3', sk: 'META', itemId: 'sku-3', categories: [], inStock: true, updatedAt: NOW },
+        {
+          pk: 'I#sku-3',
+          sk: 'META',
+          itemId: 'sku-3',
+          categories: [],
+          inStock: true,
+          updatedAt: NOW,
+          catalogueShard: catalogueShardOf('sku-3'),
+        },
       ]);
     });
 
@@ -221,6 +231,7 @@ describe('Handler: catalogue', () => {
             deleted: true,
             deletedAt: NOW,
             expiresAt: NOW / 1000 + ttls.deletedItemSeconds,
+            catalogueShard: catalogueShardOf('sku-1'),
           },
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
           ExpressionAttributeNames: { '#pk': 'pk', '#deleted': 'deleted' },

@@ -1,0 +1,105 @@
+import type { Clock } from '../ports/index.ts';
+import { NotPromotableError, UnknownVersionError } from './errors.ts';
+import type { GateVerdict, GuardDecision, RecordInput } from './pipeline.ts';
+import { trimmedError, type ModelRegistry, type ModelStatus, type ModelVersionRecord } from './registry.ts';
+
+export interface RecordDeps {
+  readonly registry: ModelRegistry;
+  readonly clock: Clock;
+}
+
+export interface RecordResult {
+  readonly outcome: RecordInput['outcome'];
+  /** The version whose record changed; absent when the run failed before it planned one. */
+  readonly version?: string;
+  /** Its status now. */
+  readonly status?: ModelStatus;
+  /** With `live`: the version live before. */
+  readonly previous?: string;
+  readonly lockReleased: boolean;
+}
+
+const gateFields = (gate: GateVerdict | undefined): Partial<ModelVersionRecord> =>
+  gate === undefined
+    ? {}
+    : {
+        metrics: { candidate: gate.candidate, ...(gate.live === undefined ? {} : { live: gate.live }) },
+        holdoutUsers: gate.holdoutUsers,
+        liveOverlap: gate.liveOverlap,
+        verdict: gate.reason,
+      };
+
+/**
+ * The record step: writes the run's outcome to the registry and releases the lock, whatever
+ * happened (the lock must never outlive the run's last step).
+ * - `live`: the version's metrics and artifact, then the version live, the one before retired and
+ *   the pointer moved, in one registry write;
+ * - `rejected`: the version with its metrics and the gate's reason;
+ * - `failed`: the error, trimmed, on the version this run made (status `failed` while it was still
+ *   `training`; a version that already went live, or one being promoted, keeps its status). The
+ *   live model is untouched.
+ * A retried step records the same again.
+ */
+export async function recordOutcome(input: RecordInput, deps: RecordDeps): Promise<RecordResult> {
+  const settled = await record(input, deps).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  const lockReleased = await deps.registry.releaseLock(input.executionId);
+  if ('error' in settled) throw settled.error;
+  return { ...settled.value, lockReleased };
+}
+
+async function record(input: RecordInput, deps: RecordDeps): Promise<Omit<RecordResult, 'lockReleased'>> {
+  const now = new Date(deps.clock.now()).toISOString();
+  const guard = input.guard;
+  if (guard === undefined || guard.action === 'skip') return { outcome: input.outcome };
+  const stored = await deps.registry.getVersion(guard.version);
+  if (stored === undefined) {
+    // A run that failed before the guard put its version has nothing to record.
+    if (input.outcome === 'failed') return { outcome: input.outcome };
+    throw new UnknownVersionError(guard.version);
+  }
+  if (input.outcome === 'live') return { outcome: input.outcome, ...(await recordLive(input, guard, stored, deps)) };
+  const status: ModelStatus =
+    input.outcome === 'rejected' ? 'rejected' : stored.status === 'training' ? 'failed' : stored.status;
+  await deps.registry.putVersion({
+    ...stored,
+    ...gateFields(input.gate),
+    ...(input.modelDataUrl === undefined ? {} : { modelDataUrl: input.modelDataUrl }),
+    ...(input.outcome === 'failed' ? { error: trimmedError(input.error ?? {}) } : {}),
+    status,
+    updatedAt: now,
+  });
+  return { outcome: input.outcome, version: guard.version, status };
+}
+
+/** A trained version with its metrics, or a promoted one under its new SageMaker names; then live. */
+async function recordLive(
+  input: RecordInput,
+  guard: GuardDecision,
+  stored: ModelVersionRecord,
+  deps: RecordDeps,
+): Promise<Omit<RecordResult, 'lockReleased' | 'outcome'>> {
+  const now = new Date(deps.clock.now()).toISOString();
+  const modelDataUrl = input.modelDataUrl ?? guard.modelDataUrl ?? stored.modelDataUrl;
+  if (modelDataUrl === undefined) {
+    throw new NotPromotableError('no_artifact', `version ${guard.version} went live without a model artifact URL`);
+  }
+  await deps.registry.putVersion({
+    ...stored,
+    ...gateFields(input.gate),
+    modelDataUrl,
+    modelName: guard.modelName,
+    endpointConfigName: guard.endpointConfigName,
+    updatedAt: now,
+  });
+  const { previous } = await deps.registry.setLive({
+    version: guard.version,
+    modelDataUrl,
+    endpointName: guard.endpointName,
+    ...(stored.window === undefined ? {} : { window: stored.window }),
+    since: now,
+  });
+  return { version: guard.version, status: 'live', ...(previous === undefined ? {} : { previous }) };
+}

@@ -1,0 +1,4 @@
+import { MemoryModelRegistry } from '#shared/adapters/memoryModelRegistry.ts';
+import { modelRegistryContract } from '../../../contract/modelRegistry.contract.ts';
+
+modelRegistryContract('memory', async () => new MemoryModelRegistry());
