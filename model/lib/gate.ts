@@ -7,7 +7,8 @@
  *
  * The live model's recorded window says what it was trained on; holdout interactions inside it are
  * counted (`live_overlap_interactions`) and left out, so neither model is scored on data the live
- * one has seen.
+ * one has seen. Every metric is printed even when no shopper could be scored (zeros, with
+ * `holdout_users=0`), so the gate function can tell "nothing to judge by" from a job that failed.
  */
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -39,9 +40,9 @@ export interface GateReport {
   readonly scoredInteractions: number;
   /** Shoppers both models were scored on. */
   readonly holdoutUsers: number;
-  /** Absent when no holdout shopper could be scored. */
-  readonly candidate?: GateMetrics;
-  /** Absent with no live model, or when nothing of the holdout lies outside its window. */
+  /** Zeros when no holdout shopper could be scored. */
+  readonly candidate: GateMetrics;
+  /** Absent with no live model. */
   readonly live?: GateMetrics;
   readonly window?: DataWindow;
   readonly liveModel?: { readonly algorithm: string; readonly createdAt: string; readonly window?: DataWindow };
@@ -133,15 +134,14 @@ interface Scored {
   readonly cases: readonly HoldoutCase[];
   readonly scoredInteractions: number;
   readonly overlap: number;
-  readonly compareLive: boolean;
 }
 
-/** The shoppers to score and whether the live model takes part, leaving out what it has seen. */
+/** The shoppers to score, leaving out what the live model has seen. */
 function chooseCases(job: GateJob, live: LiveModel | undefined, notes: string[]): Scored {
   const options = { maxUsers: training.gateMaxUsers, seed: DEFAULT_SEED };
   if (live === undefined) {
     const cases = holdoutCases(job.data.interactions, job.holdout, options);
-    return { cases, scoredInteractions: job.holdout.length, overlap: 0, compareLive: false };
+    return { cases, scoredInteractions: job.holdout.length, overlap: 0 };
   }
   const seen = inTrainedPart(liveTrainingWindow(live.manifest, notes));
   const rest = job.holdout.filter((interaction) => !seen(interaction));
@@ -152,14 +152,7 @@ function chooseCases(job: GateJob, live: LiveModel | undefined, notes: string[])
         `both models are scored on the other ${rest.length}`,
     );
   }
-  const cases = holdoutCases(job.data.interactions, rest, options);
-  if (cases.length > 0 || overlap === 0) return { cases, scoredInteractions: rest.length, overlap, compareLive: true };
-  notes.push(
-    "no holdout shopper can be scored outside the live model's training window: the live model is not compared, " +
-      'the candidate is scored on the whole holdout',
-  );
-  const all = holdoutCases(job.data.interactions, job.holdout, options);
-  return { cases: all, scoredInteractions: job.holdout.length, overlap, compareLive: false };
+  return { cases: holdoutCases(job.data.interactions, rest, options), scoredInteractions: rest.length, overlap };
 }
 
 /** Writes `gate.json` through a temporary file, so a reader never sees half of it. */
@@ -185,39 +178,33 @@ export async function runGate(job: GateJob): Promise<GateReport> {
       ),
     };
     job.log(
-      `scoring the candidate${chosen.compareLive ? ' and the live model' : ''} on ${chosen.cases.length} holdout ` +
+      `scoring the candidate${live === undefined ? '' : ' and the live model'} on ${chosen.cases.length} holdout ` +
         `shoppers (K=${scoring.k}, ${chosen.scoredInteractions} holdout interactions)`,
     );
-    if (chosen.cases.length === 0)
-      notes.push('no holdout shopper has a training history and a new item: nothing scored');
-    const candidate = chosen.cases.length > 0 ? scoreHoldout(job.candidate, chosen.cases, scoring) : undefined;
-    const liveScores =
-      live !== undefined && chosen.compareLive && chosen.cases.length > 0
-        ? scoreHoldout(live.model, chosen.cases, scoring)
-        : undefined;
-    const metrics: Partial<Record<GateMetricName, number>> = {};
-    if (candidate !== undefined) {
-      const values = gateMetrics(candidate);
-      metrics.candidate_hr10 = values.hr10;
-      metrics.candidate_ndcg10 = values.ndcg10;
-      metrics.candidate_coverage = values.coverage;
+    if (chosen.cases.length === 0) {
+      const where = live === undefined ? '' : " outside the live model's training window";
+      notes.push(`no holdout shopper has a training history and a new item${where}: nothing scored`);
     }
-    if (liveScores !== undefined) {
-      const values = gateMetrics(liveScores);
-      metrics.live_hr10 = values.hr10;
-      metrics.live_ndcg10 = values.ndcg10;
-      metrics.live_coverage = values.coverage;
-    }
-    metrics.holdout_users = chosen.cases.length;
-    metrics.live_overlap_interactions = chosen.overlap;
+    const candidate = gateMetrics(scoreHoldout(job.candidate, chosen.cases, scoring));
+    const liveScores = live === undefined ? undefined : gateMetrics(scoreHoldout(live.model, chosen.cases, scoring));
+    const metrics: Partial<Record<GateMetricName, number>> = {
+      candidate_hr10: candidate.hr10,
+      candidate_ndcg10: candidate.ndcg10,
+      candidate_coverage: candidate.coverage,
+      ...(liveScores === undefined
+        ? {}
+        : { live_hr10: liveScores.hr10, live_ndcg10: liveScores.ndcg10, live_coverage: liveScores.coverage }),
+      holdout_users: chosen.cases.length,
+      live_overlap_interactions: chosen.overlap,
+    };
     report = {
       k: scoring.k,
       holdoutInteractions: job.holdout.length,
       liveOverlapInteractions: chosen.overlap,
       scoredInteractions: chosen.scoredInteractions,
       holdoutUsers: chosen.cases.length,
-      ...(candidate === undefined ? {} : { candidate: gateMetrics(candidate) }),
-      ...(liveScores === undefined ? {} : { live: gateMetrics(liveScores) }),
+      candidate,
+      ...(liveScores === undefined ? {} : { live: liveScores }),
       ...(job.window === undefined ? {} : { window: job.window }),
       ...(live === undefined
         ? {}

@@ -150,7 +150,7 @@ describe('Function: runGate', () => {
     expect(finalMetrics().get('live_overlap_interactions')).toBe(inside);
   });
 
-  it('returns the live model left out when all of the holdout lies in its window', async () => {
+  it('returns zeros for both models and no shopper when all of the holdout lies in the live model’s window', async () => {
     // Prepare
     await liveArtifact(await popularityTrainer.fit(data), { ...WINDOW, holdoutFrom: iso(TO) });
 
@@ -159,9 +159,13 @@ describe('Function: runGate', () => {
 
     // Assess
     expect(report.liveOverlapInteractions).toBe(holdout.length);
-    expect(report.live).toBeUndefined();
-    expect(report.candidate).toBeDefined();
-    expect(report.notes.join('\n')).toContain('the live model is not compared');
+    expect(report.holdoutUsers).toBe(0);
+    expect(report.candidate).toEqual({ hr10: 0, ndcg10: 0, coverage: 0 });
+    expect(report.live).toEqual({ hr10: 0, ndcg10: 0, coverage: 0 });
+    expect(finalMetrics().size).toBe(8);
+    expect(report.notes).toContain(
+      "no holdout shopper has a training history and a new item outside the live model's training window: nothing scored",
+    );
   });
 
   it('returns everything before a windowless live model’s creation counted as seen', async () => {
@@ -203,7 +207,7 @@ describe('Function: runGate', () => {
     await expect(run).rejects.toThrow(/^channel "live": cannot load the live model: /);
   });
 
-  it('returns nothing scored, and says so, when no holdout shopper has a training history', async () => {
+  it('returns zeros and no shopper, and says so, when no holdout shopper has a training history', async () => {
     // Prepare
     const strangers = holdout.map((interaction) => ({ ...interaction, userId: `new-${interaction.userId}` }));
 
@@ -212,8 +216,9 @@ describe('Function: runGate', () => {
 
     // Assess
     expect(report.holdoutUsers).toBe(0);
-    expect(report.candidate).toBeUndefined();
-    expect([...finalMetrics().keys()].sort()).toEqual(['holdout_users', 'live_overlap_interactions']);
+    expect(report.candidate).toEqual({ hr10: 0, ndcg10: 0, coverage: 0 });
+    expect(finalMetrics().get('holdout_users')).toBe(0);
+    expect(finalMetrics().get('candidate_ndcg10')).toBe(0);
     expect(report.notes).toContain('no holdout shopper has a training history and a new item: nothing scored');
   });
 });
