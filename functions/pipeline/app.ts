@@ -32,10 +32,14 @@ export interface PipelineFunctionDeps {
 export type PipelineStepResult = GuardDecision | GateVerdict | RecordResult | CleanUpResult;
 
 /** Hyperparameter names as the image takes them (`algorithm`, `ials.iterations`, …). */
+const HYPERPARAMETER_NAME = /^[A-Za-z][\w.-]{0,127}$/;
+
 const hyperparametersSchema = z.record(
-  z.string().regex(/^[A-Za-z][\w.-]{0,127}$/, { error: 'hyperparameter names are letters, digits, _ . and -' }),
+  z.string(),
   z.string({ error: 'hyperparameter values are strings, as SageMaker takes them' }),
-  { error: `${pipelineFunctionEnv.hyperparameters} must be a JSON object of strings` },
+  {
+    error: `${pipelineFunctionEnv.hyperparameters} must be a JSON object of strings`,
+  },
 );
 
 function hyperparametersFrom(env: Env): Readonly<Record<string, string>> {
@@ -45,6 +49,15 @@ function hyperparametersFrom(env: Env): Readonly<Record<string, string>> {
     json = JSON.parse(text);
   } catch {
     throw new PipelineConfigError('invalid_hyperparameters', `${pipelineFunctionEnv.hyperparameters} is not JSON`);
+  }
+  // Checked on the parsed JSON's own keys: a record schema drops a `__proto__` key without a word.
+  const names = json !== null && typeof json === 'object' ? Object.keys(json) : [];
+  const badName = names.find((name) => !HYPERPARAMETER_NAME.test(name));
+  if (badName !== undefined) {
+    throw new PipelineConfigError(
+      'invalid_hyperparameters',
+      `${pipelineFunctionEnv.hyperparameters}: "${badName}" is not a hyperparameter name (letters, digits, _ . -)`,
+    );
   }
   const parsed = hyperparametersSchema.safeParse(json);
   if (!parsed.success) {

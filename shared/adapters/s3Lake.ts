@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { dataLake } from '../config/index.ts';
-import { lakeDayPrefixes, lakeEventBatches } from '../lake/lakeLines.ts';
+import { GUNZIP_CHUNK_BYTES, lakeDayPrefixes, lakeEventBatches } from '../lake/lakeLines.ts';
 import { parseS3Uri } from '../training/plan.ts';
 import type {
   LakeEvent,
@@ -102,7 +102,7 @@ export class S3LakeReader implements LakeReader {
   }
 
   private async *batches(body: Readable, key: string, range: TimeRange, stats: LakeReadStats) {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
     body.on('error', (error) => gunzip.destroy(error));
     try {
       yield* lakeEventBatches(body.pipe(gunzip), { source: `s3://${this.lake.bucket}/${key}`, range, stats });

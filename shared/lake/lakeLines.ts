@@ -1,6 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
 import { apiLimits, dataLake, EVENT_TYPES, ITEM_EVENT_TYPES } from '../config/index.ts';
-import type { StreamEvent } from '../events/schema.ts';
 import type { LakeEvent, LakeReadStats, TimeRange } from '../training/ports.ts';
 
 /**
@@ -45,8 +44,11 @@ const isId = (value: unknown): value is string =>
 const isEpochMs = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= MAX_EPOCH_MS;
 
+/** Decompression buffer: large chunks mean few callbacks (the default 16 KiB costs a third of a read). */
+export const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
 /**
- * One lake line → the fields the export reads, or what is wrong with it. The stream's schema
+ * One lake line → the event with the fields the export reads checked, or what is wrong with it. The stream's schema
  * was checked on ingest; this checks again every field it uses, cheaply (a full schema parse
  * costs five times the JSON parse, hours at 900M events): the lake is outside data too.
  */
@@ -73,15 +75,8 @@ export function parseLakeLine(line: string): LakeEvent | string {
   ) {
     return `quantity is not an integer from 1 to ${MAX_QUANTITY}`;
   }
-  return {
-    type: type as StreamEvent['type'],
-    userId: userId as string | undefined,
-    anonymousId: anonymousId as string | undefined,
-    itemId: itemId as string | undefined,
-    quantity: quantity as number | undefined,
-    timestamp,
-    receivedAt,
-  };
+  // The parsed object itself, not a copy: one allocation less per event, at 900M events a lot of GC.
+  return json as LakeEvent;
 }
 
 /** A fresh count of bad lines. */

@@ -9,13 +9,13 @@ import type {
   NewDataCounter,
   TimeRange,
 } from '../training/ports.ts';
-import { emptyReadStats, lakeDayPrefixes, lakeEventBatches } from './lakeLines.ts';
+import { emptyReadStats, GUNZIP_CHUNK_BYTES, lakeDayPrefixes, lakeEventBatches } from './lakeLines.ts';
 import { lakeFiles } from './trainingExport.ts';
 
 /** A lake file's events, decompressed; a read or gzip error names the file. */
 async function* fileBatches(file: string, range: TimeRange, stats: LakeReadStats): AsyncGenerator<LakeEvent[]> {
-  const raw = createReadStream(file);
-  const gunzip = createGunzip();
+  const raw = createReadStream(file, { highWaterMark: GUNZIP_CHUNK_BYTES });
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   raw.on('error', (error) => gunzip.destroy(error));
   try {
     yield* lakeEventBatches(raw.pipe(gunzip), { source: file, range, stats });

@@ -4,13 +4,12 @@ import { apiLimits, ITEM_EVENT_TYPES } from '../config/index.ts';
 import type { CatalogueSource } from '../catalogue/catalogueIndex.ts';
 import { isDeleted, type CatalogueItem } from '../catalogue/item.ts';
 import { emptyReadStats } from '../lake/lakeLines.ts';
-import { isErased } from '../lake/trainingExport.ts';
 import type { ShopperKeyHash } from '../privacy/erasureHash.ts';
 import { IdTable, InteractionTable } from './aggregate.ts';
 import { CsvFile, csvField } from './csvFile.ts';
 import { ExportError } from './errors.ts';
 import { EVENT_COUNT_COLUMN, type DataWindow } from './pipeline.ts';
-import type { LakeReader, LakeReadStats } from './ports.ts';
+import type { LakeEvent, LakeReader, LakeReadStats } from './ports.ts';
 
 /** The dataset's files under the output folder, as the training job's channels read them. */
 export const exportFiles = {
@@ -141,7 +140,7 @@ export async function exportDataset(
         counts.notItemEvents += 1;
       } else if (catalogue.deleted.has(itemId)) {
         counts.deletedItemSkipped += 1;
-      } else if (checkErasure && isErased(event, deps.erased, deps.hash)) {
+      } else if (checkErasure && erasedEvent(event, deps)) {
         counts.erasedSkipped += 1;
       } else if (event.receivedAt < holdoutFrom) {
         const user = users.intern((event.userId ?? event.anonymousId) as string);
@@ -188,6 +187,16 @@ export async function exportDataset(
   };
   await writeText(join(outputDir, exportFiles.summary), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+/** `isErased` without its per-call array: the export asks it for every event. */
+function erasedEvent(event: LakeEvent, deps: ExportDeps): boolean {
+  const { erased, hash } = deps;
+  const byKey = erased.get(hash(event.userId === undefined ? `a:${event.anonymousId}` : `u:${event.userId}`));
+  if (byKey !== undefined && event.receivedAt <= byKey) return true;
+  if (event.userId === undefined || event.anonymousId === undefined) return false;
+  const byAnonymousId = erased.get(hash(`a:${event.anonymousId}`));
+  return byAnonymousId !== undefined && event.receivedAt <= byAnonymousId;
 }
 
 function checkInvalidLines(stats: LakeReadStats, eventsRead: number): void {
