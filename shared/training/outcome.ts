@@ -1,3 +1,4 @@
+import { InvalidRequestError } from '../errors.ts';
 import type { Clock } from '../ports/index.ts';
 import { NotPromotableError, UnknownVersionError } from './errors.ts';
 import type { GateVerdict, GuardDecision, RecordInput } from './pipeline.ts';
@@ -35,9 +36,10 @@ const gateFields = (gate: GateVerdict | undefined): Partial<ModelVersionRecord> 
  * - `live`: the version's metrics and artifact, then the version live, the one before retired and
  *   the pointer moved, in one registry write;
  * - `rejected`: the version with its metrics and the gate's reason;
- * - `failed`: the error, trimmed, on the version this run made (status `failed` while it was still
- *   `training`; a version that already went live, or one being promoted, keeps its status). The
- *   live model is untouched.
+ * - `failed`: the error, trimmed, on the version this run made, found by the execution id when the
+ *   failure path has no guard decision (status `failed` while it was still `training`; one that
+ *   already went live keeps its status; a failed promotion records nothing on the version it
+ *   promoted). The live model is untouched.
  * A retried step records the same again.
  */
 export async function recordOutcome(input: RecordInput, deps: RecordDeps): Promise<RecordResult> {
@@ -50,28 +52,41 @@ export async function recordOutcome(input: RecordInput, deps: RecordDeps): Promi
   return { ...settled.value, lockReleased };
 }
 
+/** Versions the failure path looks through for the one its execution made (a run makes one; runs are serial). */
+export const RECENT_VERSIONS = 20;
+
 async function record(input: RecordInput, deps: RecordDeps): Promise<Omit<RecordResult, 'lockReleased'>> {
   const now = new Date(deps.clock.now()).toISOString();
   const guard = input.guard;
-  if (guard === undefined || guard.action === 'skip') return { outcome: input.outcome };
-  const stored = await deps.registry.getVersion(guard.version);
-  if (stored === undefined) {
-    // A run that failed before the guard put its version has nothing to record.
-    if (input.outcome === 'failed') return { outcome: input.outcome };
-    throw new UnknownVersionError(guard.version);
+  if (guard?.action === 'skip') return { outcome: input.outcome };
+  if (guard === undefined && input.outcome !== 'failed') {
+    throw new InvalidRequestError('guard_missing', `a ${input.outcome} outcome needs the guard's decision`);
   }
-  if (input.outcome === 'live') return { outcome: input.outcome, ...(await recordLive(input, guard, stored, deps)) };
+  // The failure path knows only the execution (a failed guard left no decision): its version, if it made one.
+  const stored =
+    guard === undefined
+      ? (await deps.registry.listVersions({ limit: RECENT_VERSIONS })).find((v) => v.executionId === input.executionId)
+      : await deps.registry.getVersion(guard.version);
+  if (stored === undefined) {
+    if (input.outcome === 'failed') return { outcome: input.outcome };
+    throw new UnknownVersionError((guard as GuardDecision).version);
+  }
+  if (input.outcome === 'live') {
+    return { outcome: input.outcome, ...(await recordLive(input, guard as GuardDecision, stored, deps)) };
+  }
   const status: ModelStatus =
     input.outcome === 'rejected' ? 'rejected' : stored.status === 'training' ? 'failed' : stored.status;
+  // A rejected candidate was trained: its artifact is where the guard said the job writes it.
+  const modelDataUrl = input.modelDataUrl ?? (input.outcome === 'rejected' ? guard?.modelDataUrl : undefined);
   await deps.registry.putVersion({
     ...stored,
     ...gateFields(input.gate),
-    ...(input.modelDataUrl === undefined ? {} : { modelDataUrl: input.modelDataUrl }),
+    ...(modelDataUrl === undefined ? {} : { modelDataUrl }),
     ...(input.outcome === 'failed' ? { error: trimmedError(input.error ?? {}) } : {}),
     status,
     updatedAt: now,
   });
-  return { outcome: input.outcome, version: guard.version, status };
+  return { outcome: input.outcome, version: stored.version, status };
 }
 
 /** A trained version with its metrics, or a promoted one under its new SageMaker names; then live. */

@@ -16,6 +16,7 @@ import { PipelineConfigError } from '#shared/training/errors.ts';
 import { exportFiles } from '#shared/training/export.ts';
 import { exportFromEnvironment } from '#shared/training/exportMain.ts';
 import { exportEnv } from '#shared/training/pipeline.ts';
+import { lakeReaderContract } from '../contract/lakeReader.contract.ts';
 import { startS3StandIn, type S3StandIn } from './s3StandIn.ts';
 import { featureTableOn, startTestStandIns } from './standins.ts';
 
@@ -148,6 +149,13 @@ describe('Function: exportFromEnvironment', () => {
       new RegExp(`${exportEnv.lakeUri} is required; ${exportEnv.windowFrom} must be an ISO-8601 instant`),
     );
   });
+});
+
+let lakes = 0;
+lakeReaderContract('S3 over the loopback stand-in', async (lakeObjects) => {
+  lakes += 1;
+  for (const { key, body } of lakeObjects) s3.put(`lake-${lakes}`, `events/${key}`, body);
+  return new S3LakeReader(s3.client, `s3://lake-${lakes}/events/`);
 });
 
 describe('Class: S3LakeReader', () => {

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptyReadStats } from '#shared/lake/lakeLines.ts';
 import { LocalLakeReader, LocalNewDataCounter } from '#shared/lake/localLake.ts';
+import { lakeReaderContract } from '../../../contract/lakeReader.contract.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
@@ -27,6 +28,14 @@ function write(name: string, receivedAt: readonly number[], extra = ''): void {
   );
   writeFileSync(join(dir, name), gzipSync(`${lines.join('\n')}\n${extra}`));
 }
+
+lakeReaderContract('local folder', async (objects) => {
+  for (const { key, body } of objects) {
+    mkdirSync(join(events, key, '..'), { recursive: true });
+    writeFileSync(join(events, key), body);
+  }
+  return new LocalLakeReader(events);
+});
 
 async function read(range: { from: number; to: number }) {
   const stats = emptyReadStats();

@@ -128,13 +128,13 @@ describe('Function: recordOutcome', () => {
     expect((await registry.getVersion(NEW))?.status).toBe('retired');
   });
 
-  it('with rejected: stores the metrics and the reason, and leaves the live model alone', async () => {
+  it('with rejected: stores the metrics, the reason and the artifact the guard planned, and leaves the live model alone', async () => {
     // Prepare
     const { registry, deps } = await setup();
     const rejected = { ...verdict, verdict: 'reject' as const, reason: 'below the live model' };
     // Act
     const result = await recordOutcome(
-      record({ outcome: 'rejected', gate: rejected, modelDataUrl: 's3://a/new.tar.gz' }),
+      record({ outcome: 'rejected', gate: rejected, guard: { ...guard, modelDataUrl: 's3://a/new.tar.gz' } }),
       deps,
     );
     // Assess
@@ -181,17 +181,41 @@ describe('Function: recordOutcome', () => {
     expect((await registry.live())?.version).toBe(NEW);
   });
 
-  it('with failed before the guard decided: releases the lock the execution may hold, records nothing', async () => {
+  it('with failed and no guard decision (the failure path’s input): finds the execution’s version by its id', async () => {
     // Prepare
     const { registry, deps } = await setup();
     // Act
     const result = await recordOutcome(
-      { step: 'record', outcome: 'failed', executionId: EXECUTION, error: { Error: 'Lambda.Unknown' } },
+      { step: 'record', outcome: 'failed', executionId: EXECUTION, error: { Error: 'States.TaskFailed', Cause: 'x' } },
+      deps,
+    );
+    // Assess
+    expect(result).toEqual({ outcome: 'failed', version: NEW, status: 'failed', lockReleased: true });
+    expect(await registry.getVersion(NEW)).toMatchObject({ error: { error: 'States.TaskFailed', cause: 'x' } });
+  });
+
+  it('with failed before the execution made a version: releases the lock it may hold, records nothing', async () => {
+    // Prepare
+    const { registry, deps } = await setup();
+    await registry.releaseLock(EXECUTION);
+    await registry.takeLock({ holder: 'exec-9', now: NOW, ttlSeconds: 600 });
+    // Act
+    const result = await recordOutcome(
+      { step: 'record', outcome: 'failed', executionId: 'exec-9', error: { Error: 'Lambda.Unknown' } },
       deps,
     );
     // Assess
     expect(result).toEqual({ outcome: 'failed', lockReleased: true });
     expect((await registry.getVersion(NEW))?.status).toBe('training');
+  });
+
+  it('throws InvalidRequestError guard_missing for a live or rejected outcome without the guard', async () => {
+    // Prepare
+    const { deps } = await setup();
+    // Act
+    const attempt = recordOutcome({ step: 'record', outcome: 'rejected', executionId: EXECUTION }, deps);
+    // Assess
+    await expect(attempt).rejects.toThrow(expect.objectContaining({ reason: 'guard_missing', status: 400 }));
   });
 
   it('releases the lock even when recording throws', async () => {
