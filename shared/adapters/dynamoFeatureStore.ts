@@ -7,6 +7,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -440,6 +441,49 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     }
+  }
+
+  /**
+   * Once, after deploying the catalogue index: gives every `META` entry written before it its
+   * `catalogueShard`, so the index lists the whole catalogue. A scan of the table (the one place
+   * this store scans); entries that have the attribute are skipped, so a second run is cheap and
+   * an interrupted one is finished by the next. Returns how many entries it changed.
+   */
+  async backfillCatalogueIndex(): Promise<number> {
+    let updated = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#sk = :meta AND attribute_not_exists(#shard)',
+          ExpressionAttributeNames: { '#sk': sk.name, '#shard': catalogueIndexSpec.partitionKey.name },
+          ExpressionAttributeValues: { ':meta': 'META' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const itemId = item.itemId as string;
+        try {
+          await this.documents.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: featureKeys.catalogueItem(itemId),
+              UpdateExpression: 'SET #shard = :shard',
+              // An entry deleted (or expired) since the scan read it stays gone.
+              ConditionExpression: 'attribute_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': pk.name, '#shard': catalogueIndexSpec.partitionKey.name },
+              ExpressionAttributeValues: { ':shard': catalogueShardOf(itemId) },
+            }),
+          );
+          updated += 1;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return updated;
   }
 
   async putAlias(userKey: string, aliasKey: string, expiresAt: number): Promise<void> {

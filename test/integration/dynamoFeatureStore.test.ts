@@ -34,6 +34,40 @@ featureStoreContract('DynamoDB on dynalite', async () => new DynamoFeatureStore(
 });
 
 describe('Class: DynamoFeatureStore', () => {
+  describe('Method: backfillCatalogueIndex', () => {
+    it('gives entries written before the catalogue index their shard, so listCatalogue finds them', async () => {
+      // Prepare
+      const store = new DynamoFeatureStore(table.client, table.tableName);
+      const documents = DynamoDBDocumentClient.from(table.client);
+      const itemId = `t${Math.random().toString(36).slice(2, 10)}-old`;
+      await documents.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { pk: `I#${itemId}`, sk: 'META', itemId, categories: ['kitchen'], inStock: true },
+        }),
+      );
+      const listed = async () => {
+        const ids: string[] = [];
+        for await (const entry of store.listCatalogue()) if (entry.itemId === itemId) ids.push(entry.itemId);
+        return ids;
+      };
+      const before = await listed();
+      // Act
+      const updated = await store.backfillCatalogueIndex();
+      const again = await store.backfillCatalogueIndex();
+      // Assess
+      expect(before).toEqual([]);
+      expect(updated).toBeGreaterThanOrEqual(1);
+      expect(again).toBe(0);
+      expect(await listed()).toEqual([itemId]);
+      expect((await store.getEntries([itemId])).get(itemId)).toEqual({
+        itemId,
+        categories: ['kitchen'],
+        inStock: true,
+      });
+    });
+  });
+
   describe('Method: deleteItem', () => {
     it('returns true and leaves a tombstone that expires after ttls.deletedItemSeconds, which an upsert replaces whole', async () => {
       // Prepare
