@@ -27,9 +27,11 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 type PointerPut = NonNullable<TransactItem['Put']> & { Item: Record<string, unknown> };
 type StatusUpdate = NonNullable<TransactItem['Update']> & { Key: Record<string, string> };
 
+const VERSIONS_PARTITION = 'VERSIONS';
+
 /** Key layout of the registry table; see `registryTable` in the config. */
 export const registryKeys = {
-  version: (version: string) => ({ [pk.name]: 'VERSIONS', [sk.name]: version }),
+  version: (version: string) => ({ [pk.name]: VERSIONS_PARTITION, [sk.name]: version }),
   live: { [pk.name]: 'LIVE', [sk.name]: 'LIVE' },
   lock: { [pk.name]: 'LOCK', [sk.name]: 'TRAINING' },
 };
@@ -129,6 +131,7 @@ export class DynamoModelRegistry implements ModelRegistry {
 
   async listVersions({ limit }: { readonly limit: number }): Promise<readonly ModelVersionRecord[]> {
     const records: ModelVersionRecord[] = [];
+    if (limit < 1) return records;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
@@ -136,7 +139,7 @@ export class DynamoModelRegistry implements ModelRegistry {
           TableName: this.tableName,
           KeyConditionExpression: '#pk = :pk',
           ExpressionAttributeNames: { '#pk': pk.name },
-          ExpressionAttributeValues: { ':pk': registryKeys.version('')[pk.name] },
+          ExpressionAttributeValues: { ':pk': VERSIONS_PARTITION },
           ScanIndexForward: false,
           ConsistentRead: true,
           Limit: limit - records.length,
