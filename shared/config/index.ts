@@ -210,8 +210,12 @@ export const training = {
   minNewEvents: 1_000,
   /** Locally a few minutes of simulated traffic is enough to retrain. */
   localMinNewEvents: 200,
-  /** How long a run's lock holds without being released (a crashed run must not block the next day). */
-  lockSeconds: 6 * 60 * 60,
+  /**
+   * How long a run's lock holds without being released: longer than the slowest run (export and
+   * training at their limits, plus a deployment), shorter than a day so a crashed run cannot
+   * block the next day's.
+   */
+  lockSeconds: 8 * 60 * 60,
   /**
    * The gate: a candidate whose NDCG@10 on the holdout is below the live model's by more than this
    * fraction of it is rejected (0.02: up to 2 % worse is noise on a small holdout).
@@ -225,8 +229,13 @@ export const training = {
   keepVersions: 3,
   /** When a run starts: an EventBridge Scheduler expression, or `off`. */
   schedule: 'rate(1 day)',
-  /** Export (SageMaker Processing), training and endpoint instance types (x86: SageMaker trains on no Graviton type). */
-  exportInstanceType: 'ml.m5.xlarge',
+  /**
+   * Export (SageMaker Processing), training and endpoint instance types (x86: SageMaker trains on no
+   * Graviton type). The export aggregates in memory, about 32 bytes per (shopper, item, type, day)
+   * plus about 100 bytes per distinct id: 900M events (10M a day for 90 days) at the simulator's
+   * 0.5 entries per event need about 15 GB, hence 32 GB (`ml.m5.2xlarge`).
+   */
+  exportInstanceType: 'ml.m5.2xlarge',
   trainingInstanceType: 'ml.m5.xlarge',
   endpointInstanceType: 'ml.c6i.large',
   /** Hard limits of the jobs, s (SageMaker's `StoppingCondition.MaxRuntimeInSeconds`). */

@@ -1,6 +1,9 @@
 /**
- * The export's aggregation: one entry per (shopper, item, event type) with its event count,
- * latest timestamp and summed quantity. Sized for a 90-day window of 900M events, so not a Map
+ * The export's aggregation: one entry per (shopper, item, event type, UTC day) with its event
+ * count, latest timestamp and summed quantity. The day keeps a row's events within a day of its
+ * timestamp, so the trainer's time decay weighs them within a day of right: per (shopper, item,
+ * type) alone, top-10 lists kept 98 % and scores moved up to 11 %; with the day, 99.8 % and
+ * under 1 % (test/unit/shared/recommender/io/eventCount.test.ts). Sized for a 90-day window of 900M events, so not a Map
  * of objects: V8 caps a Map at 2^24 entries (16.7M), and an object per entry costs ~100 bytes.
  * Ids are interned to numbers (sharded Maps, so no one Map reaches the cap); entries live in
  * columns of typed arrays, found through an open-addressing index of entry numbers.
@@ -15,6 +18,7 @@ const ID_SHARDS = 16;
 /** Bit of the type byte saying some event of the entry carried a quantity. */
 const HAS_QUANTITY = 0x80;
 const MAX_UINT32 = 0xffffffff;
+const DAY_SECONDS = 86_400;
 
 /** Interns strings to dense numbers 0, 1, 2, …; gives the string of a number back. */
 export class IdTable {
@@ -54,18 +58,21 @@ export interface AggregatedInteraction {
   readonly quantity: number | undefined;
 }
 
-const mix = (user: number, item: number, type: number): number => {
-  let h = Math.imul(user ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(item + 0x632be5ab, 0xc2b2ae35) ^ type;
+const mix = (user: number, item: number, type: number, day: number): number => {
+  let h =
+    Math.imul(user ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(item + 0x632be5ab, 0xc2b2ae35) ^ Math.imul(day, 31) ^ type;
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   return (h ^ (h >>> 15)) >>> 0;
 };
 
-/** Entries of (user number, item number, type number) in insertion order, about 30 bytes each. */
+/** Entries of (user number, item number, type number, day) in insertion order, about 32 bytes each. */
 export class InteractionTable {
   private users: Uint32Array[] = [];
   private items: Uint32Array[] = [];
   private types: Uint8Array[] = [];
+  /** Days since the epoch (UTC) of the entry's events; up to year 2149, past the dataset reader's limit. */
+  private days: Uint16Array[] = [];
   private counts: Uint32Array[] = [];
   private latest: Uint32Array[] = [];
   private quantities: Uint32Array[] = [];
@@ -82,8 +89,9 @@ export class InteractionTable {
     readonly quantity: number | undefined;
   }): void {
     const { user, item, type } = event;
+    const day = Math.floor(event.seconds / DAY_SECONDS);
     const mask = this.index.length - 1;
-    let slot = mix(user, item, type) & mask;
+    let slot = mix(user, item, type, day) & mask;
     for (;;) {
       const stored = this.index[slot] as number;
       if (stored === 0) break;
@@ -94,7 +102,8 @@ export class InteractionTable {
       if (
         (this.users[chunk] as Uint32Array)[at] === user &&
         (this.items[chunk] as Uint32Array)[at] === item &&
-        ((types[at] as number) & ~HAS_QUANTITY) === type
+        ((types[at] as number) & ~HAS_QUANTITY) === type &&
+        (this.days[chunk] as Uint16Array)[at] === day
       ) {
         const counts = this.counts[chunk] as Uint32Array;
         counts[at] = Math.min(MAX_UINT32, (counts[at] as number) + 1);
@@ -116,6 +125,7 @@ export class InteractionTable {
     (this.users[chunk] as Uint32Array)[at] = user;
     (this.items[chunk] as Uint32Array)[at] = item;
     (this.types[chunk] as Uint8Array)[at] = event.quantity === undefined ? type : type | HAS_QUANTITY;
+    (this.days[chunk] as Uint16Array)[at] = day;
     (this.counts[chunk] as Uint32Array)[at] = 1;
     (this.latest[chunk] as Uint32Array)[at] = event.seconds;
     (this.quantities[chunk] as Uint32Array)[at] = event.quantity ?? 0;
@@ -142,13 +152,14 @@ export class InteractionTable {
 
   /** Bytes the table holds now (columns and index), for the export's summary. */
   get bytes(): number {
-    return this.users.length * CHUNK * (4 + 4 + 1 + 4 + 4 + 4) + this.index.byteLength;
+    return this.users.length * CHUNK * (4 + 4 + 1 + 2 + 4 + 4 + 4) + this.index.byteLength;
   }
 
   private addChunk(): void {
     this.users.push(new Uint32Array(CHUNK));
     this.items.push(new Uint32Array(CHUNK));
     this.types.push(new Uint8Array(CHUNK));
+    this.days.push(new Uint16Array(CHUNK));
     this.counts.push(new Uint32Array(CHUNK));
     this.latest.push(new Uint32Array(CHUNK));
     this.quantities.push(new Uint32Array(CHUNK));
@@ -166,6 +177,7 @@ export class InteractionTable {
           (this.users[chunk] as Uint32Array)[at] as number,
           (this.items[chunk] as Uint32Array)[at] as number,
           ((this.types[chunk] as Uint8Array)[at] as number) & ~HAS_QUANTITY,
+          (this.days[chunk] as Uint16Array)[at] as number,
         ) & mask;
       while (index[slot] !== 0) slot = (slot + 1) & mask;
       index[slot] = entry + 1;

@@ -7,6 +7,7 @@ import { emptyReadStats } from '../lake/lakeLines.ts';
 import type { ShopperKeyHash } from '../privacy/erasureHash.ts';
 import { IdTable, InteractionTable } from './aggregate.ts';
 import { CsvFile, csvField } from './csvFile.ts';
+import { MAX_TIMESTAMP } from '../recommender/io/dataset.ts';
 import { ExportError } from './errors.ts';
 import { EVENT_COUNT_COLUMN, type DataWindow } from './pipeline.ts';
 import type { LakeEvent, LakeReader, LakeReadStats } from './ports.ts';
@@ -108,6 +109,16 @@ async function exportItems(catalogue: CatalogueSource, outputDir: string) {
  * (what shoppers did with them says something about the shoppers) and out of the holdout.
  * Events belong to the window by `receivedAt`, the server's clock.
  */
+/**
+ * The event's own time in epoch seconds, as training reads it. Ingest keeps a client's clock
+ * within minutes of the server's, but the lake is outside data: a time the dataset reader would
+ * reject (before 1970, after 2100) falls back to the receive time.
+ */
+function secondsOf(event: { readonly timestamp: number; readonly receivedAt: number }): number {
+  const seconds = Math.floor(event.timestamp / 1000);
+  return seconds >= 0 && seconds <= MAX_TIMESTAMP ? seconds : Math.floor(event.receivedAt / 1000);
+}
+
 export async function exportDataset(
   request: { readonly window: DataWindow; readonly outputDir: string },
   deps: ExportDeps,
@@ -144,16 +155,13 @@ export async function exportDataset(
         counts.erasedSkipped += 1;
       } else if (event.receivedAt < holdoutFrom) {
         const user = users.intern((event.userId ?? event.anonymousId) as string);
-        const seconds = Math.floor(event.timestamp / 1000);
-        table.add({ user, item: items.intern(itemId), type, seconds, quantity: event.quantity });
+        table.add({ user, item: items.intern(itemId), type, seconds: secondsOf(event), quantity: event.quantity });
         counts.trained += 1;
       } else if (catalogue.notRecommendable.has(itemId)) {
         holdoutNotRecommendableSkipped += 1;
       } else {
         const user = csvField((event.userId ?? event.anonymousId) as string);
-        holdout.line(
-          `${user},${csvField(itemId)},${Math.floor(event.timestamp / 1000)},${event.type},${event.quantity ?? ''}`,
-        );
+        holdout.line(`${user},${csvField(itemId)},${secondsOf(event)},${event.type},${event.quantity ?? ''}`);
       }
     }
     if (holdout.full) await holdout.flush();
