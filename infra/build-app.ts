@@ -11,12 +11,6 @@ export const MODEL_VERSION_CONTEXT_KEY = `${serviceName}:modelVersion`;
 export const DELETION_PROTECTION_CONTEXT_KEY = `${serviceName}:deletionProtection`;
 
 /**
- * Context key holding the `s3://<bucket>/<key>` of the model artifact to serve
- * (`-c reco:modelDataUrl=s3://.../model.tar.gz`). Absent: no SageMaker endpoint, popularity only.
- */
-export const MODEL_DATA_URL_CONTEXT_KEY = `${serviceName}:modelDataUrl`;
-
-/**
  * Context key holding the origins whose pages may call the API (CORS), comma-separated
  * (`-c reco:corsOrigins=https://shop.example,https://www.shop.example`) or a list in cdk.json.
  * Absent: `api.cors.allowOrigins` (any origin).
@@ -69,8 +63,7 @@ export interface BuildAppOptions {
   readonly storefrontWaf?: boolean;
 
   /**
-   * Build context of the model container image (holding `model/Dockerfile`); used only when a
-   * model artifact is configured ({@link MODEL_DATA_URL_CONTEXT_KEY}). Tests point it at a stub.
+   * Build context of the model container image (holding `model/Dockerfile`). Tests point it at a stub.
    * @default - the repository root
    */
   readonly modelImageDirectory?: string;
@@ -150,7 +143,6 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
     );
   }
 
-  const modelDataUrl = contextString(app, MODEL_DATA_URL_CONTEXT_KEY);
   const corsOrigins = options.corsOrigins ?? contextOrigins(app, CORS_ORIGINS_CONTEXT_KEY);
   const storefrontRateLimit = contextInteger(app, STOREFRONT_RATE_LIMIT_CONTEXT_KEY);
   const stack = new RecoStack(app, serviceName, {
@@ -159,14 +151,7 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
     ...(storefrontRateLimit === undefined ? {} : { storefrontRateLimit }),
     ...(corsOrigins === undefined ? {} : { corsOrigins }),
     deletionProtection: options.deletionProtection ?? contextBoolean(app, DELETION_PROTECTION_CONTEXT_KEY) ?? true,
-    ...(modelDataUrl === undefined
-      ? {}
-      : {
-          model: {
-            modelDataUrl,
-            ...(options.modelImageDirectory === undefined ? {} : { imageDirectory: options.modelImageDirectory }),
-          },
-        }),
+    ...(options.modelImageDirectory === undefined ? {} : { model: { imageDirectory: options.modelImageDirectory } }),
   });
   Tags.of(app).add('service', serviceName);
 

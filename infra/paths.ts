@@ -13,7 +13,15 @@ export const depsLockFile: string = path.join(repoRoot, 'package-lock.json');
 
 /** Lambda handlers living in `functions/<name>/handler.ts`, each exporting `handler`. */
 export type FunctionName =
-  'ingest' | 'processor' | 'recommend' | 'catalogue' | 'privacy' | 'admin' | 'rotateUserTokenKeys';
+  | 'ingest'
+  | 'processor'
+  | 'recommend'
+  | 'catalogue'
+  | 'privacy'
+  | 'admin'
+  | 'rotateUserTokenKeys'
+  | 'pipeline'
+  | 'pipelineTeardown';
 
 /** Absolute path of a handler's TypeScript entry file. */
 export function functionEntry(name: FunctionName): string {

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -39,7 +39,7 @@ export class Ingestion extends Construct {
   /** Customer-managed key (rotated yearly) encrypting the stream. */
   public readonly streamKey: kms.Key;
 
-  /** The event stream, on-demand capacity, retention `eventStream.retentionHours`. */
+  /** The event stream, on-demand capacity, retention `eventStream.retentionHours`, deleted with the stack. */
   public readonly stream: kinesis.Stream;
 
   /** `POST /v1/events` handler: validates events and writes them to the stream. */
@@ -60,9 +60,12 @@ export class Ingestion extends Construct {
   public constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
 
+    // Both go with the stack: the stream bills by the hour, and every record it holds is in the
+    // data lake within minutes (Firehose), so nothing the key encrypted outlives them.
     this.streamKey = new kms.Key(this, 'StreamKey', {
       description: `Encrypts the ${serviceName} event stream`,
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.stream = new kinesis.Stream(this, eventStream.logicalName, {
@@ -70,6 +73,7 @@ export class Ingestion extends Construct {
       retentionPeriod: Duration.hours(eventStream.retentionHours),
       encryption: kinesis.StreamEncryption.KMS,
       encryptionKey: this.streamKey,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     Validations.of(this.stream).acknowledge({
       id: 'AwsSolutions-KDS3',

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ttls } from '#shared/config/index.ts';
+import { pipelinePaths } from '#shared/training/pipeline.ts';
 
 /** Properties of a {@link ModelArtifacts}. */
 export interface ModelArtifactsProps {
@@ -18,16 +19,20 @@ export interface ModelArtifactsProps {
 /** Days a replaced or deleted artifact version is kept: as long as any other per-shopper data. */
 export const NONCURRENT_VERSION_DAYS = ttls.userFeaturesSeconds / (24 * 60 * 60);
 
+/** Days a training dataset (per-shopper interactions) is kept: as long as any other per-shopper data. */
+export const DATASET_DAYS = NONCURRENT_VERSION_DAYS;
+
 /**
- * The bucket of trained models (`model.tar.gz` files that SageMaker unpacks to `/opt/ml/model`).
- * It is created whether or not a model is deployed, so the first artifact can be uploaded before
- * the first deployment that serves it (`-c reco:modelDataUrl=s3://<bucket>/<key>`).
+ * The bucket of the training pipeline: the datasets its export writes (`datasets/<version>/`) and
+ * the models its training jobs write (`models/<version>/.../model.tar.gz`, which SageMaker unpacks
+ * to `/opt/ml/model`).
  *
  * Versioned, so the artifact an endpoint was created from stays retrievable after the key is
  * overwritten (a deployed model can be reproduced and rolled back to). Artifacts contain factor
  * vectors of pseudonymous shopper keys, so replaced versions expire after
- * {@link NONCURRENT_VERSION_DAYS} days like every other per-shopper record; current objects are
- * kept (retiring old model versions is the job of the training pipeline).
+ * {@link NONCURRENT_VERSION_DAYS} days like every other per-shopper record; current artifacts are
+ * kept (the pipeline's clean-up retires versions beyond `training.keepVersions`). Datasets are
+ * shoppers' interactions and expire after {@link DATASET_DAYS} days.
  *
  * SSE-S3, TLS 1.2+ only, all public access blocked, ACLs disabled, access logs to the given log
  * bucket, retained when the stack is deleted (the CDK default for buckets).
@@ -39,9 +44,9 @@ export class ModelArtifacts extends Construct {
     super(scope, id);
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      // SSE-S3: SageMaker reads the artifact with the model's execution role, and that role's
-      // s3:GetObject on the one artifact object is the whole access path; a customer-managed key
-      // would add a key grant per reader without narrowing it further.
+      // SSE-S3: SageMaker reads and writes with the pipeline's execution roles, whose prefix-scoped
+      // S3 grants are the whole access path; a customer-managed key would add a key grant per
+      // role without narrowing it further.
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
@@ -51,6 +56,11 @@ export class ModelArtifacts extends Construct {
       serverAccessLogsBucket: props.accessLogBucket,
       serverAccessLogsPrefix: props.accessLogPrefix ?? 'model-artifacts/',
       lifecycleRules: [
+        {
+          id: 'ExpireDatasets',
+          prefix: pipelinePaths.datasets,
+          expiration: Duration.days(DATASET_DAYS),
+        },
         {
           id: 'ExpireReplacedArtifacts',
           noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),

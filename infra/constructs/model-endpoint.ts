@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ArnFormat, Duration, IgnoreMode, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import { ArnFormat, type CfnElement, IgnoreMode, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { envVars, lambdaDefaults, serviceName } from '#shared/config/index.ts';
+import { envVars, lambdaDefaults, serviceName, training } from '#shared/config/index.ts';
+import { pipelinePaths } from '#shared/training/pipeline.ts';
 import { repoRoot } from '../paths.ts';
 import { retentionDays } from '../retention.ts';
+import { checkInstanceType } from './sagemaker-instance-types.ts';
 
 /**
  * Build context of the model image: the repository root, because the image bundles `shared/`
@@ -20,10 +20,13 @@ import { retentionDays } from '../retention.ts';
 export const DEFAULT_MODEL_IMAGE_DIRECTORY: string = repoRoot;
 
 /**
- * The model image's Dockerfile, relative to the build context: one image that trains
- * (`train`) and serves (`serve` on 8080 with `/ping` and `/invocations`).
+ * The model image's Dockerfile, relative to the build context: one image that exports, trains
+ * and serves (see model/README.md).
  */
 export const DEFAULT_MODEL_DOCKERFILE = 'model/Dockerfile';
+
+/** The image's platform: SageMaker trains and processes on x86 only, and the same image serves. */
+export const MODEL_IMAGE_PLATFORM = ecrAssets.Platform.LINUX_AMD64;
 
 /** The endpoint's only production variant. */
 export const VARIANT_NAME = 'AllTraffic';
@@ -34,13 +37,16 @@ export const INVOKE_ENDPOINT_ACTIONS = ['sagemaker:InvokeEndpoint'] as const;
 /** Application Auto Scaling's service-linked role for SageMaker endpoint variants. */
 export const SAGEMAKER_SCALING_SERVICE_LINKED_ROLE = 'AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint';
 
+/** The scalable dimension of an endpoint variant's instance count. */
+export const VARIANT_SCALABLE_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
+
 /** Namespace of the per-instance metrics (CPU, memory, disk) SageMaker publishes with the role. */
 const ENDPOINT_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
 
 /** Properties of a {@link ModelEndpoint}. */
 export interface ModelEndpointProps {
-  /** `s3://<bucket>/<key>` of the model artifact (`model.tar.gz`); the role may read this object only. */
-  readonly modelDataUrl: string;
+  /** The bucket of trained models; the execution role may read its `models/` prefix only. */
+  readonly artifactsBucket: s3.IBucket;
 
   /**
    * Build context of the container image (it must hold {@link ModelEndpointProps.imageFile}). Only
@@ -56,9 +62,8 @@ export interface ModelEndpointProps {
   readonly imageFile?: string;
 
   /**
-   * Instance type of the production variant. Graviton types (`ml.c7g.*`, `ml.m7g.*`, ...) get an
-   * `linux/arm64` image, all others `linux/amd64` (see {@link imagePlatformFor}).
-   * @default 'ml.c7g.large'
+   * Instance type of the production variant; an x86 type (the image is `linux/amd64`).
+   * @default training.endpointInstanceType
    */
   readonly instanceType?: string;
 
@@ -81,17 +86,16 @@ export interface ModelEndpointProps {
    * @default 3000 (50 requests/s per instance)
    */
   readonly targetInvocationsPerInstance?: number;
-
-  /**
-   * Key encrypting the ML storage volumes of the instances.
-   * @default - the volumes are encrypted with an AWS managed key
-   */
-  readonly volumeKey?: kms.IKey;
 }
 
-/** `linux/arm64` for Graviton instance families (`c7g`, `m6g`, `r7gd`, `c6gn` ...), otherwise `linux/amd64`. */
-export function imagePlatformFor(instanceType: string): ecrAssets.Platform {
-  return /^ml\.[a-z]+\d+g[a-z]*\./.test(instanceType) ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64;
+/** How the pipeline sizes and scales the endpoint it deploys. */
+export interface EndpointSizing {
+  readonly instanceType: string;
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly targetInvocationsPerInstance: number;
+  readonly scaleOutCooldownSeconds: number;
+  readonly scaleInCooldownSeconds: number;
 }
 
 /**
@@ -107,13 +111,9 @@ export function dockerfileIgnorePatterns(dockerfilePath: string): string[] | und
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-/** Bucket and key of an `s3://bucket/key` URL; throws on anything else (including IAM wildcards). */
-export function parseS3Url(url: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^*?]+)$/.exec(url);
-  if (match?.[1] === undefined || match[2] === undefined) {
-    throw new Error(`Model data URL must look like s3://<bucket>/<key> (no wildcards), got "${url}"`);
-  }
-  return { bucket: match[1], key: match[2] };
+/** Logical id of a bucket of this stack, as cdk-nag names it in findings (`<id.Arn>`). */
+export function bucketLogicalId(bucket: s3.IBucket): string {
+  return Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
 }
 
 const ROLE_WILDCARD_REASON =
@@ -123,78 +123,85 @@ const ROLE_WILDCARD_REASON =
   'which is further limited to the /aws/sagemaker/Endpoints namespace by a condition.';
 
 /**
- * The trained model behind a SageMaker real-time endpoint, built only when a model artifact is
- * configured (`ServingProps.model`); without it the recommend function gets no
- * `MODEL_ENDPOINT_NAME` and serves the popularity ranking.
+ * What the stack keeps of the model endpoint. The endpoint itself, its endpoint configs and
+ * SageMaker models belong to the training pipeline (`TrainingPipeline`), which creates and updates
+ * them by name; no CloudFormation resource stands for them, so no deployment of the stack can roll
+ * back or remove the model being served. This construct holds what they need from the stack:
  *
  * - **Image**: a `DockerImageAsset` of `model/Dockerfile` with the repository root as build context,
  *   filtered by `model/Dockerfile.dockerignore` (synth only stages the filtered context; `cdk deploy`
- *   builds and pushes it; the container's `serve` mode runs on the endpoint). Its platform follows the instance type: the
- *   default `ml.c7g.large` is Graviton, hence `linux/arm64` (like the Lambda functions), which gives
- *   the CPU-bound scoring of the recommender more throughput per dollar than x86 instances of the
- *   same size; building it on an x86 machine needs Docker buildx with QEMU.
- * - **Model** (`CfnModel`): the image plus the artifact at {@link ModelEndpointProps.modelDataUrl},
- *   with **network isolation**: the container can make no network calls at all and gets no AWS
- *   credentials; SageMaker downloads the image and the artifact outside it. The container only
- *   answers `/ping` and `/invocations` from `/opt/ml/model`. It is not attached to a VPC: with
- *   isolation a VPC would only carry SageMaker's own downloads and cost network-interface
- *   permissions on `*` plus S3/ECR endpoints (cdk-nag's SageMaker rules concern notebooks only).
- * - **Execution role**: `s3:GetObject` on the artifact object only, pull from the CDK asset
- *   repository, write to the endpoint's log group (created here with the service's log retention),
- *   and instance metrics in the `/aws/sagemaker/Endpoints` namespace.
- * - **Endpoint config and endpoint**: one production variant ({@link VARIANT_NAME}), instance type
- *   and volume key from the props. The endpoint has a fixed name (needed for its log group and the
- *   scaling target) and keeps its current instance count when a new model is deployed
- *   (`retainAllVariantProperties`); a new artifact URL replaces model and config, and SageMaker
- *   switches the endpoint over without downtime.
- * - **Auto scaling**: the variant's `DesiredInstanceCount` between min and max instances, target
- *   tracking on `SageMakerVariantInvocationsPerInstance`, with Application Auto Scaling's
- *   service-linked role ({@link SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}; no IAM role in the stack).
+ *   builds and pushes it), for {@link MODEL_IMAGE_PLATFORM}; the pipeline runs it as the export
+ *   (Processing), the training job and the endpoint's container. Building it on an ARM machine needs
+ *   Docker buildx with QEMU.
+ * - **Fixed endpoint name** ({@link ModelEndpoint.endpointName}), so the recommend function, the
+ *   pipeline, the log group and the scaling target agree on it before the endpoint exists.
+ * - **Execution role** of the SageMaker models the pipeline creates (network-isolated: the container
+ *   gets no credentials, SageMaker downloads image and artifact outside it): `s3:GetObject` under
+ *   `models/` of the artifacts bucket, pull from the CDK asset repository, write to the endpoint's log
+ *   group and instance metrics in the `/aws/sagemaker/Endpoints` namespace.
+ * - **Log group** `/aws/sagemaker/Endpoints/<name>` with the service's retention.
+ * - **Sizing** ({@link ModelEndpoint.sizing}): instance type, bounds and target of the target tracking
+ *   on `SageMakerVariantInvocationsPerInstance` the pipeline registers with Application Auto Scaling
+ *   (its service-linked role {@link SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}; no IAM role in the stack).
  *
  * Callers get `sagemaker:InvokeEndpoint` on this endpoint only, with {@link ModelEndpoint.bindEndpoint}.
  */
 export class ModelEndpoint extends Construct {
   public readonly image: ecrAssets.DockerImageAsset;
   public readonly role: iam.Role;
-  public readonly model: sagemaker.CfnModel;
-  public readonly endpointConfig: sagemaker.CfnEndpointConfig;
-  public readonly endpoint: sagemaker.CfnEndpoint;
 
   /** Name of the endpoint (what `envVars.modelEndpointName` carries). */
   public readonly endpointName: string;
 
+  /** ARN of the endpoint, known before it exists. */
+  public readonly endpointArn: string;
+
   /** `/aws/sagemaker/Endpoints/<endpoint name>`, where SageMaker writes the container's output. */
   public readonly logGroup: logs.LogGroup;
 
-  public readonly scalableTarget: appscaling.ScalableTarget;
+  public readonly sizing: EndpointSizing;
+
+  /** Application Auto Scaling's id of the variant: `endpoint/<name>/variant/<VARIANT_NAME>`. */
+  public readonly scalingResourceId: string;
 
   public constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
 
-    const instanceType = props.instanceType ?? 'ml.c7g.large';
-    const minInstances = props.minInstances ?? 1;
-    const maxInstances = props.maxInstances ?? 4;
+    this.sizing = {
+      instanceType: props.instanceType ?? training.endpointInstanceType,
+      minInstances: props.minInstances ?? 1,
+      maxInstances: props.maxInstances ?? 4,
+      targetInvocationsPerInstance: props.targetInvocationsPerInstance ?? 3000,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
+    };
+    const { minInstances, maxInstances } = this.sizing;
     if (!Number.isInteger(minInstances) || minInstances < 1 || maxInstances < minInstances) {
       throw new Error(`ModelEndpoint: need 1 <= minInstances <= maxInstances, got ${minInstances}..${maxInstances}`);
     }
-    const artifact = parseS3Url(props.modelDataUrl);
+    checkInstanceType({ setting: 'training.endpointInstanceType', value: this.sizing.instanceType, use: 'endpoint' });
     const imageDirectory = props.imageDirectory ?? DEFAULT_MODEL_IMAGE_DIRECTORY;
     const imageFile = props.imageFile ?? DEFAULT_MODEL_DOCKERFILE;
     if (!existsSync(path.join(imageDirectory, imageFile))) {
-      throw new Error(
-        `ModelEndpoint: ${path.join(imageDirectory, imageFile)} does not exist; it is needed because a model ` +
-          `artifact is configured (${props.modelDataUrl})`,
-      );
+      throw new Error(`ModelEndpoint: ${path.join(imageDirectory, imageFile)} does not exist`);
     }
 
     const stack = Stack.of(this);
+    // Derived from the construct path only: the same name on every deployment of this stack.
     this.endpointName = Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase();
+    this.endpointArn = stack.formatArn({
+      service: 'sagemaker',
+      resource: 'endpoint',
+      resourceName: this.endpointName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.scalingResourceId = `endpoint/${this.endpointName}/variant/${VARIANT_NAME}`;
 
     const exclude = dockerfileIgnorePatterns(path.join(imageDirectory, imageFile));
     this.image = new ecrAssets.DockerImageAsset(this, 'Image', {
       directory: imageDirectory,
       file: imageFile,
-      platform: imagePlatformFor(instanceType),
+      platform: MODEL_IMAGE_PLATFORM,
       // Without this the whole context (node_modules, cdk.out, .git) would be copied into cdk.out.
       ...(exclude === undefined ? {} : { exclude, ignoreMode: IgnoreMode.DOCKER }),
     });
@@ -208,12 +215,12 @@ export class ModelEndpoint extends Construct {
 
     this.role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      description: `Execution role of the ${serviceName} model endpoint`,
+      description: `Execution role of the ${serviceName} model endpoint's SageMaker models`,
     });
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [`arn:${stack.partition}:s3:::${artifact.bucket}/${artifact.key}`],
+        resources: [props.artifactsBucket.arnForObjects(`${pipelinePaths.models}*`)],
       }),
     );
     this.image.repository.grantPull(this.role);
@@ -246,67 +253,13 @@ export class ModelEndpoint extends Construct {
     );
     const rolePolicy = this.role.node.findChild('DefaultPolicy');
     Validations.of(rolePolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: ROLE_WILDCARD_REASON });
-
-    this.model = new sagemaker.CfnModel(this, 'Model', {
-      executionRoleArn: this.role.roleArn,
-      primaryContainer: { image: this.image.imageUri, modelDataUrl: props.modelDataUrl, mode: 'SingleModel' },
-      enableNetworkIsolation: true,
+    Validations.of(rolePolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId(props.artifactsBucket)}.Arn>/${pipelinePaths.models}*]`,
+      reason:
+        `The pipeline names each model version's artifact under ${pipelinePaths.models} (a version ` +
+        'folder and the job name SageMaker appends), and the endpoint is switched from one version to ' +
+        'the next without a stack deployment, so the role may read that prefix: read only, no list.',
     });
-    // SageMaker uses the role as soon as the endpoint is created from the model.
-    this.model.node.addDependency(this.role);
-
-    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
-      productionVariants: [
-        {
-          variantName: VARIANT_NAME,
-          modelName: this.model.attrModelName,
-          instanceType,
-          initialInstanceCount: minInstances,
-          initialVariantWeight: 1,
-        },
-      ],
-      ...(props.volumeKey === undefined ? {} : { kmsKeyId: props.volumeKey.keyArn }),
-    });
-
-    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
-      endpointName: this.endpointName,
-      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
-      // A new model keeps the instance count auto scaling has reached instead of dropping to min.
-      retainAllVariantProperties: true,
-    });
-    this.endpoint.node.addDependency(this.logGroup);
-
-    this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
-      // Application Auto Scaling's service-linked role for SageMaker (created on first use when its
-      // ARN is given), instead of the CDK default: a new role without the permissions it needs.
-      role: iam.Role.fromRoleArn(
-        this,
-        'AutoScalingServiceLinkedRole',
-        stack.formatArn({
-          service: 'iam',
-          region: '',
-          resource: 'role',
-          resourceName: `aws-service-role/sagemaker.application-autoscaling.amazonaws.com/${SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}`,
-        }),
-        { mutable: false },
-      ),
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
-      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-      resourceId: `endpoint/${this.endpoint.attrEndpointName}/variant/${VARIANT_NAME}`,
-      minCapacity: minInstances,
-      maxCapacity: maxInstances,
-    });
-    this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
-      predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-      targetValue: props.targetInvocationsPerInstance ?? 3000,
-      scaleOutCooldown: Duration.minutes(1),
-      scaleInCooldown: Duration.minutes(5),
-    });
-  }
-
-  /** ARN of the endpoint (the `Ref` of `AWS::SageMaker::Endpoint`). */
-  public get endpointArn(): string {
-    return this.endpoint.ref;
   }
 
   /**
@@ -314,7 +267,7 @@ export class ModelEndpoint extends Construct {
    * {@link INVOKE_ENDPOINT_ACTIONS} on this endpoint only.
    */
   public bindEndpoint(fn: lambda.Function): void {
-    fn.addEnvironment(envVars.modelEndpointName, this.endpoint.attrEndpointName);
+    fn.addEnvironment(envVars.modelEndpointName, this.endpointName);
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: [...INVOKE_ENDPOINT_ACTIONS], resources: [this.endpointArn] }),
     );

@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { envVars, serviceName } from '#shared/config/index.ts';
 import { functionEntry } from '../paths.ts';
 import { type FeatureStore, RECOMMENDATION_LOG_ACTIONS, TABLE_READ_ACTIONS } from './feature-store.ts';
+import type { ModelArtifacts } from './model-artifacts.ts';
 import { ModelEndpoint, type ModelEndpointProps } from './model-endpoint.ts';
+import { type ModelRegistry, READ_LIVE_ACTIONS } from './model-registry.ts';
 import { RecoFunction } from './reco-function.ts';
 import { RecommendationCache, type RecommendationCacheProps } from './recommendation-cache.ts';
 import { SERVING_SUBNETS, ServingNetwork } from './serving-network.ts';
@@ -30,12 +32,17 @@ export interface ServingProps {
    */
   readonly userTokenKeys: UserTokenKeysSecret;
 
+  /** The model registry; the recommend function reads the live version from it, nothing else. */
+  readonly registry: ModelRegistry;
+
+  /** The bucket of trained models the endpoint's SageMaker models are created from. */
+  readonly modelArtifacts: ModelArtifacts;
+
   /**
-   * The trained model to serve from a SageMaker endpoint (see {@link ModelEndpoint}).
-   * @default - no model endpoint and no SageMaker runtime VPC endpoint: the recommend function
-   * gets no `envVars.modelEndpointName` and serves the popularity ranking
+   * Image and sizing of the model endpoint (see {@link ModelEndpoint}).
+   * @default - the repository's model image and the defaults of {@link ModelEndpointProps}
    */
-  readonly model?: ModelEndpointProps;
+  readonly model?: Omit<ModelEndpointProps, 'artifactsBucket'>;
 
   /**
    * Usage limits of the recommendation cache.
@@ -46,26 +53,25 @@ export interface ServingProps {
 
 /**
  * The read path: the recommend function behind the recommendation routes (personal, similar items,
- * rankings, trending) and `GET /v1/health`, in a private network with a cache and, when a model
- * artifact is configured, a SageMaker model endpoint:
+ * rankings, trending) and `GET /v1/health`, in a private network with a cache and the model
+ * endpoint the training pipeline deploys:
  *
- * - {@link Serving.network}: isolated-subnet VPC with flow logs, DynamoDB gateway endpoint and
- *   the Secrets Manager interface endpoint (user-token keys) and, with a model, the SageMaker
- *   runtime interface endpoint;
+ * - {@link Serving.network}: isolated-subnet VPC with flow logs, DynamoDB gateway endpoint, and
+ *   the Secrets Manager (user-token keys) and SageMaker runtime interface endpoints;
  * - {@link Serving.cache}: ElastiCache Serverless (Valkey) over TLS, `envVars.cacheUrl`;
- * - {@link Serving.modelEndpoint}: only with {@link ServingProps.model}, `envVars.modelEndpointName`
- *   and `sagemaker:InvokeEndpoint` on that endpoint. Without it the function serves popularity;
- *   with it the function still falls back to popularity when the model is slow or failing.
+ * - {@link Serving.modelEndpoint}: the endpoint's fixed name (`envVars.modelEndpointName`),
+ *   `sagemaker:InvokeEndpoint` on it, and the registry's live version (`envVars.registryTableName`,
+ *   `GetItem` on the `LIVE` item only). Until the pipeline has deployed a model, and whenever the
+ *   model is slow or failing, the function falls back to popularity.
  *
  * The function's security group allows outbound traffic only on 443 (AWS APIs: the route tables
  * send DynamoDB to the gateway endpoint and have no other route out of the VPC; the Secrets Manager
  * and SageMaker runtime endpoints are inside it) and to the cache on its port. The DynamoDB
- * endpoint's policy only lets through what the function is granted, on the feature table, and the
+ * endpoint's policy only lets through what the function is granted, on the feature table and the
+ * registry, and the
  * Secrets Manager endpoint's only reads of the user-token keys, so neither endpoint can carry data
  * to other resources or accounts.
- *
- * A later `Training` construct, composed in `RecoStack` beside this one, publishes the artifacts it
- * produces to `ModelArtifacts`; Serving receives the artifact URL through {@link ServingProps.model}.
+
  */
 export class Serving extends Construct {
   public readonly network: ServingNetwork;
@@ -75,8 +81,8 @@ export class Serving extends Construct {
 
   public readonly cache: RecommendationCache;
 
-  /** The model endpoint; `undefined` without {@link ServingProps.model}. */
-  public readonly modelEndpoint: ModelEndpoint | undefined;
+  /** What the stack keeps of the model endpoint the pipeline deploys (name, image, role). */
+  public readonly modelEndpoint: ModelEndpoint;
 
   /** Recommendation handler (also answers the health check). */
   public readonly recommendFunction: RecoFunction;
@@ -85,7 +91,7 @@ export class Serving extends Construct {
     super(scope, id);
 
     this.network = new ServingNetwork(this, 'Network', {
-      sageMakerRuntimeEndpoint: props.model !== undefined,
+      sageMakerRuntimeEndpoint: true,
       secretsManagerEndpoint: true,
     });
     this.network.dynamoDbEndpoint.addToPolicy(
@@ -93,6 +99,13 @@ export class Serving extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: [...TABLE_READ_ACTIONS, ...RECOMMENDATION_LOG_ACTIONS],
         resources: props.featureStore.tableAndIndexArns(),
+      }),
+    );
+    this.network.dynamoDbEndpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: [...READ_LIVE_ACTIONS],
+        resources: [props.registry.table.tableArn],
       }),
     );
 
@@ -109,7 +122,10 @@ export class Serving extends Construct {
 
     this.cache = new RecommendationCache(this, 'Cache', { network: this.network, ...props.cache });
 
-    this.modelEndpoint = props.model === undefined ? undefined : new ModelEndpoint(this, 'ModelEndpoint', props.model);
+    this.modelEndpoint = new ModelEndpoint(this, 'ModelEndpoint', {
+      ...props.model,
+      artifactsBucket: props.modelArtifacts.bucket,
+    });
 
     this.recommendFunction = new RecoFunction(this, 'RecommendFunction', {
       entry: functionEntry('recommend'),
@@ -132,9 +148,8 @@ export class Serving extends Construct {
         resources: [props.userTokenKeys.secret.secretArn],
       }),
     );
-    if (this.modelEndpoint !== undefined) {
-      this.modelEndpoint.bindEndpoint(this.recommendFunction);
-      this.network.allowSageMakerRuntimeFrom(this.recommendFunction);
-    }
+    this.modelEndpoint.bindEndpoint(this.recommendFunction);
+    this.network.allowSageMakerRuntimeFrom(this.recommendFunction);
+    props.registry.grantReadLive(this.recommendFunction);
   }
 }

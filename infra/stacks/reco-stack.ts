@@ -11,11 +11,14 @@ import { FeatureStore } from '../constructs/feature-store.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
 import { ModelArtifacts } from '../constructs/model-artifacts.ts';
 import type { ModelEndpointProps } from '../constructs/model-endpoint.ts';
+import { ModelRegistry } from '../constructs/model-registry.ts';
+import { PipelineTeardown } from '../constructs/pipeline-teardown.ts';
 import { Privacy } from '../constructs/privacy.ts';
 import { ServerApi } from '../constructs/server-api.ts';
 import { Serving } from '../constructs/serving.ts';
 import { StorefrontApi } from '../constructs/storefront-api.ts';
 import { StorefrontWaf } from '../constructs/storefront-waf.ts';
+import { TrainingPipeline } from '../constructs/training-pipeline.ts';
 import { UserTokenKeysSecret } from '../constructs/user-token-keys.ts';
 
 /** Properties of a {@link RecoStack}. Never set `env`: the stack is environment-agnostic. */
@@ -30,10 +33,10 @@ export interface RecoStackProps extends StackProps {
   readonly deletionProtection?: boolean;
 
   /**
-   * The trained model to serve from a SageMaker endpoint (`modelDataUrl` and sizing).
-   * @default - no model endpoint: the recommend function serves the popularity ranking
+   * Image and sizing of the model endpoint the training pipeline deploys.
+   * @default - the repository's model image (`model/Dockerfile`) and the defaults of `ModelEndpointProps`
    */
-  readonly model?: ModelEndpointProps;
+  readonly model?: Omit<ModelEndpointProps, 'artifactsBucket'>;
 
   /**
    * Origins whose pages may call the API (CORS; see `ApiProps.corsOrigins`).
@@ -57,18 +60,22 @@ export interface RecoStackProps extends StackProps {
 /**
  * The whole real-time recommendation service in one environment-agnostic stack (no lookups,
  * so it synthesises offline): feature store, ingestion (stream + processor), data lake (stream to
- * S3 through Firehose), model artifacts bucket, serving (VPC, cache, optional SageMaker endpoint,
- * recommend function), catalogue, privacy (erasure), admin (user tokens), the user-token keys and
- * the erasure-log hash key (Secrets Manager), the storefront API (API key, CORS, WAF) and the
- * server API (IAM) over the same functions, alarms on the functions' metrics.
- * A later `Training` construct joins here; see the note on {@link Serving}.
+ * S3 through Firehose), model artifacts bucket, model registry, serving (VPC, cache, the model
+ * endpoint's name, image and role, recommend function), the training pipeline (Step Functions,
+ * SageMaker jobs, schedule; it owns the endpoint) and its teardown on stack deletion, catalogue,
+ * privacy (erasure), admin (user tokens), the user-token keys and the erasure-log hash key
+ * (Secrets Manager), the storefront API (API key, CORS, WAF) and the server API (IAM) over the
+ * same functions, alarms on the functions' metrics.
  */
 export class RecoStack extends Stack {
   public readonly featureStore: FeatureStore;
   public readonly ingestion: Ingestion;
   public readonly dataLake: DataLake;
   public readonly modelArtifacts: ModelArtifacts;
+  public readonly registry: ModelRegistry;
   public readonly serving: Serving;
+  public readonly training: TrainingPipeline;
+  public readonly trainingTeardown: PipelineTeardown;
   public readonly catalogue: Catalogue;
   public readonly privacy: Privacy;
   public readonly admin: Admin;
@@ -102,11 +109,26 @@ export class RecoStack extends Stack {
     this.modelArtifacts = new ModelArtifacts(this, 'ModelArtifacts', {
       accessLogBucket: this.dataLake.accessLogBucket,
     });
+    this.registry = new ModelRegistry(this, 'ModelRegistry');
     this.serving = new Serving(this, 'Serving', {
       featureStore: this.featureStore,
       modelVersion: props.modelVersion,
       userTokenKeys: this.userTokenKeys,
+      registry: this.registry,
+      modelArtifacts: this.modelArtifacts,
       ...(props.model === undefined ? {} : { model: props.model }),
+    });
+    this.training = new TrainingPipeline(this, 'Training', {
+      featureStore: this.featureStore,
+      dataLake: this.dataLake,
+      modelArtifacts: this.modelArtifacts,
+      erasureHashKey: this.erasureHashKey,
+      registry: this.registry,
+      modelEndpoint: this.serving.modelEndpoint,
+    });
+    this.trainingTeardown = new PipelineTeardown(this, 'TrainingTeardown', {
+      pipeline: this.training,
+      modelEndpoint: this.serving.modelEndpoint,
     });
     this.catalogue = new Catalogue(this, 'Catalogue', { featureStore: this.featureStore });
     this.privacy = new Privacy(this, 'Privacy', {
@@ -179,10 +201,21 @@ export class RecoStack extends Stack {
     });
     new CfnOutput(this, 'ModelArtifactsBucketName', {
       value: this.modelArtifacts.bucket.bucketName,
-      description: 'Bucket of trained models; deploy one with -c reco:modelDataUrl=s3://<bucket>/<key>/model.tar.gz',
+      description: 'Bucket of the training pipeline: datasets/<version>/ and models/<version>/',
     });
-    if (this.serving.modelEndpoint !== undefined) {
-      new CfnOutput(this, 'ModelEndpointName', { value: this.serving.modelEndpoint.endpointName });
-    }
+    new CfnOutput(this, 'ModelEndpointName', {
+      value: this.serving.modelEndpoint.endpointName,
+      description: 'SageMaker endpoint the training pipeline deploys to (absent until its first model is live)',
+    });
+    new CfnOutput(this, 'ModelRegistryTableName', { value: this.registry.table.tableName });
+    new CfnOutput(this, 'TrainingStateMachineArn', {
+      value: this.training.stateMachineArn,
+      description:
+        'Training pipeline; start a run with aws stepfunctions start-execution --input \'{"trigger":"manual"}\'',
+    });
+    new CfnOutput(this, 'TrainingNotificationsTopicArn', {
+      value: this.training.topic.topicArn,
+      description: 'SNS topic of the training outcomes (live, rejected, failed); subscribe to be told',
+    });
   }
 }

@@ -13,13 +13,11 @@ import type { RecoStack } from '#infra/stacks/reco-stack.ts';
 import {
   actionsOf,
   logicalIdOf,
-  modelTestContext,
   refersTo,
   resourcesOf,
   roleLogicalIdOf,
   type Statement,
   statementsOfRole,
-  stubModelImageDirectory,
   testContext,
 } from './helpers.ts';
 
@@ -78,16 +76,13 @@ function keyDecrypters(template: Template, keyLogicalId: string): string[] {
     .sort();
 }
 
-describe.each([
-  ['without a model', () => ({ context: testContext() })],
-  ['with a model', () => ({ context: modelTestContext(), modelImageDirectory: stubModelImageDirectory() })],
-])('Stack: access control, app %s', (_, optionsOf) => {
+describe('Stack: access control', () => {
   let stack: RecoStack;
   let template: Template;
 
   beforeAll(() => {
     // Prepare + Act
-    stack = buildApp({ ...optionsOf(), nag: false }).stack;
+    stack = buildApp({ context: testContext(), nag: false }).stack;
     template = Template.fromStack(stack);
   });
 
@@ -342,9 +337,12 @@ describe.each([
       expect(keyDecrypters(template, logicalIdOf(stack.userTokenKeys.key))).toEqual([...readers, rotation].sort());
     });
 
-    it('let only the erasure and processor functions read the erasure hash key, and nothing write it', () => {
+    it('let only the erasure and processor functions and the training export read the erasure hash key, and nothing write it', () => {
       const secretId = logicalIdOf(stack.erasureHashKey.secret);
-      const readers = [stack.privacy.erasureFunction, stack.ingestion.processorFunction].map(roleLogicalIdOf).sort();
+      const readers = [
+        ...[stack.privacy.erasureFunction, stack.ingestion.processorFunction].map(roleLogicalIdOf),
+        logicalIdOf(stack.training.roles.exportRole),
+      ].sort();
       expect(rolesAllowed(template, 'secretsmanager:GetSecretValue', secretId)).toEqual(readers);
       expect(rolesAllowed(template, 'secretsmanager:PutSecretValue', secretId)).toEqual([]);
       expect(keyDecrypters(template, logicalIdOf(stack.erasureHashKey.key))).toEqual(readers);

@@ -5,6 +5,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { buildApp, type RecoApp } from '#infra/build-app.ts';
 import { ErasureHashKeySecret } from '#infra/constructs/erasure-hash-key.ts';
 import { UserTokenKeysSecret } from '#infra/constructs/user-token-keys.ts';
 import { repoRoot } from '#infra/paths.ts';
@@ -21,17 +22,6 @@ export function testContext(): Record<string, unknown> {
     context?: Record<string, unknown>;
   };
   return { ...cdkJson.context, ...SKIP_BUNDLING };
-}
-
-/** A model artifact URL for tests that deploy a model endpoint. */
-export const TEST_MODEL_DATA_URL = 's3://reco-test-models/models/v1/model.tar.gz';
-
-/**
- * {@link testContext} plus `reco:modelDataUrl`, i.e. the app shape with a SageMaker endpoint.
- * Use it with `modelImageDirectory: stubModelImageDirectory()` so tests need no `model/` directory.
- */
-export function modelTestContext(): Record<string, unknown> {
-  return { ...testContext(), 'reco:modelDataUrl': TEST_MODEL_DATA_URL };
 }
 
 /** Files of {@link stubModelImageDirectory}, relative to it. */
@@ -136,4 +126,41 @@ export function refersTo(value: unknown, logicalId: string): boolean {
 /** `{ 'Fn::GetAtt': [logicalId, 'Arn'] }` */
 export function arnOf(logicalId: string): { 'Fn::GetAtt': [string, string] } {
   return { 'Fn::GetAtt': [logicalId, 'Arn'] };
+}
+
+/** `Fn::Join` of `<bucket ARN>/<pattern>`, as `bucket.arnForObjects(pattern)` synthesises. */
+export function objectArnOf(bucketLogicalId: string, pattern: string): unknown {
+  return { 'Fn::Join': ['', [arnOf(bucketLogicalId), `/${pattern}`]] };
+}
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`, as the stack's `formatArn` synthesises it. */
+export function stackArnOf(service: string, resource: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        `:${service}:`,
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:${resource}`,
+      ],
+    ],
+  };
+}
+
+/** The statements that allow `action`. */
+export function statementsAllowing(statements: readonly Statement[], action: string): Statement[] {
+  return statements.filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes(action));
+}
+
+/** The app as `cdk synth` builds it, minus bundling and cdk-nag, with the stub model image context. */
+export function buildTestApp(context: Record<string, unknown> = {}): RecoApp {
+  return buildApp({
+    context: { ...testContext(), ...context },
+    nag: false,
+    modelImageDirectory: stubModelImageDirectory(),
+  });
 }

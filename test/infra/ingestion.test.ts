@@ -56,6 +56,11 @@ describe('Construct: Ingestion', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('deletes the stream and its key with the stack (the lake has every record)', () => {
+    expect(template.findResources('AWS::Kinesis::Stream')[ids.stream]?.DeletionPolicy).toBe('Delete');
+    expect(template.findResources('AWS::KMS::Key')[ids.key]?.DeletionPolicy).toBe('Delete');
+  });
+
   it('maps the stream to the processor with the settings of streamProcessing', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { ModelArtifacts, NONCURRENT_VERSION_DAYS } from '#infra/constructs/model-artifacts.ts';
+import { DATASET_DAYS, ModelArtifacts, NONCURRENT_VERSION_DAYS } from '#infra/constructs/model-artifacts.ts';
 import { logicalIdOf, newTestStack } from './helpers.ts';
 
 function synthArtifacts() {
@@ -52,19 +52,22 @@ describe('Construct: ModelArtifacts', () => {
     });
   });
 
-  it('expires replaced artifact versions after the per-shopper retention, keeping current ones', () => {
+  it('expires datasets and replaced artifact versions after the per-shopper retention, keeping current models', () => {
     const { artifacts, template } = synthArtifacts();
 
     expect(NONCURRENT_VERSION_DAYS).toBe(90);
+    expect(DATASET_DAYS).toBe(90);
     const bucket = template.findResources('AWS::S3::Bucket')[logicalIdOf(artifacts.bucket)];
     const rules = bucket?.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
     expect(rules).toEqual([
+      { Id: 'ExpireDatasets', Status: 'Enabled', Prefix: 'datasets/', ExpirationInDays: DATASET_DAYS },
       expect.objectContaining({
         Status: 'Enabled',
         NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       }),
     ]);
-    expect(rules[0]).not.toHaveProperty('ExpirationInDays');
+    expect(rules[1]).not.toHaveProperty('ExpirationInDays');
+    expect(rules[1]).not.toHaveProperty('Prefix');
   });
 });

@@ -2,19 +2,15 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type App, type Stack, cx_api } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { envVars, lambdaDefaults } from '#shared/config/index.ts';
+import { envVars, lambdaDefaults, training } from '#shared/config/index.ts';
 import {
   DEFAULT_MODEL_DOCKERFILE,
   DEFAULT_MODEL_IMAGE_DIRECTORY,
-  imagePlatformFor,
   INVOKE_ENDPOINT_ACTIONS,
   ModelEndpoint,
   type ModelEndpointProps,
-  parseS3Url,
-  SAGEMAKER_SCALING_SERVICE_LINKED_ROLE,
   VARIANT_NAME,
 } from '#infra/constructs/model-endpoint.ts';
 import {
@@ -26,19 +22,19 @@ import {
   roleLogicalIdOf,
   statementsOfRole,
   stubModelImageDirectory,
-  TEST_MODEL_DATA_URL,
 } from './helpers.ts';
 
 function synthEndpoint(props: Partial<ModelEndpointProps> = {}) {
   const stack = newTestStack();
+  const bucket = new s3.Bucket(stack, 'Artifacts');
   const endpoint = new ModelEndpoint(stack, 'ModelEndpoint', {
-    modelDataUrl: TEST_MODEL_DATA_URL,
+    artifactsBucket: bucket,
     imageDirectory: stubModelImageDirectory(),
     ...props,
   });
   const fn = newPlainFunction(stack, 'Caller');
   endpoint.bindEndpoint(fn);
-  return { stack, endpoint, fn, template: Template.fromStack(stack) };
+  return { stack, bucket, endpoint, fn, template: Template.fromStack(stack) };
 }
 
 interface DockerImageSource {
@@ -65,17 +61,12 @@ function dockerImageSources(stack: Stack): DockerImageSource[] {
 }
 
 describe('Construct: ModelEndpoint', () => {
-  it('builds the image for the platform of the instance type (Graviton: arm64)', () => {
-    expect(imagePlatformFor('ml.c7g.large')).toBe(ecrAssets.Platform.LINUX_ARM64);
-    expect(imagePlatformFor('ml.m7g.xlarge')).toBe(ecrAssets.Platform.LINUX_ARM64);
-    expect(imagePlatformFor('ml.c6gn.large')).toBe(ecrAssets.Platform.LINUX_ARM64);
-    expect(imagePlatformFor('ml.r7gd.large')).toBe(ecrAssets.Platform.LINUX_ARM64);
-    expect(imagePlatformFor('ml.m5.large')).toBe(ecrAssets.Platform.LINUX_AMD64);
-    expect(imagePlatformFor('ml.g5.xlarge')).toBe(ecrAssets.Platform.LINUX_AMD64);
-    expect(imagePlatformFor('ml.inf2.xlarge')).toBe(ecrAssets.Platform.LINUX_AMD64);
-
+  it('builds the image for linux/amd64, the platform SageMaker trains on', () => {
+    // Act
     const { stack } = synthEndpoint();
-    expect(dockerImageSources(stack)).toEqual([expect.objectContaining({ platform: 'linux/arm64' })]);
+
+    // Assess
+    expect(dockerImageSources(stack)).toEqual([expect.objectContaining({ platform: 'linux/amd64' })]);
   });
 
   it('stages model/Dockerfile with only the context its .dockerignore lets through', () => {
@@ -94,185 +85,95 @@ describe('Construct: ModelEndpoint', () => {
     ]);
   });
 
-  // The real image: model/ is written alongside this stack; the test runs once its Dockerfile exists.
-  it.skipIf(!existsSync(path.join(DEFAULT_MODEL_IMAGE_DIRECTORY, DEFAULT_MODEL_DOCKERFILE)))(
-    "stages the repository's model image context without node_modules, tests or the rest of the repository",
-    () => {
-      // Act
-      const stack = newTestStack();
-      new ModelEndpoint(stack, 'ModelEndpoint', { modelDataUrl: TEST_MODEL_DATA_URL });
-      const [source] = dockerImageSources(stack);
-      if (source === undefined) throw new Error('no docker image asset');
+  it("stages the repository's model image context without node_modules, tests or the rest of the repository", () => {
+    // Act
+    const stack = newTestStack();
+    new ModelEndpoint(stack, 'ModelEndpoint', { artifactsBucket: new s3.Bucket(stack, 'Artifacts') });
+    const [source] = dockerImageSources(stack);
+    if (source === undefined) throw new Error('no docker image asset');
 
-      // Assess
-      const staged = readdirSync(source.directory, { recursive: true }).map(String);
-      expect(staged).toEqual(
-        expect.arrayContaining(['package.json', 'package-lock.json', 'model/Dockerfile', 'shared']),
-      );
-      for (const absent of ['node_modules', 'infra', 'functions', 'test', 'cdk.out', '.git']) {
-        expect(
-          staged.filter((file) => file === absent || file.startsWith(`${absent}/`)),
-          absent,
-        ).toEqual([]);
-      }
-      expect(staged.filter((file) => file.includes('node_modules/') || file.endsWith('.test.ts'))).toEqual([]);
-    },
-  );
-
-  it('accepts only s3://bucket/key model URLs without wildcards', () => {
-    expect(parseS3Url('s3://my-bucket/models/v1/model.tar.gz')).toEqual({
-      bucket: 'my-bucket',
-      key: 'models/v1/model.tar.gz',
-    });
-    for (const url of ['https://x/model.tar.gz', 's3://my-bucket/', 's3://my-bucket/models/*', 's3://B/key']) {
-      expect(() => parseS3Url(url), url).toThrow('s3://');
+    // Assess
+    const staged = readdirSync(source.directory, { recursive: true }).map(String);
+    expect(staged).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'model/Dockerfile', 'shared']));
+    for (const absent of ['node_modules', 'infra', 'functions', 'test', 'cdk.out', '.git']) {
+      expect(
+        staged.filter((file) => file === absent || file.startsWith(`${absent}/`)),
+        absent,
+      ).toEqual([]);
     }
-    expect(() => synthEndpoint({ modelDataUrl: 's3://b/*' })).toThrow('s3://');
+    expect(staged.filter((file) => file.includes('node_modules/') || file.endsWith('.test.ts'))).toEqual([]);
+    expect(existsSync(path.join(DEFAULT_MODEL_IMAGE_DIRECTORY, DEFAULT_MODEL_DOCKERFILE))).toBe(true);
   });
 
-  it('fails early when the image directory has no Dockerfile, or the instance bounds make no sense', () => {
+  it('fails early when the image directory has no Dockerfile, or the bounds or instance type make no sense', () => {
     expect(() => synthEndpoint({ imageDirectory: '/nonexistent/model' })).toThrow('does not exist');
     expect(() => synthEndpoint({ minInstances: 3, maxInstances: 2 })).toThrow('minInstances');
     expect(() => synthEndpoint({ minInstances: 0 })).toThrow('minInstances');
+    expect(() => synthEndpoint({ instanceType: 'ml.c7g.large' })).toThrow(/training\.endpointInstanceType.*Graviton/);
   });
 
-  it('creates a network-isolated model from the image and the artifact, outside any VPC', () => {
-    const { endpoint, template } = synthEndpoint();
-
-    template.resourceCountIs('AWS::SageMaker::Model', 1);
-    const [model] = Object.values(template.findResources('AWS::SageMaker::Model'));
-    expect(model?.Properties).toMatchObject({
-      EnableNetworkIsolation: true,
-      ExecutionRoleArn: { 'Fn::GetAtt': [logicalIdOf(endpoint.role), 'Arn'] },
-      PrimaryContainer: { ModelDataUrl: TEST_MODEL_DATA_URL, Mode: 'SingleModel' },
-    });
-    expect(JSON.stringify(model?.Properties.PrimaryContainer.Image)).toContain('container-assets');
-    expect(model?.Properties.VpcConfig).toBeUndefined();
-    expect(model?.DependsOn).toEqual(expect.arrayContaining([logicalIdOf(endpoint.role)]));
-  });
-
-  it('serves one variant on ml.c7g.large with one instance and an AWS managed volume key by default', () => {
-    const { endpoint, template } = synthEndpoint();
-
-    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
-    const [config] = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'));
-    expect(config?.Properties.ProductionVariants).toEqual([
-      {
-        VariantName: VARIANT_NAME,
-        ModelName: { 'Fn::GetAtt': [logicalIdOf(endpoint.model), 'ModelName'] },
-        InstanceType: 'ml.c7g.large',
-        InitialInstanceCount: 1,
-        InitialVariantWeight: 1,
-      },
-    ]);
-    expect(config?.Properties.KmsKeyId).toBeUndefined();
-  });
-
-  it('encrypts the instance volumes with the given key', () => {
-    // Prepare
-    const stack = newTestStack();
-    const key = new kms.Key(stack, 'VolumeKey', { enableKeyRotation: true });
-
+  it('creates no SageMaker model, endpoint config, endpoint or scaling: the training pipeline owns them', () => {
     // Act
-    new ModelEndpoint(stack, 'ModelEndpoint', {
-      modelDataUrl: TEST_MODEL_DATA_URL,
-      imageDirectory: stubModelImageDirectory(),
-      volumeKey: key,
-    });
+    const { template } = synthEndpoint();
 
     // Assess
-    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] },
-    });
+    for (const type of [
+      'AWS::SageMaker::Model',
+      'AWS::SageMaker::EndpointConfig',
+      'AWS::SageMaker::Endpoint',
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+    ]) {
+      template.resourceCountIs(type, 0);
+    }
   });
 
-  it('names the endpoint, keeps its instance count across model updates and logs to a group with retention', () => {
-    const { endpoint, template } = synthEndpoint();
+  it('has a fixed name, a log group with retention, and the sizing the pipeline deploys with', () => {
+    // Act
+    const { stack, endpoint, template } = synthEndpoint();
 
+    // Assess
     expect(endpoint.endpointName).toMatch(/^[a-z0-9](-*[a-z0-9]){0,62}$/);
-    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
-      EndpointName: endpoint.endpointName,
-      EndpointConfigName: { 'Fn::GetAtt': [logicalIdOf(endpoint.endpointConfig), 'EndpointConfigName'] },
-      RetainAllVariantProperties: true,
-    });
+    expect(endpoint.endpointName).toBe(synthEndpoint().endpoint.endpointName);
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: `/aws/sagemaker/Endpoints/${endpoint.endpointName}`,
       RetentionInDays: lambdaDefaults.logRetentionDays,
     });
-  });
-
-  it('scales the variant between 1 and 4 instances on invocations per instance', () => {
-    const { endpoint, fn, template } = synthEndpoint();
-
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
-      ServiceNamespace: 'sagemaker',
-      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-      ResourceId: {
-        'Fn::Join': [
-          '',
-          ['endpoint/', { 'Fn::GetAtt': [logicalIdOf(endpoint.endpoint), 'EndpointName'] }, `/variant/${VARIANT_NAME}`],
+    expect(stack.resolve(endpoint.endpointArn)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':sagemaker:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:endpoint/${endpoint.endpointName}`,
         ],
-      },
-      MinCapacity: 1,
-      MaxCapacity: 4,
-      RoleARN: {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':iam::',
-            { Ref: 'AWS::AccountId' },
-            `:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/${SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}`,
-          ],
-        ],
-      },
+      ],
     });
-    // No scaling role in the stack: the template's roles are the execution role and the caller's.
-    expect(Object.keys(template.findResources('AWS::IAM::Role')).sort()).toEqual(
-      [logicalIdOf(endpoint.role), roleLogicalIdOf(fn)].sort(),
-    );
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
-        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
-        TargetValue: 3000,
-        ScaleInCooldown: 300,
-        ScaleOutCooldown: 60,
-      },
+    expect(endpoint.scalingResourceId).toBe(`endpoint/${endpoint.endpointName}/variant/${VARIANT_NAME}`);
+    expect(endpoint.sizing).toEqual({
+      instanceType: training.endpointInstanceType,
+      minInstances: 1,
+      maxInstances: 4,
+      targetInvocationsPerInstance: 3000,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
     });
   });
 
-  it('takes instance type, bounds and scaling target from its props', () => {
-    const { stack, template } = synthEndpoint({
-      instanceType: 'ml.m5.large',
-      minInstances: 2,
-      maxInstances: 6,
-      targetInvocationsPerInstance: 1200,
-    });
-
-    const [config] = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'));
-    expect(config?.Properties.ProductionVariants).toEqual([
-      expect.objectContaining({ VariantName: VARIANT_NAME, InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }),
-    ]);
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 6 });
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 1200 },
-    });
-    expect(dockerImageSources(stack)).toEqual([expect.objectContaining({ platform: 'linux/amd64' })]);
-  });
-
-  it('lets its role read the one artifact object, pull the image, log and put endpoint metrics, nothing else', () => {
+  it('lets its role read models/ of the artifacts bucket, pull the image, log and put endpoint metrics, nothing else', () => {
     // Act
-    const { stack, endpoint, template } = synthEndpoint();
+    const { endpoint, bucket, template } = synthEndpoint();
     const statements = statementsOfRole(template, logicalIdOf(endpoint.role));
 
     // Assess
-    const partition = stack.resolve(stack.partition) as unknown;
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 's3:GetObject',
-      Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::reco-test-models/models/v1/model.tar.gz']] },
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(bucket), 'Arn'] }, '/models/*']] },
     });
     expect(statements).toContainEqual({
       Effect: 'Allow',
@@ -292,11 +193,8 @@ describe('Construct: ModelEndpoint', () => {
     expect(wildcard.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))?.Condition).toEqual({
       StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' },
     });
-    const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-    for (const statement of logs) {
-      expect(JSON.stringify(statement.Resource)).toMatch(/Endpoints|ModelEndpointLogs/);
-    }
     const all = statements.flatMap(actionsOf);
+    expect(all.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
     expect(all.filter((a) => a.startsWith('ec2:') || a.startsWith('sagemaker:') || a.startsWith('dynamodb:'))).toEqual(
       [],
     );
@@ -305,17 +203,16 @@ describe('Construct: ModelEndpoint', () => {
     });
   });
 
-  it('gives a bound function the endpoint name and InvokeEndpoint on that endpoint only', () => {
-    const { endpoint, fn, template } = synthEndpoint();
+  it('gives a bound function the fixed endpoint name and InvokeEndpoint on that endpoint only', () => {
+    // Act
+    const { stack, endpoint, fn, template } = synthEndpoint();
 
+    // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: { [envVars.modelEndpointName]: { 'Fn::GetAtt': [logicalIdOf(endpoint.endpoint), 'EndpointName'] } },
-      },
+      Environment: { Variables: { [envVars.modelEndpointName]: endpoint.endpointName } },
     });
-    const statements = statementsOfRole(template, roleLogicalIdOf(fn));
-    expect(statements).toEqual([
-      { Effect: 'Allow', Action: INVOKE_ENDPOINT_ACTIONS[0], Resource: { Ref: logicalIdOf(endpoint.endpoint) } },
+    expect(statementsOfRole(template, roleLogicalIdOf(fn))).toEqual([
+      { Effect: 'Allow', Action: INVOKE_ENDPOINT_ACTIONS[0], Resource: stack.resolve(endpoint.endpointArn) },
     ]);
   });
 });

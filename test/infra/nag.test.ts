@@ -8,21 +8,16 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BuildAppOptions, STOREFRONT_WAF_CONTEXT_KEY } from '#infra/build-app.ts';
 import { dataLake } from '#shared/config/index.ts';
+import { pipelinePaths } from '#shared/training/pipeline.ts';
 import { DELIVERY_OBJECT_ACTIONS } from '#infra/constructs/data-lake.ts';
+import { TEARDOWN_LIST_ACTIONS } from '#infra/constructs/pipeline-teardown.ts';
+import { CLEAN_UP_LIST_ACTIONS } from '#infra/constructs/pipeline-function.ts';
 import {
   VPC_CREATE_INTERFACE_ACTIONS,
   VPC_DESCRIBE_ACTIONS,
   VPC_MANAGE_INTERFACE_ACTIONS,
 } from '#infra/constructs/reco-function.ts';
-import {
-  actionsOf,
-  logicalIdOf,
-  modelTestContext,
-  resourcesOf,
-  type Statement,
-  stubModelImageDirectory,
-  testContext,
-} from './helpers.ts';
+import { actionsOf, logicalIdOf, resourcesOf, type Statement, testContext } from './helpers.ts';
 
 /** An acknowledgement as recorded by `Validations.of(scope).acknowledge()`. */
 interface Acknowledgement {
@@ -91,16 +86,12 @@ function describeViolations(report: PolicyValidationPluginReport): string[] {
 }
 
 /**
- * The shapes of the app: without a model (popularity only), with a SageMaker endpoint, and with the
- * storefront's web ACL switched off (its stage then acknowledges APIG3 instead).
+ * The shapes of the app: as cdk.json builds it, and with the storefront's web ACL switched off (its
+ * stage then acknowledges APIG3 instead).
  */
 const shapes: [string, () => BuildAppOptions][] = [
-  ['without a model', () => ({ context: testContext() })],
+  ['as configured', () => ({ context: testContext() })],
   ['without the storefront WAF', () => ({ context: { ...testContext(), [STOREFRONT_WAF_CONTEXT_KEY]: false } })],
-  [
-    'with a model (reco:modelDataUrl)',
-    () => ({ context: modelTestContext(), modelImageDirectory: stubModelImageDirectory() }),
-  ],
 ];
 
 describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
@@ -176,11 +167,17 @@ describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
     // Prepare
     const { stack } = buildApp({ ...optionsOf(), nag: false });
     const template = Template.fromStack(stack);
-    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(stack.dataLake.bucket), 'Arn'] };
-    const lakeObjectPatterns = [dataLake.eventsPrefix, dataLake.errorsPrefix].map((prefix) =>
-      JSON.stringify({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] }),
+    const prefix = stack.training.namePrefix;
+    const lakeId = logicalIdOf(stack.dataLake.bucket);
+    const artifactsId = logicalIdOf(stack.modelArtifacts.bucket);
+    const objectsOf = (bucketId: string, objectPrefix: string) =>
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${objectPrefix}*`]] });
+    const lakeObjects = [dataLake.eventsPrefix, dataLake.errorsPrefix].map((lakePrefix) =>
+      objectsOf(lakeId, lakePrefix),
     );
-    const isLakeObjectPattern = (resource: unknown): boolean => lakeObjectPatterns.includes(JSON.stringify(resource));
+    const artifactObjects = [pipelinePaths.datasets, pipelinePaths.models].map((artifactPrefix) =>
+      objectsOf(artifactsId, artifactPrefix),
+    );
 
     // Act
     const wildcardStatements = Object.values(template.findResources('AWS::IAM::Policy'))
@@ -188,41 +185,122 @@ describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
       .filter((statement) => resourcesOf(statement).some((resource) => JSON.stringify(resource).includes('*')));
 
     // Assess: every action on Resource "*" is one that supports no resource-level permission.
-    const sorted = (statement: Statement) => JSON.stringify(actionsOf(statement).sort());
     const star = wildcardStatements.filter((statement) => resourcesOf(statement).includes('*'));
-    const allowedOnStar = [
-      ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-      // The rotation function: addRotationSchedule grants GetRandomPassword, merged with its X-Ray actions.
-      ['secretsmanager:GetRandomPassword', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-      [...VPC_DESCRIBE_ACTIONS],
-      ['ecr:GetAuthorizationToken'],
-      ['cloudwatch:PutMetricData'],
-    ].map((actions) => JSON.stringify(actions.sort()));
-    expect(star.filter((statement) => sorted(statement) === allowedOnStar[0]).length).toBeGreaterThan(0);
+    const allowedOnStar = new Set<string>([
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      // The rotation function: addRotationSchedule grants GetRandomPassword.
+      'secretsmanager:GetRandomPassword',
+      ...VPC_DESCRIBE_ACTIONS,
+      'ecr:GetAuthorizationToken',
+      'cloudwatch:PutMetricData',
+      // The state machine's execution log (vended log delivery).
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+      // Clean-up and teardown list SageMaker names before acting on the prefixed ones.
+      ...CLEAN_UP_LIST_ACTIONS,
+      ...TEARDOWN_LIST_ACTIONS,
+    ]);
+    expect(star.length).toBeGreaterThan(0);
     for (const statement of star) {
-      expect(allowedOnStar, sorted(statement)).toContain(sorted(statement));
+      expect(
+        actionsOf(statement).filter((action) => !allowedOnStar.has(action)),
+        JSON.stringify(statement),
+      ).toEqual([]);
       if (actionsOf(statement).includes('cloudwatch:PutMetricData')) {
-        expect(statement.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } });
+        expect(actionsOf(statement)).toEqual(['cloudwatch:PutMetricData']);
+        expect(statement.Condition).toEqual({
+          StringEquals: {
+            'cloudwatch:namespace': expect.stringMatching(
+              /^\/aws\/sagemaker\/(Endpoints|TrainingJobs|ProcessingJobs)$/,
+            ),
+          },
+        });
       }
     }
-    // Network interfaces Lambda names itself: only the ENI actions, only on network-interface/*.
+
+    // Every other wildcard is a pattern of names AWS or the pipeline gives at run time, each for its actions only.
+    const teardownHandlerId = logicalIdOf(stack.trainingTeardown.handler);
+    const patterns: {
+      readonly name: string;
+      readonly matches: (resource: string) => boolean;
+      readonly actions: RegExp;
+    }[] = [
+      {
+        name: 'network interfaces Lambda names',
+        matches: (resource) => resource.includes(':network-interface/*'),
+        actions: new RegExp(`^(${[...VPC_CREATE_INTERFACE_ACTIONS, ...VPC_MANAGE_INTERFACE_ACTIONS].join('|')})$`),
+      },
+      {
+        name: 'lake objects Firehose names',
+        matches: (resource) => lakeObjects.includes(resource),
+        actions: new RegExp(`^(${[...DELIVERY_OBJECT_ACTIONS].join('|')})$`),
+      },
+      {
+        name: 'datasets and models the pipeline names',
+        matches: (resource) => artifactObjects.includes(resource),
+        actions: /^s3:(GetObject|PutObject|AbortMultipartUpload|DeleteObject)$/,
+      },
+      {
+        name: 'SageMaker names with the pipeline prefix',
+        matches: (resource) => resource.includes(`/${prefix}-*"`),
+        actions: /^sagemaker:/,
+      },
+      {
+        name: "the pipeline's job log streams",
+        matches: (resource) => resource.includes(`:log-stream:${prefix}-*"`),
+        actions: /^logs:(CreateLogStream|PutLogEvents)$/,
+      },
+      {
+        name: 'scalable targets (generated ids, conditions on namespace and dimension)',
+        matches: (resource) => resource.includes(':scalable-target/*"'),
+        actions: /^application-autoscaling:/,
+      },
+      {
+        name: "the variant's target tracking alarms",
+        matches: (resource) =>
+          resource.includes(`:alarm:TargetTracking-endpoint/${stack.serving.modelEndpoint.endpointName}/`),
+        actions: /^cloudwatch:(PutMetricAlarm|DescribeAlarms|DeleteAlarms)$/,
+      },
+      {
+        name: "the pipeline's executions",
+        matches: (resource) => resource.includes(':execution:'),
+        actions: /^states:StopExecution$/,
+      },
+      {
+        name: 'versions of the teardown handler (CDK provider framework)',
+        matches: (resource) => resource.includes(teardownHandlerId) && resource.endsWith(':*"]]}'),
+        actions: /^lambda:InvokeFunction$/,
+      },
+    ];
     const rest = wildcardStatements.filter((statement) => !star.includes(statement));
-    const eni = rest.filter((statement) => JSON.stringify(statement.Resource).includes(':network-interface/*'));
-    for (const statement of eni) {
-      const actions = actionsOf(statement);
-      const allowed = [...VPC_CREATE_INTERFACE_ACTIONS, ...VPC_MANAGE_INTERFACE_ACTIONS] as string[];
-      expect(
-        actions.every((action) => allowed.includes(action)),
-        actions.join(),
-      ).toBe(true);
+    const used = new Set<string>();
+    for (const statement of rest) {
+      for (const resource of resourcesOf(statement).map((item) => JSON.stringify(item))) {
+        if (!resource.includes('*')) continue;
+        const pattern = patterns.find((candidate) => candidate.matches(resource));
+        expect(pattern?.name, resource).toBeDefined();
+        used.add(pattern?.name ?? '');
+        for (const action of actionsOf(statement))
+          expect(action, `${pattern?.name}: ${resource}`).toMatch(pattern?.actions ?? /$^/);
+        if (pattern?.name.startsWith('scalable targets')) {
+          expect(statement.Condition).toMatchObject({
+            StringEquals: { 'application-autoscaling:service-namespace': 'sagemaker' },
+          });
+        }
+      }
     }
-    expect(eni).toHaveLength(2);
-    // Firehose objects under the lake prefixes.
-    const lake = rest.filter((statement) => !eni.includes(statement));
-    expect(lake).toHaveLength(1);
-    for (const statement of lake) {
-      expect(resourcesOf(statement).every(isLakeObjectPattern)).toBe(true);
-      expect(actionsOf(statement)).toEqual([...DELIVERY_OBJECT_ACTIONS]);
-    }
+    expect([...used].sort()).toEqual(patterns.map((pattern) => pattern.name).sort());
+    expect(
+      rest.filter((statement) => JSON.stringify(statement.Resource).includes(':network-interface/*')),
+    ).toHaveLength(2);
   });
 });

@@ -1,8 +1,9 @@
 import { Token } from 'aws-cdk-lib';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envVars } from '#shared/config/index.ts';
-import { buildApp, MODEL_DATA_URL_CONTEXT_KEY, MODEL_VERSION_CONTEXT_KEY } from '#infra/build-app.ts';
+import { buildApp, MODEL_VERSION_CONTEXT_KEY } from '#infra/build-app.ts';
 import {
   RECOMMENDATION_KEY_PREFIX,
   RECOMMENDATION_LOG_ACTIONS,
@@ -14,13 +15,10 @@ import {
   actionsOf,
   arnOf,
   logicalIdOf,
-  modelTestContext,
   refersTo,
   resourcesOf,
   roleLogicalIdOf,
   statementsOfRole,
-  stubModelImageDirectory,
-  TEST_MODEL_DATA_URL,
   testContext,
 } from './helpers.ts';
 
@@ -52,6 +50,13 @@ describe('Stack: RecoStack', () => {
     template.hasOutput('ModelArtifactsBucketName', { Value: { Ref: logicalIdOf(stack.modelArtifacts.bucket) } });
   });
 
+  it('outputs the endpoint name, the registry, the training state machine and its notification topic', () => {
+    template.hasOutput('ModelEndpointName', { Value: stack.serving.modelEndpoint.endpointName });
+    template.hasOutput('ModelRegistryTableName', { Value: { Ref: logicalIdOf(stack.registry.table) } });
+    template.hasOutput('TrainingStateMachineArn', { Value: { Ref: logicalIdOf(stack.training.stateMachine) } });
+    template.hasOutput('TrainingNotificationsTopicArn', { Value: { Ref: logicalIdOf(stack.training.topic) } });
+  });
+
   it("logs model-artifact bucket access into the data lake's access-log bucket", () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
@@ -59,16 +64,22 @@ describe('Stack: RecoStack', () => {
     });
   });
 
-  it('without reco:modelDataUrl deploys no model: the recommend function serves popularity', () => {
-    expect(testContext()).not.toHaveProperty(MODEL_DATA_URL_CONTEXT_KEY);
-    expect(stack.serving.modelEndpoint).toBeUndefined();
-    template.resourceCountIs('AWS::SageMaker::Model', 0);
-    template.resourceCountIs('AWS::SageMaker::Endpoint', 0);
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
-    expect(Object.keys(template.findOutputs('*'))).not.toContain('ModelEndpointName');
+  it('leaves the endpoint to the training pipeline, and tells the recommend function its fixed name and the registry', () => {
+    for (const type of [
+      'AWS::SageMaker::Model',
+      'AWS::SageMaker::EndpointConfig',
+      'AWS::SageMaker::Endpoint',
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+    ]) {
+      template.resourceCountIs(type, 0);
+    }
     const variables = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack.serving.recommendFunction)]
       ?.Properties.Environment.Variables as Record<string, unknown>;
-    expect(variables).not.toHaveProperty(envVars.modelEndpointName);
+    expect(variables).toMatchObject({
+      [envVars.modelEndpointName]: stack.serving.modelEndpoint.endpointName,
+      [envVars.registryTableName]: { Ref: logicalIdOf(stack.registry.table) },
+    });
     expect(variables).toHaveProperty(envVars.cacheUrl);
   });
 
@@ -143,10 +154,21 @@ describe('Stack: RecoStack', () => {
     );
   });
 
-  it('uses nodejs24.x on ARM64 with active tracing for every function', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // ingest, processor, recommend, catalogue, erasure, admin, and the user-token key rotation.
-    expect(functions).toHaveLength(7);
+  it('uses nodejs24.x on ARM64 with active tracing for every function of its own', () => {
+    // The CDK provider framework's function of the training teardown is the CDK's, not ours.
+    const framework = new Set(
+      stack.trainingTeardown.provider.node
+        .findAll()
+        .filter((construct) => construct instanceof CfnFunction)
+        .map((construct) => logicalIdOf(construct as CfnFunction)),
+    );
+    expect(framework.size).toBe(1);
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => !framework.has(id))
+      .map(([, fn]) => fn);
+    // ingest, processor, recommend, catalogue, erasure, admin, the user-token key rotation, the
+    // training pipeline's steps and its teardown.
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -163,6 +185,8 @@ describe('Stack: RecoStack', () => {
       stack.serving.recommendFunction,
       stack.catalogue.catalogueFunction,
       stack.privacy.erasureFunction,
+      stack.training.pipelineFunction,
+      stack.trainingTeardown.handler,
     ];
     for (const fn of roles) {
       expect(
@@ -252,63 +276,5 @@ describe('Stack: RecoStack', () => {
       );
       expect(actions).not.toContain('kinesis:PutRecords');
     });
-  });
-});
-
-describe('Stack: RecoStack with a model artifact (context reco:modelDataUrl)', () => {
-  let stack: RecoStack;
-  let template: Template;
-
-  beforeAll(() => {
-    // Prepare: the context `cdk synth -c reco:modelDataUrl=...` gives; the image directory is a stub.
-    const built = buildApp({ context: modelTestContext(), nag: false, modelImageDirectory: stubModelImageDirectory() });
-    stack = built.stack;
-
-    // Act
-    template = Template.fromStack(stack);
-  });
-
-  it('serves the model at the context URL from an auto-scaled SageMaker endpoint', () => {
-    const endpoint = stack.serving.modelEndpoint;
-    if (endpoint === undefined) throw new Error('no model endpoint');
-    template.hasResourceProperties('AWS::SageMaker::Model', {
-      PrimaryContainer: Match.objectLike({ ModelDataUrl: TEST_MODEL_DATA_URL }),
-      EnableNetworkIsolation: true,
-    });
-    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
-    template.hasOutput('ModelEndpointName', { Value: endpoint.endpointName });
-  });
-
-  it('tells the recommend function the endpoint and lets it invoke that endpoint only', () => {
-    const endpoint = stack.serving.modelEndpoint;
-    if (endpoint === undefined) throw new Error('no model endpoint');
-    const fnId = logicalIdOf(stack.serving.recommendFunction);
-    const variables = template.findResources('AWS::Lambda::Function')[fnId]?.Properties.Environment.Variables as Record<
-      string,
-      unknown
-    >;
-    expect(variables[envVars.modelEndpointName]).toEqual({
-      'Fn::GetAtt': [logicalIdOf(endpoint.endpoint), 'EndpointName'],
-    });
-    const sageMaker = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap(
-        (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-      )
-      .filter((statement) => JSON.stringify(statement.Action).includes('sagemaker:'));
-    expect(sageMaker).toEqual([
-      expect.objectContaining({
-        Action: 'sagemaker:InvokeEndpoint',
-        Resource: { Ref: logicalIdOf(endpoint.endpoint) },
-      }),
-    ]);
-    expect(statementsOfRole(template, roleLogicalIdOf(stack.serving.recommendFunction))).toContainEqual(
-      expect.objectContaining({ Action: 'sagemaker:InvokeEndpoint' }),
-    );
-  });
-
-  it('adds no Lambda function (no custom resource) for the model', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(7);
   });
 });

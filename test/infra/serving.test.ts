@@ -8,7 +8,10 @@ import {
   RECOMMENDATION_LOG_ACTIONS,
   TABLE_READ_ACTIONS,
 } from '#infra/constructs/feature-store.ts';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ModelArtifacts } from '#infra/constructs/model-artifacts.ts';
 import { INVOKE_ENDPOINT_ACTIONS } from '#infra/constructs/model-endpoint.ts';
+import { ModelRegistry, READ_LIVE_ACTIONS, REGISTRY_LIVE_KEY } from '#infra/constructs/model-registry.ts';
 import { CACHE_PORT } from '#infra/constructs/recommendation-cache.ts';
 import { Serving, type ServingProps } from '#infra/constructs/serving.ts';
 import {
@@ -18,25 +21,34 @@ import {
   roleLogicalIdOf,
   statementsOfRole,
   stubModelImageDirectory,
-  TEST_MODEL_DATA_URL,
   newSecrets,
+  resourcesOf,
+  type Statement,
 } from './helpers.ts';
 
 function synthServing(props: Partial<ServingProps> = {}) {
   const stack = newTestStack();
   const featureStore = new FeatureStore(stack, 'FeatureStore');
   const { userTokenKeys } = newSecrets(stack);
-  const serving = new Serving(stack, 'Serving', { featureStore, modelVersion: 'test-model', userTokenKeys, ...props });
-  return { stack, featureStore, serving, template: Template.fromStack(stack) };
+  const registry = new ModelRegistry(stack, 'Registry');
+  const modelArtifacts = new ModelArtifacts(stack, 'Artifacts', {
+    accessLogBucket: new s3.Bucket(stack, 'AccessLogs', { encryption: s3.BucketEncryption.S3_MANAGED }),
+  });
+  const serving = new Serving(stack, 'Serving', {
+    featureStore,
+    modelVersion: 'test-model',
+    userTokenKeys,
+    registry,
+    modelArtifacts,
+    model: { imageDirectory: stubModelImageDirectory() },
+    ...props,
+  });
+  return { stack, featureStore, registry, serving, template: Template.fromStack(stack) };
 }
 
 const sgId = (group: ec2.ISecurityGroup) => ({ 'Fn::GetAtt': [logicalIdOf(group), 'GroupId'] });
 
-const withModel = (): Partial<ServingProps> => ({
-  model: { modelDataUrl: TEST_MODEL_DATA_URL, imageDirectory: stubModelImageDirectory() },
-});
-
-describe('Construct: Serving without a model', () => {
+describe('Construct: Serving', () => {
   let built: ReturnType<typeof synthServing>;
   beforeAll(() => {
     built = synthServing();
@@ -51,8 +63,8 @@ describe('Construct: Serving without a model', () => {
     });
   });
 
-  it('tells the function the table, the model version and the cache, but no model endpoint', () => {
-    const { template, featureStore, serving } = built;
+  it('tells the function the table, the model version, the cache, the fixed endpoint name and the registry', () => {
+    const { template, featureStore, registry, serving } = built;
     const variables = template.findResources('AWS::Lambda::Function')[logicalIdOf(serving.recommendFunction)]
       ?.Properties.Environment.Variables as Record<string, unknown>;
 
@@ -60,15 +72,14 @@ describe('Construct: Serving without a model', () => {
       [envVars.featureTableName]: { Ref: logicalIdOf(featureStore.table) },
       [envVars.modelVersion]: 'test-model',
       [envVars.cacheUrl]: { 'Fn::Join': ['', expect.arrayContaining(['rediss://'])] },
+      [envVars.modelEndpointName]: serving.modelEndpoint.endpointName,
+      [envVars.registryTableName]: { Ref: logicalIdOf(registry.table) },
     });
-    expect(variables).not.toHaveProperty(envVars.modelEndpointName);
   });
 
-  it('creates no SageMaker resources and only the Secrets Manager interface endpoint (the function serves popularity)', () => {
+  it('creates no SageMaker resources (the pipeline deploys the endpoint), and both interface endpoints', () => {
     const { template, serving } = built;
 
-    expect(serving.modelEndpoint).toBeUndefined();
-    expect(serving.network.sageMakerRuntimeEndpoint).toBeUndefined();
     for (const type of [
       'AWS::SageMaker::Model',
       'AWS::SageMaker::EndpointConfig',
@@ -77,8 +88,9 @@ describe('Construct: Serving without a model', () => {
     ]) {
       template.resourceCountIs(type, 0);
     }
-    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 1);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 2);
     expect(serving.network.secretsManagerEndpoint).toBeDefined();
+    expect(serving.network.sageMakerRuntimeEndpoint).toBeDefined();
     template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
   });
 
@@ -118,11 +130,18 @@ describe('Construct: Serving without a model', () => {
         FromPort: 443,
         ToPort: 443,
       }),
+      expect.objectContaining({
+        DestinationSecurityGroupId: sgId(
+          serving.network.sageMakerRuntimeEndpoint?.connections.securityGroups[0] as ec2.ISecurityGroup,
+        ),
+        FromPort: 443,
+        ToPort: 443,
+      }),
     ]);
   });
 
-  it('grants table reads, REC# puts, logs and traces, and nothing of SageMaker', () => {
-    const { template, featureStore, serving } = built;
+  it('grants table reads, REC# puts, the LIVE registry item, InvokeEndpoint, logs and traces', () => {
+    const { stack, template, featureStore, registry, serving } = built;
     const statements = statementsOfRole(template, roleLogicalIdOf(serving.recommendFunction));
 
     // The network-interface actions live in their own policy (see reco-function.test.ts).
@@ -138,74 +157,61 @@ describe('Construct: Serving without a model', () => {
         // The user-token keys (see secrets.test.ts).
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
+        ...INVOKE_ENDPOINT_ACTIONS,
       ]),
     );
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: READ_LIVE_ACTIONS[0],
+      Resource: { 'Fn::GetAtt': [logicalIdOf(registry.table), 'Arn'] },
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REGISTRY_LIVE_KEY] } },
+    });
+    expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sagemaker:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: INVOKE_ENDPOINT_ACTIONS[0],
+        Resource: stack.resolve(serving.modelEndpoint.endpointArn),
+      },
+    ]);
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: RECOMMENDATION_LOG_ACTIONS[0],
       Resource: { 'Fn::GetAtt': [logicalIdOf(featureStore.table), 'Arn'] },
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECOMMENDATION_KEY_PREFIX}*`] } },
     });
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('sagemaker:'))).toEqual([]);
   });
 
-  it("lets only the function's DynamoDB calls on the feature table through the gateway endpoint", () => {
-    const { template, featureStore } = built;
+  it("lets only the function's DynamoDB calls on the feature table and the registry through the gateway endpoint", () => {
+    const { template, featureStore, registry } = built;
     const [endpoint] = Object.values(
       template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }),
     );
     const tableArn = { 'Fn::GetAtt': [logicalIdOf(featureStore.table), 'Arn'] };
 
-    expect(endpoint?.Properties.PolicyDocument.Statement).toEqual([
+    // Statement merging sorts resources: compare them as sets.
+    const statements = (endpoint?.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({
+      ...statement,
+      Resource: new Set(resourcesOf(statement).map((resource) => JSON.stringify(resource))),
+    }));
+    const set = (resources: unknown[]) => new Set(resources.map((resource) => JSON.stringify(resource)));
+    expect(statements).toEqual([
       {
         Effect: 'Allow',
         Principal: { AWS: '*' },
         Action: [...TABLE_READ_ACTIONS, ...RECOMMENDATION_LOG_ACTIONS].sort(),
-        Resource: [
+        Resource: set([
           tableArn,
           ...featureTable.globalSecondaryIndexes.map((index) => ({
             'Fn::Join': ['', [tableArn, `/index/${index.indexName}`]],
           })),
-        ],
+        ]),
       },
-    ]);
-  });
-});
-
-describe('Construct: Serving with a model', () => {
-  let built: ReturnType<typeof synthServing>;
-  beforeAll(() => {
-    built = synthServing(withModel());
-  });
-
-  it('deploys the model endpoint with auto scaling', () => {
-    const { template, serving } = built;
-
-    expect(serving.modelEndpoint).toBeDefined();
-    template.resourceCountIs('AWS::SageMaker::Model', 1);
-    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
-    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 1);
-  });
-
-  it('tells the function the endpoint name and grants InvokeEndpoint on that endpoint only', () => {
-    const { template, serving } = built;
-    const endpoint = serving.modelEndpoint;
-    if (endpoint === undefined) throw new Error('no model endpoint');
-
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: {
-          [envVars.modelEndpointName]: { 'Fn::GetAtt': [logicalIdOf(endpoint.endpoint), 'EndpointName'] },
-        },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: READ_LIVE_ACTIONS[0],
+        Resource: set([{ 'Fn::GetAtt': [logicalIdOf(registry.table), 'Arn'] }]),
       },
-    });
-    const invoke = statementsOfRole(template, roleLogicalIdOf(serving.recommendFunction)).filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('sagemaker:')),
-    );
-    expect(invoke).toEqual([
-      { Effect: 'Allow', Action: INVOKE_ENDPOINT_ACTIONS[0], Resource: { Ref: logicalIdOf(endpoint.endpoint) } },
     ]);
   });
 
