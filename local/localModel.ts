@@ -1,17 +1,22 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { storefrontEventSchema, streamEventSchema, type StreamEvent } from '#shared/events/schema.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
-import { loadServingModel } from '../model/lib/loading.ts';
-import { InferenceServer } from '../model/lib/server.ts';
+import type { DataWindow } from '#shared/training/pipeline.ts';
 import type { Catalogue, TrafficSimulator } from './simulator/index.ts';
 
-export interface LocalModel {
-  /** Where `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` points: the `model/` server on loopback. */
-  readonly url: string;
-  readonly modelVersion: string;
+/** The model the local stack starts with, before any pipeline run. */
+export interface BootstrapModel {
+  /** The saved model directory. */
+  readonly dir: string;
+  /** Its registry version (`v<yyyyMMddHHmmss>-<hex>`, as the pipeline names versions). */
+  readonly version: string;
+  /** What it was trained on: the simulated history's span. */
+  readonly window: DataWindow;
   readonly trainedOn: number;
-  close(): Promise<void>;
+  /** The history as stream events, for the local lake: a retrain reads it beside the live traffic. */
+  readonly history: readonly StreamEvent[];
 }
 
 /** Item metadata in the Personalize items schema the trainer takes. */
@@ -26,22 +31,29 @@ export function catalogueEntries(catalogue: Catalogue): CatalogueItem[] {
   }));
 }
 
+/** A version id as the pipeline makes them, for `at`. */
+export function bootstrapVersion(at: number): string {
+  return `v${new Date(at).toISOString().replace(/\D/g, '').slice(0, 14)}-0000b007`;
+}
+
 /**
- * The local stand-in for a SageMaker endpoint: trains the default model on a simulated history
- * of the same shoppers and catalogue the traffic simulator uses, then serves it with the
- * `model/` inference server, so the recommend handler's SageMaker client runs unchanged.
+ * The first local model: the default trainer on a simulated history of the same shoppers and
+ * catalogue the traffic simulator uses, saved in `dir`. The local stack serves it from the
+ * endpoint stand-in and records it as the live version, as a first pipeline run would.
  */
-export async function startLocalModel(options: {
+export async function trainBootstrapModel(options: {
   readonly dir: string;
   readonly catalogue: Catalogue;
   readonly history: TrafficSimulator;
   readonly events: number;
-  readonly log?: (line: string) => void;
-}): Promise<LocalModel> {
+}): Promise<BootstrapModel> {
   const interactions: Interaction[] = [];
-  for (const event of options.history.nextEvents(options.events)) {
+  const history: StreamEvent[] = [];
+  for (const raw of options.history.nextEvents(options.events)) {
+    const event = storefrontEventSchema.parse(raw);
+    const timestamp = event.timestamp;
+    history.push(streamEventSchema.parse({ ...event, timestamp, receivedAt: timestamp }) as StreamEvent);
     if (event.itemId === undefined || event.type === 'search' || event.type === 'identify') continue;
-    const timestamp = typeof event.timestamp === 'number' ? event.timestamp : Date.parse(event.timestamp);
     interactions.push({
       userId: event.userId ?? event.anonymousId ?? '',
       itemId: event.itemId,
@@ -54,18 +66,14 @@ export async function startLocalModel(options: {
   await rm(options.dir, { recursive: true, force: true });
   await mkdir(options.dir, { recursive: true });
   await model.save(options.dir);
-  const server = new InferenceServer({ log: options.log ?? ((line) => console.error(line)) });
-  const url = await server.listen(0, '127.0.0.1');
-  const loaded = await loadServingModel(options.dir);
-  server.ready(loaded.serving);
+  const first = history[0]?.receivedAt ?? Date.now();
+  const end = new Date((history.at(-1)?.receivedAt ?? first) + 1).toISOString();
   return {
-    url,
-    modelVersion: loaded.serving.modelVersion,
+    dir: options.dir,
+    version: bootstrapVersion(Date.now()),
+    window: { from: new Date(first).toISOString(), holdoutFrom: end, to: end },
     trainedOn: interactions.length,
-    close: async () => {
-      await server.close(1_000);
-      await loaded.cleanup();
-    },
+    history,
   };
 }
 

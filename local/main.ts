@@ -17,7 +17,7 @@ import {
   type Catalogue,
   type TrafficDriver,
 } from './simulator/index.ts';
-import { catalogueEntries, localModelDir, startLocalModel } from './localModel.ts';
+import { catalogueEntries, localModelDir, trainBootstrapModel } from './localModel.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 import type { MintedUserToken } from '#shared/auth/userToken.ts';
 import { resolve } from 'node:path';
@@ -171,7 +171,7 @@ async function main(): Promise<number> {
     ...(options.model
       ? {
           model: () =>
-            startLocalModel({ dir: localModelDir(resolve('.local-data')), catalogue, history, events: 30_000 }),
+            trainBootstrapModel({ dir: localModelDir(resolve('.local-data')), catalogue, history, events: 30_000 }),
         }
       : {}),
   }).catch((error: unknown) => {

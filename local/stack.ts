@@ -1,20 +1,37 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { envVars, metricsNamespace, serviceName, userTokens, type RouteName } from '#shared/config/index.ts';
+import { dirname, join, resolve } from 'node:path';
+import { packModel } from '#shared/recommender/io/tar.ts';
+import {
+  dataLake as lakeConfig,
+  envVars,
+  metricsNamespace,
+  registryTable,
+  serviceName,
+  userTokens,
+  type RouteName,
+} from '#shared/config/index.ts';
 import { mintUserToken, StaticUserTokenKeys, type MintedUserToken } from '#shared/auth/userToken.ts';
 import { checkCorsOrigins, corsOriginsFrom } from '#shared/http/cors.ts';
 import { systemClock } from '#shared/ports/index.ts';
+import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
+import { LocalLakeReader, LocalNewDataCounter } from '#shared/lake/localLake.ts';
 import { startApiGateway, type LocalApi, type LocalApiIds, type ProxyHandler } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
 import { LocalDataLake } from './dataLake.ts';
 import { FilePoisonSink } from './filePoisonSink.ts';
-import type { LocalModel } from './localModel.ts';
+import type { BootstrapModel } from './localModel.ts';
+import type { DataWindow } from '#shared/training/pipeline.ts';
+import { LocalBuckets } from './training/buckets.ts';
+import { LocalEndpoint } from './training/localEndpoint.ts';
+import { LocalPipeline, loadDefinition } from './training/localPipeline.ts';
+import { LocalTrainingRuns } from './training/localRuns.ts';
 import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
 import {
   endpointVariables,
   ensureEventStream,
   ensureFeatureTable,
+  ensureTable,
   localClients,
   startStandIns,
   type StandIns,
@@ -35,10 +52,17 @@ export interface LocalStackOptions {
   /** Batching window of the stream poller, ms. @default from config */
   readonly batchingWindowMs?: number;
   /**
-   * Starts the model endpoint stand-in (see `local/localModel.ts`); without it the recommend
-   * handler has no MODEL_ENDPOINT_NAME and serves popularity, as a deployment without a model does.
+   * The model the stack starts with (see `local/localModel.ts`): recorded as the live version and
+   * served by the endpoint stand-in, its history written to the lake. Without it the registry has
+   * no live version and the lists are popularity until a pipeline run (`POST /v1/admin/train`)
+   * makes one, as in a fresh deployment.
    */
-  readonly model?: () => Promise<LocalModel>;
+  readonly model?: () => Promise<BootstrapModel>;
+  /**
+   * A model server already running elsewhere (the serving bench's own process, a test's): the
+   * lists call it instead of the endpoint stand-in, and its version is recorded live.
+   */
+  readonly externalModel?: { readonly url: string; readonly modelVersion: string; readonly trainedOn?: number };
   /**
    * Origins whose pages may call the API (CORS), as `-c reco:corsOrigins` in AWS: the local
    * gateway's preflights and errors and the handlers' answers all use them.
@@ -84,16 +108,26 @@ export interface LocalStack {
   readonly mapping: EventSourceMapping;
   /** Raw events as Firehose would land them in S3. */
   readonly dataLake: LocalDataLake;
-  /** The model endpoint stand-in, when started. */
-  readonly model?: LocalModel;
+  /** The SageMaker endpoint stand-in; it serves nothing until a version is live. */
+  readonly endpoint: LocalEndpoint;
+  /** The model the stack started with, if any. */
+  readonly model?: { readonly url: string; readonly modelVersion: string; readonly trainedOn: number };
+  /** The training pipeline, as `POST /v1/admin/train` runs it. */
+  readonly training: LocalTrainingRuns;
   readonly stats: LocalStackStats;
-  readonly names: { readonly table: string; readonly stream: string };
+  readonly names: { readonly table: string; readonly stream: string; readonly registry: string };
   /** The origins answered CORS for. */
   readonly corsOrigins: readonly string[];
   stop(): Promise<void>;
 }
 
-const localNames = { table: `${serviceName}-local-features`, stream: `${serviceName}-local-events` } as const;
+const localNames = {
+  table: `${serviceName}-local-features`,
+  stream: `${serviceName}-local-events`,
+  registry: `${serviceName}-local-models`,
+  endpoint: `${serviceName}-local-model`,
+  artifactsBucket: `${serviceName}-local-artifacts`,
+} as const;
 
 /**
  * Development-only secrets of the local stack, fixed so tokens printed at one start still work at
@@ -121,6 +155,8 @@ function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns): void 
   env[endpointVariables.kinesis] = standIns.kinesisEndpoint;
   env[envVars.featureTableName] ??= localNames.table;
   env[envVars.eventStreamName] ??= localNames.stream;
+  env[envVars.registryTableName] ??= localNames.registry;
+  env[envVars.modelEndpointName] ??= localNames.endpoint;
   // REDIS_URL selects a real Redis/Valkey for the cache; without it the embedded LRU is used.
   if (env.REDIS_URL) env[envVars.cacheUrl] ??= env.REDIS_URL;
   env.POWERTOOLS_SERVICE_NAME ??= serviceName;
@@ -161,18 +197,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // As the Api construct sets it on the functions; assigned, not defaulted, so the gateway and
   // the handlers built below agree.
   env[envVars.corsAllowOrigins] = corsOrigins.join(',');
-  const names = { table: env[envVars.featureTableName] ?? '', stream: env[envVars.eventStreamName] ?? '' };
+  const names = {
+    table: env[envVars.featureTableName] ?? '',
+    stream: env[envVars.eventStreamName] ?? '',
+    registry: env[envVars.registryTableName] ?? '',
+  };
   const clients = localClients(standIns);
   await ensureFeatureTable(clients.dynamoDb, names.table);
+  await ensureTable(clients.dynamoDb, registryTable, names.registry);
   await ensureEventStream(clients.kinesis, names.stream);
 
-  let model: LocalModel | undefined;
-  if (options.model) {
-    model = await options.model();
-    // The SDK's standard endpoint setting: the handler's SageMaker client reaches the local server.
-    env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = model.url;
-    env[envVars.modelEndpointName] ??= `${serviceName}-local`;
-  }
+  const endpoint = await LocalEndpoint.start((line) => console.error(line));
+  // The SDK's standard endpoint setting: the handler's SageMaker client reaches the local server.
+  env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = options.externalModel?.url ?? endpoint.url;
+  // dynalite has no TransactWriteItems: the live pointer is written first, as the commit point.
+  const registry = new DynamoModelRegistry(clients.dynamoDb, names.registry, { atomicWrites: 'ordered' });
+  const buckets = new LocalBuckets({ [localNames.artifactsBucket]: join(dataDir, 'artifacts') });
+  const dataLake = new LocalDataLake(join(dataDir, 'lake'));
+  const bootstrap = options.model ? await options.model() : undefined;
+  if (bootstrap) await startWith(bootstrap, { registry, buckets, endpoint, dataLake });
+  if (options.externalModel) await recordLive(registry, { version: options.externalModel.modelVersion });
 
   // Imported only now: the SDK clients read their endpoints from the environment when created.
   const [ingest, processor, recommend, catalogue, privacy, admin] = await Promise.all([
@@ -192,7 +236,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     processor.createDeps(env, { poisonSink: new FilePoisonSink(join(dataDir, 'poison-records.jsonl')) }),
   );
   const privacyHandler = privacy.createHandler(privacy.createDeps(env));
-  const adminHandler = admin.createHandler(admin.createDeps(env));
+  const lakeEvents = join(dataLake.root, lakeConfig.eventsPrefix);
+  const training = new LocalTrainingRuns(
+    new LocalPipeline({
+      definition: await loadDefinition(),
+      registry,
+      buckets,
+      artifactsBucket: localNames.artifactsBucket,
+      lakeEventsDir: lakeEvents,
+      newData: new LocalNewDataCounter(new LocalLakeReader(lakeEvents)),
+      endpoint,
+      endpointName: env[envVars.modelEndpointName] ?? localNames.endpoint,
+      dynamoDb: clients.dynamoDb,
+      featureTableName: names.table,
+      erasureHashKey: env[envVars.erasureHashKey] ?? '',
+      log: (line) => console.error(line),
+    }),
+    (line) => console.error(line),
+  );
+  const adminHandler = admin.createHandler(admin.createDeps(env, { models: { registry, runs: training } }));
   const apiIds: LocalApiIds = {
     storefront: env[envVars.storefrontApiId] ?? localApiIds.storefront,
     server: env[envVars.serverApiId] ?? localApiIds.server,
@@ -224,6 +286,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     trending: recommendHandler,
     readiness: recommendHandler,
     userTokens: adminHandler,
+    trainModel: adminHandler,
+    models: adminHandler,
+    model: adminHandler,
+    promoteModel: adminHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
   const mapping = new EventSourceMapping({
@@ -239,7 +305,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
   });
   await mapping.start();
-  const dataLake = new LocalDataLake(join(dataDir, 'lake'));
   const lakeMapping = new EventSourceMapping({
     kinesis: clients.kinesis,
     streamName: names.stream,
@@ -290,7 +355,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     standIns,
     mapping,
     dataLake,
-    ...(model ? { model } : {}),
+    endpoint,
+    ...(bootstrap
+      ? { model: { url: endpoint.url, modelVersion: bootstrap.version, trainedOn: bootstrap.trainedOn } }
+      : {}),
+    ...(options.externalModel ? { model: { trainedOn: 0, ...options.externalModel } } : {}),
+    training,
     stats,
     names,
     corsOrigins,
@@ -298,10 +368,61 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await localApi.close();
       await mapping.stop();
       await lakeMapping.stop();
-      await model?.close();
+      await training.idle();
+      await endpoint.close();
       clients.dynamoDb.destroy();
       clients.kinesis.destroy();
       await standIns.stop();
     },
   };
+}
+
+/**
+ * Records the bootstrap model as the live version, with its artifact where a training job would
+ * put it, serves it from the endpoint stand-in, and writes its history into the lake.
+ */
+async function startWith(
+  bootstrap: BootstrapModel,
+  stand: {
+    readonly registry: DynamoModelRegistry;
+    readonly buckets: LocalBuckets;
+    readonly endpoint: LocalEndpoint;
+    readonly dataLake: LocalDataLake;
+  },
+): Promise<void> {
+  const modelDataUrl = stand.buckets.uriOf(
+    localNames.artifactsBucket,
+    `models/${bootstrap.version}/output/model.tar.gz`,
+  );
+  const archive = stand.buckets.pathOf(modelDataUrl);
+  await mkdir(dirname(archive), { recursive: true });
+  await packModel(bootstrap.dir, archive);
+  await recordLive(stand.registry, { version: bootstrap.version, window: bootstrap.window, modelDataUrl });
+  await stand.endpoint.serve(dirname(archive), bootstrap.version);
+  await stand.dataLake.appendHistory(bootstrap.history);
+}
+
+/** A version made outside the pipeline, recorded as the live one. */
+async function recordLive(
+  registry: DynamoModelRegistry,
+  model: { readonly version: string; readonly window?: DataWindow; readonly modelDataUrl?: string },
+): Promise<void> {
+  const now = new Date().toISOString();
+  const modelDataUrl = model.modelDataUrl ?? `s3://${localNames.artifactsBucket}/models/${model.version}/model.tar.gz`;
+  await registry.putVersion({
+    version: model.version,
+    status: 'training',
+    createdAt: now,
+    executionId: 'local-start',
+    trigger: 'manual',
+    modelDataUrl,
+    ...(model.window ? { window: model.window } : {}),
+  });
+  await registry.setLive({
+    version: model.version,
+    modelDataUrl,
+    endpointName: localNames.endpoint,
+    since: now,
+    ...(model.window ? { window: model.window } : {}),
+  });
 }

@@ -12,7 +12,7 @@ import kinesalite from 'kinesalite';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventStream, featureTable, type KeyAttribute } from '#shared/config/index.ts';
+import { eventStream, featureTable, type KeyAttribute, type TableSpec } from '#shared/config/index.ts';
 
 /** The standard SDK variables the stand-ins are published through. */
 export const endpointVariables = {
@@ -104,10 +104,10 @@ const httpListen: (this: Server, port: number, host: string, callback: () => voi
 
 const attribute = (key: KeyAttribute): AttributeDefinition => ({ AttributeName: key.name, AttributeType: key.type });
 
-/** Creates the feature table exactly as the CDK app does, from the same config. Idempotent. */
-export async function ensureFeatureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const keys = [featureTable.partitionKey, featureTable.sortKey];
-  const indexKeys = featureTable.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]);
+/** Creates a table exactly as the CDK app does, from the same spec of the config. Idempotent. */
+export async function ensureTable(client: DynamoDBClient, spec: TableSpec, tableName: string): Promise<void> {
+  const keys = [spec.partitionKey, spec.sortKey];
+  const indexKeys = spec.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]);
   const definitions = new Map([...keys, ...indexKeys].map((key) => [key.name, attribute(key)]));
   try {
     await client.send(
@@ -116,17 +116,21 @@ export async function ensureFeatureTable(client: DynamoDBClient, tableName: stri
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...definitions.values()],
         KeySchema: [
-          { AttributeName: featureTable.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: featureTable.sortKey.name, KeyType: 'RANGE' },
+          { AttributeName: spec.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: spec.sortKey.name, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: featureTable.globalSecondaryIndexes.map((index) => ({
-          IndexName: index.indexName,
-          KeySchema: [
-            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        ...(spec.globalSecondaryIndexes.length === 0
+          ? {}
+          : {
+              GlobalSecondaryIndexes: spec.globalSecondaryIndexes.map((index) => ({
+                IndexName: index.indexName,
+                KeySchema: [
+                  { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+                  { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+                ],
+                Projection: { ProjectionType: 'ALL' as const },
+              })),
+            }),
       }),
     );
   } catch (error) {
@@ -140,6 +144,10 @@ export async function ensureFeatureTable(client: DynamoDBClient, tableName: stri
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);
 }
+
+/** The feature table, as the CDK app creates it. Idempotent. */
+export const ensureFeatureTable = (client: DynamoDBClient, tableName: string): Promise<void> =>
+  ensureTable(client, featureTable, tableName);
 
 /** Creates the event stream with the configured local shard count. Idempotent. */
 export async function ensureEventStream(client: KinesisClient, streamName: string): Promise<void> {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { apiLimits, userTokens } from '#shared/config/index.ts';
+import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
+import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
+import { SfnTrainingRuns } from '#shared/adapters/sfnTrainingRuns.ts';
+import {
+  getModel,
+  listModels,
+  MAX_LISTED_VERSIONS,
+  promoteModel,
+  startTraining,
+  type ModelAdminDeps,
+} from '#shared/models/admin.ts';
 import { mintUserToken, type UserTokenKeys } from '#shared/auth/userToken.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
 import { parseJsonObjectBody } from '#shared/http/requestBody.ts';
@@ -7,16 +17,39 @@ import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 import { apiIdsFrom, type ApiIds } from '../lib/caller.ts';
 import { requireServer } from '../lib/serverOnly.ts';
-import { corsAllowOrigins, type Env } from '../lib/env.ts';
+import { corsAllowOrigins, requiredEnv, type Env } from '../lib/env.ts';
 import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
-import { bodyOf, httpHandler, type HttpHandler } from '../lib/http.ts';
+import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
+import { dynamoDb } from '../lib/dynamoDb.ts';
+import { sfnClient } from '../lib/sfn.ts';
 import { logger } from '../lib/observability.ts';
 
 export interface AdminFunctionDeps {
   readonly userTokenKeys: UserTokenKeys;
+  /** The model registry and the training pipeline, for the model routes. */
+  readonly models: ModelAdminDeps;
   readonly apiIds: ApiIds;
   readonly clock: Clock;
   readonly corsOrigins: readonly string[];
+}
+
+/** The registry from `REGISTRY_TABLE_NAME` and the state machine from `TRAINING_STATE_MACHINE_ARN`, read when first used. */
+function modelsFrom(env: Env): ModelAdminDeps {
+  let registry: DynamoModelRegistry | undefined;
+  let runs: SfnTrainingRuns | undefined;
+  const registryNow = () =>
+    (registry ??= new DynamoModelRegistry(dynamoDb, requiredEnv(env, envVars.registryTableName)));
+  return {
+    registry: {
+      live: () => registryNow().live(),
+      getVersion: (version) => registryNow().getVersion(version),
+      listVersions: (options) => registryNow().listVersions(options),
+    },
+    runs: {
+      start: (request) =>
+        (runs ??= new SfnTrainingRuns(sfnClient(), requiredEnv(env, envVars.trainingStateMachineArn))).start(request),
+    },
+  };
 }
 
 /** The admin function's dependencies from its environment; `overrides` replace any of them. */
@@ -24,6 +57,7 @@ export function createDeps(env: Env, overrides: Partial<AdminFunctionDeps> = {})
   const clock = overrides.clock ?? systemClock;
   return {
     userTokenKeys: overrides.userTokenKeys ?? userTokenKeysFrom(env, clock),
+    models: overrides.models ?? modelsFrom(env),
     apiIds: apiIdsFrom(env),
     clock,
     corsOrigins: corsAllowOrigins(env),
@@ -43,6 +77,21 @@ const userTokenRequest = z.strictObject({
     .max(userTokens.maxTtlSeconds, { error: `ttlSeconds must be at most ${userTokens.maxTtlSeconds}` })
     .optional(),
 });
+
+const trainRequest = z.strictObject({ force: z.boolean().optional() });
+
+/** `?limit=` of the model list: 1 to {@link MAX_LISTED_VERSIONS}, default 20; any other parameter is refused. */
+function parseLimit(query: Readonly<Record<string, string | undefined>> | null): number {
+  const unknown = Object.keys(query ?? {}).find((name) => name !== 'limit');
+  if (unknown !== undefined) throw new InvalidRequestError('unknown_parameter', `unknown query parameter ${unknown}`);
+  const raw = query?.limit;
+  if (raw === undefined) return 20;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LISTED_VERSIONS) {
+    throw new InvalidRequestError('invalid_limit', `limit must be a whole number from 1 to ${MAX_LISTED_VERSIONS}`);
+  }
+  return limit;
+}
 
 /**
  * `POST /v1/admin/user-tokens` (`{userId, ttlSeconds?}` → `{userId, token, expiresAt}`): the shop's
@@ -68,6 +117,32 @@ export function createHandler(deps: AdminFunctionDeps): HttpHandler {
         const minted = await mintUserToken(userId, { keys: deps.userTokenKeys, clock: deps.clock }, ttlSeconds);
         logger.info('user token minted', { principal, expiresAt: minted.expiresAt });
         return jsonResponse(200, { userId, ...minted });
+      },
+      trainModel: async (event) => {
+        const principal = await requireServer(event, deps);
+        const body = bodyOf(event);
+        const parsed = trainRequest.safeParse(
+          body === null || body.trim() === '' ? {} : parseJsonObjectBody(body, { shape: '{"force"?: true}' }),
+        );
+        if (!parsed.success) throw new InvalidRequestError('invalid_force', 'force must be true or false');
+        const started = await startTraining(deps.models, { force: parsed.data.force ?? false });
+        logger.info('training started', { principal, ...started });
+        return jsonResponse(202, started);
+      },
+      models: async (event) => {
+        await requireServer(event, deps);
+        return jsonResponse(200, await listModels(deps.models, parseLimit(event.queryStringParameters)));
+      },
+      model: async (event) => {
+        await requireServer(event, deps);
+        return jsonResponse(200, await getModel(deps.models, pathId(event, 'version')));
+      },
+      promoteModel: async (event) => {
+        const principal = await requireServer(event, deps);
+        const version = pathId(event, 'version');
+        const started = await promoteModel(deps.models, version);
+        logger.info('promotion started', { principal, version, ...started });
+        return jsonResponse(202, { version, ...started });
       },
     },
     deps.corsOrigins,

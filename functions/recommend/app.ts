@@ -1,6 +1,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { api, envVars, type RouteName } from '#shared/config/index.ts';
+import { api, envVars, training, type RouteName } from '#shared/config/index.ts';
+import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
+import { LiveModelVersion } from '#shared/serving/liveModel.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
 import { RedisRecommendationCache } from '#shared/adapters/redisCache.ts';
@@ -45,6 +47,7 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
   const features = new DynamoFeatureStore(dynamoDb, requiredEnv(env, envVars.featureTableName));
   const cacheUrl = env[envVars.cacheUrl];
   const endpointName = env[envVars.modelEndpointName];
+  const registryTableName = env[envVars.registryTableName];
   const fallbackVersion = optionalEnv(env, envVars.modelVersion, 'popularity-v1');
   const clock = overrides.clock ?? systemClock;
   const serving: ServingDeps = {
@@ -54,6 +57,18 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
       onceEvery(10_000, (error: unknown) => logger.warn('cache skipped (logged at most every 10 s)', { error })),
     ),
     ...(endpointName ? { model: new ModelGateway(new SageMakerModelClient(sageMakerRuntime, endpointName)) } : {}),
+    ...(registryTableName
+      ? {
+          liveModel: new LiveModelVersion({
+            source: new DynamoModelRegistry(dynamoDb, registryTableName),
+            clock,
+            ttlMs: training.liveVersionCacheMs,
+            onError: onceEvery(10_000, (error: unknown) =>
+              logger.warn('model registry unreadable; the endpoint is asked (logged at most every 10 s)', { error }),
+            ),
+          }),
+        }
+      : {}),
     log: features,
     clock,
     newId: randomUUID,

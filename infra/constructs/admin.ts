@@ -11,13 +11,14 @@ export interface AdminProps {
 }
 
 /**
- * The shop backend's administration: the function behind `POST /v1/admin/user-tokens` (mints a
- * signed-in shopper's user token, so the signing key never leaves AWS) and `GET /v1/ready`, both on
- * the server API only. Bound to the user-token keys and to nothing else; outside the VPC, as it
- * reads no table and needs no endpoint.
+ * The shop backend's administration, on the server API only: `POST /v1/admin/user-tokens` (mints a
+ * signed-in shopper's user token, so the signing key never leaves AWS) and the model routes (start
+ * a training run, list and show versions, promote one). Bound to the user-token keys here; the
+ * stack binds the registry's versions (read) and the training state machine (start). Outside the
+ * VPC: DynamoDB and Step Functions are reached over their public endpoints with IAM.
  */
 export class Admin extends Construct {
-  /** Handler of the `userTokens` and `readiness` routes. */
+  /** Handler of the `userTokens` route and the model routes. */
   public readonly adminFunction: RecoFunction;
 
   public constructor(scope: Construct, id: string, props: AdminProps) {
@@ -26,8 +27,8 @@ export class Admin extends Construct {
     this.adminFunction = new RecoFunction(this, 'AdminFunction', {
       entry: functionEntry('admin'),
       description:
-        `${api.routeMethods.userTokens} ${api.routes.userTokens} (mints user tokens) and ` +
-        `${api.routeMethods.readiness} ${api.routes.readiness}`,
+        `${api.routeMethods.userTokens} ${api.routes.userTokens} (mints user tokens) and the model routes ` +
+        `under ${api.routes.models} and ${api.routes.trainModel}`,
     });
     props.userTokenKeys.bindReader(this.adminFunction);
   }

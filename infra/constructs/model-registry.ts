@@ -9,6 +9,12 @@ import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from './feature-store.ts';
 /** Partition (and sort) key of the item naming the version the endpoint serves (`registryTable`). */
 export const REGISTRY_LIVE_KEY = 'LIVE';
 
+/** Partition of the model versions. */
+export const REGISTRY_VERSIONS_KEY = 'VERSIONS';
+
+/** What the admin function's model routes read: one version, the versions newest first, the live pointer. */
+export const READ_VERSIONS_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+
 /** The one action a reader of the live version needs. */
 export const READ_LIVE_ACTIONS = ['dynamodb:GetItem'] as const;
 
@@ -59,6 +65,23 @@ export class ModelRegistry extends Construct {
         actions: [...READ_LIVE_ACTIONS],
         resources: [this.table.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REGISTRY_LIVE_KEY] } },
+      }),
+    );
+  }
+
+  /**
+   * Lets `fn` read the versions and the live pointer, not the lock, and write nothing
+   * (`dynamodb:LeadingKeys` on {@link REGISTRY_VERSIONS_KEY} and {@link REGISTRY_LIVE_KEY}).
+   */
+  public grantReadVersions(fn: lambda.Function): void {
+    fn.addEnvironment(envVars.registryTableName, this.table.tableName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...READ_VERSIONS_ACTIONS],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REGISTRY_VERSIONS_KEY, REGISTRY_LIVE_KEY] },
+        },
       }),
     );
   }

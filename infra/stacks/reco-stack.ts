@@ -149,7 +149,13 @@ export class RecoStack extends Stack {
       userErasure: this.privacy.erasureFunction,
       readiness: this.serving.recommendFunction,
       userTokens: this.admin.adminFunction,
+      trainModel: this.admin.adminFunction,
+      models: this.admin.adminFunction,
+      model: this.admin.adminFunction,
+      promoteModel: this.admin.adminFunction,
     };
+    this.registry.grantReadVersions(this.admin.adminFunction);
+    this.training.grantStartExecution(this.admin.adminFunction);
     this.storefrontApi = new StorefrontApi(this, 'StorefrontApi', {
       routeHandlers: this.routeHandlers,
       ...(props.corsOrigins === undefined ? {} : { corsOrigins: props.corsOrigins }),

@@ -26,6 +26,7 @@ export class LocalSageMaker {
   private readonly models = new Map<string, CreateModelRequest>();
   private readonly configs = new Map<string, CreateEndpointConfigRequest>();
   private endpointName: string | undefined;
+  private endpointConfigName: string | undefined;
 
   constructor(private readonly options: { readonly buckets: LocalBuckets; readonly endpoint: LocalEndpoint }) {}
 
@@ -53,15 +54,28 @@ export class LocalSageMaker {
 
   updateEndpoint = async (input: unknown) => this.deploy(input as EndpointRequest);
 
+  /** In service on the config deployed last: the swap is synchronous. */
   describeEndpoint = async (input: unknown) => {
     const { EndpointName } = input as { EndpointName: string };
-    return { EndpointName, EndpointArn: arn('endpoint', EndpointName), EndpointStatus: 'InService' };
+    if (this.endpointName !== EndpointName || this.endpointConfigName === undefined) {
+      throw validation(`Could not find endpoint "${EndpointName}".`);
+    }
+    return {
+      EndpointName,
+      EndpointArn: arn('endpoint', EndpointName),
+      EndpointConfigName: this.endpointConfigName,
+      EndpointStatus: 'InService',
+    };
   };
 
-  /** What DeleteModel and DeleteEndpointConfig would remove. */
-  forget(names: { readonly modelName?: string; readonly endpointConfigName?: string }): void {
-    if (names.modelName !== undefined) this.models.delete(names.modelName);
-    if (names.endpointConfigName !== undefined) this.configs.delete(names.endpointConfigName);
+  /** DeleteModel of every model named `namePrefix…`; returns how many. */
+  deleteModels(namePrefix: string): number {
+    return deleteNamed(this.models, namePrefix);
+  }
+
+  /** DeleteEndpointConfig of every config named `namePrefix…`. */
+  deleteEndpointConfigs(namePrefix: string): number {
+    return deleteNamed(this.configs, namePrefix);
   }
 
   private async deploy(request: EndpointRequest) {
@@ -75,6 +89,7 @@ export class LocalSageMaker {
       model.PrimaryContainer.Environment?.MODEL_VERSION ?? model.ModelName,
     );
     this.endpointName = request.EndpointName;
+    this.endpointConfigName = request.EndpointConfigName;
     return { EndpointArn: arn('endpoint', request.EndpointName) };
   }
 }
@@ -82,4 +97,10 @@ export class LocalSageMaker {
 /** SageMaker's error for a bad request, as Step Functions names it (`SageMaker.<code>`). */
 function validation(message: string): Error {
   return Object.assign(new Error(message), { name: 'SageMaker.ValidationException' });
+}
+
+function deleteNamed(names: Map<string, unknown>, prefix: string): number {
+  const matching = [...names.keys()].filter((name) => name.startsWith(prefix));
+  for (const name of matching) names.delete(name);
+  return matching.length;
 }

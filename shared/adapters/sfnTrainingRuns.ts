@@ -14,7 +14,10 @@ export class SfnTrainingRuns implements TrainingRuns {
   ) {}
 
   async start(request: PipelineRequest): Promise<StartedRun> {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const name = `${request.trigger}-${stamp}-${randomBytes(3).toString('hex')}`;
     const output = await this.client.send(
       new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(request) }),

@@ -302,6 +302,10 @@ const ROUTE_METHODS = {
   trending: 'GET',
   readiness: 'GET',
   userTokens: 'POST',
+  trainModel: 'POST',
+  models: 'GET',
+  model: 'GET',
+  promoteModel: 'POST',
 } as const;
 
 /**
@@ -330,6 +334,10 @@ export const api = {
     trending: '/v1/trending',
     readiness: '/v1/ready',
     userTokens: '/v1/admin/user-tokens',
+    trainModel: '/v1/admin/train',
+    models: '/v1/admin/models',
+    model: '/v1/admin/models/{version}',
+    promoteModel: '/v1/admin/models/{version}/promote',
   },
   /** HTTP method of each route. */
   routeMethods: ROUTE_METHODS,
@@ -349,6 +357,10 @@ export const api = {
     catalogueItem: ['server'],
     userErasure: ['server'],
     userTokens: ['server'],
+    trainModel: ['server'],
+    models: ['server'],
+    model: ['server'],
+    promoteModel: ['server'],
   } satisfies Record<keyof typeof ROUTE_METHODS, readonly ApiKind[]>,
   /** Storefront routes that need no API key (uptime checks). */
   publicRoutes: ['health'],

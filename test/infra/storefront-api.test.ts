@@ -58,6 +58,10 @@ describe('Construct: StorefrontApi', () => {
         userErasure: privacy,
         readiness: admin,
         userTokens: admin,
+        trainModel: admin,
+        models: admin,
+        model: admin,
+        promoteModel: admin,
       },
     });
     template = Template.fromStack(stack);

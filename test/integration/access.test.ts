@@ -86,6 +86,10 @@ const matrix: Record<RouteName, Record<CallerName, Cell>> = {
   trending: sharedList,
   readiness: serverOnly(200),
   userTokens: serverOnly(200),
+  trainModel: serverOnly(202),
+  models: serverOnly(200),
+  model: { ...serverOnly(404), server: [404, 'model_not_found'] },
+  promoteModel: { ...serverOnly(404), server: [404, 'model_not_found'] },
 };
 
 const run = `acc${Date.now().toString(36)}`;
@@ -116,6 +120,12 @@ function requestFor(route: RouteName): { path: string; body?: unknown } {
       return { path: api.routes.rankings, body: { userId: 'u1', itemIds: ['i1', 'i2'] } };
     case 'userTokens':
       return { path: api.routes.userTokens, body: { userId: 'u1' } };
+    case 'trainModel':
+      return { path: api.routes.trainModel, body: {} };
+    case 'model':
+      return { path: '/v1/admin/models/v20261207000000-00000000' };
+    case 'promoteModel':
+      return { path: '/v1/admin/models/v20261207000000-00000000/promote' };
     default:
       return { path: api.routes[route] };
   }

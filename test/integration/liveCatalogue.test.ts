@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
-import type { LocalModel } from '#local/localModel.ts';
+import { bootstrapVersion, type BootstrapModel } from '#local/localModel.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
-import { loadServingModel } from '../../model/lib/loading.ts';
-import { InferenceServer } from '../../model/lib/server.ts';
 import { serving } from '#shared/config/index.ts';
 import { drained } from './freshStack.ts';
 
@@ -62,21 +60,17 @@ function interactions(): Interaction[] {
   return all;
 }
 
-async function startModel(dir: string): Promise<LocalModel> {
+/** A model of the fixture's clusters, saved in `dir`: the stack serves it and records it live. */
+async function startModel(dir: string): Promise<BootstrapModel> {
   const model = await trainerFor('hybrid').fit({ interactions: interactions(), catalogue: CATALOGUE });
   await model.save(dir);
-  const server = new InferenceServer({ log: () => undefined });
-  const url = await server.listen(0, '127.0.0.1');
-  const loaded = await loadServingModel(dir);
-  server.ready(loaded.serving);
+  const at = new Date().toISOString();
   return {
-    url,
-    modelVersion: loaded.serving.modelVersion,
+    dir,
+    version: bootstrapVersion(Date.now()),
+    window: { from: at, holdoutFrom: at, to: at },
     trainedOn: 0,
-    close: async () => {
-      await server.close(1_000);
-      await loaded.cleanup();
-    },
+    history: [],
   };
 }
 

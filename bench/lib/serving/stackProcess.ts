@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     apiKey: options.apiKey,
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
     // The model server runs in its own process and outlives this stack: closing is its owner's job.
-    ...(model ? { model: async () => ({ ...model, close: async () => undefined }) } : {}),
+    ...(model ? { externalModel: model } : {}),
   });
   const info: StackProcessInfo = {
     url: stack.url.replace('//localhost:', '//127.0.0.1:'),
