@@ -6,7 +6,8 @@ import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import { roundScore, type ServedItem } from './served.ts';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 /** Yesterday's counts weigh half of today's: a one-day half-life keeps the list fresh. */
 const DAY_DECAY = 0.5;
 
@@ -42,18 +43,25 @@ export class PopularityBoards {
     });
   }
 
-  /** Trend boards brought to now: the within-day scores decay from the start of their day. */
-  trendScores(): Promise<ItemScores> {
+  /**
+   * Activity rates now, in weighted events per hour. Today's and yesterday's trend boards are brought
+   * to now (a board's scores grow from the start of its day, see `trendIncrement`), which gives the
+   * activity decayed with `featureLimits.trendHalfLifeSeconds`: a volume with a memory, equal to the
+   * plain count for activity of the last minutes. A steady rate r leaves r × half-life / ln 2 of
+   * decayed activity, so multiplying by ln 2 / half-life turns it into that rate.
+   */
+  trendRates(): Promise<ItemScores> {
     return this.reused('trend', async () => {
       const now = this.clock.now();
       const halfLifeMs = featureLimits.trendHalfLifeSeconds * 1000;
+      const perHour = (Math.LN2 * HOUR_MS) / halfLifeMs;
       const days = [dayBucket(now), dayBucket(now - DAY_MS)];
       const boards = await Promise.all(
         days.map((day) => this.features.topTrending(day, featureLimits.popularityCandidates)),
       );
       return mergeBoards(boards, (ago) => {
         const dayStart = Math.floor(now / DAY_MS) * DAY_MS - ago * DAY_MS;
-        return 2 ** (-(now - dayStart) / halfLifeMs);
+        return perHour * 2 ** (-(now - dayStart) / halfLifeMs);
       });
     });
   }

@@ -5,8 +5,8 @@ import { cacheKey, serveList, type ListContext } from './serveList.ts';
 import type { Served } from './served.ts';
 
 /**
- * `GET /v1/trending?window=1h|24h`: items by activity rate now (1h) or volume over a day (24h).
- * Every good list is remembered as the answer of last resort.
+ * `GET /v1/trending?window=1h|24h`: items by activity rate now (1h, weighted events per hour) or by
+ * volume over a day (24h, weighted events). Every good list is remembered as the answer of last resort.
  */
 export function trending(context: ListContext, window: TrendingWindow, options: ListOptions): Promise<Served> {
   return serveList(context, {
@@ -15,7 +15,7 @@ export function trending(context: ListContext, window: TrendingWindow, options: 
     options,
     ttlSeconds: serving.sharedListTtlSeconds,
     withoutModel: async () => {
-      const scores = window === '1h' ? await context.boards.trendScores() : await context.boards.popularityScores();
+      const scores = window === '1h' ? await context.boards.trendRates() : await context.boards.popularityScores();
       const items = await rankedList({
         scores,
         options,

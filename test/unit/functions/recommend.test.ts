@@ -521,15 +521,16 @@ describe('Handler: recommend', () => {
         expect([cacheOf(first), cacheOf(second)]).toEqual(['MISS', 'HIT']);
       });
 
-      it('returns items by trend decayed to now for window=1h, reading every shard of the trend boards', async () => {
+      it('returns items by activity rate now for window=1h, reading every shard of the trend boards', async () => {
         // Act
         const response = await handler(trending({ window: '1h' }));
 
         // Assess
+        // At noon the trend boards decay by 2^-6: 1 and 0.25 of activity, times ln 2 / 2 h per hour.
         expect(response.statusCode).toBe(200);
         expect(itemsOf(response)).toEqual([
-          { itemId: 'sku-9', score: 1, reason: 'trending' },
-          { itemId: 'sku-8', score: 0.25, reason: 'trending' },
+          { itemId: 'sku-9', score: 0.3466, reason: 'trending' },
+          { itemId: 'sku-8', score: 0.0866, reason: 'trending' },
         ]);
         const boards = dynamo
           .commandCalls(QueryCommand)

@@ -480,7 +480,7 @@ describe('Class: ServingService', () => {
       return at(22);
     }
 
-    it('ranks by activity decayed to now for 1h: the evening item outranks the morning-heavy one', async () => {
+    it('ranks by activity rate now for 1h: the evening item outranks the morning-heavy one', async () => {
       // Prepare
       const fixture = makeFixture(ServingService);
       fixture.clock.now = await seedDay(fixture.store);
@@ -489,17 +489,53 @@ describe('Class: ServingService', () => {
       const served = await fixture.service.trending('1h', trendingOptions());
 
       // Assess
-      // 2 * 2^(-1h/2h), 5 * 2^(-14h/2h), 12 * 2^(-23h/2h)
+      // Per hour, ln 2 / 2 h times 2 * 2^(-1h/2h), 5 * 2^(-14h/2h), 12 * 2^(-23h/2h)
       expect(served.body).toEqual({
         recommendationId: 'rec-1',
         modelVersion: FALLBACK_VERSION,
         items: [
-          { itemId: 'sku-evening', score: 1.4142, reason: 'trending' },
-          { itemId: 'sku-morning', score: 0.0391, reason: 'trending' },
-          { itemId: 'sku-late', score: 0.0041, reason: 'trending' },
+          { itemId: 'sku-evening', score: 0.4901, reason: 'trending' },
+          { itemId: 'sku-morning', score: 0.0135, reason: 'trending' },
+          { itemId: 'sku-late', score: 0.0014, reason: 'trending' },
         ],
         degraded: false,
       });
+    });
+
+    it('scores activity of this moment as a rate for 1h and as a count for 24h', async () => {
+      // Prepare
+      const fixture = makeFixture(ServingService);
+      for (let i = 0; i < 4; i++) await addEvent(fixture.store, 'sku-now', 1, NOW);
+      await addEvent(fixture.store, 'sku-steady', 1, NOW - HOUR_MS / 2);
+
+      // Act
+      const hourly = await fixture.service.trending('1h', trendingOptions());
+      const daily = await fixture.service.trending('24h', trendingOptions());
+
+      // Assess
+      // 4 views now: 4 * ln 2 / 2 h per hour; 1 view 30 min ago: 2^(-0.25) * ln 2 / 2 h
+      expect(hourly.body.items).toEqual([
+        { itemId: 'sku-now', score: 1.3863, reason: 'trending' },
+        { itemId: 'sku-steady', score: 0.2914, reason: 'trending' },
+      ]);
+      expect(daily.body.items).toEqual([
+        { itemId: 'sku-now', score: 4, reason: 'popular' },
+        { itemId: 'sku-steady', score: 1, reason: 'popular' },
+      ]);
+    });
+
+    it('scores a steady rate of activity as that rate per hour for 1h', async () => {
+      // Prepare: one view every 6 minutes (10 per hour) since the start of the day, 12 hours ago.
+      const fixture = makeFixture(ServingService);
+      for (let at = NOW; at > NOW - 12 * HOUR_MS; at -= HOUR_MS / 10)
+        await addEvent(fixture.store, 'sku-steady', 1, at);
+
+      // Act
+      const served = await fixture.service.trending('1h', trendingOptions());
+
+      // Assess: within the 2 h memory's truncation (2^-6) and the sum's step, 10 per hour
+      expect(served.body.items[0]?.score).toBeGreaterThan(9.6);
+      expect(served.body.items[0]?.score).toBeLessThan(10.4);
     });
 
     it('returns no deleted item, unfiltered, and an item the catalogue never had, after one catalogue read', async () => {
@@ -549,8 +585,8 @@ describe('Class: ServingService', () => {
         { itemId: 'sku-morning', score: 5, reason: 'popular in shoes' },
       ]);
       expect(hourly.body.items).toEqual([
-        { itemId: 'sku-morning', score: 0.0391, reason: 'trending' },
-        { itemId: 'sku-late', score: 0.0041, reason: 'trending' },
+        { itemId: 'sku-morning', score: 0.0135, reason: 'trending' },
+        { itemId: 'sku-late', score: 0.0014, reason: 'trending' },
       ]);
     });
 
