@@ -1,10 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { api, apiLimits } from '#shared/config/index.ts';
 import { storefrontEventSchema, streamEventSchema, type StreamEvent } from '#shared/events/schema.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import type { DataWindow } from '#shared/training/pipeline.ts';
 import type { Catalogue, TrafficSimulator } from './simulator/index.ts';
+import type { LocalStack } from './stack.ts';
 
 /** The model the local stack starts with, before any pipeline run. */
 export interface BootstrapModel {
@@ -78,3 +80,24 @@ export async function trainBootstrapModel(options: {
 }
 
 export const localModelDir = (dataDir: string) => join(dataDir, 'model');
+
+/** Puts the simulated catalogue into the feature store through the server API, as a shop would. */
+export async function uploadCatalogue(stack: Pick<LocalStack, 'serverFetch'>, catalogue: Catalogue): Promise<void> {
+  const items = catalogueEntries(catalogue).map(({ itemId, title, description, categories, price, inStock }) => ({
+    itemId,
+    title,
+    description,
+    categories,
+    price,
+    currency: 'EUR',
+    inStock,
+  }));
+  for (let start = 0; start < items.length; start += apiLimits.maxItemsPerRequest) {
+    const response = await stack.serverFetch(api.routes.catalogueItems, {
+      method: api.routeMethods.catalogueItems,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: items.slice(start, start + apiLimits.maxItemsPerRequest) }),
+    });
+    if (response.status !== 200) throw new Error(`catalogue upload failed: ${response.status} ${await response.text()}`);
+  }
+}

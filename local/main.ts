@@ -17,7 +17,7 @@ import {
   type Catalogue,
   type TrafficDriver,
 } from './simulator/index.ts';
-import { catalogueEntries, localModelDir, trainBootstrapModel } from './localModel.ts';
+import { localModelDir, trainBootstrapModel, uploadCatalogue } from './localModel.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 import type { MintedUserToken } from '#shared/auth/userToken.ts';
 import { resolve } from 'node:path';
@@ -61,28 +61,6 @@ function parseCli(argv: string[]) {
     seed: integerOption('seed', values.seed, 42, 0),
     model: !values['no-model'],
   };
-}
-
-/** Puts the simulated catalogue into the feature store through the API, as a shop would. */
-async function uploadCatalogue(stack: LocalStack, catalogue: Catalogue): Promise<void> {
-  const items = catalogueEntries(catalogue).map(({ itemId, title, description, categories, price, inStock }) => ({
-    itemId,
-    title,
-    description,
-    categories,
-    price,
-    currency: 'EUR',
-    inStock,
-  }));
-  for (let start = 0; start < items.length; start += apiLimits.maxItemsPerRequest) {
-    const response = await stack.serverFetch(api.routes.catalogueItems, {
-      method: api.routeMethods.catalogueItems,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ items: items.slice(start, start + apiLimits.maxItemsPerRequest) }),
-    });
-    if (response.status !== 200)
-      throw new Error(`catalogue upload failed: ${response.status} ${await response.text()}`);
-  }
 }
 
 function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined): string {

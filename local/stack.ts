@@ -62,6 +62,8 @@ export interface LocalStackOptions {
    * A model server already running elsewhere (the serving bench's own process, a test's): the
    * lists call it instead of the endpoint stand-in, and its version is recorded live.
    */
+  /** The holdout of the stack's training runs. @default training.localHoldout */
+  readonly trainingHoldout?: { readonly seconds: number };
   readonly externalModel?: { readonly url: string; readonly modelVersion: string; readonly trainedOn?: number };
   /**
    * Origins whose pages may call the API (CORS), as `-c reco:corsOrigins` in AWS: the local
@@ -250,6 +252,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDb: clients.dynamoDb,
       featureTableName: names.table,
       erasureHashKey: env[envVars.erasureHashKey] ?? '',
+      ...(options.trainingHoldout ? { holdout: options.trainingHoldout } : {}),
       log: (line) => console.error(line),
     }),
     (line) => console.error(line),

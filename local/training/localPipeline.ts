@@ -38,6 +38,8 @@ export interface LocalPipelineOptions {
   readonly featureTableName: string;
   /** The erasure log's key, inline as the local stack has it. */
   readonly erasureHashKey: string;
+  /** The newest slice of the window the gate scores on. @default training.localHoldout */
+  readonly holdout?: { readonly seconds: number };
   /** Hyperparameters of every run (strings, as SageMaker takes them). */
   readonly hyperparameters?: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
@@ -118,7 +120,7 @@ export class LocalPipeline {
             namePrefix: 'reco-local',
             endpointName: options.endpointName,
             hyperparameters: options.hyperparameters ?? {},
-            holdout: training.localHoldout,
+            holdout: options.holdout ?? training.localHoldout,
             minNewEvents: training.localMinNewEvents,
           },
         },
