@@ -98,6 +98,7 @@ export async function uploadCatalogue(stack: Pick<LocalStack, 'serverFetch'>, ca
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ items: items.slice(start, start + apiLimits.maxItemsPerRequest) }),
     });
-    if (response.status !== 200) throw new Error(`catalogue upload failed: ${response.status} ${await response.text()}`);
+    if (response.status !== 200)
+      throw new Error(`catalogue upload failed: ${response.status} ${await response.text()}`);
   }
 }

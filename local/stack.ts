@@ -8,6 +8,7 @@ import {
   metricsNamespace,
   registryTable,
   serviceName,
+  training as trainingConfig,
   userTokens,
   type RouteName,
 } from '#shared/config/index.ts';
@@ -15,6 +16,7 @@ import { mintUserToken, StaticUserTokenKeys, type MintedUserToken } from '#share
 import { checkCorsOrigins, corsOriginsFrom } from '#shared/http/cors.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
+import { LiveModelVersion } from '#shared/serving/liveModel.ts';
 import { LocalLakeReader, LocalNewDataCounter } from '#shared/lake/localLake.ts';
 import { startApiGateway, type LocalApi, type LocalApiIds, type ProxyHandler } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
@@ -64,6 +66,8 @@ export interface LocalStackOptions {
    */
   /** The holdout of the stack's training runs. @default training.localHoldout */
   readonly trainingHoldout?: { readonly seconds: number };
+  /** Hyperparameters of the stack's training runs (strings, as SageMaker takes them). @default the image's */
+  readonly trainingHyperparameters?: Readonly<Record<string, string>>;
   readonly externalModel?: { readonly url: string; readonly modelVersion: string; readonly trainedOn?: number };
   /**
    * Origins whose pages may call the API (CORS), as `-c reco:corsOrigins` in AWS: the local
@@ -232,7 +236,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Each function as its Lambda entry point builds it, from the same environment; poison records go
   // to a file, as there is no SQS stand-in.
   const ingestHandler = ingest.createHandler(ingest.createDeps(env));
-  const recommendHandler = recommend.createHandler(recommend.createDeps(env));
+  // A version the local pipeline deploys reaches the lists within a second, not the 30 s of a fleet of functions.
+  const liveModel = new LiveModelVersion({
+    source: registry,
+    clock: systemClock,
+    ttlMs: trainingConfig.localLiveVersionCacheMs,
+  });
+  const recommendHandler = recommend.createHandler(recommend.createDeps(env, { liveModel }));
   const catalogueHandler = catalogue.createHandler(catalogue.createDeps(env));
   const processorHandler = processor.createHandler(
     processor.createDeps(env, { poisonSink: new FilePoisonSink(join(dataDir, 'poison-records.jsonl')) }),
@@ -253,6 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       featureTableName: names.table,
       erasureHashKey: env[envVars.erasureHashKey] ?? '',
       ...(options.trainingHoldout ? { holdout: options.trainingHoldout } : {}),
+      ...(options.trainingHyperparameters ? { hyperparameters: options.trainingHyperparameters } : {}),
       log: (line) => console.error(line),
     }),
     (line) => console.error(line),

@@ -7,7 +7,7 @@ import { cleanUp, type CleanUpOptions, type CleanUpResult } from '#shared/traini
 import { PipelineConfigError } from '#shared/training/errors.ts';
 import { gate, type GateOptions } from '#shared/training/gate.ts';
 import { checkGuardOptions, guard, type GuardOptions } from '#shared/training/guard.ts';
-import { recordOutcome, type RecordResult } from '#shared/training/outcome.ts';
+import { recordOutcome, recordVerdict, type RecordResult } from '#shared/training/outcome.ts';
 import type { GateVerdict, GuardDecision } from '#shared/training/pipeline.ts';
 import { pipelineFunctionEnv } from '#shared/training/pipelineEnv.ts';
 import type { EndpointState, ModelResources, NewDataCounter } from '#shared/training/ports.ts';
@@ -113,6 +113,7 @@ export function createHandler(deps: PipelineFunctionDeps): (event: unknown) => P
       }
       case 'gate': {
         const verdict = gate(input, deps.gateOptions);
+        await recordVerdict({ version: input.guard.version, verdict }, deps);
         logger.info('gate', { version: input.guard.version, verdict: verdict.verdict, reason: verdict.reason });
         return verdict;
       }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCatalogue, createShoppers, createTrafficSimulator, startTraffic } from '../simulator/index.ts';
 import { localModelDir, trainBootstrapModel, uploadCatalogue } from '../localModel.ts';
-import { startLocalStack } from '../stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../stack.ts';
 import type { LocalPipelineRun } from './localPipeline.ts';
 
 export interface RetrainOptions {
@@ -25,12 +25,21 @@ export interface RetrainResult {
   readonly timings: { readonly start: number; readonly traffic: number; readonly pipeline: number };
 }
 
+/** A local stack after a seeded history and live traffic: what a run trains on. */
+export interface SimulatedStack {
+  readonly stack: LocalStack;
+  readonly trafficEvents: number;
+  readonly timings: { readonly start: number; readonly traffic: number };
+}
+
 /**
- * What `npm run train:local` does: a local stack on a free port whose first model is trained on
- * a seeded week of simulated history (written to the lake), live simulated traffic through the
- * storefront API, then one run of the synthesised pipeline over history plus traffic.
+ * A local stack on a free port whose first model is trained on a seeded week of simulated history
+ * (written to the lake), with live simulated traffic through the storefront API until the lake
+ * holds every accepted event. The caller stops the stack.
  */
-export async function retrainOnSimulatedTraffic(options: RetrainOptions): Promise<RetrainResult> {
+export async function startSimulatedStack(
+  options: Omit<RetrainOptions, 'log'> & Pick<LocalStackOptions, 'trainingHyperparameters'>,
+): Promise<SimulatedStack> {
   const started = Date.now();
   const catalogue = createCatalogue({ seed: options.seed });
   const shoppers = createShoppers({ seed: options.seed, catalogue });
@@ -45,6 +54,7 @@ export async function retrainOnSimulatedTraffic(options: RetrainOptions): Promis
     port: 0,
     dataDir: options.dataDir,
     trainingHoldout: { seconds: options.holdoutSeconds },
+    ...(options.trainingHyperparameters ? { trainingHyperparameters: options.trainingHyperparameters } : {}),
     model: () =>
       trainBootstrapModel({ dir: localModelDir(options.dataDir), catalogue, history, events: options.historyEvents }),
   });
@@ -64,17 +74,28 @@ export async function retrainOnSimulatedTraffic(options: RetrainOptions): Promis
     // Until the lake has every event the API accepted (Firehose's buffer, locally about a second).
     const deadline = Date.now() + 30_000;
     while (stack.dataLake.written < stack.stats.eventsAccepted && Date.now() < deadline) await sleep(100);
-    const trafficDone = Date.now();
-    options.log(
-      `traffic: ${stack.stats.eventsAccepted} events accepted, ${stack.dataLake.written} in the lake, ` +
-        `${((trafficDone - ready) / 1000).toFixed(1)} s`,
-    );
+    return {
+      stack,
+      trafficEvents: stack.stats.eventsAccepted,
+      timings: { start: ready - started, traffic: Date.now() - ready },
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** What `npm run train:local` does: {@link startSimulatedStack}, then one run of the synthesised pipeline. */
+export async function retrainOnSimulatedTraffic(options: RetrainOptions): Promise<RetrainResult> {
+  const { stack, trafficEvents, timings } = await startSimulatedStack(options);
+  try {
+    options.log(`traffic: ${trafficEvents} events in the lake, ${(timings.traffic / 1000).toFixed(1)} s`);
     const run = await stack.training.run({ trigger: 'manual', force: true });
     return {
       bootstrap: { version: stack.model?.modelVersion ?? '', trainedOn: stack.model?.trainedOn ?? 0 },
-      trafficEvents: stack.stats.eventsAccepted,
+      trafficEvents,
       run,
-      timings: { start: ready - started, traffic: trafficDone - ready, pipeline: run.durationMs },
+      timings: { ...timings, pipeline: run.durationMs },
     };
   } finally {
     await stack.stop();

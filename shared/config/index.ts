@@ -247,6 +247,8 @@ export const training = {
   deployPollSeconds: 30,
   /** How long the recommend function reuses the live version it read from the registry, ms. */
   liveVersionCacheMs: 30_000,
+  /** The same on the local stack, whose one process serves every request. */
+  localLiveVersionCacheMs: 1_000,
 } as const;
 
 export const ttls = {

@@ -118,3 +118,21 @@ async function recordLive(
   });
   return { version: guard.version, status: 'live', ...(previous === undefined ? {} : { previous }) };
 }
+
+/**
+ * The gate's metrics and reason on the candidate's record as soon as they are known, whatever
+ * comes next: the live and rejected versions show them alike, and so does a candidate whose
+ * deployment failed.
+ */
+export async function recordVerdict(
+  request: { readonly version: string; readonly verdict: GateVerdict },
+  deps: RecordDeps,
+): Promise<void> {
+  const stored = await deps.registry.getVersion(request.version);
+  if (stored === undefined) throw new UnknownVersionError(request.version);
+  await deps.registry.putVersion({
+    ...stored,
+    ...gateFields(request.verdict),
+    updatedAt: new Date(deps.clock.now()).toISOString(),
+  });
+}

@@ -70,7 +70,8 @@ describe('Handler: pipeline', () => {
         { MetricName: 'holdout_users', Value: 40, Timestamp: START },
       ],
     })) as GateVerdict;
-    const record = await handler({ step: 'record', outcome: 'live', executionId: EXECUTION, guard, gate });
+    // As the state machine's RecordLive sends it: no gate verdict (a promotion has none).
+    const record = await handler({ step: 'record', outcome: 'live', executionId: EXECUTION, guard });
     const cleaned = await handler({ step: 'cleanUp', guard });
     // Assess
     expect(guard).toMatchObject({
@@ -81,6 +82,11 @@ describe('Handler: pipeline', () => {
     expect(record).toEqual({ outcome: 'live', version: guard.version, status: 'live', lockReleased: true });
     expect(cleaned).toEqual({ kept: [guard.version], cleaned: [], failed: [] });
     expect(await registry.live()).toMatchObject({ version: guard.version, modelDataUrl: guard.modelDataUrl });
+    expect(await registry.getVersion(guard.version)).toMatchObject({
+      metrics: { candidate: { ndcg10: 0.2 } },
+      holdoutUsers: 40,
+      verdict: gate.reason,
+    });
     expect(logger.info).toHaveBeenCalledWith('guard', expect.objectContaining({ action: 'train' }));
   });
 
