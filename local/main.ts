@@ -8,13 +8,12 @@
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, apiLimits } from '#shared/config/index.ts';
+import { api } from '#shared/config/index.ts';
 import {
   createCatalogue,
   createShoppers,
   createTrafficSimulator,
   startTraffic,
-  type Catalogue,
   type TrafficDriver,
 } from './simulator/index.ts';
 import { localModelDir, trainBootstrapModel, uploadCatalogue } from './localModel.ts';

@@ -64,8 +64,14 @@ export class ServingService {
     const version = state.kind === 'live' ? state.version : undefined;
     if (this.live?.version !== version || this.live === undefined) {
       const { model: _model, ...withoutModel } = deps;
-      const live: ServingDeps = version === undefined ? withoutModel : { ...deps, liveVersion: version };
-      this.live = { version, context: { ...this.base, deps: live } };
+      this.live =
+        version === undefined
+          ? // Popularity is then the ranking itself: its boards are read fresh, as with no endpoint at all.
+            {
+              version,
+              context: { ...this.base, deps: withoutModel, boards: new PopularityBoards(deps.features, deps.clock, 0) },
+            }
+          : { version, context: { ...this.base, deps: { ...deps, liveVersion: version } } };
     }
     return this.live.context;
   }
