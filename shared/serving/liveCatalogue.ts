@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { serving } from '../config/index.ts';
 import type { CatalogueEntry, CatalogueStore, Clock, ModelFilters, ScoredItem } from '../ports/index.ts';
 import { popularReason } from './boards.ts';
+import { FeatureStoreReadError } from './failures.ts';
 import { servable } from './catalogueFilter.ts';
 import type { ListOptions } from './params.ts';
 import type { ListContext } from './serveList.ts';
@@ -100,6 +101,14 @@ export interface LiveItemsRequest {
  * popular items under the same filters and the same rule for items the live catalogue lacks.
  */
 export async function liveItems(context: ListContext, request: LiveItemsRequest): Promise<ServedItem[]> {
+  try {
+    return await filteredItems(context, request);
+  } catch (error) {
+    throw new FeatureStoreReadError(error);
+  }
+}
+
+async function filteredItems(context: ListContext, request: LiveItemsRequest): Promise<ServedItem[]> {
   const { options, excluded } = request;
   const live = liveCatalogueOf(context);
   const candidates = request.candidates.filter((item) => !excluded.has(item.itemId));

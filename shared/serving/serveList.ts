@@ -10,7 +10,7 @@ import type {
   ShopperStore,
 } from '../ports/index.ts';
 import type { PopularityBoards } from './boards.ts';
-import type { OnDependencyFailure } from './failures.ts';
+import { FeatureStoreReadError, type OnDependencyFailure } from './failures.ts';
 import type { CacheStatus, GuardedCache, ModelGateway } from './guards.ts';
 import type { LastGoodTrending } from './lastGoodTrending.ts';
 import type { LiveModelVersion } from './liveModel.ts';
@@ -163,7 +163,7 @@ export async function serveList(context: ListContext, steps: ListSteps): Promise
     try {
       ranked = await steps.fromModel(deps.model);
     } catch (error) {
-      deps.onError?.('model', error);
+      deps.onError?.(error instanceof FeatureStoreReadError ? 'feature store' : 'model', error);
       degraded = true;
     }
     if (ranked) return answer(context, { ...fresh, ...ranked, degraded, ...cacheable });

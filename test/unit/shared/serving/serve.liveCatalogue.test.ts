@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { LiveCatalogue } from '#shared/serving/liveCatalogue.ts';
+import { fallbackMetric } from '#shared/serving/failures.ts';
 import { ServingService } from '#shared/serving/service.ts';
 import { serving } from '#shared/config/index.ts';
 import {
@@ -176,6 +177,25 @@ describe('Class: ServingService (model lists on the live catalogue)', () => {
 
       // Assess
       expect(getEntries.mock.calls).toEqual([[['sku-b', 'sku-a', 'sku-d']]]);
+    });
+
+    it('returns a degraded list and counts a feature store failure, not the model, when the catalogue read fails', async () => {
+      // Prepare
+      const model = fakeModel(modelAnswer(MODEL_LIST.slice(1)));
+      const store = new MemoryFeatureStore();
+      await seedShop(store);
+      vi.spyOn(store, 'getEntries').mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
+      const { service, onError } = makeFixture(ServingService, { model: model.client, store });
+
+      // Act
+      const served = await service.forShopper('alice', userOptions());
+
+      // Assess
+      expect(served.body.degraded).toBe(true);
+      expect(onError.mock.calls.map(([dependency, error]) => [dependency, (error as Error).name])).toEqual([
+        ['feature store', 'FeatureStoreReadError'],
+      ]);
+      expect(fallbackMetric('feature store', onError.mock.calls[0]?.[1])).toBe('FeatureStoreFailure');
     });
   });
 
