@@ -1,77 +1,104 @@
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, CloudFormationCustomResourceDeleteEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, envVars, type RouteName } from '#shared/config/index.ts';
-import { buildApp } from '#infra/build-app.ts';
+import { api, envVars, registryTable, type RouteName } from '#shared/config/index.ts';
+import { LAKE_BYTES_PER_EVENT } from '#shared/adapters/s3Lake.ts';
+import type { CleanUpResult } from '#shared/training/cleanUp.ts';
+import type { RecordResult } from '#shared/training/outcome.ts';
+import { pipelineStates, type GateVerdict, type GuardDecision } from '#shared/training/pipeline.ts';
+import { pipelineFunctionEnv } from '#shared/training/pipelineEnv.ts';
+import { parseS3Uri } from '#shared/training/plan.ts';
 import { RecoFunction } from '#infra/constructs/reco-function.ts';
 import { repoRoot, type FunctionName } from '#infra/paths.ts';
 import { EventSourceMapping, type StreamHandler } from '#local/eventSourceMapping.ts';
-import { ensureEventStream, ensureFeatureTable, localClients, startStandIns, type StandIns } from '#local/standins.ts';
+import {
+  ensureEventStream,
+  ensureFeatureTable,
+  ensureTable,
+  localClients,
+  startStandIns,
+  type StandIns,
+} from '#local/standins.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { loadServingModel } from '../../model/lib/loading.ts';
 import { InferenceServer } from '../../model/lib/server.ts';
-import { logicalIdOf, modelTestContext, stubModelImageDirectory, testContext } from '../infra/helpers.ts';
+import { buildTestApp, logicalIdOf } from '../infra/helpers.ts';
 import { apiEvent } from '../support/apiGateway.ts';
 import { TEST_USER_TOKEN_KEYS } from '../support/auth.ts';
+import {
+  startDynamoDbTransactionsStandIn,
+  type DynamoDbTransactionsStandIn,
+} from '../support/dynamoDbTransactionsStandIn.ts';
 import { knownClient } from '../support/iam/clients.ts';
 import { commandKey, scanCommandUses } from '../support/iam/commandScan.ts';
-import { describeFindings, IamGuard, type GuardedFunction } from '../support/iam/guard.ts';
+import { describeFindings, IamGuard, type GuardedCode, type GuardedFunction } from '../support/iam/guard.ts';
 import { SdkCallRecorder, type RecordedCall } from '../support/iam/recorder.ts';
 import { PLACEHOLDER } from '../support/iam/requests.ts';
-import { TemplateModel, type CfnTemplate } from '../support/iam/template.ts';
+import { TemplateModel, type CfnTemplate, type ProcessingJobTask } from '../support/iam/template.ts';
+import { startS3StandIn, type S3StandIn } from '../support/s3StandIn.ts';
+import { startSageMakerStandIn, type SageMakerStandIn } from '../support/sageMakerStandIn.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secretsManagerStandIn.ts';
 import { startSqsStandIn, type SqsStandIn } from '../support/sqsStandIn.ts';
+import { startStepFunctionsStandIn, type StepFunctionsStandIn } from '../support/stepFunctionsStandIn.ts';
 
 /*
  * The IAM guard: every AWS SDK call the functions make, recorded from their real handlers (built
  * by `createDeps` from the environment the template gives each function) running against protocol
  * stand-ins, must be allowed by the synthesised template: the function's role, the resource and key
- * policies, and the VPC endpoint policies on its way. Unit tests stub the SDK and the stand-ins know
- * no IAM, so this is where code and policy that disagree show up before AWS refuses the call.
+ * policies, and the VPC endpoint policies on its way. The training export, which SageMaker runs
+ * as a Processing job, is held to the role and environment the state machine gives that job. Unit
+ * tests stub the SDK and the stand-ins know no IAM, so this is where code and policy that disagree
+ * show up before AWS refuses the call.
  */
 
-const DEPLOYMENTS = {
-  withModel: () => ({ context: modelTestContext(), modelImageDirectory: stubModelImageDirectory() }),
-  withoutModel: () => ({ context: testContext() }),
-} as const;
-type Deployment = keyof typeof DEPLOYMENTS;
+/** The name the export's calls are recorded under: the model image's `export` mode, not a Lambda function. */
+const EXPORT = 'export';
 
 interface Synthesised {
   readonly model: TemplateModel;
   readonly functions: readonly GuardedFunction[];
+  /** The state machine's export job: its role and the environment the definition gives it. */
+  readonly exportJob: ProcessingJobTask;
+  /** Everyone whose calls are checked: the functions and the export's role. */
+  readonly guarded: readonly GuardedCode[];
 }
 
 /**
- * The app's template and which Lambda function runs each `functions/<name>/` handler. Synthesised
- * without the CDK's built-in CloudFormation validation, as the infra tests do (`CDK_VALIDATION`):
- * it costs the process hundreds of megabytes and checks nothing this guard reads.
+ * The app's template, which Lambda function runs each `functions/<name>/` handler, and the export
+ * job. Synthesised without the CDK's built-in CloudFormation validation, as the infra tests do
+ * (`CDK_VALIDATION`): it costs the process hundreds of megabytes and checks nothing this guard reads.
  */
-function synthesise(deployment: Deployment): Synthesised {
+function synthesise(): Synthesised {
   const validation = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    return synthesiseApp(deployment);
+    const { stack } = buildTestApp();
+    const functions = stack.node
+      .findAll()
+      .filter((construct): construct is RecoFunction => construct instanceof RecoFunction)
+      .map((fn) => ({ name: path.basename(path.dirname(fn.entry)), logicalId: logicalIdOf(fn) }));
+    const model = new TemplateModel(Template.fromStack(stack).toJSON() as CfnTemplate);
+    const exportJob = model.processingJob(pipelineStates.exportDataset);
+    return {
+      model,
+      functions,
+      exportJob,
+      guarded: [...functions, { name: EXPORT, roleLogicalId: exportJob.roleLogicalId }],
+    };
   } finally {
     if (validation === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = validation;
   }
-}
-
-function synthesiseApp(deployment: Deployment): Synthesised {
-  const { stack } = buildApp({ ...DEPLOYMENTS[deployment](), nag: false });
-  const functions = stack.node
-    .findAll()
-    .filter((construct): construct is RecoFunction => construct instanceof RecoFunction)
-    .map((fn) => ({ name: path.basename(path.dirname(fn.entry)), logicalId: logicalIdOf(fn) }));
-  return { model: new TemplateModel(Template.fromStack(stack).toJSON() as CfnTemplate), functions };
 }
 
 const SDK_ENVIRONMENT = [
@@ -85,6 +112,9 @@ const SDK_ENVIRONMENT = [
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SQS',
   'AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME',
+  'AWS_ENDPOINT_URL_SAGEMAKER',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_SFN',
   'POWERTOOLS_METRICS_DISABLED',
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
@@ -99,6 +129,8 @@ const CATALOGUE: CatalogueItem[] = ITEMS.map((itemId, n) => ({
   price: 10 + n,
   inStock: true,
 }));
+
+const DAY_MS = 86_400_000;
 
 async function startModel(dir: string): Promise<{ url: string; close(): Promise<void> }> {
   const interactions: Interaction[] = [];
@@ -127,6 +159,46 @@ async function startModel(dir: string): Promise<{ url: string; close(): Promise<
   };
 }
 
+/** One day's lake object as Firehose writes it: shoppers' views of the catalogue, received that day. */
+function lakeObject(day: number, events: number): { key: string; body: Buffer; lastModified: Date } {
+  const start = day * DAY_MS;
+  const lines = Array.from({ length: events }, (_, n) => {
+    const at = start + 3_600_000 + n * 60_000;
+    return JSON.stringify({
+      eventId: `lake-${day}-${n}`,
+      type: n % 9 === 0 ? 'purchase' : 'view',
+      userId: `lake-shopper-${n % 12}`,
+      itemId: ITEMS[(n * 5 + day) % ITEMS.length],
+      ...(n % 9 === 0 ? { quantity: 1 } : {}),
+      timestamp: at - 500,
+      receivedAt: at,
+    });
+  });
+  const date = new Date(start).toISOString().slice(0, 10);
+  return {
+    key: `events/dt=${date}/reco-events-1-${date}-${day}.jsonl.gz`,
+    body: gzipSync(`${lines.join('\n')}\n`),
+    lastModified: new Date(start + 23 * 3_600_000),
+  };
+}
+
+/** Files under `dir`, as paths relative to it. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.posix.join(prefix, entry.name);
+    return entry.isDirectory() ? filesUnder(dir, relative) : [relative];
+  });
+}
+
+/** The value at a `$.a.b` path of a state's input. */
+function atPath(input: unknown, jsonPath: string): unknown {
+  if (!jsonPath.startsWith('$.')) throw new Error(`the guard reads $.<field> paths only, not ${jsonPath}`);
+  return jsonPath
+    .slice(2)
+    .split('.')
+    .reduce<unknown>((value, field) => (value as Record<string, unknown> | undefined)?.[field], input);
+}
+
 type HttpHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 interface ServedList {
@@ -139,11 +211,15 @@ interface Caller {
   readonly token?: string;
 }
 
-let synthesised: Record<Deployment, Synthesised>;
+let synthesised: Synthesised;
 let recorder: SdkCallRecorder;
 let standIns: StandIns;
+let dynamoDb: DynamoDbTransactionsStandIn;
 let secrets: SecretsManagerStandIn;
 let sqs: SqsStandIn;
+let s3: S3StandIn;
+let sageMaker: SageMakerStandIn;
+let stepFunctions: StepFunctionsStandIn;
 let model: { url: string; close(): Promise<void> };
 let mapping: EventSourceMapping;
 let harnessClients: ReturnType<typeof localClients>;
@@ -151,13 +227,21 @@ let dataDir: string;
 let tableName: string;
 let poisonQueueUrl: string;
 let savedEnvironment: Partial<Record<(typeof SDK_ENVIRONMENT)[number], string>>;
+/** Every call recorded while the functions and the export were driven. */
+let driven: RecordedCall[] = [];
+/** Those of `backfillCatalogueIndex`, which no function of the stack makes (see its test below). */
+let backfillCalls: RecordedCall[] = [];
 
 beforeAll(async () => {
-  synthesised = { withModel: synthesise('withModel'), withoutModel: synthesise('withoutModel') };
+  synthesised = synthesise();
   dataDir = mkdtempSync(path.join(tmpdir(), 'reco-iam-guard-'));
   standIns = await startStandIns({});
+  dynamoDb = await startDynamoDbTransactionsStandIn(standIns.dynamodbEndpoint);
   secrets = await startSecretsManagerStandIn();
   sqs = await startSqsStandIn();
+  s3 = await startS3StandIn({ pageSize: 2 });
+  sageMaker = await startSageMakerStandIn(`arn:aws:sagemaker:${PLACEHOLDER.region}:${PLACEHOLDER.account}`);
+  stepFunctions = await startStepFunctionsStandIn();
   model = await startModel(path.join(dataDir, 'model'));
   savedEnvironment = Object.fromEntries(SDK_ENVIRONMENT.map((name) => [name, process.env[name]]));
   for (const name of SDK_ENVIRONMENT) delete process.env[name];
@@ -165,17 +249,21 @@ beforeAll(async () => {
     AWS_REGION: PLACEHOLDER.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.url,
     AWS_ENDPOINT_URL_KINESIS: standIns.kinesisEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: sqs.url,
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: model.url,
+    AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.url,
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.url,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   recorder = new SdkCallRecorder();
   recorder.install();
   await driveEveryFunction();
+  driven = [...recorder.calls];
 }, 180_000);
 
 afterAll(async () => {
@@ -184,8 +272,12 @@ afterAll(async () => {
   harnessClients?.kinesis.destroy();
   harnessClients?.dynamoDb.destroy();
   await model?.close();
+  await stepFunctions?.stop();
+  await sageMaker?.stop();
+  await s3?.stop();
   await sqs?.stop();
   await secrets?.stop();
+  await dynamoDb?.stop();
   await standIns?.stop();
   for (const [name, value] of Object.entries(savedEnvironment ?? {})) {
     if (value === undefined) delete process.env[name];
@@ -199,10 +291,10 @@ afterAll(async () => {
  * the stand-ins' resources are created under, the queue URL points at the SQS stand-in, and the
  * cache URL is left out (the cache is no AWS API; the in-process cache stands in).
  */
-function environmentOf(deployment: Deployment, name: FunctionName): Record<string, string> {
-  const { model: template, functions } = synthesised[deployment];
+function environmentOf(name: FunctionName): Record<string, string> {
+  const { model: template, functions } = synthesised;
   const guarded = functions.find((fn) => fn.name === name);
-  if (guarded === undefined) throw new Error(`the ${deployment} app has no ${name} function`);
+  if (guarded === undefined) throw new Error(`the app has no ${name} function`);
   const environment: Record<string, string> = {};
   for (const [variable, value] of Object.entries(template.lambda(guarded.logicalId).environment)) {
     if (variable === envVars.cacheUrl) continue;
@@ -211,7 +303,7 @@ function environmentOf(deployment: Deployment, name: FunctionName): Record<strin
   return environment;
 }
 
-const required = (environment: Record<string, string>, name: string): string => {
+const required = (environment: Readonly<Record<string, string>>, name: string): string => {
   const value = environment[name];
   if (value === undefined) throw new Error(`${name} is not set`);
   return value;
@@ -219,11 +311,15 @@ const required = (environment: Record<string, string>, name: string): string => 
 
 /** Every function, through its real entry point, down each path that makes an AWS call. */
 async function driveEveryFunction(): Promise<void> {
-  const env = (name: FunctionName) => environmentOf('withModel', name);
+  const env = (name: FunctionName) => environmentOf(name);
   tableName = required(env('recommend'), envVars.featureTableName);
+  const registryTableName = required(env('recommend'), envVars.registryTableName);
   const streamName = required(env('ingest'), envVars.eventStreamName);
   poisonQueueUrl = required(env('processor'), envVars.poisonQueueUrl);
   const userTokenKeysArn = required(env('admin'), envVars.userTokenKeysSecretArn);
+  const stateMachineArn = required(env('admin'), envVars.trainingStateMachineArn);
+  const lakeUri = required(env('pipeline'), pipelineFunctionEnv.lakeUri);
+  const artifactsBucket = required(env('pipeline'), pipelineFunctionEnv.artifactsBucket);
   secrets.createSecret(userTokenKeysArn, TEST_USER_TOKEN_KEYS);
   secrets.createSecret(
     required(env('privacy'), envVars.erasureHashKeySecretArn),
@@ -232,37 +328,38 @@ async function driveEveryFunction(): Promise<void> {
   const clients = localClients(standIns);
   harnessClients = clients;
   await ensureFeatureTable(clients.dynamoDb, tableName);
+  await ensureTable(clients.dynamoDb, registryTable, registryTableName);
   await ensureEventStream(clients.kinesis, streamName);
+  s3.createBucket(parseS3Uri(lakeUri).bucket);
+  s3.createBucket(artifactsBucket);
+  stepFunctions.createStateMachine(stateMachineArn);
 
   // Imported only now: the module-level SDK clients read their endpoints from the environment.
-  const [ingest, processor, recommend, catalogue, privacy, admin, rotate] = await Promise.all([
-    import('#functions/ingest/app.ts'),
-    import('#functions/processor/app.ts'),
-    import('#functions/recommend/app.ts'),
-    import('#functions/catalogue/app.ts'),
-    import('#functions/privacy/app.ts'),
-    import('#functions/admin/app.ts'),
-    import('#functions/rotateUserTokenKeys/app.ts'),
-  ]);
+  const [ingest, processor, recommend, catalogue, privacy, admin, rotate, pipeline, teardown, exportMain] =
+    await Promise.all([
+      import('#functions/ingest/app.ts'),
+      import('#functions/processor/app.ts'),
+      import('#functions/recommend/app.ts'),
+      import('#functions/catalogue/app.ts'),
+      import('#functions/privacy/app.ts'),
+      import('#functions/admin/app.ts'),
+      import('#functions/rotateUserTokenKeys/app.ts'),
+      import('#functions/pipeline/app.ts'),
+      import('#functions/pipelineTeardown/app.ts'),
+      import('#shared/training/exportMain.ts'),
+    ]);
   const handlers = {
     ingest: recorder.wrap('ingest', ingest.createHandler(ingest.createDeps(env('ingest')))),
     catalogue: recorder.wrap('catalogue', catalogue.createHandler(catalogue.createDeps(env('catalogue')))),
     privacy: recorder.wrap('privacy', privacy.createHandler(privacy.createDeps(env('privacy')))),
     admin: recorder.wrap('admin', admin.createHandler(admin.createDeps(env('admin')))),
     rotate: recorder.wrap('rotateUserTokenKeys', rotate.createHandler(rotate.createDeps(env('rotateUserTokenKeys')))),
-    recommend: {
-      withModel: recorder.wrap(
-        'recommend',
-        recommend.createHandler(recommend.createDeps(environmentOf('withModel', 'recommend'))),
-        'withModel',
-      ),
-      withoutModel: recorder.wrap(
-        'recommend',
-        recommend.createHandler(recommend.createDeps(environmentOf('withoutModel', 'recommend'))),
-        'withoutModel',
-      ),
-    },
+    pipeline: recorder.wrap('pipeline', pipeline.createHandler(pipeline.createDeps(env('pipeline')))),
+    teardown: recorder.wrap('pipelineTeardown', teardown.createHandler(teardown.createDeps(env('pipelineTeardown')))),
   };
+  // Built when needed: each reads the registry's live version once, on its first list.
+  const recommendHandler = () =>
+    recorder.wrap('recommend', recommend.createHandler(recommend.createDeps(env('recommend'))));
   const processorHandler = processor.createHandler(processor.createDeps(env('processor')));
   mapping = new EventSourceMapping({
     kinesis: clients.kinesis,
@@ -370,9 +467,10 @@ async function driveEveryFunction(): Promise<void> {
   await drained();
   if (sqs.messages(poisonQueueUrl).length !== 1) throw new Error('the poison record did not reach the queue');
 
-  // Recommend, with the model endpoint and without: every route, as shopper and as the shop.
+  // Recommend, every route as shopper and as the shop: first with no model live (the registry is
+  // read, the endpoint is not called), later (below) with one.
   let servedList: ServedList | undefined;
-  for (const handler of [handlers.recommend.withModel, handlers.recommend.withoutModel]) {
+  const recommendEveryRoute = async (handler: HttpHandler) => {
     await call(handler, 'health', {});
     await call(handler, 'readiness', server);
     const personal = await call(handler, 'userRecommendations', { token }, { path: { userId: 'alice' } });
@@ -382,7 +480,8 @@ async function driveEveryFunction(): Promise<void> {
     await call(handler, 'rankings', server, { body: { userId: 'bob-1', itemIds: ITEMS.slice(0, 4) } });
     await call(handler, 'trending', {}, { query: { window: '1h' } });
     await call(handler, 'trending', {}, { query: { window: '24h', category: 'kitchen' } });
-  }
+  };
+  await recommendEveryRoute(recommendHandler());
 
   // Attribution: events naming a served list.
   const attributed = servedList?.items[0]?.itemId;
@@ -399,9 +498,8 @@ async function driveEveryFunction(): Promise<void> {
   await call(handlers.privacy, 'userErasure', server, { path: { userId: 'alice' } });
 
   // Rotation of the user-token keys, step by step, as Secrets Manager invokes it.
-  const [rotated] = synthesised.withModel.model.rotatedSecrets(
-    synthesised.withModel.functions.find((fn) => fn.name === 'rotateUserTokenKeys')?.logicalId ?? '',
-  );
+  const rotateLogicalId = synthesised.functions.find((fn) => fn.name === 'rotateUserTokenKeys')?.logicalId ?? '';
+  const [rotated] = synthesised.model.rotatedSecrets(rotateLogicalId);
   if (rotated === undefined) throw new Error('no secret is rotated by rotateUserTokenKeys');
   const before = secrets.currentValue(rotated);
   const rotation = randomUUID();
@@ -410,19 +508,249 @@ async function driveEveryFunction(): Promise<void> {
     await handlers.rotate({ Step, SecretId: rotated, ClientRequestToken: rotation });
   }
   if (secrets.currentValue(rotated) === before) throw new Error('the rotation did not change the keys');
+
+  // The lake: the last days' events, too few by their size for a scheduled run to train on.
+  const today = Math.floor(Date.now() / DAY_MS);
+  const lake = parseS3Uri(lakeUri).bucket;
+  let lakeBytes = 0;
+  for (const day of [today - 3, today - 2, today - 1, today]) {
+    const object = lakeObject(day, 60);
+    s3.put(lake, object.key, object.body, object.lastModified);
+    lakeBytes += object.body.length;
+  }
+  if (lakeBytes / LAKE_BYTES_PER_EVENT >= 1_000) throw new Error('the lake is large enough to train on a schedule');
+
+  await driveTrainingPipeline(handlers.pipeline, (guard) => runExport(exportMain.exportFromEnvironment, guard), {
+    stateMachineArn,
+    artifactsBucket,
+  });
+
+  // Recommend again, with a model live: the endpoint is called.
+  await recommendEveryRoute(recommendHandler());
+
+  // Admin's model routes: the registry read, runs started on the state machine.
+  const { live, versions } = (await call(handlers.admin, 'models', server, { query: { limit: '10' } })) as {
+    live: string;
+    versions: { version: string; status: string; resourcesDeletedAt?: string }[];
+  };
+  await call(handlers.admin, 'model', server, { path: { version: live } });
+  await call(handlers.admin, 'trainModel', server, { body: { force: true } });
+  const retired = versions.find((version) => version.status === 'retired' && version.resourcesDeletedAt === undefined);
+  if (retired === undefined) throw new Error(`no retired version to promote: ${JSON.stringify(versions)}`);
+  await call(handlers.admin, 'promoteModel', server, { path: { version: retired.version } });
+  if (stepFunctions.executions(stateMachineArn).length !== 2) throw new Error('the model routes started no runs');
+
+  // The teardown, as CloudFormation deletes the stack: runs, jobs, endpoint, configs and models go.
+  const properties = synthesised.model.customResource('Custom::TrainingPipelineTeardown');
+  if (properties.StateMachineArn !== stateMachineArn) throw new Error('the teardown names another state machine');
+  const namePrefix = String(properties.NamePrefix);
+  sageMaker.create('training-job', `${namePrefix}-v20990101000000-0000000a`);
+  sageMaker.create('processing-job', `${namePrefix}-v20990101000000-0000000a`);
+  await handlers.teardown({
+    RequestType: 'Delete',
+    ServiceToken: String(properties.ServiceToken),
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
+    StackId: `arn:aws:cloudformation:${PLACEHOLDER.region}:${PLACEHOLDER.account}:stack/RecoStack/1`,
+    RequestId: randomUUID(),
+    LogicalResourceId: 'TrainingTeardown',
+    PhysicalResourceId: teardown.PHYSICAL_RESOURCE_ID,
+    ResourceType: 'Custom::TrainingPipelineTeardown',
+    ResourceProperties: properties as CloudFormationCustomResourceDeleteEvent['ResourceProperties'],
+  } satisfies CloudFormationCustomResourceDeleteEvent);
+  const left = (['endpoint', 'model', 'endpoint-config', 'training-job', 'processing-job'] as const).flatMap((kind) =>
+    sageMaker.names(kind),
+  );
+  const running = stepFunctions.executions(stateMachineArn).filter((execution) => execution.status === 'RUNNING');
+  if (left.length > 0 || running.length > 0)
+    throw new Error(`the teardown left ${[...left, ...running.map((e) => e.name)]}`);
+
+  // The catalogue index backfill, which no function runs: as the catalogue function would, on an
+  // entry written before the index.
+  await DynamoDBDocumentClient.from(clients.dynamoDb).send(
+    new PutCommand({ TableName: tableName, Item: { pk: 'I#iam-legacy', sk: 'META', itemId: 'iam-legacy' } }),
+  );
+  const sent = recorder.since();
+  const { DynamoFeatureStore } = await import('#shared/adapters/dynamoFeatureStore.ts');
+  const { dynamoDb: lambdaDynamoDb } = await import('#functions/lib/dynamoDb.ts');
+  await recorder.as('catalogue', () => new DynamoFeatureStore(lambdaDynamoDb, tableName).backfillCatalogueIndex());
+  backfillCalls = sent();
 }
 
-/** The calls of the functions as deployed in `deployment`. */
-const callsOf = (deployment: Deployment): RecordedCall[] =>
-  recorder.calls.filter((call) => call.deployment === undefined || call.deployment === deployment);
+/**
+ * The training export as its Processing job runs it: the environment the state machine gives the
+ * job, for the guard's window; then SageMaker's upload of the output to the dataset prefix, which
+ * it makes with the job's role.
+ */
+async function runExport(
+  exportFromEnvironment: (env: Record<string, string>, outputDir: string) => Promise<unknown>,
+  guard: GuardDecision,
+): Promise<void> {
+  const { exportJob } = synthesised;
+  const environment: Record<string, string> = { ...exportJob.environment };
+  for (const [name, jsonPath] of Object.entries(exportJob.environmentPaths)) {
+    const value = atPath({ guard }, jsonPath);
+    if (typeof value !== 'string') throw new Error(`the export's ${name} (${jsonPath}) is not in the state's input`);
+    environment[name] = value;
+  }
+  const outputDir = mkdtempSync(path.join(dataDir, 'export-'));
+  const dataset = parseS3Uri(guard.datasetS3Uri ?? '');
+  const upload = new S3Client({});
+  try {
+    await recorder.as(EXPORT, async () => {
+      await exportFromEnvironment(environment, outputDir);
+      for (const file of filesUnder(outputDir)) {
+        await upload.send(
+          new PutObjectCommand({
+            Bucket: dataset.bucket,
+            Key: `${dataset.key}${file}`,
+            Body: readFileSync(path.join(outputDir, file)),
+          }),
+        );
+      }
+    });
+  } finally {
+    upload.destroy();
+  }
+}
+
+/**
+ * The pipeline function through every step, as the state machine runs it (the states between,
+ * jobs and deployment, leave in the stand-ins what they would in AWS): a scheduled run skipped for
+ * too little data; a run trained, gated and recorded live; one rejected; one failed (recorded
+ * without the guard's decision); a promotion of the rejected version; and a run whose clean-up
+ * deletes the oldest version's models, configs and objects.
+ */
+async function driveTrainingPipeline(
+  step: (event: unknown) => Promise<unknown>,
+  exportDataset: (guard: GuardDecision) => Promise<void>,
+  { stateMachineArn, artifactsBucket }: { stateMachineArn: string; artifactsBucket: string },
+): Promise<void> {
+  const start = Date.now() - 10 * 60_000;
+  let run = 0;
+  const guardStep = async (request: Record<string, unknown>) => {
+    run += 1;
+    const executionId = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:run-${run}`;
+    const startedAt = new Date(start + run * 60_000).toISOString();
+    const guard = (await step({ step: 'guard', executionId, startedAt, request })) as GuardDecision;
+    return { executionId, guard };
+  };
+  const metrics = (candidate: number, live?: number) =>
+    [
+      ['candidate_hr10', candidate],
+      ['candidate_ndcg10', candidate],
+      ['candidate_coverage', 0.5],
+      ['holdout_users', 12],
+      ...(live === undefined
+        ? []
+        : [
+            ['live_hr10', live],
+            ['live_ndcg10', live],
+            ['live_coverage', 0.5],
+          ]),
+    ].map(([MetricName, Value]) => ({ MetricName, Value }));
+  const trained = async (guard: GuardDecision) => {
+    // The training job's model, where the guard planned it.
+    const artifact = parseS3Uri(guard.modelDataUrl ?? '');
+    s3.put(artifact.bucket, artifact.key, Buffer.from('model'));
+  };
+  const deployed = (guard: GuardDecision) => {
+    sageMaker.create('model', guard.modelName);
+    sageMaker.create('endpoint-config', guard.endpointConfigName);
+    if (!guard.endpointExists) sageMaker.create('endpoint', guard.endpointName);
+  };
+  const check = (what: string, actual: unknown, wanted: unknown) => {
+    if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
+      throw new Error(`${what}: ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
+    }
+  };
+
+  const scheduled = await guardStep({ trigger: 'schedule' });
+  check('a scheduled run on a small lake', scheduled.guard.action, 'skip');
+
+  const first = await guardStep({ trigger: 'manual', force: true });
+  check('a forced run', first.guard.action, 'train');
+  await exportDataset(first.guard);
+  if (s3.keys(artifactsBucket, `datasets/${first.guard.version}/`).length === 0) throw new Error('no dataset');
+  await trained(first.guard);
+  const firstGate = (await step({ step: 'gate', guard: first.guard, metrics: metrics(0.3) })) as GateVerdict;
+  check('the first gate', firstGate.verdict, 'promote');
+  deployed(first.guard);
+  const firstLive = (await step({
+    step: 'record',
+    outcome: 'live',
+    executionId: first.executionId,
+    guard: first.guard,
+    gate: firstGate,
+  })) as RecordResult;
+  check('the first record', firstLive.status, 'live');
+  await step({ step: 'cleanUp', guard: first.guard });
+
+  const rejected = await guardStep({ trigger: 'manual', force: true });
+  check('a run with a model live', [rejected.guard.action, rejected.guard.endpointExists], ['train', true]);
+  s3.put(artifactsBucket, `datasets/${rejected.guard.version}/export.json`, Buffer.from('{}'));
+  await trained(rejected.guard);
+  const rejection = (await step({ step: 'gate', guard: rejected.guard, metrics: metrics(0.1, 0.3) })) as GateVerdict;
+  check('a worse candidate', rejection.verdict, 'reject');
+  await step({
+    step: 'record',
+    outcome: 'rejected',
+    executionId: rejected.executionId,
+    guard: rejected.guard,
+    gate: rejection,
+  });
+
+  const failed = await guardStep({ trigger: 'manual', force: true });
+  const failure = (await step({
+    step: 'record',
+    outcome: 'failed',
+    executionId: failed.executionId,
+    error: { Error: 'SageMaker.AmazonSageMakerException', Cause: 'the training job failed' },
+  })) as RecordResult;
+  check('a failure without a guard decision', [failure.version, failure.status], [failed.guard.version, 'failed']);
+
+  const promotion = await guardStep({ trigger: 'promote', promoteVersion: rejected.guard.version });
+  check('a promotion of the rejected version', promotion.guard.action, 'promote');
+  deployed(promotion.guard);
+  const promoted = (await step({
+    step: 'record',
+    outcome: 'live',
+    executionId: promotion.executionId,
+    guard: promotion.guard,
+  })) as RecordResult;
+  check('the promotion', [promoted.version, promoted.previous], [rejected.guard.version, first.guard.version]);
+  await step({ step: 'cleanUp', guard: promotion.guard });
+
+  const latest = await guardStep({ trigger: 'manual', force: true });
+  s3.put(artifactsBucket, `datasets/${latest.guard.version}/export.json`, Buffer.from('{}'));
+  await trained(latest.guard);
+  const latestGate = (await step({ step: 'gate', guard: latest.guard, metrics: metrics(0.4, 0.3) })) as GateVerdict;
+  deployed(latest.guard);
+  await step({
+    step: 'record',
+    outcome: 'live',
+    executionId: latest.executionId,
+    guard: latest.guard,
+    gate: latestGate,
+  });
+  const cleaned = (await step({ step: 'cleanUp', guard: latest.guard })) as CleanUpResult;
+  check(
+    'the clean-up',
+    cleaned.cleaned.map(({ version, models, endpointConfigs }) => [version, models, endpointConfigs]),
+    [[first.guard.version, 1, 1]],
+  );
+  if (s3.keys(artifactsBucket, `datasets/${first.guard.version}/`).length > 0) throw new Error('the dataset is left');
+}
+
+/** Every driven call the stack's code makes as deployed (the backfill has no caller in the stack). */
+const stackCalls = (): RecordedCall[] => driven.filter((call) => !backfillCalls.includes(call));
 
 describe('Guard: IAM allows every AWS call the functions make', () => {
-  it('records calls from every function of the app', () => {
+  it('records calls from every function of the app and from the export', () => {
     // Act
-    const callers = new Set(recorder.calls.map((call) => call.functionName));
+    const callers = new Set(stackCalls().map((call) => call.functionName));
 
     // Assess
-    expect([...callers].sort()).toEqual(synthesised.withModel.functions.map((fn) => fn.name).sort());
+    expect([...callers].sort()).toEqual(synthesised.guarded.map((code) => code.name).sort());
   });
 
   it('sees every AWS SDK command the product code constructs sent at least once', () => {
@@ -430,7 +758,7 @@ describe('Guard: IAM allows every AWS call the functions make', () => {
     const uses = scanCommandUses(repoRoot, ['functions', 'shared']);
 
     // Act
-    const sent = new Set(recorder.calls.map((call) => commandKey(knownClient(call.client).sdkPackage, call.command)));
+    const sent = new Set(driven.map((call) => commandKey(knownClient(call.client).sdkPackage, call.command)));
     const unseen = uses.filter((use) => !sent.has(use.key));
 
     // Assess
@@ -441,31 +769,42 @@ describe('Guard: IAM allows every AWS call the functions make', () => {
     ).toEqual([]);
   });
 
-  it.each(['withModel', 'withoutModel'] as const)(
-    'lets every recorded call through the policies of the app %s',
-    (deployment) => {
-      // Prepare
-      const { model: template, functions } = synthesised[deployment];
-      const guard = new IamGuard(template, functions);
+  it('runs the export with the role and environment the state machine gives its Processing job', () => {
+    // Assess
+    expect(synthesised.exportJob.vpc).toBeUndefined();
+    expect(Object.keys(synthesised.exportJob.environmentPaths).sort()).toEqual([
+      'RECO_EXPORT_HOLDOUT_FROM',
+      'RECO_EXPORT_WINDOW_FROM',
+      'RECO_EXPORT_WINDOW_TO',
+    ]);
+    expect(driven.filter((call) => call.functionName === EXPORT).map((call) => call.command)).toEqual(
+      expect.arrayContaining(['GetSecretValueCommand', 'QueryCommand', 'ListObjectsV2Command', 'GetObjectCommand']),
+    );
+  });
 
-      // Act
-      const findings = guard.check(callsOf(deployment));
+  it('lets every recorded call through the policies of the app', () => {
+    // Prepare
+    const guard = new IamGuard(synthesised.model, synthesised.guarded);
 
-      // Assess
-      expect(findings, describeFindings(findings)).toEqual([]);
-    },
-  );
+    // Act
+    const findings = guard.check(stackCalls());
+
+    // Assess
+    expect(findings, describeFindings(findings)).toEqual([]);
+  });
 });
 
 describe('Guard: a call the policies do not allow is reported', () => {
+  const table = () => `arn:aws:dynamodb:${PLACEHOLDER.region}:${PLACEHOLDER.account}:table/${tableName}`;
+
   it('reports a BatchWriteItem and a PutItem outside REC# keys from the recommend function, naming what refused them', async () => {
     // Prepare
-    const { model: template, functions } = synthesised.withModel;
-    const [{ dynamoDb }, { DynamoFeatureStore }] = await Promise.all([
+    const { model: template, guarded } = synthesised;
+    const [{ dynamoDb: client }, { DynamoFeatureStore }] = await Promise.all([
       import('#functions/lib/dynamoDb.ts'),
       import('#shared/adapters/dynamoFeatureStore.ts'),
     ]);
-    const store = new DynamoFeatureStore(dynamoDb, tableName);
+    const store = new DynamoFeatureStore(client, tableName);
     const sent = recorder.since();
     await recorder.as('recommend', async () => {
       await store.putItems([
@@ -475,16 +814,15 @@ describe('Guard: a call the policies do not allow is reported', () => {
     });
 
     // Act
-    const findings = new IamGuard(template, functions).check(sent());
+    const findings = new IamGuard(template, guarded).check(sent());
 
     // Assess
-    const table = `arn:aws:dynamodb:${PLACEHOLDER.region}:${PLACEHOLDER.account}:table/${tableName}`;
     const endpoint = template.vpcEndpoints().find((candidate) => candidate.service === 'dynamodb')?.logicalId;
     expect(findings).toEqual([
       expect.objectContaining({
         functionName: 'recommend',
         action: 'dynamodb:BatchWriteItem',
-        resource: table,
+        resource: table(),
         reasons: [
           "no statement of the role's policy allows it",
           `no statement of VPC endpoint ${endpoint}'s policy allows it`,
@@ -493,8 +831,67 @@ describe('Guard: a call the policies do not allow is reported', () => {
       expect.objectContaining({
         functionName: 'recommend',
         action: 'dynamodb:PutItem',
-        resource: table,
+        resource: table(),
         context: expect.objectContaining({ 'dynamodb:LeadingKeys': ['ERASED'] }),
+        reasons: ["no statement of the role's policy allows it"],
+      }),
+    ]);
+  });
+
+  it("reports the export reading a shopper's partition and an object outside the lake's events/", async () => {
+    // Prepare
+    const { model: template, guarded, exportJob } = synthesised;
+    const [{ DynamoFeatureStore }, { GetObjectCommand }, { DynamoDBClient }] = await Promise.all([
+      import('#shared/adapters/dynamoFeatureStore.ts'),
+      import('@aws-sdk/client-s3'),
+      import('@aws-sdk/client-dynamodb'),
+    ]);
+    const client = new DynamoDBClient({});
+    const reader = new S3Client({});
+    const lake = parseS3Uri(required(exportJob.environment, 'RECO_EXPORT_LAKE_URI')).bucket;
+    s3.put(lake, 'errors/dt=2026-12-07/failed.jsonl.gz', gzipSync('{}\n'));
+    const sent = recorder.since();
+    try {
+      await recorder.as(EXPORT, async () => {
+        await new DynamoFeatureStore(client, tableName).aliasesOf('u:alice');
+        await reader.send(new GetObjectCommand({ Bucket: lake, Key: 'errors/dt=2026-12-07/failed.jsonl.gz' }));
+      });
+    } finally {
+      client.destroy();
+      reader.destroy();
+    }
+
+    // Act
+    const findings = new IamGuard(template, guarded).check(sent());
+
+    // Assess
+    expect(findings).toEqual([
+      expect.objectContaining({
+        functionName: EXPORT,
+        action: 'dynamodb:Query',
+        resource: table(),
+        reasons: ["no statement of the role's policy allows it"],
+      }),
+      expect.objectContaining({
+        functionName: EXPORT,
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${lake}/errors/dt=2026-12-07/failed.jsonl.gz`,
+        reasons: ["no statement of the role's policy allows it"],
+      }),
+    ]);
+  });
+
+  it('reports the catalogue index backfill: no role of the stack may scan the feature table', () => {
+    // Act
+    const findings = new IamGuard(synthesised.model, synthesised.guarded).check(backfillCalls);
+
+    // Assess
+    expect(backfillCalls.map((call) => call.command)).toContain('UpdateCommand');
+    expect(findings).toEqual([
+      expect.objectContaining({
+        functionName: 'catalogue',
+        action: 'dynamodb:Scan',
+        resource: table(),
         reasons: ["no statement of the role's policy allows it"],
       }),
     ]);

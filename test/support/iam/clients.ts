@@ -1,7 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -65,6 +68,27 @@ export const KNOWN_CLIENTS: readonly KnownClient[] = [
     sdkPackage: '@aws-sdk/client-sagemaker-runtime',
     iamPrefix: 'sagemaker',
     endpointService: 'sagemaker.runtime',
+  },
+  {
+    prototype: SageMakerClient.prototype,
+    name: 'SageMakerClient',
+    sdkPackage: '@aws-sdk/client-sagemaker',
+    iamPrefix: 'sagemaker',
+    endpointService: 'sagemaker.api',
+  },
+  {
+    prototype: S3Client.prototype,
+    name: 'S3Client',
+    sdkPackage: '@aws-sdk/client-s3',
+    iamPrefix: 's3',
+    endpointService: 's3',
+  },
+  {
+    prototype: SFNClient.prototype,
+    name: 'SFNClient',
+    sdkPackage: '@aws-sdk/client-sfn',
+    iamPrefix: 'states',
+    endpointService: 'states',
   },
 ];
 

@@ -7,13 +7,25 @@ import {
 } from './policyEvaluator.ts';
 import type { RecordedCall } from './recorder.ts';
 import { iamRequestsOf, PLACEHOLDER, type CallRequest } from './requests.ts';
-import type { TemplateFunction, TemplateModel, VpcEndpoint } from './template.ts';
+import type { TemplateModel, TemplatePrincipal, VpcEndpoint } from './template.ts';
 
 /** A function of the code (`functions/<name>/`) and the Lambda function of the template that runs it. */
 export interface GuardedFunction {
   readonly name: string;
   readonly logicalId: string;
 }
+
+/**
+ * Code a service runs with a role of the template, outside any VPC: the model image's export, as
+ * the SageMaker Processing job of the training pipeline.
+ */
+export interface GuardedRole {
+  readonly name: string;
+  readonly roleLogicalId: string;
+}
+
+/** Whose calls the guard checks: by the name their calls are recorded under. */
+export type GuardedCode = GuardedFunction | GuardedRole;
 
 /** A request of a recorded call that AWS would refuse, with why. */
 export interface Finding {
@@ -28,7 +40,8 @@ export interface Finding {
 /**
  * KMS requests a service makes on the caller's behalf, with the caller's permissions, when the
  * resource is encrypted with a customer managed key: Secrets Manager decrypts a secret version to
- * return it and makes a data key to store one, Kinesis makes a data key per record put, SQS both.
+ * return it and makes a data key to store one, Kinesis makes a data key per record put, SQS both,
+ * S3 decrypts an object it returns and makes a data key for one it stores.
  */
 const KMS_ON_BEHALF: Readonly<Record<string, { readonly via: string; readonly actions: readonly string[] }>> = {
   'secretsmanager:GetSecretValue': { via: 'secretsmanager', actions: ['kms:Decrypt'] },
@@ -36,14 +49,40 @@ const KMS_ON_BEHALF: Readonly<Record<string, { readonly via: string; readonly ac
   'kinesis:PutRecord': { via: 'kinesis', actions: ['kms:GenerateDataKey'] },
   'kinesis:PutRecords': { via: 'kinesis', actions: ['kms:GenerateDataKey'] },
   'sqs:SendMessage': { via: 'sqs', actions: ['kms:GenerateDataKey', 'kms:Decrypt'] },
+  's3:GetObject': { via: 's3', actions: ['kms:Decrypt'] },
+  's3:PutObject': { via: 's3', actions: ['kms:GenerateDataKey'] },
+};
+
+/** The scalable target of an endpoint variant: its id is generated at registration, so any stands for it. */
+const SCALABLE_TARGET = `arn:${PLACEHOLDER.partition}:application-autoscaling:${PLACEHOLDER.region}:${PLACEHOLDER.account}:scalable-target/0123456789abcdef0123456789abcdef`;
+
+/**
+ * Other requests a service makes with the caller's permissions: deleting a SageMaker endpoint
+ * deregisters its auto-scaled variant from Application Auto Scaling when the caller may (without
+ * the permission the target is left behind; the pipeline registers every endpoint it deploys).
+ */
+const ALSO_ON_BEHALF: Readonly<Record<string, readonly IamRequest[]>> = {
+  'sagemaker:DeleteEndpoint': [
+    {
+      action: 'application-autoscaling:DeregisterScalableTarget',
+      resource: SCALABLE_TARGET,
+      context: {
+        'aws:SecureTransport': 'true',
+        'application-autoscaling:service-namespace': 'sagemaker',
+        'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount',
+      },
+    },
+  ],
 };
 
 /**
  * Checks recorded AWS SDK calls against a synthesised template, as AWS would authorise them for the
- * function that made them, in one account:
+ * function (or the role a service ran the code with) that made them, in one account:
  *
- * - its role's identity policies, or a resource-based policy (queue, secret) naming its role,
- *   must allow each request, and no explicit Deny in either may apply;
+ * - its role's identity policies, or a resource-based policy (queue, secret, bucket) naming its
+ *   role, must allow each request, and no explicit Deny in either may apply;
+ * - so must the requests a service makes with its permissions on its behalf (deleting a SageMaker
+ *   endpoint deregisters its scaling target);
  * - a key policy must allow the KMS requests the service makes on its behalf for a resource
  *   encrypted with a customer managed key, directly or by delegating to the account's IAM
  *   policies, which must then allow them;
@@ -60,7 +99,7 @@ export class IamGuard {
 
   constructor(
     private readonly model: TemplateModel,
-    private readonly functions: readonly GuardedFunction[],
+    private readonly principals: readonly GuardedCode[],
   ) {
     this.endpoints = model.vpcEndpoints();
     this.resourcePolicies = model.resourcePolicies();
@@ -94,7 +133,7 @@ export class IamGuard {
   }
 
   private checkCall(call: RecordedCall): Finding[] {
-    const fn = this.templateFunction(call.functionName);
+    const fn = this.principal(call.functionName);
     const caller: Caller = { roleArn: fn.roleArn, account: PLACEHOLDER.account };
     let identity = this.identities.get(fn.roleLogicalId);
     if (identity === undefined) {
@@ -113,24 +152,31 @@ export class IamGuard {
       });
       const reasons = [...this.refusals(request, identity, caller), ...this.networkRefusals(request, fn, caller)];
       if (reasons.length > 0) findings.push(finding(request, reasons));
-      for (const kmsRequest of this.kmsRequestsOf(request)) {
-        const kmsReasons = this.refusals(kmsRequest, identity, caller);
-        if (kmsReasons.length > 0) findings.push(finding(kmsRequest, kmsReasons));
+      for (const onBehalf of this.onBehalfRequestsOf(request)) {
+        const onBehalfReasons = this.refusals(onBehalf, identity, caller);
+        if (onBehalfReasons.length > 0) findings.push(finding(onBehalf, onBehalfReasons));
       }
     }
     return findings;
   }
 
-  private templateFunction(name: string): TemplateFunction {
-    const guarded = this.functions.find((fn) => fn.name === name);
-    if (guarded === undefined) throw new Error(`no Lambda function of the template runs ${name}`);
-    return this.model.lambda(guarded.logicalId);
+  private principal(name: string): TemplatePrincipal {
+    const guarded = this.principals.find((candidate) => candidate.name === name);
+    if (guarded === undefined) throw new Error(`no Lambda function or role of the template runs ${name}`);
+    return 'logicalId' in guarded ? this.model.lambda(guarded.logicalId) : this.model.role(guarded.roleLogicalId);
+  }
+
+  /** A resource's policy: its own, or its bucket's for an S3 object. */
+  private resourcePolicyOf(resource: string): PolicyStatement[] | undefined {
+    const own = this.resourcePolicies.get(resource);
+    if (own !== undefined || !resource.startsWith(`arn:${PLACEHOLDER.partition}:s3:::`)) return own;
+    return this.resourcePolicies.get(resource.split('/')[0] as string);
   }
 
   /** Why identity and resource-based policies refuse the request; empty when they allow it. */
   private refusals(request: IamRequest, identity: readonly PolicyStatement[], caller: Caller): string[] {
     const byRole = evaluatePolicy(identity, request);
-    const resourceStatements = this.resourcePolicies.get(request.resource);
+    const resourceStatements = this.resourcePolicyOf(request.resource);
     const byResource =
       resourceStatements === undefined ? undefined : evaluatePolicy(resourceStatements, request, caller);
     const reasons: string[] = [];
@@ -159,7 +205,7 @@ export class IamGuard {
   }
 
   /** Why the VPC the function is attached to keeps the request from its service; empty when it gets through. */
-  private networkRefusals(request: CallRequest, fn: TemplateFunction, caller: Caller): string[] {
+  private networkRefusals(request: CallRequest, fn: TemplatePrincipal, caller: Caller): string[] {
     if (fn.vpc === undefined) return [];
     const { vpcId, routeTableIds } = fn.vpc;
     const applicable = this.endpoints.filter((endpoint) => {
@@ -187,6 +233,10 @@ export class IamGuard {
       }
     }
     return reasons;
+  }
+
+  private onBehalfRequestsOf(request: IamRequest): IamRequest[] {
+    return [...this.kmsRequestsOf(request), ...(ALSO_ON_BEHALF[request.action] ?? [])];
   }
 
   private kmsRequestsOf(request: IamRequest): IamRequest[] {

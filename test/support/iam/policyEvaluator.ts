@@ -11,9 +11,9 @@
  * - `Effect` Allow and Deny; an explicit Deny wins over any Allow;
  * - `Action` / `NotAction` with `*` and `?` wildcards, matched without regard to case;
  * - `Resource` / `NotResource` with `*` and `?` wildcards, matched with regard to case;
- * - `Condition` operators StringEquals, StringLike, ArnEquals, ArnLike and Bool, each optionally
- *   qualified by `ForAllValues:` or `ForAnyValue:` for multi-valued keys; several keys in one
- *   operator, and several operators, must all hold;
+ * - `Condition` operators StringEquals, StringLike, ArnEquals, ArnLike, Bool and NumericLessThan,
+ *   each optionally qualified by `ForAllValues:` or `ForAnyValue:` for multi-valued keys; several
+ *   keys in one operator, and several operators, must all hold;
  * - `Principal` (resource-based and VPC endpoint policies only): `*`, `{"AWS": "*"}`, role ARNs and
  *   account roots, and `Service` principals (which never match a function's role).
  */
@@ -69,10 +69,24 @@ export interface Evaluation {
 
 /**
  * Condition keys this evaluator knows the meaning of. A request builder that fills a key from a
- * call must know what AWS puts in it; a policy naming any other key throws.
+ * call must know what AWS puts in it; a policy naming any other key throws. Some are never filled
+ * for the requests the guard builds, which is what AWS does too: `aws:SourceArn` and
+ * `aws:SourceAccount` come with a service principal's requests, `cloudwatch:namespace` with
+ * `PutMetricData` only.
  */
 export const KNOWN_CONDITION_KEYS: ReadonlySet<string> = new Set(
-  ['dynamodb:LeadingKeys', 'aws:SecureTransport', 'kms:ViaService'].map((key) => key.toLowerCase()),
+  [
+    'dynamodb:LeadingKeys',
+    'aws:SecureTransport',
+    'aws:SourceArn',
+    'aws:SourceAccount',
+    'kms:ViaService',
+    's3:prefix',
+    's3:TlsVersion',
+    'cloudwatch:namespace',
+    'application-autoscaling:service-namespace',
+    'application-autoscaling:scalable-dimension',
+  ].map((key) => key.toLowerCase()),
 );
 
 type Matcher = (requestValue: string, policyValue: string) => boolean;
@@ -84,7 +98,16 @@ const OPERATORS: Readonly<Record<string, Matcher>> = {
   ArnEquals: (value, pattern) => arnMatch(pattern, value),
   ArnLike: (value, pattern) => arnMatch(pattern, value),
   Bool: (value, pattern) => value.toLowerCase() === pattern.toLowerCase(),
+  NumericLessThan: (value, pattern) => numberOf(value) < numberOf(pattern),
 };
+
+const isNumber = (text: string) => /^-?\d+(\.\d+)?$/.test(text.trim());
+
+/** A request's numeric value; one that is not a number is a request builder's mistake and throws. */
+function numberOf(text: string): number {
+  if (!isNumber(text)) throw new Error(`${JSON.stringify(text)} is not a number`);
+  return Number(text);
+}
 
 const SET_QUALIFIERS = ['ForAllValues', 'ForAnyValue'] as const;
 type SetQualifier = (typeof SET_QUALIFIERS)[number];
@@ -207,6 +230,9 @@ function parsedConditions(statement: PolicyStatement) {
         const text = String(value);
         if (text.includes('${'))
           throw new PolicyEvaluationError(`policy variables are not supported: ${text}`, statement);
+        if (operator.startsWith('Numeric') && !isNumber(text)) {
+          throw new PolicyEvaluationError(`${operator} value of ${key} is not a number: ${text}`, statement);
+        }
         return text;
       });
       parsed.push({ qualifier, matcher, key, patterns });

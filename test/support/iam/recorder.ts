@@ -11,23 +11,18 @@ export interface RecordedCall {
   readonly command: string;
   /** A copy of the command's input as the code built it (document values for lib-dynamodb). */
   readonly input: Readonly<Record<string, unknown>>;
-  /**
-   * Which deployment of the function made the call, when its handler was built from one
-   * template's environment only (such as the app with a model endpoint); absent when any.
-   */
-  readonly deployment?: string;
 }
 
 interface Invocation {
   readonly functionName: string;
-  readonly deployment?: string;
 }
 
 type Send = (this: object, command: { input?: unknown }, ...rest: unknown[]) => unknown;
 
 /**
  * Records every command any AWS SDK v3 client sends while a function's handler runs, attributed
- * to that function through an async context: wrap each invocation in {@link SdkCallRecorder.as}.
+ * to that function (or to whatever name code run another way is checked under) through an async
+ * context: wrap each invocation in {@link SdkCallRecorder.as}.
  * Calls outside any invocation (a test's own setup, a poller) are not recorded.
  *
  * It replaces `send` on the base class every client inherits it from (found through the known
@@ -67,21 +62,14 @@ export class SdkCallRecorder {
     for (const restore of this.restores.splice(0)) restore();
   }
 
-  /**
-   * Runs `work` as an invocation of `functionName` (of one `deployment` of it, if given): the calls
-   * it makes are that function's.
-   */
-  as<T>(functionName: string, work: () => T, deployment?: string): T {
-    return this.scope.run(deployment === undefined ? { functionName } : { functionName, deployment }, work);
+  /** Runs `work` as an invocation of `functionName`: the calls it makes are that function's. */
+  as<T>(functionName: string, work: () => T): T {
+    return this.scope.run({ functionName }, work);
   }
 
-  /** Wraps a handler so that each invocation runs as `functionName` (of `deployment`, if given). */
-  wrap<A extends unknown[], R>(
-    functionName: string,
-    handler: (...args: A) => R,
-    deployment?: string,
-  ): (...args: A) => R {
-    return (...args) => this.as(functionName, () => handler(...args), deployment);
+  /** Wraps a handler so that each invocation runs as `functionName`. */
+  wrap<A extends unknown[], R>(functionName: string, handler: (...args: A) => R): (...args: A) => R {
+    return (...args) => this.as(functionName, () => handler(...args));
   }
 
   /** The calls recorded from now on, as a new list. */

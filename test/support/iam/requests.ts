@@ -40,7 +40,8 @@ const DOCUMENT_ACTIONS: Readonly<Record<string, string>> = {
 
 /**
  * Commands whose IAM action is not `<prefix>:<command name without "Command">`, by client. A batch
- * call is authorised as its single-message action.
+ * call is authorised as its single-message action; S3 lists a bucket as `ListBucket` and deletes
+ * several objects as one `DeleteObject` per key.
  */
 const ACTION_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   DynamoDBDocumentClient: DOCUMENT_ACTIONS,
@@ -49,7 +50,37 @@ const ACTION_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, string>
     DeleteMessageBatchCommand: 'DeleteMessage',
     ChangeMessageVisibilityBatchCommand: 'ChangeMessageVisibility',
   },
+  S3Client: {
+    ListObjectsV2Command: 'ListBucket',
+    DeleteObjectsCommand: 'DeleteObject',
+  },
 };
+
+/**
+ * SageMaker actions on one named resource: the input field holding the name and the resource type
+ * of its ARN. The List actions support no resource-level permissions (`*`).
+ */
+const SAGEMAKER_RESOURCES: Readonly<Record<string, readonly [field: string, type: string]>> = {
+  'sagemaker:InvokeEndpoint': ['EndpointName', 'endpoint'],
+  'sagemaker:DescribeEndpoint': ['EndpointName', 'endpoint'],
+  'sagemaker:DeleteEndpoint': ['EndpointName', 'endpoint'],
+  'sagemaker:DeleteModel': ['ModelName', 'model'],
+  'sagemaker:DeleteEndpointConfig': ['EndpointConfigName', 'endpoint-config'],
+  'sagemaker:StopTrainingJob': ['TrainingJobName', 'training-job'],
+  'sagemaker:StopProcessingJob': ['ProcessingJobName', 'processing-job'],
+};
+const SAGEMAKER_LISTINGS = new Set([
+  'sagemaker:ListModels',
+  'sagemaker:ListEndpointConfigs',
+  'sagemaker:ListTrainingJobs',
+  'sagemaker:ListProcessingJobs',
+]);
+
+/**
+ * `s3:TlsVersion` of every S3 request: the lowest version the SDK negotiates (Node's default
+ * minimum), so a bucket policy refusing older ones is checked at its edge.
+ */
+export const S3_TLS_VERSION = '1.2';
 
 const arn = (service: string, resource: string) =>
   `arn:${PLACEHOLDER.partition}:${service}:${PLACEHOLDER.region}:${PLACEHOLDER.account}:${resource}`;
@@ -70,8 +101,9 @@ export function actionOf(call: Pick<RecordedCall, 'client' | 'command'>): string
  * The IAM requests one call makes: its action on each resource it touches, with the condition keys
  * AWS fills for it. DynamoDB item-level requests carry `dynamodb:LeadingKeys`, the partition-key
  * values of every item (or the queried partition) they touch; a batch is one request per table, a
- * transaction one per contained operation. Every request carries `aws:SecureTransport` (the SDK
- * speaks HTTPS to AWS).
+ * transaction one per contained operation. S3 requests carry `s3:TlsVersion`, a listing its
+ * `s3:prefix`, and a multi-object delete is one request per key. Every request carries
+ * `aws:SecureTransport` (the SDK speaks HTTPS to AWS).
  */
 export function iamRequestsOf(call: RecordedCall, tables: TableSchemas): CallRequest[] {
   const client = knownClient(call.client);
@@ -84,6 +116,13 @@ export function iamRequestsOf(call: RecordedCall, tables: TableSchemas): CallReq
   });
   const { input } = call;
   if (client.iamPrefix === 'dynamodb') return dynamoDbRequests(action, input, tables, client.name, request);
+  if (client.iamPrefix === 's3') return s3Requests(call.command, action, input, request);
+  const sageMaker = SAGEMAKER_RESOURCES[action];
+  if (sageMaker !== undefined) {
+    const [field, type] = sageMaker;
+    return [request(sageMakerArn(type, stringField(input, field, action)))];
+  }
+  if (SAGEMAKER_LISTINGS.has(action)) return [request('*')];
   switch (action) {
     case 'kinesis:PutRecord':
     case 'kinesis:PutRecords':
@@ -95,15 +134,45 @@ export function iamRequestsOf(call: RecordedCall, tables: TableSchemas): CallReq
     case 'secretsmanager:PutSecretValue':
     case 'secretsmanager:UpdateSecretVersionStage':
       return [request(secretArn(stringField(input, 'SecretId', action)))];
-    case 'sagemaker:InvokeEndpoint':
-      // Endpoint ARNs hold the name in lower case.
-      return [request(arn('sagemaker', `endpoint/${stringField(input, 'EndpointName', action).toLowerCase()}`))];
+    case 'states:StartExecution':
+    case 'states:ListExecutions':
+      return [request(stringField(input, 'stateMachineArn', action))];
+    case 'states:StopExecution':
+      return [request(stringField(input, 'executionArn', action))];
     default:
       throw new Error(`no resource mapping for ${action} (${call.client} ${call.command}): add it to iamRequestsOf`);
   }
 }
 
 type RequestOf = (resource: string, context?: IamRequest['context'], action?: string) => CallRequest;
+
+function s3Requests(command: string, action: string, input: Input, request: RequestOf): CallRequest[] {
+  const bucket = stringField(input, 'Bucket', action);
+  const context = { 's3:TlsVersion': S3_TLS_VERSION };
+  switch (action) {
+    case 's3:ListBucket':
+      // Without a Prefix parameter the request has no s3:prefix, and a condition on it does not hold.
+      return [
+        request(
+          s3Arn(bucket),
+          input.Prefix === undefined ? context : { ...context, 's3:prefix': stringOf(input.Prefix, 'Prefix', action) },
+        ),
+      ];
+    case 's3:GetObject':
+    case 's3:PutObject':
+      return [request(s3Arn(bucket, stringField(input, 'Key', action)), context)];
+    case 's3:DeleteObject': {
+      if (command !== 'DeleteObjectsCommand')
+        return [request(s3Arn(bucket, stringField(input, 'Key', action)), context)];
+      const objects = list(record(input.Delete, action).Objects, action);
+      return objects.map((object) =>
+        request(s3Arn(bucket, stringField(record(object, action), 'Key', action)), context),
+      );
+    }
+    default:
+      throw new Error(`no resource mapping for ${action}: add it to s3Requests`);
+  }
+}
 
 function dynamoDbRequests(
   action: string,
@@ -220,6 +289,16 @@ function scalar(value: unknown, document: boolean, what: string): string {
   throw new Error(`${what} is not a string or number key value: ${JSON.stringify(value)}`);
 }
 
+/** A bucket's ARN, or an object's in it; S3 ARNs name no region or account. */
+function s3Arn(bucket: string, key?: string): string {
+  return `arn:${PLACEHOLDER.partition}:s3:::${bucket}${key === undefined ? '' : `/${key}`}`;
+}
+
+/** SageMaker ARNs hold the resource's name in lower case. */
+function sageMakerArn(type: string, name: string): string {
+  return arn('sagemaker', `${type}/${name.toLowerCase()}`);
+}
+
 function tableArn(tableName: string): string {
   return tableName.startsWith('arn:') ? tableName : arn('dynamodb', `table/${tableName}`);
 }
@@ -247,6 +326,12 @@ function secretArn(secretId: string): string {
 function stringField(input: Input, field: string, what: string): string {
   const value = input[field];
   if (typeof value !== 'string' || value === '') throw new Error(`${what}: ${field} is missing`);
+  return value;
+}
+
+/** A string field that may be empty (an S3 prefix). */
+function stringOf(value: unknown, field: string, what: string): string {
+  if (typeof value !== 'string') throw new Error(`${what}: ${field} is not a string`);
   return value;
 }
 

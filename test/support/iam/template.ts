@@ -26,17 +26,32 @@ export interface VpcEndpoint {
   readonly statements: readonly PolicyStatement[] | undefined;
 }
 
-/** A Lambda function of the template, with what decides its calls' fate. */
-export interface TemplateFunction {
+/** Whose permissions a call is made with, and where from: what decides its fate besides the policies. */
+export interface TemplatePrincipal {
+  /** The Lambda function's logical id, or the role's for code a service runs with a role. */
   readonly logicalId: string;
   readonly roleLogicalId: string;
   readonly roleArn: string;
+  /** The VPC it is attached to, with the route tables of its subnets; `undefined` outside any VPC. */
+  readonly vpc: { readonly vpcId: string; readonly routeTableIds: readonly string[] } | undefined;
+}
+
+/** A Lambda function of the template, with what decides its calls' fate. */
+export interface TemplateFunction extends TemplatePrincipal {
   /** Its environment variables, tokens resolved to placeholders. */
   readonly environment: Readonly<Record<string, string>>;
   /** Its environment variables as synthesised, tokens unresolved. */
   readonly rawEnvironment: Readonly<Record<string, unknown>>;
-  /** The VPC it is attached to, with the route tables of its subnets; `undefined` outside any VPC. */
-  readonly vpc: { readonly vpcId: string; readonly routeTableIds: readonly string[] } | undefined;
+}
+
+/** A SageMaker Processing job a state machine of the template starts, as the guard needs it. */
+export interface ProcessingJobTask extends TemplatePrincipal {
+  /** The state machine's logical id. */
+  readonly stateMachineLogicalId: string;
+  /** The job's environment variables the definition fixes, tokens resolved to placeholders. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The variables the state takes from its input: variable → JSONPath (`$.guard.window.from`). */
+  readonly environmentPaths: Readonly<Record<string, string>>;
 }
 
 const { partition, region, account } = PLACEHOLDER;
@@ -50,6 +65,8 @@ const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::SQS::Queue': 'QueueName',
   'AWS::SecretsManager::Secret': 'Name',
   'AWS::SageMaker::Endpoint': 'EndpointName',
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::StepFunctions::StateMachine': 'StateMachineName',
 };
 
 /**
@@ -71,7 +88,8 @@ export class TemplateModel {
     const property = NAME_PROPERTIES[resource.Type];
     const given = property === undefined ? undefined : resource.Properties?.[property];
     if (given !== undefined) return this.resolveString(given, `${logicalId}.${property}`);
-    return logicalId;
+    // Bucket names are lower case; CloudFormation derives a generated one from the logical id.
+    return resource.Type === 'AWS::S3::Bucket' ? logicalId.toLowerCase() : logicalId;
   }
 
   /** Resolves `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split` and `Fn::GetAZs`. */
@@ -158,6 +176,60 @@ export class TemplateModel {
     };
   }
 
+  /** A role of the template as a principal outside any VPC (code a service runs with it). */
+  role(roleLogicalId: string): TemplatePrincipal {
+    this.properties(roleLogicalId, 'AWS::IAM::Role');
+    return { logicalId: roleLogicalId, roleLogicalId, roleArn: this.getAtt(roleLogicalId, 'Arn'), vpc: undefined };
+  }
+
+  /**
+   * The SageMaker Processing job the task state `stateName` of the template's state machines
+   * starts: its role, and its environment as the definition sets it. A job attached to a VPC
+   * (`NetworkConfig.VpcConfig`) throws: the guard cannot tell which endpoints its calls take.
+   */
+  processingJob(stateName: string): ProcessingJobTask {
+    const found: { stateMachineLogicalId: string; state: Record<string, unknown> }[] = [];
+    for (const [id, resource] of Object.entries(this.resources)) {
+      if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
+      const definition = JSON.parse(this.resolveString(resource.Properties?.DefinitionString, `${id} definition`));
+      for (const state of statesNamed(definition, stateName)) found.push({ stateMachineLogicalId: id, state });
+    }
+    const [task] = found;
+    if (found.length !== 1 || task === undefined) {
+      throw new Error(`${found.length} states of the template's state machines are named ${stateName}`);
+    }
+    const { state, stateMachineLogicalId } = task;
+    if (!/^arn:[^:]+:states:::sagemaker:createProcessingJob(\.sync)?$/.test(String(state.Resource))) {
+      throw new Error(`${stateName} does not start a SageMaker Processing job (${String(state.Resource)})`);
+    }
+    const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
+    if ((parameters.NetworkConfig as { VpcConfig?: unknown } | undefined)?.VpcConfig !== undefined) {
+      throw new Error(`${stateName} runs its job in a VPC: the guard cannot tell which endpoints its calls take`);
+    }
+    const roleArn = parameters.RoleArn;
+    const roleLogicalId = Object.keys(this.resources).find(
+      (id) => this.resources[id]?.Type === 'AWS::IAM::Role' && this.getAtt(id, 'Arn') === roleArn,
+    );
+    if (roleLogicalId === undefined)
+      throw new Error(`${stateName}: its role ${String(roleArn)} is not of the template`);
+    const environment: Record<string, string> = {};
+    const environmentPaths: Record<string, string> = {};
+    for (const [name, value] of Object.entries((parameters.Environment ?? {}) as Record<string, unknown>)) {
+      if (typeof value !== 'string') throw new Error(`${stateName}: environment variable ${name} is not a string`);
+      if (name.endsWith('.$')) environmentPaths[name.slice(0, -2)] = value;
+      else environment[name] = value;
+    }
+    return { ...this.role(roleLogicalId), stateMachineLogicalId, environment, environmentPaths };
+  }
+
+  /** The properties of the template's one custom resource of `type`, tokens resolved. */
+  customResource(type: string): Readonly<Record<string, unknown>> {
+    const found = Object.values(this.resources).filter((resource) => resource.Type === type);
+    const [resource] = found;
+    if (found.length !== 1 || resource === undefined) throw new Error(`the template has ${found.length} ${type}`);
+    return this.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+  }
+
   /**
    * Every statement of every identity policy of the role: policies attached to it, its inline
    * policies and the template's managed policies it names. A permissions boundary or a managed
@@ -236,7 +308,7 @@ export class TemplateModel {
 
   /**
    * Resource-based policies by the ARN of the resource they are on: queue policies, secret
-   * policies and key policies.
+   * policies, key policies and bucket policies (by the bucket's ARN; they cover its objects too).
    */
   resourcePolicies(): Map<string, PolicyStatement[]> {
     const policies = new Map<string, PolicyStatement[]>();
@@ -255,6 +327,9 @@ export class TemplateModel {
         case 'AWS::KMS::Key':
           add(this.getAtt(id, 'Arn'), properties.KeyPolicy);
           break;
+        case 'AWS::S3::BucketPolicy':
+          add(this.getAtt(refId(properties.Bucket, id), 'Arn'), properties.PolicyDocument);
+          break;
         default:
       }
     }
@@ -262,8 +337,9 @@ export class TemplateModel {
   }
 
   /**
-   * The customer managed key (its ARN) that encrypts a secret, stream or queue of the template,
-   * `undefined` when an AWS managed or owned key does.
+   * The customer managed key (its ARN) that encrypts a secret, stream, queue or object (by its
+   * bucket's default encryption) of the template, `undefined` when an AWS managed or owned key or
+   * S3 itself does.
    */
   encryptionKeyOf(resourceArn: string): string | undefined {
     for (const [id, resource] of Object.entries(this.resources)) {
@@ -280,6 +356,9 @@ export class TemplateModel {
           break;
         case 'AWS::SQS::Queue':
           if (this.getAtt(id, 'Arn') === resourceArn) keyId = properties.KmsMasterKeyId;
+          break;
+        case 'AWS::S3::Bucket':
+          if (resourceArn.startsWith(`${this.getAtt(id, 'Arn')}/`)) keyId = this.bucketKeyId(id);
           break;
         default:
           continue;
@@ -329,6 +408,20 @@ export class TemplateModel {
         return hashKey;
       },
     };
+  }
+
+  /** The key of a bucket's default SSE-KMS encryption; `undefined` for SSE-S3 or an AWS managed key. */
+  private bucketKeyId(bucketLogicalId: string): unknown {
+    const encryption = this.resource(bucketLogicalId).Properties?.BucketEncryption as
+      { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: Record<string, unknown> }[] } | undefined;
+    const rules = encryption?.ServerSideEncryptionConfiguration ?? [];
+    if (rules.length > 1) throw new Error(`${bucketLogicalId} has several default encryption rules`);
+    const byDefault = rules[0]?.ServerSideEncryptionByDefault;
+    if (byDefault === undefined || byDefault.SSEAlgorithm === 'AES256') return undefined;
+    if (byDefault.SSEAlgorithm !== 'aws:kms') {
+      throw new Error(`${bucketLogicalId}: the guard does not know encryption ${String(byDefault.SSEAlgorithm)}`);
+    }
+    return byDefault.KMSMasterKeyID;
   }
 
   private statementsOf(document: unknown): PolicyStatement[] {
@@ -389,6 +482,8 @@ export class TemplateModel {
         return `https://sqs.${region}.amazonaws.com/${account}/${physical}`;
       case 'AWS::SageMaker::Endpoint':
         return arnIn('sagemaker', `endpoint/${physical.toLowerCase()}`);
+      case 'AWS::StepFunctions::StateMachine':
+        return arnIn('states', `stateMachine:${physical}`);
       case 'AWS::IAM::ManagedPolicy':
         return `arn:${partition}:iam::${account}:policy/${name}`;
       default:
@@ -417,7 +512,9 @@ export class TemplateModel {
         case 'AWS::Lambda::Function':
           return arnIn('lambda', `function:${id}`);
         case 'AWS::S3::Bucket':
-          return `arn:${partition}:s3:::${id.toLowerCase()}`;
+          return `arn:${partition}:s3:::${physical}`;
+        case 'AWS::StepFunctions::StateMachine':
+          return this.ref(id);
         default:
           return arnIn('placeholder', `${type}/${id}`);
       }
@@ -425,8 +522,22 @@ export class TemplateModel {
     if (type === 'AWS::SageMaker::Endpoint' && attribute === 'EndpointName') return physical;
     if (type === 'AWS::SQS::Queue' && attribute === 'QueueName') return physical;
     if (type === 'AWS::SQS::Queue' && attribute === 'QueueUrl') return this.ref(id);
+    if (type === 'AWS::StepFunctions::StateMachine' && attribute === 'Name') return physical;
     return `${id}.${attribute}`;
   }
+}
+
+/** Every state named `name` of an ASL definition, in branches and iterators too. */
+function statesNamed(definition: unknown, name: string): Record<string, unknown>[] {
+  if (typeof definition !== 'object' || definition === null) return [];
+  const found: Record<string, unknown>[] = [];
+  const states = (definition as { States?: Record<string, unknown> }).States ?? {};
+  for (const [stateName, state] of Object.entries(states)) {
+    if (stateName === name) found.push(state as Record<string, unknown>);
+    const { Branches: branches = [], Iterator: iterator, ItemProcessor: processor } = state as Record<string, unknown>;
+    for (const inner of [...(branches as unknown[]), iterator, processor]) found.push(...statesNamed(inner, name));
+  }
+  return found;
 }
 
 /** The logical id in `{"Ref": id}`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFindings, IamGuard } from '../../../support/iam/guard.ts';
+import { describeFindings, IamGuard, type GuardedCode } from '../../../support/iam/guard.ts';
 import type { RecordedCall } from '../../../support/iam/recorder.ts';
 import { TemplateModel, type CfnResource, type CfnTemplate } from '../../../support/iam/template.ts';
 
@@ -142,13 +142,101 @@ function template(extra: Readonly<Record<string, CfnResource>> = {}): CfnTemplat
   };
 }
 
-const FUNCTIONS = [
+const FUNCTIONS: GuardedCode[] = [
   { name: 'serving', logicalId: 'ServingFunction' },
   { name: 'worker', logicalId: 'WorkerFunction' },
+  { name: 'job', roleLogicalId: 'JobRole' },
 ];
 
 const guardOf = (extra?: Readonly<Record<string, CfnResource>>) =>
   new IamGuard(new TemplateModel(template(extra)), FUNCTIONS);
+
+const BUCKET_ARN = { 'Fn::GetAtt': ['Lake', 'Arn'] };
+const objectsOf = (pattern: string) => ({ 'Fn::Join': ['', [BUCKET_ARN, `/${pattern}`]] });
+const S3_VIA = { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] };
+
+/**
+ * A lake bucket encrypted with a key whose policy leaves it to IAM, its bucket policy refusing
+ * plain HTTP and old TLS, and a job role (no Lambda function: a service runs code with it) that may
+ * list and read `events/` and decrypt through S3, with `jobStatements` instead when given.
+ */
+function lake(jobStatements?: unknown[]): Record<string, CfnResource> {
+  const denyAll = (condition: unknown) => ({
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 's3:*',
+    Resource: [BUCKET_ARN, objectsOf('*')],
+    Condition: condition,
+  });
+  return {
+    LakeKey: {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' }] },
+      },
+    },
+    Lake: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': ['LakeKey', 'Arn'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+    LakePolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: { Ref: 'Lake' },
+        PolicyDocument: {
+          Statement: [
+            denyAll({ Bool: { 'aws:SecureTransport': 'false' } }),
+            denyAll({ NumericLessThan: { 's3:TlsVersion': 1.2 } }),
+          ],
+        },
+      },
+    },
+    JobRole: { Type: 'AWS::IAM::Role' },
+    JobPolicy: policy(
+      'JobRole',
+      jobStatements ?? [
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: BUCKET_ARN,
+          Condition: { StringLike: { 's3:prefix': ['events/*'] } },
+        },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsOf('events/*') },
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { 'Fn::GetAtt': ['LakeKey', 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': S3_VIA } },
+        },
+      ],
+    ),
+  };
+}
+
+const readLake = (key: string): RecordedCall => ({
+  functionName: 'job',
+  client: 'S3Client',
+  command: 'GetObjectCommand',
+  input: { Bucket: 'lake', Key: key },
+});
+const listLake = (prefix: string): RecordedCall => ({
+  functionName: 'job',
+  client: 'S3Client',
+  command: 'ListObjectsV2Command',
+  input: { Bucket: 'lake', Prefix: prefix },
+});
 
 const put = (functionName: string, pk: string): RecordedCall => ({
   functionName,
@@ -304,10 +392,124 @@ describe('Class: IamGuard', () => {
       expect(findings.map((finding) => finding.reasons)).toEqual([['the resource policy denies it (NoPoison)']]);
     });
 
+    it("returns no finding for a role's listing and reads under the prefix it may read, decrypted through S3", () => {
+      // Act
+      const findings = guardOf(lake()).check([
+        listLake('events/dt=2026-12-07/'),
+        readLake('events/dt=2026-12-07/a.gz'),
+      ]);
+
+      // Assess
+      expect(findings, describeFindings(findings)).toEqual([]);
+    });
+
+    it('reports a listing outside the s3:prefix a role may list, and a read outside its objects', () => {
+      // Act
+      const findings = guardOf(lake()).check([listLake('errors/'), readLake('errors/a.gz')]);
+
+      // Assess
+      expect(findings.map((finding) => [finding.functionName, finding.action, finding.resource])).toEqual([
+        ['job', 's3:ListBucket', 'arn:aws:s3:::lake'],
+        ['job', 's3:GetObject', 'arn:aws:s3:::lake/errors/a.gz'],
+      ]);
+    });
+
+    it("reports the KMS decrypt of an object of a bucket encrypted with the template's key, when the role lacks it", () => {
+      // Prepare
+      const withoutKey = lake([{ Effect: 'Allow', Action: 's3:GetObject', Resource: objectsOf('events/*') }]);
+
+      // Act
+      const findings = guardOf(withoutKey).check([readLake('events/a.gz')]);
+
+      // Assess
+      expect(findings).toEqual([
+        expect.objectContaining({
+          action: 'kms:Decrypt',
+          resource: 'arn:aws:kms:us-east-1:111122223333:key/LakeKey',
+          context: { 'aws:SecureTransport': 'true', 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
+        }),
+      ]);
+    });
+
+    it("applies a bucket policy to the bucket's objects: an explicit Deny there wins over the role", () => {
+      // Prepare
+      const extra = lake();
+      const denied = {
+        ...extra,
+        LakePolicy: {
+          Type: 'AWS::S3::BucketPolicy',
+          Properties: {
+            Bucket: { Ref: 'Lake' },
+            PolicyDocument: {
+              Statement: [
+                {
+                  Sid: 'NoJobReads',
+                  Effect: 'Deny',
+                  Principal: { AWS: { 'Fn::GetAtt': ['JobRole', 'Arn'] } },
+                  Action: 's3:GetObject',
+                  Resource: objectsOf('*'),
+                },
+              ],
+            },
+          },
+        },
+      } satisfies Record<string, CfnResource>;
+
+      // Act
+      const findings = guardOf(denied).check([readLake('events/a.gz')]);
+
+      // Assess
+      expect(findings.map((finding) => [finding.action, finding.reasons])).toEqual([
+        ['s3:GetObject', ['the resource policy denies it (NoJobReads)']],
+      ]);
+    });
+
+    it("reports the auto-scaling deregistration a SageMaker endpoint's deletion makes with the caller's permissions", () => {
+      // Prepare
+      const endpointArn = 'arn:aws:sagemaker:us-east-1:111122223333:endpoint/reco';
+      const teardown = (statements: unknown[]): Record<string, CfnResource> => ({
+        WorkerPolicy: policy('WorkerRole', [
+          { Effect: 'Allow', Action: 'sagemaker:DeleteEndpoint', Resource: endpointArn },
+          ...statements,
+        ]),
+      });
+      const deregister = {
+        Effect: 'Allow',
+        Action: 'application-autoscaling:DeregisterScalableTarget',
+        Resource: 'arn:aws:application-autoscaling:us-east-1:111122223333:scalable-target/*',
+        Condition: {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'sagemaker',
+            'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount',
+          },
+        },
+      };
+      const deleteEndpoint: RecordedCall = {
+        functionName: 'worker',
+        client: 'SageMakerClient',
+        command: 'DeleteEndpointCommand',
+        input: { EndpointName: 'reco' },
+      };
+
+      // Act
+      const without = guardOf(teardown([])).check([deleteEndpoint]);
+      const withIt = guardOf(teardown([deregister])).check([deleteEndpoint]);
+
+      // Assess
+      expect(without.map((finding) => [finding.command, finding.action, finding.reasons])).toEqual([
+        [
+          'SageMakerClient DeleteEndpointCommand',
+          'application-autoscaling:DeregisterScalableTarget',
+          ["no statement of the role's policy allows it"],
+        ],
+      ]);
+      expect(withIt).toEqual([]);
+    });
+
     it('throws for a function the template does not run', () => {
       // Act + Assess
       expect(() => guardOf().check([put('unknown', 'REC#1')])).toThrow(
-        /no Lambda function of the template runs unknown/,
+        /no Lambda function or role of the template runs unknown/,
       );
     });
   });
@@ -324,6 +526,80 @@ describe('Class: TemplateModel', () => {
         roleArn: 'arn:aws:iam::111122223333:role/ServingRole',
         environment: { TABLE: 'Table', SECRET: SECRET_ARN },
         vpc: { vpcId: 'Vpc', routeTableIds: ['RouteTableA'] },
+      });
+    });
+  });
+
+  describe('Method: processingJob', () => {
+    /** A state machine whose `Export` state starts a Processing job with `JobRole`. */
+    const stateMachine = (networkConfig?: unknown): Record<string, CfnResource> => ({
+      ...lake(),
+      Machine: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          DefinitionString: {
+            'Fn::Join': [
+              '',
+              [
+                '{"StartAt":"Export","States":{"Export":{"Type":"Task","End":true,"Resource":"arn:',
+                { Ref: 'AWS::Partition' },
+                ':states:::sagemaker:createProcessingJob.sync","Parameters":{"RoleArn":"',
+                { 'Fn::GetAtt': ['JobRole', 'Arn'] },
+                '","Environment":{"LAKE_URI":"s3://',
+                { Ref: 'Lake' },
+                '/events/","WINDOW_FROM.$":"$.guard.window.from"}',
+                networkConfig === undefined ? '' : `,"NetworkConfig":${JSON.stringify(networkConfig)}`,
+                '}}}}',
+              ],
+            ],
+          },
+        },
+      },
+    });
+
+    it("returns the job's role and its environment, fixed values resolved and paths apart", () => {
+      // Act
+      const job = new TemplateModel(template(stateMachine())).processingJob('Export');
+
+      // Assess
+      expect(job).toEqual({
+        logicalId: 'JobRole',
+        roleLogicalId: 'JobRole',
+        roleArn: 'arn:aws:iam::111122223333:role/JobRole',
+        vpc: undefined,
+        stateMachineLogicalId: 'Machine',
+        environment: { LAKE_URI: 's3://lake/events/' },
+        environmentPaths: { WINDOW_FROM: '$.guard.window.from' },
+      });
+    });
+
+    it('throws for a job in a VPC and for a state that is not there', () => {
+      // Prepare
+      const model = new TemplateModel(template(stateMachine({ VpcConfig: { Subnets: ['subnet-1'] } })));
+
+      // Act + Assess
+      expect(() => model.processingJob('Export')).toThrow(/runs its job in a VPC/);
+      expect(() => model.processingJob('Train')).toThrow(/0 states .* are named Train/);
+    });
+  });
+
+  describe('Method: customResource', () => {
+    it("returns the custom resource's properties with the state machine's ARN and name resolved", () => {
+      // Prepare
+      const model = new TemplateModel(
+        template({
+          Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} },
+          Teardown: {
+            Type: 'Custom::Teardown',
+            Properties: { StateMachineArn: { Ref: 'Machine' }, Name: { 'Fn::GetAtt': ['Machine', 'Name'] } },
+          },
+        }),
+      );
+
+      // Act + Assess
+      expect(model.customResource('Custom::Teardown')).toEqual({
+        StateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:Machine',
+        Name: 'Machine',
       });
     });
   });

@@ -201,6 +201,45 @@ describe('Function: evaluatePolicy', () => {
       ).toBe('implicitDeny');
     });
 
+    it('holds NumericLessThan when the request value is below the policy value, and throws on one that is no number', () => {
+      // Prepare
+      const oldTls: PolicyStatement = {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: '*',
+        Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+      };
+      const notANumber: PolicyStatement = { ...oldTls, Condition: { NumericLessThan: { 's3:TlsVersion': 'TLSv1.2' } } };
+
+      // Act + Assess
+      expect(evaluatePolicy([oldTls], request('s3:GetObject', { 's3:TlsVersion': '1.1' }), caller).decision).toBe(
+        'explicitDeny',
+      );
+      expect(evaluatePolicy([oldTls], request('s3:GetObject', { 's3:TlsVersion': '1.2' }), caller).decision).toBe(
+        'implicitDeny',
+      );
+      expect(evaluatePolicy([oldTls], request('sqs:SendMessage'), caller).decision).toBe('implicitDeny');
+      expect(() => evaluatePolicy([notANumber], request('s3:GetObject'), caller)).toThrow(
+        /NumericLessThan value of s3:TlsVersion is not a number/,
+      );
+    });
+
+    it('holds StringLike on s3:prefix only for a listing that names a prefix under it', () => {
+      // Prepare
+      const events = allow({
+        Action: 's3:ListBucket',
+        Resource: 'arn:aws:s3:::lake',
+        Condition: { StringLike: { 's3:prefix': ['events/*'] } },
+      });
+      const listing = (context: IamRequest['context']) => request('s3:ListBucket', context, 'arn:aws:s3:::lake');
+
+      // Act + Assess
+      expect(evaluatePolicy([events], listing({ 's3:prefix': 'events/dt=2026-12-07/' })).decision).toBe('allow');
+      expect(evaluatePolicy([events], listing({ 's3:prefix': 'errors/' })).decision).toBe('implicitDeny');
+      expect(evaluatePolicy([events], listing({})).decision).toBe('implicitDeny');
+    });
+
     it('throws on a condition operator it does not know', () => {
       // Prepare
       const statement = allow({
