@@ -372,9 +372,11 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
   }
 
   async deleteItem(itemId: string, deletedAt: number): Promise<boolean> {
+    const now = Math.floor(deletedAt / 1000);
     try {
-      // One conditional write: a delete racing another (or an unknown id) leaves no tombstone and answers false.
-      await this.documents.send(
+      // One conditional write, ordered against racing writes: a later upsert replaces the tombstone, a later delete
+      // keeps it. A tombstone past its expiry is replaced, since DynamoDB's removal of it would bring the item back.
+      const { Attributes: previous } = await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -382,14 +384,16 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
             itemId,
             deleted: true,
             deletedAt,
-            [ttlAttribute]: Math.floor(deletedAt / 1000) + ttls.deletedItemSeconds,
+            [ttlAttribute]: now + ttls.deletedItemSeconds,
             ...catalogueIndexKey(itemId),
           },
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
-          ExpressionAttributeNames: { '#pk': pk.name, '#deleted': 'deleted' },
+          ConditionExpression: 'attribute_not_exists(#deleted) OR #expires < :now',
+          ExpressionAttributeNames: { '#deleted': 'deleted', '#expires': ttlAttribute },
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return true;
+      return previous !== undefined && previous.deleted !== true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;

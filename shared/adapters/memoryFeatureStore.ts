@@ -1,4 +1,5 @@
 import { isDeleted } from '../catalogue/item.ts';
+import { ttls } from '../config/index.ts';
 import type { CatalogueSource } from '../catalogue/catalogueIndex.ts';
 import { sequenceKey, sequenceRange, unapplied } from '../features/sequence.ts';
 import { noCounts, sumCounts } from '../features/attribution.ts';
@@ -7,6 +8,7 @@ import type {
   AttributionUpdate,
   CatalogueEntry,
   CatalogueItem,
+  DeletedItem,
   ErasureAuditRecord,
   FeatureStore,
   ItemActivityUpdate,
@@ -133,12 +135,15 @@ export class MemoryFeatureStore implements FeatureStore, CatalogueSource {
     for (const item of items) this.catalogue.set(item.itemId, structuredClone(item));
   }
 
-  // Tombstones are kept, not expired: nothing in memory lives as long as ttls.deletedItemSeconds.
+  // Reads keep tombstones past their expiry (nothing in memory lives that long); a delete treats an expired one as
+  // gone, as the DynamoDB store's conditional write does.
   async deleteItem(itemId: string, deletedAt: number): Promise<boolean> {
     const entry = this.catalogue.get(itemId);
-    if (entry === undefined || isDeleted(entry)) return false;
+    const expired = (tombstone: DeletedItem) =>
+      Math.floor(tombstone.deletedAt / 1000) + ttls.deletedItemSeconds < Math.floor(deletedAt / 1000);
+    if (entry !== undefined && isDeleted(entry) && !expired(entry)) return false;
     this.catalogue.set(itemId, { itemId, deleted: true, deletedAt });
-    return true;
+    return entry !== undefined && !isDeleted(entry);
   }
 
   async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueItem>> {

@@ -1,5 +1,4 @@
 import { apiLimits } from '../config/index.ts';
-import { RouteNotFoundError } from '../errors.ts';
 import { fieldRejection, parseBatchBody, type FieldRejection } from '../http/requestBody.ts';
 import type { CatalogueItem, CatalogueStore, Clock } from '../ports/index.ts';
 import { catalogueItemSchema } from './schema.ts';
@@ -67,13 +66,21 @@ export async function upsertItems(body: string | null | undefined, deps: Catalog
   return { upserted: valid.size, rejected };
 }
 
+/** What `DELETE /v1/items/{itemId}` answers. */
+export interface DeleteItemResult {
+  readonly itemId: string;
+  readonly deleted: true;
+  /** Whether the item was live before this delete: `false` for an unknown or already deleted id. */
+  readonly wasLive: boolean;
+}
+
 /**
  * `DELETE /v1/items/{itemId}`: the item's entry becomes a tombstone, so every list drops it, a
- * model's included, until the tombstone expires. An unknown or already deleted item is not found.
+ * model's included, until the tombstone expires. An id the live catalogue never had gets one as
+ * well, since a model trained on the shop's own files may know it; an existing tombstone is kept,
+ * so a retried delete succeeds too.
  */
-export async function deleteItem(itemId: string, deps: CatalogueDeps): Promise<{ itemId: string; deleted: true }> {
-  if (!(await deps.catalogue.deleteItem(itemId, deps.clock.now()))) {
-    throw new RouteNotFoundError('item_not_found', `no catalogue item ${itemId}`);
-  }
-  return { itemId, deleted: true };
+export async function deleteItem(itemId: string, deps: CatalogueDeps): Promise<DeleteItemResult> {
+  const wasLive = await deps.catalogue.deleteItem(itemId, deps.clock.now());
+  return { itemId, deleted: true, wasLive };
 }

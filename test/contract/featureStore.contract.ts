@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emptyProfile } from '#shared/features/profile.ts';
 import { sequenceKey } from '#shared/features/sequence.ts';
+import { ttls } from '#shared/config/index.ts';
 import type { CatalogueSource } from '#shared/catalogue/catalogueIndex.ts';
 import type { CatalogueEntry, CatalogueItem, FeatureStore, ItemActivity, ShopperProfile } from '#shared/ports/index.ts';
 
@@ -235,23 +236,61 @@ export function featureStoreContract(
         expect(entries.has(`${prefix}-never`)).toBe(false);
       });
 
-      it('leaves no tombstone for an unknown item, keeps the first one on a second delete, and replaces it on upsert', async () => {
+      it('leaves a tombstone for an unknown item too, keeps the first one on a second delete, and replaces it on upsert', async () => {
         // Prepare
         await store.putItems([item(`${prefix}-1`)]);
         await store.deleteItem(`${prefix}-1`, 3_000);
         // Act
-        const unknown = await store.deleteItem(`${prefix}-never`, 3_000);
+        const unknown = await store.deleteItem(`${prefix}-never`, 3_500);
         const again = await store.deleteItem(`${prefix}-1`, 4_000);
-        const tombstone = (await store.getEntries([`${prefix}-1`])).get(`${prefix}-1`);
+        const unknownAgain = await store.deleteItem(`${prefix}-never`, 4_500);
+        const tombstones = await store.getEntries([`${prefix}-1`, `${prefix}-never`]);
         await store.putItems([item(`${prefix}-1`, { updatedAt: 5_000 })]);
         const back = await store.getEntries([`${prefix}-1`, `${prefix}-never`]);
         // Assess
-        expect([unknown, again]).toEqual([false, false]);
-        expect(tombstone).toEqual({ itemId: `${prefix}-1`, deleted: true, deletedAt: 3_000 });
-        expect([...back.values()]).toEqual([item(`${prefix}-1`, { updatedAt: 5_000 })]);
-        expect((await store.getItems([`${prefix}-1`])).get(`${prefix}-1`)).toEqual(
-          item(`${prefix}-1`, { updatedAt: 5_000 }),
+        expect([unknown, again, unknownAgain]).toEqual([false, false, false]);
+        expect(tombstones).toEqual(
+          new Map([
+            [`${prefix}-1`, { itemId: `${prefix}-1`, deleted: true, deletedAt: 3_000 }],
+            [`${prefix}-never`, { itemId: `${prefix}-never`, deleted: true, deletedAt: 3_500 }],
+          ]),
         );
+        expect(back.get(`${prefix}-1`)).toEqual(item(`${prefix}-1`, { updatedAt: 5_000 }));
+        expect(back.get(`${prefix}-never`)).toEqual({ itemId: `${prefix}-never`, deleted: true, deletedAt: 3_500 });
+        expect([...(await store.getItems([`${prefix}-1`, `${prefix}-never`])).keys()]).toEqual([`${prefix}-1`]);
+      });
+
+      it('keeps a tombstone until ttls.deletedItemSeconds have passed, and replaces it on a delete after that', async () => {
+        // Prepare
+        const deletedAt = 1_700_000_000_000;
+        await store.deleteItem(`${prefix}-1`, deletedAt);
+        // Act
+        const atExpiry = await store.deleteItem(`${prefix}-1`, deletedAt + ttls.deletedItemSeconds * 1000);
+        const kept = (await store.getEntries([`${prefix}-1`])).get(`${prefix}-1`);
+        const afterExpiry = await store.deleteItem(`${prefix}-1`, deletedAt + (ttls.deletedItemSeconds + 1) * 1000);
+        const replaced = (await store.getEntries([`${prefix}-1`])).get(`${prefix}-1`);
+        // Assess
+        expect([atExpiry, afterExpiry]).toEqual([false, false]);
+        expect(kept).toEqual({ itemId: `${prefix}-1`, deleted: true, deletedAt });
+        expect(replaced).toEqual({
+          itemId: `${prefix}-1`,
+          deleted: true,
+          deletedAt: deletedAt + (ttls.deletedItemSeconds + 1) * 1000,
+        });
+      });
+
+      it('returns true for exactly one of two racing deletes of a live item, and keeps that one’s tombstone', async () => {
+        // Prepare
+        await store.putItems([item(`${prefix}-1`)]);
+        // Act
+        const results = await Promise.all([
+          store.deleteItem(`${prefix}-1`, 3_000),
+          store.deleteItem(`${prefix}-1`, 4_000),
+        ]);
+        const tombstone = (await store.getEntries([`${prefix}-1`])).get(`${prefix}-1`);
+        // Assess
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(tombstone).toEqual({ itemId: `${prefix}-1`, deleted: true, deletedAt: results[0] ? 3_000 : 4_000 });
       });
 
       it('lists every entry once, tombstones included, as getEntries returns them', async () => {
@@ -259,6 +298,7 @@ export function featureStoreContract(
         const items = Array.from({ length: 40 }, (_, i) => item(`${prefix}-${i}`));
         await store.putItems(items);
         await store.deleteItem(`${prefix}-3`, 3_000);
+        await store.deleteItem(`${prefix}-never`, 3_000);
         await store.putItems([item(`${prefix}-0`, { recommendable: false })]);
         // Act
         const listed = new Map<string, CatalogueEntry>();
@@ -270,8 +310,9 @@ export function featureStoreContract(
         }
         // Assess
         expect(repeated).toBe(0);
-        expect(listed.size).toBe(40);
+        expect(listed.size).toBe(41);
         expect(listed.get(`${prefix}-3`)).toEqual({ itemId: `${prefix}-3`, deleted: true, deletedAt: 3_000 });
+        expect(listed.get(`${prefix}-never`)).toEqual({ itemId: `${prefix}-never`, deleted: true, deletedAt: 3_000 });
         expect(listed.get(`${prefix}-0`)).toEqual(item(`${prefix}-0`, { recommendable: false }));
         expect(listed.get(`${prefix}-39`)).toEqual(item(`${prefix}-39`));
       });

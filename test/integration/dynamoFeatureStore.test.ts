@@ -107,5 +107,31 @@ describe('Class: DynamoFeatureStore', () => {
         catalogueShard: catalogueShardOf(itemId),
       });
     });
+
+    it('returns false and leaves the same tombstone, with its expiry and catalogue shard, for an id it never had', async () => {
+      // Prepare
+      const store = new DynamoFeatureStore(table.client, table.tableName);
+      const itemId = `t${Math.random().toString(36).slice(2, 10)}-never`;
+
+      // Act
+      const deleted = await store.deleteItem(itemId, 1_700_000_000_500);
+      const tombstone = (
+        await DynamoDBDocumentClient.from(table.client).send(
+          new GetCommand({ TableName: table.tableName, Key: { pk: `I#${itemId}`, sk: 'META' } }),
+        )
+      ).Item;
+
+      // Assess
+      expect(deleted).toBe(false);
+      expect(tombstone).toEqual({
+        pk: `I#${itemId}`,
+        sk: 'META',
+        itemId,
+        deleted: true,
+        deletedAt: 1_700_000_000_500,
+        expiresAt: 1_700_000_000 + ttls.deletedItemSeconds,
+        catalogueShard: catalogueShardOf(itemId),
+      });
+    });
   });
 });

@@ -6,7 +6,7 @@ import { startLocalStack, type LocalStack } from '#local/stack.ts';
 import { bootstrapVersion, type BootstrapModel } from '#local/localModel.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
-import { serving } from '#shared/config/index.ts';
+import { api, serving } from '#shared/config/index.ts';
 import { drained } from './freshStack.ts';
 
 /*
@@ -86,10 +86,12 @@ async function askModel(body: object): Promise<string[]> {
   return ((await response.json()) as { items: { itemId: string }[] }).items.map((item) => item.itemId);
 }
 
-async function list(path: string): Promise<{ status: number; items: { itemId: string; reason: string }[] }> {
+async function list(
+  path: string,
+): Promise<{ status: number; cache: string | null; items: { itemId: string; reason: string }[] }> {
   const response = await stack.serverFetch(path);
   const body = (await response.json()) as { items: { itemId: string; reason: string }[] };
-  return { status: response.status, items: body.items };
+  return { status: response.status, cache: response.headers.get(api.cacheStatusHeader), items: body.items };
 }
 
 async function putItems(items: readonly CatalogueItem[], on: LocalStack = stack): Promise<void> {
@@ -232,5 +234,39 @@ describe('Local stack: model lists on the live catalogue', () => {
     expect(similar.items).toHaveLength(4);
     expect(similar.items.every((item) => KITCHEN.includes(item.itemId))).toBe(true);
     expect(similar.items.every((item) => item.reason === `similar to ${added}`)).toBe(true);
+  });
+
+  it('returns personal and similar lists without a model item the live catalogue never had once DELETE /v1/items tombstoned it', async () => {
+    // Prepare: a shopper's list and a live garden item's similar list serve the item on the model's word. Last in
+    // this file, since the delete takes the item out of every later list.
+    const gardener = `${run}-gardener-7`;
+    const personalBefore = await list(`/v1/users/${gardener}/recommendations?count=9`);
+    let anchor: string | undefined;
+    for (const candidate of GARDEN.filter((itemId) => itemId !== NEVER_LOADED)) {
+      if (ids(await list(`/v1/items/${candidate}/similar?count=9`)).includes(NEVER_LOADED)) {
+        anchor = candidate;
+        break;
+      }
+    }
+    expect(ids(personalBefore)).toContain(NEVER_LOADED);
+    expect(anchor).toBeDefined();
+
+    // Act
+    const response = await stack.serverFetch(`/v1/items/${NEVER_LOADED}`, { method: 'DELETE' });
+    const [personal, similar] = await afterReuse(() =>
+      Promise.all([
+        list(`/v1/users/${gardener}/recommendations?count=10`),
+        list(`/v1/items/${anchor ?? ''}/similar?count=10`),
+      ]),
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ itemId: NEVER_LOADED, deleted: true, wasLive: false });
+    expect([personal.status, personal.cache, similar.status, similar.cache]).toEqual([200, 'MISS', 200, 'MISS']);
+    expect(personal.items.length).toBeGreaterThan(0);
+    expect(ids(personal)).not.toContain(NEVER_LOADED);
+    expect(similar.items.length).toBeGreaterThan(0);
+    expect(ids(similar)).not.toContain(NEVER_LOADED);
   });
 });

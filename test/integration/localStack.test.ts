@@ -204,7 +204,7 @@ describe('Local stack: catalogue, identity and erasure', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  it('upserts catalogue items, rejects bad ones by field, and deletes', async () => {
+  it('upserts catalogue items, rejects bad ones by field, and deletes any id, again or never upserted, with a 200', async () => {
     // Act
     const put = await send('PUT', '/v1/items', {
       items: [
@@ -222,6 +222,8 @@ describe('Local stack: catalogue, identity and erasure', () => {
     const stored = await store().getItems([`${run}-pan`]);
     const deleted = await send('DELETE', `/v1/items/${run}-pan`);
     const deletedAgain = await send('DELETE', `/v1/items/${run}-pan`);
+    const neverUpserted = await send('DELETE', `/v1/items/${run}-csv-only`);
+    const tombstones = await store().getEntries([`${run}-pan`, `${run}-csv-only`]);
     // Assess
     expect(put.status).toBe(200);
     expect(put.body.upserted).toBe(1);
@@ -230,8 +232,16 @@ describe('Local stack: catalogue, identity and erasure', () => {
       expect.objectContaining({ index: 2, reason: 'unknown_field', field: 'titel' }),
     ]);
     expect(stored.get(`${run}-pan`)).toMatchObject({ categories: ['kitchen', 'cookware'], inStock: true });
-    expect([deleted.status, deletedAgain.status]).toEqual([200, 404]);
-    expect(deletedAgain.body.reason).toBe('item_not_found');
+    expect([deleted.status, deletedAgain.status, neverUpserted.status]).toEqual([200, 200, 200]);
+    expect([deleted.body, deletedAgain.body, neverUpserted.body]).toEqual([
+      { itemId: `${run}-pan`, deleted: true, wasLive: true },
+      { itemId: `${run}-pan`, deleted: true, wasLive: false },
+      { itemId: `${run}-csv-only`, deleted: true, wasLive: false },
+    ]);
+    expect(Object.fromEntries(tombstones)).toEqual({
+      [`${run}-pan`]: { itemId: `${run}-pan`, deleted: true, deletedAt: expect.any(Number) },
+      [`${run}-csv-only`]: { itemId: `${run}-csv-only`, deleted: true, deletedAt: expect.any(Number) },
+    });
   });
 
   it('builds category affinities from the catalogue and stitches an anonymous history on identify', async () => {

@@ -214,13 +214,16 @@ describe('Handler: catalogue', () => {
   });
 
   describe('DELETE /v1/items/{itemId}', () => {
-    it('returns 200 {itemId, deleted: true} for a live item, leaving a tombstone that expires after ttls.deletedItemSeconds', async () => {
+    it('returns 200 {itemId, deleted: true, wasLive: true} for a live item, leaving a tombstone that expires after ttls.deletedItemSeconds', async () => {
+      // Prepare
+      dynamo.on(PutCommand).resolves({ Attributes: { pk: 'I#sku-1', sk: 'META', itemId: 'sku-1', categories: [] } });
+
       // Act
       const response = await handler(deleteItem('sku-1'));
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(json(response)).toEqual({ itemId: 'sku-1', deleted: true });
+      expect(json(response)).toEqual({ itemId: 'sku-1', deleted: true, wasLive: true });
       expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
         {
           TableName: TABLE,
@@ -233,25 +236,60 @@ describe('Handler: catalogue', () => {
             expiresAt: NOW / 1000 + ttls.deletedItemSeconds,
             catalogueShard: catalogueShardOf('sku-1'),
           },
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#deleted': 'deleted' },
+          ConditionExpression: 'attribute_not_exists(#deleted) OR #expires < :now',
+          ExpressionAttributeNames: { '#deleted': 'deleted', '#expires': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': NOW / 1000 },
+          ReturnValues: 'ALL_OLD',
         },
       ]);
     });
 
-    it('returns 404 item_not_found when DynamoDB had no live item', async () => {
+    it('returns 200 {itemId, deleted: true, wasLive: false} for an item DynamoDB had no entry of, leaving the same tombstone', async () => {
+      // Act
+      const response = await handler(deleteItem('ghost'));
+
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(json(response)).toEqual({ itemId: 'ghost', deleted: true, wasLive: false });
+      expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item)).toEqual([
+        {
+          pk: 'I#ghost',
+          sk: 'META',
+          itemId: 'ghost',
+          deleted: true,
+          deletedAt: NOW,
+          expiresAt: NOW / 1000 + ttls.deletedItemSeconds,
+          catalogueShard: catalogueShardOf('ghost'),
+        },
+      ]);
+    });
+
+    it('returns 200 {itemId, deleted: true, wasLive: false} when DynamoDB already held a tombstone', async () => {
       // Prepare
       dynamo
         .on(PutCommand)
         .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
       // Act
-      const response = await handler(deleteItem('ghost'));
+      const response = await handler(deleteItem('sku-1'));
 
       // Assess
-      expect(response.statusCode).toBe(404);
-      expect(json(response)).toEqual({ reason: 'item_not_found', message: 'no catalogue item ghost' });
+      expect(response.statusCode).toBe(200);
+      expect(json(response)).toEqual({ itemId: 'sku-1', deleted: true, wasLive: false });
       expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+    });
+
+    it('returns 500 internal_error and logs when DynamoDB fails', async () => {
+      // Prepare
+      dynamo.on(PutCommand).rejects(new Error('socket hang up'));
+
+      // Act
+      const response = await handler(deleteItem('sku-1'));
+
+      // Assess
+      expect(response.statusCode).toBe(500);
+      expect(json(response)).toEqual({ reason: 'internal_error', message: 'internal error' });
+      expect(logError).toHaveBeenCalledTimes(1);
     });
 
     it('returns 400 invalid_item_id for an id over maxIdChars, without calling DynamoDB', async () => {

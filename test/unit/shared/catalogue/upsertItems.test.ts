@@ -3,7 +3,7 @@ import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { catalogueItemSchema } from '#shared/catalogue/schema.ts';
 import { deleteItem, upsertItems, type CatalogueDeps } from '#shared/catalogue/upsertItems.ts';
 import { apiLimits } from '#shared/config/index.ts';
-import { InvalidRequestError, PayloadTooLargeError, RouteNotFoundError } from '#shared/errors.ts';
+import { InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import type { CatalogueItem } from '#shared/ports/index.ts';
 
 const NOW = Date.parse('2026-02-03T04:05:06.000Z');
@@ -384,7 +384,7 @@ describe('Function: upsertItems', () => {
 });
 
 describe('Function: deleteItem', () => {
-  it('returns {itemId, deleted: true} and removes an existing item', async () => {
+  it('returns {itemId, deleted: true, wasLive: true} and removes a live item', async () => {
     // Prepare
     const { store, deps } = setup();
     await upsertItems(body([{ itemId: 'sku-1' }, { itemId: 'sku-2' }]), deps);
@@ -393,11 +393,11 @@ describe('Function: deleteItem', () => {
     const result = await deleteItem('sku-1', deps);
 
     // Assess
-    expect(result).toEqual({ itemId: 'sku-1', deleted: true });
+    expect(result).toEqual({ itemId: 'sku-1', deleted: true, wasLive: true });
     expect(Object.keys(await stored(store, 'sku-1', 'sku-2'))).toEqual(['sku-2']);
   });
 
-  it('returns {itemId, deleted: true} and leaves a tombstone deleted at the clock’s time', async () => {
+  it('leaves a tombstone deleted at the clock’s time', async () => {
     // Prepare
     const { store, deps } = setup();
     await upsertItems(body([{ itemId: 'sku-1' }]), deps);
@@ -411,28 +411,33 @@ describe('Function: deleteItem', () => {
     );
   });
 
-  it('returns a 404 item_not_found RouteNotFoundError for an item that does not exist', async () => {
+  it('returns {itemId, deleted: true, wasLive: false} and leaves a tombstone for an item the catalogue never had', async () => {
     // Prepare
-    const { deps } = setup();
+    const { store, deps } = setup();
 
     // Act
-    const attempt = deleteItem('ghost', deps);
+    const result = await deleteItem('ghost', deps);
 
     // Assess
-    await expect(attempt).rejects.toBeInstanceOf(RouteNotFoundError);
-    await expect(attempt).rejects.toMatchObject({ reason: 'item_not_found', status: 404 });
+    expect(result).toEqual({ itemId: 'ghost', deleted: true, wasLive: false });
+    expect(await store.getEntries(['ghost'])).toEqual(
+      new Map([['ghost', { itemId: 'ghost', deleted: true, deletedAt: NOW }]]),
+    );
   });
 
-  it('returns item_not_found when the same item is deleted twice', async () => {
+  it('returns wasLive: false on a second delete of the same item and keeps the first deletedAt', async () => {
     // Prepare
-    const { deps } = setup();
+    const { store, deps } = setup();
     await upsertItems(body([{ itemId: 'sku-1' }]), deps);
     await deleteItem('sku-1', deps);
 
     // Act
-    const attempt = deleteItem('sku-1', deps);
+    const again = await deleteItem('sku-1', { ...deps, clock: { now: () => NOW + 60_000 } });
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ reason: 'item_not_found' });
+    expect(again).toEqual({ itemId: 'sku-1', deleted: true, wasLive: false });
+    expect(await store.getEntries(['sku-1'])).toEqual(
+      new Map([['sku-1', { itemId: 'sku-1', deleted: true, deletedAt: NOW }]]),
+    );
   });
 });
