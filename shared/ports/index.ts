@@ -183,8 +183,9 @@ export interface CatalogueStore {
   /** Replaces each item's entry, a tombstone included. */
   putItems(items: readonly CatalogueItem[]): Promise<void>;
   /**
-   * Replaces a live item with its tombstone, deleted at `deletedAt` (epoch ms). Returns whether a
-   * live item existed; an unknown or already deleted item is left as it is.
+   * Writes the item's tombstone, deleted at `deletedAt` (epoch ms), unless it has one that has not
+   * expired; an unknown id gets one too (a model may know items the live catalogue never had).
+   * Returns whether a live item existed.
    */
   deleteItem(itemId: string, deletedAt: number): Promise<boolean>;
   /** The live items among `itemIds`: a deleted item is left out, as one never upserted is. */
