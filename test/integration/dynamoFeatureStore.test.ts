@@ -1,3 +1,4 @@
+import { backfillCatalogueIndex } from '../../tools/backfill-catalogue-index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -53,7 +54,7 @@ describe('Class: DynamoFeatureStore', () => {
       };
       const before = await listed();
       // Act
-      const updated = await store.backfillCatalogueIndex();
+      const updated = await backfillCatalogueIndex(['--table', table.tableName], table.client);
       const again = await store.backfillCatalogueIndex();
       // Assess
       expect(before).toEqual([]);
