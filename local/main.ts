@@ -19,6 +19,7 @@ import {
 import { localModelDir, trainBootstrapModel, uploadCatalogue } from './localModel.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 import type { MintedUserToken } from '#shared/auth/userToken.ts';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 class UsageError extends Error {
@@ -119,14 +120,42 @@ function startBanner(stack: LocalStack, u1: MintedUserToken): string[] {
   ];
 }
 
-async function waitUntilProcessed(stack: LocalStack, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/**
+ * Waits until the processor has every event the API accepted. It gives up only after `stallMs`
+ * without progress, so a slower machine gets the time its work takes.
+ */
+async function waitUntilProcessed(stack: LocalStack, stallMs: number): Promise<boolean> {
+  let lastDone = -1;
+  let stalledSince = Date.now();
+  for (;;) {
     const { processed, discarded } = stack.mapping.stats;
-    if (processed + discarded >= stack.stats.eventsAccepted && stack.mapping.idle) return true;
+    const done = processed + discarded;
+    if (done >= stack.stats.eventsAccepted && stack.mapping.idle) return true;
+    if (done > lastDone) {
+      lastDone = done;
+      stalledSince = Date.now();
+    } else if (Date.now() - stalledSince > stallMs) {
+      return false;
+    }
     await sleep(100);
   }
-  return false;
+}
+
+/** Fails at once on a busy port, before the model's seconds of training. */
+async function checkPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new UsageError(`port ${port} is in use (EADDRINUSE); pass --port N or set PORT`)
+          : error,
+      ),
+    );
+    // Where the local gateway listens (local/apiGateway.ts).
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }
 
 async function main(): Promise<number> {
@@ -136,6 +165,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = Date.now();
+  await checkPortFree(options.port);
   const seed = options.seed;
   const catalogue = createCatalogue({ seed });
   const shoppers = createShoppers({ seed, catalogue });
@@ -183,8 +213,11 @@ async function main(): Promise<number> {
   for (const line of startBanner(stack, u1)) console.log(line);
 
   if (options.once) {
+    // A line every 5 s while the scenario runs, so a slow machine is not silent.
+    const progress = setInterval(() => console.log(statusLine(stack, traffic)), 5_000);
     await traffic?.done;
-    const drained = await waitUntilProcessed(stack, 60_000);
+    const drained = await waitUntilProcessed(stack, 15_000);
+    clearInterval(progress);
     const response = await fetch(`${stack.url}/v1/users/u1/recommendations?count=5`, {
       headers: { [api.apiKeyHeader]: stack.apiKey, [api.userTokenHeader]: u1.token },
     });

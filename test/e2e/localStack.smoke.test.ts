@@ -118,7 +118,7 @@ describe('CLI: npm start', () => {
     expect(run.stderr).toContain('--port');
   });
 
-  it('fails with a clear message when the port is taken', async () => {
+  it('fails at once with a clear message when the port is taken, before training the model', async () => {
     // Prepare
     const { createServer } = await import('node:net');
     const blocker = createServer().listen(0, '127.0.0.1');
@@ -128,7 +128,8 @@ describe('CLI: npm start', () => {
     const run = await startCli(['--port', String(port), '--rate', '0']).finished;
     blocker.close();
     // Assess
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('EADDRINUSE');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`port ${port} is in use (EADDRINUSE)`);
+    expect(run.stdout).not.toContain('training the local model');
   });
 });
