@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBServiceException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -23,6 +27,8 @@ import {
 } from '../catalogue/catalogueIndex.ts';
 import { highWaterMarkAttribute, sequenceRange, unapplied } from '../features/sequence.ts';
 import { ATTRIBUTED_COUNTERS, sumCounts } from '../features/attribution.ts';
+import { FeatureItemRejectedError } from '../features/errors.ts';
+import { checkItem, profileFromStored, shopperItemKey, storedProfile } from './profileItem.ts';
 import type {
   CatalogueEntry,
   CatalogueItem,
@@ -37,7 +43,6 @@ import type {
   ErasureAuditRecord,
   ScoredItem,
   RecommendationRecord,
-  ShopperProfile,
   ShopperWrite,
   StoredShopper,
 } from '../ports/index.ts';
@@ -69,7 +74,7 @@ function boardShard(itemId: string): number {
 
 /** Key layout of the feature table; see `featureTable` in the config for the access patterns. */
 export const featureKeys = {
-  shopper: (shopperKey: string) => ({ [pk.name]: `U#${shopperKey}`, [sk.name]: 'PROFILE' }),
+  shopper: shopperItemKey,
   itemDay: (itemId: string, day: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: `DAY#${day}` }),
   catalogueItem: (itemId: string) => ({ [pk.name]: `I#${itemId}`, [sk.name]: 'META' }),
   /** An anonymous history linked to a signed-in shopper: one item per link, next to the profile. */
@@ -161,12 +166,12 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
     const key = featureKeys.shopper(shopperKey);
     const stored = await this.get(key, true);
     if (stored === undefined) return undefined;
-    const marks: Record<string, string> = {};
+    const marks = Object.create(null) as Record<string, string>;
     for (const [name, value] of Object.entries(stored)) {
       if (name.startsWith(HWM_PREFIX)) marks[name.slice(HWM_PREFIX.length)] = value as string;
     }
     return {
-      profile: stored.profile as ShopperProfile,
+      profile: profileFromStored(stored.profile as Record<string, unknown>),
       featureVersion: (stored.featureVersion as number | undefined) ?? 0,
       marks,
     };
@@ -174,6 +179,19 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
 
   async writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean> {
     const first = write.expectedVersion === 0;
+    const profile = storedProfile(write.profile);
+    // What this write sets; marks of other shards already on the item are not known here, and
+    // DynamoDB answers for those (ValidationException below).
+    checkItem(
+      {
+        ...featureKeys.shopper(shopperKey),
+        profile,
+        featureVersion: write.expectedVersion + 1,
+        [ttlAttribute]: write.expiresAt,
+        ...(write.mark ? { [highWaterMarkAttribute(write.mark.shardId)]: write.mark.sequenceKey } : {}),
+      },
+      `profile ${shopperKey}`,
+    );
     try {
       await this.documents.send(
         new UpdateCommand({
@@ -186,7 +204,7 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
             ...(write.mark ? { '#hwm': highWaterMarkAttribute(write.mark.shardId) } : {}),
           },
           ExpressionAttributeValues: {
-            ':profile': write.profile,
+            ':profile': profile,
             ':next': write.expectedVersion + 1,
             ':expires': write.expiresAt,
             ...(write.mark ? { ':mark': write.mark.sequenceKey } : {}),
@@ -197,6 +215,12 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      // DynamoDB's code for a request it will refuse however often it is sent (no class of its own).
+      if (error instanceof DynamoDBServiceException && error.name === 'ValidationException') {
+        throw new FeatureItemRejectedError('item_rejected', `profile ${shopperKey}: ${error.message}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -338,8 +362,9 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
       ConsistentRead: true,
     });
     return items.map((item) => {
-      const viewedWith: Record<string, number> = {};
-      const boughtWith: Record<string, number> = {};
+      // Keyed by item id, outside data: no prototype, so `__proto__` is a key like any other.
+      const viewedWith = Object.create(null) as Record<string, number>;
+      const boughtWith = Object.create(null) as Record<string, number>;
       for (const [name, value] of Object.entries(item)) {
         if (name.startsWith(VIEWED_WITH_PREFIX)) viewedWith[name.slice(VIEWED_WITH_PREFIX.length)] = value as number;
         if (name.startsWith(BOUGHT_WITH_PREFIX)) boughtWith[name.slice(BOUGHT_WITH_PREFIX.length)] = value as number;

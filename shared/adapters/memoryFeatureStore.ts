@@ -1,7 +1,7 @@
 import { isDeleted } from '../catalogue/item.ts';
-import { ttls } from '../config/index.ts';
+import { featureTable, ttls } from '../config/index.ts';
 import type { CatalogueSource } from '../catalogue/catalogueIndex.ts';
-import { sequenceKey, sequenceRange, unapplied } from '../features/sequence.ts';
+import { highWaterMarkAttribute, sequenceKey, sequenceRange, unapplied } from '../features/sequence.ts';
 import { noCounts, sumCounts } from '../features/attribution.ts';
 import type {
   AttributionDay,
@@ -18,6 +18,7 @@ import type {
   ShopperWrite,
   StoredShopper,
 } from '../ports/index.ts';
+import { checkItem, shopperItemKey, storedProfile } from './profileItem.ts';
 
 interface MutableItemDay {
   itemId: string;
@@ -36,8 +37,9 @@ const addCounts = (target: Map<string, number>, counts: Readonly<Record<string, 
   for (const key in counts) target.set(key, (target.get(key) ?? 0) + (counts[key] as number));
 };
 
+/** Keyed by item id, outside data: no prototype, so `__proto__` is a key like any other. */
 const countsObject = (counts: ReadonlyMap<string, number>): Record<string, number> => {
-  const object: Record<string, number> = {};
+  const object = Object.create(null) as Record<string, number>;
   for (const [key, count] of counts) object[key] = count;
   return object;
 };
@@ -65,8 +67,19 @@ export class MemoryFeatureStore implements FeatureStore, CatalogueSource {
   async writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean> {
     const current = this.shoppers.get(shopperKey);
     if ((current?.featureVersion ?? 0) !== write.expectedVersion) return false;
-    const marks = { ...current?.marks };
+    const marks = Object.assign(Object.create(null) as Record<string, string>, current?.marks);
     if (write.mark) marks[write.mark.shardId] = write.mark.sequenceKey;
+    // The item as the DynamoDB store would hold it, refused as DynamoDB would refuse it.
+    checkItem(
+      {
+        ...shopperItemKey(shopperKey),
+        profile: storedProfile(write.profile),
+        featureVersion: write.expectedVersion + 1,
+        [featureTable.ttlAttribute]: write.expiresAt,
+        ...Object.fromEntries(Object.entries(marks).map(([shardId, mark]) => [highWaterMarkAttribute(shardId), mark])),
+      },
+      `profile ${shopperKey}`,
+    );
     this.shoppers.set(shopperKey, {
       profile: write.profile,
       featureVersion: write.expectedVersion + 1,

@@ -142,10 +142,25 @@ export const featureLimits = {
   recentItemsPerUser: 50,
   /** Recent search queries kept per shopper. */
   recentQueriesPerUser: 10,
-  /** Event ids remembered per shopper to drop client retries of the same event. */
+  /** Category affinities kept per shopper, the strongest (decayed to the newest of them). */
+  categoryAffinitiesPerUser: 50,
+  /**
+   * Event ids remembered per shopper to drop client retries of the same event: a repeat is counted
+   * once while the first is among this many of the shopper's newest events.
+   */
   seenEventsPerUser: 500,
+  /**
+   * Event ids up to this many ASCII characters (a UUID) are remembered as they are; longer ones as
+   * a 22-character hash, so the 500 fit in the profile item whatever the ids' length.
+   */
+  seenEventIdChars: 36,
   /** Of those, how many keep their session partners for exact replays (a batch retry's reach). */
   seenEventsWithPartners: 100,
+  /**
+   * Characters of partner ids those keep in all, newest first: at 128-character ids of 3-byte
+   * characters the partners then take at most 72 KiB of the profile item.
+   */
+  seenEventPartnerChars: 24_576,
   /** Earlier items of the same session paired with each new item (co-occurrence). */
   sessionPartners: 10,
   /** Half-life of a shopper's category affinities, in seconds. */

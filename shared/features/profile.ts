@@ -1,12 +1,25 @@
 import { eventWeights, featureLimits, ITEM_EVENT_TYPES, type ItemEventType } from '../config/index.ts';
 import type { StreamEvent } from '../events/schema.ts';
 import type { DecayedScore, RecentItem, SeenEvent, ShopperProfile } from '../ports/index.ts';
+import { addDecayed, affinityMap, affinityRecord, noAffinities } from './affinities.ts';
+import type { PermanentFailureReason } from './errors.ts';
 import { addRecentItem, isOrderedRecentItems, mergeRecentItems } from './recentItems.ts';
+import {
+  addSeenKeys,
+  boundSeenEvents,
+  findSeen,
+  holdsEvent,
+  rememberEvents,
+  seenKeyOf,
+  seenKeys,
+} from './seenEvents.ts';
+
+export { addDecayed };
 
 export const emptyProfile: ShopperProfile = {
   recentItems: [],
   recentQueries: [],
-  categoryAffinities: {},
+  categoryAffinities: noAffinities,
   seenEvents: [],
 };
 
@@ -27,28 +40,15 @@ export interface ShopperEventInput {
  * - `duplicate`: another record with the same `eventId` came first (a client retry);
  * - `erased`: received before the shopper's erasure, so it no longer counts for them;
  * - `refused`: an `identify` naming an anonymous id already linked to someone else, or erased:
- *   the first link wins, so it changes nothing.
+ *   the first link wins, so it changes nothing;
+ * - `parked`: the record fails deterministically, so it went to the poison sink and changes nothing.
  * `partners` are the earlier items of the same session (for co-occurrence counts).
  */
 export interface EventOutcome {
   readonly recordId: string;
-  readonly status: 'new' | 'replayed' | 'duplicate' | 'erased' | 'refused';
+  readonly status: 'new' | 'replayed' | 'duplicate' | 'erased' | 'refused' | 'parked';
   readonly viewedWith: readonly string[];
   readonly boughtWith: readonly string[];
-}
-
-/** Brings a decayed score to time `at` and adds `weight`; never below zero. */
-export function addDecayed(
-  previous: DecayedScore | undefined,
-  weight: number,
-  at: number,
-  halfLifeMs: number,
-): DecayedScore {
-  if (!previous) return { score: Math.max(0, weight), at };
-  const latest = Math.max(previous.at, at);
-  const decayedPrevious = previous.score * 2 ** (-(latest - previous.at) / halfLifeMs);
-  const decayedWeight = weight * 2 ** (-(latest - at) / halfLifeMs);
-  return { score: Math.max(0, decayedPrevious + decayedWeight), at: latest };
 }
 
 /** Earlier items of the event's session, most recent first (viewed-together / bought-together). */
@@ -79,25 +79,13 @@ function partnersAmong(
   return { viewedWith, boughtWith };
 }
 
-/** Newest first, bounded; only the newest entries keep their session partners. */
-function boundSeenEvents(newestFirst: readonly SeenEvent[]): SeenEvent[] {
-  return newestFirst
-    .slice(0, featureLimits.seenEventsPerUser)
-    .map((entry, i) =>
-      i < featureLimits.seenEventsWithPartners ? entry : { eventId: entry.eventId, recordId: entry.recordId },
-    );
-}
-
-function rememberEvents(seen: readonly SeenEvent[], added: readonly SeenEvent[]): SeenEvent[] {
-  return boundSeenEvents([...added.slice().reverse(), ...seen]);
-}
-
-/** What an already-applied record's outcome was, recomputed from the stored profile. */
+/** What an already-applied (or parked) record's outcome was, recomputed from the stored profile. */
 export function replayedOutcome(profile: ShopperProfile, input: ShopperEventInput): EventOutcome {
-  const seen = profile.seenEvents.find((s) => s.eventId === input.event.eventId);
+  const seen = findSeen(profile.seenEvents, input.event.eventId);
   if (seen && seen.recordId !== input.recordId) {
     return { recordId: input.recordId, status: 'duplicate', viewedWith: [], boughtWith: [] };
   }
+  if (seen?.parked !== undefined) return { recordId: input.recordId, status: 'parked', viewedWith: [], boughtWith: [] };
   if (seen?.viewedWith !== undefined) {
     return {
       recordId: input.recordId,
@@ -115,14 +103,10 @@ export function replayedOutcome(profile: ShopperProfile, input: ShopperEventInpu
  * alias item (see `AliasStore`), not part of the profile.
  */
 export function absorbProfile(into: ShopperProfile, from: ShopperProfile): ShopperProfile {
-  const affinities: Record<string, DecayedScore> = { ...into.categoryAffinities };
+  const affinities = affinityMap(into.categoryAffinities);
   for (const [category, score] of Object.entries(from.categoryAffinities)) {
-    affinities[category] = addDecayed(
-      affinities[category],
-      score.score,
-      score.at,
-      featureLimits.affinityHalfLifeSeconds * 1000,
-    );
+    const previous = affinities.get(category);
+    affinities.set(category, addDecayed(previous, score.score, score.at, featureLimits.affinityHalfLifeSeconds * 1000));
   }
   return {
     ...into,
@@ -130,7 +114,7 @@ export function absorbProfile(into: ShopperProfile, from: ShopperProfile): Shopp
     recentQueries: [...into.recentQueries, ...from.recentQueries]
       .sort((a, b) => b.at - a.at)
       .slice(0, featureLimits.recentQueriesPerUser),
-    categoryAffinities: affinities,
+    categoryAffinities: affinityRecord(affinities),
     // The signed-in history's own events stay newest, so their replays keep exact partners.
     seenEvents: boundSeenEvents([...into.seenEvents, ...from.seenEvents]),
   };
@@ -142,28 +126,30 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * Folds new events into a shopper's profile, in stream order. Pure: the same inputs give the
  * same profile in every store. `absorbed` holds the anonymous histories that `identify` events
  * in this batch merge in, keyed by their shopper key (each merged once); `refused` the anonymous
- * keys whose link was refused (linked to someone else first, or erased).
+ * keys whose link was refused (linked to someone else first, or erased); `parked` the records
+ * (by record id) that are parked instead, with the reason: each is only remembered as parked.
  */
 export function foldShopperEvents(
   profile: ShopperProfile,
   inputs: readonly ShopperEventInput[],
   absorbed: ReadonlyMap<string, ShopperProfile> = new Map(),
   refused: ReadonlySet<string> = new Set(),
+  parked: ReadonlyMap<string, PermanentFailureReason> = new Map(),
 ): { profile: ShopperProfile; outcomes: EventOutcome[] } {
   const outcomes: EventOutcome[] = [];
   const affinityHalfLifeMs = featureLimits.affinityHalfLifeSeconds * 1000;
   // Seen event ids are checked in a set and appended once at the end: copying the bounded list
   // for every event made this fold the processor's hot spot.
-  const seenIds = new Set<string>();
-  for (const seen of profile.seenEvents) seenIds.add(seen.eventId);
+  const seen = seenKeys(profile.seenEvents);
   let newlySeen: SeenEvent[] = [];
+  let replacingParked = false;
   // The profile as last built, and this fold's own copies of the parts events have changed since:
   // they are updated in place, and the profile is built once (or before an identity merge) rather
   // than copied for every event.
   let base = profile;
   let recentItems: RecentItem[] | undefined;
   let recentItemsOrdered = false;
-  let affinities: Record<string, DecayedScore> | undefined;
+  let affinities: Map<string, DecayedScore> | undefined;
   let recentQueries: { query: string; at: number }[] | undefined;
   // Absorbed in this fold; a profile written before aliases became items lists its own.
   const merged = new Set<string>(profile.aliases ?? []);
@@ -172,23 +158,31 @@ export function foldShopperEvents(
     if (unchanged && newlySeen.length === 0) return base;
     const next: Mutable<ShopperProfile> = { ...base };
     if (recentItems !== undefined) next.recentItems = recentItems;
-    if (affinities !== undefined) next.categoryAffinities = affinities;
+    if (affinities !== undefined) next.categoryAffinities = affinityRecord(affinities);
     if (recentQueries !== undefined) next.recentQueries = recentQueries;
-    if (newlySeen.length > 0) next.seenEvents = rememberEvents(base.seenEvents, newlySeen);
+    if (newlySeen.length > 0) next.seenEvents = rememberEvents(base.seenEvents, newlySeen, replacingParked);
     base = next;
     recentItems = undefined;
     affinities = undefined;
     recentQueries = undefined;
     newlySeen = [];
+    replacingParked = false;
     return next;
   };
   for (const input of inputs) {
     const { event, recordId } = input;
+    const key = seenKeyOf(event.eventId);
+    const parkedFor = parked.get(recordId);
+    if (parkedFor !== undefined) {
+      newlySeen.push({ eventId: key, recordId, parked: parkedFor });
+      outcomes.push({ recordId, status: 'parked', viewedWith: [], boughtWith: [] });
+      continue;
+    }
     if (base.erasedAt !== undefined && event.receivedAt <= base.erasedAt) {
       outcomes.push({ recordId, status: 'erased', viewedWith: [], boughtWith: [] });
       continue;
     }
-    if (seenIds.has(event.eventId)) {
+    if (holdsEvent(seen.applied, event.eventId, key)) {
       outcomes.push({ recordId, status: 'duplicate', viewedWith: [], boughtWith: [] });
       continue;
     }
@@ -197,12 +191,14 @@ export function foldShopperEvents(
       continue;
     }
     const { viewedWith, boughtWith } = partnersAmong(recentItems ?? base.recentItems, event);
-    seenIds.add(event.eventId);
+    seen.applied.add(key);
+    // A replay of a parked event: applied now, so its parked entry goes.
+    if (holdsEvent(seen.parked, event.eventId, key)) replacingParked = true;
     // Always present on recent entries (even empty): it marks the partners as recorded.
     newlySeen.push(
       boughtWith.length > 0
-        ? { eventId: event.eventId, recordId, viewedWith, boughtWith }
-        : { eventId: event.eventId, recordId, viewedWith },
+        ? { eventId: key, recordId, viewedWith, boughtWith }
+        : { eventId: key, recordId, viewedWith },
     );
     if (itemEventTypes.has(event.type) && event.itemId !== undefined) {
       const type = event.type as ItemEventType;
@@ -226,9 +222,9 @@ export function foldShopperEvents(
         recentItems = mergeRecentItems(recentItems, [entry]);
         recentItemsOrdered = isOrderedRecentItems(recentItems);
       }
-      affinities ??= { ...base.categoryAffinities };
+      affinities ??= affinityMap(base.categoryAffinities);
       for (const category of input.categories) {
-        affinities[category] = addDecayed(affinities[category], weight, event.timestamp, affinityHalfLifeMs);
+        affinities.set(category, addDecayed(affinities.get(category), weight, event.timestamp, affinityHalfLifeMs));
       }
     } else if (event.type === 'search' && event.query !== undefined) {
       recentQueries ??= base.recentQueries.slice();
@@ -242,7 +238,7 @@ export function foldShopperEvents(
       if (anonymous && !merged.has(anonymousKey)) {
         merged.add(anonymousKey);
         base = absorbProfile(build(), anonymous);
-        for (const seen of anonymous.seenEvents) seenIds.add(seen.eventId);
+        addSeenKeys(seen, anonymous.seenEvents);
       }
     }
     outcomes.push({ recordId, status: 'new', viewedWith, boughtWith });

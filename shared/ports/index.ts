@@ -48,8 +48,9 @@ export interface DecayedScore {
   readonly at: number;
 }
 
-/** An event id already applied for this shopper, and the stream record that carried it. */
+/** An event id already applied (or parked) for this shopper, and the stream record that carried it. */
 export interface SeenEvent {
+  /** The event id, or its hash when long (`shared/features/seenEvents.ts`). */
   readonly eventId: string;
   /** `<shardId>:<sequenceNumber>`; a different record with the same id is a client retry. */
   readonly recordId: string;
@@ -59,12 +60,21 @@ export interface SeenEvent {
    */
   readonly viewedWith?: readonly string[];
   readonly boughtWith?: readonly string[];
+  /**
+   * Set when the record was parked instead of applied, to the reason: a redelivery of the record
+   * is not parked again, and a replay of the event (another record, same event id) is applied.
+   */
+  readonly parked?: string;
 }
 
 /** Everything the system keeps about one shopper (a signed-in user or an anonymous id). */
 export interface ShopperProfile {
   readonly recentItems: readonly RecentItem[];
   readonly recentQueries: readonly { readonly query: string; readonly at: number }[];
+  /**
+   * By category name, which is outside data (`constructor`, `__proto__`): read with
+   * `Object.entries` or `Object.hasOwn`, never as `affinities[name]` of an ordinary object.
+   */
   readonly categoryAffinities: Readonly<Record<string, DecayedScore>>;
   readonly seenEvents: readonly SeenEvent[];
   /**
@@ -103,7 +113,11 @@ export interface ShopperWrite {
 /** Shopper profiles with optimistic locking; the domain does the merging and idempotency. */
 export interface ShopperStore {
   readShopper(shopperKey: string): Promise<StoredShopper | undefined>;
-  /** Conditional on `expectedVersion`; false when it lost a race. */
+  /**
+   * Conditional on `expectedVersion`; false when it lost a race. Rejects with a
+   * `FeatureItemRejectedError` (`shared/features/errors.ts`) when the store will never take the
+   * item as it is (over DynamoDB's 400 KB, or a value it cannot hold), so retrying cannot help.
+   */
   writeShopper(shopperKey: string, write: ShopperWrite): Promise<boolean>;
 }
 
@@ -284,10 +298,14 @@ export type FeatureStore = ShopperStore &
   RecommendationLog &
   AttributionStore;
 
-/** A stream record that can never be processed, with why. */
+/** A stream record that can never be processed, with why: what the processor parks. */
 export interface PoisonRecord {
   readonly shardId: string;
   readonly sequenceNumber: string;
+  /**
+   * `invalid_json` or `invalid_event` (it never decodes), or a `PermanentFailureReason` of
+   * `shared/features/errors.ts` (it decodes, but its shopper's profile cannot take it).
+   */
   readonly reason: string;
   readonly message: string;
   /** The record's data as received (base64). */
@@ -297,6 +315,24 @@ export interface PoisonRecord {
 /** Where poison records go so they do not block the shard: SQS in AWS, a file locally. */
 export interface PoisonSink {
   send(records: readonly PoisonRecord[]): Promise<void>;
+}
+
+/** One message where parked records wait: a parked record's JSON, or anything else found there. */
+export interface ParkedMessage {
+  /** Names the message to {@link ParkedRecords.remove} (an SQS receipt handle, a line number). */
+  readonly handle: string;
+  readonly body: string;
+}
+
+/**
+ * What the poison sink parked, read back for a replay: the on-failure queue in AWS (which also
+ * holds Lambda's descriptions of batches that ran out of retries), a file locally.
+ */
+export interface ParkedRecords {
+  /** Every message there, in pages, each message once per call (unless removed meanwhile). */
+  read(): AsyncIterable<readonly ParkedMessage[]>;
+  /** Removes messages read by the current {@link read}. */
+  remove(messages: readonly ParkedMessage[]): Promise<void>;
 }
 
 /**

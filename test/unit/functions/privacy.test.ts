@@ -153,7 +153,8 @@ describe('Handler: privacy', () => {
         Key: profileKey('u:alice'),
         ConditionExpression: 'featureVersion = :version',
         ExpressionAttributeValues: {
-          ':profile': { ...emptyProfile, erasedAt: NOW },
+          // As the table holds a profile: category affinities are a list (see shared/adapters/profileItem.ts).
+          ':profile': { ...emptyProfile, categoryAffinities: [], erasedAt: NOW },
           ':next': 4,
           ':version': 3,
           ':expires': NOW / 1000 + ttls.userFeaturesSeconds,
