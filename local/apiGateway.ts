@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { api, type ApiKind, type RouteName } from '#shared/config/index.ts';
+import { api, apiLimits, type ApiKind, type RouteName } from '#shared/config/index.ts';
 import { checkCorsOrigins, corsGatewayErrorHeaders, corsPreflightHeaders } from '#shared/http/cors.ts';
 import { lambdaContext } from './lambdaContext.ts';
 import { hasSigV4, verifySigV4, type SigV4Credentials, type SigV4Request } from './sigv4.ts';
@@ -12,8 +12,13 @@ export type ProxyHandler = (
   context: ReturnType<typeof lambdaContext>,
 ) => Promise<APIGatewayProxyResult>;
 
-/** API Gateway's own payload limit (10 MB); the handlers enforce the API's smaller limits. */
-const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/**
+ * The largest body passed to a handler. API Gateway passes up to 10 MB, and every function answers
+ * a body over `apiLimits.maxBodyBytes` with 413 `body_too_large` (`functions/lib/http.ts`); this
+ * gateway gives the same answer as soon as Content-Length, or the bytes read so far, say so, so it
+ * never holds more than the limit.
+ */
+const MAX_BODY_BYTES = apiLimits.maxBodyBytes;
 
 interface CompiledRoute {
   readonly name: RouteName;
@@ -56,6 +61,42 @@ function compileRoutes(kind: ApiKind): RouteTable {
     else table.set(segments.length, [route]);
   }
   return table;
+}
+
+/**
+ * One path segment percent-decoded as UTF-8, for a path parameter; undefined when a `%` is not
+ * followed by two hex digits, which API Gateway refuses with a 400. Bytes that are not UTF-8 come
+ * out as U+FFFD, as in a body a Lambda proxy event carries: the handlers refuse ids holding one.
+ */
+function decodeSegment(segment: string): string | undefined {
+  if (!segment.includes('%')) return segment;
+  if (/%(?![0-9A-Fa-f]{2})/.test(segment)) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // A parsed path is ASCII (URL parsing escapes the rest), so each escape is one byte.
+    const bytes = segment.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+}
+
+/** A path parameter that is not valid percent-encoding: API Gateway's DEFAULT_4XX. */
+const malformedPath = { ...api.gatewayErrors.badRequest, message: 'the path holds a % not followed by two hex digits' };
+
+/**
+ * The route's path parameters decoded from `parts`, by name; `null` for a route without any,
+ * `undefined` when one is not valid percent-encoding.
+ */
+function pathParametersOf(route: CompiledRoute, parts: readonly string[]): Record<string, string> | null | undefined {
+  if (route.parameterNames.length === 0) return null;
+  const decoded: [string, string][] = [];
+  for (let i = 0; i < route.segments.length; i++) {
+    if (route.segments[i] !== undefined) continue;
+    const value = decodeSegment(parts[i] as string);
+    if (value === undefined) return undefined;
+    decoded.push([route.parameterNames[decoded.length] as string, value]);
+  }
+  return Object.fromEntries(decoded);
 }
 
 /** Whether `parts` (a path split on `/`) fits the route: literals equal, parameters not empty. */
@@ -178,54 +219,74 @@ interface EventHeaders {
 /**
  * The headers with Node's lower-case names and its merging of repeated headers (`req.headers`,
  * which Node builds for every request anyway); lists hold the one merged value, or the values of
- * a header Node keeps apart (`set-cookie`).
+ * a header Node keeps apart (`set-cookie`). Built with `Object.fromEntries`, so every name is an
+ * own property, as in the JSON event Lambda parses, whatever the name (`constructor`, `toString`).
  */
 function headersOf(req: IncomingMessage): EventHeaders {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single: [string, string][] = [];
+  const multi: [string, string[]][] = [];
   const received = req.headers;
-  for (const name in received) {
+  for (const name of Object.keys(received)) {
     const value = received[name];
     if (value === undefined) continue;
-    if (typeof value === 'string') {
-      single[name] = value;
-      multi[name] = [value];
-    } else {
-      single[name] = value.join(',');
-      multi[name] = value;
-    }
+    single.push([name, typeof value === 'string' ? value : value.join(',')]);
+    multi.push([name, typeof value === 'string' ? [value] : value]);
   }
-  return { single, multi };
+  return { single: Object.fromEntries(single), multi: Object.fromEntries(multi) };
 }
 
 const NO_BODY = Buffer.alloc(0);
 
 /**
- * The request body; `undefined` when it is over API Gateway's limit. A request with neither
+ * The request body; `undefined` when it is over {@link MAX_BODY_BYTES}, known from Content-Length
+ * before a byte is read, or else once the bytes read pass it. A request with neither
  * Content-Length nor Transfer-Encoding has no body (RFC 9112, 6.3), so it is not read; the server
  * discards the empty stream when the response ends. Local-only fast path: a GET's empty body is
  * returned without a promise, so a list request waits on no stream.
  */
 function readBody(req: IncomingMessage, headers: EventHeaders): Buffer | undefined | Promise<Buffer | undefined> {
   const { single } = headers;
-  if (single['transfer-encoding'] === undefined && (single['content-length'] ?? '0') === '0') return NO_BODY;
+  const declared = single['content-length'];
+  if (single['transfer-encoding'] === undefined && (declared ?? '0') === '0') return NO_BODY;
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
+    // Node has checked the header's syntax. The rest of the upload is read and dropped, not kept.
+    req.resume();
+    return undefined;
+  }
   return readBodyStream(req);
 }
 
-async function readBodyStream(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readBodyStream(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      // Stop keeping bytes, but go on reading: the socket stays open for the 413.
+      chunks.length = 0;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
-/** The headers exactly as received, repeated ones as lists in order: what a signature covers. */
+/**
+ * The headers exactly as received, repeated ones as lists in order: what a signature covers.
+ * Without a prototype, since the signature's own `SignedHeaders` say which names are looked up:
+ * `constructor` there finds nothing rather than `Object`.
+ */
 function rawHeadersOf(req: IncomingMessage): SigV4Request['headers'] {
-  const headers: Record<string, string | string[]> = {};
+  const headers = Object.create(null) as Record<string, string | string[]>;
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
@@ -275,7 +336,7 @@ function toProxyEvent(
   req: IncomingMessage,
   target: RequestTarget,
   route: CompiledRoute,
-  parts: readonly string[],
+  pathParameters: Record<string, string> | null,
   { single: headers, multi: multiValueHeaders }: EventHeaders,
   body: Buffer,
   caller: VerifiedCaller,
@@ -283,18 +344,17 @@ function toProxyEvent(
   let query: Record<string, string> | null = null;
   let multiQuery: Record<string, string[]> | null = null;
   if (target.searchParams !== undefined) {
+    const values = new Map<string, string[]>();
     for (const [name, value] of target.searchParams) {
-      (query ??= {})[name] = value;
-      ((multiQuery ??= {})[name] ??= []).push(value);
+      const seen = values.get(name);
+      if (seen === undefined) values.set(name, [value]);
+      else seen.push(value);
     }
-  }
-  let pathParameters: Record<string, string> | null = null;
-  if (route.parameterNames.length > 0) {
-    pathParameters = {};
-    let next = 0;
-    for (let i = 0; i < route.segments.length; i++) {
-      if (route.segments[i] !== undefined) continue;
-      pathParameters[route.parameterNames[next++] as string] = decodeURIComponent(parts[i] as string);
+    if (values.size > 0) {
+      // Own properties for every name, as in the JSON event Lambda parses: `constructor` or
+      // `__proto__` is one more unknown parameter, never a property of Object.prototype.
+      query = Object.fromEntries([...values].map(([name, list]) => [name, list.at(-1) as string]));
+      multiQuery = Object.fromEntries(values);
     }
   }
   return {
@@ -386,7 +446,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
     onResponse?.(route, error.status);
   };
 
-  /** The body, or `undefined` after answering 413 for one over API Gateway's limit. */
+  /** The body, or `undefined` after answering 413 for one over {@link MAX_BODY_BYTES}. */
   const bodyOf = async (req: IncomingMessage, res: ServerResponse, route: RouteName, headers: EventHeaders) => {
     const read = readBody(req, headers);
     const body = read instanceof Promise ? await read : read;
@@ -397,15 +457,20 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
   const invoke = async (
     req: IncomingMessage,
     res: ServerResponse,
-    request: { target: RequestTarget; route: CompiledRoute; parts: readonly string[]; headers: EventHeaders },
+    request: {
+      target: RequestTarget;
+      route: CompiledRoute;
+      pathParameters: Record<string, string> | null;
+      headers: EventHeaders;
+    },
     body: Buffer,
     caller: VerifiedCaller,
   ): Promise<void> => {
-    const { target, route, parts, headers } = request;
+    const { target, route, pathParameters, headers } = request;
     let result: APIGatewayProxyResult;
     try {
       result = await handlers[route.name](
-        toProxyEvent(req, target, route, parts, headers, body, caller),
+        toProxyEvent(req, target, route, pathParameters, headers, body, caller),
         lambdaContext(route.name),
       );
     } catch (error) {
@@ -426,6 +491,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
     const route = findRoute(serverRoutes, req.method, parts);
     // API Gateway answers a resource or method the API does not have before checking the signature.
     if (!route) return sendGatewayError(req, res, undefined, api.gatewayErrors.missingAuthentication);
+    const pathParameters = pathParametersOf(route, parts);
+    if (pathParameters === undefined) return sendGatewayError(req, res, route.name, malformedPath);
     const headers = headersOf(req);
     const body = await bodyOf(req, res, route.name, headers);
     if (body === undefined) return;
@@ -434,7 +501,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       { credentials: serverCredentials, scope, now: now() },
     );
     if (!verdict.ok) return sendGatewayError(req, res, route.name, api.gatewayErrors[verdict.failure]);
-    await invoke(req, res, { target, route, parts, headers }, body, {
+    await invoke(req, res, { target, route, pathParameters, headers }, body, {
       apiId: apiIds.server,
       stage,
       apiKey: null,
@@ -463,6 +530,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       }
       return sendGatewayError(req, res, undefined, api.gatewayErrors.routeNotFound);
     }
+    const pathParameters = pathParametersOf(route, parts);
+    if (pathParameters === undefined) return sendGatewayError(req, res, route.name, malformedPath);
     const headers = headersOf(req);
     const key = headers.single[api.apiKeyHeader];
     if (route.needsApiKey && key !== apiKey) {
@@ -470,7 +539,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
     }
     const body = await bodyOf(req, res, route.name, headers);
     if (body === undefined) return;
-    await invoke(req, res, { target, route, parts, headers }, body, {
+    await invoke(req, res, { target, route, pathParameters, headers }, body, {
       apiId: apiIds.storefront,
       stage,
       apiKey: key === apiKey ? key : null,

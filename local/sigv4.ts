@@ -100,9 +100,12 @@ function queryBag(pairs: readonly (readonly [string, string])[]): QueryParameter
 
 const trimValue = (value: string): string => value.trim().replace(/\s+/g, ' ');
 
-/** One header's value; a repeated header's values trimmed and joined by commas, as SigV4 signs them. */
+/**
+ * One header's value; a repeated header's values trimmed and joined by commas, as SigV4 signs them.
+ * Own properties only: `SignedHeaders` is the sender's, and `constructor` there names no header.
+ */
 function headerValue(headers: SigV4Request['headers'], name: string): string | undefined {
-  const value = headers[name];
+  const value = Object.hasOwn(headers, name) ? headers[name] : undefined;
   if (value === undefined) return undefined;
   return typeof value === 'string' ? trimValue(value) : (value as readonly string[]).map(trimValue).join(',');
 }
@@ -203,6 +206,9 @@ function presented(request: SigV4Request): Presented | string {
   if (names.some((name, i) => name === '' || name !== name.toLowerCase() || (i > 0 && names[i - 1]! >= name))) {
     return 'SignedHeaders must be lower-case names, sorted, each once';
   }
+  // The signer signs the headers it is given, so one claimed but not sent would go unnoticed.
+  const absent = names.find((name) => headerValue(request.headers, name) === undefined);
+  if (absent !== undefined) return `SignedHeaders names ${absent}, which the request does not carry`;
   return {
     accessKeyId,
     day,
@@ -225,7 +231,6 @@ async function expectedSignature(request: SigV4Request, claim: Presented, secret
   const headers: Record<string, string> = {};
   for (const name of claim.signedHeaders) {
     const value = headerValue(request.headers, name);
-    // A signed header that did not arrive is left out, so the signature cannot match.
     if (value !== undefined) headers[name] = value;
   }
   const presigned = claim.expiresSeconds !== undefined;

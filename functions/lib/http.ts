@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { api, apiLimits, type RouteName } from '#shared/config/index.ts';
 import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
 import { corsResponseHeaders } from '#shared/http/cors.ts';
-import { requestBodyText } from '#shared/http/requestBody.ts';
+import { unaddressableId } from '#shared/events/schema.ts';
+import { checkBodySize, requestBodyText } from '#shared/http/requestBody.ts';
 import { errorResponse } from '#shared/http/responses.ts';
 import { logger, publishMetrics } from './observability.ts';
 
@@ -38,6 +39,9 @@ export function httpHandler(
     try {
       const handle = byRoute.get(`${event.httpMethod} ${event.resource}`);
       if (!handle) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
+      // Every route, whether it reads a body or not: API Gateway passes up to 10 MB, and a body
+      // over the API's limit is refused before anything reads it.
+      checkBodySize(event.body, event.isBase64Encoded);
       response = await handle(event);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
@@ -56,11 +60,24 @@ export function bodyOf(event: APIGatewayProxyEvent): string | null {
   return requestBodyText(event.body, event.isBase64Encoded) ?? null;
 }
 
-/** A required path parameter, length-checked like every id. */
+/**
+ * A required path parameter, checked as every id is: at most `apiLimits.maxIdChars` characters,
+ * and none a URL cannot carry as itself (see `unaddressableId`). API Gateway hands over the path
+ * percent-decoded, bytes that are not UTF-8 as U+FFFD, so `a%FF` and `a%FE` would otherwise name
+ * one shopper.
+ */
 export function pathId(event: APIGatewayProxyEvent, name: string): string {
-  const value = event.pathParameters?.[name];
-  if (value && value.length <= apiLimits.maxIdChars) return value;
+  const value =
+    event.pathParameters && Object.hasOwn(event.pathParameters, name) ? event.pathParameters[name] : undefined;
   const reasonName = name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
   if (!value) throw new InvalidRequestError(`missing_${reasonName}`, `${name} path parameter is required`);
-  throw new InvalidRequestError(`invalid_${reasonName}`, `${name} must be at most ${apiLimits.maxIdChars} characters`);
+  if (value.length > apiLimits.maxIdChars) {
+    throw new InvalidRequestError(
+      `invalid_${reasonName}`,
+      `${name} must be at most ${apiLimits.maxIdChars} characters`,
+    );
+  }
+  const problem = unaddressableId(value);
+  if (problem !== undefined) throw new InvalidRequestError(`invalid_${reasonName}`, `${name} ${problem}`);
+  return value;
 }

@@ -1,9 +1,41 @@
 import { z } from 'zod';
 import { apiLimits } from '../config/index.ts';
 import { unaddressableId } from '../events/schema.ts';
+import { flatRecord } from '../http/flatRecord.ts';
 
 const text = (field: string, max: number) =>
   z.string({ error: `${field} must be a string` }).max(max, { error: `${field} must be at most ${max} characters` });
+
+/**
+ * Attribute names the catalogue store cannot keep, refused with a reason rather than lost. The
+ * AWS SDK's DynamoDB marshalling takes an object for a map only if its `constructor` is Object's,
+ * so a `constructor` attribute makes the write throw, and it builds maps by assignment, so a
+ * `__proto__` attribute is dropped. Every other name, `toString` and `hasOwnProperty` included, is
+ * stored and read back as it is.
+ */
+const UNSTORABLE_NAMES: ReadonlyMap<string, string> = new Map(
+  ['constructor', '__proto__'].map((name) => [
+    name,
+    `the catalogue cannot store an attribute named ${name}; rename it`,
+  ]),
+);
+
+const attributes = flatRecord({
+  field: 'attributes',
+  maxKeys: apiLimits.maxPropertyKeys,
+  maxKeyChars: 64,
+  value: z.union(
+    [
+      z.string().max(apiLimits.maxPropertyValueChars, {
+        error: `attribute values must be at most ${apiLimits.maxPropertyValueChars} characters`,
+      }),
+      z.number(),
+      z.boolean(),
+    ],
+    { error: 'attribute values must be a string, number or boolean' },
+  ),
+  refusedNames: UNSTORABLE_NAMES,
+});
 
 /** A catalogue item as the shop sends it in `PUT /v1/items`; unknown fields are rejected. */
 export const catalogueItemSchema = z.strictObject({
@@ -27,12 +59,7 @@ export const catalogueItemSchema = z.strictObject({
     .optional(),
   inStock: z.boolean({ error: 'inStock must be true or false' }).default(true),
   recommendable: z.boolean({ error: 'recommendable must be true or false' }).optional(),
-  attributes: z
-    .record(z.string().max(64), z.union([z.string().max(apiLimits.maxPropertyValueChars), z.number(), z.boolean()]))
-    .refine((attributes) => Object.keys(attributes).length <= apiLimits.maxPropertyKeys, {
-      error: `attributes may have at most ${apiLimits.maxPropertyKeys} keys`,
-    })
-    .optional(),
+  attributes: attributes.optional(),
 });
 
 export type CatalogueItemInput = z.input<typeof catalogueItemSchema>;

@@ -6,7 +6,7 @@ import { catalogueItemSchema } from './schema.ts';
 export interface RejectedItem extends Omit<FieldRejection, 'reason'> {
   readonly index: number;
   readonly itemId?: string;
-  readonly reason: FieldRejection['reason'] | 'forbidden_key' | 'not_an_object' | 'duplicate_in_batch';
+  readonly reason: FieldRejection['reason'] | 'too_deep' | 'not_an_object' | 'duplicate_in_batch';
 }
 
 export interface UpsertItemsResult {
@@ -30,8 +30,11 @@ export async function upsertItems(body: string | null | undefined, deps: Catalog
   const valid = new Map<string, CatalogueItem>();
   entries.forEach((entry, index) => {
     const raw = entry.raw;
-    const itemId =
-      typeof (raw as { itemId?: unknown })?.itemId === 'string' ? (raw as { itemId: string }).itemId : undefined;
+    const ownId =
+      typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'itemId')
+        ? (raw as { itemId?: unknown }).itemId
+        : undefined;
+    const itemId = typeof ownId === 'string' ? ownId : undefined;
     if (!entry.ok) {
       const { reason, field, message } = entry;
       rejected.push({ index, itemId, reason, field, message });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiLimits, EVENT_TYPES, ITEM_EVENT_TYPES, type EventType } from '../config/index.ts';
+import { flatRecord } from '../http/flatRecord.ts';
 
 /**
  * Characters no URL path segment can carry so that the API gets back the same id: C0 controls,
@@ -20,7 +21,9 @@ function hasUnaddressableCharacter(id: string): boolean {
  */
 export function unaddressableId(id: string): string | undefined {
   if (id === '.' || id === '..') return 'must not be "." or ".."';
-  if (hasUnaddressableCharacter(id)) return 'must not contain control characters or U+FFFD';
+  if (hasUnaddressableCharacter(id)) {
+    return 'must not contain control characters or U+FFFD (what bytes that are not UTF-8 are read as)';
+  }
   // A lone surrogate has no UTF-8 form, so no URL can carry it.
   if (!id.isWellFormed()) return 'must not contain unpaired surrogates';
   return undefined;
@@ -44,14 +47,25 @@ const addressableId = (field: string) =>
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
   });
 
-const propertyValue = z.union([
-  z.string().max(apiLimits.maxPropertyValueChars, {
-    error: `property values must be at most ${apiLimits.maxPropertyValueChars} characters`,
-  }),
-  z.number(),
-  z.boolean(),
-  z.null(),
-]);
+const propertyValue = z.union(
+  [
+    z.string().max(apiLimits.maxPropertyValueChars, {
+      error: `property values must be at most ${apiLimits.maxPropertyValueChars} characters`,
+    }),
+    z.number(),
+    z.boolean(),
+    z.null(),
+  ],
+  { error: 'property values must be a string, number, boolean or null' },
+);
+
+/** One level of names the shop picks: any name is data, and no value nests. */
+const properties = flatRecord({
+  field: 'properties',
+  maxKeys: apiLimits.maxPropertyKeys,
+  maxKeyChars: 64,
+  value: propertyValue,
+});
 
 /** ISO 8601 with an offset, or epoch milliseconds; normalised to epoch milliseconds. */
 const timestamp = z
@@ -91,12 +105,7 @@ const eventShapeWith = (idRule: typeof id) => ({
   query: z.string().min(1).max(apiLimits.maxQueryChars).optional(),
   recommendationId: idRule('recommendationId').optional(),
   timestamp,
-  properties: z
-    .record(z.string().max(64), propertyValue)
-    .refine((props) => Object.keys(props).length <= apiLimits.maxPropertyKeys, {
-      error: `properties may have at most ${apiLimits.maxPropertyKeys} keys`,
-    })
-    .optional(),
+  properties: properties.optional(),
 });
 
 const eventShape = eventShapeWith(id);

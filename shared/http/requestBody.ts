@@ -18,7 +18,8 @@ export function fieldRejection(raw: Record<string, unknown>, issue: z.core.$ZodI
   }
   const field = issue.path.map(String).join('.');
   const top = issue.path[0];
-  const missing = typeof top === 'string' && issue.path.length === 1 && raw[top] === undefined;
+  const missing =
+    typeof top === 'string' && issue.path.length === 1 && (!Object.hasOwn(raw, top) || raw[top] === undefined);
   if (missing) {
     const message = issue.code === 'custom' ? issue.message : `${field} is required`;
     return { reason: 'missing_field', field, message };
@@ -26,25 +27,19 @@ export function fieldRejection(raw: Record<string, unknown>, issue: z.core.$ZodI
   return { reason: 'invalid_field', field, message: `${field}: ${issue.message}` };
 }
 
-/** Keys that reach an object's prototype machinery when code copies or merges what was sent. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
 /**
- * Why one entry of a batch was rejected before validation: it uses a key in {@link FORBIDDEN_KEYS}.
- * `field` is the dotted path of that key inside the entry, e.g. `properties.constructor`.
- */
-export interface ForbiddenKeyRejection {
-  readonly reason: 'forbidden_key';
-  readonly field: string;
-  readonly message: string;
-}
-
-/**
- * Deepest nesting of objects and arrays a request body may have. Every body the API takes nests
- * at most four levels (`{"events": [{"properties": {...}}]}`); recursive code further on (schema
- * validation, `JSON.stringify`) overflows the stack on bodies nested thousands deep.
+ * Deepest nesting of objects and arrays a whole JSON body may have (`POST /v1/rankings`, the
+ * admin bodies): they nest at most three levels, and recursive code further on (schema
+ * validation, `JSON.stringify`) would overflow the stack on bodies nested thousands deep.
  */
 export const MAX_BODY_DEPTH = 16;
+
+/**
+ * Deepest nesting of objects and arrays one entry of a batch may have, the entry itself level 1.
+ * Events and items nest two levels (`properties`, `attributes`, `categories`); deeper values are
+ * refused by the schemas, and an entry past this bound never reaches them.
+ */
+export const MAX_ENTRY_DEPTH = 8;
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -61,6 +56,36 @@ export function requestBodyText(body: string | null | undefined, isBase64Encoded
   }
 }
 
+/**
+ * Throws 413 `body_too_large` when a request body is over `apiLimits.maxBodyBytes`. The bytes are
+ * counted only when the length alone does not decide (a UTF-16 code unit is 1 to 3 UTF-8 bytes),
+ * so a body of megabytes is refused without a pass over it. A base64 body counts as the bytes it
+ * stands for.
+ */
+export function checkBodySize(body: string | null | undefined, isBase64Encoded = false): void {
+  if (!body) return;
+  const max = apiLimits.maxBodyBytes;
+  let bytes: number;
+  let exact = true;
+  if (isBase64Encoded) {
+    const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+    bytes = Math.floor((body.length * 3) / 4) - padding;
+  } else if (body.length * 3 <= max) {
+    return;
+  } else if (body.length > max) {
+    bytes = body.length;
+    exact = false;
+  } else {
+    bytes = Buffer.byteLength(body, 'utf8');
+  }
+  if (bytes > max) {
+    throw new PayloadTooLargeError(
+      'body_too_large',
+      `body is ${exact ? '' : 'about '}${bytes} bytes; the limit is ${max}`,
+    );
+  }
+}
+
 export interface JsonObjectBodyOptions {
   /** What the body should look like, quoted in the messages, e.g. `{"events": [...]}`. */
   readonly shape: string;
@@ -71,10 +96,11 @@ export interface JsonObjectBodyOptions {
 /**
  * Parses a request body that must be one JSON object. Anything wrong with the body as a whole is
  * an {@link InvalidRequestError} or {@link PayloadTooLargeError} with a machine-readable reason:
- * `empty_body`, `body_too_large`, `invalid_encoding` (a byte order mark, which RFC 8259 §8.1
- * forbids senders to add), `invalid_json`, `invalid_body` (or `notObjectReason`), `too_deep`
- * (over {@link MAX_BODY_DEPTH}) and `forbidden_key` (`__proto__`, `constructor` or `prototype`
- * anywhere in it).
+ * `body_too_large` (checked first, so a large body is never trimmed or parsed), `empty_body`,
+ * `invalid_encoding` (a byte order mark, which RFC 8259 §8.1 forbids senders to add),
+ * `invalid_json`, `invalid_body` (or `notObjectReason`) and `too_deep` (over
+ * {@link MAX_BODY_DEPTH}). Keys are data: `JSON.parse` makes every key, `__proto__` included, an
+ * own property, and the schemas refuse the names they do not know.
  *
  * @example
  * const json = parseJsonObjectBody(body, { shape: '{"userId": "...", "itemIds": [...]}' });
@@ -84,19 +110,21 @@ export function parseJsonObjectBody(
   options: JsonObjectBodyOptions,
 ): Record<string, unknown> {
   const json = parseJsonObject(body, options);
-  const key = firstForbiddenKey(json, [])?.at(-1);
-  if (key !== undefined) throw forbiddenKeyError(key);
+  const tooDeep = tooDeepAt(json, MAX_BODY_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new InvalidRequestError(
+      'too_deep',
+      `request body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  }
   return json;
 }
 
-/** Every whole-body check of {@link parseJsonObjectBody} but the forbidden keys. */
+/** Every whole-body check of {@link parseJsonObjectBody} but the depth. */
 function parseJsonObject(body: string | null | undefined, options: JsonObjectBodyOptions): Record<string, unknown> {
+  checkBodySize(body);
   if (body === null || body === undefined || body.trim() === '') {
     throw new InvalidRequestError('empty_body', `request body is empty; send ${options.shape}`);
-  }
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > apiLimits.maxBodyBytes) {
-    throw new PayloadTooLargeError('body_too_large', `body is ${bytes} bytes; the limit is ${apiLimits.maxBodyBytes}`);
   }
   if (body.charCodeAt(0) === 0xfeff) {
     throw new InvalidRequestError(
@@ -106,6 +134,7 @@ function parseJsonObject(body: string | null | undefined, options: JsonObjectBod
   }
   let parsed: unknown;
   try {
+    // V8 parses without recursion, so nesting cannot overflow the stack here.
     parsed = JSON.parse(body);
   } catch {
     throw new InvalidRequestError('invalid_json', 'request body is not valid JSON');
@@ -116,65 +145,53 @@ function parseJsonObject(body: string | null | undefined, options: JsonObjectBod
       `request body must be a JSON object: ${options.shape}`,
     );
   }
-  checkDepth(parsed);
   return parsed as Record<string, unknown>;
 }
 
-/** Walks the parsed body without recursion, so no nesting can overflow the stack here. */
-function checkDepth(root: object): void {
-  const stack: { value: object; depth: number }[] = [{ value: root, depth: 1 }];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const { value, depth } = next;
-    if (depth > MAX_BODY_DEPTH) {
-      throw new InvalidRequestError(
-        'too_deep',
-        `request body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`,
-      );
-    }
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
-      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
-    }
-  }
-}
-
 /**
- * The path to the first forbidden key in `value`, in document order, or undefined. Recursion is
- * safe here: it only runs on bodies {@link checkDepth} has bounded to {@link MAX_BODY_DEPTH}.
+ * The path (keys and indexes) to the first object or array of `root` deeper than `maxDepth`,
+ * `root` itself at depth 1, or undefined. Walks with a stack of its own, not recursion, so no
+ * nesting can overflow the call stack, and stops at the bound, so a deep value costs no more than
+ * a shallow one.
  */
-function firstForbiddenKey(value: unknown, path: readonly string[]): string[] | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (const [index, child] of value.entries()) {
-      const found = firstForbiddenKey(child, [...path, String(index)]);
-      if (found) return found;
+export function tooDeepAt(root: unknown, maxDepth: number): (string | number)[] | undefined {
+  if (typeof root !== 'object' || root === null) return undefined;
+  const stack: { value: object; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, path } = next;
+    if (path.length >= maxDepth) return path;
+    // Pushed in reverse, so the first too-deep value found is the first in document order.
+    const children: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((child, index) => [index, child])
+      : Object.entries(value);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const [key, child] = children[i] as [string | number, unknown];
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, path: [...path, key] });
     }
-    return undefined;
-  }
-  // Object.entries reads own properties only, so an own "__proto__" from JSON.parse is seen as data.
-  for (const [key, child] of Object.entries(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return [...path, key];
-    const found = firstForbiddenKey(child, [...path, key]);
-    if (found) return found;
   }
   return undefined;
 }
 
-const forbiddenKeyError = (key: string): InvalidRequestError =>
-  new InvalidRequestError('forbidden_key', `request body may not use the key "${key}"`);
+/** Why one entry of a batch was rejected before validation: it nests deeper than {@link MAX_ENTRY_DEPTH}. */
+export interface TooDeepRejection {
+  readonly reason: 'too_deep';
+  /** The dotted path of the first value past the bound, e.g. `properties.a.a.a.a.a.a.a`. */
+  readonly field: string;
+  readonly message: string;
+}
 
 /**
- * One entry of a batch body. An entry using a forbidden key is rejected here, before any
- * validation copies it; its `raw` is there only to read the entry's id for the rejection.
+ * One entry of a batch body. An entry nested too deep is rejected here, before any validation
+ * or serialisation walks it; its `raw` is there only to read the entry's id for the rejection.
  */
 export type BatchEntry =
-  | { readonly ok: true; readonly raw: unknown }
-  | ({ readonly ok: false; readonly raw: unknown } & ForbiddenKeyRejection);
+  { readonly ok: true; readonly raw: unknown } | ({ readonly ok: false; readonly raw: unknown } & TooDeepRejection);
 
 /**
  * Parses a batch request body `{"<arrayField>": [...]}`. Any problem with the body as a whole
- * rejects the whole request (400/413) before anything is written; that includes a forbidden key
- * in the envelope. A forbidden key inside an entry rejects only that entry, so the others of the
- * batch still stand or fall on their own.
+ * rejects the whole request (400/413) before anything is written. An entry nested deeper than
+ * {@link MAX_ENTRY_DEPTH} rejects only that entry, so the others of the batch still stand or fall
+ * on their own. Other fields beside the array are not read.
  *
  * @example
  * const entries = parseBatchBody(body, 'events', 100);
@@ -188,13 +205,7 @@ export function parseBatchBody(body: string | null | undefined, arrayField: stri
     shape: `{"${arrayField}": [...]}`,
     notObjectReason: `missing_${arrayField}`,
   });
-  // The envelope stands or falls as a whole; the entries of the array are checked one by one below.
-  for (const [key, value] of Object.entries(json)) {
-    if (key === arrayField && Array.isArray(value)) continue;
-    const path = FORBIDDEN_KEYS.has(key) ? [key] : firstForbiddenKey(value, [key]);
-    if (path) throw forbiddenKeyError(path.at(-1) ?? key);
-  }
-  const entries = json[arrayField];
+  const entries = Object.hasOwn(json, arrayField) ? json[arrayField] : undefined;
   if (!Array.isArray(entries)) {
     throw new InvalidRequestError(
       `missing_${arrayField}`,
@@ -211,10 +222,10 @@ export function parseBatchBody(body: string | null | undefined, arrayField: stri
     );
   }
   return entries.map((raw: unknown): BatchEntry => {
-    const path = firstForbiddenKey(raw, []);
-    if (!path) return { ok: true, raw };
+    const path = tooDeepAt(raw, MAX_ENTRY_DEPTH);
+    if (path === undefined) return { ok: true, raw };
     const field = path.join('.');
-    const message = `${field}: the key "${path.at(-1) ?? ''}" is not allowed`;
-    return { ok: false, raw, reason: 'forbidden_key', field, message };
+    const message = `${field}: nests objects and arrays more than ${MAX_ENTRY_DEPTH} levels deep`;
+    return { ok: false, raw, reason: 'too_deep', field, message };
   });
 }

@@ -9,8 +9,7 @@ import type { Clock, EventStream } from '../ports/index.ts';
 export interface RejectedEvent {
   readonly index: number;
   readonly eventId?: string;
-  readonly reason:
-    RejectionReason | 'forbidden_key' | 'stream_write_failed' | 'user_token_required' | 'user_token_mismatch';
+  readonly reason: RejectionReason | 'too_deep' | 'stream_write_failed' | 'user_token_required' | 'user_token_mismatch';
   readonly field?: string;
   readonly message: string;
 }
@@ -27,14 +26,15 @@ export interface IngestDeps {
 
 /**
  * Parses the request body; any problem with the body as a whole rejects the whole request. An
- * event using a forbidden key comes back as a rejected entry, so only that event fails.
+ * event nested too deep comes back as a rejected entry, so only that event fails.
  */
 export function parseEventsBody(body: string | null | undefined): BatchEntry[] {
   return parseBatchBody(body, 'events', apiLimits.maxEventsPerRequest);
 }
 
 const eventIdOf = (raw: unknown): string | undefined => {
-  const id = (raw as { eventId?: unknown } | null)?.eventId;
+  if (typeof raw !== 'object' || raw === null || !Object.hasOwn(raw, 'eventId')) return undefined;
+  const id = (raw as { eventId?: unknown }).eventId;
   return typeof id === 'string' ? id : undefined;
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiLimits, serving } from '../config/index.ts';
 import { InvalidRequestError } from '../errors.ts';
+import { unaddressableId } from '../events/schema.ts';
 import { fieldRejection, parseJsonObjectBody } from '../http/requestBody.ts';
 
 /** What `exclude=` may name. */
@@ -20,6 +21,10 @@ export interface ListOptions {
 }
 
 type Query = Readonly<Record<string, string | undefined>> | null | undefined;
+
+/** A parameter the client sent: own properties only, so a name such as `constructor` is never inherited. */
+const param = (query: Query, name: string): string | undefined =>
+  query !== null && query !== undefined && Object.hasOwn(query, name) ? query[name] : undefined;
 
 function rejectUnknown(query: Query, allowed: readonly string[]): void {
   const unknown = Object.keys(query ?? {}).filter((name) => !allowed.includes(name));
@@ -85,7 +90,7 @@ export function parseListOptions(query: Query, allowed: readonly string[]): List
 function parseQuery(query: Query, allowed: readonly string[]): ListOptions {
   rejectUnknown(query, allowed);
   // Without `exclude`, what the shopper bought is left out; `exclude=` (empty) keeps everything.
-  const exclude = (query?.exclude ?? (allowed.includes('exclude') ? 'purchased' : ''))
+  const exclude = (param(query, 'exclude') ?? (allowed.includes('exclude') ? 'purchased' : ''))
     .split(',')
     .map((value) => value.trim())
     .filter((value) => value !== '');
@@ -96,18 +101,18 @@ function parseQuery(query: Query, allowed: readonly string[]): ListOptions {
       `exclude may list ${EXCLUSIONS.join(', ')}; got "${wrong.join(', ')}"`,
     );
   }
-  const minPrice = parsePrice('minPrice', query?.minPrice);
-  const maxPrice = parsePrice('maxPrice', query?.maxPrice);
+  const minPrice = parsePrice('minPrice', param(query, 'minPrice'));
+  const maxPrice = parsePrice('maxPrice', param(query, 'maxPrice'));
   if (minPrice !== undefined && maxPrice !== undefined && minPrice > maxPrice) {
     throw new InvalidRequestError('invalid_price_range', `minPrice ${minPrice} is above maxPrice ${maxPrice}`);
   }
-  const inStock = query?.inStock;
+  const inStock = param(query, 'inStock');
   if (inStock !== undefined && inStock !== 'true' && inStock !== 'false') {
     throw new InvalidRequestError('invalid_in_stock', `inStock must be true or false, got "${inStock}"`);
   }
-  const category = parseCategory(query?.category);
+  const category = parseCategory(param(query, 'category'));
   return {
-    count: parseCount(query?.count),
+    count: parseCount(param(query, 'count')),
     exclude: [...new Set(exclude as Exclusion[])],
     inStockOnly: inStock === 'true',
     ...(category === undefined ? {} : { category }),
@@ -121,7 +126,7 @@ export const SIMILAR_PARAMETERS = ['count', 'category', 'minPrice', 'maxPrice', 
 export const TRENDING_PARAMETERS = ['count', 'category', 'window', 'minPrice', 'maxPrice', 'inStock'] as const;
 
 export function parseTrendingWindow(query: Query): TrendingWindow {
-  const window = query?.window ?? '24h';
+  const window = param(query, 'window') ?? '24h';
   if (!(TRENDING_WINDOWS as readonly string[]).includes(window)) {
     throw new InvalidRequestError(
       'invalid_window',
@@ -131,10 +136,21 @@ export function parseTrendingWindow(query: Query): TrendingWindow {
   return window as TrendingWindow;
 }
 
+/** An id as events and items must have it, so a ranking names the same shopper and items they do. */
+const rankingId = (field: string) =>
+  z
+    .string()
+    .min(1)
+    .max(apiLimits.maxIdChars)
+    .superRefine((value, ctx) => {
+      const problem = unaddressableId(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
+    });
+
 const rankingSchema = z.strictObject({
-  userId: z.string().min(1).max(apiLimits.maxIdChars),
+  userId: rankingId('userId'),
   itemIds: z
-    .array(z.string().min(1).max(apiLimits.maxIdChars), { error: 'itemIds must be an array of item ids' })
+    .array(rankingId('itemId'), { error: 'itemIds must be an array of item ids' })
     .min(1, { error: 'itemIds must not be empty' })
     .max(serving.maxRankingItems, { error: `at most ${serving.maxRankingItems} itemIds` }),
 });

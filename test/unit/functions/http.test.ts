@@ -111,6 +111,41 @@ describe('Function: httpHandler', () => {
     expect(logError).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['a text body over the limit, on a route that reads none', 'x'.repeat(apiLimits.maxBodyBytes + 1), false],
+    ['5 MB of whitespace', ' '.repeat(5 * 1024 * 1024), false],
+    [
+      'a base64 body standing for more bytes than the limit',
+      Buffer.alloc(apiLimits.maxBodyBytes + 1).toString('base64'),
+      true,
+    ],
+  ])('returns 413 body_too_large for %s, without calling the route', async (_name, body, isBase64Encoded) => {
+    // Prepare
+    const route = vi.fn(async () => jsonResponse(200, {}));
+    const handler = routedHandler({ health: route });
+
+    // Act
+    const response = await handler(apiEvent({ body, isBase64Encoded }));
+
+    // Assess
+    expect(response.statusCode).toBe(413);
+    expect(json(response)).toMatchObject({ reason: 'body_too_large' });
+    expect(route).not.toHaveBeenCalled();
+  });
+
+  it('returns a body of exactly the limit to the route', async () => {
+    // Prepare
+    const route = vi.fn(async () => jsonResponse(200, {}));
+    const handler = routedHandler({ health: route });
+
+    // Act
+    const response = await handler(apiEvent({ body: 'x'.repeat(apiLimits.maxBodyBytes) }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(route).toHaveBeenCalledOnce();
+  });
+
   it('returns a 5xx ApiError as it is, and logs it', async () => {
     // Prepare
     const error = new DependencyUnavailableError('store_unavailable', 'try again');
@@ -262,6 +297,43 @@ describe('Function: pathId', () => {
         message: `itemId must be at most ${apiLimits.maxIdChars} characters`,
       }),
     );
+  });
+
+  it.each([
+    ['U+FFFD, what bytes that are not UTF-8 are read as', 'a\ufffd'],
+    ['an unpaired surrogate', 'a\ud800'],
+    ['a control character', 'a\u0000b'],
+    ['a C1 control character', 'a\u0085'],
+  ])('returns 400 invalid_user_id for an id holding %s, as events refuse it', (_name, userId) => {
+    // Act
+    const read = () => pathId(apiEvent({ pathParameters: { userId } }), 'userId');
+
+    // Assess
+    expect(read).toThrow(InvalidRequestError);
+    expect(read).toThrow(expect.objectContaining({ reason: 'invalid_user_id', status: 400 }));
+    expect(read).toThrow(/^userId must not contain/);
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'ü-名前-😀', 'a/b?c#d%20'])(
+    'returns %j as any other id',
+    (userId) => {
+      // Prepare: as API Gateway's JSON event holds it.
+      const pathParameters = JSON.parse(JSON.stringify({ userId })) as Record<string, string>;
+
+      // Act
+      const id = pathId(apiEvent({ pathParameters }), 'userId');
+
+      // Assess
+      expect(id).toBe(userId);
+    },
+  );
+
+  it('returns 400 missing_constructor rather than a property of Object.prototype for a parameter not sent', () => {
+    // Act
+    const read = () => pathId(apiEvent({ pathParameters: { userId: 'u1' } }), 'constructor');
+
+    // Assess
+    expect(read).toThrow(expect.objectContaining({ reason: 'missing_constructor', status: 400 }));
   });
 
   it('returns every capital of a camelCase name turned into snake_case in the reason', () => {

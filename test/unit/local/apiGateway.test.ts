@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { createHash, createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
+import { api, apiLimits, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from '#local/apiGateway.ts';
 import { signSigV4 } from '#local/sigv4.ts';
 
@@ -319,18 +319,35 @@ describe('Local API Gateway: request targets as WHATWG URL parsing reads them', 
     expect(JSON.parse(reply.body)).toEqual({ reason: 'route_not_found', message: 'no such route' });
   });
 
-  it('returns 502 for a path parameter that is not valid percent-encoding, as when a handler throws', async () => {
-    // Prepare
-    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-
+  it.each([
+    ['a truncated escape', '/v1/users/%E0%A4%A/recommendations'],
+    ['an escape that is not hex', '/v1/users/%ZZ/recommendations'],
+    ['a lone % at the end', '/v1/items/sku%/similar'],
+    ['a bad escape on the server API too', '/v1/users/%ZZ'],
+  ])('returns 400 bad_request for a path parameter with %s, as API Gateway refuses it', async (_name, path) => {
     // Act
-    const reply = await send('GET', '/v1/users/%E0%A4%A/recommendations');
+    const reply = path.endsWith('/v1/users/%ZZ') ? await sendSigned('DELETE', path) : await send('GET', path);
 
     // Assess
-    expect(reply.status).toBe(502);
-    expect(JSON.parse(reply.body)).toEqual({ reason: 'internal_error', message: 'Internal server error' });
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({
+      reason: 'bad_request',
+      message: 'the path holds a % not followed by two hex digits',
+    });
     expect(calls).toEqual([]);
-    log.mockRestore();
+  });
+
+  it.each([
+    ['a byte that is never UTF-8', '/v1/users/a%FF/recommendations', 'a\ufffd'],
+    ['a truncated sequence', '/v1/users/caf%C3/recommendations', 'caf\ufffd'],
+    ['an encoded surrogate', '/v1/users/%ED%A0%80x/recommendations', '\ufffd\ufffd\ufffdx'],
+  ])('returns to the handler %s read as U+FFFD, as a proxy event carries it', async (_name, path, userId) => {
+    // Act
+    const reply = await send('GET', path);
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(lastCall().event.pathParameters).toEqual({ userId });
   });
 });
 
@@ -420,6 +437,22 @@ describe('Local API Gateway: proxy event and context', () => {
     expect(calls).toEqual([]);
   });
 
+  it('returns query parameters named like Object.prototype members as own properties, as any other', async () => {
+    // Act
+    const reply = await send('GET', '/v1/health?constructor=1&toString=2&__proto__=3&hasOwnProperty=4&toString=5');
+
+    // Assess
+    expect(reply.status).toBe(200);
+    const { queryStringParameters, multiValueQueryStringParameters } = lastCall().event;
+    expect(JSON.stringify(queryStringParameters)).toBe(
+      '{"constructor":"1","toString":"5","__proto__":"3","hasOwnProperty":"4"}',
+    );
+    expect(JSON.stringify(multiValueQueryStringParameters)).toBe(
+      '{"constructor":["1"],"toString":["2","5"],"__proto__":["3"],"hasOwnProperty":["4"]}',
+    );
+    expect(Object.getPrototypeOf(queryStringParameters)).toBe(Object.prototype);
+  });
+
   it('returns a header named like an object property as any other', async () => {
     // Act
     await send('GET', '/v1/health', { headers: { constructor: 'c', toString: 't' } });
@@ -484,15 +517,34 @@ describe('Local API Gateway: proxy event and context', () => {
     expect(lastCall().event.body).toBeNull();
   });
 
-  it('returns 413 body_too_large for a body over 10 MB, without calling the handler', async () => {
+  it.each([
+    ['declared in Content-Length', false, apiLimits.maxBodyBytes + 1],
+    ['declared in Content-Length, 5 MB of whitespace', false, 5 * 1024 * 1024],
+    ['counted as it arrives, chunked', true, apiLimits.maxBodyBytes + 1],
+  ])(
+    'returns 413 body_too_large for a body over the limit, %s, without calling the handler',
+    async (_name, chunked, size) => {
+      // Act
+      const reply = await send('POST', '/v1/events', { body: Buffer.alloc(size, ' '), chunked });
+
+      // Assess
+      const { status, reason, message } = api.gatewayErrors.requestTooLarge;
+      expect(reply.status).toBe(status);
+      expect(JSON.parse(reply.body)).toEqual({ reason, message });
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('returns a body of exactly the limit to the handler, and keeps serving after a refused one', async () => {
+    // Prepare
+    await send('POST', '/v1/events', { body: Buffer.alloc(apiLimits.maxBodyBytes + 1, 'x'), chunked: true });
+
     // Act
-    const reply = await send('POST', '/v1/events', { body: Buffer.alloc(10 * 1024 * 1024 + 1, 'x') });
+    const reply = await send('POST', '/v1/events', { body: Buffer.alloc(apiLimits.maxBodyBytes, 'x') });
 
     // Assess
-    const { status, reason, message } = api.gatewayErrors.requestTooLarge;
-    expect(reply.status).toBe(status);
-    expect(JSON.parse(reply.body)).toEqual({ reason, message });
-    expect(calls).toEqual([]);
+    expect(reply.status).toBe(200);
+    expect(lastCall().event.body).toHaveLength(apiLimits.maxBodyBytes);
   });
 });
 
@@ -649,7 +701,7 @@ describe('Local API Gateway: CORS with any origin (default)', () => {
     // Act
     const tooLarge = await send('POST', '/v1/events', {
       headers: { origin: SHOP },
-      body: Buffer.alloc(10 * 1024 * 1024 + 1, 'x'),
+      body: Buffer.alloc(apiLimits.maxBodyBytes + 1, 'x'),
     });
     const failed = await send('GET', '/v1/health', { headers: { origin: SHOP } });
 
@@ -875,6 +927,27 @@ describe('Local API Gateway: the storefront and the server API on one port', () 
     expect(JSON.parse(reply.body)).toEqual(error('invalidSignature'));
     expect(calls).toEqual([]);
   });
+
+  it.each(['constructor', 'tostring', '__proto__'])(
+    'returns 403 invalid_signature for SignedHeaders naming %s, a header not sent',
+    async (name) => {
+      // Prepare
+      const signed = await signSigV4(
+        { method: 'GET', url: `http://127.0.0.1:${port}/v1/ready`, headers: {}, body: '' },
+        SERVER,
+        SCOPE,
+      );
+      const authorization = (signed.authorization ?? '').replace('SignedHeaders=', `SignedHeaders=${name};`);
+
+      // Act
+      const reply = await send('GET', '/v1/ready', { headers: { 'x-api-key': [], ...signed, authorization } });
+
+      // Assess
+      expect(reply.status).toBe(403);
+      expect(JSON.parse(reply.body)).toEqual(error('invalidSignature'));
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('returns 403 invalid_signature when the query changed after signing', async () => {
     // Prepare

@@ -252,3 +252,29 @@ describe('Function: verifySigV4', () => {
     expect(wrongSecret).toMatchObject({ ok: false, failure: 'invalidSignature' });
   });
 });
+
+describe('Function: verifySigV4 (SignedHeaders from the sender)', () => {
+  it.each(['constructor', 'content-type'])(
+    'returns invalidSignature for SignedHeaders naming %s, a header the request does not carry',
+    async (name) => {
+      // Prepare: the published get-vanilla signature, its SignedHeaders claiming one more header.
+      const signedHeaders = [name, 'host', 'x-amz-date'].sort().join(';');
+      const request = suiteRequest({
+        method: 'GET',
+        target: '/',
+        signedHeaders,
+        signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+      });
+
+      // Act
+      const verdict = await verifySigV4(request, { credentials: [EXAMPLE], scope: SUITE_SCOPE, now: SUITE_NOW });
+
+      // Assess
+      expect(verdict).toEqual({
+        ok: false,
+        failure: 'invalidSignature',
+        detail: `SignedHeaders names ${name}, which the request does not carry`,
+      });
+    },
+  );
+});

@@ -160,3 +160,44 @@ describe('Schema: storefrontEventSchema id rules (URL-addressable ids)', () => {
     expect(parsed.success).toBe(true);
   });
 });
+
+describe('Schema: storefrontEventSchema properties', () => {
+  const base = { eventId: 'e1', type: 'view', userId: 'u1', itemId: 'sku-1', timestamp: RECEIVED_AT };
+
+  it('returns properties named like Object.prototype members as own properties, in the stream record too', () => {
+    // Prepare: as JSON.parse makes them, `__proto__` an own key.
+    const properties = JSON.parse('{"__proto__": "a", "constructor": "b", "toString": 1, "hasOwnProperty": null}');
+
+    // Act
+    const result = validateEvent({ ...base, properties }, RECEIVED_AT);
+    const record = result.ok ? streamEventSchema.parse(JSON.parse(JSON.stringify(result.event))) : undefined;
+
+    // Assess
+    expect(result.ok).toBe(true);
+    for (const parsed of [result.ok ? result.event.properties : undefined, record?.properties]) {
+      expect(Object.keys(parsed ?? {})).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+      expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['a nested object', { a: { b: 1 } }, 'properties.a', 'property values must be a string, number, boolean or null'],
+    ['a nested array', { a: [1] }, 'properties.a', 'property values must be a string, number, boolean or null'],
+    ['a value too long', { a: 'x'.repeat(257) }, 'properties.a', 'property values must be at most 256 characters'],
+    ['a name too long', { ['n'.repeat(65)]: 1 }, `properties.${'n'.repeat(65)}`, 'names must be at most 64 characters'],
+    [
+      '33 names',
+      Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])),
+      'properties',
+      'properties may have at most 32 keys',
+    ],
+    ['an array', [1], 'properties', 'properties must be an object of names and values'],
+  ])('returns the event with %s rejected as invalid_field naming the field', (_name, properties, field, message) => {
+    // Act
+    const result = validateEvent({ ...base, properties }, RECEIVED_AT);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'invalid_field', field, message: `${field}: ${message}` });
+  });
+});

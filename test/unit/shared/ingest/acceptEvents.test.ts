@@ -382,17 +382,7 @@ describe('Function: acceptEvents', () => {
       `{"eventId": "e1", "type": "view", "userId": "user-1", "itemId": "sku-1", "timestamp": ${NOW - 1_000}${extra}}`;
 
     it.each([
-      ['__proto__ around the events', '{"__proto__": {"events": [1]}}', 'forbidden_key'],
-      [
-        'constructor beside the events',
-        `{"events": [${viewText('')}], "constructor": {"prototype": {}}}`,
-        'forbidden_key',
-      ],
-      [
-        'properties nested 100,000 deep',
-        `{"events": [${viewText(`, "properties": {"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`)}]}`,
-        'too_deep',
-      ],
+      ['__proto__ around the events', '{"__proto__": {"events": [1]}}', 'missing_events'],
       ['a byte order mark', `\uFEFF{"events": [${viewText('')}]}`, 'invalid_encoding'],
     ])('throws a 400 for %s and writes nothing to the stream', async (_label, input, reason) => {
       // Prepare
@@ -407,9 +397,32 @@ describe('Function: acceptEvents', () => {
       expect(stream.batches).toEqual([]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
+
+    it('throws 413 body_too_large for 5 MB of whitespace, before it is trimmed', async () => {
+      // Prepare
+      const stream = new FakeEventStream();
+
+      // Act
+      const promise = acceptEvents(' '.repeat(5 * 1024 * 1024), deps(stream), SERVER);
+
+      // Assess
+      await expect(promise).rejects.toBeInstanceOf(PayloadTooLargeError);
+      await expect(promise).rejects.toMatchObject({ reason: 'body_too_large', status: 413 });
+    });
+
+    it('returns the events of a body with constructor beside them accepted, the other field unread', async () => {
+      // Prepare
+      const stream = new FakeEventStream();
+
+      // Act
+      const result = await acceptEvents(`{"events": [${viewText('')}], "constructor": {}}`, deps(stream), SERVER);
+
+      // Assess
+      expect(result).toEqual({ accepted: 1, rejected: [] });
+    });
   });
 
-  describe('forbidden keys inside an event', () => {
+  describe('hostile events', () => {
     afterEach(() => {
       vi.restoreAllMocks();
     });
@@ -418,11 +431,17 @@ describe('Function: acceptEvents', () => {
       `{"eventId": "${eventId}", "type": "view", "userId": "user-1", "itemId": "sku-1", "timestamp": ${NOW - 1_000}${extra}}`;
 
     it.each([
-      ['constructor', '"properties": {"constructor": "x"}', 'properties.constructor'],
-      ['__proto__', '"properties": {"__proto__": {"polluted": true}}', 'properties.__proto__'],
-      ['prototype', '"properties": {"prototype": "x"}', 'properties.prototype'],
-      ['__proto__ as a field of the event', '"__proto__": {"type": "purchase"}', '__proto__'],
-    ])('returns the event with %s rejected alone and the others of the batch accepted', async (_key, extra, field) => {
+      [
+        'properties nested 5,000 deep',
+        `"properties": ${'{"a": '.repeat(5_000)}1${'}'.repeat(5_000)}`,
+        'properties.a.a.a.a.a.a.a',
+      ],
+      [
+        'properties nested 100,000 deep in arrays',
+        `"properties": {"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+        'properties.a.0.0.0.0.0.0',
+      ],
+    ])('returns the event with %s rejected alone as too_deep, before validation', async (_name, extra, field) => {
       // Prepare
       const stream = new FakeEventStream();
       const input = `{"events": [${viewText('e0')}, ${viewText('e1', `, ${extra}`)}, ${viewText('e2')}]}`;
@@ -438,30 +457,57 @@ describe('Function: acceptEvents', () => {
           {
             index: 1,
             eventId: 'e1',
-            reason: 'forbidden_key',
+            reason: 'too_deep',
             field,
-            message: `${field}: the key "${field.split('.').at(-1) ?? ''}" is not allowed`,
+            message: `${field}: nests objects and arrays more than 8 levels deep`,
           },
         ],
       });
       expect(stream.written.map((event) => event.eventId)).toEqual(['e0', 'e2']);
       expect(safeParse.mock.calls.map(([raw]) => (raw as { eventId: string }).eventId)).toEqual(['e0', 'e2']);
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
-    it('returns forbidden_key for an event that would also fail validation, as it never reaches it', async () => {
-      // Prepare: an unknown field and a missing itemId besides the forbidden key.
+    it('returns properties named like Object.prototype members accepted and written as data', async () => {
+      // Prepare
       const stream = new FakeEventStream();
-      const input = `{"events": [{"eventId": "e0", "type": "view", "userId": "u", "constructor": 1, "itemID": "x"}]}`;
+      const properties = '{"__proto__": "a", "constructor": "b", "toString": 1, "hasOwnProperty": null}';
+
+      // Act
+      const result = await acceptEvents(
+        `{"events": [${viewText('e0', `, "properties": ${properties}`)}]}`,
+        deps(stream),
+        SERVER,
+      );
+
+      // Assess
+      expect(result).toEqual({ accepted: 1, rejected: [] });
+      const written = stream.written[0]?.properties ?? {};
+      expect(Object.keys(written)).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+      expect(JSON.stringify(written)).toBe(JSON.stringify(JSON.parse(properties)));
+      expect(Object.getPrototypeOf(written)).toBe(Object.prototype);
+    });
+
+    it.each([
+      ['__proto__', '"__proto__": {"type": "purchase"}'],
+      ['constructor', '"constructor": 1'],
+      ['toString', '"toString": "x"'],
+    ])('returns an event with a field named %s rejected alone as unknown_field', async (name, extra) => {
+      // Prepare
+      const stream = new FakeEventStream();
+      const input = `{"events": [${viewText('e0')}, ${viewText('e1', `, ${extra}`)}]}`;
 
       // Act
       const result = await acceptEvents(input, deps(stream), SERVER);
 
       // Assess
-      expect(result.rejected).toEqual([
-        expect.objectContaining({ index: 0, reason: 'forbidden_key', field: 'constructor' }),
-      ]);
-      expect(stream.batches).toEqual([]);
+      expect(result).toEqual({
+        accepted: 1,
+        rejected: [
+          { index: 1, eventId: 'e1', reason: 'unknown_field', field: name, message: `unknown field(s): ${name}` },
+        ],
+      });
+      expect(stream.written.map((event) => event.type)).toEqual(['view']);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   });
 

@@ -4,11 +4,14 @@ import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import { storefrontEventSchema } from '#shared/events/schema.ts';
 import {
+  checkBodySize,
   fieldRejection,
   MAX_BODY_DEPTH,
+  MAX_ENTRY_DEPTH,
   parseBatchBody,
   parseJsonObjectBody,
   requestBodyText,
+  tooDeepAt,
 } from '#shared/http/requestBody.ts';
 
 /** The first issue zod reports for `raw`, and `raw` itself, as the handlers pass them. */
@@ -105,52 +108,144 @@ describe('Function: parseBatchBody', () => {
     expect(entries).toEqual([{ ok: true, raw: 1 }]);
   });
 
-  describe('forbidden keys', () => {
-    it.each([
-      ['constructor in a nested object', '{"a": 1, "meta": {"constructor": "x"}}', 'meta.constructor'],
-      ['__proto__ as a field of the entry', '{"__proto__": {"polluted": true}}', '__proto__'],
-      ['__proto__ written with an escape', '{"\\u005f_proto__": {"polluted": true}}', '__proto__'],
-      ['prototype inside an array of the entry', '{"tags": ["a", {"prototype": 1}]}', 'tags.1.prototype'],
-      ['two of them, the first in document order', '{"b": {"constructor": 1}, "a": {"__proto__": 2}}', 'b.constructor'],
-    ])('returns the entry with %s rejected alone, naming the path', (_name, entry, field) => {
-      // Prepare
-      const message = `the key "${field.split('.').at(-1) ?? ''}" is not allowed`;
+  it('returns a body of 5 MB of whitespace rejected as 413 body_too_large, not empty_body', () => {
+    // Act
+    const parse = () => parseBatchBody(' '.repeat(5 * 1024 * 1024), 'widgets', 3);
 
+    // Assess
+    expect(parse).toThrow(PayloadTooLargeError);
+    expect(parse).toThrow(expect.objectContaining({ reason: 'body_too_large', status: 413 }));
+  });
+
+  describe('names of Object.prototype members', () => {
+    it.each([
+      ['__proto__', '{"__proto__": {"polluted": true}, "a": 1}', ['__proto__', 'a']],
+      ['__proto__ written with an escape', '{"\\u005f_proto__": {"polluted": true}}', ['__proto__']],
+      ['constructor', '{"constructor": {"prototype": {"polluted": true}}}', ['constructor']],
+      ['toString and hasOwnProperty', '{"toString": 1, "hasOwnProperty": 2}', ['toString', 'hasOwnProperty']],
+    ])('returns an entry with %s as it was sent, every key an own property', (_name, entry, keys) => {
+      // Act
+      const [parsed] = parseBatchBody(`{"widgets": [${entry}]}`, 'widgets', 3);
+
+      // Assess
+      expect(parsed?.ok).toBe(true);
+      expect(Object.keys(parsed?.raw as object)).toEqual(keys);
+      expect(Object.getPrototypeOf(parsed?.raw)).toBe(Object.prototype);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it.each([
+      ['__proto__ beside the array', '{"__proto__": {"polluted": true}, "widgets": [1]}'],
+      ['constructor beside the array', '{"widgets": [1], "constructor": {"prototype": {"polluted": true}}}'],
+    ])('returns the entries of a body with %s, reading no other field', (_name, input) => {
+      // Act
+      const entries = parseBatchBody(input, 'widgets', 3);
+
+      // Assess
+      expect(entries).toEqual([{ ok: true, raw: 1 }]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('returns a body whose array is only under __proto__ rejected as missing the field', () => {
+      // Act
+      const parse = () => parseBatchBody('{"__proto__": {"widgets": [1]}}', 'widgets', 3);
+
+      // Assess
+      expect(parse).toThrow(expect.objectContaining({ reason: 'missing_widgets', status: 400 }));
+    });
+  });
+
+  describe('entries nested too deep', () => {
+    /** `{"a": {"a": ... 1 ... }}` with `depth` objects. */
+    const nested = (depth: number): string => '{"a": '.repeat(depth) + '1' + '}'.repeat(depth);
+
+    it(`returns an entry nested exactly MAX_ENTRY_DEPTH (${MAX_ENTRY_DEPTH}) levels accepted`, () => {
+      // Act
+      const [entry] = parseBatchBody(`{"widgets": [${nested(MAX_ENTRY_DEPTH)}]}`, 'widgets', 3);
+
+      // Assess
+      expect(entry?.ok).toBe(true);
+    });
+
+    it.each([
+      ['one level too many', nested(MAX_ENTRY_DEPTH + 1), 'a.a.a.a.a.a.a.a'],
+      ['objects 5,000 deep', nested(5_000), 'a.a.a.a.a.a.a.a'],
+      ['arrays 100,000 deep', `{"tags": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'tags.0.0.0.0.0.0.0'],
+      ['a deep value after shallow ones', `{"x": {"y": 1}, "list": [1, [2, ${nested(10)}]]}`, 'list.1.1.a.a.a.a.a'],
+    ])('returns the entry with %s rejected alone as too_deep, naming the path', (_name, entry, field) => {
       // Act
       const entries = parseBatchBody(`{"widgets": [{"a": 1}, ${entry}, {"a": 3}]}`, 'widgets', 3);
 
       // Assess
       expect(entries.map((e) => e.ok)).toEqual([true, false, true]);
-      expect(entries[1]).toMatchObject({ ok: false, reason: 'forbidden_key', field, message: `${field}: ${message}` });
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(entries[1]).toMatchObject({
+        ok: false,
+        reason: 'too_deep',
+        field,
+        message: `${field}: nests objects and arrays more than ${MAX_ENTRY_DEPTH} levels deep`,
+      });
     });
+  });
+});
 
-    it('returns the rejected entry with its parsed JSON, an own __proto__ key left as data', () => {
-      // Act
-      const [entry] = parseBatchBody('{"widgets": [{"id": "w1", "__proto__": {"polluted": true}}]}', 'widgets', 3);
+describe('Function: tooDeepAt', () => {
+  it('returns undefined for a scalar or a value within the bound', () => {
+    // Act
+    const found = [tooDeepAt(1, 1), tooDeepAt(null, 1), tooDeepAt({ a: [1] }, 2)];
 
-      // Assess
-      expect(entry?.ok).toBe(false);
-      expect(Object.getPrototypeOf(entry?.raw)).toBe(Object.prototype);
-      expect((entry?.raw as { id: string }).id).toBe('w1');
-      expect(Object.keys(entry?.raw as object)).toEqual(['id', '__proto__']);
-    });
+    // Assess
+    expect(found).toEqual([undefined, undefined, undefined]);
+  });
 
-    it.each([
-      ['__proto__ beside the array', '{"__proto__": {"polluted": true}, "widgets": [1]}', '__proto__'],
-      ['constructor beside the array', '{"widgets": [1], "constructor": 1}', 'constructor'],
-      ['prototype nested in another envelope field', '{"widgets": [1], "meta": {"prototype": 1}}', 'prototype'],
-      ['constructor in the field when it is not an array', '{"widgets": {"constructor": 1}}', 'constructor'],
-    ])('returns a body with %s in the envelope rejected as a whole as forbidden_key', (_name, input, key) => {
-      // Act
-      const parse = () => parseBatchBody(input, 'widgets', 3);
+  it('returns the path of the first value past the bound, in document order', () => {
+    // Act
+    const path = tooDeepAt({ a: 1, b: [{ c: 1 }, [[1]]], d: { e: { f: {} } } }, 3);
 
-      // Assess
-      expect(parse).toThrow(InvalidRequestError);
-      expect(parse).toThrow(expect.objectContaining({ reason: 'forbidden_key', status: 400 }));
-      expect(parse).toThrow(`"${key}"`);
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    });
+    // Assess
+    expect(path).toEqual(['b', 1, 0]);
+  });
+
+  it('returns a path for nesting a million deep without overflowing the stack', () => {
+    // Prepare
+    let value: unknown = [];
+    for (let i = 0; i < 1_000_000; i++) value = [value];
+
+    // Act
+    const path = tooDeepAt(value, MAX_BODY_DEPTH);
+
+    // Assess
+    expect(path).toHaveLength(MAX_BODY_DEPTH);
+  });
+});
+
+describe('Function: checkBodySize', () => {
+  const max = apiLimits.maxBodyBytes;
+
+  it.each([
+    ['no body', null, false],
+    ['an ASCII body of exactly the limit', 'x'.repeat(max), false],
+    ['a body of 3-byte characters of exactly the limit', '€'.repeat(max / 4) + 'x'.repeat(max / 4), false],
+    ['a base64 body standing for exactly the limit', Buffer.alloc(max).toString('base64'), true],
+  ])('accepts %s', (_name, body, isBase64Encoded) => {
+    // Act
+    const act = () => checkBodySize(body, isBase64Encoded);
+
+    // Assess
+    expect(act).not.toThrow();
+  });
+
+  it.each([
+    ['an ASCII body one byte over', 'x'.repeat(max + 1), false],
+    ['fewer characters than the limit but more bytes', '€'.repeat(max / 3 + 1), false],
+    ['5 MB of whitespace', ' '.repeat(5 * 1024 * 1024), false],
+    ['a base64 body standing for one byte over', Buffer.alloc(max + 3).toString('base64'), true],
+  ])('throws 413 body_too_large for %s', (_name, body, isBase64Encoded) => {
+    // Act
+    const act = () => checkBodySize(body, isBase64Encoded);
+
+    // Assess
+    expect(act).toThrow(PayloadTooLargeError);
+    expect(act).toThrow(expect.objectContaining({ reason: 'body_too_large', status: 413 }));
   });
 });
 
@@ -200,29 +295,27 @@ describe('Function: parseJsonObjectBody', () => {
 
   describe('hostile bodies', () => {
     it.each([
-      ['__proto__ at the top', '{"__proto__": {"polluted": true}}', '__proto__'],
-      ['__proto__ in a nested object', '{"name": "a", "meta": {"__proto__": {"polluted": true}}}', '__proto__'],
-      ['__proto__ written with an escape', '{"\\u005f_proto__": {"polluted": true}}', '__proto__'],
-      ['__proto__ inside an array entry', '{"list": [{"ok": 1}, {"__proto__": {"polluted": true}}]}', '__proto__'],
-      ['constructor', '{"constructor": {"prototype": {"polluted": true}}}', 'constructor'],
-      ['prototype', '{"meta": {"prototype": "x"}}', 'prototype'],
-    ])('returns a body with %s rejected as forbidden_key, the prototype untouched', (_name, input, key) => {
+      ['__proto__ at the top', '{"__proto__": {"polluted": true}}', ['__proto__']],
+      ['__proto__ written with an escape', '{"\\u005f_proto__": {"polluted": true}}', ['__proto__']],
+      ['constructor', '{"constructor": {"prototype": {"polluted": true}}}', ['constructor']],
+      ['prototype and toString', '{"prototype": "x", "toString": 1}', ['prototype', 'toString']],
+    ])('returns a body with %s as data, own keys and the prototype untouched', (_name, input, keys) => {
       // Act
-      const act = parse(input);
+      const json = parseJsonObjectBody(input, { shape });
 
       // Assess
-      expect(act).toThrow(InvalidRequestError);
-      expect(act).toThrow(expect.objectContaining({ reason: 'forbidden_key', status: 400 }));
-      expect(act).toThrow(`"${key}"`);
+      expect(Object.keys(json)).toEqual(keys);
+      expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
-    it('returns keys that merely contain a forbidden word accepted', () => {
+    it('returns a body of 5 MB of whitespace rejected as 413 body_too_large before it is trimmed', () => {
       // Act
-      const json = parseJsonObjectBody('{"constructorName": "a", "__proto": 1, "Prototype": 2}', { shape });
+      const act = parse(' '.repeat(5 * 1024 * 1024));
 
       // Assess
-      expect(json).toEqual({ constructorName: 'a', __proto: 1, Prototype: 2 });
+      expect(act).toThrow(PayloadTooLargeError);
+      expect(act).toThrow(expect.objectContaining({ reason: 'body_too_large', status: 413 }));
     });
 
     it(`returns a body nested exactly MAX_BODY_DEPTH (${MAX_BODY_DEPTH}) levels accepted`, () => {
