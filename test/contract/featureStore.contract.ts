@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { affinityRecord } from '#shared/features/affinities.ts';
+import { FeatureItemRejectedError } from '#shared/features/errors.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
 import { sequenceKey } from '#shared/features/sequence.ts';
 import { ttls } from '#shared/config/index.ts';
@@ -82,6 +84,55 @@ export function featureStoreContract(
         // Assess
         expect(stale).toBe(false);
         expect((await store.readShopper(key))?.profile).toEqual(profileWith('a'));
+      });
+      it('round-trips category affinities named like prototype members, each an own entry', async () => {
+        // Prepare
+        const key = `u:${prefix}`;
+        const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+        const profile: ShopperProfile = {
+          ...profileWith('constructor'),
+          categoryAffinities: affinityRecord(names.map((name, i) => [name, { score: i + 1, at: 1_000 }])),
+        };
+        // Act
+        await store.writeShopper(key, { profile, expectedVersion: 0, expiresAt: 2_000_000_000 });
+        const affinities = (await store.readShopper(key))?.profile.categoryAffinities ?? {};
+        // Assess
+        expect(Object.entries(affinities).sort(([a], [b]) => (a < b ? -1 : 1))).toEqual([
+          ['__proto__', { score: 2, at: 1_000 }],
+          ['constructor', { score: 1, at: 1_000 }],
+          ['hasOwnProperty', { score: 4, at: 1_000 }],
+          ['toString', { score: 3, at: 1_000 }],
+        ]);
+      });
+
+      it('rejects a profile over DynamoDB’s item limit as permanent (item_too_large) and keeps the stored one', async () => {
+        // Prepare
+        const key = `u:${prefix}`;
+        await store.writeShopper(key, { profile: profileWith('a'), expectedVersion: 0, expiresAt: 2_000_000_000 });
+        const huge: ShopperProfile = {
+          ...profileWith('b'),
+          recentQueries: Array.from({ length: 900 }, (_, i) => ({ query: `${i}`.padEnd(512, 'q'), at: i })),
+        };
+        // Act
+        const attempt = store.writeShopper(key, { profile: huge, expectedVersion: 1, expiresAt: 2_000_000_000 });
+        // Assess
+        await expect(attempt).rejects.toBeInstanceOf(FeatureItemRejectedError);
+        await expect(attempt).rejects.toMatchObject({ reason: 'item_too_large' });
+        expect((await store.readShopper(key))?.profile).toEqual(profileWith('a'));
+      });
+
+      it('rejects a profile holding a number DynamoDB cannot store as permanent (item_invalid)', async () => {
+        // Prepare
+        const key = `u:${prefix}`;
+        const profile: ShopperProfile = {
+          ...profileWith('a'),
+          categoryAffinities: affinityRecord([['kitchen', { score: Number.NaN, at: 1_000 }]]),
+        };
+        // Act
+        const attempt = store.writeShopper(key, { profile, expectedVersion: 0, expiresAt: 2_000_000_000 });
+        // Assess
+        await expect(attempt).rejects.toMatchObject({ name: 'FeatureItemRejectedError', reason: 'item_invalid' });
+        expect(await store.readShopper(key)).toBeUndefined();
       });
     });
 
@@ -188,6 +239,30 @@ export function featureStoreContract(
           { itemId, day: '2026-11-18', score: 1, trend: 1, viewedWith: { p: 2, q: 1 }, boughtWith: { q: 1 } },
           { itemId, day: '2026-11-19', score: 2, trend: 2, viewedWith: { r: 1 }, boughtWith: {} },
         ]);
+      });
+
+      it('reads back partners whose ids are prototype member names as own counts', async () => {
+        // Prepare
+        const itemId = `${prefix}-d`;
+        const partners = { constructor: 1, ['__proto__']: 2, toString: 3, hasOwnProperty: 4 };
+        // Act
+        await store.applyItemActivity('shard-1', {
+          itemId,
+          day: '2026-11-18',
+          contributions: [{ sequenceNumber: '1', value: activity(1, { viewedWith: partners, boughtWith: partners }) }],
+        });
+        const [day] = await store.itemDays(itemId, '2026-11-18', '2026-11-18');
+        // Assess
+        const expected = [
+          ['__proto__', 2],
+          ['constructor', 1],
+          ['hasOwnProperty', 4],
+          ['toString', 3],
+        ];
+        const sorted = (counts: Readonly<Record<string, number>> | undefined) =>
+          Object.entries(counts ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+        expect(sorted(day?.viewedWith)).toEqual(expected);
+        expect(sorted(day?.boughtWith)).toEqual(expected);
       });
     });
 

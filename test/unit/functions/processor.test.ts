@@ -1,4 +1,4 @@
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBServiceException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -117,6 +117,49 @@ describe('Handler: processor', () => {
       expect.objectContaining({ sequenceNumber: poison.kinesis.sequenceNumber, reason: 'invalid_event' }),
     );
   });
+  it('parks only the record whose profile DynamoDB refuses, with its data and reason, and writes the rest', async () => {
+    // Prepare: DynamoDB refuses any profile of u2 that holds sku-bad, as it refuses an item it can never take.
+    dynamo
+      .on(UpdateCommand, { Key: { pk: 'U#u:u2', sk: 'PROFILE' } })
+      .callsFake((input: { ExpressionAttributeValues: Record<string, { recentItems: { itemId: string }[] }> }) => {
+        if (input.ExpressionAttributeValues[':profile']?.recentItems.some((item) => item.itemId === 'sku-bad')) {
+          throw new DynamoDBServiceException({
+            name: 'ValidationException',
+            $fault: 'client',
+            message: 'One or more parameter values were invalid',
+            $metadata: {},
+          });
+        }
+        return {};
+      });
+    const bad = view('u2', 'sku-bad');
+    const records = [view('u1', 'sku-1'), bad, view('u3', 'sku-3'), view('u2', 'sku-4')];
+    // Act
+    const response = await handler({ Records: records }, context);
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const parked = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => JSON.parse(entry.MessageBody ?? '') as unknown);
+    expect(parked).toEqual([
+      {
+        shardId: 'shardId-000000000000',
+        sequenceNumber: bad.kinesis.sequenceNumber,
+        reason: 'item_rejected',
+        message: 'profile u:u2: One or more parameter values were invalid',
+        data: bad.kinesis.data,
+      },
+    ]);
+    const itemWrites = dynamo
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input.Key?.pk as string)
+      .filter((pk) => pk.startsWith('I#'))
+      .sort();
+    expect(itemWrites).toEqual(['I#sku-1', 'I#sku-3', 'I#sku-4']);
+    expect(metricValues(stdout.emf()[0])).toMatchObject({ EventsProcessed: 3, PoisonRecords: 1, FailedRecords: 0 });
+  });
+
   describe('metrics', () => {
     it('writes EventsProcessed, PoisonRecords and FailedRecords once per batch', async () => {
       // Prepare

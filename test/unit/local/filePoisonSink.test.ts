@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FilePoisonSink } from '#local/filePoisonSink.ts';
 import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
-import type { PoisonRecord } from '#shared/ports/index.ts';
+import type { ParkedMessage, PoisonRecord } from '#shared/ports/index.ts';
+import { parkedRecordsContract } from '../../contract/parkedRecords.contract.ts';
 import { poisonRecord, poisonSinkContract } from '../../contract/poisonSink.contract.ts';
 
 const dirs: string[] = [];
@@ -52,6 +53,16 @@ poisonSinkContract(
   },
 );
 
+parkedRecordsContract('memory', async () => {
+  const sink = new MemoryPoisonSink();
+  return { sink, parked: sink };
+});
+
+parkedRecordsContract('file', async () => {
+  const sink = new FilePoisonSink(join(await tempDir(), 'poison.jsonl'));
+  return { sink, parked: sink };
+});
+
 describe('Class: FilePoisonSink', () => {
   describe('Method: send', () => {
     it('returns with records appended after lines already in the file', async () => {
@@ -64,6 +75,24 @@ describe('Class: FilePoisonSink', () => {
 
       // Assess
       expect(await linesOf(path)).toEqual([poisonRecord(0), poisonRecord(1)]);
+    });
+  });
+
+  describe('Method: remove', () => {
+    it('returns with lines appended since the read kept', async () => {
+      // Prepare
+      const path = join(await tempDir(), 'poison.jsonl');
+      const sink = new FilePoisonSink(path);
+      await sink.send([poisonRecord(1)]);
+      const read: ParkedMessage[] = [];
+      for await (const page of sink.read()) read.push(...page);
+      await sink.send([poisonRecord(2)]);
+
+      // Act
+      await sink.remove(read);
+
+      // Assess
+      expect(await linesOf(path)).toEqual([poisonRecord(2)]);
     });
   });
 });
