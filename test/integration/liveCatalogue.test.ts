@@ -263,7 +263,9 @@ describe('Local stack: model lists on the live catalogue', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ itemId: NEVER_LOADED, deleted: true, wasLive: false });
-    expect([personal.status, personal.cache, similar.status, similar.cache]).toEqual([200, 'MISS', 200, 'MISS']);
+    // Computed afresh: MISS, or BYPASS when the cache missed its 20 ms budget on a loaded machine.
+    expect([personal.status, similar.status]).toEqual([200, 200]);
+    expect([personal.cache, similar.cache]).not.toContain('HIT');
     expect(personal.items.length).toBeGreaterThan(0);
     expect(ids(personal)).not.toContain(NEVER_LOADED);
     expect(similar.items.length).toBeGreaterThan(0);
