@@ -9,6 +9,7 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseArgs } from 'node:util';
 import { FilePoisonSink } from '#local/filePoisonSink.ts';
 import { KinesisEventStream } from '#shared/adapters/kinesisEventStream.ts';
@@ -25,6 +26,9 @@ export interface ReplayClients {
   readonly sqs?: () => SQSClient;
   readonly kinesis?: () => KinesisClient;
 }
+
+// HTTP/1.1: the SDK's default Kinesis handler is HTTP/2, which the local stand-in does not speak.
+const defaultKinesis = () => new KinesisClient({ requestHandler: new NodeHttpHandler() });
 
 /** Runs the replay the arguments describe and returns its report. */
 export async function replayParkedCommand(args: readonly string[], clients: ReplayClients = {}): Promise<ReplayReport> {
@@ -53,7 +57,7 @@ export async function replayParkedCommand(args: readonly string[], clients: Repl
       : new SqsParkedRecords((clients.sqs ?? (() => new SQSClient({})))(), queueUrl);
   const stream: EventStream = dryRun
     ? { putEvents: () => Promise.reject(new Error('a dry run puts nothing')) }
-    : new KinesisEventStream((clients.kinesis ?? (() => new KinesisClient({})))(), streamName as string);
+    : new KinesisEventStream((clients.kinesis ?? defaultKinesis)(), streamName as string);
   return replayParked(parked, stream, { dryRun });
 }
 
