@@ -42,7 +42,7 @@ export function createDeps(env: Env, overrides: Partial<FeatureDeps> = {}): Feat
   };
 }
 
-/** Thrown for a record whose feature writes failed, so the batch processor reports it to Lambda. */
+/** Thrown for a record whose feature writes failed for now, so the batch processor reports it to Lambda. */
 export class FeatureWriteError extends Error {
   constructor(sequenceNumber: string, options?: { cause?: unknown }) {
     super(`feature writes for record ${sequenceNumber} failed; it will be retried`, options);
@@ -57,10 +57,13 @@ const shardIdOf = (record: KinesisStreamRecord): string => record.eventID.split(
 /**
  * Kinesis → features. The whole batch is applied first (so writes coalesce per user and item),
  * then each record is reported through Powertools' batch processor: failed ones are retried by
- * Lambda from the lowest failed sequence number, and retries are idempotent.
+ * Lambda from the lowest failed sequence number, and retries are idempotent. Only failures a
+ * retry can cure are reported: a record that fails the same way every time was parked alone with
+ * its data and reason (`applyEventBatch`), so it never holds back the records after it.
  *
  * Metrics, once per batch: `EventsProcessed` (records applied, client retries included, poison
- * not), `PoisonRecords` (parked), `FailedRecords` (reported back as batch item failures),
+ * not), `PoisonRecords` (parked: records that never decode, and records their shopper's profile
+ * can never take), `FailedRecords` (reported back as batch item failures),
  * `IdentifyLinksRefused` (`identify` events naming an anonymous id linked to someone else first,
  * or erased: counted, not failed).
  */
