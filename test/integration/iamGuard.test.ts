@@ -231,6 +231,9 @@ let savedEnvironment: Partial<Record<(typeof SDK_ENVIRONMENT)[number], string>>;
 let driven: RecordedCall[] = [];
 /** Those of `backfillCatalogueIndex`, which no function of the stack makes (see its test below). */
 let backfillCalls: RecordedCall[] = [];
+/** Those of the parked-record replay, an operator's tool run with their own credentials. */
+let operatorCalls: RecordedCall[] = [];
+const OPERATOR = 'operator (npm run replay:parked)';
 
 beforeAll(async () => {
   synthesised = synthesise();
@@ -574,6 +577,17 @@ async function driveEveryFunction(): Promise<void> {
   const { dynamoDb: lambdaDynamoDb } = await import('#functions/lib/dynamoDb.ts');
   await recorder.as('catalogue', () => new DynamoFeatureStore(lambdaDynamoDb, tableName).backfillCatalogueIndex());
   backfillCalls = sent();
+
+  // The replay of parked records (`npm run replay:parked`), which an operator runs with their own
+  // credentials: its reads and deletes on the on-failure queue, checked against no role of the stack.
+  const replaySent = recorder.since();
+  const { SqsParkedRecords } = await import('#shared/adapters/sqsParkedRecords.ts');
+  const { sqs: lambdaSqs } = await import('#functions/lib/sqs.ts');
+  await recorder.as(OPERATOR, async () => {
+    const parked = new SqsParkedRecords(lambdaSqs, poisonQueueUrl, { waitTimeSeconds: 0 });
+    for await (const page of parked.read()) await parked.remove(page);
+  });
+  operatorCalls = replaySent();
 }
 
 /**
@@ -742,7 +756,8 @@ async function driveTrainingPipeline(
 }
 
 /** Every driven call the stack's code makes as deployed (the backfill has no caller in the stack). */
-const stackCalls = (): RecordedCall[] => driven.filter((call) => !backfillCalls.includes(call));
+const stackCalls = (): RecordedCall[] =>
+  driven.filter((call) => !backfillCalls.includes(call) && !operatorCalls.includes(call));
 
 describe('Guard: IAM allows every AWS call the functions make', () => {
   it('records calls from every function of the app and from the export', () => {
