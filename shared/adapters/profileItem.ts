@@ -42,10 +42,15 @@ export function profileFromStored(stored: Readonly<Record<string, unknown>>): Sh
 
 /**
  * Throws a {@link FeatureItemRejectedError} when DynamoDB would refuse `item` whatever the retry:
- * larger than 400 KB, or holding a value it (or the document client) cannot take.
+ * larger than 400 KB, or holding a value it (or the document client) cannot take. `sizes`: see
+ * {@link measureItem}.
  */
-export function checkItem(item: Readonly<Record<string, unknown>>, name: string): void {
-  const measure = measureItem(item);
+export function checkItem(
+  item: Readonly<Record<string, unknown>>,
+  name: string,
+  sizes?: WeakMap<object, number>,
+): void {
+  const measure = measureItem(item, sizes);
   if ('invalidAt' in measure) {
     throw new FeatureItemRejectedError('item_invalid', `${name}: ${measure.invalidAt} is ${measure.problem}`);
   }
