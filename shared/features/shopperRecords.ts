@@ -42,11 +42,10 @@ export async function applyShopperRecords(group: ShopperGroup, deps: FeatureDeps
 }
 
 async function applyRange(group: ShopperGroup, deps: FeatureDeps, from: number, to: number): Promise<ShopperResult> {
-  const part: ShopperGroup = {
-    ...group,
-    inputs: group.inputs.slice(from, to),
-    records: group.records.slice(from, to),
-  };
+  const whole = from === 0 && to === group.inputs.length;
+  const part: ShopperGroup = whole
+    ? group
+    : { ...group, inputs: group.inputs.slice(from, to), records: group.records.slice(from, to) };
   try {
     return { outcomes: await applyOnce(part, deps, nothingParked), parked: 0 };
   } catch (error) {
