@@ -10,6 +10,7 @@ import {
   type EventOutcome,
   type ShopperEventInput,
 } from './profile.ts';
+import { findSeen } from './seenEvents.ts';
 import { sequenceKey } from './sequence.ts';
 
 /** One shopper's records of a batch, in stream order (`inputs[i]` is built from `records[i]`). */
@@ -107,19 +108,23 @@ async function applyOnce(
       continue;
     }
     const profile: ShopperProfile = stored?.profile ?? emptyProfile;
-    const mark = stored?.marks[shardId];
-    // Without a mark every record is new; otherwise the ones at or below it are replays.
+    // The shard's high-water mark covers only the shopper's own records: records redirected from
+    // a linked anonymous id come on their own partition key, so they can be processed before or
+    // after the shopper's own records of the same shard. They are recognised by record id instead.
+    const redirected = key !== group.key;
+    const replayed = redirected ? replayedByRecordId(profile) : replayedBelowMark(stored?.marks[shardId]);
+    // Without replays every record is new; otherwise the replayed ones are recomputed.
     let pending: readonly ShopperEventInput[] = inputs;
     let lastPending = records.at(-1);
     let outcomes: (EventOutcome | undefined)[] | undefined;
-    if (mark !== undefined) {
+    if (replayed !== undefined) {
       const stillPending: ShopperEventInput[] = [];
       outcomes = new Array<EventOutcome | undefined>(inputs.length);
       lastPending = undefined;
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i] as ShopperEventInput;
         const record = records[i] as ValidRecord;
-        if (sequenceKey(record.record.sequenceNumber) > mark) {
+        if (!replayed(input, record)) {
           stillPending.push(input);
           lastPending = record;
         } else {
@@ -151,7 +156,9 @@ async function applyOnce(
       const written = await deps.shoppers.writeShopper(key, {
         profile: folded.profile,
         expectedVersion: stored?.featureVersion ?? 0,
-        mark: { shardId, sequenceKey: sequenceKey(lastPending?.record.sequenceNumber ?? '0') },
+        ...(redirected
+          ? {}
+          : { mark: { shardId, sequenceKey: sequenceKey(lastPending?.record.sequenceNumber ?? '0') } }),
         expiresAt: Math.floor(deps.clock.now() / 1000) + ttls.userFeaturesSeconds,
       });
       if (!written) continue;
@@ -172,4 +179,19 @@ async function applyOnce(
     return outcomes as EventOutcome[];
   }
   throw new ShopperConflictError(key);
+}
+
+type ReplayTest = (input: ShopperEventInput, record: ValidRecord) => boolean;
+
+/** The shopper's own records: those at or below the shard's high-water mark were applied before. */
+const replayedBelowMark = (mark: string | undefined): ReplayTest | undefined =>
+  mark === undefined ? undefined : (_input, record) => sequenceKey(record.record.sequenceNumber) <= mark;
+
+/**
+ * Records redirected from a linked anonymous id: applied before when the profile remembers the
+ * event from this very record (the same event id in another record is a client retry).
+ */
+function replayedByRecordId(profile: ShopperProfile): ReplayTest | undefined {
+  if (profile.seenEvents.length === 0) return undefined;
+  return (input) => findSeen(profile.seenEvents, input.event.eventId)?.recordId === input.recordId;
 }

@@ -263,6 +263,51 @@ describe('Local stack: catalogue, identity and erasure', () => {
     expect(await store().aliasesOf(`u:${userId}`)).toEqual([`a:${anonymousId}`]);
   });
 
+  it('merges every anonymous view on sign-in, sent with the identify in one request or back to back', async () => {
+    // Prepare: the view (key a:…) and the identify (key u:…) land on either of the 2 shards.
+    const browsed = `${run}-browsed`;
+    const shoppers = Array.from({ length: 24 }, (_, i) => ({
+      anonymousId: `${run}-visitor-${i}`,
+      userId: `${run}-member-${i}`,
+      together: i % 2 === 0,
+    }));
+    const eventsOf = (s: (typeof shoppers)[number]) => [
+      {
+        eventId: `${s.anonymousId}-v`,
+        type: 'view',
+        anonymousId: s.anonymousId,
+        itemId: browsed,
+        timestamp: Date.now(),
+      },
+      {
+        eventId: `${s.anonymousId}-i`,
+        type: 'identify',
+        userId: s.userId,
+        anonymousId: s.anonymousId,
+        timestamp: Date.now(),
+      },
+    ];
+    // Act
+    await Promise.all(
+      shoppers.map(async (s) => {
+        const [viewed, identified] = eventsOf(s);
+        if (s.together) return postEvents([viewed, identified]);
+        await postEvents([viewed]);
+        return postEvents([identified]);
+      }),
+    );
+    await drained(stack);
+    // Assess
+    const merged = await Promise.all(
+      shoppers.map(async (s) => (await store().readShopper(`u:${s.userId}`))?.profile.recentItems.map((r) => r.itemId)),
+    );
+    expect(merged).toEqual(shoppers.map(() => [browsed]));
+    const stranger = await recommendations(`${run}-stranger`, '?exclude=viewed&count=50');
+    expect(stranger.body.items.map((i) => i.itemId)).toContain(browsed);
+    const members = await Promise.all(shoppers.map((s) => recommendations(s.userId, '?exclude=viewed&count=50')));
+    expect(members.filter((m) => m.body.items.some((i) => i.itemId === browsed))).toEqual([]);
+  });
+
   it('erases a user with 202, drops their features, and leaves them out of the training export', async () => {
     // Prepare
     const userId = `${run}-leaving`;
