@@ -206,7 +206,7 @@ async function main(): Promise<number> {
   const which =
     stack.standIns.started.length > 0 ? `stand-ins: ${stack.standIns.started.join(', ')}` : 'your endpoints';
   const model = stack.model
-    ? `model ${stack.model.modelVersion} trained on ${stack.model.trainedOn} interactions`
+    ? `model ${stack.model.modelVersion} trained on ${stack.model.trainedOn} interactions, served by pid ${stack.endpoint.pid}`
     : 'popularity only';
   console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items; ${model})`);
   const u1 = await stack.mintUserToken('u1');
