@@ -154,8 +154,12 @@ export const featureLimits = {
    * a 22-character hash, so the 500 fit in the profile item whatever the ids' length.
    */
   seenEventIdChars: 36,
-  /** Of those, how many keep their session partners for exact replays (a batch retry's reach). */
-  seenEventsWithPartners: 100,
+  /**
+   * Of those, how many keep their session partners for exact replays: a whole retried batch
+   * (`streamProcessing.batchSize`) of one shopper, within the characters below. A replay whose
+   * partners are gone adds no pairs.
+   */
+  seenEventsWithPartners: 500,
   /**
    * Characters of partner ids those keep in all, newest first: at 128-character ids of 3-byte
    * characters the partners then take at most 72 KiB of the profile item.

@@ -47,7 +47,7 @@ async function claimLink(deps: FeatureDeps, anonymousKey: string, intoKey: strin
     }
     if (erasedBefore === true) return { status: 'refused' };
     const written = await deps.shoppers.writeShopper(anonymousKey, {
-      profile: { ...(profile ?? emptyProfile), mergedInto: intoKey },
+      profile: { ...(profile ?? emptyProfile), mergedInto: intoKey, mergedAt: deps.clock.now() },
       expectedVersion: stored?.featureVersion ?? 0,
       expiresAt: linkExpiry(deps.clock),
     });
@@ -66,7 +66,12 @@ export async function finishLink(deps: FeatureDeps, anonymousKey: string, intoKe
     const stored = await deps.shoppers.readShopper(anonymousKey);
     if (stored === undefined || stored.profile.mergedInto !== intoKey || !hasHistory(stored.profile)) return;
     const written = await deps.shoppers.writeShopper(anonymousKey, {
-      profile: { ...emptyProfile, seenEvents: stored.profile.seenEvents, mergedInto: intoKey },
+      profile: {
+        ...emptyProfile,
+        seenEvents: stored.profile.seenEvents,
+        mergedInto: intoKey,
+        ...(stored.profile.mergedAt === undefined ? {} : { mergedAt: stored.profile.mergedAt }),
+      },
       expectedVersion: stored.featureVersion,
       expiresAt: linkExpiry(deps.clock),
     });

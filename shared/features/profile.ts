@@ -42,7 +42,7 @@ export interface ShopperEventInput {
  * - `refused`: an `identify` naming an anonymous id already linked to someone else, or erased:
  *   the first link wins, so it changes nothing;
  * - `parked`: the record fails deterministically, so it went to the poison sink and changes nothing.
- * `partners` are the earlier items of the same session (for co-occurrence counts).
+ * `viewedWith`/`boughtWith` are the items of the same session folded before it (for co-occurrence counts).
  */
 export interface EventOutcome {
   readonly recordId: string;
@@ -51,15 +51,12 @@ export interface EventOutcome {
   readonly boughtWith: readonly string[];
 }
 
-/** Earlier items of the event's session, most recent first (viewed-together / bought-together). */
-export function sessionPartners(
-  profile: ShopperProfile,
-  event: StreamEvent,
-): Pick<EventOutcome, 'viewedWith' | 'boughtWith'> {
-  return partnersAmong(profile.recentItems, event);
-}
-
-/** {@link sessionPartners} among the given recent items, in one pass and without intermediate lists. */
+/**
+ * The items of the event's session already in the profile, most recent first (viewed-together /
+ * bought-together). Fold order, not the events' timestamps, decides which of two events names the
+ * other: an event folded later (an anonymous view redirected after the sign-in, a client clock
+ * behind) still pairs with what is there, and each pair is named once.
+ */
 function partnersAmong(
   recentItems: readonly RecentItem[],
   event: StreamEvent,
@@ -71,7 +68,7 @@ function partnersAmong(
   const limit = featureLimits.sessionPartners;
   const purchase = event.type === 'purchase';
   for (const r of recentItems) {
-    if (!(r.sessionId === sessionId && r.itemId !== itemId && r.at <= event.timestamp)) continue;
+    if (!(r.sessionId === sessionId && r.itemId !== itemId)) continue;
     if (viewedWith.length < limit) viewedWith.push(r.itemId);
     if (purchase && r.purchased && boughtWith.length < limit) boughtWith.push(r.itemId);
     if (viewedWith.length >= limit && (!purchase || boughtWith.length >= limit)) break;
@@ -79,23 +76,29 @@ function partnersAmong(
   return { viewedWith, boughtWith };
 }
 
-/** What an already-applied (or parked) record's outcome was, recomputed from the stored profile. */
-export function replayedOutcome(profile: ShopperProfile, input: ShopperEventInput): EventOutcome {
-  const seen = findSeen(profile.seenEvents, input.event.eventId);
+/**
+ * What an already-applied (or parked) record's outcome was, from the profile's memory of it, else
+ * from `alsoSeen` (a linked anonymous id's own memory, for its records applied before the link).
+ */
+export function replayedOutcome(
+  profile: ShopperProfile,
+  input: ShopperEventInput,
+  alsoSeen: readonly SeenEvent[] = [],
+): EventOutcome {
+  const seen = findSeen(profile.seenEvents, input.event.eventId) ?? findSeen(alsoSeen, input.event.eventId);
   if (seen && seen.recordId !== input.recordId) {
     return { recordId: input.recordId, status: 'duplicate', viewedWith: [], boughtWith: [] };
   }
   if (seen?.parked !== undefined) return { recordId: input.recordId, status: 'parked', viewedWith: [], boughtWith: [] };
-  if (seen?.viewedWith !== undefined) {
-    return {
-      recordId: input.recordId,
-      status: 'replayed',
-      viewedWith: seen.viewedWith,
-      boughtWith: seen.boughtWith ?? [],
-    };
-  }
-  // Too old to have its partners kept: recompute them from the profile as it is now.
-  return { recordId: input.recordId, status: 'replayed', ...sessionPartners(profile, input.event) };
+  // Partners are kept for the newest entries only. Recomputed from the profile as it is now, they
+  // would pair the item with events folded since, which named the pair themselves: a replay that
+  // far behind adds no pairs rather than count one twice.
+  return {
+    recordId: input.recordId,
+    status: 'replayed',
+    viewedWith: seen?.viewedWith ?? [],
+    boughtWith: seen?.boughtWith ?? [],
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { ttls } from '../config/index.ts';
+import { featureLimits, ttls } from '../config/index.ts';
 import type { ShopperProfile } from '../ports/index.ts';
 import type { FeatureDeps, ValidRecord } from './deps.ts';
 import { FoldFailedError, PermanentFailureError, ShopperConflictError, type PermanentFailureReason } from './errors.ts';
-import { anonymousKeyOf, claimLinks, finishLink, linkExpiry, type Link } from './identityLinks.ts';
+import { anonymousKeyOf, claimLinks, finishLink, type Link } from './identityLinks.ts';
+import { advanceSourceMark, findTarget, type RedirectSource } from './redirects.ts';
 import {
   emptyProfile,
   foldShopperEvents,
@@ -28,7 +29,11 @@ export interface ShopperResult {
 }
 
 const MAX_ATTEMPTS = 8;
-const MAX_REDIRECTS = 3;
+/**
+ * Records folded per profile write, well within the event ids a profile remembers: a redirected
+ * write whose anonymous mark did not land is still recognised by them on a redelivery.
+ */
+const RECORDS_PER_WRITE = featureLimits.seenEventsPerUser / 2;
 const nothingParked: ReadonlyMap<string, PermanentFailureReason> = new Map();
 
 /**
@@ -39,7 +44,16 @@ const nothingParked: ReadonlyMap<string, PermanentFailureReason> = new Map();
  * Lambda retries the records.
  */
 export async function applyShopperRecords(group: ShopperGroup, deps: FeatureDeps): Promise<ShopperResult> {
-  return applyRange(group, deps, 0, group.inputs.length);
+  const total = group.inputs.length;
+  if (total <= RECORDS_PER_WRITE) return applyRange(group, deps, 0, total);
+  const outcomes: EventOutcome[] = [];
+  let parked = 0;
+  for (let from = 0; from < total; from += RECORDS_PER_WRITE) {
+    const result = await applyRange(group, deps, from, Math.min(total, from + RECORDS_PER_WRITE));
+    outcomes.push(...result.outcomes);
+    parked += result.parked;
+  }
+  return { outcomes, parked };
 }
 
 async function applyRange(group: ShopperGroup, deps: FeatureDeps, from: number, to: number): Promise<ShopperResult> {
@@ -97,22 +111,13 @@ async function applyOnce(
   parked: ReadonlyMap<string, PermanentFailureReason>,
 ): Promise<EventOutcome[]> {
   const { shardId, inputs, records } = group;
-  let key = group.key;
-  let redirects = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await deps.shoppers.readShopper(key);
-    if (stored?.profile.mergedInto !== undefined && redirects < MAX_REDIRECTS) {
-      key = stored.profile.mergedInto;
-      redirects += 1;
-      attempt -= 1;
-      continue;
-    }
+    const { key, stored, source } = await findTarget(deps, group.key, shardId);
     const profile: ShopperProfile = stored?.profile ?? emptyProfile;
-    // The shard's high-water mark covers only the shopper's own records: records redirected from
-    // a linked anonymous id come on their own partition key, so they can be processed before or
-    // after the shopper's own records of the same shard. They are recognised by record id instead.
-    const redirected = key !== group.key;
-    const replayed = redirected ? replayedByRecordId(profile) : replayedBelowMark(stored?.marks[shardId]);
+    // The shard's high-water mark of a profile covers its own partition key only: records
+    // redirected from a linked anonymous id are ordered among themselves, not with the signed-in
+    // shopper's own records, so they are checked against the anonymous id's own mark.
+    const replayed = source ? replayedRedirect(source, profile) : replayedBelowMark(stored?.marks[shardId]);
     // Without replays every record is new; otherwise the replayed ones are recomputed.
     let pending: readonly ShopperEventInput[] = inputs;
     let lastPending = records.at(-1);
@@ -128,7 +133,7 @@ async function applyOnce(
           stillPending.push(input);
           lastPending = record;
         } else {
-          outcomes[i] = replayedOutcome(profile, input);
+          outcomes[i] = replayedOutcome(profile, input, source?.seenEvents);
           // An earlier attempt absorbed this link's history and may have failed before finishing
           // it: finish it now, before a later identify of the same id could absorb it again.
           const anonymousKey = anonymousKeyOf(input.event);
@@ -156,9 +161,7 @@ async function applyOnce(
       const written = await deps.shoppers.writeShopper(key, {
         profile: folded.profile,
         expectedVersion: stored?.featureVersion ?? 0,
-        ...(redirected
-          ? {}
-          : { mark: { shardId, sequenceKey: sequenceKey(lastPending?.record.sequenceNumber ?? '0') } }),
+        ...(source ? {} : { mark: { shardId, sequenceKey: sequenceKey(lastPending?.record.sequenceNumber ?? '0') } }),
         expiresAt: Math.floor(deps.clock.now() / 1000) + ttls.userFeaturesSeconds,
       });
       if (!written) continue;
@@ -174,11 +177,13 @@ async function applyOnce(
     for (const [anonymousKey, link] of links) {
       if (link.status === 'linked') await finishLink(deps, anonymousKey, key);
     }
-    // Events of a linked anonymous id keep its alias item alive as long as the lake keeps them.
-    if (key !== group.key) await deps.shoppers.putAlias(key, group.key, linkExpiry(deps.clock));
+    const last = records.at(-1);
+    if (source && last) {
+      await advanceSourceMark(deps, source, { shardId, sequenceKey: sequenceKey(last.record.sequenceNumber) });
+    }
     return outcomes as EventOutcome[];
   }
-  throw new ShopperConflictError(key);
+  throw new ShopperConflictError(group.key);
 }
 
 type ReplayTest = (input: ShopperEventInput, record: ValidRecord) => boolean;
@@ -188,10 +193,14 @@ const replayedBelowMark = (mark: string | undefined): ReplayTest | undefined =>
   mark === undefined ? undefined : (_input, record) => sequenceKey(record.record.sequenceNumber) <= mark;
 
 /**
- * Records redirected from a linked anonymous id: applied before when the profile remembers the
- * event from this very record (the same event id in another record is a client retry).
+ * Records redirected from a linked anonymous id: applied before when at or below that id's own
+ * mark (applied there before the link, or redirected by an attempt that finished), or when the
+ * profile remembers the event from this very record (redirected by an attempt that failed before
+ * moving that mark; the same event id in another record is a client retry).
  */
-function replayedByRecordId(profile: ShopperProfile): ReplayTest | undefined {
-  if (profile.seenEvents.length === 0) return undefined;
-  return (input) => findSeen(profile.seenEvents, input.event.eventId)?.recordId === input.recordId;
+function replayedRedirect(source: RedirectSource, profile: ShopperProfile): ReplayTest {
+  const { mark } = source;
+  return (input, record) =>
+    (mark !== undefined && sequenceKey(record.record.sequenceNumber) <= mark) ||
+    findSeen(profile.seenEvents, input.event.eventId)?.recordId === input.recordId;
 }

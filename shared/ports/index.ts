@@ -88,6 +88,11 @@ export interface ShopperProfile {
    * go to this shopper key. The first link wins: a set `mergedInto` is never changed to another key.
    */
   readonly mergedInto?: string;
+  /**
+   * When the link was made (epoch ms): a link older than the signed-in shopper's erasure was
+   * removed by it, whatever a read from before the erasure said.
+   */
+  readonly mergedAt?: number;
   /** Set by erasure: events received up to this time (epoch ms) no longer count for this shopper. */
   readonly erasedAt?: number;
 }

@@ -281,15 +281,15 @@ describe('Function: foldShopperEvents', () => {
       });
     });
 
-    it('returns neither the item itself nor items seen later than the event as partners', () => {
-      // Prepare
+    it('returns the items of the session folded before, whatever their timestamps, and never the item itself', () => {
+      // Prepare: an anonymous view redirected after the sign-in is folded after a later-stamped one.
       const { profile } = fold([view('a', T, 's1'), view('later', T + 10_000, 's1')]);
 
       // Act
       const { outcomes } = fold([view('a', T + 5, 's1')], profile);
 
       // Assess
-      expect(outcomes[0]?.viewedWith).toEqual([]);
+      expect(outcomes[0]?.viewedWith).toEqual(['later']);
     });
 
     it('returns no partners for an event without a session', () => {
@@ -614,7 +614,7 @@ describe('Function: replayedOutcome', () => {
     expect(outcome).toEqual({ recordId: 'shard-0:1', status: 'replayed', viewedWith: [], boughtWith: [] });
   });
 
-  it('returns replayed with partners recomputed from the profile when none were kept', () => {
+  it('returns replayed with no partners when none were kept: the events folded since named their pairs', () => {
     // Prepare
     const profile: ShopperProfile = {
       ...emptyProfile,
@@ -629,7 +629,22 @@ describe('Function: replayedOutcome', () => {
     );
 
     // Assess
-    expect(outcome).toEqual({ recordId: 'shard-0:1', status: 'replayed', viewedWith: ['now-partner'], boughtWith: [] });
+    expect(outcome).toEqual({ recordId: 'shard-0:1', status: 'replayed', viewedWith: [], boughtWith: [] });
+  });
+
+  it("returns the partners a linked anonymous id's own memory kept for a record applied before the link", () => {
+    // Prepare
+    const anonymousSeen = [{ eventId: 'e-2', recordId: 'shard-0:2', viewedWith: ['sku-x'] }];
+
+    // Act
+    const outcome = replayedOutcome(
+      emptyProfile,
+      input({ eventId: 'e-2', itemId: 'sku', sessionId: 's1', timestamp: T }, [], 'shard-0:2'),
+      anonymousSeen,
+    );
+
+    // Assess
+    expect(outcome).toEqual({ recordId: 'shard-0:2', status: 'replayed', viewedWith: ['sku-x'], boughtWith: [] });
   });
 });
 
