@@ -12,7 +12,8 @@
  * 1. Cache hit (the subject/floor pair), `hit.ts`.
  * 2. Cache miss with fold-in: paced at 500, then 100 and 250 requests/s, in bursts, and unloaded, `miss.ts`.
  * 3. Mixed traffic offered at 2,200 requests/s for 30 s (target: 2,000 achieved), `mixed.ts`.
- * 4. Chaos, with Redis: Redis killed, the model server closed, both back, `chaos.ts`.
+ * 4. Chaos, with Redis: Redis killed, then the model server's process (SIGKILL); Redis back and a
+ *    new model process serving the saved model on the same port, `chaos.ts`.
  *
  * Phases 1 to 3 run against a stack with the embedded LRU cache, phase 4 against one with Redis.
  * Every storefront request is a signed-in shopper's, with their user token (`ShopperTokens`), so
@@ -33,7 +34,7 @@ import { cacheHit, HIT_CONNECTIONS } from '../lib/serving/phases/hit.ts';
 import { cacheMiss, MISS_RATE, TARGET_MISS_P99_MS } from '../lib/serving/phases/miss.ts';
 import { MIXED_SECONDS, mixedTraffic, TARGET_MIXED_RPS } from '../lib/serving/phases/mixed.ts';
 import { OPTIONAL_PHASES, selectedPhases } from '../lib/serving/phases/select.ts';
-import { liveEvents, postEvents, startModel, startStack } from '../lib/serving/phases/setup.ts';
+import { liveEvents, postEvents, serveModel, startModel, startStack } from '../lib/serving/phases/setup.ts';
 import { ShopperTokens } from '../lib/serving/tokens.ts';
 
 export const name = 'serving';
@@ -55,7 +56,8 @@ export async function run(): Promise<BenchResult> {
   const tokens = new ShopperTokens(API_KEY);
   try {
     log('training the hybrid model over 100,000 items…');
-    const model = await startModel(join(dir, 'model'));
+    const modelDir = join(dir, 'model');
+    const model = await startModel(modelDir);
     children.push(model);
     const info = model.ready;
     log(
@@ -90,7 +92,13 @@ export async function run(): Promise<BenchResult> {
       redis = await startRedis();
       const redisStack = await startStack(info, tokens, redis.url);
       children.push(redisStack);
-      outage = await chaos(redisStack, model, redis, tokens);
+      // The replacement for the model process chaos kills: stopped with the other children.
+      const replaceModel = async () => {
+        const replacement = await serveModel(modelDir, info.port);
+        children.push(replacement);
+        return replacement;
+      };
+      outage = await chaos(redisStack, model, replaceModel, redis, tokens);
     }
     const [load1End, load5End] = loadavg();
 

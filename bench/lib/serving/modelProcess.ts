@@ -1,9 +1,14 @@
 /**
- * Child process: trains the default (hybrid) model on a synthetic history over a large simulator
- * catalogue, serves it with the `model/` InferenceServer on loopback, and can take the server
- * away and bring a new one back on the same port with the same model (the chaos test).
+ * Child process: the model server of the serving benchmark, the `model/` InferenceServer on
+ * loopback. Two modes:
+ * - train (the default): trains the hybrid model on a synthetic history over a large simulator
+ *   catalogue, saves it to `dir` and serves it on a free port;
+ * - `serveFrom`: serves the model already saved in `dir` on the given port, as a fleet replaces a
+ *   failed instance with the same model at the same address (the chaos phase SIGKILLs the first
+ *   process and starts one of these).
  *
- * argv[2]: JSON {@link ModelProcessOptions}. Ready value: {@link ModelProcessInfo}.
+ * argv[2]: JSON {@link ModelProcessOptions}. Ready value: {@link ModelProcessInfo} when it trained,
+ * {@link ModelServerInfo} when it serves a saved model.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -17,7 +22,8 @@ import { syntheticHistory } from './history.ts';
 import { percentile } from '../stats.ts';
 import { failStart, serveParent } from './ipc.ts';
 
-export interface ModelProcessOptions {
+/** Train a model into `dir` (emptied first; removed when the process stops) and serve it. */
+export interface TrainModelOptions {
   readonly dir: string;
   readonly seed: number;
   readonly itemCount: number;
@@ -26,6 +32,13 @@ export interface ModelProcessOptions {
   readonly userPrefix: string;
   readonly hyperparameters: Hyperparameters;
 }
+
+/** Serve the model saved in `dir` on `port`; `dir` belongs to whoever trained it and is left as it is. */
+export interface ServeModelOptions {
+  readonly serveFrom: { readonly dir: string; readonly port: number };
+}
+
+export type ModelProcessOptions = TrainModelOptions | ServeModelOptions;
 
 /** Invocations as the model server saw them (request in to response written) and its event loop's delays. */
 export interface ModelServerTimes {
@@ -41,22 +54,29 @@ export interface ModelServerTimes {
   readonly gcPauseTotalMs: number;
 }
 
-export interface ModelProcessInfo {
+/** What every model process announces once it serves. */
+export interface ModelServerInfo {
   readonly url: string;
   readonly port: number;
   readonly modelVersion: string;
+  readonly rssMb: number;
+  /** CPU time (user + system) the process used until it served: start-up, loading, training if any. */
+  readonly startCpuMs: number;
+}
+
+/** A model process that trained its model. */
+export interface ModelProcessInfo extends ModelServerInfo {
   readonly interactions: number;
   readonly itemsWithInteractions: number;
   readonly catalogueItems: number;
   readonly trainMs: number;
   readonly generateMs: number;
-  readonly rssMb: number;
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
-async function main(): Promise<void> {
-  const options = JSON.parse(process.argv[2] ?? '{}') as ModelProcessOptions;
+/** Trains the model into `options.dir`; what the ready message tells about the training. */
+async function train(options: TrainModelOptions) {
   const started = performance.now();
   const catalogue = createCatalogue({ seed: options.seed, itemCount: options.itemCount });
   const interactions = syntheticHistory(catalogue, {
@@ -75,19 +95,29 @@ async function main(): Promise<void> {
   await rm(options.dir, { recursive: true, force: true });
   await mkdir(options.dir, { recursive: true });
   await model.save(options.dir);
-  const loaded = await loadServingModel(options.dir);
-  const log = (line: string) => console.error(line);
+  return {
+    interactions: interactions.length,
+    itemsWithInteractions: new Set(interactions.map((i) => i.itemId)).size,
+    catalogueItems: catalogue.items.length,
+    trainMs: Math.round(trained - generated),
+    generateMs: Math.round(generated - started),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2] ?? '{}') as ModelProcessOptions;
+  const trained = 'serveFrom' in options ? undefined : await train(options);
+  const dir = 'serveFrom' in options ? options.serveFrom.dir : options.dir;
+  const loaded = await loadServingModel(dir);
+  const server = new InferenceServer({ log: (line: string) => console.error(line) });
 
   // Each invocation's time inside this process: a slow answer seen by the stack is slow here, or
   // on the way (sockets, the stack's own event loop), and these tell which.
   const requestTimes: number[] = [];
-  const timed = (next: InferenceServer): InferenceServer => {
-    next.http.on('request', (_request, response) => {
-      const started = performance.now();
-      response.once('finish', () => requestTimes.push(performance.now() - started));
-    });
-    return next;
-  };
+  server.http.on('request', (_request, response) => {
+    const started = performance.now();
+    response.once('finish', () => requestTimes.push(performance.now() - started));
+  });
   const eventLoop = monitorEventLoopDelay({ resolution: 1 });
   eventLoop.enable();
   const gcPauses: number[] = [];
@@ -95,29 +125,20 @@ async function main(): Promise<void> {
     for (const entry of list.getEntries()) gcPauses.push(entry.duration);
   }).observe({ entryTypes: ['gc'] });
 
-  let server = timed(new InferenceServer({ log }));
-  const url = await server.listen(0, '127.0.0.1');
+  const url = await server.listen('serveFrom' in options ? options.serveFrom.port : 0, '127.0.0.1');
   server.ready(loaded.serving);
-  const port = Number(new URL(url).port);
-
-  const info: ModelProcessInfo = {
+  const cpu = process.cpuUsage();
+  const info: ModelServerInfo = {
     url,
-    port,
+    port: Number(new URL(url).port),
     modelVersion: loaded.serving.modelVersion,
-    interactions: interactions.length,
-    itemsWithInteractions: new Set(interactions.map((i) => i.itemId)).size,
-    catalogueItems: catalogue.items.length,
-    trainMs: Math.round(trained - generated),
-    generateMs: Math.round(generated - started),
     rssMb: Math.round(process.memoryUsage().rss / 1e6),
+    startCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    ...trained,
   };
   serveParent(
     info,
     {
-      /** The endpoint goes away: no new connections, idle ones closed, in-flight ones finish. */
-      close: async () => {
-        await server.close(500);
-      },
       /** Invocation times, event-loop delays and GC pauses since the last call. */
       serverTimes: (): ModelServerTimes => {
         const times = requestTimes.splice(0);
@@ -137,17 +158,11 @@ async function main(): Promise<void> {
         eventLoop.reset();
         return out;
       },
-      /** A new server with the same model on the same port. */
-      restart: async () => {
-        server = timed(new InferenceServer({ log }));
-        await server.listen(port, '127.0.0.1');
-        server.ready(loaded.serving);
-      },
     },
     async () => {
       await server.close(200);
       await loaded.cleanup();
-      await rm(options.dir, { recursive: true, force: true });
+      if (trained !== undefined) await rm(dir, { recursive: true, force: true });
     },
   );
 }

@@ -1,7 +1,9 @@
 /**
- * Phase 4, chaos, with Redis: under ~200 requests/s, Redis is killed, then the model server
- * closed; both come back on the same ports; 5xx, BYPASS, degraded answers and recovery are timed.
- * Every request comes from a signed-in shopper's page, with their user token.
+ * Phase 4, chaos, with Redis: under ~200 requests/s, Redis is killed, then the model server's
+ * process is SIGKILLed, as an instance crashes. Redis comes back on its port, and a new model
+ * process serves the saved model on the same port, as a fleet replaces a failed instance; 5xx,
+ * BYPASS, degraded answers and recovery are timed. Every request comes from a signed-in
+ * shopper's page, with their user token.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawRequest, RequestContext } from 'autocannon';
@@ -9,7 +11,7 @@ import { serving as servingConfig } from '#shared/config/index.ts';
 import { percentile } from '../../stats.ts';
 import type { Child } from '../ipc.ts';
 import { cpuMeter, inPool, startLoad, startSampler } from '../load.ts';
-import type { ModelProcessInfo } from '../modelProcess.ts';
+import type { ModelServerInfo } from '../modelProcess.ts';
 import type { LocalRedis } from '../redis.ts';
 import type { StackProcessInfo } from '../stackProcess.ts';
 import { idsOf, type ShopperTokens } from '../tokens.ts';
@@ -30,8 +32,11 @@ const CHAOS_RATE = 200;
 const CHAOS_CONNECTIONS = 20;
 /** Timeline of the chaos test, ms from the start of its load. */
 const CHAOS_REDIS_KILL_MS = 4_000;
-const CHAOS_MODEL_CLOSE_MS = 6_000;
-/** Down a little longer than the breaker's reset, so its first half-open trial fails. */
+const CHAOS_MODEL_KILL_MS = 6_000;
+/**
+ * From the kill until the replacement is started: a little longer than the breaker's reset, so
+ * its first half-open trial fails. The replacement's start-up adds to the time the model is away.
+ */
 const CHAOS_MODEL_DOWN_MS = servingConfig.breakerResetMs + 1_000;
 const CHAOS_RECOVERY_TIMEOUT_MS = 12_000;
 const CHAOS_SAMPLER_PAUSE_MS = 10;
@@ -40,9 +45,14 @@ const CHAOS_SAMPLER_LOOPS = 4;
 /** From the issue tracker. */
 export const TARGET_RECOVERY_MS = 5_000;
 
+/**
+ * `model` is killed; `replaceModel` starts the process that takes its place on the same port
+ * (the caller owns it and stops it).
+ */
 export async function chaos(
   stack: Child<StackProcessInfo>,
-  model: Child<ModelProcessInfo>,
+  model: Child<ModelServerInfo>,
+  replaceModel: () => Promise<Child<ModelServerInfo>>,
   redis: LocalRedis,
   tokens: ShopperTokens,
 ) {
@@ -110,37 +120,73 @@ export async function chaos(
     CHAOS_SAMPLER_PAUSE_MS,
     CHAOS_SAMPLER_LOOPS,
   );
-  const pids = { stack: stack.pid, model: model.pid, standIns: stack.ready.standInsPid };
+  // CPU per phase of the processes serving it: no model process between the kill and the
+  // replacement, whose CPU up to its ready message counts in the phase it started in.
+  const others = { stack: stack.pid, standIns: stack.ready.standInsPid };
   const phases: Phase[] = [];
   let phaseStart = performance.now();
-  let meter = cpuMeter(pids);
-  const endPhase = (name: string) => {
+  let meter = cpuMeter({ ...others, model: model.pid });
+  const endPhase = (name: string, next: Readonly<Record<string, number>>, cpu = meter()) => {
     const now = performance.now();
-    phases.push({ name, from: phaseStart, to: now, cpu: meter() });
+    phases.push({ name, from: phaseStart, to: now, cpu });
     phaseStart = now;
-    meter = cpuMeter(pids);
+    meter = cpuMeter(next);
   };
   const t0 = performance.now();
   const linesBefore = stack.linesWritten();
   let redisKilledAt = Number.NaN;
-  let modelClosedAt = Number.NaN;
+  let modelKilledAt = Number.NaN;
+  let replacementStartedAt = Number.NaN;
+  let replacementReadyAt = Number.NaN;
+  let replacementStartCpuMs = Number.NaN;
   let backAt = Number.NaN;
   try {
     await sleep(CHAOS_REDIS_KILL_MS);
-    endPhase('Steady');
+    endPhase('Steady', { ...others, model: model.pid });
     await redis.kill();
     redisKilledAt = performance.now();
     log(`chaos: redis-server killed at ${Math.round(redisKilledAt - t0)} ms`);
-    await sleep(Math.max(0, t0 + CHAOS_MODEL_CLOSE_MS - performance.now()));
-    endPhase('RedisDown');
-    await model.call('close');
-    modelClosedAt = performance.now();
-    log(`chaos: model server closed at ${Math.round(modelClosedAt - t0)} ms`);
+    await sleep(Math.max(0, t0 + CHAOS_MODEL_KILL_MS - performance.now()));
+    endPhase('RedisDown', others);
+    process.kill(model.pid, 'SIGKILL');
+    modelKilledAt = performance.now();
+    log(`chaos: model server process ${model.pid} SIGKILLed at ${Math.round(modelKilledAt - t0)} ms`);
+    // Resolves once the killed process has exited, so that its port is free.
+    const gone = model.stop();
     await sleep(CHAOS_MODEL_DOWN_MS);
-    endPhase('BothDown');
-    await Promise.all([redis.restart(), model.call('restart')]);
+    await gone;
+    replacementStartedAt = performance.now();
+    // The replacement's CPU from its ready message on, for the rest of this phase.
+    const back = [
+      redis.restart(),
+      replaceModel().then((next) => {
+        replacementReadyAt = performance.now();
+        return { replacement: next, afterReady: cpuMeter({ model: next.pid }) };
+      }),
+    ] as const;
+    // Both settle before a failure of either is thrown: a replacement that started is one the
+    // caller has to stop.
+    await Promise.allSettled(back);
+    const [, { replacement, afterReady }] = await Promise.all(back);
     backAt = performance.now();
-    log(`chaos: redis-server and model server back at ${Math.round(backAt - t0)} ms`);
+    if (replacement.ready.modelVersion !== model.ready.modelVersion) {
+      throw new Error(
+        `the replacement serves ${replacement.ready.modelVersion}, the killed process served ${model.ready.modelVersion}`,
+      );
+    }
+    replacementStartCpuMs = replacement.ready.startCpuMs;
+    const bothDown = meter();
+    const afterReadyPct = afterReady().processes.model ?? Number.NaN;
+    const replacementCpuMs = replacementStartCpuMs + (afterReadyPct / 100) * (backAt - replacementReadyAt);
+    const bothDownMs = backAt - phaseStart;
+    endPhase(
+      'BothDown',
+      { ...others, model: replacement.pid },
+      { ...bothDown, processes: { ...bothDown.processes, model: (replacementCpuMs / bothDownMs) * 100 } },
+    );
+    log(
+      `chaos: redis-server and a new model server process (${replacement.pid}, port ${replacement.ready.port}) back at ${Math.round(backAt - t0)} ms; the replacement took ${Math.round(replacementReadyAt - replacementStartedAt)} ms to serve, ${replacementStartCpuMs} ms of CPU`,
+    );
     // Wait for the recovery (see recoveryOf), then 1.5 s more to see that it holds.
     const deadline = backAt + CHAOS_RECOVERY_TIMEOUT_MS;
     while (performance.now() < deadline) {
@@ -148,7 +194,7 @@ export async function chaos(
       const seen = recoveryOf(sampler.samples(), backAt);
       if (performance.now() - Math.max(seen.modelEnd, seen.cacheEnd) > 1_500) break;
     }
-    endPhase('Recovery');
+    endPhase('Recovery', others);
   } finally {
     load.instance.stop();
     await sampler.stop();
@@ -159,16 +205,16 @@ export async function chaos(
 
   // Sampler requests (each needs the model) started after the model had gone plus one budget and
   // answered before the first degraded answer: the issue allows at most one.
-  const afterClose = samples.filter((s) => s.start >= modelClosedAt && s.start < backAt);
-  const firstDegraded = afterClose.findIndex((s) => s.degraded === true);
-  const beforeDegraded = firstDegraded < 0 ? afterClose : afterClose.slice(0, firstDegraded);
-  const degradedAfterRequests = beforeDegraded.filter((s) => s.start >= modelClosedAt + budget).length;
-  const firstDegradedMs = firstDegraded < 0 ? Number.NaN : (afterClose[firstDegraded]?.end ?? 0) - modelClosedAt;
+  const afterKill = samples.filter((s) => s.start >= modelKilledAt && s.start < backAt);
+  const firstDegraded = afterKill.findIndex((s) => s.degraded === true);
+  const beforeDegraded = firstDegraded < 0 ? afterKill : afterKill.slice(0, firstDegraded);
+  const degradedAfterRequests = beforeDegraded.filter((s) => s.start >= modelKilledAt + budget).length;
+  const firstDegradedMs = firstDegraded < 0 ? Number.NaN : (afterKill[firstDegraded]?.end ?? 0) - modelKilledAt;
   // Redis down, model up: answers 200 with BYPASS (load and sampler), none degraded.
   const redisDown = [
-    ...answers.filter((a) => a.at >= redisKilledAt + 100 && a.at < modelClosedAt),
+    ...answers.filter((a) => a.at >= redisKilledAt + 100 && a.at < modelKilledAt),
     ...samples
-      .filter((s) => s.start >= redisKilledAt + 100 && s.end < modelClosedAt)
+      .filter((s) => s.start >= redisKilledAt + 100 && s.end < modelKilledAt)
       .map((s) => ({ status: s.status, cache: s.cache ?? 'none', degraded: s.degraded === true })),
   ];
   const bypass200 = redisDown.filter((a) => a.status === 200 && a.cache === 'BYPASS').length;
@@ -185,7 +231,7 @@ export async function chaos(
     number
   >;
   log(
-    `chaos: 5xx ${all5xx}, first degraded ${Math.round(firstDegradedMs)} ms after close, ${degradedAfterRequests} non-degraded after the budget, recovery ${Math.round(recoveryMs)} ms after return (cache ${Math.round(cacheRecoveredAt - backAt)} ms)`,
+    `chaos: 5xx ${all5xx}, first degraded ${Math.round(firstDegradedMs)} ms after the kill, ${degradedAfterRequests} non-degraded after the budget, recovery ${Math.round(recoveryMs)} ms after return (cache ${Math.round(cacheRecoveredAt - backAt)} ms)`,
   );
   log(
     `chaos phases (answers/s, degraded share, stack CPU %): ${phases
@@ -211,10 +257,12 @@ export async function chaos(
       chaosRedisDownAnswers: redisDown.length,
       chaosRedisDownBypass200Share: round3(share(bypass200, redisDown.length)),
       chaosRedisDownDegraded: redisDown.filter((a) => a.degraded).length,
-      chaosModelDownSamplerRequests: afterClose.length,
-      chaosFirstDegradedAfterCloseMs: round1(firstDegradedMs),
+      chaosModelDownSamplerRequests: afterKill.length,
+      chaosFirstDegradedAfterKillMs: round1(firstDegradedMs),
       degradedAfterRequests,
-      chaosModelDownMs: Math.round(backAt - modelClosedAt),
+      chaosModelDownMs: Math.round(backAt - modelKilledAt),
+      chaosModelReplacementStartMs: Math.round(replacementReadyAt - replacementStartedAt),
+      chaosModelReplacementStartCpuMs: replacementStartCpuMs,
       chaosRecovered: recovered ? 1 : 0,
       recoveryMs: round1(recoveryMs),
       modelRecoveryMs: round1(recoveredAt - backAt),

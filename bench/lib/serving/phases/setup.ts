@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../history.ts';
 import { startChild, type Child } from '../ipc.ts';
 import { inPool } from '../load.ts';
-import type { ModelProcessInfo, ModelProcessOptions } from '../modelProcess.ts';
+import type { ModelProcessInfo, ModelProcessOptions, ModelServerInfo } from '../modelProcess.ts';
 import type { StackProcessInfo, StackProcessOptions, StackProcessStats } from '../stackProcess.ts';
 import type { ShopperTokens } from '../tokens.ts';
 import { API_KEY, ITEMS, MEAN_INTERACTIONS, SEED, TRAINED_SHOPPERS, itemId, servingLibDir } from './common.ts';
@@ -28,6 +28,16 @@ export async function startModel(dir: string): Promise<Child<ModelProcessInfo>> 
     label: 'model server',
     args: [JSON.stringify(options)],
     timeoutMs: 240_000,
+  });
+}
+
+/** A model process serving the model `startModel` saved in `dir` on `port`, without training. */
+export async function serveModel(dir: string, port: number): Promise<Child<ModelServerInfo>> {
+  const options: ModelProcessOptions = { serveFrom: { dir, port } };
+  return startChild<ModelServerInfo>(join(servingLibDir, 'modelProcess.ts'), {
+    label: 'model server (replacement)',
+    args: [JSON.stringify(options)],
+    timeoutMs: 60_000,
   });
 }
 
