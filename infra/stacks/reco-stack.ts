@@ -180,7 +180,12 @@ export class RecoStack extends Stack {
       this.storefrontApi.acknowledgeNoWaf();
     }
 
-    this.alarms = new Alarms(this, 'Alarms');
+    this.alarms = new Alarms(this, 'Alarms', {
+      processor: this.ingestion.processorFunction,
+      failureQueue: this.ingestion.failureQueue,
+      apis: { Storefront: this.storefrontApi.restApi, Server: this.serverApi.restApi },
+      pipeline: this.training.stateMachine,
+    });
 
     new CfnOutput(this, 'StorefrontApiUrl', {
       value: this.storefrontApi.url,

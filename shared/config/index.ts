@@ -560,3 +560,19 @@ export const serviceName = 'reco';
  * it as POWERTOOLS_METRICS_NAMESPACE and the alarms read the same metrics.
  */
 export const metricsNamespace = 'RecoStack';
+
+/**
+ * When the CloudWatch alarms fire (`infra/constructs/alarms.ts`). Each is evaluated over periods
+ * of `periodMinutes`; thresholds are per period.
+ */
+export const alarms = {
+  periodMinutes: 5,
+  /** Share of recommendation answers that may be degraded, percent, for 3 periods in a row. */
+  degradedAnswerPercent: 20,
+  /** Fewer answers than this in a period never count as degraded: a quiet shop pages nobody for one fallback. */
+  degradedMinAnswers: 60,
+  /** The processor's oldest unread record, ms (Lambda's IteratorAge, maximum), for 3 periods in a row. */
+  processorIteratorAgeMs: 60_000,
+  /** 5xx answers of one API in a period, for 2 periods in a row. */
+  apiServerErrors: 5,
+} as const;
