@@ -1,0 +1,60 @@
+/** The types every part of the cost model shares. */
+import type { DeploymentShape } from '#shared/config/shapes.ts';
+import type { Assumptions } from './assumptions.ts';
+import type { BenchFigures } from './bench.ts';
+import type { Price, PriceBook } from './prices.ts';
+
+/** The traffic a month is priced for (the CLI's flags). */
+export interface Load {
+  readonly eventsPerDay: number;
+  readonly recommendationsPerDay: number;
+  /** Items in the catalogue. */
+  readonly catalogItems: number;
+  /** Share of list requests answered from the cache, 0..1. */
+  readonly cacheHitRatio: number;
+}
+
+/** A price as used: its key in the price book, and the price. */
+export type PriceUse = readonly [key: string, price: Price];
+
+/** One billed item of a month. */
+export interface LineItem {
+  /** AWS service, as on the bill. */
+  readonly service: string;
+  /** What of the service. */
+  readonly item: string;
+  readonly usd: number;
+  /** The arithmetic with its numbers, e.g. `1,000,000 requests × $3.50/M`. */
+  readonly formula: string;
+  readonly prices: readonly PriceUse[];
+}
+
+/** Everything a service's formula may read. */
+export interface CostContext {
+  readonly load: Load;
+  readonly shape: DeploymentShape;
+  readonly prices: PriceBook;
+  readonly bench: BenchFigures;
+  readonly assumptions: Assumptions;
+}
+
+/** A price of the book by key, for {@link LineItem.prices}. */
+export function use<K extends keyof PriceBook>(prices: PriceBook, key: K): PriceUse & { readonly 1: Price } {
+  const price = prices[key];
+  if (!isPrice(price)) throw new Error(`${String(key)} is a table of prices, not a price`);
+  return [key, price];
+}
+
+function isPrice(value: unknown): value is Price {
+  return typeof value === 'object' && value !== null && 'usd' in value;
+}
+
+/** `n` with thousands separators and at most `digits` decimals. */
+export function num(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+/** A dollar price as written on pricing pages: all its significant digits. */
+export function usd(n: number): string {
+  return `$${n.toLocaleString('en-US', { maximumSignificantDigits: 6 })}`;
+}
