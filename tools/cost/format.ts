@@ -4,8 +4,9 @@ import type { Crossover } from './crossover.ts';
 import { byService, type Estimate } from './estimate.ts';
 import { num, type LineItem, type Load, type PriceUse } from './model.ts';
 
-export const dollars = (n: number): string =>
-  `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const cents = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export const dollars = (n: number): string => `$${cents.format(n)}`;
 
 export function describeShape(shape: DeploymentShape): string {
   const endpoint =

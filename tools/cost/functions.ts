@@ -62,7 +62,7 @@ export function streamShards(context: CostContext): number {
 }
 
 export function functionUses(context: CostContext): FunctionUse[] {
-  const { assumptions: a, bench: b, shape } = context;
+  const { assumptions: a, bench: b } = context;
   const t = traffic(context.load, a);
   const memoryMb = lambdaDefaults.memoryMb;
   const scale = cpuScale(memoryMb, a.lambdaFullVcpuMb);

@@ -49,12 +49,21 @@ function isPrice(value: unknown): value is Price {
   return typeof value === 'object' && value !== null && 'usd' in value;
 }
 
+// Formatters are built once: a crossover search prices hundreds of months, each with ~100 numbers.
+const numberFormats = new Map<number, Intl.NumberFormat>();
+const priceFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 });
+
 /** `n` with thousands separators and at most `digits` decimals. */
 export function num(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  let format = numberFormats.get(digits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits });
+    numberFormats.set(digits, format);
+  }
+  return format.format(n);
 }
 
 /** A dollar price as written on pricing pages: all its significant digits. */
 export function usd(n: number): string {
-  return `$${n.toLocaleString('en-US', { maximumSignificantDigits: 6 })}`;
+  return `$${priceFormat.format(n)}`;
 }
