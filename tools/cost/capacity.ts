@@ -15,3 +15,17 @@ export function streamEventsPerDayLimit(
   const perShard = Math.min(SHARD_RECORDS_PER_SECOND, SHARD_BYTES_PER_SECOND / options.eventBytes);
   return (shape.stream.shards * perShard * 86_400) / options.assumptions.peakToMean;
 }
+
+/**
+ * Model calls a second the endpoint answers at most: the real-time variant at its maximum
+ * instances and scaling target, the serverless one at its maximum concurrency and call time.
+ */
+export function endpointCallsPerSecondLimit(
+  shape: DeploymentShape,
+  options: { readonly targetPerInstanceMinute: number; readonly callMs: number },
+): number {
+  const { endpoint } = shape;
+  return endpoint.mode === 'realtime'
+    ? (endpoint.maxInstances * options.targetPerInstanceMinute) / 60
+    : endpoint.maxConcurrency / (Math.ceil(options.callMs) / 1000);
+}

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { deploymentShapes, SHAPE_NAMES, type ShapeName } from '#shared/config/shapes.ts';
 import { defaultAssumptions } from './assumptions.ts';
 import { readBenchFigures } from './bench.ts';
-import { streamEventsPerDayLimit } from './capacity.ts';
+import { endpointCallsPerSecondLimit, streamEventsPerDayLimit } from './capacity.ts';
 import { crossovers } from './crossover.ts';
 import { estimate, idle } from './estimate.ts';
 import {
@@ -25,6 +25,7 @@ import type { Load } from './model.ts';
 import { num } from './model.ts';
 import { PERSONALIZE_PRICING, PERSONALIZE_RECIPE, personalize } from './personalize.ts';
 import { priceBook, SUPPORTED_REGIONS, UnsupportedRegionError } from './prices.ts';
+import { TARGET_INVOCATIONS_PER_INSTANCE_MINUTE } from './services/sagemaker.ts';
 
 /** A bad command line; the message names the flag. */
 export class CostUsageError extends Error {
@@ -120,12 +121,25 @@ export function costReport(args: CostArgs): string {
   const found = crossovers({ ...common, load: args.load, a: deploymentShapes.default, b: deploymentShapes.lean });
   const amazon = personalize({ ...common, load: args.load });
   const limits = reports.flatMap((r) => {
-    const limit = streamEventsPerDayLimit(r.shape, { eventBytes: bench.eventBytes.value, assumptions });
-    if (limit === undefined) return [];
-    const over = args.load.eventsPerDay > limit ? ' (EXCEEDED by this load: add shards)' : '';
-    return [
-      `  ${r.name}: its provisioned stream takes at most ${num(limit)} events/day at a peak of ${assumptions.peakToMean} × the mean${over}`,
-    ];
+    const lines: string[] = [];
+    const events = streamEventsPerDayLimit(r.shape, { eventBytes: bench.eventBytes.value, assumptions });
+    if (events !== undefined) {
+      const over = args.load.eventsPerDay > events ? ' (EXCEEDED by this load: add shards)' : '';
+      lines.push(
+        `  ${r.name}: its provisioned stream takes at most ${num(events)} events/day at a peak of ${assumptions.peakToMean} × the mean${over}`,
+      );
+    }
+    const calls = endpointCallsPerSecondLimit(r.shape, {
+      targetPerInstanceMinute: TARGET_INVOCATIONS_PER_INSTANCE_MINUTE,
+      callMs: bench.modelCallMs.value,
+    });
+    const peakMisses =
+      ((args.load.recommendationsPerDay * (1 - r.month.hitRatio.ratio)) / 86_400) * assumptions.peakToMean;
+    const over = peakMisses > calls ? ' (EXCEEDED at this load: the excess is answered by the fallback)' : '';
+    lines.push(
+      `  ${r.name}: its endpoint answers at most ${num(calls)} model calls/s; this load peaks at ${num(peakMisses, 1)}/s${over}`,
+    );
+    return lines;
   });
   const sections = [
     `reco cost estimate: ${formatLoad(args.load, args.region)}`,
