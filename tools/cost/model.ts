@@ -29,6 +29,25 @@ export interface LineItem {
   readonly prices: readonly PriceUse[];
 }
 
+/** A volume tier: its price up to `upTo` units a month in all (the next tier's price above). */
+export interface Tier {
+  readonly upTo: number;
+  readonly price: Price;
+}
+
+/** Cost of `quantity` over `tiers`, each price per `per` units (a million requests, one TPS-hour). */
+export function tiered(quantity: number, tiers: readonly Tier[], per = 1): number {
+  let from = 0;
+  let total = 0;
+  for (const tier of tiers) {
+    const inTier = Math.max(0, Math.min(quantity, tier.upTo) - from);
+    total += (inTier / per) * tier.price.usd;
+    from = tier.upTo;
+    if (quantity <= from) break;
+  }
+  return total;
+}
+
 /** Everything a service's formula may read. */
 export interface CostContext {
   readonly load: Load;

@@ -10,7 +10,7 @@ import { training } from '#shared/config/index.ts';
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, type Assumptions } from './assumptions.ts';
 import type { BenchFigures } from './bench.ts';
 import { trainingSchedule } from './functions.ts';
-import { num, use, usd, type LineItem, type Load } from './model.ts';
+import { num, tiered, use, usd, type LineItem, type Load } from './model.ts';
 import type { PriceBook } from './prices.ts';
 
 export const PERSONALIZE_RECIPE = 'User-Personalization (aws-user-personalization), custom solution + campaign';
@@ -25,17 +25,7 @@ export interface PersonalizeOptions {
 
 /** Cost of `tpsHours` over the tiers. */
 export function tieredTpsHours(tpsHours: number, tiers: PriceBook['personalizeTpsHourTiers']): number {
-  let left = tpsHours;
-  let from = 0;
-  let total = 0;
-  for (const tier of tiers) {
-    const inTier = Math.min(left, tier.upTo - from);
-    total += inTier * tier.price.usd;
-    left -= inTier;
-    from = tier.upTo;
-    if (left <= 0) break;
-  }
-  return total;
+  return tiered(tpsHours, tiers);
 }
 
 export function personalize(options: PersonalizeOptions): { lines: LineItem[]; totalUsd: number } {

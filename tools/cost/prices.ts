@@ -53,10 +53,20 @@ const ECR = 'https://aws.amazon.com/ecr/pricing/';
 const EC2 = 'https://aws.amazon.com/ec2/pricing/on-demand/';
 const PERSONALIZE = 'https://aws.amazon.com/personalize/pricing/';
 
+const APIGW_NOTE =
+  'docs.aws.amazon.com whitepaper "Best Practices for Designing Amazon API Gateway Private APIs", cost optimization, table 4';
 const DEPLOY_MD = 'the same figure is in docs/deploy.md (us-east-1, 2026-12-07)';
 
 const usEast1 = {
-  apiGatewayRestPerMillion: p(3.5, 'per million REST API requests (first 333 million a month)', APIGW, false),
+  apiGatewayRestTiers: [
+    { upTo: 333e6, price: p(3.5, 'per million REST API requests, first 333 million a month', APIGW, true, APIGW_NOTE) },
+    { upTo: 1e9, price: p(2.8, 'per million REST API requests, next 667 million a month', APIGW, true, APIGW_NOTE) },
+    { upTo: 20e9, price: p(2.38, 'per million REST API requests, next 19 billion a month', APIGW, true, APIGW_NOTE) },
+    {
+      upTo: Number.POSITIVE_INFINITY,
+      price: p(1.51, 'per million REST API requests over 20 billion a month', APIGW, true, APIGW_NOTE),
+    },
+  ],
   lambdaRequestPerMillion: p(0.2, 'per million requests', LAMBDA, true, 'lambda pricing table copies, 2026-05'),
   lambdaArmGbSecond: p(
     0.0000133334,
@@ -71,10 +81,16 @@ const usEast1 = {
     'per GB written, on-demand (each record rounded up to 1 KB)',
     KDS,
     false,
-    'the 1 KB rounding is on the stored KDS pricing page; the figure is not',
+    'the 1 KB rounding is on the stored KDS pricing page, the figure is not; c3x.dev gives $0.04, which this model does not take',
   ),
   kinesisOnDemandRetrievalGb: p(0.04, 'per GB read, on-demand, per consumer', KDS, false),
-  kinesisShardHour: p(0.015, 'per provisioned shard-hour', KDS, false),
+  kinesisShardHour: p(
+    0.015,
+    'per provisioned shard-hour',
+    KDS,
+    true,
+    'c3x.dev aws_kinesis_stream and kindatechnical.com Kinesis pricing lesson',
+  ),
   kinesisPutUnitsPerMillion: p(0.014, 'per million PUT payload units (25 KB each)', KDS, false),
   firehoseIngestGb: p(
     0.029,
@@ -144,14 +160,38 @@ const usEast1 = {
   wafWebAclMonth: p(5, 'per web ACL-month', WAF, false, DEPLOY_MD),
   wafRuleMonth: p(1, 'per rule-month', WAF, false, DEPLOY_MD),
   wafPerMillionRequests: p(0.6, 'per million requests', WAF, false, DEPLOY_MD),
-  logsIngestGb: p(0.5, 'per GB of logs ingested (standard class; first tier of vended Lambda logs)', CW, false),
-  logsStorageGbMonth: p(0.03, 'per GB-month of logs stored (compressed)', CW, false),
+  logsIngestGb: p(
+    0.5,
+    'per GB of logs ingested (standard class; first tier of vended Lambda logs)',
+    CW,
+    true,
+    'blog.raulnq.com "Estimating observability costs in AWS" and go-cloud.io API Gateway pricing guide (2026)',
+  ),
+  logsStorageGbMonth: p(
+    0.03,
+    'per GB-month of logs stored (compressed)',
+    CW,
+    true,
+    'blog.raulnq.com "Estimating observability costs in AWS" (with a 0.15 compression factor)',
+  ),
   metricMonth: p(0.3, 'per custom metric-month (first 10,000), prorated by the hour', CW, false),
   alarmMetricMonth: p(0.1, 'per standard-resolution alarm metric-month (each metric of a math alarm)', CW, false),
   dashboardMonth: p(3, 'per dashboard-month beyond the first 3', CW, false),
-  xrayPerMillionTraces: p(5, 'per million traces recorded', XRAY, false),
+  xrayPerMillionTraces: p(
+    5,
+    'per million traces recorded (100,000 free a month)',
+    XRAY,
+    true,
+    'aws.amazon.com/de/xray/pricing (5 USD per million recorded traces)',
+  ),
   ecrGbMonth: p(0.1, 'per GB-month of image storage', ECR, false),
-  dataTransferOutGb: p(0.09, 'per GB out to the internet (first 10 TB after the free 100 GB)', EC2, false),
+  dataTransferOutGb: p(
+    0.09,
+    'per GB out to the internet (first 10 TB after the free 100 GB)',
+    EC2,
+    true,
+    'awsforengineers.com API Gateway pricing, 2025-05-19',
+  ),
   personalizeIngestGb: p(
     0.05,
     'per GB of data ingested (PutEvents or bulk)',

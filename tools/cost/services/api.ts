@@ -1,17 +1,28 @@
 /** API Gateway (both REST APIs) and the answers' data transfer out. */
 import { traffic } from '../traffic.ts';
-import { num, use, usd, type CostContext, type LineItem } from '../model.ts';
+import { num, tiered, use, usd, type CostContext, type LineItem } from '../model.ts';
 
-/** Storefront and server REST API requests, at the first tier's price (up to 333 million a month). */
+/**
+ * Storefront and server REST API requests. The volume tiers count every REST request of the
+ * account and region, so both APIs are tiered together and the cost split by their requests.
+ */
 export function apiGateway(context: CostContext): LineItem[] {
   const t = traffic(context.load, context.assumptions);
-  const price = use(context.prices, 'apiGatewayRestPerMillion');
+  const tiers = context.prices.apiGatewayRestTiers;
+  const total = t.storefrontRequestsPerMonth + t.serverRequestsPerMonth;
+  const perRequest = total > 0 ? tiered(total, tiers, 1e6) / total : 0;
+  const first = tiers[0];
+  const tierText =
+    total <= (first?.upTo ?? 0)
+      ? `${usd(first?.price.usd ?? Number.NaN)}/M (first tier)`
+      : `${usd(perRequest * 1e6)}/M (mean over the tiers of ${num(total)} REST requests)`;
+  const prices = tiers.map((tier, i) => [`apiGatewayRestTiers[${i}]`, tier.price] as const);
   const line = (item: string, requests: number, how: string): LineItem => ({
     service: 'API Gateway',
     item,
-    usd: (requests / 1e6) * price[1].usd,
-    formula: `${num(requests)} requests (${how}) × ${usd(price[1].usd)}/M`,
-    prices: [price],
+    usd: requests * perRequest,
+    formula: `${num(requests)} requests (${how}) × ${tierText}`,
+    prices: total <= (first?.upTo ?? 0) ? prices.slice(0, 1) : prices,
   });
   return [
     line(

@@ -27,3 +27,14 @@ describe('Function: dataTransfer', () => {
     expect(line?.usd).toBeCloseTo(0.09, 6);
   });
 });
+
+describe('Function: apiGateway, volume tiers', () => {
+  it('tiers both APIs’ requests together: 333M at $3.50, the next 667M at $2.80', () => {
+    // Prepare: 500M storefront requests a month = 333M × $3.50/M + 167M × $2.80/M = $1,165.50 + $467.60 = $1,633.10.
+    const ctx = context({ load: { recommendationsPerDay: perDay(500_000_000) } });
+    // Act
+    const [storefront] = apiGateway(ctx);
+    // Assess
+    expect(storefront?.usd).toBeCloseTo(1633.1, 6);
+  });
+});
