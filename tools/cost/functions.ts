@@ -100,7 +100,7 @@ export function functionUses(context: CostContext): FunctionUse[] {
 
   return [
     {
-      name: 'recommend',
+      name: 'recommend function',
       invocationsPerMonth: recommendInvocations,
       billedMs: recommendMs,
       memoryMb,
@@ -113,7 +113,7 @@ export function functionUses(context: CostContext): FunctionUse[] {
         `[${b.recommendHitCpuMs.from}, ${b.recommendHitMs.from}, ${b.recommendMissMs.from}, ${b.modelCallMs.from}]`,
     },
     {
-      name: 'ingest',
+      name: 'ingest function',
       invocationsPerMonth: t.eventRequestsPerMonth,
       billedMs: ingestMs,
       memoryMb,
@@ -123,7 +123,7 @@ export function functionUses(context: CostContext): FunctionUse[] {
         `= ${ingestMs} ms [${b.ingestCpuMsPerEvent.from}]`,
     },
     {
-      name: 'processor',
+      name: 'processor function',
       invocationsPerMonth: processorInvocations,
       billedMs: processorInvocations > 0 ? processorMs : 0,
       memoryMb,
@@ -134,7 +134,7 @@ export function functionUses(context: CostContext): FunctionUse[] {
         `= ${processorMs} ms [${b.processorCpuMsPerEvent.from}]`,
     },
     {
-      name: 'catalogue',
+      name: 'catalogue function',
       invocationsPerMonth: t.catalogueRequestsPerMonth,
       billedMs: catalogueMs,
       memoryMb,
@@ -142,7 +142,7 @@ export function functionUses(context: CostContext): FunctionUse[] {
       formula: `ceil(${a.itemsPerCatalogueRequest} items × ${num(b.ingestCpuMsPerEvent.value, 4)} ms ${scaleText} + 4 × ${a.dynamoRoundTripMs} ms BatchWrite) = ${catalogueMs} ms`,
     },
     {
-      name: 'training pipeline steps',
+      name: 'training pipeline functions',
       invocationsPerMonth: trainingRuns(context).runs * a.pipelineInvocationsPerRun,
       billedMs: a.pipelineInvocationSeconds * 1000,
       memoryMb,

@@ -30,7 +30,7 @@ export function lambda(context: CostContext): LineItem[] {
     });
     return {
       service: 'Lambda',
-      item: `${fn.name} function`,
+      item: fn.name,
       usd: monthUsd,
       formula:
         `${num(fn.invocationsPerMonth)} invocations × ${usd(requests[1].usd)}/M + ${num(fn.invocationsPerMonth)} × ` +

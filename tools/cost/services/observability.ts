@@ -68,7 +68,7 @@ export function xRay(context: CostContext): LineItem[] {
   const t = traffic(context.load, a);
   const price = use(context.prices, 'xrayPerMillionTraces');
   const apiPerSecond = (t.storefrontRequestsPerMonth + t.serverRequestsPerMonth) / SECONDS_PER_MONTH;
-  const processor = functionUses(context).find((fn) => fn.name === 'processor');
+  const processor = functionUses(context).find((fn) => fn.name === 'processor function');
   const streamPerSecond = (processor?.invocationsPerMonth ?? 0) / SECONDS_PER_MONTH;
   const traces =
     sampledTraces(apiPerSecond, a.xrayReservoirPerSecond, a.xraySampleRate) +

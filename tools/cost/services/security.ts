@@ -5,9 +5,9 @@ import { num, use, usd, type CostContext, type LineItem } from '../model.ts';
 import { traffic } from '../traffic.ts';
 
 /** Functions that read a secret (user-token keys, erasure hash key) every 5 minutes per instance. */
-const SECRET_READERS = new Set(['recommend', 'ingest', 'processor']);
+const SECRET_READERS = new Set(['recommend function', 'ingest function', 'processor function']);
 /** Stream producers and consumers whose credentials ask KMS for a data key about every 5 minutes. */
-const STREAM_CLIENTS = new Set(['ingest', 'processor']);
+const STREAM_CLIENTS = new Set(['ingest function', 'processor function']);
 
 /** Warm instances of the named functions at the peak. */
 function warmInstances(context: CostContext, names: ReadonlySet<string>): number {
