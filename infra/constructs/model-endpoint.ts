@@ -187,8 +187,9 @@ const ROLE_WILDCARD_REASON =
  *   Docker buildx with QEMU.
  * - **Fixed endpoint name** ({@link ModelEndpoint.endpointName}), so the recommend function, the
  *   pipeline, the log group and the scaling target agree on it before the endpoint exists.
- * - **Execution role** of the SageMaker models the pipeline creates (network-isolated: the container
- *   gets no credentials, SageMaker downloads image and artifact outside it): `s3:GetObject` under
+ * - **Execution role** of the SageMaker models the pipeline creates (real-time models are
+ *   network-isolated: the container gets no credentials, SageMaker downloads image and artifact
+ *   outside it; serverless ones cannot be, so their container holds these grants): `s3:GetObject` under
  *   `models/` of the artifacts bucket, pull from the CDK asset repository, write to the endpoint's log
  *   group and instance metrics in the `/aws/sagemaker/Endpoints` namespace.
  * - **Log group** `/aws/sagemaker/Endpoints/<name>` with the service's retention.
