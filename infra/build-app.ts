@@ -2,7 +2,18 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { serviceName } from '#shared/config/index.ts';
 import { checkCorsOrigins, parseCorsOrigins } from '#shared/http/cors.ts';
+import { resolveShape } from './shape.ts';
 import { RecoStack } from './stacks/reco-stack.ts';
+
+export {
+  CACHE_CONTEXT_KEY,
+  ENDPOINT_MODE_CONTEXT_KEY,
+  ENDPOINT_NETWORK_ISOLATION_CONTEXT_KEY,
+  SERVERLESS_CONCURRENCY_CONTEXT_KEY,
+  SERVERLESS_MEMORY_CONTEXT_KEY,
+  SHAPE_CONTEXT_KEY,
+  STREAM_SHARDS_CONTEXT_KEY,
+} from './shape.ts';
 
 /** Context key (set in cdk.json, overridable with `-c`) holding the served model version. */
 export const MODEL_VERSION_CONTEXT_KEY = `${serviceName}:modelVersion`;
@@ -58,7 +69,7 @@ export interface BuildAppOptions {
 
   /**
    * Whether the storefront API gets its web ACL.
-   * @default - the context value {@link STOREFRONT_WAF_CONTEXT_KEY}, else true
+   * @default - the context value {@link STOREFRONT_WAF_CONTEXT_KEY}, else the shape's `waf`
    */
   readonly storefrontWaf?: boolean;
 
@@ -143,11 +154,14 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
     );
   }
 
+  // The shape (`reco:shape` and its per-part overrides), checked before anything is built.
+  const { shape } = resolveShape((key) => app.node.tryGetContext(key));
   const corsOrigins = options.corsOrigins ?? contextOrigins(app, CORS_ORIGINS_CONTEXT_KEY);
   const storefrontRateLimit = contextInteger(app, STOREFRONT_RATE_LIMIT_CONTEXT_KEY);
   const stack = new RecoStack(app, serviceName, {
     modelVersion,
-    storefrontWaf: options.storefrontWaf ?? contextBoolean(app, STOREFRONT_WAF_CONTEXT_KEY) ?? true,
+    shape,
+    storefrontWaf: options.storefrontWaf ?? contextBoolean(app, STOREFRONT_WAF_CONTEXT_KEY) ?? shape.waf,
     ...(storefrontRateLimit === undefined ? {} : { storefrontRateLimit }),
     ...(corsOrigins === undefined ? {} : { corsOrigins }),
     deletionProtection: options.deletionProtection ?? contextBoolean(app, DELETION_PROTECTION_CONTEXT_KEY) ?? true,

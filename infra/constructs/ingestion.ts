@@ -6,6 +6,7 @@ import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envVars, eventStream, serviceName, streamProcessing } from '#shared/config/index.ts';
+import type { StreamShape } from '#shared/config/shapes.ts';
 import { functionEntry } from '../paths.ts';
 import type { ErasureHashKeySecret } from './erasure-hash-key.ts';
 import type { FeatureStore } from './feature-store.ts';
@@ -25,11 +26,19 @@ export interface IngestionProps {
 
   /** The erasure log's hash key, with which the processor recognises erased shoppers. */
   readonly erasureHashKey: ErasureHashKeySecret;
+
+  /**
+   * The stream's capacity: on-demand (billed per stream-hour and per GB, scales by itself), or
+   * provisioned with a fixed number of shards (billed per shard-hour; each takes 1 MB/s or 1,000
+   * records/s of writes, beyond which the ingest function's puts are throttled).
+   * @default { mode: 'on-demand' }
+   */
+  readonly stream?: StreamShape;
 }
 
 /**
  * The write path: storefront events enter through the ingest function, land in an encrypted
- * on-demand Kinesis stream, and the processor function folds them into the feature store.
+ * Kinesis stream (on-demand, or provisioned shards: {@link IngestionProps.stream}), and the processor function folds them into the feature store.
  *
  * Processor batches that keep failing (after bisecting, retries and the record-age limit of
  * `streamProcessing`) are described in {@link Ingestion.failureQueue}, where the processor also
@@ -39,7 +48,7 @@ export class Ingestion extends Construct {
   /** Customer-managed key (rotated yearly) encrypting the stream. */
   public readonly streamKey: kms.Key;
 
-  /** The event stream, on-demand capacity, retention `eventStream.retentionHours`, deleted with the stack. */
+  /** The event stream, retention `eventStream.retentionHours`, deleted with the stack. */
   public readonly stream: kinesis.Stream;
 
   /** `POST /v1/events` handler: validates events and writes them to the stream. */
@@ -68,8 +77,14 @@ export class Ingestion extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    const capacity = props.stream ?? { mode: 'on-demand' };
+    if (capacity.mode === 'provisioned' && (!Number.isInteger(capacity.shards) || capacity.shards < 1)) {
+      throw new Error(`Ingestion: a provisioned stream needs a whole number of shards >= 1, got ${capacity.shards}`);
+    }
     this.stream = new kinesis.Stream(this, eventStream.logicalName, {
-      streamMode: kinesis.StreamMode.ON_DEMAND,
+      ...(capacity.mode === 'on-demand'
+        ? { streamMode: kinesis.StreamMode.ON_DEMAND }
+        : { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: capacity.shards }),
       retentionPeriod: Duration.hours(eventStream.retentionHours),
       encryption: kinesis.StreamEncryption.KMS,
       encryptionKey: this.streamKey,

@@ -11,6 +11,7 @@ import { envVars, lambdaDefaults, serviceName, training } from '#shared/config/i
 import { pipelinePaths } from '#shared/training/pipeline.ts';
 import { repoRoot } from '../paths.ts';
 import { retentionDays } from '../retention.ts';
+import { SERVERLESS_LIMITS } from '../shape.ts';
 import { checkInstanceType } from './sagemaker-instance-types.ts';
 
 /**
@@ -80,6 +81,20 @@ export interface ModelEndpointProps {
   readonly maxInstances?: number;
 
   /**
+   * Deploy the endpoint as SageMaker Serverless Inference with this memory and concurrency instead
+   * of real-time instances: no instance type, no auto scaling, no network isolation (SageMaker
+   * supports neither that nor a VPC for serverless endpoints).
+   * @default - real-time instances ({@link ModelEndpointProps.instanceType} and bounds)
+   */
+  readonly serverless?: ServerlessSizing;
+
+  /**
+   * Whether the SageMaker models run network-isolated (real-time only).
+   * @default - true for real-time, false for serverless
+   */
+  readonly networkIsolation?: boolean;
+
+  /**
    * Target of `SageMakerVariantInvocationsPerInstance` (invocations per instance per **minute**) that
    * target tracking keeps the variant at. Set it to about half of what one instance sustains within
    * the model budget (`serving.modelBudgetMs`) in a load test.
@@ -88,7 +103,20 @@ export interface ModelEndpointProps {
   readonly targetInvocationsPerInstance?: number;
 }
 
-/** How the pipeline sizes and scales the endpoint it deploys. */
+/** Memory and concurrency of a serverless endpoint (`ProductionVariantServerlessConfig`). */
+export interface ServerlessSizing {
+  /** 1024 to 6144, in steps of 1024. */
+  readonly memoryMb: number;
+  /** 1 to 200. */
+  readonly maxConcurrency: number;
+}
+
+/** What the pipeline deploys: real-time instances with auto scaling, or a serverless variant. */
+export type EndpointDeployment =
+  | ({ readonly mode: 'realtime'; readonly networkIsolation: boolean } & EndpointSizing)
+  | ({ readonly mode: 'serverless' } & ServerlessSizing);
+
+/** How the pipeline sizes and scales a real-time endpoint. */
 export interface EndpointSizing {
   readonly instanceType: string;
   readonly minInstances: number;
@@ -109,6 +137,30 @@ export function dockerfileIgnorePatterns(dockerfilePath: string): string[] | und
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** Throws unless SageMaker accepts `sizing` as a serverless variant's configuration. */
+function checkServerless(sizing: ServerlessSizing, networkIsolation: boolean | undefined): void {
+  const memory = SERVERLESS_LIMITS.memoryMb;
+  const concurrency = SERVERLESS_LIMITS.maxConcurrency;
+  if (
+    !Number.isInteger(sizing.memoryMb) ||
+    sizing.memoryMb < memory.min ||
+    sizing.memoryMb > memory.max ||
+    sizing.memoryMb % memory.step !== 0
+  ) {
+    throw new Error(`ModelEndpoint: serverless memoryMb must be 1024 to 6144 in steps of 1024, got ${sizing.memoryMb}`);
+  }
+  if (
+    !Number.isInteger(sizing.maxConcurrency) ||
+    sizing.maxConcurrency < concurrency.min ||
+    sizing.maxConcurrency > concurrency.max
+  ) {
+    throw new Error(`ModelEndpoint: serverless maxConcurrency must be 1 to 200, got ${sizing.maxConcurrency}`);
+  }
+  if (networkIsolation === true) {
+    throw new Error('ModelEndpoint: a serverless endpoint cannot be network-isolated (SageMaker does not support it)');
+  }
 }
 
 /** Logical id of a bucket of this stack, as cdk-nag names it in findings (`<id.Arn>`). */
@@ -135,14 +187,16 @@ const ROLE_WILDCARD_REASON =
  *   Docker buildx with QEMU.
  * - **Fixed endpoint name** ({@link ModelEndpoint.endpointName}), so the recommend function, the
  *   pipeline, the log group and the scaling target agree on it before the endpoint exists.
- * - **Execution role** of the SageMaker models the pipeline creates (network-isolated: the container
- *   gets no credentials, SageMaker downloads image and artifact outside it): `s3:GetObject` under
+ * - **Execution role** of the SageMaker models the pipeline creates (real-time models are
+ *   network-isolated: the container gets no credentials, SageMaker downloads image and artifact
+ *   outside it; serverless ones cannot be, so their container holds these grants): `s3:GetObject` under
  *   `models/` of the artifacts bucket, pull from the CDK asset repository, write to the endpoint's log
  *   group and instance metrics in the `/aws/sagemaker/Endpoints` namespace.
  * - **Log group** `/aws/sagemaker/Endpoints/<name>` with the service's retention.
- * - **Sizing** ({@link ModelEndpoint.sizing}): instance type, bounds and target of the target tracking
- *   on `SageMakerVariantInvocationsPerInstance` the pipeline registers with Application Auto Scaling
- *   (its service-linked role {@link SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}; no IAM role in the stack).
+ * - **Deployment** ({@link ModelEndpoint.deployment}): real-time, with the instance type, bounds and
+ *   target of the target tracking on `SageMakerVariantInvocationsPerInstance` the pipeline registers
+ *   with Application Auto Scaling (its service-linked role {@link SAGEMAKER_SCALING_SERVICE_LINKED_ROLE};
+ *   no IAM role in the stack); or serverless, with memory and maximum concurrency and no scaling.
  *
  * Callers get `sagemaker:InvokeEndpoint` on this endpoint only, with {@link ModelEndpoint.bindEndpoint}.
  */
@@ -159,7 +213,11 @@ export class ModelEndpoint extends Construct {
   /** `/aws/sagemaker/Endpoints/<endpoint name>`, where SageMaker writes the container's output. */
   public readonly logGroup: logs.LogGroup;
 
-  public readonly sizing: EndpointSizing;
+  /** Mode and sizing of what the pipeline deploys. */
+  public readonly deployment: EndpointDeployment;
+
+  /** Instance sizing and scaling of a real-time endpoint; `undefined` for a serverless one. */
+  public readonly sizing: EndpointSizing | undefined;
 
   /** Application Auto Scaling's id of the variant: `endpoint/<name>/variant/<VARIANT_NAME>`. */
   public readonly scalingResourceId: string;
@@ -167,19 +225,27 @@ export class ModelEndpoint extends Construct {
   public constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
 
-    this.sizing = {
-      instanceType: props.instanceType ?? training.endpointInstanceType,
-      minInstances: props.minInstances ?? 1,
-      maxInstances: props.maxInstances ?? 4,
-      targetInvocationsPerInstance: props.targetInvocationsPerInstance ?? 3000,
-      scaleOutCooldownSeconds: 60,
-      scaleInCooldownSeconds: 300,
-    };
-    const { minInstances, maxInstances } = this.sizing;
-    if (!Number.isInteger(minInstances) || minInstances < 1 || maxInstances < minInstances) {
-      throw new Error(`ModelEndpoint: need 1 <= minInstances <= maxInstances, got ${minInstances}..${maxInstances}`);
+    if (props.serverless === undefined) {
+      const sizing: EndpointSizing = {
+        instanceType: props.instanceType ?? training.endpointInstanceType,
+        minInstances: props.minInstances ?? 1,
+        maxInstances: props.maxInstances ?? 4,
+        targetInvocationsPerInstance: props.targetInvocationsPerInstance ?? 3000,
+        scaleOutCooldownSeconds: 60,
+        scaleInCooldownSeconds: 300,
+      };
+      const { minInstances, maxInstances } = sizing;
+      if (!Number.isInteger(minInstances) || minInstances < 1 || maxInstances < minInstances) {
+        throw new Error(`ModelEndpoint: need 1 <= minInstances <= maxInstances, got ${minInstances}..${maxInstances}`);
+      }
+      checkInstanceType({ setting: 'training.endpointInstanceType', value: sizing.instanceType, use: 'endpoint' });
+      this.sizing = sizing;
+      this.deployment = { mode: 'realtime', networkIsolation: props.networkIsolation ?? true, ...sizing };
+    } else {
+      checkServerless(props.serverless, props.networkIsolation);
+      this.sizing = undefined;
+      this.deployment = { mode: 'serverless', ...props.serverless };
     }
-    checkInstanceType({ setting: 'training.endpointInstanceType', value: this.sizing.instanceType, use: 'endpoint' });
     const imageDirectory = props.imageDirectory ?? DEFAULT_MODEL_IMAGE_DIRECTORY;
     const imageFile = props.imageFile ?? DEFAULT_MODEL_DOCKERFILE;
     if (!existsSync(path.join(imageDirectory, imageFile))) {

@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { envVars, serviceName } from '#shared/config/index.ts';
+import type { CacheShape } from '#shared/config/shapes.ts';
 import { functionEntry } from '../paths.ts';
 import { type FeatureStore, RECOMMENDATION_LOG_ACTIONS, TABLE_READ_ACTIONS } from './feature-store.ts';
 import type { ModelArtifacts } from './model-artifacts.ts';
@@ -45,7 +46,15 @@ export interface ServingProps {
   readonly model?: Omit<ModelEndpointProps, 'artifactsBucket'>;
 
   /**
-   * Usage limits of the recommendation cache.
+   * Where served lists are cached: `elasticache` builds the VPC, its endpoints and the ElastiCache
+   * Serverless cache and puts the recommend function in the VPC; `in-process` builds none of them,
+   * and the function, outside any VPC and without `envVars.cacheUrl`, caches in its own LRU.
+   * @default 'elasticache'
+   */
+  readonly cacheMode?: CacheShape;
+
+  /**
+   * Usage limits of the recommendation cache (with `cacheMode` `elasticache`).
    * @default - the defaults of {@link RecommendationCacheProps}
    */
   readonly cache?: Omit<RecommendationCacheProps, 'network'>;
@@ -53,8 +62,14 @@ export interface ServingProps {
 
 /**
  * The read path: the recommend function behind the recommendation routes (personal, similar items,
- * rankings, trending) and `GET /v1/health`, in a private network with a cache and the model
- * endpoint the training pipeline deploys:
+ * rankings, trending) and `GET /v1/health`, with the model endpoint the training pipeline deploys.
+ *
+ * With the in-process cache ({@link ServingProps.cacheMode}) that is all: no VPC, no subnets, no
+ * VPC endpoints; the function calls DynamoDB, Secrets Manager and the SageMaker runtime over their
+ * public AWS endpoints (TLS, SigV4, its role's grants) and caches served lists in its own LRU,
+ * per function instance, so a list is computed once per instance rather than once per deployment.
+ *
+ * With ElastiCache it runs in a private network with the shared cache:
  *
  * - {@link Serving.network}: isolated-subnet VPC with flow logs, DynamoDB gateway endpoint, and
  *   the Secrets Manager (user-token keys) and SageMaker runtime interface endpoints;
@@ -74,12 +89,14 @@ export interface ServingProps {
 
  */
 export class Serving extends Construct {
-  public readonly network: ServingNetwork;
+  /** The serving VPC; `undefined` with the in-process cache. */
+  public readonly network: ServingNetwork | undefined;
 
-  /** Security group of the recommend function's network interfaces. */
-  public readonly functionSecurityGroup: ec2.SecurityGroup;
+  /** Security group of the recommend function's network interfaces; `undefined` without a VPC. */
+  public readonly functionSecurityGroup: ec2.SecurityGroup | undefined;
 
-  public readonly cache: RecommendationCache;
+  /** The ElastiCache cache; `undefined` with the in-process cache. */
+  public readonly cache: RecommendationCache | undefined;
 
   /** What the stack keeps of the model endpoint the pipeline deploys (name, image, role). */
   public readonly modelEndpoint: ModelEndpoint;
@@ -90,18 +107,64 @@ export class Serving extends Construct {
   public constructor(scope: Construct, id: string, props: ServingProps) {
     super(scope, id);
 
-    this.network = new ServingNetwork(this, 'Network', {
+    this.modelEndpoint = new ModelEndpoint(this, 'ModelEndpoint', {
+      ...props.model,
+      artifactsBucket: props.modelArtifacts.bucket,
+    });
+
+    const inVpc = (props.cacheMode ?? 'elasticache') === 'elasticache';
+    const vpc = inVpc ? this.createNetwork(props) : undefined;
+    this.network = vpc?.network;
+    this.functionSecurityGroup = vpc?.securityGroup;
+
+    this.recommendFunction = new RecoFunction(this, 'RecommendFunction', {
+      entry: functionEntry('recommend'),
+      description: 'Recommendations (personal, similar items, rankings, trending) and GET /v1/health',
+      environment: { [envVars.modelVersion]: props.modelVersion },
+      ...(vpc === undefined
+        ? {}
+        : { vpc: vpc.network.vpc, vpcSubnets: SERVING_SUBNETS, securityGroups: [vpc.securityGroup] }),
+    });
+    props.featureStore.bindTable(this.recommendFunction, 'read');
+    props.featureStore.bindRecommendationLog(this.recommendFunction);
+    props.userTokenKeys.bindReader(this.recommendFunction);
+    this.modelEndpoint.bindEndpoint(this.recommendFunction);
+    props.registry.grantReadLive(this.recommendFunction);
+
+    if (vpc === undefined) {
+      // No envVars.cacheUrl: the function caches in its own LRU.
+      this.cache = undefined;
+      return;
+    }
+    const { network } = vpc;
+    this.cache = new RecommendationCache(this, 'Cache', { network, ...props.cache });
+    this.cache.bindCache(this.recommendFunction);
+    network.allowSecretsManagerFrom(this.recommendFunction);
+    // The endpoint carries nothing but reads of the user-token keys, whoever asks through it.
+    network.secretsManagerEndpoint?.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [props.userTokenKeys.secret.secretArn],
+      }),
+    );
+    network.allowSageMakerRuntimeFrom(this.recommendFunction);
+  }
+
+  /** The serving VPC with its endpoints and the function's security group. */
+  private createNetwork(props: ServingProps): { network: ServingNetwork; securityGroup: ec2.SecurityGroup } {
+    const network = new ServingNetwork(this, 'Network', {
       sageMakerRuntimeEndpoint: true,
       secretsManagerEndpoint: true,
     });
-    this.network.dynamoDbEndpoint.addToPolicy(
+    network.dynamoDbEndpoint.addToPolicy(
       new iam.PolicyStatement({
         principals: [new iam.AnyPrincipal()],
         actions: [...TABLE_READ_ACTIONS, ...RECOMMENDATION_LOG_ACTIONS],
         resources: props.featureStore.tableAndIndexArns(),
       }),
     );
-    this.network.dynamoDbEndpoint.addToPolicy(
+    network.dynamoDbEndpoint.addToPolicy(
       new iam.PolicyStatement({
         principals: [new iam.AnyPrincipal()],
         actions: [...READ_LIVE_ACTIONS],
@@ -109,47 +172,16 @@ export class Serving extends Construct {
       }),
     );
 
-    this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
-      vpc: this.network.vpc,
+    const securityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: network.vpc,
       description: `${serviceName} recommend function: HTTPS to AWS endpoints, TLS to the cache`,
       allowAllOutbound: false,
     });
-    this.functionSecurityGroup.addEgressRule(
+    securityGroup.addEgressRule(
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),
       'AWS APIs over HTTPS; only the DynamoDB gateway route and in-VPC endpoints exist',
     );
-
-    this.cache = new RecommendationCache(this, 'Cache', { network: this.network, ...props.cache });
-
-    this.modelEndpoint = new ModelEndpoint(this, 'ModelEndpoint', {
-      ...props.model,
-      artifactsBucket: props.modelArtifacts.bucket,
-    });
-
-    this.recommendFunction = new RecoFunction(this, 'RecommendFunction', {
-      entry: functionEntry('recommend'),
-      description: 'Recommendations (personal, similar items, rankings, trending) and GET /v1/health',
-      environment: { [envVars.modelVersion]: props.modelVersion },
-      vpc: this.network.vpc,
-      vpcSubnets: SERVING_SUBNETS,
-      securityGroups: [this.functionSecurityGroup],
-    });
-    props.featureStore.bindTable(this.recommendFunction, 'read');
-    props.featureStore.bindRecommendationLog(this.recommendFunction);
-    this.cache.bindCache(this.recommendFunction);
-    props.userTokenKeys.bindReader(this.recommendFunction);
-    this.network.allowSecretsManagerFrom(this.recommendFunction);
-    // The endpoint carries nothing but reads of the user-token keys, whoever asks through it.
-    this.network.secretsManagerEndpoint?.addToPolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.AnyPrincipal()],
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [props.userTokenKeys.secret.secretArn],
-      }),
-    );
-    this.modelEndpoint.bindEndpoint(this.recommendFunction);
-    this.network.allowSageMakerRuntimeFrom(this.recommendFunction);
-    props.registry.grantReadLive(this.recommendFunction);
+    return { network, securityGroup };
   }
 }

@@ -51,6 +51,70 @@ export const VARIANT_SCALING_CONDITION = {
   },
 } as const;
 
+/**
+ * Real-time: describe for the deployment loop, register and scale the variant (and what
+ * Application Auto Scaling checks the caller for: the variant's capacity, its service-linked role,
+ * the target tracking alarms).
+ */
+function realtimeScalingStatements(scope: Construct, access: StateMachineAccess): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const { arns, endpoint } = access;
+  return [
+    new iam.PolicyStatement({
+      actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'],
+      resources: [endpoint.endpointArn],
+    }),
+    new iam.PolicyStatement({
+      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
+      resources: [arns.scalableTargets()],
+      conditions: VARIANT_SCALING_CONDITION,
+    }),
+    new iam.PolicyStatement({
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [
+        stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName: `aws-service-role/sagemaker.application-autoscaling.amazonaws.com/${SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}`,
+        }),
+      ],
+      conditions: { StringEquals: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+    }),
+    // The target tracking policy's alarms, which Application Auto Scaling names after the variant.
+    new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
+      resources: [
+        stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `TargetTracking-endpoint/${endpoint.endpointName}/variant/${VARIANT_NAME}-*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    }),
+  ];
+}
+
+/**
+ * Serverless: describe (mode check and deployment loop) and delete the stack's endpoint, to replace
+ * a real-time one; DeleteEndpoint deregisters the old variant's scalable target when the caller may.
+ */
+function serverlessReplacementStatements(scope: Construct, access: StateMachineAccess): iam.PolicyStatement[] {
+  const { arns, endpoint } = access;
+  return [
+    new iam.PolicyStatement({
+      actions: ['sagemaker:DescribeEndpoint', 'sagemaker:DeleteEndpoint'],
+      resources: [endpoint.endpointArn],
+    }),
+    new iam.PolicyStatement({
+      actions: ['application-autoscaling:DeregisterScalableTarget'],
+      resources: [arns.scalableTargets()],
+      conditions: VARIANT_SCALING_CONDITION,
+    }),
+  ];
+}
+
 /** The EventBridge rules Step Functions manages to learn that a SageMaker job it waits for has ended. */
 const SYNC_RULES = [
   'StepFunctionsGetEventsForSageMakerTrainingJobsRule',
@@ -73,8 +137,10 @@ export interface StateMachineAccess {
  * L2 tasks grant `training-job/*` for a name taken from the input, and the processing job has no
  * task): invoke the pipeline function; start, watch and stop only jobs named with the prefix (and
  * the EventBridge rules `.sync` uses); create only prefixed models and endpoint configs; create,
- * update and describe only the stack's endpoint; hand SageMaker only the pipeline's roles; scale only
- * SageMaker variants; publish only to the pipeline's topic; and deliver its own logs and traces.
+ * update and describe only the stack's endpoint; hand SageMaker only the pipeline's roles; real-time:
+ * scale only SageMaker variants; serverless: delete the stack's endpoint (to replace a real-time
+ * one) and deregister its scaling; publish only to the pipeline's topic; and deliver its own logs
+ * and traces.
  */
 export function stateMachineStatements(scope: Construct, access: StateMachineAccess): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
@@ -107,45 +173,14 @@ export function stateMachineStatements(scope: Construct, access: StateMachineAcc
       actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'],
       resources: [endpoint.endpointArn, endpointConfigs],
     }),
-    // Describe for the deployment loop; the rest Application Auto Scaling checks the caller for.
-    new iam.PolicyStatement({
-      actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'],
-      resources: [endpoint.endpointArn],
-    }),
     new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: access.passedRoles.map((role) => role.roleArn),
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     }),
-    new iam.PolicyStatement({
-      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
-      resources: [arns.scalableTargets()],
-      conditions: VARIANT_SCALING_CONDITION,
-    }),
-    new iam.PolicyStatement({
-      actions: ['iam:CreateServiceLinkedRole'],
-      resources: [
-        stack.formatArn({
-          service: 'iam',
-          region: '',
-          resource: 'role',
-          resourceName: `aws-service-role/sagemaker.application-autoscaling.amazonaws.com/${SAGEMAKER_SCALING_SERVICE_LINKED_ROLE}`,
-        }),
-      ],
-      conditions: { StringEquals: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
-    }),
-    // The target tracking policy's alarms, which Application Auto Scaling names after the variant.
-    new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
-      resources: [
-        stack.formatArn({
-          service: 'cloudwatch',
-          resource: 'alarm',
-          resourceName: `TargetTracking-endpoint/${endpoint.endpointName}/variant/${VARIANT_NAME}-*`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-    }),
+    ...(endpoint.deployment.mode === 'realtime'
+      ? realtimeScalingStatements(scope, access)
+      : serverlessReplacementStatements(scope, access)),
     new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [access.topic.topicArn] }),
     new iam.PolicyStatement({
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],

@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { serviceName } from '#shared/config/index.ts';
 import { pipelineStates as s } from '#shared/training/pipeline.ts';
-import type { EndpointSizing } from './model-endpoint.ts';
+import type { EndpointDeployment } from './model-endpoint.ts';
 import { deployStates } from './training-deploy-states.ts';
 import {
   ERROR_PATH,
@@ -32,7 +32,8 @@ export interface TrainingDefinitionDeps {
   readonly exportEnvironment: Readonly<Record<string, string>>;
   readonly exportInstanceType: string;
   readonly trainingInstanceType: string;
-  readonly endpoint: EndpointSizing;
+  /** What the deployment states deploy: real-time with scaling, or serverless. */
+  readonly endpoint: EndpointDeployment;
   /**
    * ARNs the SageMaker API tasks act on. The state machine's role is written in full by
    * `TrainingPipeline` (the tasks cannot add to it); these only name the same resources in the tasks.

@@ -5,18 +5,43 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { envVars, training } from '#shared/config/index.ts';
 import { pipelineStates as s } from '#shared/training/pipeline.ts';
-import { type EndpointSizing, VARIANT_NAME, VARIANT_SCALABLE_DIMENSION } from './model-endpoint.ts';
+import { type EndpointDeployment, VARIANT_NAME, VARIANT_SCALABLE_DIMENSION } from './model-endpoint.ts';
 import { ERROR_PATH, guardAt, type IntegrationKind } from './training-states.ts';
 
 /** The error RecordFailure gets when the endpoint ends up not serving this run's config. */
 export const ENDPOINT_DEPLOYMENT_FAILED = 'EndpointDeploymentFailed';
+
+/**
+ * States of the serverless definition only, mostly to replace a real-time endpoint, which
+ * UpdateEndpoint cannot turn into a serverless one (SageMaker answers ValidationError). The
+ * real-time definition needs none of them: UpdateEndpoint converts a serverless endpoint to
+ * real-time in place.
+ */
+export const serverlessStates = {
+  /** DescribeEndpoint before the update: is the endpoint serverless already? */
+  checkEndpointMode: 'CheckEndpointMode',
+  /** Choice on the description: serverless → UpdateEndpoint, real-time → DeleteEndpoint. */
+  endpointMode: 'EndpointMode',
+  /** DeleteEndpoint of the real-time endpoint (which also deregisters its auto scaling). */
+  deleteEndpoint: 'DeleteEndpoint',
+  /** CreateEndpoint under the same name, retried while SageMaker still deletes the old one. */
+  recreateEndpoint: 'RecreateEndpoint',
+  /** Pass: in service with this run's config, nothing to scale; on to RecordLive. */
+  inService: 'ServerlessInService',
+} as const;
+
+/** Where CheckEndpointMode puts the endpoint's description, as JSON text. */
+export const CURRENT_ENDPOINT_PATH = '$.currentEndpoint';
+
+/** How long RecreateEndpoint keeps trying while the old endpoint is being deleted. */
+export const RECREATE_ATTEMPTS = 40;
 
 /** What the deployment states create and call. */
 export interface DeployDeps {
   readonly imageUri: string;
   /** Execution role of the SageMaker models the endpoint serves. */
   readonly modelRole: iam.IRole;
-  readonly endpoint: EndpointSizing;
+  readonly endpoint: EndpointDeployment;
   readonly resourceArns: { readonly models: string; readonly endpointConfigs: string; readonly endpoint: string };
   /** Adds the retries of `kind` and the Catch into the failure path. */
   readonly guarded: <S extends sfn.TaskStateBase>(state: S, kind: IntegrationKind) => S;
@@ -25,13 +50,17 @@ export interface DeployDeps {
 const sageMakerApi = (scope: Construct, stateName: string, props: Omit<tasks.CallAwsServiceProps, 'service'>) =>
   new tasks.CallAwsService(scope, stateName, { stateName, service: 'sagemaker', ...props });
 
-/** The deployment: model, endpoint config, create or update, poll until in service, then scaling. */
+/**
+ * The deployment: model, endpoint config, create or update, poll until in service, then scaling
+ * (real-time). A serverless deployment checks the existing endpoint's mode first and replaces a
+ * real-time one (delete, then create under the same name); it registers no scaling.
+ */
 export function deployStates(
   scope: Construct,
   deps: DeployDeps,
 ): { start: sfn.IChainable; inService: sfn.INextable; notServing: (failure: sfn.IChainable) => void } {
   const { guarded } = deps;
-  const sizing = deps.endpoint;
+  const deployment = deps.endpoint;
   const createModel = guarded(
     sageMakerApi(scope, s.createModel, {
       action: 'createModel',
@@ -45,8 +74,9 @@ export function deployStates(
           // What the container's answers say they were ranked by.
           Environment: { [envVars.modelVersion]: guardAt('version') },
         },
-        // The container makes no network calls and gets no credentials; SageMaker fetches image and artifact.
-        EnableNetworkIsolation: true,
+        // Real-time: the container makes no network calls and gets no credentials; SageMaker fetches image and
+        // artifact. Serverless endpoints support no network isolation.
+        ...(deployment.mode === 'realtime' && deployment.networkIsolation ? { EnableNetworkIsolation: true } : {}),
       },
       iamResources: [deps.resourceArns.models],
       resultPath: sfn.JsonPath.DISCARD,
@@ -59,13 +89,19 @@ export function deployStates(
       parameters: {
         EndpointConfigName: guardAt('endpointConfigName'),
         ProductionVariants: [
-          {
-            VariantName: VARIANT_NAME,
-            ModelName: guardAt('modelName'),
-            InstanceType: sizing.instanceType,
-            InitialInstanceCount: sizing.minInstances,
-            InitialVariantWeight: 1,
-          },
+          deployment.mode === 'realtime'
+            ? {
+                VariantName: VARIANT_NAME,
+                ModelName: guardAt('modelName'),
+                InstanceType: deployment.instanceType,
+                InitialInstanceCount: deployment.minInstances,
+                InitialVariantWeight: 1,
+              }
+            : {
+                VariantName: VARIANT_NAME,
+                ModelName: guardAt('modelName'),
+                ServerlessConfig: { MemorySizeInMB: deployment.memoryMb, MaxConcurrency: deployment.maxConcurrency },
+              },
         ],
       },
       iamResources: [deps.resourceArns.endpointConfigs],
@@ -90,7 +126,7 @@ export function deployStates(
         EndpointName: guardAt('endpointName'),
         EndpointConfigName: guardAt('endpointConfigName'),
         // A new model keeps the instance count auto scaling has reached instead of dropping to the minimum.
-        RetainAllVariantProperties: true,
+        ...(deployment.mode === 'realtime' ? { RetainAllVariantProperties: true } : {}),
       },
       iamResources: [deps.resourceArns.endpoint, deps.resourceArns.endpointConfigs],
       resultPath: sfn.JsonPath.DISCARD,
@@ -120,6 +156,51 @@ export function deployStates(
   );
   const endpointStatus = new sfn.Choice(scope, s.endpointStatus, { stateName: s.endpointStatus });
 
+  createModel.next(createEndpointConfig).next(endpointExists);
+  createEndpoint.next(waitForEndpoint);
+  updateEndpoint.next(waitForEndpoint);
+  waitForEndpoint.next(describeEndpoint).next(endpointStatus);
+  const ours = sfn.Condition.stringEqualsJsonPath('$.error.EndpointConfigName', '$.guard.endpointConfigName');
+  const status = (value: string) => sfn.Condition.stringEquals('$.error.EndpointStatus', value);
+  const exists = sfn.Condition.booleanEquals('$.guard.endpointExists', true);
+
+  if (deployment.mode === 'realtime') {
+    endpointExists.when(exists, updateEndpoint).otherwise(createEndpoint);
+    const scaling = realtimeScaling(scope, deployment, guarded);
+    return {
+      start: createModel,
+      inService: scaling.last,
+      notServing: (failure) => {
+        endpointStatus
+          .when(sfn.Condition.and(status('InService'), ours), scaling.first)
+          .when(sfn.Condition.or(status('InService'), status('Failed'), status('OutOfService')), failure)
+          .otherwise(waitForEndpoint);
+      },
+    };
+  }
+
+  const replace = serverlessReplacement(scope, deps, { updateEndpoint, waitForEndpoint });
+  endpointExists.when(exists, replace.start).otherwise(createEndpoint);
+  // Nothing to scale: the in-service choice itself goes on to record the version live.
+  const live = new sfn.Pass(scope, serverlessStates.inService, { stateName: serverlessStates.inService });
+  return {
+    start: createModel,
+    inService: live,
+    notServing: (failure) => {
+      endpointStatus
+        .when(sfn.Condition.and(status('InService'), ours), live)
+        .when(sfn.Condition.or(status('InService'), status('Failed'), status('OutOfService')), failure)
+        .otherwise(waitForEndpoint);
+    },
+  };
+}
+
+/** RegisterScaling → PutScalingPolicy: target tracking of a real-time variant's instance count. */
+function realtimeScaling(
+  scope: Construct,
+  sizing: Extract<EndpointDeployment, { mode: 'realtime' }>,
+  guarded: DeployDeps['guarded'],
+): { first: sfn.State; last: sfn.State & sfn.INextable } {
   const resourceId = sfn.JsonPath.format(`endpoint/{}/variant/${VARIANT_NAME}`, guardAt('endpointName'));
   const scaling = {
     ServiceNamespace: 'sagemaker',
@@ -155,25 +236,66 @@ export function deployStates(
       ScaleInCooldown: sizing.scaleInCooldownSeconds,
     },
   });
-
-  createModel.next(createEndpointConfig).next(endpointExists);
-  endpointExists
-    .when(sfn.Condition.booleanEquals('$.guard.endpointExists', true), updateEndpoint)
-    .otherwise(createEndpoint);
-  createEndpoint.next(waitForEndpoint);
-  updateEndpoint.next(waitForEndpoint);
-  waitForEndpoint.next(describeEndpoint).next(endpointStatus);
-  const ours = sfn.Condition.stringEqualsJsonPath('$.error.EndpointConfigName', '$.guard.endpointConfigName');
-  const status = (value: string) => sfn.Condition.stringEquals('$.error.EndpointStatus', value);
   registerScaling.next(putScalingPolicy);
-  return {
-    start: createModel,
-    inService: putScalingPolicy,
-    notServing: (failure) => {
-      endpointStatus
-        .when(sfn.Condition.and(status('InService'), ours), registerScaling)
-        .when(sfn.Condition.or(status('InService'), status('Failed'), status('OutOfService')), failure)
-        .otherwise(waitForEndpoint);
-    },
-  };
+  return { first: registerScaling, last: putScalingPolicy };
+}
+
+/**
+ * CheckEndpointMode → EndpointMode: a serverless endpoint is updated; a real-time one (what the
+ * stack deployed before its shape became serverless) is deleted and created again under the same
+ * name, as SageMaker cannot update a real-time endpoint to serverless. Until the new endpoint is in
+ * service the recommend function answers with its fallback.
+ */
+function serverlessReplacement(
+  scope: Construct,
+  deps: DeployDeps,
+  next: { readonly updateEndpoint: sfn.IChainable; readonly waitForEndpoint: sfn.IChainable },
+): { start: sfn.IChainable } {
+  const { guarded } = deps;
+  const r = serverlessStates;
+  const checkEndpointMode = guarded(
+    sageMakerApi(scope, r.checkEndpointMode, {
+      action: 'describeEndpoint',
+      parameters: { EndpointName: guardAt('endpointName') },
+      iamResources: [deps.resourceArns.endpoint],
+      // The variants' shape differs by mode and status; the text is enough to tell serverless apart.
+      resultSelector: { Description: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) },
+      resultPath: CURRENT_ENDPOINT_PATH,
+    }),
+    'sageMakerApi',
+  );
+  const endpointMode = new sfn.Choice(scope, r.endpointMode, { stateName: r.endpointMode });
+  const deleteEndpoint = guarded(
+    sageMakerApi(scope, r.deleteEndpoint, {
+      action: 'deleteEndpoint',
+      parameters: { EndpointName: guardAt('endpointName') },
+      iamResources: [deps.resourceArns.endpoint],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+    'sageMakerApi',
+  );
+  const recreateEndpoint = sageMakerApi(scope, r.recreateEndpoint, {
+    action: 'createEndpoint',
+    parameters: { EndpointName: guardAt('endpointName'), EndpointConfigName: guardAt('endpointConfigName') },
+    iamResources: [deps.resourceArns.endpoint, deps.resourceArns.endpointConfigs],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  // SageMaker refuses the name while the old endpoint is still deleting (a few minutes).
+  recreateEndpoint.addRetry({
+    errors: ['SageMaker.ValidationException'],
+    interval: Duration.seconds(training.deployPollSeconds),
+    maxAttempts: RECREATE_ATTEMPTS,
+    backoffRate: 1,
+  });
+  guarded(recreateEndpoint, 'sageMakerApi');
+
+  checkEndpointMode.next(endpointMode);
+  endpointMode
+    .when(
+      sfn.Condition.stringMatches(`${CURRENT_ENDPOINT_PATH}.Description`, '*ServerlessConfig*'),
+      next.updateEndpoint,
+    )
+    .otherwise(deleteEndpoint);
+  deleteEndpoint.next(recreateEndpoint).next(next.waitForEndpoint);
+  return { start: checkEndpointMode };
 }

@@ -57,7 +57,8 @@ export interface TrainingPipelineProps {
  * The model lifecycle in AWS: a Step Functions state machine (JSONPath, `trainingDefinition`) that
  * guards, exports the lake to a dataset (SageMaker Processing), trains a candidate and scores it
  * against the live model (SageMaker training), gates it, and deploys a promoted model to the
- * stack's endpoint (create or update, wait until in service, auto scaling), recording every outcome
+ * stack's endpoint (real-time: create or update, wait until in service, auto scaling; serverless:
+ * create, update, or replace a real-time endpoint, wait until in service), recording every outcome
  * in the model registry and notifying {@link TrainingPipeline.topic}.
  *
  * - {@link TrainingPipeline.pipelineFunction}: the guard, gate, record and clean-up steps, with
@@ -166,7 +167,7 @@ export class TrainingPipeline extends Construct {
       },
       exportInstanceType,
       trainingInstanceType,
-      endpoint: endpoint.sizing,
+      endpoint: endpoint.deployment,
       resourceArns: {
         models: this.arns.prefixed('model'),
         endpointConfigs: this.arns.prefixed('endpoint-config'),
@@ -233,9 +234,13 @@ export class TrainingPipeline extends Construct {
     Validations.of(this.policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*]',
       reason:
-        'Scalable targets get generated ids when registered, so no ARN can name the variant in advance; ' +
-        'conditions limit both actions to the SageMaker namespace and the variant instance-count dimension.',
+        this.props.modelEndpoint.deployment.mode === 'realtime'
+          ? 'Scalable targets get generated ids when registered, so no ARN can name the variant in advance; ' +
+            'conditions limit both actions to the SageMaker namespace and the variant instance-count dimension.'
+          : 'Replacing a real-time endpoint deregisters its scalable target, whose id was generated when it was ' +
+            'registered; conditions limit the action to the SageMaker namespace and the variant instance-count dimension.',
     });
+    if (this.props.modelEndpoint.deployment.mode !== 'realtime') return;
     const endpointName = this.props.modelEndpoint.endpointName;
     Validations.of(this.policy).acknowledge({
       id:

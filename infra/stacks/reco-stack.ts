@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { serviceName } from '#shared/config/index.ts';
+import { type DeploymentShape, deploymentShapes } from '#shared/config/shapes.ts';
 import { Alarms } from '../constructs/alarms.ts';
 import { Admin } from '../constructs/admin.ts';
 import { bindApiFunctions, type RouteHandlers } from '../constructs/api.ts';
@@ -27,14 +28,22 @@ export interface RecoStackProps extends StackProps {
   readonly modelVersion: string;
 
   /**
+   * Which billed-by-the-hour resources the stack has: the endpoint's mode, the cache (and with it
+   * the VPC), the stream's capacity mode and the web ACL. Checked by `validateShape` in build-app.
+   * @default deploymentShapes.default
+   */
+  readonly shape?: DeploymentShape;
+
+  /**
    * Whether the feature table is deletion-protected.
    * @default true
    */
   readonly deletionProtection?: boolean;
 
   /**
-   * Image and sizing of the model endpoint the training pipeline deploys.
-   * @default - the repository's model image (`model/Dockerfile`) and the defaults of `ModelEndpointProps`
+   * Image and sizing of the model endpoint the training pipeline deploys; what is set here wins over
+   * the shape's endpoint.
+   * @default - the repository's model image (`model/Dockerfile`) and the sizing of the shape's endpoint
    */
   readonly model?: Omit<ModelEndpointProps, 'artifactsBucket'>;
 
@@ -46,7 +55,7 @@ export interface RecoStackProps extends StackProps {
 
   /**
    * Whether the storefront API gets its web ACL with the per-IP rate rule ({@link StorefrontWaf}).
-   * @default true
+   * @default - the shape's `waf`
    */
   readonly storefrontWaf?: boolean;
 
@@ -57,11 +66,27 @@ export interface RecoStackProps extends StackProps {
   readonly storefrontRateLimit?: number;
 }
 
+/** The endpoint part of the shape as {@link ModelEndpointProps}. */
+function modelSizing(shape: DeploymentShape): Omit<ModelEndpointProps, 'artifactsBucket'> {
+  const { endpoint } = shape;
+  const networkIsolation =
+    endpoint.networkIsolation === undefined ? {} : { networkIsolation: endpoint.networkIsolation };
+  return endpoint.mode === 'serverless'
+    ? { serverless: { memoryMb: endpoint.memoryMb, maxConcurrency: endpoint.maxConcurrency }, ...networkIsolation }
+    : {
+        instanceType: endpoint.instanceType,
+        minInstances: endpoint.minInstances,
+        maxInstances: endpoint.maxInstances,
+        ...networkIsolation,
+      };
+}
+
 /**
  * The whole real-time recommendation service in one environment-agnostic stack (no lookups,
- * so it synthesises offline): feature store, ingestion (stream + processor), data lake (stream to
- * S3 through Firehose), model artifacts bucket, model registry, serving (VPC, cache, the model
- * endpoint's name, image and role, recommend function), the training pipeline (Step Functions,
+ * so it synthesises offline), in the deployment shape of {@link RecoStackProps.shape}: feature
+ * store, ingestion (stream + processor), data lake (stream to S3 through Firehose), model artifacts
+ * bucket, model registry, serving (VPC and cache, or neither with the in-process cache; the model
+ * endpoint's name, image and role; recommend function), the training pipeline (Step Functions,
  * SageMaker jobs, schedule; it owns the endpoint) and its teardown on stack deletion, catalogue,
  * privacy (erasure), admin (user tokens), the user-token keys and the erasure-log hash key
  * (Secrets Manager), the storefront API (API key, CORS, WAF) and the server API (IAM) over the
@@ -88,12 +113,17 @@ export class RecoStack extends Stack {
   /** The storefront's web ACL; `undefined` with {@link RecoStackProps.storefrontWaf} false. */
   public readonly storefrontWaf: StorefrontWaf | undefined;
   public readonly alarms: Alarms;
+  /** The shape the stack was built with. */
+  public readonly shape: DeploymentShape;
 
   public constructor(scope: Construct, id: string, props: RecoStackProps) {
     super(scope, id, {
       description: `${serviceName}: real-time e-commerce recommendations (events, features, API)`,
       ...props,
     });
+
+    const shape = props.shape ?? deploymentShapes.default;
+    this.shape = shape;
 
     this.featureStore = new FeatureStore(this, 'FeatureStore', {
       deletionProtection: props.deletionProtection ?? true,
@@ -104,6 +134,7 @@ export class RecoStack extends Stack {
       featureStore: this.featureStore,
       userTokenKeys: this.userTokenKeys,
       erasureHashKey: this.erasureHashKey,
+      stream: shape.stream,
     });
     this.dataLake = new DataLake(this, 'DataLake', { ingestion: this.ingestion });
     this.modelArtifacts = new ModelArtifacts(this, 'ModelArtifacts', {
@@ -116,7 +147,8 @@ export class RecoStack extends Stack {
       userTokenKeys: this.userTokenKeys,
       registry: this.registry,
       modelArtifacts: this.modelArtifacts,
-      ...(props.model === undefined ? {} : { model: props.model }),
+      cacheMode: shape.cache,
+      model: { ...modelSizing(shape), ...props.model },
     });
     this.training = new TrainingPipeline(this, 'Training', {
       featureStore: this.featureStore,
@@ -170,7 +202,7 @@ export class RecoStack extends Stack {
       server: this.serverApi,
       corsOrigins: this.storefrontApi.corsOrigins,
     });
-    if (props.storefrontWaf ?? true) {
+    if (props.storefrontWaf ?? shape.waf) {
       this.storefrontWaf = new StorefrontWaf(this, 'StorefrontWaf', {
         stage: this.storefrontApi.restApi.deploymentStage,
         ...(props.storefrontRateLimit === undefined ? {} : { rateLimit: props.storefrontRateLimit }),

@@ -6,9 +6,17 @@ interface CreateModelRequest {
   readonly ModelName: string;
   readonly PrimaryContainer: { readonly ModelDataUrl: string; readonly Environment?: Readonly<Record<string, string>> };
 }
+/** A real-time variant (instances) or a serverless one (memory and concurrency), as the definition's shape makes it. */
+type ProductionVariant = { readonly ModelName: string; readonly VariantName: string } & (
+  | { readonly InstanceType: string; readonly InitialInstanceCount: number; readonly ServerlessConfig?: undefined }
+  | {
+      readonly ServerlessConfig: { readonly MemorySizeInMB: number; readonly MaxConcurrency: number };
+      readonly InstanceType?: undefined;
+    }
+);
 interface CreateEndpointConfigRequest {
   readonly EndpointConfigName: string;
-  readonly ProductionVariants: readonly { readonly ModelName: string; readonly VariantName: string }[];
+  readonly ProductionVariants: readonly ProductionVariant[];
 }
 interface EndpointRequest {
   readonly EndpointName: string;
@@ -60,11 +68,22 @@ export class LocalSageMaker {
     if (this.endpointName !== EndpointName || this.endpointConfigName === undefined) {
       throw validation(`Could not find endpoint "${EndpointName}".`);
     }
+    const variants = this.configs.get(this.endpointConfigName)?.ProductionVariants ?? [];
     return {
       EndpointName,
       EndpointArn: arn('endpoint', EndpointName),
       EndpointConfigName: this.endpointConfigName,
       EndpointStatus: 'InService',
+      // As SageMaker describes them: a serverless variant by its config, a real-time one by its instances.
+      ProductionVariants: variants.map((variant) =>
+        variant.ServerlessConfig === undefined
+          ? {
+              VariantName: variant.VariantName,
+              CurrentInstanceCount: variant.InitialInstanceCount,
+              DesiredInstanceCount: variant.InitialInstanceCount,
+            }
+          : { VariantName: variant.VariantName, CurrentServerlessConfig: variant.ServerlessConfig },
+      ),
     };
   };
 

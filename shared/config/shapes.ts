@@ -12,6 +12,11 @@ export type EndpointShape =
       readonly instanceType: string;
       readonly minInstances: number;
       readonly maxInstances: number;
+      /**
+       * Whether the SageMaker model runs network-isolated (no network, no credentials in the container).
+       * @default true
+       */
+      readonly networkIsolation?: boolean;
     }
   | {
       /**
@@ -24,6 +29,11 @@ export type EndpointShape =
       readonly memoryMb: number;
       /** 1 to 200 concurrent invocations. */
       readonly maxConcurrency: number;
+      /**
+       * SageMaker refuses network isolation on serverless endpoints: only `false` (or absent) is valid.
+       * @default false
+       */
+      readonly networkIsolation?: boolean;
     };
 
 /** Where served lists are cached. */

@@ -11,6 +11,7 @@ import { DEFAULT_STOREFRONT_RATE_LIMIT } from '#infra/constructs/storefront-waf.
 import { repoRoot } from '#infra/paths.ts';
 import type { RecoStack } from '#infra/stacks/reco-stack.ts';
 import {
+  defined,
   actionsOf,
   logicalIdOf,
   refersTo,
@@ -388,13 +389,15 @@ describe('Stack: access control', () => {
 
   describe('the Secrets Manager VPC endpoint', () => {
     it('serves the isolated subnets with private DNS, HTTPS from the recommend function only', () => {
-      const endpoint = stack.serving.network.secretsManagerEndpoint;
+      const endpoint = defined(stack.serving.network, 'serving network').secretsManagerEndpoint;
       expect(endpoint).toBeDefined();
       const resource = template.findResources('AWS::EC2::VPCEndpoint')[logicalIdOf(endpoint ?? stack)];
       expect(resource?.Properties).toMatchObject({
         VpcEndpointType: 'Interface',
         PrivateDnsEnabled: true,
-        SubnetIds: stack.serving.network.vpc.isolatedSubnets.map((subnet) => ({ Ref: logicalIdOf(subnet) })),
+        SubnetIds: defined(stack.serving.network, 'serving network').vpc.isolatedSubnets.map((subnet) => ({
+          Ref: logicalIdOf(subnet),
+        })),
       });
       expect(JSON.stringify(resource?.Properties.ServiceName)).toContain('.secretsmanager');
       const groupId = logicalIdOf(endpoint?.connections.securityGroups[0] ?? stack);
@@ -405,7 +408,12 @@ describe('Stack: access control', () => {
         expect.objectContaining({
           FromPort: 443,
           ToPort: 443,
-          SourceSecurityGroupId: { 'Fn::GetAtt': [logicalIdOf(stack.serving.functionSecurityGroup), 'GroupId'] },
+          SourceSecurityGroupId: {
+            'Fn::GetAtt': [
+              logicalIdOf(defined(stack.serving.functionSecurityGroup, 'function security group')),
+              'GroupId',
+            ],
+          },
         }),
       ]);
       const group = template.findResources('AWS::EC2::SecurityGroup')[groupId];
@@ -413,7 +421,7 @@ describe('Stack: access control', () => {
     });
 
     it('carries reads of the user-token keys only', () => {
-      const endpoint = stack.serving.network.secretsManagerEndpoint;
+      const endpoint = defined(stack.serving.network, 'serving network').secretsManagerEndpoint;
       const resource = template.findResources('AWS::EC2::VPCEndpoint')[logicalIdOf(endpoint ?? stack)];
       expect(resource?.Properties.PolicyDocument.Statement).toEqual([
         {

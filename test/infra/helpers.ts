@@ -164,3 +164,9 @@ export function buildTestApp(context: Record<string, unknown> = {}): RecoApp {
     modelImageDirectory: stubModelImageDirectory(),
   });
 }
+
+/** `value`, or a thrown error naming what is missing (for parts only some shapes have). */
+export function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not part of this stack`);
+  return value;
+}

@@ -112,6 +112,30 @@ describe('Construct: ModelEndpoint', () => {
     expect(() => synthEndpoint({ instanceType: 'ml.c7g.large' })).toThrow(/training\.endpointInstanceType.*Graviton/);
   });
 
+  it('deploys serverless with memory and concurrency, no instance sizing, and refuses what SageMaker refuses', () => {
+    // Act
+    const { endpoint } = synthEndpoint({ serverless: { memoryMb: 2048, maxConcurrency: 10 } });
+
+    // Assess
+    expect(endpoint.deployment).toEqual({ mode: 'serverless', memoryMb: 2048, maxConcurrency: 10 });
+    expect(endpoint.sizing).toBeUndefined();
+    expect(() => synthEndpoint({ serverless: { memoryMb: 1536, maxConcurrency: 5 } })).toThrow('memoryMb');
+    expect(() => synthEndpoint({ serverless: { memoryMb: 7168, maxConcurrency: 5 } })).toThrow('memoryMb');
+    expect(() => synthEndpoint({ serverless: { memoryMb: 1024, maxConcurrency: 0 } })).toThrow('maxConcurrency');
+    expect(() => synthEndpoint({ serverless: { memoryMb: 1024, maxConcurrency: 201 } })).toThrow('maxConcurrency');
+    expect(() => synthEndpoint({ serverless: { memoryMb: 1024, maxConcurrency: 5 }, networkIsolation: true })).toThrow(
+      'network-isolated',
+    );
+  });
+
+  it('deploys real-time network-isolated unless told otherwise', () => {
+    expect(synthEndpoint().endpoint.deployment).toMatchObject({ mode: 'realtime', networkIsolation: true });
+    expect(synthEndpoint({ networkIsolation: false }).endpoint.deployment).toMatchObject({
+      mode: 'realtime',
+      networkIsolation: false,
+    });
+  });
+
   it('creates no SageMaker model, endpoint config, endpoint or scaling: the training pipeline owns them', () => {
     // Act
     const { template } = synthEndpoint();

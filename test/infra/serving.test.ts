@@ -15,6 +15,7 @@ import { ModelRegistry, READ_LIVE_ACTIONS, REGISTRY_LIVE_KEY } from '#infra/cons
 import { CACHE_PORT } from '#infra/constructs/recommendation-cache.ts';
 import { Serving, type ServingProps } from '#infra/constructs/serving.ts';
 import {
+  defined,
   actionsOf,
   logicalIdOf,
   newTestStack,
@@ -89,8 +90,8 @@ describe('Construct: Serving', () => {
       template.resourceCountIs(type, 0);
     }
     template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 2);
-    expect(serving.network.secretsManagerEndpoint).toBeDefined();
-    expect(serving.network.sageMakerRuntimeEndpoint).toBeDefined();
+    expect(defined(serving.network, 'serving network').secretsManagerEndpoint).toBeDefined();
+    expect(defined(serving.network, 'serving network').sageMakerRuntimeEndpoint).toBeDefined();
     template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
   });
 
@@ -99,19 +100,28 @@ describe('Construct: Serving', () => {
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       VpcConfig: {
-        SubnetIds: serving.network.vpc.isolatedSubnets.map((subnet) => ({ Ref: logicalIdOf(subnet) })),
-        SecurityGroupIds: [sgId(serving.functionSecurityGroup)],
+        SubnetIds: defined(serving.network, 'serving network').vpc.isolatedSubnets.map((subnet) => ({
+          Ref: logicalIdOf(subnet),
+        })),
+        SecurityGroupIds: [sgId(defined(serving.functionSecurityGroup, 'function security group'))],
       },
     });
   });
 
   it('lets the function out only on HTTPS and to the cache on its port', () => {
     const { template, serving } = built;
-    const group = template.findResources('AWS::EC2::SecurityGroup')[logicalIdOf(serving.functionSecurityGroup)];
+    const group =
+      template.findResources('AWS::EC2::SecurityGroup')[
+        logicalIdOf(defined(serving.functionSecurityGroup, 'function security group'))
+      ];
     const inline = group?.Properties.SecurityGroupEgress as Record<string, unknown>[];
     const separate = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
       .map((r) => r.Properties as Record<string, unknown>)
-      .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(sgId(serving.functionSecurityGroup)));
+      .filter(
+        (rule) =>
+          JSON.stringify(rule.GroupId) ===
+          JSON.stringify(sgId(defined(serving.functionSecurityGroup, 'function security group'))),
+      );
 
     expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
     expect(inline).toEqual([
@@ -119,20 +129,22 @@ describe('Construct: Serving', () => {
     ]);
     expect(separate).toEqual([
       expect.objectContaining({
-        DestinationSecurityGroupId: sgId(serving.cache.securityGroup),
+        DestinationSecurityGroupId: sgId(defined(serving.cache, 'cache').securityGroup),
         FromPort: CACHE_PORT,
         ToPort: CACHE_PORT,
       }),
       expect.objectContaining({
         DestinationSecurityGroupId: sgId(
-          serving.network.secretsManagerEndpoint?.connections.securityGroups[0] as ec2.ISecurityGroup,
+          defined(serving.network, 'serving network').secretsManagerEndpoint?.connections
+            .securityGroups[0] as ec2.ISecurityGroup,
         ),
         FromPort: 443,
         ToPort: 443,
       }),
       expect.objectContaining({
         DestinationSecurityGroupId: sgId(
-          serving.network.sageMakerRuntimeEndpoint?.connections.securityGroups[0] as ec2.ISecurityGroup,
+          defined(serving.network, 'serving network').sageMakerRuntimeEndpoint?.connections
+            .securityGroups[0] as ec2.ISecurityGroup,
         ),
         FromPort: 443,
         ToPort: 443,
@@ -217,7 +229,7 @@ describe('Construct: Serving', () => {
 
   it('reaches the SageMaker runtime through an interface endpoint open to the function only', () => {
     const { template, serving } = built;
-    const runtime = serving.network.sageMakerRuntimeEndpoint;
+    const runtime = defined(serving.network, 'serving network').sageMakerRuntimeEndpoint;
     const [endpointGroup] = runtime?.connections.securityGroups ?? [];
     if (endpointGroup === undefined) throw new Error('no SageMaker runtime endpoint');
 
@@ -226,13 +238,13 @@ describe('Construct: Serving', () => {
       .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(sgId(endpointGroup)));
     expect(ingress).toEqual([
       expect.objectContaining({
-        SourceSecurityGroupId: sgId(serving.functionSecurityGroup),
+        SourceSecurityGroupId: sgId(defined(serving.functionSecurityGroup, 'function security group')),
         FromPort: 443,
         ToPort: 443,
       }),
     ]);
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
-      GroupId: sgId(serving.functionSecurityGroup),
+      GroupId: sgId(defined(serving.functionSecurityGroup, 'function security group')),
       DestinationSecurityGroupId: sgId(endpointGroup),
       FromPort: 443,
       ToPort: 443,
