@@ -1,12 +1,27 @@
-import { apiLimits, type EventType } from '#shared/config/index.ts';
+import { limits } from './apiConstants.ts';
 import { RecoValidationError } from './errors.ts';
 
-/** A flat property value, as the API takes it. */
-export type PropertyValue = string | number | boolean | null;
+/** The event types the storefront API takes. */
+export type EventType =
+  | 'view'
+  | 'click'
+  | 'add_to_cart'
+  | 'remove_from_cart'
+  | 'purchase'
+  | 'search'
+  | 'identify'
+  | 'page_view'
+  | 'impression';
+
+/** A flat property value, as the API takes it. `undefined` values are left out of the event. */
+export type PropertyValue = string | number | boolean | null | undefined;
 
 /** Optional fields every event may carry. */
 export interface EventExtra {
-  /** The `recommendationId` of the list the shopper acted on: attributes the event to that list. */
+  /**
+   * The `recommendationId` of the list the shopper acted on: attributes the event to that list.
+   * @default the id of the last list read that held the item, if any
+   */
   readonly recommendationId?: string;
   /** At most 32 flat keys (names ≤ 64 characters, string values ≤ 256 characters). */
   readonly properties?: Readonly<Record<string, PropertyValue>>;
@@ -26,6 +41,12 @@ export interface ItemEventExtra extends EventExtra {
   readonly currency?: string;
 }
 
+/** Optional fields of a page view. */
+export interface PageViewExtra extends EventExtra {
+  /** The item a product page shows. */
+  readonly itemId?: string;
+}
+
 /** One line of an order, for {@link RecoTracker.purchaseOrder}. */
 export interface OrderLine {
   readonly itemId: string;
@@ -43,6 +64,8 @@ export interface RecoEvent {
   readonly anonymousId: string;
   readonly sessionId?: string;
   readonly itemId?: string;
+  /** The items shown, on `impression` events. */
+  readonly itemIds?: readonly string[];
   readonly quantity?: number;
   readonly price?: number;
   readonly currency?: string;
@@ -50,65 +73,80 @@ export interface RecoEvent {
   readonly recommendationId?: string;
   /** Epoch milliseconds. */
   readonly timestamp: number;
-  readonly properties?: Readonly<Record<string, PropertyValue>>;
+  readonly properties?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
-const PROPERTY_KEY_CHARS = 64;
-const MAX_QUANTITY = 10_000;
-const MAX_PRICE = 1e9;
+const EXTRA_KEYS = ['recommendationId', 'properties', 'sessionId', 'timestamp'];
+/** The option names each kind of tracking call takes. */
+export const EXTRA = {
+  plain: EXTRA_KEYS,
+  item: [...EXTRA_KEYS, 'quantity', 'price', 'currency'],
+  page: [...EXTRA_KEYS, 'itemId'],
+} as const;
 
 const describe = (value: unknown): string =>
   value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : typeof value;
 
-/** A non-empty id of at most `apiLimits.maxIdChars` characters. */
-export function checkId(operation: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new RecoValidationError(operation, field, `is required (a non-empty string), got ${describe(value)}`);
+/** Throws on an option name the call does not know, as the API rejects unknown fields. */
+export function checkKeys(operation: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new RecoValidationError(operation, 'options', 'must be an object');
   }
-  if (value.length > apiLimits.maxIdChars) {
-    throw new RecoValidationError(operation, field, `must be at most ${apiLimits.maxIdChars} characters`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new RecoValidationError(operation, key, `is not an option of ${operation} (known: ${known.join(', ')})`);
+    }
+  }
+}
+
+/** A non-blank string id of at most `maxIdChars` characters. */
+export function checkId(operation: string, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new RecoValidationError(operation, field, `must be a non-blank string, got ${describe(value)}`);
+  }
+  if (value.length > limits.maxIdChars) {
+    throw new RecoValidationError(operation, field, `must be at most ${limits.maxIdChars} characters`);
   }
   return value;
 }
 
-function checkProperties(operation: string, properties: unknown): Readonly<Record<string, PropertyValue>> {
+/** The properties without their `undefined` values; throws on anything the API would refuse. */
+function checkProperties(operation: string, properties: unknown): Record<string, string | number | boolean | null> {
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
     throw new RecoValidationError(operation, 'properties', 'must be a plain object of flat values');
   }
-  const entries = Object.entries(properties);
-  if (entries.length > apiLimits.maxPropertyKeys) {
-    throw new RecoValidationError(operation, 'properties', `may have at most ${apiLimits.maxPropertyKeys} keys`);
-  }
-  for (const [key, value] of entries) {
-    if (key.length > PROPERTY_KEY_CHARS) {
-      throw new RecoValidationError(
-        operation,
-        `properties.${key}`,
-        `name must be at most ${PROPERTY_KEY_CHARS} characters`,
-      );
+  const out: Record<string, string | number | boolean | null> = {};
+  let count = 0;
+  for (const [key, value] of Object.entries(properties)) {
+    if (value === undefined) continue;
+    const field = `properties.${key}`;
+    if (++count > limits.maxPropertyKeys) {
+      throw new RecoValidationError(operation, 'properties', `may have at most ${limits.maxPropertyKeys} keys`);
     }
+    if (key.length > 64) throw new RecoValidationError(operation, field, 'name must be at most 64 characters');
     const ok =
       value === null ||
       typeof value === 'boolean' ||
       (typeof value === 'number' && Number.isFinite(value)) ||
-      (typeof value === 'string' && value.length <= apiLimits.maxPropertyValueChars);
+      (typeof value === 'string' && value.length <= limits.maxPropertyValueChars);
     if (!ok) {
       throw new RecoValidationError(
         operation,
-        `properties.${key}`,
-        `must be a finite number, a boolean, null or a string of at most ${apiLimits.maxPropertyValueChars} characters`,
+        field,
+        `must be a finite number, boolean, null or string of at most ${limits.maxPropertyValueChars} characters`,
       );
     }
+    out[key] = value as string | number | boolean | null;
   }
-  return properties as Readonly<Record<string, PropertyValue>>;
+  return out;
 }
 
-function checkTimestamp(operation: string, value: number | Date): number {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0) {
-    throw new RecoValidationError(operation, 'timestamp', 'must be a Date or positive integer epoch milliseconds');
+export function wholeNumber(operation: string, field: string, value: unknown, min = 1, max = 2 ** 31): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RecoValidationError(operation, field, `must be a whole number from ${min} to ${max}`);
   }
-  return ms;
+  return value;
 }
 
 /** The fields an event builder produces before identity, id and time are added. */
@@ -116,38 +154,38 @@ export type EventBody = Omit<RecoEvent, 'eventId' | 'anonymousId' | 'userId' | '
   readonly timestamp?: number;
 };
 
-/** Checks the optional fields and returns them in wire form; throws {@link RecoValidationError}. */
-export function checkExtra(operation: string, extra: ItemEventExtra | undefined): Omit<EventBody, 'type'> {
+/**
+ * Checks the optional fields (names included) and returns them in wire form; throws {@link RecoValidationError}.
+ * `undefined` values count as absent.
+ */
+export function checkExtra(
+  operation: string,
+  extra: ItemEventExtra | undefined,
+  known: readonly string[],
+): Omit<EventBody, 'type'> {
+  checkKeys(operation, extra, known);
   if (extra === undefined) return {};
-  if (typeof extra !== 'object' || extra === null) {
-    throw new RecoValidationError(operation, 'options', 'must be an object');
-  }
   const out: { -readonly [K in keyof EventBody]?: EventBody[K] } = {};
-  if (extra.recommendationId !== undefined) {
-    out.recommendationId = checkId(operation, 'recommendationId', extra.recommendationId);
+  const { recommendationId, sessionId, properties, timestamp, quantity, price, currency } = extra;
+  if (recommendationId !== undefined) out.recommendationId = checkId(operation, 'recommendationId', recommendationId);
+  if (sessionId !== undefined) out.sessionId = checkId(operation, 'sessionId', sessionId);
+  if (properties !== undefined) out.properties = checkProperties(operation, properties);
+  if (timestamp !== undefined) {
+    const ms = timestamp instanceof Date ? timestamp.getTime() : timestamp;
+    out.timestamp = wholeNumber(operation, 'timestamp', ms, 1, 8.64e15);
   }
-  if (extra.sessionId !== undefined) out.sessionId = checkId(operation, 'sessionId', extra.sessionId);
-  if (extra.properties !== undefined) out.properties = checkProperties(operation, extra.properties);
-  if (extra.timestamp !== undefined) out.timestamp = checkTimestamp(operation, extra.timestamp);
-  if (extra.quantity !== undefined) {
-    const q = extra.quantity;
-    if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > MAX_QUANTITY) {
-      throw new RecoValidationError(operation, 'quantity', `must be a whole number from 1 to ${MAX_QUANTITY}`);
+  if (quantity !== undefined) out.quantity = wholeNumber(operation, 'quantity', quantity, 1, 10_000);
+  if (price !== undefined) {
+    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0 || price > 1e9) {
+      throw new RecoValidationError(operation, 'price', 'must be a number from 0 to 1000000000');
     }
-    out.quantity = q;
+    out.price = price;
   }
-  if (extra.price !== undefined) {
-    const p = extra.price;
-    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > MAX_PRICE) {
-      throw new RecoValidationError(operation, 'price', `must be a number from 0 to ${MAX_PRICE}`);
-    }
-    out.price = p;
-  }
-  if (extra.currency !== undefined) {
-    if (typeof extra.currency !== 'string' || !/^[A-Z]{3}$/.test(extra.currency)) {
+  if (currency !== undefined) {
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
       throw new RecoValidationError(operation, 'currency', 'must be an ISO 4217 code such as EUR');
     }
-    out.currency = extra.currency;
+    out.currency = currency;
   }
   if (out.price !== undefined && out.currency === undefined) {
     throw new RecoValidationError(operation, 'currency', 'is required when price is given');
@@ -155,13 +193,13 @@ export function checkExtra(operation: string, extra: ItemEventExtra | undefined)
   return out;
 }
 
-/** A search query: non-empty, at most `apiLimits.maxQueryChars` characters. */
+/** A search query: not blank, at most `maxQueryChars` characters. */
 export function checkQuery(operation: string, query: unknown): string {
   if (typeof query !== 'string' || query.trim() === '') {
-    throw new RecoValidationError(operation, 'query', `is required (a non-empty string), got ${describe(query)}`);
+    throw new RecoValidationError(operation, 'query', `must be a non-blank string, got ${describe(query)}`);
   }
-  if (query.length > apiLimits.maxQueryChars) {
-    throw new RecoValidationError(operation, 'query', `must be at most ${apiLimits.maxQueryChars} characters`);
+  if (query.length > limits.maxQueryChars) {
+    throw new RecoValidationError(operation, 'query', `must be at most ${limits.maxQueryChars} characters`);
   }
   return query;
 }

@@ -123,15 +123,22 @@ describe('SDK reading: errors', () => {
     ['similar without itemId', (c) => c.similar(''), 'itemId'],
     ['rank without items', (c) => c.rank([]), 'itemIds'],
     ['rank with an empty id', (c) => c.rank(['a', '']), 'itemIds[1]'],
+    ['a misspelled option', (c) => c.recommendations({ cuont: 3 } as never), 'cuont'],
   ];
 
-  it.each(invalid)('throws RecoValidationError for %s without a request', (_, call, field) => {
+  it.each(invalid)('rejects with RecoValidationError for %s, without a request', async (_, call, field) => {
     // Prepare
     const fake = new FakeFetch(() => ok());
     const { client } = setup({ fake });
-    // Act / Assess
-    expect(() => call(client)).toThrow(RecoValidationError);
-    expect(() => call(client)).toThrow(field);
+    // Act
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = call(client);
+    }).not.toThrow();
+    const error = await pending?.catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(RecoValidationError);
+    expect((error as Error).message).toContain(field);
     expect(fake.calls).toHaveLength(0);
   });
 });
@@ -142,5 +149,25 @@ describe('SDK client options', () => {
     expect(() => setup({ endpoint: '' })).toThrow(/endpoint/);
     expect(() => setup({ apiKey: '' })).toThrow(/apiKey/);
     expect(() => setup({ maxBatch: 101 })).toThrow(/maxBatch must be a whole number from 1 to 100/);
+  });
+
+  it.each([
+    ['without a scheme', 'api.example.com', /endpoint must be an http\(s\) URL with its scheme/],
+    ['with another scheme', 'ftp://api.example.com', /endpoint must be an http\(s\) URL/],
+    [
+      'ending in /v1',
+      'https://api.example.com/prod/v1/',
+      /endpoint must not end in \/v1.*"https:\/\/api.example.com\/prod"/,
+    ],
+  ])('refuses an endpoint %s with a message saying what to pass', (_, endpoint, message) => {
+    // Act / Assess
+    expect(() => setup({ endpoint })).toThrow(message);
+  });
+
+  it('refuses a misspelled option name, as the API refuses unknown fields', () => {
+    // Act / Assess
+    expect(() => setup({ flushIntervalMS: 10 } as never)).toThrow(
+      /flushIntervalMS is not an option of createRecoClient/,
+    );
   });
 });
