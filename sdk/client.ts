@@ -5,7 +5,6 @@ import {
   checkExtra,
   checkId,
   checkKeys,
-  checkQuery,
   EXTRA,
   randomId,
   utf8Bytes,
@@ -18,7 +17,7 @@ import { ListMemory } from './lists.ts';
 import { Outbox, type DeliveryNotice, type DeliveryNoticeKind } from './outbox.ts';
 import { browserStorage, memoryStorage, queueStore, safeGet, safeSet } from './storage.ts';
 import { exchange, jsonOf, queryString, routePath, systemClock, type FetchLike, type QueryValue } from './transport.ts';
-import type { ListFilters, RecoClient, RecoClientOptions, RecoList, RecoTracker } from './types.ts';
+import type { RecoClient, RecoClientOptions, RecoList, RecoTracker } from './types.ts';
 import { checkUserToken, isInvalidUserToken, TokenRenewal, UserCredential } from './userToken.ts';
 
 const KEYS = { anonymousId: 'reco.anonymousId', userId: 'reco.userId', session: 'reco.session' } as const;
@@ -42,7 +41,6 @@ const OPTIONS = [
   'onRejected',
   'onError',
 ];
-const FILTERS = ['count', 'category', 'minPrice', 'maxPrice', 'inStock', 'signal'];
 const RETRY = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /** The API's base URL: with a scheme (else `fetch` reads it as a path of the page's own site) and without `/v1`. */
@@ -72,33 +70,16 @@ function checkEndpoint(value: unknown): string {
   return base;
 }
 
-/** Price, stock and category filters of the list reads, checked. */
-function filterParams(operation: string, options: ListFilters): Record<string, QueryValue> {
-  const { count, category, minPrice, maxPrice, inStock } = options;
-  if (category !== undefined && (typeof category !== 'string' || category.trim() === '' || category.length > 64)) {
-    throw new RecoValidationError(operation, 'category', 'must be a non-blank string of at most 64 characters');
-  }
-  for (const [field, price] of [
-    ['minPrice', minPrice],
-    ['maxPrice', maxPrice],
-  ] as const) {
-    if (price !== undefined && (typeof price !== 'number' || !Number.isFinite(price) || price < 0)) {
-      throw new RecoValidationError(operation, field, 'must be a finite number, 0 or more');
-    }
-  }
-  if (typeof minPrice === 'number' && typeof maxPrice === 'number' && minPrice > maxPrice) {
-    throw new RecoValidationError(operation, 'minPrice', `(${minPrice}) must not be above maxPrice (${maxPrice})`);
-  }
-  if (inStock !== undefined && typeof inStock !== 'boolean') {
-    throw new RecoValidationError(operation, 'inStock', 'must be true or false');
-  }
-  return {
-    count: count === undefined ? undefined : wholeNumber(operation, 'count', count, 1, limits.maxRecommendationCount),
-    category,
-    minPrice,
-    maxPrice,
-    inStock,
-  };
+const PRICES = ['minPrice', 'maxPrice', 'inStock'];
+
+/**
+ * A list read's options as its query string, in a fixed order (one URL per list, so one CORS preflight). Unknown
+ * option names are refused; the values are the API's to check: a bad one gets a 400 `invalid_field`, and the read
+ * rejects with it.
+ */
+function params(operation: string, options: object, names: readonly string[], more: readonly string[] = []): string {
+  checkKeys(operation, options, [...names, ...more, 'signal']);
+  return queryString(Object.fromEntries(names.map((name) => [name, (options as Record<string, QueryValue>)[name]])));
 }
 
 function defaultFetch(): FetchLike {
@@ -129,23 +110,18 @@ function listen(target: EventTargetLike | undefined, type: string, listener: () 
  */
 export function createRecoClient(options: RecoClientOptions): RecoClient {
   const operation = 'createRecoClient';
-  if (typeof options !== 'object' || options === null) {
-    throw new RecoValidationError(operation, 'options', 'must be an object with endpoint and apiKey');
-  }
-  checkKeys(operation, options, OPTIONS);
+  checkKeys(operation, options ?? 0, OPTIONS);
   const endpoint = checkEndpoint(options.endpoint);
   const apiKey = checkId(operation, 'apiKey', options.apiKey);
   if (options.consent !== undefined && options.consent !== 'granted' && options.consent !== 'pending') {
     throw new RecoValidationError(operation, 'consent', "must be 'granted' or 'pending'");
-  }
-  if (options.onTokenExpired !== undefined && typeof options.onTokenExpired !== 'function') {
-    throw new RecoValidationError(operation, 'onTokenExpired', 'must be a function returning a user token');
   }
   checkKeys(`${operation} retry`, options.retry, Object.keys(RETRY));
   const fetchFn = options.fetch ?? defaultFetch();
   const local = browserStorage();
   const storage = options.storage ?? local ?? memoryStorage();
   const queueStorage = options.queueStorage === undefined ? local : (options.queueStorage ?? undefined);
+  const queues = queueStorage ? queueStore(queueStorage) : undefined;
   const clock = options.clock ?? systemClock;
   const timeoutMs = wholeNumber(operation, 'timeoutMs', options.timeoutMs ?? 10_000);
   const sessionTimeoutMs = wholeNumber(operation, 'sessionTimeoutMs', options.sessionTimeoutMs ?? 30 * 60 * 1000);
@@ -189,7 +165,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       maxBatch: wholeNumber(operation, 'maxBatch', options.maxBatch ?? 100, 1, limits.maxEventsPerRequest),
       maxQueueSize: wholeNumber(operation, 'maxQueueSize', options.maxQueueSize ?? 1_000),
       retry: { ...RETRY, ...options.retry },
-      store: queueStorage && queueStore(queueStorage),
+      store: queues,
       onRejected: options.onRejected ?? (() => {}),
       notify,
     },
@@ -201,7 +177,6 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
   let anonymousId = loadId(KEYS.anonymousId) ?? randomId();
   let userId = loadId(KEYS.userId);
   let session = loadSession();
-  const queues = queueStorage && queueStore(queueStorage);
   // Events earlier pages left undelivered (a reload, a closed tab, offline) go first; only with consent.
   if (granted() && queues) outbox.restore(queues.adopt());
   persistIds();
@@ -325,7 +300,6 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
         const orderId = order.orderId === undefined ? undefined : checkId(operation, 'orderId', order.orderId);
         const bodies = order.items.map((line, i): EventBody => {
           const lineOperation = `${operation} items[${i}]`;
-          checkKeys(lineOperation, line, ['itemId', 'quantity', 'price', 'recommendationId']);
           return {
             type: 'purchase',
             itemId: checkId(lineOperation, 'itemId', line?.itemId),
@@ -350,7 +324,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       (query: string, extra) =>
         enqueue('track.search', {
           type: 'search',
-          query: checkQuery('track.search', query),
+          query: checkId('track.search', 'query', query, limits.maxQueryChars),
           ...checkExtra('track.search', extra, EXTRA.plain),
         })[0],
     ),
@@ -476,7 +450,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       }
       if (switching) {
         // Events the previous user tracked still go with their token; it is just never refreshed again.
-        credential?.retire();
+        if (credential) credential.retired = true;
         credential = undefined;
       }
       if (given !== undefined) {
@@ -495,7 +469,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       enqueue('identify', { type: 'identify' });
     }),
     reset() {
-      credential?.retire();
+      if (credential) credential.retired = true;
       credential = undefined;
       userId = undefined;
       anonymousId = randomId();
@@ -516,50 +490,24 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     }),
     async recommendations(opts = {}) {
       const operation = 'recommendations';
-      checkKeys(operation, opts, [...FILTERS, 'userId', 'exclude']);
-      const id = shopper(operation, opts.userId);
-      const { exclude } = opts;
-      if (
-        exclude !== undefined &&
-        (!Array.isArray(exclude) || exclude.some((e) => e !== 'purchased' && e !== 'viewed'))
-      ) {
-        throw new RecoValidationError(operation, 'exclude', "must be an array of 'purchased' and 'viewed'");
-      }
-      const { count, category, ...rest } = filterParams(operation, opts);
-      const query = queryString({ count, category, exclude, ...rest });
-      return read(`${endpoint}${routePath(routes.userRecommendations, id)}${query}`, {
-        method: 'GET',
-        signal: opts.signal,
-      });
+      const query = params(operation, opts, ['count', 'category', 'exclude', ...PRICES], ['userId']);
+      const path = routePath(routes.userRecommendations, shopper(operation, opts.userId));
+      return read(`${endpoint}${path}${query}`, { method: 'GET', signal: opts.signal });
     },
     async similar(itemId, opts = {}) {
       const operation = 'similar';
-      checkKeys(operation, opts, FILTERS);
-      const id = checkId(operation, 'itemId', itemId);
-      const query = queryString(filterParams(operation, opts));
-      return read(`${endpoint}${routePath(routes.similarItems, id)}${query}`, { method: 'GET', signal: opts.signal });
+      const query = params(operation, opts, ['count', 'category', ...PRICES]);
+      const path = routePath(routes.similarItems, checkId(operation, 'itemId', itemId));
+      return read(`${endpoint}${path}${query}`, { method: 'GET', signal: opts.signal });
     },
     async trending(opts = {}) {
-      const operation = 'trending';
-      checkKeys(operation, opts, [...FILTERS, 'window']);
-      if (opts.window !== undefined && opts.window !== '1h' && opts.window !== '24h') {
-        throw new RecoValidationError(operation, 'window', "must be '1h' or '24h'");
-      }
-      const { count, category, ...rest } = filterParams(operation, opts);
-      const query = queryString({ count, category, window: opts.window, ...rest });
+      const query = params('trending', opts, ['count', 'category', 'window', ...PRICES]);
       return read(`${endpoint}${routes.trending}${query}`, { method: 'GET', signal: opts.signal });
     },
     async rank(itemIds, opts = {}) {
       const operation = 'rank';
       checkKeys(operation, opts, ['userId', 'signal']);
-      if (!Array.isArray(itemIds) || itemIds.length === 0 || itemIds.length > limits.maxRankingItems) {
-        throw new RecoValidationError(
-          operation,
-          'itemIds',
-          `must be an array of 1 to ${limits.maxRankingItems} item ids`,
-        );
-      }
-      itemIds.forEach((id, i) => checkId(operation, `itemIds[${i}]`, id));
+      if (!Array.isArray(itemIds)) throw new RecoValidationError(operation, 'itemIds', 'must be an array of item ids');
       const body = JSON.stringify({ userId: shopper(operation, opts.userId), itemIds });
       return read(`${endpoint}${routes.rankings}`, { method: 'POST', body, signal: opts.signal });
     },

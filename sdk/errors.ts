@@ -52,14 +52,16 @@ export class RecoValidationError extends TypeError {
 
 /** Builds a {@link RecoApiError} from a status and the body text, whatever the body holds. */
 export function apiErrorFrom(status: number, bodyText: string): RecoApiError {
-  let reason = `http_${status}`;
-  let message = `the API answered ${status}`;
+  let body: { reason?: unknown; message?: unknown } | undefined;
   try {
-    const body = JSON.parse(bodyText) as { reason?: unknown; message?: unknown } | null;
-    if (typeof body?.reason === 'string' && body.reason !== '') reason = body.reason;
-    if (typeof body?.message === 'string' && body.message !== '') message = body.message;
+    body = JSON.parse(bodyText);
   } catch {
-    // Not JSON (a proxy's HTML error page, say): keep the generic reason and message.
+    // Not JSON (a proxy's HTML error page, say): the generic reason and message.
   }
-  return new RecoApiError(status, reason, message);
+  const text = (value: unknown) => (typeof value === 'string' && value) || undefined;
+  return new RecoApiError(
+    status,
+    text(body?.reason) ?? `http_${status}`,
+    text(body?.message) ?? `the API answered ${status}`,
+  );
 }

@@ -84,9 +84,6 @@ export const EXTRA = {
   page: [...EXTRA_KEYS, 'itemId'],
 } as const;
 
-const describe = (value: unknown): string =>
-  value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : typeof value;
-
 /** Throws on an option name the call does not know, as the API rejects unknown fields. */
 export function checkKeys(operation: string, options: unknown, known: readonly string[]): void {
   if (options === undefined) return;
@@ -95,54 +92,43 @@ export function checkKeys(operation: string, options: unknown, known: readonly s
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new RecoValidationError(operation, key, `is not an option of ${operation} (known: ${known.join(', ')})`);
+      throw new RecoValidationError(operation, key, `is not an option (known: ${known.join(', ')})`);
     }
   }
 }
 
-/** A non-blank string id of at most `maxIdChars` characters. */
-export function checkId(operation: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new RecoValidationError(operation, field, `must be a non-blank string, got ${describe(value)}`);
-  }
-  if (value.length > limits.maxIdChars) {
-    throw new RecoValidationError(operation, field, `must be at most ${limits.maxIdChars} characters`);
+/** A non-blank string of at most `max` characters: an id (`maxIdChars`), a search query (`maxQueryChars`). */
+export function checkId(operation: string, field: string, value: unknown, max: number = limits.maxIdChars): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
+    throw new RecoValidationError(
+      operation,
+      field,
+      `must be a non-blank string of at most ${max} characters, got ${typeof value}`,
+    );
   }
   return value;
 }
 
-/** The properties without their `undefined` values; throws on anything the API would refuse. */
+/**
+ * The properties without their `undefined` values; throws on a value that is not flat. Counts and lengths are the
+ * API's to check: it rejects such an event through `onRejected`.
+ */
 function checkProperties(operation: string, properties: unknown): Record<string, string | number | boolean | null> {
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
-    throw new RecoValidationError(operation, 'properties', 'must be a plain object of flat values');
+    throw new RecoValidationError(operation, 'properties', 'must be a plain object');
   }
   const out: Record<string, string | number | boolean | null> = {};
-  let count = 0;
   for (const [key, value] of Object.entries(properties)) {
     if (value === undefined) continue;
-    const field = `properties.${key}`;
-    if (++count > limits.maxPropertyKeys) {
-      throw new RecoValidationError(operation, 'properties', `may have at most ${limits.maxPropertyKeys} keys`);
-    }
-    if (key.length > 64) throw new RecoValidationError(operation, field, 'name must be at most 64 characters');
-    const ok =
-      value === null ||
-      typeof value === 'boolean' ||
-      (typeof value === 'number' && Number.isFinite(value)) ||
-      (typeof value === 'string' && value.length <= limits.maxPropertyValueChars);
-    if (!ok) {
-      throw new RecoValidationError(
-        operation,
-        field,
-        `must be a finite number, boolean, null or string of at most ${limits.maxPropertyValueChars} characters`,
-      );
+    if (value !== null && !/^[sbn]/.test(typeof value)) {
+      throw new RecoValidationError(operation, `properties.${key}`, 'must be a string, number, boolean or null');
     }
     out[key] = value as string | number | boolean | null;
   }
   return out;
 }
 
-export function wholeNumber(operation: string, field: string, value: unknown, min = 1, max = 2 ** 31): number {
+export function wholeNumber(operation: string, field: string, value: unknown, min = 1, max = 9e15): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RecoValidationError(operation, field, `must be a whole number from ${min} to ${max}`);
   }
@@ -156,7 +142,8 @@ export type EventBody = Omit<RecoEvent, 'eventId' | 'anonymousId' | 'userId' | '
 
 /**
  * Checks the optional fields (names included) and returns them in wire form; throws {@link RecoValidationError}.
- * `undefined` values count as absent.
+ * `undefined` values count as absent. Ranges (quantity, price) and the currency code are the API's to check: it
+ * rejects such an event through `onRejected`.
  */
 export function checkExtra(
   operation: string,
@@ -164,44 +151,25 @@ export function checkExtra(
   known: readonly string[],
 ): Omit<EventBody, 'type'> {
   checkKeys(operation, extra, known);
-  if (extra === undefined) return {};
   const out: { -readonly [K in keyof EventBody]?: EventBody[K] } = {};
+  if (extra === undefined) return out;
   const { recommendationId, sessionId, properties, timestamp, quantity, price, currency } = extra;
   if (recommendationId !== undefined) out.recommendationId = checkId(operation, 'recommendationId', recommendationId);
   if (sessionId !== undefined) out.sessionId = checkId(operation, 'sessionId', sessionId);
   if (properties !== undefined) out.properties = checkProperties(operation, properties);
   if (timestamp !== undefined) {
-    const ms = timestamp instanceof Date ? timestamp.getTime() : timestamp;
-    out.timestamp = wholeNumber(operation, 'timestamp', ms, 1, 8.64e15);
+    out.timestamp = wholeNumber(operation, 'timestamp', timestamp instanceof Date ? timestamp.getTime() : timestamp);
   }
-  if (quantity !== undefined) out.quantity = wholeNumber(operation, 'quantity', quantity, 1, 10_000);
+  if (quantity !== undefined) out.quantity = wholeNumber(operation, 'quantity', quantity);
   if (price !== undefined) {
-    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0 || price > 1e9) {
-      throw new RecoValidationError(operation, 'price', 'must be a number from 0 to 1000000000');
-    }
+    if (typeof price !== 'number') throw new RecoValidationError(operation, 'price', 'must be a number');
     out.price = price;
   }
-  if (currency !== undefined) {
-    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
-      throw new RecoValidationError(operation, 'currency', 'must be an ISO 4217 code such as EUR');
-    }
-    out.currency = currency;
-  }
+  if (currency !== undefined) out.currency = checkId(operation, 'currency', currency);
   if (out.price !== undefined && out.currency === undefined) {
-    throw new RecoValidationError(operation, 'currency', 'is required when price is given');
+    throw new RecoValidationError(operation, 'currency', 'is required with price');
   }
   return out;
-}
-
-/** A search query: not blank, at most `maxQueryChars` characters. */
-export function checkQuery(operation: string, query: unknown): string {
-  if (typeof query !== 'string' || query.trim() === '') {
-    throw new RecoValidationError(operation, 'query', `must be a non-blank string, got ${describe(query)}`);
-  }
-  if (query.length > limits.maxQueryChars) {
-    throw new RecoValidationError(operation, 'query', `must be at most ${limits.maxQueryChars} characters`);
-  }
-  return query;
 }
 
 const encoder = new TextEncoder();
@@ -219,7 +187,7 @@ export function randomId(): string {
   const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: <T>(a: T) => T } }).crypto;
   if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
   if (typeof webCrypto?.getRandomValues !== 'function') {
-    throw new Error('reco: this runtime has no crypto.getRandomValues, which unguessable anonymous ids need');
+    throw new Error('reco: no crypto.getRandomValues');
   }
   const bytes = webCrypto.getRandomValues(new Uint8Array(16));
   // The version (4) and variant (10) bits overwrite 6 of the 128 random bits.

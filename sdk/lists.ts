@@ -18,14 +18,8 @@ export class ListMemory {
   constructor(storage: RecoStorage) {
     this.#storage = storage;
     try {
-      const stored: unknown = JSON.parse(safeGet(storage, KEY) ?? '[]');
-      if (Array.isArray(stored)) {
-        for (const entry of stored) {
-          if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'string') {
-            this.#items.set(entry[0], [entry[1], Number(entry[2])]);
-          }
-        }
-      }
+      // `recall` checks what it returns: a damaged entry is only never found.
+      this.#items = new Map(JSON.parse(safeGet(storage, KEY) ?? '[]'));
     } catch {
       // A damaged value is forgotten.
     }
@@ -44,12 +38,12 @@ export class ListMemory {
   }
 
   recall(itemId: string, now: number): string | undefined {
-    const entry = this.#items.get(itemId);
-    return entry !== undefined && now - entry[1] <= WINDOW_MS ? entry[0] : undefined;
+    const [recommendationId, at] = this.#items.get(itemId) ?? [];
+    return typeof recommendationId === 'string' && now - Number(at) <= WINDOW_MS ? recommendationId : undefined;
   }
 
   save(): void {
-    safeSet(this.#storage, KEY, JSON.stringify([...this.#items].map(([item, [rec, at]]) => [item, rec, at])));
+    safeSet(this.#storage, KEY, JSON.stringify([...this.#items]));
   }
 
   clear(): void {

@@ -3,7 +3,7 @@ import { apiErrorFrom, RecoApiError, RecoNetworkError } from './errors.ts';
 import { utf8Bytes, type RecoEvent } from './events.ts';
 import type { QueueStore } from './storage.ts';
 import { exchange, retryAfterMs, type ExchangeOptions, type HttpAnswer } from './transport.ts';
-import { INVALID_USER_TOKEN, isInvalidUserToken, type TokenRenewal, type UserCredential } from './userToken.ts';
+import { expiredError, isInvalidUserToken, type TokenRenewal, type UserCredential } from './userToken.ts';
 
 /** An event the API answered 200 for but did not take, with its reason. Not retried. */
 export interface RejectedEvent {
@@ -243,7 +243,7 @@ export class Outbox {
     if (over <= 0) return;
     const dropped = this.#queue.splice(0, over);
     this.#o.notify(
-      new Error(`reco: event queue is full (${this.#o.maxQueueSize}); dropped the ${over} oldest`),
+      new Error(`reco: queue full, dropped the ${over} oldest`),
       'queue_overflow',
       dropped.map((q) => q.event),
     );
@@ -289,7 +289,7 @@ export class Outbox {
       }
       retries += 1;
       if (retries > this.#o.retry.maxRetries) {
-        const error = outcome.kind === 'retry' ? outcome.error : new Error('events were not taken by the stream');
+        const error = outcome.kind === 'retry' ? outcome.error : new Error('not taken');
         this.#o.notify(
           error,
           'retrying_later',
@@ -436,7 +436,7 @@ export class Outbox {
     }
     if (typeof body?.accepted !== 'number' || !Array.isArray(body.rejected)) {
       this.#o.notify(
-        new RecoApiError(answer.status, 'invalid_response', 'the events API answered 200 without {accepted, rejected}'),
+        new RecoApiError(answer.status, 'invalid_response', 'no {accepted, rejected} in the answer'),
         'unexpected_response',
         batch.map((q) => q.event),
       );
@@ -444,21 +444,18 @@ export class Outbox {
     }
     const rejected: RejectedEvent[] = [];
     const again: Queued[] = [];
-    for (const raw of body.rejected as { index?: unknown; reason?: unknown; field?: unknown; message?: unknown }[]) {
-      const queued = typeof raw?.index === 'number' ? batch[raw.index] : undefined;
+    for (const { index, reason, field, message } of body.rejected as Partial<RejectedEvent & { index: number }>[]) {
+      const queued = batch[index as number];
       if (queued === undefined) continue;
-      const reason = typeof raw.reason === 'string' ? raw.reason : 'unknown';
       // "Not accepted, retry it": sent again like a failed request.
-      if (reason === 'stream_write_failed') {
-        again.push(queued);
-        continue;
-      }
-      rejected.push({
-        event: queued.event,
-        reason,
-        ...(typeof raw.field === 'string' ? { field: raw.field } : {}),
-        message: typeof raw.message === 'string' ? raw.message : reason,
-      });
+      if (reason === 'stream_write_failed') again.push(queued);
+      else
+        rejected.push({
+          event: queued.event,
+          reason: `${reason}`,
+          ...(field ? { field } : {}),
+          message: message ?? `${reason}`,
+        });
     }
     return { kind: 'sent', accepted: body.accepted, rejected, again };
   }
@@ -541,7 +538,5 @@ function refused(credential: UserCredential, error: unknown): Outcome {
   return credential.retired ? { kind: 'dropped', error: apiError } : { kind: 'unauthorized', error: apiError };
 }
 
-function tokenError(credential: UserCredential, cause?: unknown): RecoApiError {
-  const why = credential.retired ? 'its shopper has signed out' : 'no fresh token could be had';
-  return new RecoApiError(401, INVALID_USER_TOKEN, `the user token has expired and ${why}`, { cause });
-}
+const tokenError = (credential: UserCredential, cause?: unknown): RecoApiError =>
+  expiredError(credential.retired ? 'its shopper has signed out' : 'no fresh token could be had', cause);

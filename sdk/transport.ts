@@ -75,48 +75,39 @@ export async function exchange(
   url: string,
   init: { method: string; body?: string; keepalive?: boolean; signal?: AbortSignal | undefined },
 ): Promise<HttpAnswer> {
-  const { clock, timeoutMs } = options;
+  const { clock, timeoutMs, userToken } = options;
+  const { method, body, signal } = init;
   const headers: Record<string, string> = { [apiHeaders.apiKey]: options.apiKey, accept: 'application/json' };
-  if (options.userToken !== undefined) headers[apiHeaders.userToken] = options.userToken;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
-  const onAbort = () => controller?.abort(init.signal?.reason);
-  init.signal?.addEventListener('abort', onAbort);
-  if (init.signal?.aborted) onAbort();
+  if (userToken !== undefined) headers[apiHeaders.userToken] = userToken;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal?.addEventListener('abort', abort);
+  if (signal?.aborted) abort();
   let timer: unknown;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => {
-      controller?.abort();
-      reject(new RecoNetworkError(`${init.method} ${url} timed out after ${timeoutMs} ms`, { reason: 'timeout' }));
-    }, timeoutMs);
-  });
   try {
     // The race also ends a fetch that ignores its signal (a test double, an old polyfill).
     return await Promise.race([
-      (async () => {
-        let response: FetchResponse;
-        let text: string;
-        try {
-          response = await options.fetch(url, {
-            method: init.method,
-            headers,
-            ...(init.body === undefined ? {} : { body: init.body }),
-            ...(init.keepalive ? { keepalive: true } : {}),
-            ...(controller ? { signal: controller.signal } : {}),
-          });
-          text = await response.text();
-        } catch (error) {
-          throw new RecoNetworkError(`${init.method} ${url} failed: ${(error as Error)?.message ?? String(error)}`, {
-            cause: error,
-          });
-        }
-        return { status: response.status, headers: response.headers, text };
-      })(),
-      timedOut,
+      options
+        .fetch(url, { method, headers, body, keepalive: init.keepalive, signal: controller.signal } as FetchInit)
+        .then(async (response) => ({
+          status: response.status,
+          headers: response.headers,
+          text: await response.text(),
+        })),
+      new Promise<never>((_, reject) => {
+        timer = clock.setTimeout(() => {
+          abort();
+          reject(new RecoNetworkError(`${method} ${url} timed out after ${timeoutMs} ms`, { reason: 'timeout' }));
+        }, timeoutMs);
+      }),
     ]);
+  } catch (error) {
+    if (error instanceof RecoNetworkError) throw error;
+    throw new RecoNetworkError(`${method} ${url} failed: ${(error as Error)?.message ?? error}`, { cause: error });
   } finally {
     clock.clearTimeout(timer);
-    init.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', abort);
   }
 }
 
@@ -132,10 +123,7 @@ export function jsonOf<T>(answer: HttpAnswer): T {
 
 /** `Retry-After` in ms (seconds or an HTTP date), when the answer has a usable one. */
 export function retryAfterMs(answer: HttpAnswer, now: number): number | undefined {
-  const raw = answer.headers.get('retry-after');
-  if (raw === null || raw.trim() === '') return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+  const raw = answer.headers.get('retry-after')?.trim();
+  const ms = raw ? Number(raw) * 1000 || Date.parse(raw) - now : NaN;
+  return ms >= 0 ? ms : undefined;
 }

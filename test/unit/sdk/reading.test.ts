@@ -114,17 +114,25 @@ describe('SDK reading: errors', () => {
   });
 
   const invalid: [string, (c: ReturnType<typeof setup>['client']) => Promise<unknown>, string][] = [
-    ['count 0', (c) => c.recommendations({ count: 0 }), 'count'],
-    ['count over the maximum', (c) => c.trending({ count: 101 }), 'count'],
-    ['an unknown exclusion', (c) => c.recommendations({ exclude: ['cart' as 'viewed'] }), 'exclude'],
-    ['minPrice above maxPrice', (c) => c.recommendations({ minPrice: 5, maxPrice: 1 }), 'minPrice'],
-    ['a negative price', (c) => c.similar('a', { maxPrice: -1 }), 'maxPrice'],
-    ['an unknown window', (c) => c.trending({ window: '7d' as '1h' }), 'window'],
     ['similar without itemId', (c) => c.similar(''), 'itemId'],
-    ['rank without items', (c) => c.rank([]), 'itemIds'],
-    ['rank with an empty id', (c) => c.rank(['a', '']), 'itemIds[1]'],
+    ['similar with a blank itemId', (c) => c.similar('  '), 'itemId'],
+    ['rank without an array', (c) => c.rank(undefined as never), 'itemIds'],
     ['a misspelled option', (c) => c.recommendations({ cuont: 3 } as never), 'cuont'],
+    ['an option of another read', (c) => c.trending({ exclude: [] } as never), 'exclude'],
   ];
+
+  it('leaves the values of filters to the API, whose 400 rejects the read with its reason and field', async () => {
+    // Prepare
+    const answer = { reason: 'invalid_field', message: 'count must be at most 100' };
+    const fake = new FakeFetch().answer({ status: 400, body: answer });
+    const { client } = setup({ fake });
+    // Act
+    const error = await client.trending({ count: 101 }).catch((e: unknown) => e);
+    // Assess
+    expect(fake.calls[0]?.url).toBe(`${ENDPOINT}/v1/trending?count=101`);
+    expect(error).toBeInstanceOf(RecoApiError);
+    expect(error).toMatchObject({ status: 400, reason: 'invalid_field', message: answer.message });
+  });
 
   it.each(invalid)('rejects with RecoValidationError for %s, without a request', async (_, call, field) => {
     // Prepare
@@ -166,8 +174,6 @@ describe('SDK client options', () => {
 
   it('refuses a misspelled option name, as the API refuses unknown fields', () => {
     // Act / Assess
-    expect(() => setup({ flushIntervalMS: 10 } as never)).toThrow(
-      /flushIntervalMS is not an option of createRecoClient/,
-    );
+    expect(() => setup({ flushIntervalMS: 10 } as never)).toThrow(/createRecoClient: flushIntervalMS is not an option/);
   });
 });

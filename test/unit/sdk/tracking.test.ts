@@ -149,7 +149,7 @@ describe('SDK tracking: invalid input is reported and dropped, never thrown', ()
     ['click with an empty itemId', (c) => c.track.click(''), 'itemId'],
     ['an itemId over the id limit', (c) => c.track.view('x'.repeat(apiLimits.maxIdChars + 1)), 'itemId'],
     ['price without currency', (c) => c.track.addToCart('a', { price: 3 }), 'currency'],
-    ['a lower-case currency', (c) => c.track.purchase('a', { price: 3, currency: 'eur' }), 'currency'],
+    ['a price that is no number', (c) => c.track.purchase('a', { price: '3' as never, currency: 'EUR' }), 'price'],
     ['a fractional quantity', (c) => c.track.purchase('a', { quantity: 1.5 }), 'quantity'],
     ['a misspelled option', (c) => c.track.view('a', { recomendationId: 'r' } as never), 'recomendationId'],
     ['an empty search', (c) => c.track.search('  '), 'query'],

@@ -43,7 +43,9 @@ describe('SDK user tokens: the header', () => {
   it('refuses a token that could not be sent as a header value', () => {
     // Act / Assess
     expect(() => setup({ userToken: 'two\nlines' })).toThrow(RecoValidationError);
-    expect(() => setup({ userToken: 'x'.repeat(1025) })).toThrow(/userToken must be a non-empty string/);
+    expect(() => setup({ userToken: 'x'.repeat(1025) })).toThrow(
+      /userToken must be 1 to 1024 visible ASCII characters/,
+    );
   });
 });
 
