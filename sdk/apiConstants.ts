@@ -12,6 +12,9 @@ export const routes = {
   similarItems: '/v1/items/{itemId}/similar',
   rankings: '/v1/rankings',
   trending: '/v1/trending',
+} as const;
+
+export const serverRoutes = {
   userTokens: '/v1/admin/user-tokens',
 } as const;
 
@@ -19,12 +22,7 @@ export const limits = {
   maxEventsPerRequest: 100,
   maxBodyBytes: 262144,
   maxEventBytes: 8192,
-  maxPropertyKeys: 32,
-  maxPropertyValueChars: 256,
   maxIdChars: 128,
   maxQueryChars: 512,
-  maxRecommendationCount: 100,
   maxImpressionItems: 50,
-  maxRankingItems: 500,
-  maxUserTokenTtlSeconds: 86400,
 } as const;

@@ -13,12 +13,12 @@ import {
   type ItemEventExtra,
   type RecoEvent,
 } from './events.ts';
-import { ListMemory } from './lists.ts';
+import { listMemory } from './lists.ts';
 import { Outbox, type DeliveryNotice, type DeliveryNoticeKind } from './outbox.ts';
 import { browserStorage, memoryStorage, queueStore, safeGet, safeSet } from './storage.ts';
 import { exchange, jsonOf, queryString, routePath, systemClock, type FetchLike, type QueryValue } from './transport.ts';
 import type { RecoClient, RecoClientOptions, RecoList, RecoTracker } from './types.ts';
-import { checkUserToken, isInvalidUserToken, TokenRenewal, UserCredential } from './userToken.ts';
+import { checkUserToken, isInvalidUserToken, tokenRenewal, UserCredential } from './userToken.ts';
 
 const KEYS = { anonymousId: 'reco.anonymousId', userId: 'reco.userId', session: 'reco.session' } as const;
 const OPTIONS = [
@@ -56,7 +56,7 @@ function checkEndpoint(value: unknown): string {
     throw new RecoValidationError(
       operation,
       'endpoint',
-      `must be an http(s) URL with its scheme, such as https://api.example.com; got ${JSON.stringify(value)}`,
+      `must be an http(s) URL with its scheme, got ${JSON.stringify(value)}`,
     );
   }
   const base = value.replace(/\/+$/, '');
@@ -64,7 +64,7 @@ function checkEndpoint(value: unknown): string {
     throw new RecoValidationError(
       operation,
       'endpoint',
-      `must not end in /v1: the SDK adds /v1/… to it (use ${JSON.stringify(base.slice(0, -3))})`,
+      `must not end in /v1 (use ${JSON.stringify(base.slice(0, -3))})`,
     );
   }
   return base;
@@ -80,14 +80,6 @@ const PRICES = ['minPrice', 'maxPrice', 'inStock'];
 function params(operation: string, options: object, names: readonly string[], more: readonly string[] = []): string {
   checkKeys(operation, options, [...names, ...more, 'signal']);
   return queryString(Object.fromEntries(names.map((name) => [name, (options as Record<string, QueryValue>)[name]])));
-}
-
-function defaultFetch(): FetchLike {
-  const global = (globalThis as { fetch?: FetchLike }).fetch;
-  if (typeof global !== 'function') {
-    throw new RecoValidationError('createRecoClient', 'fetch', 'is required: this runtime has no global fetch');
-  }
-  return (url, init) => global(url, init);
 }
 
 type Listener = (type: string, listener: () => void) => void;
@@ -117,7 +109,8 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     throw new RecoValidationError(operation, 'consent', "must be 'granted' or 'pending'");
   }
   checkKeys(`${operation} retry`, options.retry, Object.keys(RETRY));
-  const fetchFn = options.fetch ?? defaultFetch();
+  // Called unbound: browsers refuse `fetch` called as a method of another object.
+  const fetchFn: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const local = browserStorage();
   const storage = options.storage ?? local ?? memoryStorage();
   const queueStorage = options.queueStorage === undefined ? local : (options.queueStorage ?? undefined);
@@ -135,7 +128,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       // A throwing callback must not break the shop's page or delivery.
     }
   };
-  const renewal = new TokenRenewal(options.onTokenExpired);
+  const renewal = tokenRenewal(options.onTokenExpired);
   /** The signed-in shopper's token; replaced on sign-in as another user, dropped on sign-out. */
   let credential =
     options.userToken === undefined ? undefined : new UserCredential(checkUserToken(operation, options.userToken));
@@ -171,7 +164,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     },
     !granted(),
   );
-  const lists = new ListMemory(storage);
+  const lists = listMemory(storage);
   if (consent === 'denied') forget();
 
   let anonymousId = loadId(KEYS.anonymousId) ?? randomId();
@@ -221,7 +214,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     return new RecoValidationError(
       operation,
       'userToken',
-      `is required while ${JSON.stringify(userId)} is identified: pass it to createRecoClient or identify, or reset()`,
+      `is required while ${JSON.stringify(userId)} is signed in (or call reset())`,
     );
   }
 
@@ -264,7 +257,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       throw new RecoValidationError(
         operation,
         'event',
-        `is ${bytes} bytes as JSON; the limit is ${limits.maxEventBytes} (trim properties)`,
+        `is ${bytes} bytes as JSON; the limit is ${limits.maxEventBytes}`,
       );
     }
     return { event, json, bytes };
@@ -445,7 +438,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
         throw new RecoValidationError(
           'identify',
           'userToken',
-          `is required to sign in ${JSON.stringify(checked)}: mint one on your server (POST /v1/admin/user-tokens)`,
+          `is required to sign in ${JSON.stringify(checked)}: mint it on your server`,
         );
       }
       if (switching) {
@@ -478,16 +471,8 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
       store(KEYS.session, null);
       store(KEYS.anonymousId, anonymousId);
     },
-    trackRecommendationClick: guard(none, (recommendationId, itemId, extra) => {
-      const operation = 'trackRecommendationClick';
-      const body = {
-        type: 'click' as const,
-        itemId: checkId(operation, 'itemId', itemId),
-        ...checkExtra(operation, extra, EXTRA.item),
-        recommendationId: checkId(operation, 'recommendationId', recommendationId),
-      };
-      return enqueue(operation, body)[0];
-    }),
+    trackRecommendationClick: (recommendationId, itemId, extra) =>
+      track.click(itemId, { ...extra, recommendationId: recommendationId ?? '' }),
     async recommendations(opts = {}) {
       const operation = 'recommendations';
       const query = params(operation, opts, ['count', 'category', 'exclude', ...PRICES], ['userId']);

@@ -184,15 +184,17 @@ export const utf8Bytes = (text: string): number => encoder.encode(text).length;
  * plain-HTTP page lacks it). There is no weaker fallback: without Web Crypto this throws.
  */
 export function randomId(): string {
-  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: <T>(a: T) => T } }).crypto;
-  if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
-  if (typeof webCrypto?.getRandomValues !== 'function') {
-    throw new Error('reco: no crypto.getRandomValues');
-  }
+  const webCrypto = (
+    globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } }
+  ).crypto;
+  if (webCrypto?.randomUUID) return webCrypto.randomUUID();
+  if (!webCrypto?.getRandomValues) throw new Error('reco: no crypto.getRandomValues');
   const bytes = webCrypto.getRandomValues(new Uint8Array(16));
   // The version (4) and variant (10) bits overwrite 6 of the 128 random bits.
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return Array.from(
+    bytes,
+    (b, i) => (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + (b + 256).toString(16).slice(1),
+  ).join('');
 }

@@ -4,7 +4,6 @@
  */
 import { createRecoClient } from './client.ts';
 import { RecoApiError, RecoNetworkError, RecoValidationError } from './errors.ts';
-import { KEEPALIVE_BUDGET_BYTES } from './outbox.ts';
 import { memoryStorage } from './storage.ts';
 
 (globalThis as { Reco?: unknown }).Reco = {
@@ -12,6 +11,5 @@ import { memoryStorage } from './storage.ts';
   RecoApiError,
   RecoNetworkError,
   RecoValidationError,
-  KEEPALIVE_BUDGET_BYTES,
   memoryStorage,
 };

@@ -243,7 +243,7 @@ export class Outbox {
     if (over <= 0) return;
     const dropped = this.#queue.splice(0, over);
     this.#o.notify(
-      new Error(`reco: queue full, dropped the ${over} oldest`),
+      new Error(`queue full: dropped the ${over} oldest`),
       'queue_overflow',
       dropped.map((q) => q.event),
     );

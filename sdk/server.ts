@@ -9,7 +9,7 @@
  * const serverApi = createServerApi({ url: process.env.RECO_SERVER_API_URL! });
  * const { token } = await serverApi.mintUserToken(session.userId);
  */
-import { routes } from './apiConstants.ts';
+import { serverRoutes } from './apiConstants.ts';
 import { signRequest, type AwsCredentials } from './sigv4.ts';
 
 export { signRequest, type AwsCredentials, type SigningRequest } from './sigv4.ts';
@@ -166,7 +166,7 @@ export function createServerApi(options: ServerApiOptions): ServerApi {
   return {
     request,
     async mintUserToken(userId, mintOptions) {
-      const answer = (await request('POST', routes.userTokens, {
+      const answer = (await request('POST', serverRoutes.userTokens, {
         userId,
         ...(mintOptions?.ttlSeconds === undefined ? {} : { ttlSeconds: mintOptions.ttlSeconds }),
       })) as Partial<UserToken> | undefined;

@@ -108,9 +108,8 @@ export function queueStore(storage: RecoStorage): QueueStore {
       list(keys);
     },
     clear() {
-      for (const other of index()) safeSet(storage, other, null);
+      this.adopt();
       safeSet(storage, key, null);
-      list([]);
     },
   };
 }

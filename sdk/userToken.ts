@@ -64,44 +64,26 @@ export function isInvalidUserToken(answer: HttpAnswer): boolean {
 export const expiredError = (why: string, cause?: unknown): RecoApiError =>
   new RecoApiError(401, INVALID_USER_TOKEN, `the user token has expired and ${why}`, { cause });
 
-/**
- * Fresh tokens for expired ones, through `onTokenExpired`. One refresh at a time: concurrent requests that meet the
- * same expired token share one call, and a request that meets a token already replaced retries with the new one.
- */
-export class TokenRenewal {
-  readonly #refresher: TokenRefresher | undefined;
-
-  constructor(refresher: TokenRefresher | undefined) {
-    this.#refresher = refresher;
-  }
-
+export interface TokenRenewal {
   /** Whether an expired token of this credential can be replaced at all. */
-  canRenew(credential: UserCredential): boolean {
-    return this.#refresher !== undefined && !credential.retired;
-  }
-
+  canRenew(credential: UserCredential): boolean;
   /**
    * A token to use instead of `used`, which the API refused. Rejects with a {@link RecoApiError} 401
    * `invalid_user_token` (its `cause` the refresher's failure, if any) when none can be had.
    */
-  renew(credential: UserCredential, used: string): Promise<string> {
-    credential.expire(used);
-    if (credential.refreshing) return credential.refreshing;
-    if (!credential.expired) return Promise.resolve(credential.token);
-    if (!this.canRenew(credential)) {
-      return Promise.reject(
-        expiredError(credential.retired ? 'its shopper has signed out' : 'there is no onTokenExpired'),
-      );
-    }
-    return (credential.refreshing = this.#refresh(credential).finally(() => {
-      credential.refreshing = undefined;
-    }));
-  }
+  renew(credential: UserCredential, used: string): Promise<string>;
+}
 
-  async #refresh(credential: UserCredential): Promise<string> {
+/**
+ * Fresh tokens for expired ones, through `onTokenExpired`. One refresh at a time: concurrent requests that meet the
+ * same expired token share one call, and a request that meets a token already replaced retries with the new one.
+ */
+export function tokenRenewal(refresher: TokenRefresher | undefined): TokenRenewal {
+  const canRenew = (credential: UserCredential) => refresher !== undefined && !credential.retired;
+  async function refresh(credential: UserCredential): Promise<string> {
     let fresh: string;
     try {
-      fresh = checkUserToken('onTokenExpired', await this.#refresher!());
+      fresh = checkUserToken('onTokenExpired', await refresher!());
     } catch (error) {
       throw expiredError(`onTokenExpired gave no token: ${(error as Error)?.message ?? error}`, error);
     }
@@ -110,4 +92,20 @@ export class TokenRenewal {
     if (credential.expired) credential.set(fresh);
     return credential.token;
   }
+  return {
+    canRenew,
+    renew(credential, used) {
+      credential.expire(used);
+      if (credential.refreshing) return credential.refreshing;
+      if (!credential.expired) return Promise.resolve(credential.token);
+      if (!canRenew(credential)) {
+        return Promise.reject(
+          expiredError(credential.retired ? 'its shopper has signed out' : 'there is no onTokenExpired'),
+        );
+      }
+      return (credential.refreshing = refresh(credential).finally(() => {
+        credential.refreshing = undefined;
+      }));
+    },
+  };
 }

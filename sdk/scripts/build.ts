@@ -49,9 +49,8 @@ await Promise.all([
   build({
     ...common,
     platform: 'browser',
-    entryPoints: ['index.ts'],
+    entryPoints: ['iife.ts'],
     format: 'iife',
-    globalName: 'Reco',
     minify: true,
     outfile: `${dist}/reco.iife.js`,
   }),

@@ -4,9 +4,12 @@
  * configuration (stream processing, feature limits, TTLs, serving budgets). `npm run build -w sdk` writes it;
  * `test/unit/sdk/package.test.ts` checks that the committed file is what this renders.
  */
-import { api, apiLimits, serving, userTokens } from '../../shared/config/index.ts';
+import { api, apiLimits } from '../../shared/config/index.ts';
 
-/** Exactly what the SDK reads; anything else stays out of the bundle. */
+/**
+ * Exactly what the SDK reads, and nothing else: the browser bundle cannot leave out unused properties of an object,
+ * so every constant here costs bytes in every shop's pages. The server entry's route is apart for the same reason.
+ */
 export function apiConstants() {
   const { routes } = api;
   return {
@@ -17,20 +20,15 @@ export function apiConstants() {
       similarItems: routes.similarItems,
       rankings: routes.rankings,
       trending: routes.trending,
-      userTokens: routes.userTokens,
     },
+    serverRoutes: { userTokens: routes.userTokens },
     limits: {
       maxEventsPerRequest: apiLimits.maxEventsPerRequest,
       maxBodyBytes: apiLimits.maxBodyBytes,
       maxEventBytes: apiLimits.maxEventBytes,
-      maxPropertyKeys: apiLimits.maxPropertyKeys,
-      maxPropertyValueChars: apiLimits.maxPropertyValueChars,
       maxIdChars: apiLimits.maxIdChars,
       maxQueryChars: apiLimits.maxQueryChars,
-      maxRecommendationCount: apiLimits.maxRecommendationCount,
       maxImpressionItems: apiLimits.maxImpressionItems,
-      maxRankingItems: serving.maxRankingItems,
-      maxUserTokenTtlSeconds: userTokens.maxTtlSeconds,
     },
   } as const;
 }

@@ -134,7 +134,7 @@ describe('SDK user tokens: identify', () => {
     expect(client.userId).toBe('u1');
     for (const error of [...errors.map((e) => e.error), ...reads]) {
       expect(error).toBeInstanceOf(RecoValidationError);
-      expect(error.message).toMatch(/userToken is required while "u1" is identified/);
+      expect(error.message).toMatch(/userToken is required while "u1" is signed in/);
     }
     expect(errors).toHaveLength(2);
     expect(client.pendingEvents).toBe(0);
