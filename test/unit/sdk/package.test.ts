@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import type * as RecoPackage from '@reco-stack/sdk';
+// The sources' types: the type check runs before the package is built; the tests load the built package.
+import type * as RecoPackage from '../../../sdk/index.ts';
 import { describe, expect, it } from 'vitest';
 import { renderApiConstants } from '../../../sdk/scripts/constants.ts';
 
@@ -55,8 +56,9 @@ describe('Package: @reco-stack/sdk', () => {
 
   it('loads through its exports map as ESM and as CommonJS', async () => {
     // Act
-    const esm = await import('@reco-stack/sdk');
-    const cjs = createRequire(import.meta.url)('@reco-stack/sdk') as typeof esm;
+    const name = '@reco-stack/sdk';
+    const esm = (await import(name)) as typeof RecoPackage;
+    const cjs = createRequire(import.meta.url)(name) as typeof RecoPackage;
     // Assess
     expect(typeof esm.createRecoClient).toBe('function');
     expect(typeof cjs.createRecoClient).toBe('function');
