@@ -191,7 +191,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
     try {
       const stored = JSON.parse(safeGet(storage, KEYS.session) ?? 'null') as { id?: unknown; lastAt?: unknown } | null;
       if (typeof stored?.id === 'string' && typeof stored.lastAt === 'number')
-        return { id: stored.id, lastAt: stored.lastAt };
+        return stored as { id: string; lastAt: number };
     } catch {
       // A damaged value starts a new session.
     }

@@ -22,21 +22,16 @@ export function memoryStorage(): RecoStorage {
 }
 
 /**
- * `localStorage` when the runtime has a usable one (it can throw on access: Safari's private mode, sandboxed frames,
- * storage disabled), else `undefined`.
+ * `localStorage` when the runtime has one, else `undefined`. Reading the property can throw (sandboxed frames, storage
+ * disabled); a storage that throws on use later (quota, private modes) only keeps nothing, as every access goes through
+ * {@link safeGet} and {@link safeSet} and the client holds its values in memory too.
  */
 export function browserStorage(): RecoStorage | undefined {
   try {
-    const local = (globalThis as { localStorage?: RecoStorage }).localStorage;
-    if (local !== undefined) {
-      local.setItem('reco.probe', '1');
-      local.removeItem('reco.probe');
-      return local;
-    }
+    return (globalThis as { localStorage?: RecoStorage }).localStorage;
   } catch {
-    // No usable localStorage.
+    return undefined;
   }
-  return undefined;
 }
 
 /** Reads a key, treating a throwing storage as empty. */
