@@ -1,16 +1,15 @@
 /** An error answer of the API (`{"reason", "message"}` with a 4xx/5xx status). */
 export class RecoApiError extends Error {
   override readonly name = 'RecoApiError';
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** Machine-readable reason from the body (`invalid_api_key`, `invalid_user_token`, …), or `http_<status>`. */
+  readonly reason: string;
 
-  constructor(
-    /** HTTP status of the answer. */
-    readonly status: number,
-    /** Machine-readable reason from the body (`invalid_api_key`, `invalid_user_token`, …), or `http_<status>`. */
-    readonly reason: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(status: number, reason: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.status = status;
+    this.reason = reason;
   }
 
   /** True for answers worth retrying later with the same request: 429 and 5xx. */
@@ -19,45 +18,50 @@ export class RecoApiError extends Error {
   }
 }
 
-/** The request never got an HTTP answer (offline, DNS, connection reset, aborted). */
+/** The request never got an HTTP answer (offline, DNS, CORS, connection reset, timed out, aborted). */
 export class RecoNetworkError extends Error {
   override readonly name = 'RecoNetworkError';
+  /** `timeout` when the SDK gave up waiting, `network` otherwise. */
+  readonly reason: 'network' | 'timeout';
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; reason?: 'network' | 'timeout' }) {
     super(message, options);
+    this.reason = options?.reason ?? 'network';
   }
 }
 
 /**
- * An SDK call was given input the API would reject; thrown at the call site, before anything is
- * queued or sent, and naming the field.
+ * An SDK call was given input the API would reject, naming the field. Tracking calls report it through `onError`
+ * (or `console.warn`) and drop the event; read calls reject with it; `createRecoClient` throws it.
  */
 export class RecoValidationError extends TypeError {
   override readonly name = 'RecoValidationError';
+  /** The SDK call, e.g. `track.view`. */
+  readonly operation: string;
+  /** The offending field, e.g. `itemId`. */
+  readonly field: string;
+  /** Always `invalid_input`: the machine-readable reason, as on the other errors. */
+  readonly reason = 'invalid_input';
 
-  constructor(
-    /** The SDK call, e.g. `track.view`. */
-    readonly operation: string,
-    /** The offending field, e.g. `itemId`. */
-    readonly field: string,
-    detail: string,
-  ) {
+  constructor(operation: string, field: string, detail: string) {
     super(`reco ${operation}: ${field} ${detail}`);
+    this.operation = operation;
+    this.field = field;
   }
 }
 
 /** Builds a {@link RecoApiError} from a status and the body text, whatever the body holds. */
 export function apiErrorFrom(status: number, bodyText: string): RecoApiError {
-  let reason = `http_${status}`;
-  let message = `the API answered ${status}`;
+  let body: { reason?: unknown; message?: unknown } | undefined;
   try {
-    const body = JSON.parse(bodyText) as { reason?: unknown; message?: unknown } | null;
-    if (body !== null && typeof body === 'object') {
-      if (typeof body.reason === 'string' && body.reason !== '') reason = body.reason;
-      if (typeof body.message === 'string' && body.message !== '') message = body.message;
-    }
+    body = JSON.parse(bodyText);
   } catch {
-    // Not JSON (a proxy's HTML error page, say): keep the generic reason and message.
+    // Not JSON (a proxy's HTML error page, say): the generic reason and message.
   }
-  return new RecoApiError(status, reason, message);
+  const text = (value: unknown) => (typeof value === 'string' && value) || undefined;
+  return new RecoApiError(
+    status,
+    text(body?.reason) ?? `http_${status}`,
+    text(body?.message) ?? `the API answered ${status}`,
+  );
 }

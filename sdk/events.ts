@@ -1,12 +1,27 @@
-import { apiLimits, type EventType } from '#shared/config/index.ts';
+import { limits } from './apiConstants.ts';
 import { RecoValidationError } from './errors.ts';
 
-/** A flat property value, as the API takes it. */
-export type PropertyValue = string | number | boolean | null;
+/** The event types the storefront API takes. */
+export type EventType =
+  | 'view'
+  | 'click'
+  | 'add_to_cart'
+  | 'remove_from_cart'
+  | 'purchase'
+  | 'search'
+  | 'identify'
+  | 'page_view'
+  | 'impression';
+
+/** A flat property value, as the API takes it. `undefined` values are left out of the event. */
+export type PropertyValue = string | number | boolean | null | undefined;
 
 /** Optional fields every event may carry. */
 export interface EventExtra {
-  /** The `recommendationId` of the list the shopper acted on: attributes the event to that list. */
+  /**
+   * The `recommendationId` of the list the shopper acted on: attributes the event to that list.
+   * @default the id of the last list read that held the item, if any
+   */
   readonly recommendationId?: string;
   /** At most 32 flat keys (names ≤ 64 characters, string values ≤ 256 characters). */
   readonly properties?: Readonly<Record<string, PropertyValue>>;
@@ -26,6 +41,12 @@ export interface ItemEventExtra extends EventExtra {
   readonly currency?: string;
 }
 
+/** Optional fields of a page view. */
+export interface PageViewExtra extends EventExtra {
+  /** The item a product page shows. */
+  readonly itemId?: string;
+}
+
 /** One line of an order, for {@link RecoTracker.purchaseOrder}. */
 export interface OrderLine {
   readonly itemId: string;
@@ -43,6 +64,8 @@ export interface RecoEvent {
   readonly anonymousId: string;
   readonly sessionId?: string;
   readonly itemId?: string;
+  /** The items shown, on `impression` events. */
+  readonly itemIds?: readonly string[];
   readonly quantity?: number;
   readonly price?: number;
   readonly currency?: string;
@@ -50,65 +73,66 @@ export interface RecoEvent {
   readonly recommendationId?: string;
   /** Epoch milliseconds. */
   readonly timestamp: number;
-  readonly properties?: Readonly<Record<string, PropertyValue>>;
+  readonly properties?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
-const PROPERTY_KEY_CHARS = 64;
-const MAX_QUANTITY = 10_000;
-const MAX_PRICE = 1e9;
+const EXTRA_KEYS = ['recommendationId', 'properties', 'sessionId', 'timestamp'];
+/** The option names each kind of tracking call takes. */
+export const EXTRA = {
+  plain: EXTRA_KEYS,
+  item: [...EXTRA_KEYS, 'quantity', 'price', 'currency'],
+  page: [...EXTRA_KEYS, 'itemId'],
+} as const;
 
-const describe = (value: unknown): string =>
-  value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : typeof value;
-
-/** A non-empty id of at most `apiLimits.maxIdChars` characters. */
-export function checkId(operation: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new RecoValidationError(operation, field, `is required (a non-empty string), got ${describe(value)}`);
+/** Throws on an option name the call does not know, as the API rejects unknown fields. */
+export function checkKeys(operation: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new RecoValidationError(operation, 'options', 'must be an object');
   }
-  if (value.length > apiLimits.maxIdChars) {
-    throw new RecoValidationError(operation, field, `must be at most ${apiLimits.maxIdChars} characters`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new RecoValidationError(operation, key, `is not an option (known: ${known.join(', ')})`);
+    }
+  }
+}
+
+/** A non-blank string of at most `max` characters: an id (`maxIdChars`), a search query (`maxQueryChars`). */
+export function checkId(operation: string, field: string, value: unknown, max: number = limits.maxIdChars): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
+    throw new RecoValidationError(
+      operation,
+      field,
+      `must be a non-blank string of at most ${max} characters, got ${typeof value}`,
+    );
   }
   return value;
 }
 
-function checkProperties(operation: string, properties: unknown): Readonly<Record<string, PropertyValue>> {
+/**
+ * The properties without their `undefined` values; throws on a value that is not flat. Counts and lengths are the
+ * API's to check: it rejects such an event through `onRejected`.
+ */
+function checkProperties(operation: string, properties: unknown): Record<string, string | number | boolean | null> {
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
-    throw new RecoValidationError(operation, 'properties', 'must be a plain object of flat values');
+    throw new RecoValidationError(operation, 'properties', 'must be a plain object');
   }
-  const entries = Object.entries(properties);
-  if (entries.length > apiLimits.maxPropertyKeys) {
-    throw new RecoValidationError(operation, 'properties', `may have at most ${apiLimits.maxPropertyKeys} keys`);
-  }
-  for (const [key, value] of entries) {
-    if (key.length > PROPERTY_KEY_CHARS) {
-      throw new RecoValidationError(
-        operation,
-        `properties.${key}`,
-        `name must be at most ${PROPERTY_KEY_CHARS} characters`,
-      );
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    if (value === undefined) continue;
+    if (value !== null && !/^[sbn]/.test(typeof value)) {
+      throw new RecoValidationError(operation, `properties.${key}`, 'must be a string, number, boolean or null');
     }
-    const ok =
-      value === null ||
-      typeof value === 'boolean' ||
-      (typeof value === 'number' && Number.isFinite(value)) ||
-      (typeof value === 'string' && value.length <= apiLimits.maxPropertyValueChars);
-    if (!ok) {
-      throw new RecoValidationError(
-        operation,
-        `properties.${key}`,
-        `must be a finite number, a boolean, null or a string of at most ${apiLimits.maxPropertyValueChars} characters`,
-      );
-    }
+    out[key] = value as string | number | boolean | null;
   }
-  return properties as Readonly<Record<string, PropertyValue>>;
+  return out;
 }
 
-function checkTimestamp(operation: string, value: number | Date): number {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0) {
-    throw new RecoValidationError(operation, 'timestamp', 'must be a Date or positive integer epoch milliseconds');
+export function wholeNumber(operation: string, field: string, value: unknown, min = 1, max = 9e15): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RecoValidationError(operation, field, `must be a whole number from ${min} to ${max}`);
   }
-  return ms;
+  return value;
 }
 
 /** The fields an event builder produces before identity, id and time are added. */
@@ -116,54 +140,36 @@ export type EventBody = Omit<RecoEvent, 'eventId' | 'anonymousId' | 'userId' | '
   readonly timestamp?: number;
 };
 
-/** Checks the optional fields and returns them in wire form; throws {@link RecoValidationError}. */
-export function checkExtra(operation: string, extra: ItemEventExtra | undefined): Omit<EventBody, 'type'> {
-  if (extra === undefined) return {};
-  if (typeof extra !== 'object' || extra === null) {
-    throw new RecoValidationError(operation, 'options', 'must be an object');
-  }
+/**
+ * Checks the optional fields (names included) and returns them in wire form; throws {@link RecoValidationError}.
+ * `undefined` values count as absent. Ranges (quantity, price) and the currency code are the API's to check: it
+ * rejects such an event through `onRejected`.
+ */
+export function checkExtra(
+  operation: string,
+  extra: ItemEventExtra | undefined,
+  known: readonly string[],
+): Omit<EventBody, 'type'> {
+  checkKeys(operation, extra, known);
   const out: { -readonly [K in keyof EventBody]?: EventBody[K] } = {};
-  if (extra.recommendationId !== undefined) {
-    out.recommendationId = checkId(operation, 'recommendationId', extra.recommendationId);
+  if (extra === undefined) return out;
+  const { recommendationId, sessionId, properties, timestamp, quantity, price, currency } = extra;
+  if (recommendationId !== undefined) out.recommendationId = checkId(operation, 'recommendationId', recommendationId);
+  if (sessionId !== undefined) out.sessionId = checkId(operation, 'sessionId', sessionId);
+  if (properties !== undefined) out.properties = checkProperties(operation, properties);
+  if (timestamp !== undefined) {
+    out.timestamp = wholeNumber(operation, 'timestamp', timestamp instanceof Date ? timestamp.getTime() : timestamp);
   }
-  if (extra.sessionId !== undefined) out.sessionId = checkId(operation, 'sessionId', extra.sessionId);
-  if (extra.properties !== undefined) out.properties = checkProperties(operation, extra.properties);
-  if (extra.timestamp !== undefined) out.timestamp = checkTimestamp(operation, extra.timestamp);
-  if (extra.quantity !== undefined) {
-    const q = extra.quantity;
-    if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > MAX_QUANTITY) {
-      throw new RecoValidationError(operation, 'quantity', `must be a whole number from 1 to ${MAX_QUANTITY}`);
-    }
-    out.quantity = q;
+  if (quantity !== undefined) out.quantity = wholeNumber(operation, 'quantity', quantity);
+  if (price !== undefined) {
+    if (typeof price !== 'number') throw new RecoValidationError(operation, 'price', 'must be a number');
+    out.price = price;
   }
-  if (extra.price !== undefined) {
-    const p = extra.price;
-    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > MAX_PRICE) {
-      throw new RecoValidationError(operation, 'price', `must be a number from 0 to ${MAX_PRICE}`);
-    }
-    out.price = p;
-  }
-  if (extra.currency !== undefined) {
-    if (typeof extra.currency !== 'string' || !/^[A-Z]{3}$/.test(extra.currency)) {
-      throw new RecoValidationError(operation, 'currency', 'must be an ISO 4217 code such as EUR');
-    }
-    out.currency = extra.currency;
-  }
+  if (currency !== undefined) out.currency = checkId(operation, 'currency', currency);
   if (out.price !== undefined && out.currency === undefined) {
-    throw new RecoValidationError(operation, 'currency', 'is required when price is given');
+    throw new RecoValidationError(operation, 'currency', 'is required with price');
   }
   return out;
-}
-
-/** A search query: non-empty, at most `apiLimits.maxQueryChars` characters. */
-export function checkQuery(operation: string, query: unknown): string {
-  if (typeof query !== 'string' || query.trim() === '') {
-    throw new RecoValidationError(operation, 'query', `is required (a non-empty string), got ${describe(query)}`);
-  }
-  if (query.length > apiLimits.maxQueryChars) {
-    throw new RecoValidationError(operation, 'query', `must be at most ${apiLimits.maxQueryChars} characters`);
-  }
-  return query;
 }
 
 const encoder = new TextEncoder();
@@ -178,15 +184,17 @@ export const utf8Bytes = (text: string): number => encoder.encode(text).length;
  * plain-HTTP page lacks it). There is no weaker fallback: without Web Crypto this throws.
  */
 export function randomId(): string {
-  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: <T>(a: T) => T } }).crypto;
-  if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
-  if (typeof webCrypto?.getRandomValues !== 'function') {
-    throw new Error('reco: this runtime has no crypto.getRandomValues, which unguessable anonymous ids need');
-  }
+  const webCrypto = (
+    globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } }
+  ).crypto;
+  if (webCrypto?.randomUUID) return webCrypto.randomUUID();
+  if (!webCrypto?.getRandomValues) throw new Error('reco: no crypto.getRandomValues');
   const bytes = webCrypto.getRandomValues(new Uint8Array(16));
   // The version (4) and variant (10) bits overwrite 6 of the 128 random bits.
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return Array.from(
+    bytes,
+    (b, i) => (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + (b + 256).toString(16).slice(1),
+  ).join('');
 }

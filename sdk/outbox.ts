@@ -1,21 +1,9 @@
-import { api, apiLimits } from '#shared/config/index.ts';
+import { limits, routes } from './apiConstants.ts';
 import { apiErrorFrom, RecoApiError, RecoNetworkError } from './errors.ts';
 import { utf8Bytes, type RecoEvent } from './events.ts';
-import { exchange, retryAfterMs, type FetchLike, type HttpAnswer } from './transport.ts';
-import { INVALID_USER_TOKEN, isInvalidUserToken, type TokenRenewal, type UserCredential } from './userToken.ts';
-
-/** Timers and time; the real ones by default, a fake in tests. */
-export interface RecoClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: RecoClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
-};
+import type { QueueStore } from './storage.ts';
+import { exchange, retryAfterMs, type ExchangeOptions, type HttpAnswer } from './transport.ts';
+import { expiredError, isInvalidUserToken, type TokenRenewal, type UserCredential } from './userToken.ts';
 
 /** An event the API answered 200 for but did not take, with its reason. Not retried. */
 export interface RejectedEvent {
@@ -28,10 +16,17 @@ export interface RejectedEvent {
 
 /** What an `onError` notice is about. */
 export type DeliveryNoticeKind =
+  /** A tracking call got input the API would refuse: the event was not queued (the error names the field). */
+  | 'invalid_event'
   /** The queue was full: the oldest events were dropped to make room. */
   | 'queue_overflow'
   /** The API refused the whole request with a 4xx other than 429: these events are dropped. */
   | 'dropped'
+  /**
+   * The endpoint or the key is wrong (404 `route_not_found`, 403 `invalid_api_key`): the events are dropped, as
+   * every later request would be refused the same way. Fix `endpoint` or `apiKey`.
+   */
+  | 'configuration_error'
   /** Retries of this flush are used up; the events stay queued and are tried again later. */
   | 'retrying_later'
   /** The API answered 200 with a body that is not the ingest answer; the events are taken as delivered. */
@@ -45,7 +40,7 @@ export type DeliveryNoticeKind =
 
 export interface DeliveryNotice {
   readonly kind: DeliveryNoticeKind;
-  /** The events concerned. */
+  /** The events concerned (none for `invalid_event`: nothing was queued). */
   readonly events: readonly RecoEvent[];
 }
 
@@ -65,67 +60,68 @@ export interface FlushResult {
   readonly rejected: readonly RejectedEvent[];
   /** Events dropped after a 4xx answer to the whole request (also reported through `onError`). */
   readonly dropped: number;
-  /** Events still queued when the flush ended (retries used up, or no valid user token; they are tried again later). */
+  /** Events still queued when the flush ended (retries used up, no valid user token, no consent yet). */
   readonly pending: number;
 }
 
-export interface OutboxOptions {
+export interface OutboxOptions extends Omit<ExchangeOptions, 'userToken'> {
   readonly endpoint: string;
-  readonly apiKey: string;
   /** The signed-in shopper's credential now; events tracked before anyone signed in are sent with it. */
   readonly credential: () => UserCredential | undefined;
+  /** The signed-in shopper now: events of earlier pages go with the current token only if they name this user. */
+  readonly userId: () => string | undefined;
   readonly renewal: TokenRenewal;
-  readonly fetch: FetchLike;
-  readonly clock: RecoClock;
   readonly random: () => number;
   readonly flushIntervalMs: number;
   readonly maxBatch: number;
   readonly maxQueueSize: number;
   readonly retry: Required<RetryPolicy>;
+  /** Where undelivered events survive reloads; none: memory only. */
+  readonly store: QueueStore | undefined;
   readonly onRejected: (rejected: readonly RejectedEvent[]) => void;
-  readonly onError: (error: Error, notice: DeliveryNotice) => void;
+  readonly notify: (error: Error, kind: DeliveryNoticeKind, events: readonly RecoEvent[]) => void;
 }
 
 interface Queued {
   readonly event: RecoEvent;
   readonly json: string;
   readonly bytes: number;
-  /** The credential the event was tracked under: an event naming a user goes with that user's token. */
+  /** The credential the event was tracked under (none for events of earlier pages, whose tokens are not kept). */
   readonly credential: UserCredential | undefined;
 }
 
 /** `{"events":[` + `]}`. */
-const ENVELOPE_BYTES = utf8Bytes('{"events":[]}');
+const ENVELOPE_BYTES = 13;
 
 /**
- * Browsers cap the bodies of all in-flight `keepalive` requests of a page at 64 KiB; on exit,
- * that much is sent with `keepalive` and the rest as ordinary requests.
+ * Browsers cap the bodies of all in-flight `keepalive` requests of a page at 64 KiB; on exit, that much is sent with
+ * `keepalive` and the rest stays queued (and stored) for an ordinary flush or the next page.
  */
 export const KEEPALIVE_BUDGET_BYTES = 64 * 1024 - 1024;
-
-/** Reasons of per-event rejections that mean "not taken this time, send it again". */
-const RETRYABLE_REJECTIONS: ReadonlySet<string> = new Set(['stream_write_failed']);
 
 type Outcome =
   | { readonly kind: 'sent'; readonly accepted: number; readonly rejected: RejectedEvent[]; readonly again: Queued[] }
   | { readonly kind: 'retry'; readonly error: Error; readonly retryAfterMs?: number }
-  | { readonly kind: 'dropped'; readonly error: RecoApiError }
+  | { readonly kind: 'dropped' | 'configuration_error'; readonly error: RecoApiError }
   /** 401 `invalid_user_token` and no fresh token: keep the events until there is one. */
   | { readonly kind: 'unauthorized'; readonly error: RecoApiError }
   /** Not sent: the token is known to be expired and cannot be renewed now. */
   | { readonly kind: 'blocked' };
 
+type Tally = { accepted: number; rejected: RejectedEvent[]; dropped: number };
+
 /**
- * The event queue and its delivery: batches within the API's limits, one request at a time,
- * retries with exponential backoff and jitter on network errors, 429 and 5xx (the same events
- * with the same `eventId`s, so the server's dedup counts a retried event once), no retry of other
- * 4xx, and a bounded queue that drops its oldest events when full. A 401 `invalid_user_token` gets a fresh token
- * through `onTokenExpired` and the same request again; without one, the events wait in the queue.
+ * The event queue and its delivery: batches within the API's limits, one request at a time, each with a timeout;
+ * retries with exponential backoff and jitter on network errors, timeouts, 429 and 5xx (the same events with the
+ * same `eventId`s, so the API counts a retried event once); no retry of other 4xx; a bounded queue that drops its
+ * oldest events when full and is stored (batches in flight included) so a reload or a closed tab loses nothing.
  */
 export class Outbox {
-  readonly #options: OutboxOptions;
+  readonly #o: OutboxOptions;
   readonly #url: string;
   #queue: Queued[] = [];
+  /** Batches sent and not yet answered: counted as pending, and stored until answered. */
+  readonly #inFlight = new Set<readonly Queued[]>();
   #draining: Promise<FlushResult> | undefined;
   #timer: unknown;
   #timerDue = Infinity;
@@ -133,50 +129,82 @@ export class Outbox {
   #failures = 0;
   /** Until then, a full queue waits for the backoff timer instead of flushing at once. */
   #retryAt = 0;
-  /**
-   * The last flush stopped at a token that is expired and cannot be renewed: no retry timer, since only a new token
-   * (`identify`) or new events start the next flush.
-   */
+  /** The last flush stopped at a token that is expired and cannot be renewed: only a new token or event restarts. */
   #waitingForToken = false;
   #closed = false;
+  /** No consent yet: events are held in memory, neither stored nor sent. */
+  #held: boolean;
+  /** Bumped by `clear()`: answers to requests sent before it change nothing. */
+  #generation = 0;
+  #saving = false;
 
-  constructor(options: OutboxOptions) {
-    this.#options = options;
-    this.#url = `${options.endpoint}${api.routes.events}`;
+  constructor(options: OutboxOptions, held: boolean) {
+    this.#o = options;
+    this.#url = `${options.endpoint}${routes.events}`;
+    this.#held = held;
   }
 
-  /** Events waiting to be sent (not counting a batch in flight). */
+  /** Events not yet delivered, the batches in flight included. */
   get size(): number {
-    return this.#queue.length;
+    let size = this.#queue.length;
+    for (const batch of this.#inFlight) size += batch.length;
+    return size;
+  }
+
+  /** Queues the events earlier pages left undelivered, ahead of this page's. */
+  restore(jsons: readonly string[]): void {
+    const restored: Queued[] = [];
+    for (const json of jsons) {
+      try {
+        const event = JSON.parse(json) as RecoEvent;
+        if (typeof event?.eventId === 'string')
+          restored.push({ event, json, bytes: utf8Bytes(json), credential: undefined });
+      } catch {
+        // A damaged entry is skipped.
+      }
+    }
+    this.#queue.unshift(...restored);
+    this.#trim();
+    if (this.#queue.length > 0) this.#changed(0);
   }
 
   enqueue(event: RecoEvent, json: string, bytes: number, credential: UserCredential | undefined): void {
     this.#queue.push({ event, json, bytes, credential });
-    if (this.#queue.length > this.#options.maxQueueSize) {
-      const dropped = this.#queue.splice(0, this.#queue.length - this.#options.maxQueueSize);
-      this.#notify(
-        new Error(`reco: event queue is full (${this.#options.maxQueueSize}); dropped the ${dropped.length} oldest`),
-        'queue_overflow',
-        dropped.map((q) => q.event),
-      );
-    }
-    const full = this.#queue.length >= this.#options.maxBatch || this.#queuedBodyBytes() >= apiLimits.maxBodyBytes;
-    // A full batch goes at once, unless the API is failing: then the backoff timer decides.
-    if (full && this.#options.clock.now() >= this.#retryAt) {
-      void this.flush();
-    } else {
-      this.#schedule(this.#options.flushIntervalMs);
-    }
+    this.#trim();
+    this.#changed(this.#o.flushIntervalMs);
+  }
+
+  /** Consent given: what was held is stored and sent. */
+  release(): void {
+    this.#held = false;
+    this.#changed(0);
+  }
+
+  /** Opted out: forgets every event, queued, stored or in flight. */
+  clear(): void {
+    this.#generation += 1;
+    this.#queue = [];
+    this.#inFlight.clear();
+    this.#cancelTimer();
+    this.#o.store?.clear();
+  }
+
+  /** The browser is back online: send now, without waiting for the backoff. */
+  online(): void {
+    this.#failures = 0;
+    this.#retryAt = 0;
+    if (this.#queue.length > 0 && !this.#held) void this.flush();
   }
 
   /** Sends everything queued (and whatever is queued meanwhile); resolves when done or retries are used up. */
   flush(): Promise<FlushResult> {
+    if (this.#held) return Promise.resolve({ accepted: 0, rejected: [], dropped: 0, pending: this.size });
     this.#cancelTimer();
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
-      if (this.#queue.length > 0 && !this.#closed && !this.#waitingForToken) {
+      if (this.#queue.length > 0 && !this.#waitingForToken) {
         const delay = this.#backoffMs();
-        this.#retryAt = this.#options.clock.now() + delay;
+        this.#retryAt = this.#o.clock.now() + delay;
         this.#schedule(delay);
       }
     });
@@ -184,25 +212,24 @@ export class Outbox {
   }
 
   /**
-   * For page exit: sends up to {@link KEEPALIVE_BUDGET_BYTES} of queued events with
-   * `fetch(…, { keepalive: true })` so they outlive the page, and starts an ordinary flush for
-   * the rest. Events whose keepalive request fails while the page still lives are queued again.
+   * For page exit: sends up to {@link KEEPALIVE_BUDGET_BYTES} of queued events with `fetch(…, { keepalive: true })`
+   * so they outlive the page, and starts an ordinary flush for the rest, which completes if the page lives on (a
+   * hidden tab). Until answered, every event stays stored: what a closed page did not deliver, the next page sends.
    */
   sendOnExit(): void {
+    if (this.#held) return;
     let budget = KEEPALIVE_BUDGET_BYTES;
+    for (const batch of this.#inFlight) budget -= bodyBytes(batch);
     while (this.#queue.length > 0) {
-      const { batch, credential } = this.#takeBatch(budget);
+      const { batch, credential } = this.#takeBatch(budget, false);
       if (batch.length === 0) break;
       budget -= bodyBytes(batch);
-      void this.#attempt(batch, credential, true).then((outcome) => {
-        const again = this.#settle(batch, outcome, undefined);
-        if (again.length > 0) {
-          this.#queue.unshift(...again);
-          this.#schedule(this.#backoffMs());
-        }
+      void this.#send(batch, credential, true).then((outcome) => {
+        if (outcome !== undefined && this.#settle(batch, outcome, undefined) > 0) this.#schedule(this.#backoffMs());
       });
     }
     if (this.#queue.length > 0) void this.flush();
+    else this.#save();
   }
 
   /** Stops the interval timer; queued events stay queued. */
@@ -211,96 +238,139 @@ export class Outbox {
     this.#cancelTimer();
   }
 
+  #trim(): void {
+    const over = this.#queue.length - this.#o.maxQueueSize;
+    if (over <= 0) return;
+    const dropped = this.#queue.splice(0, over);
+    this.#o.notify(
+      new Error(`queue full: dropped the ${over} oldest`),
+      'queue_overflow',
+      dropped.map((q) => q.event),
+    );
+  }
+
+  /** After the queue changed: store it, and send a full batch now or the rest within `ms`. */
+  #changed(ms: number): void {
+    if (this.#held) return;
+    this.#save();
+    const full = this.#queue.length >= this.#o.maxBatch || bodyBytes(this.#queue) >= limits.maxBodyBytes;
+    // A full batch goes at once, unless the API is failing: then the backoff timer decides.
+    if ((full || ms === 0) && this.#o.clock.now() >= this.#retryAt) void this.flush();
+    else this.#schedule(ms);
+  }
+
+  /** Stores the queue once per turn, however many events were queued in it. */
+  #save(): void {
+    if (this.#o.store === undefined || this.#saving || this.#held) return;
+    this.#saving = true;
+    queueMicrotask(() => {
+      this.#saving = false;
+      const jsons: string[] = [];
+      for (const batch of this.#inFlight) for (const q of batch) jsons.push(q.json);
+      for (const q of this.#queue) jsons.push(q.json);
+      this.#o.store?.save(jsons);
+    });
+  }
+
   async #drain(): Promise<FlushResult> {
-    const result = { accepted: 0, rejected: [] as RejectedEvent[], dropped: 0 };
+    const tally: Tally = { accepted: 0, rejected: [], dropped: 0 };
     let retries = 0;
     this.#waitingForToken = false;
     while (this.#queue.length > 0) {
-      const { batch, credential } = this.#takeBatch(apiLimits.maxBodyBytes);
-      const outcome = await this.#attempt(batch, credential, false);
-      const again = this.#settle(batch, outcome, result);
-      if (again.length === 0) continue;
-      this.#queue.unshift(...again);
+      const { batch, credential } = this.#takeBatch(limits.maxBodyBytes, true);
+      const outcome = await this.#send(batch, credential, false);
+      if (outcome === undefined) break;
+      const again = this.#settle(batch, outcome, tally);
+      if (again === 0) continue;
       // Without a valid token, trying again now would only be refused again.
       if (outcome.kind === 'unauthorized' || outcome.kind === 'blocked') {
-        this.#waitingForToken = credential === undefined || !this.#options.renewal.canRenew(credential);
+        this.#waitingForToken = credential === undefined || !this.#o.renewal.canRenew(credential);
         break;
       }
       retries += 1;
-      if (retries > this.#options.retry.maxRetries) {
-        const error = outcome.kind === 'retry' ? outcome.error : new Error('events were not taken by the stream');
-        this.#notify(
+      if (retries > this.#o.retry.maxRetries) {
+        const error = outcome.kind === 'retry' ? outcome.error : new Error('not taken');
+        this.#o.notify(
           error,
           'retrying_later',
-          again.map((q) => q.event),
+          this.#queue.slice(0, again).map((q) => q.event),
         );
         break;
       }
       const hint = outcome.kind === 'retry' ? outcome.retryAfterMs : undefined;
-      await this.#sleep(Math.max(this.#backoffMs(), Math.min(hint ?? 0, this.#options.retry.maxDelayMs)));
+      await this.#sleep(Math.max(this.#backoffMs(), Math.min(hint ?? 0, this.#o.retry.maxDelayMs)));
     }
-    return { ...result, pending: this.#queue.length };
+    return { ...tally, pending: this.size };
   }
 
-  /** Handles an outcome; returns the events to send again. */
-  #settle(
-    batch: readonly Queued[],
-    outcome: Outcome,
-    result: { accepted: number; rejected: RejectedEvent[]; dropped: number } | undefined,
-  ): Queued[] {
+  /** Handles an outcome: puts back the events to send again, at the head of the queue; returns how many. */
+  #settle(batch: readonly Queued[], outcome: Outcome, tally: Tally | undefined): number {
+    let again: readonly Queued[] = [];
+    const events = () => batch.map((q) => q.event);
     switch (outcome.kind) {
       case 'sent':
-        this.#failures = outcome.again.length > 0 ? this.#failures + 1 : 0;
-        if (outcome.again.length === 0) this.#retryAt = 0;
-        if (result) {
-          result.accepted += outcome.accepted;
-          result.rejected.push(...outcome.rejected);
+        again = outcome.again;
+        this.#failures = again.length > 0 ? this.#failures + 1 : 0;
+        if (again.length === 0) this.#retryAt = 0;
+        if (tally) {
+          tally.accepted += outcome.accepted;
+          tally.rejected.push(...outcome.rejected);
         }
         if (outcome.rejected.length > 0) {
           try {
-            this.#options.onRejected(outcome.rejected);
+            this.#o.onRejected(outcome.rejected);
           } catch {
             // A throwing callback must not break delivery.
           }
         }
-        return outcome.again;
+        break;
       case 'retry':
         this.#failures += 1;
-        return [...batch];
+        again = batch;
+        break;
       case 'unauthorized':
         this.#failures += 1;
-        this.#notify(
-          outcome.error,
-          'user_token_expired',
-          batch.map((q) => q.event),
-        );
-        return [...batch];
+        this.#o.notify(outcome.error, 'user_token_expired', events());
+        again = batch;
+        break;
       case 'blocked':
-        return [...batch];
-      case 'dropped':
+        again = batch;
+        break;
+      default:
         this.#failures = 0;
         this.#retryAt = 0;
-        if (result) result.dropped += batch.length;
-        this.#notify(
-          outcome.error,
-          'dropped',
-          batch.map((q) => q.event),
-        );
-        return [];
+        if (tally) tally.dropped += batch.length;
+        this.#o.notify(outcome.error, outcome.kind, events());
     }
+    this.#queue.unshift(...again);
+    this.#save();
+    return again.length;
   }
 
   /**
-   * One request for one batch, and once more with a fresh token after a 401 `invalid_user_token`; never throws. The
-   * body is built once, so a retry sends the same events with the same `eventId`s.
+   * One request for one batch, and once more with a fresh token after a 401 `invalid_user_token`; never throws.
+   * `undefined` when the queue was cleared meanwhile (opt-out): the answer no longer matters.
    */
+  async #send(batch: readonly Queued[], credential: UserCredential | undefined, keepalive: boolean) {
+    const generation = this.#generation;
+    this.#inFlight.add(batch);
+    this.#save();
+    try {
+      const outcome = await this.#attempt(batch, credential, keepalive);
+      return generation === this.#generation ? outcome : undefined;
+    } finally {
+      this.#inFlight.delete(batch);
+    }
+  }
+
+  /** The body is built once, so a retry sends the same events with the same `eventId`s. */
   async #attempt(
     batch: readonly Queued[],
     credential: UserCredential | undefined,
     keepalive: boolean,
   ): Promise<Outcome> {
     const body = `{"events":[${batch.map((q) => q.json).join(',')}]}`;
-    const { renewal } = this.#options;
+    const { renewal } = this.#o;
     let token = credential?.token;
     if (credential?.expired) {
       // On page exit there is no time to wait for a refresh: the next ordinary flush does it.
@@ -313,7 +383,7 @@ export class Outbox {
         return refused(credential, error);
       }
     }
-    let answer = await this.#send(body, token, keepalive);
+    let answer = await this.#post(body, token, keepalive);
     if (!(answer instanceof Error) && credential !== undefined && token !== undefined && isInvalidUserToken(answer)) {
       if (keepalive) {
         credential.expire(token);
@@ -324,51 +394,49 @@ export class Outbox {
       } catch (error) {
         return refused(credential, error);
       }
-      answer = await this.#send(body, token, false);
+      answer = await this.#post(body, token, false);
       if (!(answer instanceof Error) && isInvalidUserToken(answer)) {
         credential.expire(token);
         return refused(credential, apiErrorFrom(answer.status, answer.text));
       }
     }
     if (answer instanceof Error) return { kind: 'retry', error: answer };
-    if (answer.status === 429 || answer.status >= 500) {
-      const hint = retryAfterMs(answer, this.#options.clock.now());
+    const { status } = answer;
+    if (status === 429 || status >= 500) {
+      const hint = retryAfterMs(answer, this.#o.clock.now());
       return {
         kind: 'retry',
-        error: apiErrorFrom(answer.status, answer.text),
+        error: apiErrorFrom(status, answer.text),
         ...(hint === undefined ? {} : { retryAfterMs: hint }),
       };
     }
-    if (answer.status < 200 || answer.status >= 300) {
-      return { kind: 'dropped', error: apiErrorFrom(answer.status, answer.text) };
+    if (status < 200 || status >= 300) {
+      const error = apiErrorFrom(status, answer.text);
+      const misconfigured = status === 404 || error.reason === 'invalid_api_key';
+      return { kind: misconfigured ? 'configuration_error' : 'dropped', error };
     }
     return this.#readIngestAnswer(batch, answer);
   }
 
   /** The answer, or the error of a request that got none. */
-  async #send(body: string, userToken: string | undefined, keepalive: boolean): Promise<HttpAnswer | Error> {
+  async #post(body: string, userToken: string | undefined, keepalive: boolean): Promise<HttpAnswer | Error> {
     try {
-      return await exchange(
-        this.#options.fetch,
-        this.#url,
-        { apiKey: this.#options.apiKey, userToken },
-        { method: 'POST', body, ...(keepalive ? { keepalive: true } : {}) },
-      );
+      return await exchange({ ...this.#o, userToken }, this.#url, { method: 'POST', body, keepalive });
     } catch (error) {
       return error instanceof Error ? error : new RecoNetworkError(String(error));
     }
   }
 
   #readIngestAnswer(batch: readonly Queued[], answer: HttpAnswer): Outcome {
-    let body: { accepted?: unknown; rejected?: unknown };
+    let body: { accepted?: unknown; rejected?: unknown } | null;
     try {
       body = JSON.parse(answer.text) as typeof body;
     } catch {
-      body = {};
+      body = null;
     }
     if (typeof body?.accepted !== 'number' || !Array.isArray(body.rejected)) {
-      this.#notify(
-        new RecoApiError(answer.status, 'invalid_response', 'the events API answered 200 without {accepted, rejected}'),
+      this.#o.notify(
+        new RecoApiError(answer.status, 'invalid_response', 'no {accepted, rejected} in the answer'),
         'unexpected_response',
         batch.map((q) => q.event),
       );
@@ -376,67 +444,72 @@ export class Outbox {
     }
     const rejected: RejectedEvent[] = [];
     const again: Queued[] = [];
-    for (const raw of body.rejected as { index?: unknown; reason?: unknown; field?: unknown; message?: unknown }[]) {
-      const queued = typeof raw?.index === 'number' ? batch[raw.index] : undefined;
+    for (const { index, reason, field, message } of body.rejected as Partial<RejectedEvent & { index: number }>[]) {
+      const queued = batch[index as number];
       if (queued === undefined) continue;
-      const reason = typeof raw.reason === 'string' ? raw.reason : 'unknown';
-      if (RETRYABLE_REJECTIONS.has(reason)) {
-        again.push(queued);
-        continue;
-      }
-      rejected.push({
-        event: queued.event,
-        reason,
-        ...(typeof raw.field === 'string' ? { field: raw.field } : {}),
-        message: typeof raw.message === 'string' ? raw.message : reason,
-      });
+      // "Not accepted, retry it": sent again like a failed request.
+      if (reason === 'stream_write_failed') again.push(queued);
+      else
+        rejected.push({
+          event: queued.event,
+          reason: `${reason}`,
+          ...(field ? { field } : {}),
+          message: message ?? `${reason}`,
+        });
     }
     return { kind: 'sent', accepted: body.accepted, rejected, again };
   }
 
   /**
-   * Takes the longest run from the head within the event count and body byte limits (at least one event) whose
-   * events go with one credential: their own, or the current one for events tracked before anyone signed in.
+   * The credential an event goes with: its own; else, for an event of an earlier page, the current one if it names
+   * the same shopper (or none); else none, and the API refuses it with a reason reported through `onRejected`.
    */
-  #takeBatch(maxBytes: number): { batch: Queued[]; credential: UserCredential | undefined } {
-    const current = this.#options.credential();
-    const credential = this.#queue[0]?.credential ?? current;
+  #credentialOf(queued: Queued): UserCredential | undefined {
+    const { userId } = queued.event;
+    return (
+      queued.credential ?? (userId === undefined || userId === this.#o.userId() ? this.#o.credential() : undefined)
+    );
+  }
+
+  /**
+   * Takes the longest run from the head within the event count and body byte limits whose events go with one
+   * credential; at least one event when `atLeastOne`.
+   */
+  #takeBatch(maxBytes: number, atLeastOne: boolean): { batch: Queued[]; credential: UserCredential | undefined } {
+    const first = this.#queue[0];
+    const credential = first && this.#credentialOf(first);
     let bytes = ENVELOPE_BYTES;
     let count = 0;
     for (const queued of this.#queue) {
-      if (count >= this.#options.maxBatch || (queued.credential ?? current) !== credential) break;
+      if (count >= this.#o.maxBatch || this.#credentialOf(queued) !== credential) break;
       const next = bytes + queued.bytes + (count > 0 ? 1 : 0);
       if (next > maxBytes) break;
       bytes = next;
       count += 1;
     }
-    if (count === 0 && maxBytes >= apiLimits.maxBodyBytes) count = 1;
+    if (count === 0 && atLeastOne) count = 1;
     return { batch: this.#queue.splice(0, count), credential };
-  }
-
-  #queuedBodyBytes(): number {
-    return bodyBytes(this.#queue);
   }
 
   /** Equal jitter: half the exponential delay fixed, half random. */
   #backoffMs(): number {
-    const { baseDelayMs, maxDelayMs } = this.#options.retry;
+    const { baseDelayMs, maxDelayMs } = this.#o.retry;
     const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, this.#failures - 1));
-    return Math.round(exponential / 2 + (this.#options.random() * exponential) / 2);
+    return Math.round(exponential / 2 + (this.#o.random() * exponential) / 2);
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#options.clock.setTimeout(resolve, ms));
+    return new Promise((resolve) => this.#o.clock.setTimeout(resolve, ms));
   }
 
   /** Arms the flush timer to fire within `ms` (an earlier due time wins). */
   #schedule(ms: number): void {
-    if (this.#closed || this.#draining !== undefined) return;
-    const due = this.#options.clock.now() + ms;
+    if (this.#closed || this.#draining !== undefined || this.#held) return;
+    const due = this.#o.clock.now() + ms;
     if (this.#timer !== undefined && this.#timerDue <= due) return;
     this.#cancelTimer();
     this.#timerDue = due;
-    this.#timer = this.#options.clock.setTimeout(() => {
+    this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#timerDue = Infinity;
       void this.flush();
@@ -447,24 +520,16 @@ export class Outbox {
 
   #cancelTimer(): void {
     if (this.#timer === undefined) return;
-    this.#options.clock.clearTimeout(this.#timer);
+    this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerDue = Infinity;
   }
-
-  #notify(error: Error, kind: DeliveryNoticeKind, events: readonly RecoEvent[]): void {
-    try {
-      this.#options.onError(error, { kind, events });
-    } catch {
-      // A throwing callback must not break delivery.
-    }
-  }
 }
 
-function bodyBytes(queue: readonly Queued[]): number {
-  let bytes = ENVELOPE_BYTES;
+function bodyBytes(queue: Iterable<Queued>): number {
+  let bytes = ENVELOPE_BYTES - 1;
   for (const queued of queue) bytes += queued.bytes + 1;
-  return bytes - (queue.length > 0 ? 1 : 0);
+  return Math.max(bytes, ENVELOPE_BYTES);
 }
 
 /** Events refused for their token: kept while the shopper is signed in, dropped once they signed out. */
@@ -473,12 +538,5 @@ function refused(credential: UserCredential, error: unknown): Outcome {
   return credential.retired ? { kind: 'dropped', error: apiError } : { kind: 'unauthorized', error: apiError };
 }
 
-function tokenError(credential: UserCredential, cause?: unknown): RecoApiError {
-  const why = credential.retired ? 'its shopper has signed out' : 'no fresh token could be had';
-  return new RecoApiError(
-    401,
-    INVALID_USER_TOKEN,
-    `the user token has expired and ${why}`,
-    cause === undefined ? undefined : { cause },
-  );
-}
+const tokenError = (credential: UserCredential, cause?: unknown): RecoApiError =>
+  expiredError(credential.retired ? 'its shopper has signed out' : 'no fresh token could be had', cause);

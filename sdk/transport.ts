@@ -1,4 +1,4 @@
-import { api } from '#shared/config/index.ts';
+import { headers as apiHeaders } from './apiConstants.ts';
 import { apiErrorFrom, RecoApiError, RecoNetworkError } from './errors.ts';
 
 /** What the SDK needs of `fetch`; the global one fits, and so does a test double. */
@@ -19,6 +19,19 @@ export interface FetchResponse {
 
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
+/** Timers and time; the real ones by default, a fake in tests. */
+export interface RecoClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: RecoClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
+};
+
 /** A query value; `undefined` leaves the parameter out, arrays are joined with commas. */
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -33,14 +46,8 @@ export function queryString(params: Readonly<Record<string, QueryValue>>): strin
   return parts.length === 0 ? '' : `?${parts.join('&')}`;
 }
 
-/** A route template such as `/v1/users/{userId}/recommendations` with its ids filled in, encoded. */
-export function routePath(template: string, ids: Readonly<Record<string, string>> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const id = ids[name];
-    if (id === undefined) throw new Error(`route ${template} needs ${name}`);
-    return encodeURIComponent(id);
-  });
-}
+/** A route template such as `/v1/users/{userId}/recommendations` with its id filled in, encoded. */
+export const routePath = (template: string, id = ''): string => template.replace(/\{\w+\}/, encodeURIComponent(id));
 
 export interface HttpAnswer {
   readonly status: number;
@@ -48,33 +55,60 @@ export interface HttpAnswer {
   readonly text: string;
 }
 
-/** What identifies the caller: the storefront key, and a signed-in shopper's token when there is one. */
-export interface Credentials {
+/** How one exchange is sent. */
+export interface ExchangeOptions {
+  readonly fetch: FetchLike;
+  readonly clock: RecoClock;
+  /** The storefront key, and a signed-in shopper's token when there is one. */
   readonly apiKey: string;
   readonly userToken?: string | undefined;
+  /** Longest wait for the whole answer, body included. */
+  readonly timeoutMs: number;
 }
 
-/** One HTTP exchange; a failure to get any answer becomes a {@link RecoNetworkError}. */
+/**
+ * One HTTP exchange, given up after `timeoutMs` (a server that accepts the connection and never answers must not
+ * hold a read or the event queue forever). Any failure to get a whole answer is a {@link RecoNetworkError}.
+ */
 export async function exchange(
-  fetchFn: FetchLike,
+  options: ExchangeOptions,
   url: string,
-  credentials: Credentials,
-  init: { method: string; body?: string; keepalive?: boolean; signal?: AbortSignal },
+  init: { method: string; body?: string; keepalive?: boolean; signal?: AbortSignal | undefined },
 ): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { [api.apiKeyHeader]: credentials.apiKey, accept: 'application/json' };
-  if (credentials.userToken !== undefined) headers[api.userTokenHeader] = credentials.userToken;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  let response: FetchResponse;
-  let text: string;
+  const { clock, timeoutMs, userToken } = options;
+  const { method, body, signal } = init;
+  const headers: Record<string, string> = { [apiHeaders.apiKey]: options.apiKey, accept: 'application/json' };
+  if (userToken !== undefined) headers[apiHeaders.userToken] = userToken;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal?.addEventListener('abort', abort);
+  if (signal?.aborted) abort();
+  let timer: unknown;
   try {
-    response = await fetchFn(url, { ...init, headers });
-    text = await response.text();
+    // The race also ends a fetch that ignores its signal (a test double, an old polyfill).
+    return await Promise.race([
+      options
+        .fetch(url, { method, headers, body, keepalive: init.keepalive, signal: controller.signal } as FetchInit)
+        .then(async (response) => ({
+          status: response.status,
+          headers: response.headers,
+          text: await response.text(),
+        })),
+      new Promise<never>((_, reject) => {
+        timer = clock.setTimeout(() => {
+          abort();
+          reject(new RecoNetworkError(`${method} ${url} timed out after ${timeoutMs} ms`, { reason: 'timeout' }));
+        }, timeoutMs);
+      }),
+    ]);
   } catch (error) {
-    throw new RecoNetworkError(`${init.method} ${url} failed: ${(error as Error)?.message ?? String(error)}`, {
-      cause: error,
-    });
+    if (error instanceof RecoNetworkError) throw error;
+    throw new RecoNetworkError(`${method} ${url} failed: ${(error as Error)?.message ?? error}`, { cause: error });
+  } finally {
+    clock.clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
   }
-  return { status: response.status, headers: response.headers, text };
 }
 
 /** The JSON body of a 2xx answer; any other status becomes a {@link RecoApiError}. */
@@ -89,10 +123,7 @@ export function jsonOf<T>(answer: HttpAnswer): T {
 
 /** `Retry-After` in ms (seconds or an HTTP date), when the answer has a usable one. */
 export function retryAfterMs(answer: HttpAnswer, now: number): number | undefined {
-  const raw = answer.headers.get('retry-after');
-  if (raw === null || raw.trim() === '') return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+  const raw = answer.headers.get('retry-after')?.trim();
+  const ms = raw ? Number(raw) * 1000 || Date.parse(raw) - now : NaN;
+  return ms >= 0 ? ms : undefined;
 }

@@ -105,7 +105,17 @@ interface OpenSession {
 }
 
 function emptyByType(): Record<EventType, number> {
-  return { view: 0, click: 0, add_to_cart: 0, remove_from_cart: 0, purchase: 0, search: 0, identify: 0 };
+  return {
+    view: 0,
+    click: 0,
+    add_to_cart: 0,
+    remove_from_cart: 0,
+    purchase: 0,
+    search: 0,
+    identify: 0,
+    page_view: 0,
+    impression: 0,
+  };
 }
 
 /**

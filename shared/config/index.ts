@@ -16,10 +16,16 @@ export const EVENT_TYPES = [
   'purchase',
   'search',
   'identify',
+  'page_view',
+  'impression',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Event types that are about one catalogue item and therefore require `itemId`. */
+/**
+ * Event types that are about one catalogue item and therefore require `itemId`: the shopper acted on it. They are the
+ * ones that feed features and training. `page_view` (an item optional) and `impression` (items shown, never acted on)
+ * are not among them, so profiles, item activity and the training exports leave them out.
+ */
 export const ITEM_EVENT_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase'] as const;
 export type ItemEventType = (typeof ITEM_EVENT_TYPES)[number];
 
@@ -135,6 +141,8 @@ export const apiLimits = {
   maxDescriptionChars: 4096,
   defaultRecommendationCount: 10,
   maxRecommendationCount: 100,
+  /** Items one `impression` event names (`itemIds`): 50 ids of 128 characters stay within `maxEventBytes`. */
+  maxImpressionItems: 50,
 } as const;
 
 export const featureLimits = {
@@ -301,6 +309,10 @@ export const eventWeights: Readonly<Record<EventType, number>> = {
   purchase: 8,
   search: 0,
   identify: 0,
+  /** A page view says where the shopper is, not what they like. */
+  page_view: 0,
+  /** Shown is not chosen: impressions only count in attribution (the denominator of click-through). */
+  impression: 0,
 };
 
 /** Header carrying the API key (API Gateway's `ApiKeySourceType.HEADER` name). */

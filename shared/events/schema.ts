@@ -104,6 +104,14 @@ const eventShapeWith = (idRule: typeof id) => ({
     .optional(),
   query: z.string().min(1).max(apiLimits.maxQueryChars).optional(),
   recommendationId: idRule('recommendationId').optional(),
+  /** The items of a list that were shown: `impression` events only. */
+  itemIds: z
+    .array(idRule('itemIds[]'), { error: 'itemIds must be an array of item ids' })
+    .min(1, { error: 'itemIds must not be empty' })
+    .max(apiLimits.maxImpressionItems, {
+      error: `itemIds may name at most ${apiLimits.maxImpressionItems} items; send several impression events`,
+    })
+    .optional(),
   timestamp,
   properties: properties.optional(),
 });
@@ -141,6 +149,20 @@ function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.Refinement
       path: [event.userId === undefined ? 'userId' : 'anonymousId'],
       message: 'identify events need both userId and anonymousId',
     });
+  }
+  if (event.type === 'impression') {
+    if (event.itemIds === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['itemIds'], message: 'itemIds is required for impression events' });
+    }
+    if (event.recommendationId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recommendationId'],
+        message: 'recommendationId is required for impression events: the list whose items were shown',
+      });
+    }
+  } else if (event.itemIds !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['itemIds'], message: 'itemIds is for impression events only' });
   }
   if (event.price !== undefined && event.currency === undefined) {
     ctx.addIssue({

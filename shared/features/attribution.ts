@@ -4,17 +4,19 @@ import type { AttributionCounts, AttributionUpdate, RecommendationRecord } from 
 import { servedListId } from '../recommendationIds.ts';
 
 export const ATTRIBUTED_COUNTERS = [
+  'impressions',
   'clicks',
   'addToCarts',
   'purchases',
   'revenue',
 ] as const satisfies readonly (keyof AttributionCounts)[];
 
-export const noCounts: AttributionCounts = { clicks: 0, addToCarts: 0, purchases: 0, revenue: 0 };
+export const noCounts: AttributionCounts = { impressions: 0, clicks: 0, addToCarts: 0, purchases: 0, revenue: 0 };
 
 export function sumCounts(counts: readonly AttributionCounts[]): AttributionCounts {
   return counts.reduce(
     (sum, c) => ({
+      impressions: sum.impressions + c.impressions,
       clicks: sum.clicks + c.clicks,
       addToCarts: sum.addToCarts + c.addToCarts,
       purchases: sum.purchases + c.purchases,
@@ -29,6 +31,11 @@ export function attributedCounts(
   event: StreamEvent,
   record: RecommendationRecord | undefined,
 ): AttributionCounts | undefined {
+  if (record && event.type === 'impression') {
+    // Only items the list really served count: a page cannot inflate a list's impressions with other ids.
+    const shown = new Set(event.itemIds?.filter((id) => record.itemIds.includes(id)));
+    return shown.size === 0 ? undefined : { ...noCounts, impressions: shown.size };
+  }
   if (!record || event.itemId === undefined || !record.itemIds.includes(event.itemId)) return undefined;
   switch (event.type) {
     case 'click':

@@ -87,6 +87,7 @@ export async function* interactionsCsv(
   const field = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
   yield 'USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n';
   for await (const event of events) {
+    // Only what shoppers did to items trains: impressions (shown, not chosen) and page views are not item events.
     if (!itemEventTypes.has(event.type) || event.itemId === undefined) {
       summary.notItemEvents += 1;
       continue;

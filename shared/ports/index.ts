@@ -265,6 +265,8 @@ export interface ErasureAudit {
 
 /** What shoppers did with served recommendations, per model version, list kind and day. */
 export interface AttributionCounts {
+  /** Items of the list that the page reported as shown (`impression` events). */
+  readonly impressions: number;
   readonly clicks: number;
   readonly addToCarts: number;
   readonly purchases: number;

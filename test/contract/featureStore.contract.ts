@@ -432,8 +432,8 @@ export function featureStoreContract(
       it('adds counts per model version, kind and day, once per record', async () => {
         // Prepare
         const modelVersion = `${prefix}-model`;
-        const click = { clicks: 1, addToCarts: 0, purchases: 0, revenue: 0 };
-        const purchase = { clicks: 0, addToCarts: 0, purchases: 1, revenue: 19.9 };
+        const click = { impressions: 2, clicks: 1, addToCarts: 0, purchases: 0, revenue: 0 };
+        const purchase = { impressions: 0, clicks: 0, addToCarts: 0, purchases: 1, revenue: 19.9 };
         const update = {
           modelVersion,
           kind: 'personal' as const,
@@ -457,13 +457,13 @@ export function featureStoreContract(
             modelVersion,
             kind: 'personal',
             day: '2026-11-22',
-            counts: { clicks: 1, addToCarts: 0, purchases: 1, revenue: 19.9 },
+            counts: { impressions: 2, clicks: 1, addToCarts: 0, purchases: 1, revenue: 19.9 },
           },
           {
             modelVersion,
             kind: 'similar',
             day: '2026-11-22',
-            counts: { clicks: 1, addToCarts: 0, purchases: 0, revenue: 0 },
+            counts: { impressions: 2, clicks: 1, addToCarts: 0, purchases: 0, revenue: 0 },
           },
         ]);
       });

@@ -39,6 +39,7 @@ async function userTokenFor(userId: string): Promise<string> {
 /** A shopper's client on its own storage (so its own anonymous id), flushed only on demand. */
 function shopper(
   options: {
+    endpoint?: string;
     apiKey?: string;
     userToken?: string;
     onTokenExpired?: () => Promise<string>;
@@ -46,9 +47,9 @@ function shopper(
   } = {},
 ) {
   const notices: { error: Error; notice: DeliveryNotice }[] = [];
-  const { apiKey = stack.apiKey, ...rest } = options;
+  const { apiKey = stack.apiKey, endpoint = stack.url, ...rest } = options;
   const client = createRecoClient({
-    endpoint: stack.url,
+    endpoint,
     apiKey,
     storage: memoryStorage(),
     flushIntervalMs: 60_000,
@@ -120,7 +121,7 @@ describe('SDK against the local stack', () => {
     expect(notices).toEqual([]);
   });
 
-  it('turns a bad API key into RecoApiError 403 for reads, and a dropped-events notice for writes', async () => {
+  it('turns a bad API key into RecoApiError 403 for reads, and a configuration-error notice for writes', async () => {
     // Prepare
     const { client, notices } = shopper({ apiKey: 'not-the-key' });
     // Act
@@ -131,8 +132,24 @@ describe('SDK against the local stack', () => {
     expect(error).toBeInstanceOf(RecoApiError);
     expect(error).toMatchObject({ status: 403, reason: 'invalid_api_key' });
     expect(result).toMatchObject({ accepted: 0, dropped: 1, pending: 0 });
-    expect(notices.map((n) => [n.notice.kind, (n.error as RecoApiError).status])).toEqual([['dropped', 403]]);
+    expect(notices.map((n) => [n.notice.kind, (n.error as RecoApiError).status])).toEqual([
+      ['configuration_error', 403],
+    ]);
   });
+  it('reports a wrong route as a configuration error once, and refuses an endpoint ending in /v1 up front', async () => {
+    // Prepare
+    const { client, notices } = shopper({ endpoint: `${stack.url}/not-a-stage` });
+    // Act
+    client.track.view(hot);
+    const result = await client.flush();
+    // Assess
+    expect(result).toMatchObject({ accepted: 0, dropped: 1, pending: 0 });
+    expect(notices.map((n) => [n.notice.kind, (n.error as RecoApiError).status])).toEqual([
+      ['configuration_error', 404],
+    ]);
+    expect(() => shopper({ endpoint: `${stack.url}/v1` })).toThrow(/endpoint must not end in \/v1/);
+  });
+
   it('refreshes an expired user token through onTokenExpired and delivers the same events, then reads as the user', async () => {
     // Prepare
     const user = `${run}-returning`;

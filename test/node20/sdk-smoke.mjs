@@ -1,42 +1,19 @@
-// Smoke test of the storefront SDK as a shop's Node 20 server would run it: bundles sdk/index.ts with the project's
-// esbuild (target node20), imports the bundle and talks to a loopback HTTP server standing in for the API, through
-// the runtime's own fetch, timers, crypto and storage defaults. Run by test/node20/run.sh on a real Node 20; the
-// vitest suites cover the SDK's behaviour in depth on Node 24.
+// Smoke test of the storefront SDK as a shop's Node 20 server would run it: imports the built package
+// (`npm run build -w sdk`, which `npm run test:sdk-node20` runs first) through its exports map, as ESM and as CommonJS,
+// and talks to a loopback HTTP server standing in for the API, through the runtime's own fetch, timers, crypto and
+// storage defaults. Run by test/node20/run.sh on a real Node 20; the vitest suites cover the SDK's behaviour in depth
+// on Node 24.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL, URL } from 'node:url';
-import { build } from 'esbuild';
+import { URL } from 'node:url';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-async function bundleSdk(dir) {
-  const result = await build({
-    absWorkingDir: repoRoot,
-    entryPoints: ['sdk/index.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'warning',
-  });
-  // The SDK is dependency-free: nothing but its own files and the shared/config constants may end up in the bundle.
-  const inputs = Object.keys(result.metafile.inputs);
-  const foreign = inputs.filter((path) => !path.startsWith('sdk/') && !path.startsWith('shared/config/'));
-  assert.deepEqual(foreign, [], 'the SDK bundle holds only sdk/ and shared/config/');
-  const file = join(dir, 'reco-sdk.mjs');
-  const [output] = result.outputFiles;
-  await writeFile(file, output.contents);
-  return { file, bytes: output.contents.byteLength };
-}
+// The package as a shop installs it: resolved by name through node_modules and its exports map.
+const require = createRequire(import.meta.url);
 
 /**
  * A stand-in for the API: records every request and answers events, recommendations and one failing route. A user
@@ -71,11 +48,14 @@ async function startApi() {
   return { requests, server, state, url: `http://127.0.0.1:${server.address().port}` };
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'reco-sdk-node20-'));
 const api = await startApi();
 try {
-  const bundle = await bundleSdk(dir);
-  const { createRecoClient, RecoApiError } = await import(pathToFileURL(bundle.file).href);
+  const { createRecoClient, RecoApiError } = await import('@reco-stack/sdk');
+  const cjs = require('@reco-stack/sdk');
+  assert.equal(typeof cjs.createRecoClient, 'function', 'the CommonJS build exports createRecoClient');
+  const server = await import('@reco-stack/sdk/server');
+  assert.equal(typeof server.createServerApi, 'function', 'the server entry exports createServerApi');
+  assert.equal(typeof require('@reco-stack/sdk/server').signRequest, 'function');
   // Defaults throughout (global fetch, memory storage where there is no localStorage, real timers) except the
   // interval, so only flush() sends. The token refresh answers asynchronously, as a call to the shop's backend would.
   let refreshes = 0;
@@ -150,12 +130,10 @@ try {
 
   assert.deepEqual(await reco.close(), { accepted: 0, rejected: [], dropped: 0, pending: 0 });
   assert.equal(api.requests.length, 4);
-  const kb = (bundle.bytes / 1024).toFixed(1);
   process.stdout.write(
-    `SDK smoke test passed on Node ${process.versions.node}: bundle ${kb} KB (esbuild, target node20), ` +
+    `SDK smoke test passed on Node ${process.versions.node}: @reco-stack/sdk (ESM, CJS, /server), ` +
       `${api.requests.length} requests checked\n`,
   );
 } finally {
   api.server.close();
-  await rm(dir, { recursive: true, force: true });
 }

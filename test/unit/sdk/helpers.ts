@@ -6,7 +6,8 @@ export const API_KEY = 'test-key';
 
 /** A client on a fake fetch and clock, with notices collected. */
 export function setup(options: Partial<RecoClientOptions> & { fake?: FakeFetch; storage?: RecoStorage } = {}) {
-  const fake = options.fake ?? new FakeFetch();
+  const { fake: given, ...clientOptions } = options;
+  const fake = given ?? new FakeFetch();
   const clock = new FakeClock();
   const errors: { error: Error; kind: string; events: number }[] = [];
   const rejected: { eventId: string; reason: string; field?: string }[] = [];
@@ -22,7 +23,7 @@ export function setup(options: Partial<RecoClientOptions> & { fake?: FakeFetch; 
       rejected.push(
         ...list.map((r) => ({ eventId: r.event.eventId, reason: r.reason, ...(r.field ? { field: r.field } : {}) })),
       ),
-    ...options,
+    ...clientOptions,
   });
   return { client, fake, clock, errors, rejected };
 }

@@ -114,24 +114,39 @@ describe('SDK reading: errors', () => {
   });
 
   const invalid: [string, (c: ReturnType<typeof setup>['client']) => Promise<unknown>, string][] = [
-    ['count 0', (c) => c.recommendations({ count: 0 }), 'count'],
-    ['count over the maximum', (c) => c.trending({ count: 101 }), 'count'],
-    ['an unknown exclusion', (c) => c.recommendations({ exclude: ['cart' as 'viewed'] }), 'exclude'],
-    ['minPrice above maxPrice', (c) => c.recommendations({ minPrice: 5, maxPrice: 1 }), 'minPrice'],
-    ['a negative price', (c) => c.similar('a', { maxPrice: -1 }), 'maxPrice'],
-    ['an unknown window', (c) => c.trending({ window: '7d' as '1h' }), 'window'],
     ['similar without itemId', (c) => c.similar(''), 'itemId'],
-    ['rank without items', (c) => c.rank([]), 'itemIds'],
-    ['rank with an empty id', (c) => c.rank(['a', '']), 'itemIds[1]'],
+    ['similar with a blank itemId', (c) => c.similar('  '), 'itemId'],
+    ['rank without an array', (c) => c.rank(undefined as never), 'itemIds'],
+    ['a misspelled option', (c) => c.recommendations({ cuont: 3 } as never), 'cuont'],
+    ['an option of another read', (c) => c.trending({ exclude: [] } as never), 'exclude'],
   ];
 
-  it.each(invalid)('throws RecoValidationError for %s without a request', (_, call, field) => {
+  it('leaves the values of filters to the API, whose 400 rejects the read with its reason and field', async () => {
+    // Prepare
+    const answer = { reason: 'invalid_field', message: 'count must be at most 100' };
+    const fake = new FakeFetch().answer({ status: 400, body: answer });
+    const { client } = setup({ fake });
+    // Act
+    const error = await client.trending({ count: 101 }).catch((e: unknown) => e);
+    // Assess
+    expect(fake.calls[0]?.url).toBe(`${ENDPOINT}/v1/trending?count=101`);
+    expect(error).toBeInstanceOf(RecoApiError);
+    expect(error).toMatchObject({ status: 400, reason: 'invalid_field', message: answer.message });
+  });
+
+  it.each(invalid)('rejects with RecoValidationError for %s, without a request', async (_, call, field) => {
     // Prepare
     const fake = new FakeFetch(() => ok());
     const { client } = setup({ fake });
-    // Act / Assess
-    expect(() => call(client)).toThrow(RecoValidationError);
-    expect(() => call(client)).toThrow(field);
+    // Act
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = call(client);
+    }).not.toThrow();
+    const error = await pending?.catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(RecoValidationError);
+    expect((error as Error).message).toContain(field);
     expect(fake.calls).toHaveLength(0);
   });
 });
@@ -142,5 +157,23 @@ describe('SDK client options', () => {
     expect(() => setup({ endpoint: '' })).toThrow(/endpoint/);
     expect(() => setup({ apiKey: '' })).toThrow(/apiKey/);
     expect(() => setup({ maxBatch: 101 })).toThrow(/maxBatch must be a whole number from 1 to 100/);
+  });
+
+  it.each([
+    ['without a scheme', 'api.example.com', /endpoint must be an http\(s\) URL with its scheme/],
+    ['with another scheme', 'ftp://api.example.com', /endpoint must be an http\(s\) URL/],
+    [
+      'ending in /v1',
+      'https://api.example.com/prod/v1/',
+      /endpoint must not end in \/v1.*"https:\/\/api.example.com\/prod"/,
+    ],
+  ])('refuses an endpoint %s with a message saying what to pass', (_, endpoint, message) => {
+    // Act / Assess
+    expect(() => setup({ endpoint })).toThrow(message);
+  });
+
+  it('refuses a misspelled option name, as the API refuses unknown fields', () => {
+    // Act / Assess
+    expect(() => setup({ flushIntervalMS: 10 } as never)).toThrow(/createRecoClient: flushIntervalMS is not an option/);
   });
 });

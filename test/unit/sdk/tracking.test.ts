@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { apiLimits } from '#shared/config/index.ts';
 import type { StorefrontEventInput } from '#shared/events/schema.ts';
 import { validateEvent } from '#shared/events/validate.ts';
@@ -6,7 +6,10 @@ import { memoryStorage, RecoValidationError, type RecoEvent } from '../../../sdk
 import { setup } from './helpers.ts';
 
 // Compile-time: what the SDK sends is what the API's schema takes.
-const _wireShape: (event: RecoEvent) => StorefrontEventInput = (event) => event;
+const _wireShape: (event: RecoEvent) => StorefrontEventInput = ({ itemIds, ...event }) => ({
+  ...event,
+  ...(itemIds ? { itemIds: [...itemIds] } : {}),
+});
 
 describe('SDK tracking: event shape', () => {
   it('sends events the API validates, with eventId, anonymousId, session and timestamp', async () => {
@@ -138,14 +141,17 @@ describe('SDK tracking: identity', () => {
   });
 });
 
-describe('SDK tracking: invalid input fails at the call site', () => {
+describe('SDK tracking: invalid input is reported and dropped, never thrown', () => {
   const cases: [string, (c: ReturnType<typeof setup>['client']) => unknown, string][] = [
     ['view without itemId', (c) => c.track.view(undefined as unknown as string), 'itemId'],
+    ['view with a numeric itemId', (c) => c.track.view(123 as unknown as string), 'itemId'],
+    ['view with a blank itemId', (c) => c.track.view('   '), 'itemId'],
     ['click with an empty itemId', (c) => c.track.click(''), 'itemId'],
     ['an itemId over the id limit', (c) => c.track.view('x'.repeat(apiLimits.maxIdChars + 1)), 'itemId'],
     ['price without currency', (c) => c.track.addToCart('a', { price: 3 }), 'currency'],
-    ['a lower-case currency', (c) => c.track.purchase('a', { price: 3, currency: 'eur' }), 'currency'],
+    ['a price that is no number', (c) => c.track.purchase('a', { price: '3' as never, currency: 'EUR' }), 'price'],
     ['a fractional quantity', (c) => c.track.purchase('a', { quantity: 1.5 }), 'quantity'],
+    ['a misspelled option', (c) => c.track.view('a', { recomendationId: 'r' } as never), 'recomendationId'],
     ['an empty search', (c) => c.track.search('  '), 'query'],
     ['a nested property', (c) => c.track.view('a', { properties: { x: {} as unknown as string } }), 'properties.x'],
     ['an empty order', (c) => c.track.purchaseOrder({ items: [] }), 'items'],
@@ -155,31 +161,56 @@ describe('SDK tracking: invalid input fails at the call site', () => {
     ['identify with an empty user token', (c) => c.identify('u1', { userToken: '' }), 'userToken'],
     ['identify with a token that is no header value', (c) => c.identify('u1', { userToken: 'a\nb' }), 'userToken'],
     ['a click without recommendationId', (c) => c.trackRecommendationClick('', 'a'), 'recommendationId'],
+    ['impressions without items', (c) => c.impressions('rec-1', []), 'itemIds'],
+    ['a page view with an unknown option', (c) => c.page({ url: '/x' } as never), 'url'],
   ];
 
-  it.each(cases)('throws RecoValidationError naming the field for %s, and queues nothing', (_, call, field) => {
+  it.each(cases)('reports invalid_event naming the field for %s, and queues nothing', (_, call, field) => {
     // Prepare
-    const { client } = setup();
+    const { client, errors } = setup();
     // Act
-    let thrown: unknown;
-    try {
-      call(client);
-    } catch (error) {
-      thrown = error;
-    }
+    const result = call(client);
     // Assess
-    expect(thrown).toBeInstanceOf(RecoValidationError);
-    expect(thrown).toMatchObject({ field });
-    expect((thrown as Error).message).toContain(field);
+    expect(result === undefined || (Array.isArray(result) && result.length === 0)).toBe(true);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ kind: 'invalid_event', events: 0 });
+    expect(errors[0]?.error).toBeInstanceOf(RecoValidationError);
+    expect(errors[0]?.error).toMatchObject({ field, reason: 'invalid_input' });
+    expect(errors[0]?.error.message).toContain(field);
     expect(client.pendingEvents).toBe(0);
+  });
+
+  it('warns on the console without onError, and never throws', () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { client } = setup({ onError: undefined });
+    // Act
+    const id = client.track.view(42 as unknown as string);
+    // Assess
+    expect(id).toBeUndefined();
+    expect(warn).toHaveBeenCalledWith('reco invalid_event:', expect.stringContaining('itemId'));
+    warn.mockRestore();
+  });
+
+  it('drops undefined property values instead of refusing the event', async () => {
+    // Prepare
+    const { client, fake, errors } = setup();
+    // Act
+    client.track.view('a', { properties: { x: undefined, y: 1 } });
+    await client.flush();
+    // Assess
+    expect(errors).toEqual([]);
+    expect(fake.events[0]?.properties).toEqual({ y: 1 });
   });
 
   it('rejects an event over the per-event byte limit before queueing it', () => {
     // Prepare
-    const { client } = setup();
+    const { client, errors } = setup();
     const properties = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, 'x'.repeat(256)]));
-    // Act / Assess
-    expect(() => client.track.view('a', { properties })).toThrow(/event is \d+ bytes as JSON; the limit is 8192/);
+    // Act
+    client.track.view('a', { properties });
+    // Assess
+    expect(errors[0]?.error.message).toMatch(/event is \d+ bytes as JSON; the limit is 8192/);
     expect(client.pendingEvents).toBe(0);
   });
 });

@@ -443,7 +443,7 @@ describe('Function: countsOf', () => {
 });
 
 describe('Features: attribution', () => {
-  it('counts clicks, add-to-carts and purchases on served items per model version and list kind', async () => {
+  it('counts impressions, clicks, add-to-carts and purchases on served items per model version and list kind', async () => {
     // Prepare
     const store = new MemoryFeatureStore();
     await store.recordRecommendation({
@@ -455,6 +455,8 @@ describe('Features: attribution', () => {
     });
     const purchase = { quantity: 2, price: 5, currency: 'EUR' };
     const records = [
+      // Two of the three ids shown were served on the list: two impressions.
+      record({ type: 'impression', itemIds: ['sku-1', 'sku-2', 'sku-9'], recommendationId: 'rec-1' }),
       record({ type: 'click', itemId: 'sku-1', recommendationId: 'rec-1' }),
       record({ type: 'add_to_cart', itemId: 'sku-1', recommendationId: 'rec-1' }),
       record({ type: 'purchase', itemId: 'sku-1', recommendationId: 'rec-1', ...purchase }),
@@ -473,7 +475,7 @@ describe('Features: attribution', () => {
         modelVersion: 'hybrid-7',
         kind: 'similar',
         day: dayBucket(NOW),
-        counts: { clicks: 1, addToCarts: 1, purchases: 1, revenue: 10 },
+        counts: { impressions: 2, clicks: 1, addToCarts: 1, purchases: 1, revenue: 10 },
       },
     ]);
   });
