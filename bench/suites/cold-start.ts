@@ -60,7 +60,8 @@ export const description =
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const libDir = fileURLToPath(new URL('../lib/', import.meta.url));
-const ROUNDS = Number(process.env.RECO_BENCH_COLD_ROUNDS ?? 15);
+/** At least 15 (the tracker's minimum); more, because two identical bundles differ by ±20 % at 15 on a loaded box. */
+const ROUNDS = Number(process.env.RECO_BENCH_COLD_ROUNDS ?? 21);
 const WARMUP_ROUNDS = 1;
 const SEED_EVENTS = 2_000;
 /** Target: every handler's init + first invocation within this multiple of the floor's. */
@@ -284,6 +285,16 @@ export async function run(): Promise<BenchResult> {
           pass: ratio < TARGET_RATIO,
         });
       }
+    }
+    // Before/after in the same rounds: ours over the baseline's run of the same round, per handler.
+    for (const m of measured.filter((x) => x.tree === 'baseline')) {
+      const ours = measured.find((x) => x.tree === 'ours' && x.subject.name === m.subject.name) as Measured;
+      const paired = (pick: (r: RunnerResult) => number) =>
+        round3(median(ours.runs.map((r, i) => pick(r) / pick(m.runs[i] as RunnerResult))));
+      Object.assign(metrics, {
+        [`${m.subject.name}VsBaselinePaired`]: paired((r) => r.initPlusFirstMs),
+        [`${m.subject.name}ImportVsBaselinePaired`]: paired((r) => r.importMs),
+      });
     }
     Object.assign(metrics, {
       warmHits: warm.hits.length,
