@@ -5,7 +5,6 @@ import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { LiveModelVersion } from '#shared/serving/liveModel.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { MemoryRecommendationCache } from '#shared/adapters/memoryCache.ts';
-import { RedisRecommendationCache } from '#shared/adapters/redisCache.ts';
 import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { shopperScopeFor } from '#shared/auth/caller.ts';
@@ -24,6 +23,7 @@ import {
 import { ServingService, type Served, type ServingDeps } from '#shared/serving/service.ts';
 import { apiIdsFrom, callerOf, type CallerDeps } from '../lib/caller.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
+import { LazyRedisCache } from '../lib/lazyRedisCache.ts';
 import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
 import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
 import { requireServer } from '../lib/serverOnly.ts';
@@ -53,7 +53,7 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
   const serving: ServingDeps = {
     features,
     cache: new GuardedCache(
-      cacheUrl ? new RedisRecommendationCache(cacheUrl) : new MemoryRecommendationCache(),
+      cacheUrl ? new LazyRedisCache(cacheUrl) : new MemoryRecommendationCache(),
       onceEvery(10_000, (error: unknown) => logger.warn('cache skipped (logged at most every 10 s)', { error })),
     ),
     ...(endpointName ? { model: new ModelGateway(new SageMakerModelClient(sageMakerRuntime, endpointName)) } : {}),

@@ -8,8 +8,8 @@ const functions = readdirSync(new URL('../../functions/', import.meta.url), { wi
   .filter((entry) => entry.isDirectory() && entry.name !== 'lib')
   .map((entry) => entry.name);
 
-/** The source files esbuild puts in a function's bundle, relative to the repository. */
-async function bundledSources(name: string): Promise<string[]> {
+/** The metafile of a function's bundle: its inputs and how each imports the others. */
+async function bundleMeta(name: string) {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [`functions/${name}/handler.ts`],
@@ -21,7 +21,12 @@ async function bundledSources(name: string): Promise<string[]> {
     metafile: true,
     logLevel: 'silent',
   });
-  return Object.keys(result.metafile.inputs);
+  return result.metafile;
+}
+
+/** The source files esbuild puts in a function's bundle, relative to the repository. */
+async function bundledSources(name: string): Promise<string[]> {
+  return Object.keys((await bundleMeta(name)).inputs);
 }
 
 describe('Function bundles', () => {
@@ -36,5 +41,20 @@ describe('Function bundles', () => {
     // Assess
     expect(sources).toContain(`functions/${name}/handler.ts`);
     expect(sources.filter((source) => /^(local|test|bench)\//.test(source))).toEqual([]);
+  });
+
+  it('returns a recommend bundle that reaches the Redis cache (and ioredis) only through a dynamic import', async () => {
+    // Prepare
+    const redisCache = 'shared/adapters/redisCache.ts';
+
+    // Act
+    const { inputs } = await bundleMeta('recommend');
+
+    // Assess
+    // Without a cache URL the function then never evaluates ioredis at cold start (see functions/lib/lazyRedisCache.ts).
+    const importers = Object.entries(inputs).flatMap(([file, input]) =>
+      input.imports.filter((i) => i.path === redisCache).map((i) => ({ file, kind: i.kind })),
+    );
+    expect(importers).toEqual([{ file: 'functions/lib/lazyRedisCache.ts', kind: 'dynamic-import' }]);
   });
 });
