@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { SfnTrainingRuns } from '#shared/adapters/sfnTrainingRuns.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { S3NewDataCounter } from '#shared/adapters/s3Lake.ts';
 import { SageMakerEndpointState, SageMakerModelResources } from '#shared/adapters/sageMakerPipeline.ts';

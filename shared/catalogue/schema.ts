@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiLimits } from '../config/index.ts';
 import { unaddressableId } from '../events/schema.ts';
 import { flatRecord } from '../http/flatRecord.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiLimits, EVENT_TYPES, ITEM_EVENT_TYPES, type EventType } from '../config/index.ts';
 import { flatRecord } from '../http/flatRecord.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface FlatRecordOptions<V> {
   /** The field's name in messages: `properties`, `attributes`. */

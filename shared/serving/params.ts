@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiLimits, serving } from '../config/index.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { unaddressableId } from '../events/schema.ts';

@@ -4,7 +4,7 @@
  * estimate without an edit here.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where the records are. */
 export const BENCH_RESULTS_DIR = new URL('../../bench/results/', import.meta.url);
