@@ -528,11 +528,16 @@ export interface BuiltHybrid {
 }
 
 /**
- * The hybrid's components trained on `data` with resolved `params`; `factors` reuses iALS factors
- * already trained on the same data and weighting (the tuner's), so they are not trained again.
+ * The hybrid's components trained on `data` with resolved `params`; `reuse` takes iALS factors and
+ * a matrix already built from the same data and weighting (the tuner's), so they are not built again.
  */
-export async function buildHybrid(data: TrainingData, params: Hyperparameters, factors?: Factors): Promise<BuiltHybrid> {
-  const { base, matrix } = prepareBase(data, params);
+export async function buildHybrid(
+  data: TrainingData,
+  params: Hyperparameters,
+  reuse: { readonly factors?: Factors; readonly prepared?: { base: ModelBase; matrix: InteractionMatrix } } = {},
+): Promise<BuiltHybrid> {
+  const { base, matrix } = reuse.prepared ?? prepareBase(data, params);
+  const factors = reuse.factors;
   const ials = ialsSettings(params, COMPONENT_PREFIXES.ials);
   const knn = itemKnnSettings(params, COMPONENT_PREFIXES.knn);
   const trained = factors ?? (await trainFactors(matrix.byUser, matrix.byItem, ials));

@@ -35,23 +35,53 @@ export interface PoolCase {
   readonly heldOut: number;
 }
 
-/** Indices of the `count` largest finite values among the eligible items. */
-function topItems(values: Float32Array, eligible: (item: number) => boolean, count: number): number[] {
-  const items: number[] = [];
+/**
+ * Indices of the `count` largest finite values among the eligible items, through a min-heap of
+ * the best so far: one comparison for most items instead of a sort of the catalogue.
+ */
+export function topItems(values: Float32Array, eligible: Uint8Array, count: number): number[] {
+  const heap: number[] = [];
+  const less = (a: number, b: number): boolean =>
+    (values[a] as number) < (values[b] as number) || ((values[a] as number) === (values[b] as number) && a > b);
+  const down = (from: number): void => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l] as number, heap[m] as number)) m = l;
+      if (r < heap.length && less(heap[r] as number, heap[m] as number)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m] as number, heap[i] as number];
+      i = m;
+    }
+  };
   for (let item = 0; item < values.length; item++) {
     const v = values[item] as number;
-    if (v === v && eligible(item)) items.push(item);
+    if (v !== v || eligible[item] === 0) continue;
+    if (heap.length < count) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1;
+        if (!less(heap[i] as number, heap[p] as number)) break;
+        [heap[i], heap[p]] = [heap[p] as number, heap[i] as number];
+        i = p;
+      }
+    } else if (less(heap[0] as number, item)) {
+      heap[0] = item;
+      down(0);
+    }
   }
-  items.sort((a, b) => (values[b] as number) - (values[a] as number) || a - b);
-  return items.slice(0, count);
+  return heap;
 }
 
-/** Every item's z-score for one source, as the hybrid normalises it (NaN when it knows nothing). */
-function zOf(scored: ComponentScores | undefined, normalise: (s: Float32Array) => ReturnType<typeof normalisation>) {
+type Stats = ReturnType<typeof normalisation>;
+
+/** Raw scores and the hybrid's normalisation of one source, or undefined when it knows nothing. */
+function sourceOf(scored: ComponentScores | undefined, normalise: (s: Float32Array) => Stats) {
   if (scored === undefined) return undefined;
   const stats = normalise(scored.scores);
-  if (stats.count === 0) return undefined;
-  return Float32Array.from(scored.scores, (_, item) => zScore(scored.scores, stats, item));
+  return stats.count === 0 ? undefined : { raw: scored.scores, stats };
 }
 
 /** Scores every validation shopper with each component of `hybrid` and keeps their pools. */
@@ -59,38 +89,38 @@ export function poolCases(hybrid: HybridComponent, cases: readonly ValidationCas
   const totals = hybrid.base.itemTotals;
   const warm = Uint8Array.from(totals, (total) => (total > 0 ? 1 : 0));
   return cases.map(({ shopper, heldOut, excluded }) => {
+    const eligible = Uint8Array.from(excluded, (x) => 1 - x);
     const knn = hybrid.knn.score(shopper);
-    const full: Record<SourceName, Float32Array | undefined> = {
-      ials: zOf(hybrid.ials.score(shopper), (s) => normalisation(s, warm)),
-      knn: zOf(knn, (s) => normalisation(s, warm, hybrid.knn.scoredItems)),
-      content: zOf(hybrid.content.score(shopper), (s) => normalisation(s)),
-      popularity: zOf(hybrid.popularity.score(shopper), (s) => normalisation(s, warm)),
+    const sources: Record<SourceName, ReturnType<typeof sourceOf>> = {
+      ials: sourceOf(hybrid.ials.score(shopper), (s) => normalisation(s, warm)),
+      knn: sourceOf(knn, (s) => normalisation(s, warm, hybrid.knn.scoredItems)),
+      content: sourceOf(hybrid.content.score(shopper), (s) => normalisation(s)),
+      popularity: sourceOf(hybrid.popularity.score(shopper), (s) => normalisation(s, warm)),
     };
+    // The top items by raw score are the top items by z (sd > 0); missing scores sit at the minimum.
     const pool = new Set<number>();
-    const eligible = (item: number): boolean => excluded[item] === 0;
     for (const source of SOURCES) {
-      const z = full[source];
-      if (z !== undefined) for (const item of topItems(z, eligible, POOL_PER_SOURCE)) pool.add(item);
+      const found = sources[source];
+      if (found !== undefined) for (const item of topItems(found.raw, eligible, POOL_PER_SOURCE)) pool.add(item);
     }
     const usable = heldOut >= 0 && excluded[heldOut] === 0;
     if (usable) pool.add(heldOut);
     const items = [...pool];
-    const pick = (z: Float32Array | undefined) => (z === undefined ? undefined : Float32Array.from(items, (i) => z[i] as number));
+    const pick = (found: ReturnType<typeof sourceOf>) =>
+      found === undefined ? undefined : Float32Array.from(items, (item) => zScore(found.raw, found.stats, item));
     const known = new Set<number>(Array.from(shopper.trainedItems)).size + shopper.recentItems.length;
     return {
       known,
       warm: Uint8Array.from(items, (item) => warm[item] as number),
-      z: { ials: pick(full.ials), knn: pick(full.knn), content: pick(full.content), popularity: pick(full.popularity) },
+      z: {
+        ials: pick(sources.ials),
+        knn: pick(sources.knn),
+        content: pick(sources.content),
+        popularity: pick(sources.popularity),
+      },
       heldOut: usable ? items.indexOf(heldOut) : -1,
     };
   });
-}
-
-/** Missing z (an item the source did not reach) counts as the source's lowest, as in the hybrid. */
-function minimumOf(z: Float32Array): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (const v of z) if (v === v && v < min) min = v;
-  return min;
 }
 
 /** Blended scores of one pool under `weights` (the hybrid's formula). */
@@ -111,13 +141,10 @@ export function blendPool(pool: PoolCase, weights: BlendWeights): Float32Array {
   const content = pool.z.content;
   for (const s of active) {
     if (w[s] === 0) continue;
+    // Missing scores were cached at the source's minimum z, as the hybrid counts them.
     const z = pool.z[s] as Float32Array;
-    const min = minimumOf(z);
-    for (let i = 0; i < size; i++) {
-      if (pool.warm[i] === 0) continue;
-      const v = z[i] as number;
-      out[i] = (out[i] as number) + w[s] * (v === v ? v : min);
-    }
+    const weight = w[s];
+    for (let i = 0; i < size; i++) if (pool.warm[i] === 1) out[i] = (out[i] as number) + weight * (z[i] as number);
   }
   for (let i = 0; i < size; i++) {
     if (pool.warm[i] === 1) out[i] = (out[i] as number) / total;
@@ -180,11 +207,16 @@ const better = (a: ValidationMetrics, b: ValidationMetrics): boolean =>
  * NDCG@10 (HR@10 breaking ties), so the result is never worse than `start` nor than either
  * corner on the validation pools.
  */
-export function fitBlend(pools: readonly PoolCase[], start: BlendWeights, passes = 2): BlendFit {
+export function fitBlend(
+  pools: readonly PoolCase[],
+  start: BlendWeights,
+  options: { readonly frozen?: ReadonlySet<keyof BlendWeights>; readonly passes?: number } = {},
+): BlendFit {
+  const frozen = options.frozen ?? new Set();
   const startMetrics = blendMetrics(pools, start);
   let weights = start;
   let metrics = startMetrics;
-  const corners: BlendWeights[] = [
+  const corners: BlendWeights[] = frozen.size > 0 ? [] : [
     { ...start, minHistory: 1, leadWeight: 1, secondWeight: 0, contentWeight: 0.01, popularityWeight: 0 },
     { ...start, minHistory: 1, leadWeight: 0, secondWeight: 1, contentWeight: 0.01, popularityWeight: 0 },
   ];
@@ -192,9 +224,10 @@ export function fitBlend(pools: readonly PoolCase[], start: BlendWeights, passes
     const m = blendMetrics(pools, corner);
     if (better(m, metrics)) [weights, metrics] = [corner, m];
   }
-  for (let pass = 0; pass < passes; pass++) {
+  for (let pass = 0; pass < (options.passes ?? 2); pass++) {
     let changed = false;
     for (const name of Object.keys(BLEND_GRID) as (keyof BlendWeights)[]) {
+      if (frozen.has(name)) continue;
       for (const value of BLEND_GRID[name]) {
         if (value === weights[name]) continue;
         const candidate = { ...weights, [name]: value };
