@@ -90,6 +90,14 @@ export const gateMetricNames = [
   'holdout_users',
   /** Holdout interactions that fall inside the live model's training window (0: none overlap). */
   'live_overlap_interactions',
+  /** The tuning's validation split (each shopper's latest item, full ranking): the chosen settings. */
+  'tuning_validation_ndcg10',
+  'tuning_validation_hr10',
+  /** The defaults on the same split. */
+  'tuning_defaults_ndcg10',
+  /** Work the tuning did, in trials (one default training run each), and its seconds. */
+  'tuning_trials',
+  'tuning_seconds',
 ] as const;
 export type GateMetricName = (typeof gateMetricNames)[number];
 
@@ -184,6 +192,17 @@ export interface GateVerdict {
   readonly holdoutUsers: number;
   /** Holdout interactions the live model was trained on (the gate says so when above 0). */
   readonly liveOverlap: number;
+  /** What the job's tuning measured on its validation split, when it tuned. */
+  readonly tuning?: TuningMetrics;
+}
+
+/** A tuned version's validation metrics, as its registry record keeps them. */
+export interface TuningMetrics {
+  readonly validationNdcg10: number;
+  readonly validationHr10: number;
+  readonly defaultsNdcg10: number;
+  readonly trials: number;
+  readonly seconds: number;
 }
 
 /** Lambda `record`: writes the version's outcome to the registry and releases the lock. */
