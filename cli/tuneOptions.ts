@@ -1,5 +1,10 @@
 /** `reco train`'s tuning flags: `--tune-budget <seconds|Nx|Ntrials>` and `--no-tune`. */
-import { DEFAULT_TUNE_BUDGET, parseTuneBudget, TuneBudgetError, type TuneBudget } from '#shared/recommender/autotune/budget.ts';
+import {
+  DEFAULT_TUNE_BUDGET,
+  parseTuneBudget,
+  TuneBudgetError,
+  type TuneBudget,
+} from '#shared/recommender/autotune/budget.ts';
 
 /** A bad command line; the caller maps it to exit code 2. */
 export type UsageErrorClass = new (message: string) => Error;

@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packModel } from '#shared/recommender/io/tar.ts';
+import { formatTuneBudget, SMALL_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
 import { gateMetricDefinitions } from '#shared/training/pipeline.ts';
 import { repoRoot } from '../../infra/paths.ts';
 import type { LocalBuckets } from './buckets.ts';
@@ -64,9 +65,10 @@ export async function runTrainingJob(
   const root = await mkdtemp(join(tmpdir(), 'reco-training-job-'));
   try {
     await mkdir(join(root, 'input', 'config'), { recursive: true });
+    // A budget in trials unless the run names one: the local run repeats exactly and stays short.
     await writeFile(
       join(root, 'input', 'config', 'hyperparameters.json'),
-      JSON.stringify(request.HyperParameters ?? {}),
+      JSON.stringify({ tuneBudget: formatTuneBudget(SMALL_TUNE_BUDGET), ...request.HyperParameters }),
     );
     for (const channel of request.InputDataConfig) {
       await stageChannel(

@@ -24,7 +24,9 @@ function tuneBudgetSetting(file: string, value: string | number | boolean | unde
     return parseTuneBudget(String(value));
   } catch (error) {
     if (!(error instanceof TuneBudgetError)) throw error;
-    throw new TrainingJobError(`${file}: hyperparameter "${RESERVED_HYPERPARAMETERS.tuneBudget}": ${error.message}, or none`);
+    throw new TrainingJobError(
+      `${file}: hyperparameter "${RESERVED_HYPERPARAMETERS.tuneBudget}": ${error.message}, or none`,
+    );
   }
 }
 

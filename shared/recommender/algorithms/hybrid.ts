@@ -20,7 +20,12 @@ import { ITEM_KNN_DEFAULTS, ITEM_KNN_PARAMS, ItemKnnComponent, itemKnnSettings, 
 import { POPULARITY_DEFAULTS, POPULARITY_PARAMS, PopularityComponent, popularitySettings } from './popularity.ts';
 
 /** Where each component's hyperparameters sit inside the hybrid's. */
-export const COMPONENT_PREFIXES = { ials: 'ials.', knn: 'knn.', content: 'content.', popularity: 'popularity.' } as const;
+export const COMPONENT_PREFIXES = {
+  ials: 'ials.',
+  knn: 'knn.',
+  content: 'content.',
+  popularity: 'popularity.',
+} as const;
 
 /**
  * Names of the hybrid's hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json

@@ -74,7 +74,10 @@ export async function tuneHyperparameters(
   const seed = options.seed ?? 42;
   let split;
   try {
-    split = tuningSplit(data, { seed, ...(options.maxValidationUsers === undefined ? {} : { maxUsers: options.maxValidationUsers }) });
+    split = tuningSplit(data, {
+      seed,
+      ...(options.maxValidationUsers === undefined ? {} : { maxUsers: options.maxValidationUsers }),
+    });
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     log(`tune: skipped, nothing to validate on (${error.message})`);
@@ -101,11 +104,11 @@ export async function tuneHyperparameters(
   const firstMs = performance.now() - first;
   meter.reference(firstMs);
   meter.spend(1, firstMs);
-  const cases0 = built0 === undefined ? base0.cases : prepared(split, defaults, cache).cases;
-  const scoring = performance.now();
+  const cases0 = base0.cases;
   const incumbent = scoreComponent((shopper) => ials0.score(shopper), cases0)['ndcg@10'];
-  log(`tune: scoring ${((performance.now() - scoring) / 1000).toFixed(2)} s`);
-  log(`tune: defaults trained on ${split.train.interactions.length} interactions in ${(firstMs / 1000).toFixed(1)} s; ials ndcg@10=${incumbent.toFixed(4)} on ${split.cases.length} validation shoppers; budget ${formatTuneBudget(options.budget)}`);
+  log(
+    `tune: defaults trained on ${split.train.interactions.length} interactions in ${(firstMs / 1000).toFixed(1)} s; ials ndcg@10=${incumbent.toFixed(4)} on ${split.cases.length} validation shoppers; budget ${formatTuneBudget(options.budget)}`,
+  );
 
   const fixed = new Set(Object.keys(given));
   const winner = await searchIals({
@@ -128,7 +131,6 @@ export async function tuneHyperparameters(
     const stageStart = performance.now();
     const defaultsCases = base0.cases;
     const startMetrics = blendMetricsOf(built0.component, defaultsCases, defaults);
-    log(`tune: default pools ${((performance.now() - stageStart) / 1000).toFixed(1)} s`);
     defaultMetrics = startMetrics.metrics;
     const params = { ...defaults, ...winner.change };
     const sameBase = weightingKey(params) === weightingKey(defaults);
@@ -150,10 +152,12 @@ export async function tuneHyperparameters(
     } else if (swapped) {
       const reuse = prepared(split, params, cache);
       hybridOfWinner = (
-        await buildHybrid(split.train, params, { prepared: reuse, ...(winner.factors ? { factors: winner.factors } : {}) })
+        await buildHybrid(split.train, params, {
+          prepared: reuse,
+          ...(winner.factors ? { factors: winner.factors } : {}),
+        })
       ).component;
     }
-    log(`tune: rebuilt ${((performance.now() - stageStart) / 1000).toFixed(1)} s`);
     const cases = sameBase ? defaultsCases : prepared(split, params, cache).cases;
     const fit = tuneBlend({ hybrid: hybridOfWinner, cases, params, fixed, ...(pools ? { pools } : {}) });
     meter.spend(0, performance.now() - stageStart);
@@ -183,7 +187,9 @@ export async function tuneHyperparameters(
     chosen: changedOnly(chosen, defaults),
     evaluations: 1 + winner.evaluations,
   };
-  log(`tune: validation ndcg@10 ${defaultMetrics['ndcg@10'].toFixed(4)} (defaults) -> ${tuned['ndcg@10'].toFixed(4)} in ${report.tuneSeconds} s; chosen ${JSON.stringify(report.chosen)}`);
+  log(
+    `tune: validation ndcg@10 ${defaultMetrics['ndcg@10'].toFixed(4)} (defaults) -> ${tuned['ndcg@10'].toFixed(4)} in ${report.tuneSeconds} s; chosen ${JSON.stringify(report.chosen)}`,
+  );
   return { hyperparameters: { ...given, ...report.chosen }, report };
 }
 
@@ -204,4 +210,3 @@ export async function trainTuned(
   const model = await trainer.fit(data, hyperparameters);
   return tuned === undefined ? { model, hyperparameters } : { model, report: tuned.report, hyperparameters };
 }
-

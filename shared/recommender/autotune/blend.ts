@@ -61,7 +61,7 @@ export function topItems(values: Float32Array, eligible: Uint8Array, count: numb
     if (v !== v || eligible[item] === 0) continue;
     if (heap.length < count) {
       heap.push(item);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const p = (i - 1) >> 1;
         if (!less(heap[i] as number, heap[p] as number)) break;
         [heap[i], heap[p]] = [heap[p] as number, heap[i] as number];
@@ -148,7 +148,8 @@ export function blendPool(pool: PoolCase, weights: BlendWeights): Float32Array {
   }
   for (let i = 0; i < size; i++) {
     if (pool.warm[i] === 1) out[i] = (out[i] as number) / total;
-    else out[i] = content === undefined ? Number.NaN : (w.content * (content[i] as number) - weights.coldPenalty) / total;
+    else
+      out[i] = content === undefined ? Number.NaN : (w.content * (content[i] as number) - weights.coldPenalty) / total;
   }
   return out;
 }
@@ -199,7 +200,8 @@ export interface BlendFit {
 }
 
 const better = (a: ValidationMetrics, b: ValidationMetrics): boolean =>
-  a['ndcg@10'] > b['ndcg@10'] + 1e-12 || (Math.abs(a['ndcg@10'] - b['ndcg@10']) <= 1e-12 && a['hr@10'] > b['hr@10'] + 1e-12);
+  a['ndcg@10'] > b['ndcg@10'] + 1e-12 ||
+  (Math.abs(a['ndcg@10'] - b['ndcg@10']) <= 1e-12 && a['hr@10'] > b['hr@10'] + 1e-12);
 
 /**
  * Coordinate search over {@link BLEND_GRID} from `start`, after trying the corners where one
@@ -216,10 +218,13 @@ export function fitBlend(
   const startMetrics = blendMetrics(pools, start);
   let weights = start;
   let metrics = startMetrics;
-  const corners: BlendWeights[] = frozen.size > 0 ? [] : [
-    { ...start, minHistory: 1, leadWeight: 1, secondWeight: 0, contentWeight: 0.01, popularityWeight: 0 },
-    { ...start, minHistory: 1, leadWeight: 0, secondWeight: 1, contentWeight: 0.01, popularityWeight: 0 },
-  ];
+  const corners: BlendWeights[] =
+    frozen.size > 0
+      ? []
+      : [
+          { ...start, minHistory: 1, leadWeight: 1, secondWeight: 0, contentWeight: 0.01, popularityWeight: 0 },
+          { ...start, minHistory: 1, leadWeight: 0, secondWeight: 1, contentWeight: 0.01, popularityWeight: 0 },
+        ];
   for (const corner of corners) {
     const m = blendMetrics(pools, corner);
     if (better(m, metrics)) [weights, metrics] = [corner, m];

@@ -44,8 +44,6 @@ export function tuneBlend(options: {
   readonly pools?: readonly PoolCase[];
 }): BlendFit {
   const pools = options.pools ?? poolCases(options.hybrid, options.cases);
-  const frozen = new Set(
-    (Object.keys(NAMES) as (keyof BlendWeights)[]).filter((key) => options.fixed.has(NAMES[key])),
-  );
+  const frozen = new Set((Object.keys(NAMES) as (keyof BlendWeights)[]).filter((key) => options.fixed.has(NAMES[key])));
   return fitBlend(pools, blendWeightsOf(options.params), { frozen });
 }

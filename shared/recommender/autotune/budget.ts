@@ -19,12 +19,20 @@ export const MAX_MULTIPLE = 5;
 /** @default 4× one default training run (tuning) + the final run on all data = 5×. */
 export const DEFAULT_TUNE_BUDGET: TuneBudget = { kind: 'multiple', multiple: 4 };
 
+/**
+ * The small budget of the local stack's first model, the local pipeline run and the tests: the
+ * defaults' trial, then the blend fit on their cached scores (successive halving needs 1.75 more
+ * trials to start), counted in trials so the result does not depend on the machine's load.
+ */
+export const SMALL_TUNE_BUDGET: TuneBudget = { kind: 'trials', trials: 3 };
+
 /** A budget that cannot be read; the message says what forms are valid. */
 export class TuneBudgetError extends Error {
   override readonly name = 'TuneBudgetError';
 }
 
-const FORMS = 'seconds (e.g. 90 or 90s), a multiple of one default training run (e.g. 3x, at most 5x) or trials (e.g. 8trials)';
+const FORMS =
+  'seconds (e.g. 90 or 90s), a multiple of one default training run (e.g. 3x, at most 5x) or trials (e.g. 8trials)';
 
 /** Parses `90`, `90s`, `3x`, `2.5x` or `8trials` (spaces allowed before the unit). */
 export function parseTuneBudget(text: string): TuneBudget {

@@ -36,7 +36,12 @@ export interface HalvingResult<C> {
  * How many candidates a budget of `trials` pays for: the largest n whose rungs (n, n/η, n/η², …
  * candidates, at least one each) cost at most `trials`; 0 when not even one candidate fits.
  */
-export function plannedCandidates(trials: number, rungs: readonly number[], cost: (r: number) => number, eta = 3): number {
+export function plannedCandidates(
+  trials: number,
+  rungs: readonly number[],
+  cost: (r: number) => number,
+  eta = 3,
+): number {
   const total = (n: number): number =>
     rungs.reduce((sum, resource, i) => sum + Math.max(1, Math.floor(n / eta ** i)) * cost(resource), 0);
   let n = 0;

@@ -91,7 +91,9 @@ function sampleChange(options: IalsSearchOptions): Hyperparameters {
   const halfLife = defaults[decay];
   if (!fixed.has(decay) && typeof halfLife === 'number' && next() < 1 / 3) {
     change[decay] =
-      next() < 0.25 ? 0 : scaledWithin(rangeFor(decay) as NumericRange, halfLife || 60, Math.exp((next() * 2 - 1) * Math.log(4)));
+      next() < 0.25
+        ? 0
+        : scaledWithin(rangeFor(decay) as NumericRange, halfLife || 60, Math.exp((next() * 2 - 1) * Math.log(4)));
   }
   return change;
 }
