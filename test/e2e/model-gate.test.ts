@@ -75,7 +75,7 @@ async function runJob(options: {
   const window = { windowFrom: iso(FROM), holdoutFrom: iso(holdoutFrom), windowTo: iso(TO) };
   await writeFile(
     join(root, 'input', 'config', 'hyperparameters.json'),
-    JSON.stringify({ ...window, ...(options.hyperparameters ?? {}) }),
+    JSON.stringify({ tuneBudget: '3trials', ...window, ...(options.hyperparameters ?? {}) }),
   );
   const training = interactions.filter((row) => row.timestamp < holdoutFrom);
   await writeFile(join(data('interactions'), 'interactions.csv'), interactionsCsv(training));

@@ -4,14 +4,15 @@
  * {@link POOL_PER_SOURCE} plus the held-out item), and each candidate weighting re-ranks the pool
  * with the hybrid's own formula (see HybridComponent.score): Σ w·z / Σ w on items with
  * interactions, (w_content·z_content − coldPenalty) / Σ w on cold ones. A single source's top 10
- * lies inside its top 100, so its metrics on the pool equal its full-ranking metrics; a blend's
- * may differ only for an item outside every source's top 100 reaching the blend's top 10.
+ * lies inside its top 50, so its metrics on the pool equal its full-ranking metrics; a blend's
+ * may differ only for an item outside every source's top 50 reaching the blend's top 10.
  */
 import { normalisation, zScore, type HybridComponent } from '../algorithms/hybrid.ts';
 import type { ComponentScores } from '../component.ts';
 import { metricsOfRanks, type ValidationCase, type ValidationMetrics } from './validation.ts';
 
-export const POOL_PER_SOURCE = 100;
+/** A single source's top 10 lies inside its top 50, so single-source metrics on the pool are exact. */
+export const POOL_PER_SOURCE = 50;
 
 /** The hybrid's blend settings, as `blend.*` names them. */
 export interface BlendWeights {
@@ -36,10 +37,10 @@ export interface PoolCase {
 }
 
 /**
- * Indices of the `count` largest finite values among the eligible items, through a min-heap of
+ * Indices of the `count` largest finite values among the items not `excluded`, through a min-heap of
  * the best so far: one comparison for most items instead of a sort of the catalogue.
  */
-export function topItems(values: Float32Array, eligible: Uint8Array, count: number): number[] {
+export function topItems(values: Float32Array, excluded: Uint8Array, count: number): number[] {
   const heap: number[] = [];
   const less = (a: number, b: number): boolean =>
     (values[a] as number) < (values[b] as number) || ((values[a] as number) === (values[b] as number) && a > b);
@@ -58,7 +59,7 @@ export function topItems(values: Float32Array, eligible: Uint8Array, count: numb
   };
   for (let item = 0; item < values.length; item++) {
     const v = values[item] as number;
-    if (v !== v || eligible[item] === 0) continue;
+    if (v !== v || excluded[item] === 1) continue;
     if (heap.length < count) {
       heap.push(item);
       for (let i = heap.length - 1; i > 0;) {
@@ -89,7 +90,6 @@ export function poolCases(hybrid: HybridComponent, cases: readonly ValidationCas
   const totals = hybrid.base.itemTotals;
   const warm = Uint8Array.from(totals, (total) => (total > 0 ? 1 : 0));
   return cases.map(({ shopper, heldOut, excluded }) => {
-    const eligible = Uint8Array.from(excluded, (x) => 1 - x);
     const knn = hybrid.knn.score(shopper);
     const sources: Record<SourceName, ReturnType<typeof sourceOf>> = {
       ials: sourceOf(hybrid.ials.score(shopper), (s) => normalisation(s, warm)),
@@ -101,7 +101,7 @@ export function poolCases(hybrid: HybridComponent, cases: readonly ValidationCas
     const pool = new Set<number>();
     for (const source of SOURCES) {
       const found = sources[source];
-      if (found !== undefined) for (const item of topItems(found.raw, eligible, POOL_PER_SOURCE)) pool.add(item);
+      if (found !== undefined) for (const item of topItems(found.raw, excluded, POOL_PER_SOURCE)) pool.add(item);
     }
     const usable = heldOut >= 0 && excluded[heldOut] === 0;
     if (usable) pool.add(heldOut);
