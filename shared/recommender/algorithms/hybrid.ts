@@ -187,6 +187,16 @@ interface Source extends Normalisation {
   reason(item: number): string | undefined;
 }
 
+/**
+ * Content's weight on cold items: its blend weight, but never below {@link COLD_CONTENT_WEIGHT},
+ * so cold items stay ranked by their text when tuning sets the weight on warm items to 0.
+ */
+export const COLD_CONTENT_WEIGHT = 0.01;
+
+function coldWeight(content: Source): number {
+  return Math.max(content.weight, COLD_CONTENT_WEIGHT);
+}
+
 function denseSource(scored: ComponentScores, weight: number, stats: Normalisation): Source {
   return {
     ...stats,
@@ -368,8 +378,8 @@ export class HybridComponent implements Component {
         : {
             bias,
             contentStep: content.weight > 0 ? slope(content) : 0,
-            coldSlope: content.weight / content.sd / totalWeight,
-            coldOffset: ((content.weight * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight,
+            coldSlope: coldWeight(content) / content.sd / totalWeight,
+            coldOffset: ((coldWeight(content) * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight,
           },
     );
     if (knn !== undefined) {
@@ -408,7 +418,8 @@ export class HybridComponent implements Component {
       return;
     }
     const raw = content.raw;
-    const { weight, mean, sd, min, count } = content;
+    const { mean, sd, min, count } = content;
+    const weight = coldWeight(content);
     const penalty = this.settings.coldPenalty;
     for (let n = 0; n < cold.length; n++) {
       const item = cold[n] as number;
@@ -426,7 +437,7 @@ export class HybridComponent implements Component {
   #coldScore(content: Source | undefined, totalWeight: number, item: number): number {
     return content === undefined || totalWeight <= 0
       ? Number.NaN
-      : (content.weight * content.z(item) - this.settings.coldPenalty) / totalWeight;
+      : (coldWeight(content) * content.z(item) - this.settings.coldPenalty) / totalWeight;
   }
 
   /**

@@ -7,7 +7,7 @@
  * lies inside its top 50, so its metrics on the pool equal its full-ranking metrics; a blend's
  * may differ only for an item outside every source's top 50 reaching the blend's top 10.
  */
-import { normalisation, zScore, type HybridComponent } from '../algorithms/hybrid.ts';
+import { COLD_CONTENT_WEIGHT, normalisation, zScore, type HybridComponent } from '../algorithms/hybrid.ts';
 import type { ComponentScores } from '../component.ts';
 import { metricsOfRanks, type ValidationCase, type ValidationMetrics } from './validation.ts';
 
@@ -139,6 +139,7 @@ export function blendPool(pool: PoolCase, weights: BlendWeights): Float32Array {
   const out = new Float32Array(size);
   if (total <= 0) return out.fill(Number.NaN);
   const content = pool.z.content;
+  const coldWeight = Math.max(w.content, COLD_CONTENT_WEIGHT);
   for (const s of active) {
     if (w[s] === 0) continue;
     // Missing scores were cached at the source's minimum z, as the hybrid counts them.
@@ -149,7 +150,7 @@ export function blendPool(pool: PoolCase, weights: BlendWeights): Float32Array {
   for (let i = 0; i < size; i++) {
     if (pool.warm[i] === 1) out[i] = (out[i] as number) / total;
     else
-      out[i] = content === undefined ? Number.NaN : (w.content * (content[i] as number) - weights.coldPenalty) / total;
+      out[i] = content === undefined ? Number.NaN : (coldWeight * (content[i] as number) - weights.coldPenalty) / total;
   }
   return out;
 }
@@ -180,12 +181,12 @@ export function sourceMetrics(pools: readonly PoolCase[], source: SourceName): V
   );
 }
 
-/** Values tried per weight; content never drops to 0, so cold items keep their text ranking. */
+/** Values tried per weight; at content 0 cold items keep their text ranking (see COLD_CONTENT_WEIGHT). */
 export const BLEND_GRID: Readonly<Record<keyof BlendWeights, readonly number[]>> = {
   minHistory: [1, 2, 3, 5, 8, 12, 20],
   leadWeight: [0, 0.25, 0.5, 0.75, 1],
   secondWeight: [0, 0.1, 0.25, 0.5, 0.75, 1],
-  contentWeight: [0.01, 0.02, 0.04, 0.06, 0.1, 0.15, 0.25],
+  contentWeight: [0, 0.01, 0.02, 0.04, 0.06, 0.1, 0.15, 0.25],
   coldPenalty: [0, 0.25, 0.5, 1, 1.5, 2],
   popularityWeight: [0, 0.05, 0.1, 0.2, 0.4],
 };
@@ -205,7 +206,7 @@ const better = (a: ValidationMetrics, b: ValidationMetrics): boolean =>
 
 /**
  * Coordinate search over {@link BLEND_GRID} from `start`, after trying the corners where one
- * collaborative source leads alone; a weighting replaces the current one only when it is better on
+ * collaborative source ranks the items with interactions alone (content keeps the cold ones); a weighting replaces the current one only when it is better on
  * NDCG@10 (HR@10 breaking ties), so the result is never worse than `start` nor than either
  * corner on the validation pools.
  */
@@ -222,8 +223,8 @@ export function fitBlend(
     frozen.size > 0
       ? []
       : [
-          { ...start, minHistory: 1, leadWeight: 1, secondWeight: 0, contentWeight: 0.01, popularityWeight: 0 },
-          { ...start, minHistory: 1, leadWeight: 0, secondWeight: 1, contentWeight: 0.01, popularityWeight: 0 },
+          { ...start, minHistory: 1, leadWeight: 1, secondWeight: 0, contentWeight: 0, popularityWeight: 0 },
+          { ...start, minHistory: 1, leadWeight: 0, secondWeight: 1, contentWeight: 0, popularityWeight: 0 },
         ];
   for (const corner of corners) {
     const m = blendMetrics(pools, corner);

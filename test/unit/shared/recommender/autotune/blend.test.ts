@@ -48,17 +48,6 @@ describe('Function: fitBlend', () => {
     expect(fit.start['ndcg@10']).toBeLessThan(1);
   });
 
-  it('keeps a content weight above zero, so cold items stay ranked by their text', () => {
-    // Prepare
-    const pools = Array.from({ length: 10 }, () => knnKnowsBest(8));
-
-    // Act
-    const fit = fitBlend(pools, DEFAULTS);
-
-    // Assess
-    expect(fit.weights.contentWeight).toBeGreaterThan(0);
-  });
-
   it('leaves frozen weights as the caller set them', () => {
     // Prepare
     const pools = Array.from({ length: 10 }, () => knnKnowsBest(8));
@@ -72,6 +61,28 @@ describe('Function: fitBlend', () => {
 });
 
 describe('Function: blendPool', () => {
+  it('ranks cold items by their text even at content weight 0', () => {
+    // Prepare
+    const pool: PoolCase = {
+      known: 10,
+      warm: Uint8Array.from([1, 0, 0]),
+      z: {
+        ials: Float32Array.from([1, 0, 0]),
+        knn: undefined,
+        content: Float32Array.from([0, 1, 3]),
+        popularity: undefined,
+      },
+      heldOut: 2,
+    };
+
+    // Act
+    const scores = blendPool(pool, { ...DEFAULTS, contentWeight: 0, coldPenalty: 0 });
+
+    // Assess
+    expect(scores[2]).toBeGreaterThan(scores[1] as number);
+    expect(scores[0]).toBe(1);
+  });
+
   it('scores a cold item by its content z-score minus the cold penalty, over the total weight', () => {
     // Prepare
     const pool: PoolCase = {
