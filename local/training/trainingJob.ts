@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packModel } from '#shared/recommender/io/tar.ts';
 import { formatTuneBudget, SMALL_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
-import { gateMetricDefinitions } from '#shared/training/pipeline.ts';
+import { gateMetricDefinitions, tuningMetricDefinitions } from '#shared/training/pipeline.ts';
 import { repoRoot } from '../../infra/paths.ts';
 import type { LocalBuckets } from './buckets.ts';
 
@@ -35,7 +35,7 @@ export class TrainingJobFailedError extends Error {
 /** The last value of each metric the job's log printed, as SageMaker's `MetricDefinitions` collect them. */
 export function metricsOf(log: string, at: Date): TrainingJobDescription['FinalMetricDataList'] {
   const metrics: { MetricName: string; Value: number; Timestamp: string }[] = [];
-  for (const { Name, Regex } of gateMetricDefinitions) {
+  for (const { Name, Regex } of [...gateMetricDefinitions, ...tuningMetricDefinitions]) {
     const matches = [...log.matchAll(new RegExp(Regex, 'g'))];
     const last = matches.at(-1)?.[1];
     if (last !== undefined && Number.isFinite(Number(last))) {

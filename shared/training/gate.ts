@@ -1,6 +1,14 @@
 import { training } from '../config/index.ts';
 import { GateMetricsError } from './errors.ts';
-import type { GateInput, GateMetricName, GateMetrics, GateVerdict, GateSubject, TuningMetrics } from './pipeline.ts';
+import type {
+  GateInput,
+  GateMetricName,
+  GateMetrics,
+  GateVerdict,
+  GateSubject,
+  TuningMetricName,
+  TuningMetrics,
+} from './pipeline.ts';
 
 export interface GateOptions {
   /** Relative NDCG@10 the candidate may lose against the live model. @default training.gateTolerance */
@@ -38,7 +46,7 @@ function tuningMetrics(reported: ReadonlyMap<string, number>): TuningMetrics | u
     defaultsNdcg10: 'tuning_defaults_ndcg10',
     trials: 'tuning_trials',
     seconds: 'tuning_seconds',
-  } as const satisfies Record<keyof TuningMetrics, GateMetricName>;
+  } as const satisfies Record<keyof TuningMetrics, TuningMetricName>;
   const values = Object.entries(names).map(([key, name]) => [key, reported.get(name)] as const);
   if (values.some(([, value]) => value === undefined || !Number.isFinite(value))) return undefined;
   return Object.fromEntries(values) as unknown as TuningMetrics;

@@ -90,6 +90,14 @@ export const gateMetricNames = [
   'holdout_users',
   /** Holdout interactions that fall inside the live model's training window (0: none overlap). */
   'live_overlap_interactions',
+] as const;
+export type GateMetricName = (typeof gateMetricNames)[number];
+
+/**
+ * Metric lines of the job's tuning, in the same `gate: <name>=<number>` form; the gate passes them
+ * on to the version's registry record when the job reports them.
+ */
+export const tuningMetricNames = [
   /** The tuning's validation split (each shopper's latest item, full ranking): the chosen settings. */
   'tuning_validation_ndcg10',
   'tuning_validation_hr10',
@@ -99,7 +107,14 @@ export const gateMetricNames = [
   'tuning_trials',
   'tuning_seconds',
 ] as const;
-export type GateMetricName = (typeof gateMetricNames)[number];
+export type TuningMetricName = (typeof tuningMetricNames)[number];
+
+/**
+ * `MetricDefinitions` for the tuning lines. The local training job reads them; the CDK training
+ * job does not list them yet, so in AWS the registry record carries no `tuning` until it does.
+ */
+export const tuningMetricDefinitions: readonly { readonly Name: TuningMetricName; readonly Regex: string }[] =
+  tuningMetricNames.map((name) => ({ Name: name, Regex: `gate: ${name}=([0-9.eE+-]+)` }));
 
 /**
  * SageMaker `MetricDefinitions`: one regex per metric over the job's log, matching the lines the
@@ -109,7 +124,8 @@ export const gateMetricDefinitions: readonly { readonly Name: GateMetricName; re
   gateMetricNames.map((name) => ({ Name: name, Regex: `gate: ${name}=([0-9.eE+-]+)` }));
 
 /** The metric line the training entry point prints for SageMaker and the gate. */
-export const gateMetricLine = (name: GateMetricName, value: number): string => `gate: ${name}=${value}`;
+export const gateMetricLine = (name: GateMetricName | TuningMetricName, value: number): string =>
+  `gate: ${name}=${value}`;
 
 /** A data window, ISO-8601 instants; `holdoutFrom` splits it into training and holdout. */
 export interface DataWindow {
