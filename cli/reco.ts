@@ -24,6 +24,7 @@ import { DEFAULT_KS, evaluate, formatReport } from '#shared/recommender/evaluati
 import { PROTOCOLS, withEventTypes, type Protocol } from '#shared/recommender/evaluation/splits.ts';
 import { tune } from '#shared/recommender/tune.ts';
 import type * as Registry from '#shared/recommender/registry.ts';
+import { tuneBudgetOption } from './tuneOptions.ts';
 import { callServerApi, MissingCredentialsError, ServerApiError, type ServerApiOptions } from './serverApi.ts';
 
 /** A bad command line; exits with code 2. */
@@ -45,7 +46,11 @@ export const USAGE = `usage: reco <command> [options]
 Commands:
   train      --interactions FILE [--items FILE] --out DIR [--algorithm NAME] [--param key=value ...]
              [--params-file FILE] [--pack] [--skip-invalid] [--non-product-codes FILE]
-             Train a model and write it to DIR (--pack also writes DIR/model.tar.gz);
+             [--tune-budget SECONDS|Nx|Ntrials] [--no-tune]
+             Tune on a validation split (each shopper's latest item held out), then train on all
+             the data and write the model to DIR (--pack also writes DIR/model.tar.gz). The budget
+             defaults to 4x one default training run (at most 5x); Ntrials counts work, not time,
+             for runs that must repeat exactly. Values given with --param are kept, not tuned.
              --non-product-codes marks the ids of FILE (e.g. data/non-product-codes.json) not recommendable.
   rank       --model DIR --requests FILE
              Rank given items per shopper. Requests: JSONL {"userId","itemIds"}; prints JSONL
@@ -94,6 +99,8 @@ const OPTIONS = {
     param: { type: 'string', multiple: true },
     'params-file': { type: 'string' },
     pack: { type: 'boolean' },
+    'tune-budget': { type: 'string' },
+    'no-tune': { type: 'boolean' },
   },
   rank: { model: { type: 'string' }, requests: { type: 'string' } },
   recommend: {
@@ -328,6 +335,7 @@ async function train(values: Values, io: CliIo): Promise<void> {
   const out = required(values, 'out');
   const algorithm = algorithmName(optional(values, 'algorithm') ?? 'hybrid', '--algorithm');
   const params = await hyperparametersOf(values);
+  const budget = tuneBudgetOption(values, UsageError);
   const { trainerFor } = await registry();
   const trainer = trainerFor(algorithm);
   await checkedHyperparameters(trainer, params, '--param');
@@ -336,9 +344,17 @@ async function train(values: Values, io: CliIo): Promise<void> {
     `training ${algorithm} on ${data.interactions.length} interactions, ${data.catalogue.length} catalogue items\n`,
   );
   const start = performance.now();
-  const model = await trainer.fit(data, params);
+  const { trainTuned } = await import('#shared/recommender/autotune/autotune.ts');
+  const { model, report } = await trainTuned(trainer, data, params, {
+    budget,
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
   await mkdir(out, { recursive: true });
   await model.save(out);
+  if (report !== undefined) {
+    const { recordTuning } = await import('#shared/recommender/autotune/record.ts');
+    await recordTuning(out, report);
+  }
   io.stderr.write(`wrote ${out} in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
   if (values['pack'] === true) {
     // Packed outside the directory first, so the archive never contains itself.

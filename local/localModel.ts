@@ -4,6 +4,9 @@ import { api, apiLimits } from '#shared/config/index.ts';
 import { storefrontEventSchema, streamEventSchema, type StreamEvent } from '#shared/events/schema.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
+import { trainTuned } from '#shared/recommender/autotune/autotune.ts';
+import { SMALL_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
+import { recordTuning } from '#shared/recommender/autotune/record.ts';
 import type { DataWindow } from '#shared/training/pipeline.ts';
 import type { Catalogue, TrafficSimulator } from './simulator/index.ts';
 import type { LocalStack } from './stack.ts';
@@ -64,10 +67,17 @@ export async function trainBootstrapModel(options: {
       ...(event.quantity === undefined ? {} : { eventValue: event.quantity }),
     });
   }
-  const model = await trainerFor('hybrid').fit({ interactions, catalogue: catalogueEntries(options.catalogue) });
+  // Tuned like `reco train`, on a budget in trials so start-up stays short and repeats exactly.
+  const { model, report } = await trainTuned(
+    trainerFor('hybrid'),
+    { interactions, catalogue: catalogueEntries(options.catalogue) },
+    {},
+    { budget: SMALL_TUNE_BUDGET },
+  );
   await rm(options.dir, { recursive: true, force: true });
   await mkdir(options.dir, { recursive: true });
   await model.save(options.dir);
+  if (report !== undefined) await recordTuning(options.dir, report);
   const first = history[0]?.receivedAt ?? Date.now();
   const end = new Date((history.at(-1)?.receivedAt ?? first) + 1).toISOString();
   return {

@@ -3,7 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packModel } from '#shared/recommender/io/tar.ts';
-import { gateMetricDefinitions } from '#shared/training/pipeline.ts';
+import { formatTuneBudget, SMALL_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
+import { gateMetricDefinitions, tuningMetricDefinitions } from '#shared/training/pipeline.ts';
 import { repoRoot } from '../../infra/paths.ts';
 import type { LocalBuckets } from './buckets.ts';
 
@@ -34,7 +35,7 @@ export class TrainingJobFailedError extends Error {
 /** The last value of each metric the job's log printed, as SageMaker's `MetricDefinitions` collect them. */
 export function metricsOf(log: string, at: Date): TrainingJobDescription['FinalMetricDataList'] {
   const metrics: { MetricName: string; Value: number; Timestamp: string }[] = [];
-  for (const { Name, Regex } of gateMetricDefinitions) {
+  for (const { Name, Regex } of [...gateMetricDefinitions, ...tuningMetricDefinitions]) {
     const matches = [...log.matchAll(new RegExp(Regex, 'g'))];
     const last = matches.at(-1)?.[1];
     if (last !== undefined && Number.isFinite(Number(last))) {
@@ -64,9 +65,10 @@ export async function runTrainingJob(
   const root = await mkdtemp(join(tmpdir(), 'reco-training-job-'));
   try {
     await mkdir(join(root, 'input', 'config'), { recursive: true });
+    // A budget in trials unless the run names one: the local run repeats exactly and stays short.
     await writeFile(
       join(root, 'input', 'config', 'hyperparameters.json'),
-      JSON.stringify(request.HyperParameters ?? {}),
+      JSON.stringify({ tuneBudget: formatTuneBudget(SMALL_TUNE_BUDGET), ...request.HyperParameters }),
     );
     for (const channel of request.InputDataConfig) {
       await stageChannel(

@@ -9,7 +9,26 @@ import { PROTOCOLS, type Protocol } from '#shared/recommender/evaluation/splits.
 import { closestName } from '#shared/recommender/io/dataset.ts';
 import { ALGORITHMS, type AlgorithmName, type Hyperparameters } from '#shared/recommender/model.ts';
 import { trainerFor, validateHyperparameters } from '#shared/recommender/registry.ts';
+import {
+  DEFAULT_TUNE_BUDGET,
+  parseTuneBudget,
+  TuneBudgetError,
+  type TuneBudget,
+} from '#shared/recommender/autotune/budget.ts';
 import { TrainingJobError } from './failure.ts';
+
+function tuneBudgetSetting(file: string, value: string | number | boolean | undefined): TuneBudget | undefined {
+  if (value === undefined) return DEFAULT_TUNE_BUDGET;
+  if (value === 'none') return undefined;
+  try {
+    return parseTuneBudget(String(value));
+  } catch (error) {
+    if (!(error instanceof TuneBudgetError)) throw error;
+    throw new TrainingJobError(
+      `${file}: hyperparameter "${RESERVED_HYPERPARAMETERS.tuneBudget}": ${error.message}, or none`,
+    );
+  }
+}
 
 /** Hyperparameters the container reads itself; every other name goes to the trainer. */
 export const RESERVED_HYPERPARAMETERS = {
@@ -27,6 +46,13 @@ export const RESERVED_HYPERPARAMETERS = {
   windowFrom: 'windowFrom',
   holdoutFrom: 'holdoutFrom',
   windowTo: 'windowTo',
+  /**
+   * How much the job tunes before it trains, as `reco train --tune-budget` takes it: seconds
+   * (`90`), a multiple of one default training run (`3x`, at most `5x`) or trials (`8trials`,
+   * counted work, so a run repeats exactly); `none` trains with the given values only.
+   * @default 4x
+   */
+  tuneBudget: 'tuneBudget',
 } as const;
 
 const RESERVED_NAMES: readonly string[] = Object.values(RESERVED_HYPERPARAMETERS);
@@ -49,6 +75,8 @@ export interface JobSettings {
   readonly ignored: readonly string[];
   /** The export's window, when the pipeline passed it. */
   readonly window?: DataWindow;
+  /** How much to tune first; undefined: no tuning (`tuneBudget` `none`). */
+  readonly tuneBudget: TuneBudget | undefined;
 }
 
 export type RawHyperparameters = Record<string, string | number | boolean>;
@@ -130,6 +158,7 @@ export function jobSettings(raw: RawHyperparameters, file: string): JobSettings 
   }
   const skipInvalid = booleanSetting(file, 'skipInvalid', raw[RESERVED_HYPERPARAMETERS.skipInvalid]);
   const window = windowSetting(file, raw);
+  const tuneBudget = tuneBudgetSetting(file, raw[RESERVED_HYPERPARAMETERS.tuneBudget]);
   const trainer = trainerFor(algorithm);
   const valid = Object.keys(trainer.defaults);
   const hyperparameters: RawHyperparameters = {};
@@ -159,6 +188,7 @@ export function jobSettings(raw: RawHyperparameters, file: string): JobSettings 
     skipInvalid,
     hyperparameters,
     ignored,
+    tuneBudget,
   };
   return window === undefined ? settings : { ...settings, window };
 }

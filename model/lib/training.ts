@@ -16,6 +16,9 @@ import { DEFAULT_KS, scoreModel } from '#shared/recommender/evaluation/evaluate.
 import { DEFAULT_SEED, splitData } from '#shared/recommender/evaluation/splits.ts';
 import type { Interaction, ModelManifest, TrainingData } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
+import { tuneHyperparameters, type TuningReport } from '#shared/recommender/autotune/autotune.ts';
+import { recordTuning } from '#shared/recommender/autotune/record.ts';
+import { gateMetricLine } from '#shared/training/pipeline.ts';
 import { hasChannel, readChannels } from './channels.ts';
 import { isExplained, TrainingJobError, writeFailure, writeFailureSync } from './failure.ts';
 import { readHoldout, runGate, type GateReport } from './gate.ts';
@@ -49,6 +52,20 @@ export async function heldOutMetrics(
   const { metrics } = scoreModel(model, split, DEFAULT_KS);
   for (const [name, value] of Object.entries(metrics)) log(`metric ${name}=${value.toFixed(6)}`);
   return metrics;
+}
+
+/**
+ * The tuning's validation metrics as the metric lines SageMaker collects (`gate: <name>=<value>`),
+ * so the pipeline's record step keeps them on the version's registry record.
+ */
+export function tuningMetricLines(report: TuningReport): string[] {
+  return [
+    gateMetricLine('tuning_validation_ndcg10', report.tuned['ndcg@10']),
+    gateMetricLine('tuning_validation_hr10', report.tuned['hr@10']),
+    gateMetricLine('tuning_defaults_ndcg10', report.defaults['ndcg@10']),
+    gateMetricLine('tuning_trials', report.trials),
+    gateMetricLine('tuning_seconds', report.tuneSeconds),
+  ];
 }
 
 /**
@@ -117,11 +134,19 @@ export async function train(paths: ContainerPaths, log: (line: string) => void):
   const data = await readChannels(paths, { skipInvalid: settings.skipInvalid, log });
   checkWindow(data, settings, log);
   const holdout = await gateInputs(paths, settings, log);
-  const metrics = await heldOutMetrics(data, settings, log);
+  const trainer = trainerFor(settings.algorithm);
+  const tuned =
+    settings.tuneBudget === undefined
+      ? undefined
+      : await tuneHyperparameters(trainer, data, settings.hyperparameters, { budget: settings.tuneBudget, log });
+  const chosen = { ...settings, hyperparameters: tuned?.hyperparameters ?? settings.hyperparameters };
+  if (tuned !== undefined) for (const line of tuningMetricLines(tuned.report)) log(line);
+  const metrics = await heldOutMetrics(data, chosen, log);
   log(`training ${settings.algorithm} on ${data.interactions.length} interactions`);
-  const model = await trainerFor(settings.algorithm).fit(data, settings.hyperparameters);
+  const model = await trainer.fit(data, chosen.hyperparameters);
   await mkdir(paths.model, { recursive: true });
   await model.save(paths.model);
+  if (tuned !== undefined) await recordTuning(paths.model, tuned.report);
   const { window } = settings;
   const manifest =
     Object.keys(metrics).length > 0 || window !== undefined

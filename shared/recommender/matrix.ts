@@ -64,7 +64,7 @@ export class EventWeighting {
   readonly #useEventValue: boolean;
   /** Training ages are measured from the shopper's newest event (`user`) or the data's newest (`global`). */
   readonly reference: DecayReference;
-  readonly #warned = new Set<string>();
+  readonly #unknown = new Map<string, number>();
 
   /**
    * @param hyperparameters `weight.<eventType>` (defaults in {@link DEFAULT_EVENT_WEIGHTS}),
@@ -92,18 +92,21 @@ export class EventWeighting {
     this.reference = reference;
   }
 
-  /** Weight of an event type; unknown types count 1 and are reported once per type and weighting. */
+  /**
+   * Weight of an event type; a type without a weight counts 1 and is counted in
+   * {@link unknownTypes}, which {@link buildInteractionMatrix} reports in one warning.
+   */
   typeWeight(eventType: string | undefined): number {
     if (eventType === undefined) return 1;
     const weight = this.#weights.get(eventType);
     if (weight !== undefined) return weight;
-    if (!this.#warned.has(eventType)) {
-      this.#warned.add(eventType);
-      console.warn(
-        `recommender: unknown event type "${eventType}" weighted 1 (set ${eventWeightParam(eventType)} to change)`,
-      );
-    }
+    this.#unknown.set(eventType, (this.#unknown.get(eventType) ?? 0) + 1);
     return 1;
+  }
+
+  /** Event types met without a weight, with how many rows had each. */
+  get unknownTypes(): ReadonlyMap<string, number> {
+    return this.#unknown;
   }
 
   /**
@@ -273,6 +276,24 @@ export function newestTimestampOf(interactions: readonly Interaction[]): number 
  * (see {@link EventWeighting.eventWeight}); non-positive totals are dropped, so a shopper who
  * bought and returned an item keeps only the views.
  */
+/** Warnings already given in this process: tuning builds many matrices from the same data. */
+const warnedUnknownTypes = new Set<string>();
+
+/**
+ * One line naming every event type without a weight, how many rows had each, and that each
+ * row of them weighs 1; undefined when there is none.
+ */
+export function unknownTypesWarning(unknown: ReadonlyMap<string, number>): string | undefined {
+  if (unknown.size === 0) return undefined;
+  const types = [...unknown.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const listed = types.map(([type, events]) => `"${type}" (${events.toLocaleString('en-US')} rows)`).join(', ');
+  const [first] = types[0] as [string, number];
+  return (
+    `recommender: ${types.length} event type${types.length === 1 ? '' : 's'} without a weight, each weighted 1: ` +
+    `${listed}; set ${eventWeightParam(first)}=<weight> (and likewise for the others) to change`
+  );
+}
+
 export function buildInteractionMatrix(
   interactions: readonly Interaction[],
   weighting: EventWeighting,
@@ -325,6 +346,12 @@ export function buildInteractionMatrix(
     Float64Array.from(purchaseValue),
     purchaseRow.length,
   );
+  const warning = unknownTypesWarning(weighting.unknownTypes);
+  const key = [...weighting.unknownTypes.keys()].sort().join('\n');
+  if (warning !== undefined && !warnedUnknownTypes.has(key)) {
+    warnedUnknownTypes.add(key);
+    console.warn(warning);
+  }
   return {
     userIds: users.ids,
     itemIds: items.ids,

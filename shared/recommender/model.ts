@@ -5,6 +5,7 @@
  */
 import type { CatalogueItem } from '../catalogue/item.ts';
 import type { DataWindow } from '../training/pipeline.ts';
+import type { TuningReport } from './autotune/autotune.ts';
 
 /** Algorithm names are constants; `hybrid` is the default that `reco train` builds. */
 export const ALGORITHMS = ['hybrid', 'ials', 'item-knn', 'popularity', 'content'] as const;
@@ -102,6 +103,11 @@ export interface ModelManifest {
    * on `[from, holdoutFrom)` only, so a later gate never scores it on interactions it has seen.
    */
   readonly window?: DataWindow;
+  /**
+   * What tuning at training time chose and measured on its validation split (absent when the
+   * model was trained with `--no-tune` or by an algorithm tuning does not search).
+   */
+  readonly tuning?: TuningReport;
   /** Files of the artifact, relative to the directory: name → { dtype, length } or JSON. */
   readonly files: Readonly<Record<string, { readonly kind: 'float32' | 'uint32' | 'json'; readonly length?: number }>>;
 }

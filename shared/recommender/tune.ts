@@ -2,15 +2,18 @@
  * Hyperparameter search on a validation split carved from the training part of the test split,
  * so the test interactions never influence the chosen parameters.
  *
- * The search space is derived from the trainer's defaults (the best values known): each trial
- * scales numeric parameters by a random factor on a log scale (integers stay integers, shares in
- * (0, 1) stay in (0, 1)) and flips booleans. Trial 0 is the defaults themselves, so tuning can only
+ * Each trial is a random neighbour of the trainer's defaults (the best values known) within the
+ * ranges of `autotune/space.ts`: scales on a log scale, event-type weights with their sign kept,
+ * seeds and thread counts never varied. Trial 0 is the defaults themselves, so tuning can only
  * report something at least as good as them on the validation split.
  */
 import type { Hyperparameters, Trainer, TrainingData } from './model.ts';
 import { scoreModel } from './evaluation/evaluate.ts';
 import { randomFor } from './evaluation/random.ts';
 import { validationSplit, type SplitOptions } from './evaluation/splits.ts';
+import { perturb } from './autotune/space.ts';
+
+export { perturb };
 
 export interface TuneOptions extends SplitOptions {
   /** Trials including the defaults (default 20). */
@@ -35,25 +38,6 @@ export interface TuneResult {
   readonly best: TrialResult;
   readonly trials: readonly TrialResult[];
   readonly validationUsers: number;
-}
-
-/** A random neighbour of the defaults. */
-export function perturb(defaults: Hyperparameters, next: () => number, spread = 4): Hyperparameters {
-  const params: Record<string, number | string | boolean> = {};
-  for (const [name, value] of Object.entries(defaults)) {
-    if (typeof value === 'boolean') {
-      params[name] = next() < 0.25 ? !value : value;
-    } else if (typeof value === 'number' && value !== 0) {
-      const factor = Math.exp((next() * 2 - 1) * Math.log(spread));
-      let scaled = value * factor;
-      if (value > 0 && value < 1) scaled = Math.min(scaled, 0.99);
-      params[name] = Number.isInteger(value) ? Math.max(1, Math.round(scaled)) : Number(scaled.toPrecision(3));
-    } else {
-      // Strings (modes) and zeros have no scale to search around; keep them.
-      params[name] = value;
-    }
-  }
-  return params;
 }
 
 /** Random search around the trainer's defaults; returns every trial and the best. */

@@ -1,6 +1,14 @@
 import { training } from '../config/index.ts';
 import { GateMetricsError } from './errors.ts';
-import type { GateInput, GateMetricName, GateMetrics, GateVerdict, GateSubject } from './pipeline.ts';
+import type {
+  GateInput,
+  GateMetricName,
+  GateMetrics,
+  GateVerdict,
+  GateSubject,
+  TuningMetricName,
+  TuningMetrics,
+} from './pipeline.ts';
 
 export interface GateOptions {
   /** Relative NDCG@10 the candidate may lose against the live model. @default training.gateTolerance */
@@ -30,6 +38,20 @@ function subjectMetrics(
   };
 }
 
+/** The tuning's metrics when the job tuned (every one reported), else undefined. */
+function tuningMetrics(reported: ReadonlyMap<string, number>): TuningMetrics | undefined {
+  const names = {
+    validationNdcg10: 'tuning_validation_ndcg10',
+    validationHr10: 'tuning_validation_hr10',
+    defaultsNdcg10: 'tuning_defaults_ndcg10',
+    trials: 'tuning_trials',
+    seconds: 'tuning_seconds',
+  } as const satisfies Record<keyof TuningMetrics, TuningMetricName>;
+  const values = Object.entries(names).map(([key, name]) => [key, reported.get(name)] as const);
+  if (values.some(([, value]) => value === undefined || !Number.isFinite(value))) return undefined;
+  return Object.fromEntries(values) as unknown as TuningMetrics;
+}
+
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
 const fixed = (value: number) => value.toFixed(4);
 
@@ -52,7 +74,8 @@ export function gate(input: Pick<GateInput, 'guard' | 'metrics'>, options: GateO
     );
   }
   const liveOverlap = reported.get('live_overlap_interactions') ?? 0;
-  const base = { candidate: candidate.metrics, holdoutUsers, liveOverlap };
+  const tuning = tuningMetrics(reported);
+  const base = { candidate: candidate.metrics, holdoutUsers, liveOverlap, ...(tuning === undefined ? {} : { tuning }) };
   if (input.guard.liveVersion === undefined) {
     return { verdict: 'promote', reason: 'no live model to compare with', ...base };
   }

@@ -28,6 +28,7 @@ const gateFields = (gate: GateVerdict | undefined): Partial<ModelVersionRecord> 
         holdoutUsers: gate.holdoutUsers,
         liveOverlap: gate.liveOverlap,
         verdict: gate.reason,
+        ...(gate.tuning === undefined ? {} : { tuning: gate.tuning }),
       };
 
 /**

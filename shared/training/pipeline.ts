@@ -94,6 +94,29 @@ export const gateMetricNames = [
 export type GateMetricName = (typeof gateMetricNames)[number];
 
 /**
+ * Metric lines of the job's tuning, in the same `gate: <name>=<number>` form; the gate passes them
+ * on to the version's registry record when the job reports them.
+ */
+export const tuningMetricNames = [
+  /** The tuning's validation split (each shopper's latest item, full ranking): the chosen settings. */
+  'tuning_validation_ndcg10',
+  'tuning_validation_hr10',
+  /** The defaults on the same split. */
+  'tuning_defaults_ndcg10',
+  /** Work the tuning did, in trials (one default training run each), and its seconds. */
+  'tuning_trials',
+  'tuning_seconds',
+] as const;
+export type TuningMetricName = (typeof tuningMetricNames)[number];
+
+/**
+ * `MetricDefinitions` for the tuning lines. The local training job reads them; the CDK training
+ * job does not list them yet, so in AWS the registry record carries no `tuning` until it does.
+ */
+export const tuningMetricDefinitions: readonly { readonly Name: TuningMetricName; readonly Regex: string }[] =
+  tuningMetricNames.map((name) => ({ Name: name, Regex: `gate: ${name}=([0-9.eE+-]+)` }));
+
+/**
  * SageMaker `MetricDefinitions`: one regex per metric over the job's log, matching the lines the
  * training entry point prints (`gate: candidate_ndcg10=0.4123`).
  */
@@ -101,7 +124,8 @@ export const gateMetricDefinitions: readonly { readonly Name: GateMetricName; re
   gateMetricNames.map((name) => ({ Name: name, Regex: `gate: ${name}=([0-9.eE+-]+)` }));
 
 /** The metric line the training entry point prints for SageMaker and the gate. */
-export const gateMetricLine = (name: GateMetricName, value: number): string => `gate: ${name}=${value}`;
+export const gateMetricLine = (name: GateMetricName | TuningMetricName, value: number): string =>
+  `gate: ${name}=${value}`;
 
 /** A data window, ISO-8601 instants; `holdoutFrom` splits it into training and holdout. */
 export interface DataWindow {
@@ -184,6 +208,17 @@ export interface GateVerdict {
   readonly holdoutUsers: number;
   /** Holdout interactions the live model was trained on (the gate says so when above 0). */
   readonly liveOverlap: number;
+  /** What the job's tuning measured on its validation split, when it tuned. */
+  readonly tuning?: TuningMetrics;
+}
+
+/** A tuned version's validation metrics, as its registry record keeps them. */
+export interface TuningMetrics {
+  readonly validationNdcg10: number;
+  readonly validationHr10: number;
+  readonly defaultsNdcg10: number;
+  readonly trials: number;
+  readonly seconds: number;
 }
 
 /** Lambda `record`: writes the version's outcome to the registry and releases the lock. */

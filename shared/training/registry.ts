@@ -1,4 +1,4 @@
-import type { DataWindow, GateMetrics, PipelineRequest } from './pipeline.ts';
+import type { DataWindow, GateMetrics, PipelineRequest, TuningMetrics } from './pipeline.ts';
 
 /**
  * The model registry: every version the pipeline made, the version the endpoint serves, and the
@@ -31,6 +31,11 @@ export interface ModelVersionRecord {
   readonly parent?: string;
   readonly metrics?: { readonly candidate: GateMetrics; readonly live?: GateMetrics };
   readonly holdoutUsers?: number;
+  /**
+   * What the training job's tuning measured on its validation split (each shopper's latest item,
+   * full ranking); the chosen hyperparameters are in the model's manifest (`tuning.chosen`).
+   */
+  readonly tuning?: TuningMetrics;
   readonly liveOverlap?: number;
   /** The gate's reason (promote or reject). */
   readonly verdict?: string;

@@ -69,6 +69,15 @@ const stepInput = z.discriminatedUnion('step', [
         live: gateMetrics.optional(),
         holdoutUsers: count,
         liveOverlap: count,
+        tuning: z
+          .object({
+            validationNdcg10: z.number(),
+            validationHr10: z.number(),
+            defaultsNdcg10: z.number(),
+            trials: z.number(),
+            seconds: z.number(),
+          })
+          .optional(),
       })
       .optional(),
     modelDataUrl: name.optional(),

@@ -75,7 +75,7 @@ async function runJob(options: {
   const window = { windowFrom: iso(FROM), holdoutFrom: iso(holdoutFrom), windowTo: iso(TO) };
   await writeFile(
     join(root, 'input', 'config', 'hyperparameters.json'),
-    JSON.stringify({ ...window, ...(options.hyperparameters ?? {}) }),
+    JSON.stringify({ tuneBudget: '3trials', ...window, ...(options.hyperparameters ?? {}) }),
   );
   const training = interactions.filter((row) => row.timestamp < holdoutFrom);
   await writeFile(join(data('interactions'), 'interactions.csv'), interactionsCsv(training));
@@ -143,6 +143,7 @@ describe('Entry point: train with the gate', () => {
     expect(first.metrics.get('candidate_hr10')).toBeGreaterThan(0.3);
     expect(first.metrics.get('live_overlap_interactions')).toBe(0);
     expect(first.stdout).toContain('channel "live" holds NONE: no live model to compare with');
+    expect(first.stdout).toMatch(/gate: tuning_validation_ndcg10=[0-9.]+/);
     expect(JSON.parse(await readFile(join(modelDir(first), 'gate.json'), 'utf8'))).toEqual(first.gate);
     const manifest = JSON.parse(await readFile(join(modelDir(first), 'manifest.json'), 'utf8')) as ModelManifest;
     expect(manifest.window).toEqual<DataWindow>({ from: iso(FROM), holdoutFrom: iso(HOLDOUT_FROM), to: iso(TO) });

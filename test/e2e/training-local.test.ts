@@ -19,11 +19,11 @@ import { startSimulatedStack, type SimulatedStack } from '#local/training/retrai
 const SEED = 42;
 /**
  * The retrain's NDCG@10 on the holdout over the first model's, at SEED with 10k history events, 16k
- * traffic events and a 6 s holdout: +38.1 % and +48.6 % in two runs (the holdout is by arrival
- * time, so its shoppers vary a little with the machine's speed). `npm run train:local`'s
- * defaults (30k history, 20k traffic, 8 s): +10.4 %.
+ * traffic events and a 6 s holdout, both models tuned on 3 trials: +7.0 % (the holdout is by
+ * arrival time, so its shoppers vary a little with the machine's speed). The first model is tuned
+ * too, so the retrain gains less over it than over an untuned one (+38 % to +49 % then).
  */
-const MIN_NDCG_GAIN = 0.1;
+const MIN_NDCG_GAIN = 0.03;
 
 let simulated: SimulatedStack;
 const dataDir = mkdtempSync(join(tmpdir(), 'reco-training-e2e-'));
@@ -106,6 +106,9 @@ describe('Local stack: the model lifecycle through the server API', () => {
     const record = (await server(`/v1/admin/models/${retrained}`)).body as unknown as ModelVersionRecord;
     expect(record).toMatchObject({ status: 'live', parent: first, trigger: 'manual' });
     expect(record.holdoutUsers).toBeGreaterThan(50);
+    // The job tuned on its validation split, and the record keeps what that measured.
+    expect(record.tuning?.trials).toBeGreaterThan(0);
+    expect(record.tuning?.validationNdcg10).toBeGreaterThanOrEqual(record.tuning?.defaultsNdcg10 ?? 1);
     const candidate = record.metrics?.candidate.ndcg10 ?? 0;
     const live = record.metrics?.live?.ndcg10 ?? Number.POSITIVE_INFINITY;
     expect(candidate).toBeGreaterThan(live * (1 + MIN_NDCG_GAIN));

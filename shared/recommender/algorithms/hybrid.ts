@@ -8,19 +8,24 @@
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { catalogueBlender, scoreSums, type CatalogueBlender, type ScoreSums } from '../kernels/catalogueBlender.ts';
-import type { Hyperparameters, Trainer } from '../model.ts';
+import type { Hyperparameters, Trainer, TrainingData } from '../model.ts';
 import { CandidateScores } from '../candidates.ts';
 import { ComponentModel, prepareBase, type Component, type ComponentScores, type ModelBase } from '../component.ts';
 import { numberParam, prefixedNames, resolveHyperparameters } from '../hyperparameters.ts';
-import { WEIGHTING_DEFAULTS } from '../matrix.ts';
+import { WEIGHTING_DEFAULTS, type InteractionMatrix } from '../matrix.ts';
 import type { FoldedShopper } from '../shopperHistory.ts';
 import { CONTENT_DEFAULTS, CONTENT_PARAMS, ContentComponent, contentSettings } from './content.ts';
-import { IALS_DEFAULTS, IALS_PARAMS, IalsComponent, ialsSettings, trainFactors } from './ials.ts';
+import { IALS_DEFAULTS, IALS_PARAMS, IalsComponent, ialsSettings, trainFactors, type Factors } from './ials.ts';
 import { ITEM_KNN_DEFAULTS, ITEM_KNN_PARAMS, ItemKnnComponent, itemKnnSettings, itemNeighbours } from './itemKnn.ts';
 import { POPULARITY_DEFAULTS, POPULARITY_PARAMS, PopularityComponent, popularitySettings } from './popularity.ts';
 
 /** Where each component's hyperparameters sit inside the hybrid's. */
-const COMPONENT_PREFIXES = { ials: 'ials.', knn: 'knn.', content: 'content.', popularity: 'popularity.' } as const;
+export const COMPONENT_PREFIXES = {
+  ials: 'ials.',
+  knn: 'knn.',
+  content: 'content.',
+  popularity: 'popularity.',
+} as const;
 
 /**
  * Names of the hybrid's hyperparameters (CLI `--param` keys and SageMaker hyperparameters.json
@@ -97,7 +102,7 @@ export interface HybridSettings {
   readonly popularityWeight?: number;
 }
 
-function hybridSettings(params: Hyperparameters): HybridSettings {
+export function hybridSettings(params: Hyperparameters): HybridSettings {
   return {
     minHistory: numberParam(params, HYBRID_PARAMS.blend.minHistory),
     leadWeight: numberParam(params, HYBRID_PARAMS.blend.leadWeight),
@@ -180,6 +185,16 @@ interface Source extends Normalisation {
   readonly raw: Float32Array | undefined;
   z(item: number): number;
   reason(item: number): string | undefined;
+}
+
+/**
+ * Content's weight on cold items: its blend weight, but never below {@link COLD_CONTENT_WEIGHT},
+ * so cold items stay ranked by their text when tuning sets the weight on warm items to 0.
+ */
+export const COLD_CONTENT_WEIGHT = 0.01;
+
+function coldWeight(content: Source): number {
+  return Math.max(content.weight, COLD_CONTENT_WEIGHT);
 }
 
 function denseSource(scored: ComponentScores, weight: number, stats: Normalisation): Source {
@@ -363,8 +378,8 @@ export class HybridComponent implements Component {
         : {
             bias,
             contentStep: content.weight > 0 ? slope(content) : 0,
-            coldSlope: content.weight / content.sd / totalWeight,
-            coldOffset: ((content.weight * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight,
+            coldSlope: coldWeight(content) / content.sd / totalWeight,
+            coldOffset: ((coldWeight(content) * content.mean) / content.sd + this.settings.coldPenalty) / totalWeight,
           },
     );
     if (knn !== undefined) {
@@ -403,7 +418,8 @@ export class HybridComponent implements Component {
       return;
     }
     const raw = content.raw;
-    const { weight, mean, sd, min, count } = content;
+    const { mean, sd, min, count } = content;
+    const weight = coldWeight(content);
     const penalty = this.settings.coldPenalty;
     for (let n = 0; n < cold.length; n++) {
       const item = cold[n] as number;
@@ -421,7 +437,7 @@ export class HybridComponent implements Component {
   #coldScore(content: Source | undefined, totalWeight: number, item: number): number {
     return content === undefined || totalWeight <= 0
       ? Number.NaN
-      : (content.weight * content.z(item) - this.settings.coldPenalty) / totalWeight;
+      : (coldWeight(content) * content.z(item) - this.settings.coldPenalty) / totalWeight;
   }
 
   /**
@@ -520,26 +536,44 @@ export class HybridComponent implements Component {
   }
 }
 
+/** What {@link buildHybrid} made: the component and the matrix it was trained on. */
+export interface BuiltHybrid {
+  readonly base: ModelBase;
+  readonly matrix: InteractionMatrix;
+  readonly component: HybridComponent;
+}
+
+/**
+ * The hybrid's components trained on `data` with resolved `params`; `reuse` takes iALS factors and
+ * a matrix already built from the same data and weighting (the tuner's), so they are not built again.
+ */
+export async function buildHybrid(
+  data: TrainingData,
+  params: Hyperparameters,
+  reuse: { readonly factors?: Factors; readonly prepared?: { base: ModelBase; matrix: InteractionMatrix } } = {},
+): Promise<BuiltHybrid> {
+  const { base, matrix } = reuse.prepared ?? prepareBase(data, params);
+  const factors = reuse.factors;
+  const ials = ialsSettings(params, COMPONENT_PREFIXES.ials);
+  const knn = itemKnnSettings(params, COMPONENT_PREFIXES.knn);
+  const trained = factors ?? (await trainFactors(matrix.byUser, matrix.byItem, ials));
+  const component = new HybridComponent(
+    base,
+    hybridSettings(params),
+    new IalsComponent(base, ials, trained),
+    new ItemKnnComponent(base, knn, itemNeighbours(matrix.byUser, matrix.byItem, knn)),
+    ContentComponent.build(base, data.catalogue, contentSettings(params, COMPONENT_PREFIXES.content)),
+    PopularityComponent.build(base, data.interactions, popularitySettings(params, COMPONENT_PREFIXES.popularity)),
+  );
+  return { base, matrix, component };
+}
+
 export const hybridTrainer: Trainer = {
   algorithm: 'hybrid',
   defaults: HYBRID_DEFAULTS,
   async fit(data, hyperparameters) {
     const params = resolveHyperparameters('hybrid', HYBRID_DEFAULTS, hyperparameters);
-    const { base, matrix } = prepareBase(data, params);
-    const ials = ialsSettings(params, COMPONENT_PREFIXES.ials);
-    const knn = itemKnnSettings(params, COMPONENT_PREFIXES.knn);
-    const factors = await trainFactors(matrix.byUser, matrix.byItem, ials);
-    return new ComponentModel(
-      'hybrid',
-      base,
-      new HybridComponent(
-        base,
-        hybridSettings(params),
-        new IalsComponent(base, ials, factors),
-        new ItemKnnComponent(base, knn, itemNeighbours(matrix.byUser, matrix.byItem, knn)),
-        ContentComponent.build(base, data.catalogue, contentSettings(params, COMPONENT_PREFIXES.content)),
-        PopularityComponent.build(base, data.interactions, popularitySettings(params, COMPONENT_PREFIXES.popularity)),
-      ),
-    );
+    const { base, component } = await buildHybrid(data, params);
+    return new ComponentModel('hybrid', base, component);
   },
 };

@@ -1,3 +1,4 @@
+import { DEFAULT_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ describe('Entry point: train', () => {
   });
 
   describe('job settings', () => {
-    it('returns hybrid with no evaluation and strict reading by default', () => {
+    it('returns hybrid with no evaluation, strict reading and the default tuning budget by default', () => {
       // Act
       const settings = jobSettings({}, FILE);
 
@@ -89,7 +90,20 @@ describe('Entry point: train', () => {
         skipInvalid: false,
         hyperparameters: {},
         ignored: [],
+        tuneBudget: DEFAULT_TUNE_BUDGET,
       });
+    });
+
+    it('reads tuneBudget as reco train --tune-budget does, and none as no tuning', () => {
+      // Act
+      const trials = jobSettings({ tuneBudget: '5trials' }, FILE);
+      const off = jobSettings({ tuneBudget: 'none' }, FILE);
+      const bad = () => jobSettings({ tuneBudget: '12x' }, FILE);
+
+      // Assess
+      expect(trials.tuneBudget).toEqual({ kind: 'trials', trials: 5 });
+      expect(off.tuneBudget).toBeUndefined();
+      expect(bad).toThrow('hyperparameter "tuneBudget": a multiple is at most 5x');
     });
 
     it('returns the reserved names taken out and the rest for the trainer', () => {
@@ -114,6 +128,7 @@ describe('Entry point: train', () => {
         skipInvalid: true,
         hyperparameters: { [IALS_PARAMS.iterations]: '3', [eventWeightParam('purchase')]: '6' },
         ignored: ['_tuning_objective_metric', 'sagemaker_program'],
+        tuneBudget: DEFAULT_TUNE_BUDGET,
       });
     });
 

@@ -91,3 +91,30 @@ describe('Function: gate', () => {
     expect(missing).toThrow(expect.objectContaining({ reason: 'live_metrics_missing' }));
   });
 });
+
+describe('Function: gate, tuning metrics', () => {
+  it('passes the training job tuning metrics on to the verdict, for the registry record', () => {
+    // Prepare
+    const tuning = {
+      tuning_validation_ndcg10: 0.21,
+      tuning_validation_hr10: 0.33,
+      tuning_defaults_ndcg10: 0.19,
+      tuning_trials: 3,
+      tuning_seconds: 12.5,
+    };
+
+    // Act
+    const tuned = gate({ guard: guardWith(), metrics: metrics({ ...candidate, ...tuning }) });
+    const untuned = gate({ guard: guardWith(), metrics: metrics(candidate) });
+
+    // Assess
+    expect(tuned.tuning).toEqual({
+      validationNdcg10: 0.21,
+      validationHr10: 0.33,
+      defaultsNdcg10: 0.19,
+      trials: 3,
+      seconds: 12.5,
+    });
+    expect(untuned.tuning).toBeUndefined();
+  });
+});

@@ -132,7 +132,7 @@ describe('Matrix: interaction matrix', () => {
     expect(weight).toBeCloseTo(10 * 3, 6);
   });
 
-  it('weights an unknown event type 1 and warns once per type', () => {
+  it('weights unknown event types 1 and names them all in one warning', () => {
     // Prepare
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const interactions: Interaction[] = [
@@ -149,9 +149,27 @@ describe('Matrix: interaction matrix', () => {
 
     // Assess
     expect(valueOf(matrix, 'ann', 'mug')).toBe(1);
-    expect(warn).toHaveBeenCalledTimes(2);
-    expect(warn.mock.calls[0]?.[0]).toContain('"wishlist"');
-    expect(warn.mock.calls[1]?.[0]).toContain('"share"');
+    expect(warn).toHaveBeenCalledTimes(1);
+    const message = String(warn.mock.calls[0]?.[0]);
+    expect(message).toContain('"wishlist" (2 rows), "share" (1 rows)');
+    expect(message).toContain('each weighted 1');
+    expect(message).toContain('weight.wishlist=');
+    warn.mockRestore();
+  });
+
+  it('does not warn again when another matrix is built from the same event types', () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const interactions: Interaction[] = [{ userId: 'ann', itemId: 'mug', timestamp: 0, eventType: 'rating' }];
+    const weighting = { [WEIGHTING_PARAMS.decayHalfLifeDays]: 0 };
+
+    // Act
+    for (let n = 0; n < 3; n++) buildInteractionMatrix(interactions, new EventWeighting(weighting));
+
+    // Assess
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('1 event type without a weight');
+    warn.mockRestore();
   });
 
   it('indexes catalogue items first and keeps the item → shopper transpose consistent', () => {

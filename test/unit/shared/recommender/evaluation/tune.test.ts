@@ -7,16 +7,17 @@ import { scoringModel, syntheticData } from './fakes.ts';
 const DATA = syntheticData(400, 150, 3);
 
 /**
- * A trainer whose quality depends on `noise`: items are scored by popularity in the training data
- * plus `noise` times a random number, so less noise ranks better.
+ * A trainer whose quality depends on `regularization` (a name the search varies): items are scored
+ * by popularity in the training data plus 100 × `regularization` times a random number, so less
+ * of it ranks better.
  */
 const noisyPopularity: Trainer = {
   algorithm: 'popularity',
-  defaults: { noise: 50, decay: 0.5, normalise: true, mode: 'count' },
+  defaults: { regularization: 0.4, decay: 0.5, normalise: true, mode: 'count' },
   fit: (data, params) => {
     const counts = new Map<string, number>();
     for (const { itemId } of data.interactions) counts.set(itemId, (counts.get(itemId) ?? 0) + 1);
-    const noise = Number(params?.['noise'] ?? 50);
+    const noise = 100 * Number(params?.['regularization'] ?? 0.4);
     return Promise.resolve(
       scoringModel(
         data,
@@ -43,7 +44,7 @@ describe('Function: tune', () => {
     // Assess
     expect(result.trials[0]?.hyperparameters).toEqual(noisyPopularity.defaults);
     expect(result.best.score).toBe(Math.max(...trials));
-    expect(Number(result.best.hyperparameters['noise'])).toBeLessThan(50);
+    expect(Number(result.best.hyperparameters['regularization'])).toBeLessThan(0.4);
     expect(result.validationUsers).toBeGreaterThan(0);
   });
 
@@ -72,10 +73,10 @@ describe('Function: tune', () => {
 });
 
 describe('Function: perturb', () => {
-  it('keeps integers integral, shares below 1, strings unchanged and stays within the spread', () => {
+  it('keeps integers integral, numbers in their ranges, strings unchanged, and flips tuned booleans', () => {
     // Prepare
     const next = mulberry32(1);
-    const defaults = { factors: 64, regularization: 0.05, alpha: 40.5, useBias: true, mode: 'bm25' };
+    const defaults = { factors: 64, regularization: 0.05, alpha: 4.5, 'eventValue.log': true, mode: 'bm25' };
 
     // Act
     const samples = Array.from({ length: 200 }, () => perturb(defaults, next, 4));
@@ -88,6 +89,6 @@ describe('Function: perturb', () => {
       expect(Number(params['regularization'])).toBeLessThan(1);
       expect(params['mode']).toBe('bm25');
     }
-    expect(new Set(samples.map((p) => p['useBias'])).size).toBe(2);
+    expect(new Set(samples.map((p) => p['eventValue.log'])).size).toBe(2);
   });
 });

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { BudgetMeter, formatTuneBudget, parseTuneBudget } from '#shared/recommender/autotune/budget.ts';
+
+describe('Function: parseTuneBudget', () => {
+  it.each([
+    ['90', { kind: 'seconds', seconds: 90 }],
+    ['90s', { kind: 'seconds', seconds: 90 }],
+    ['2.5x', { kind: 'multiple', multiple: 2.5 }],
+    ['5 x', { kind: 'multiple', multiple: 5 }],
+    ['8trials', { kind: 'trials', trials: 8 }],
+    ['1 trial', { kind: 'trials', trials: 1 }],
+  ])('reads %s', (text, expected) => {
+    // Act
+    const budget = parseTuneBudget(text);
+
+    // Assess
+    expect(budget).toEqual(expected);
+  });
+
+  it.each([
+    ['6x', 'at most 5x'],
+    ['0', 'more than 0'],
+    ['fast', 'expected seconds'],
+    ['1.5trials', 'whole number'],
+    ['-3', 'expected seconds'],
+  ])('rejects %s', (text, message) => {
+    // Act
+    const parse = () => parseTuneBudget(text);
+
+    // Assess
+    expect(parse).toThrow(message);
+  });
+
+  it('spells a budget back as the flag takes it', () => {
+    // Act
+    const texts = ['3x', '45s', '7trials'].map((text) => formatTuneBudget(parseTuneBudget(text)));
+
+    // Assess
+    expect(texts).toEqual(['3x', '45s', '7trials']);
+  });
+});
+
+describe('Class: BudgetMeter', () => {
+  it('counts a budget in trials by work, whatever the time', () => {
+    // Prepare
+    const meter = new BudgetMeter({ kind: 'trials', trials: 3 });
+
+    // Act
+    meter.spend(1, 60_000);
+    const fits = meter.allows(2);
+    const over = meter.allows(2.5);
+
+    // Assess
+    expect([fits, over]).toEqual([true, false]);
+  });
+
+  it('turns a multiple into time through the first trial', () => {
+    // Prepare
+    const meter = new BudgetMeter({ kind: 'multiple', multiple: 4 });
+    meter.reference(1_000);
+    meter.spend(1, 1_000);
+
+    // Act
+    const limit = meter.limitMs;
+    const fits = meter.allows(3);
+    const over = meter.allows(3.5);
+
+    // Assess
+    expect(limit).toBe(4_000);
+    expect([fits, over]).toEqual([true, false]);
+  });
+});
