@@ -11,6 +11,7 @@ import {
   exportEnv,
   exportOutputDir,
   gateMetricDefinitions,
+  tuningMetricDefinitions,
   type PipelineStateName,
   pipelineStates,
   trainingChannels,
@@ -231,7 +232,10 @@ export function trainModelState(
     algorithmSpecification: {
       trainingImage: new KnownImage(deps.imageUri),
       trainingInputMode: tasks.InputMode.FILE,
-      metricDefinitions: gateMetricDefinitions.map(({ Name, Regex }) => ({ name: Name, regex: Regex })),
+      metricDefinitions: [...gateMetricDefinitions, ...tuningMetricDefinitions].map(({ Name, Regex }) => ({
+        name: Name,
+        regex: Regex,
+      })),
     },
     inputDataConfig: [
       datasetChannel(trainingChannels.interactions),

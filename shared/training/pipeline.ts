@@ -109,10 +109,7 @@ export const tuningMetricNames = [
 ] as const;
 export type TuningMetricName = (typeof tuningMetricNames)[number];
 
-/**
- * `MetricDefinitions` for the tuning lines. The local training job reads them; the CDK training
- * job does not list them yet, so in AWS the registry record carries no `tuning` until it does.
- */
+/** `MetricDefinitions` for the tuning lines: the training job lists them beside the gate's, locally and in AWS. */
 export const tuningMetricDefinitions: readonly { readonly Name: TuningMetricName; readonly Regex: string }[] =
   tuningMetricNames.map((name) => ({ Name: name, Regex: `gate: ${name}=([0-9.eE+-]+)` }));
 

@@ -6,6 +6,7 @@ import {
   exportEnv,
   exportOutputDir,
   gateMetricDefinitions,
+  tuningMetricDefinitions,
   pipelineStates,
   trainingChannels,
 } from '#shared/training/pipeline.ts';
@@ -165,7 +166,7 @@ describe('Generated ASL: infra/generated/training-pipeline.asl.json', () => {
     expect(environment.sort()).toEqual(Object.values(exportEnv).sort());
   });
 
-  it('trains on the channels of the contract with the gate metrics, kept at $.training', () => {
+  it('trains on the channels of the contract with the gate and tuning metrics, kept at $.training', () => {
     const state = states[s.trainModel];
     expect(state?.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob.sync');
     const parameters = state?.Parameters as Record<string, unknown> & {
@@ -175,7 +176,10 @@ describe('Generated ASL: infra/generated/training-pipeline.asl.json', () => {
     expect(parameters.InputDataConfig.map((channel) => channel.ChannelName).sort()).toEqual(
       Object.values(trainingChannels).sort(),
     );
-    expect(parameters.AlgorithmSpecification.MetricDefinitions).toEqual(gateMetricDefinitions);
+    expect(parameters.AlgorithmSpecification.MetricDefinitions).toEqual([
+      ...gateMetricDefinitions,
+      ...tuningMetricDefinitions,
+    ]);
     expect(parameters).toMatchObject({
       'TrainingJobName.$': '$.guard.trainingJobName',
       'HyperParameters.$': '$.guard.hyperparameters',
