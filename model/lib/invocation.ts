@@ -3,7 +3,7 @@
  * the answer. Every rejection names the field at fault (`recentItems[2].timestamp`), so the
  * recommend Lambda's logs say exactly which part of a request was wrong.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiLimits } from '#shared/config/index.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
 import { MAX_TIMESTAMP } from '#shared/recommender/io/dataset.ts';

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoFeatureStore } from '../adapters/dynamoFeatureStore.ts';
 import { erasureHashKeyFrom } from '../adapters/erasureHashKey.ts';
 import { S3LakeReader } from '../adapters/s3Lake.ts';

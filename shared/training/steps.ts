@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError } from '../errors.ts';
 import type { GuardDecision, PipelineStepInput } from './pipeline.ts';
 import { VERSION_PATTERN } from './plan.ts';

@@ -148,7 +148,19 @@ describe('CLI: reco train, recommend, similar, rank', () => {
   const model = (): string => join(dir, 'model');
 
   beforeAll(async () => {
-    const run = await reco(['train', '--interactions', INTERACTIONS, '--items', ITEMS, '--out', model(), '--pack']);
+    // A budget in trials: the same model on a loaded machine.
+    const run = await reco([
+      'train',
+      '--interactions',
+      INTERACTIONS,
+      '--items',
+      ITEMS,
+      '--out',
+      model(),
+      '--pack',
+      '--tune-budget',
+      '3trials',
+    ]);
     expect(run.code, run.stderr).toBe(0);
   });
 
