@@ -44,6 +44,9 @@ async function main(): Promise<void> {
   // The stack went away without closing this process (killed): nobody can reach it any more.
   process.on('disconnect', () => void stop());
   process.on('SIGTERM', () => void stop());
+  // Ctrl-C in a terminal signals the whole process group: the stack closes this process itself
+  // when it stops, and a SIGINT here would only look like a crash it must recover from.
+  process.on('SIGINT', () => {});
 
   const url = await server.listen(port, '127.0.0.1');
   send({ kind: 'listening', url });
