@@ -49,6 +49,8 @@ export interface MappingStats {
   discarded: number;
   /** Age of the newest record when it was processed, in ms. */
   lagMs: number;
+  /** The largest {@link lagMs} seen: the oldest any record was when processed. Writable, to start a new window. */
+  maxLagMs: number;
 }
 
 interface ShardReader {
@@ -65,7 +67,14 @@ interface ShardReader {
  * to the on-failure file after `retryAttempts` retries.
  */
 export class EventSourceMapping {
-  readonly stats: MappingStats = { processed: 0, invocations: 0, retriedRecords: 0, discarded: 0, lagMs: 0 };
+  readonly stats: MappingStats = {
+    processed: 0,
+    invocations: 0,
+    retriedRecords: 0,
+    discarded: 0,
+    lagMs: 0,
+    maxLagMs: 0,
+  };
   private readonly batchSize: number;
   private readonly batchingWindowMs: number;
   private readonly retryAttempts: number;
@@ -202,7 +211,12 @@ export class EventSourceMapping {
     const succeeded = firstFailed === -1 ? batch.length : firstFailed;
     this.stats.processed += succeeded;
     const newest = batch[succeeded - 1];
-    if (newest) this.stats.lagMs = Date.now() - newest.kinesis.approximateArrivalTimestamp * 1000;
+    if (newest) {
+      this.stats.lagMs = Date.now() - newest.kinesis.approximateArrivalTimestamp * 1000;
+      // The batch's oldest record waited longest.
+      const oldest = Date.now() - (batch[0]?.kinesis.approximateArrivalTimestamp ?? 0) * 1000;
+      this.stats.maxLagMs = Math.max(this.stats.maxLagMs, oldest);
+    }
     reader.buffer.splice(0, succeeded);
     if (firstFailed === -1) {
       reader.attemptsOfHead = 0;

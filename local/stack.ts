@@ -51,6 +51,13 @@ export interface LocalStackOptions {
   readonly serverCredentials?: SigV4Credentials;
   /** Where the on-failure records and other local files go. @default '.local-data' */
   readonly dataDir?: string;
+  /**
+   * Where the DynamoDB and Kinesis stand-ins run: `'process'`, a child process of their own (as
+   * the services are apart from a function in AWS, and so the stack's event loop and theirs use
+   * both cores), or `'in-process'`, on this process's event loop.
+   * @default 'process'
+   */
+  readonly standIns?: 'process' | 'in-process';
   /** Batching window of the stream poller, ms. @default from config */
   readonly batchingWindowMs?: number;
   /**
@@ -198,7 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dataDir = resolve(options.dataDir ?? '.local-data');
   await mkdir(dataDir, { recursive: true });
 
-  const standIns = await startStandIns(env);
+  const standIns = await startStandIns(env, { where: options.standIns ?? 'process' });
   configureEnvironment(env, standIns);
   // As the Api construct sets it on the functions; assigned, not defaulted, so the gateway and
   // the handlers built below agree.
