@@ -36,6 +36,18 @@ export interface EventSourceMappingOptions {
    * @default pollIntervalMs (no backoff)
    */
   readonly maxIdlePollIntervalMs?: number;
+  /** Called whenever {@link EventSourceMapping.stats} or {@link EventSourceMapping.idle} may have changed. */
+  readonly onProgress?: (stats: Readonly<MappingStats>, idle: boolean) => void;
+}
+
+/** What the stack and its callers read of a mapping, wherever its poller runs. */
+export interface StreamMapping {
+  readonly stats: Readonly<MappingStats>;
+  /** True when every shard's buffer is empty and the last poll found nothing new. */
+  readonly idle: boolean;
+  /** Starts a new window for `stats.maxLagMs`. */
+  resetMaxLag(): void;
+  stop(): Promise<void>;
 }
 
 export interface MappingStats {
@@ -49,7 +61,7 @@ export interface MappingStats {
   discarded: number;
   /** Age of the newest record when it was processed, in ms. */
   lagMs: number;
-  /** The largest {@link lagMs} seen: the oldest any record was when processed. Writable, to start a new window. */
+  /** The largest {@link lagMs} seen: the oldest any record was when processed (see `resetMaxLag`). */
   maxLagMs: number;
 }
 
@@ -66,7 +78,7 @@ interface ShardReader {
  * retrying from the lowest failed sequence number, and batches that keep failing recorded
  * to the on-failure file after `retryAttempts` retries.
  */
-export class EventSourceMapping {
+export class EventSourceMapping implements StreamMapping {
   readonly stats: MappingStats = {
     processed: 0,
     invocations: 0,
@@ -102,6 +114,11 @@ export class EventSourceMapping {
     await Promise.all(this.loops);
   }
 
+  resetMaxLag(): void {
+    this.stats.maxLagMs = 0;
+    this.options.onProgress?.(this.stats, this.idle);
+  }
+
   /** True when every shard's buffer is empty and the last poll found nothing new. */
   get idle(): boolean {
     return this.idleShards === this.loops.length;
@@ -115,8 +132,10 @@ export class EventSourceMapping {
     let idle = false;
     let idleWaitMs = this.pollIntervalMs;
     const setIdle = (value: boolean) => {
-      if (value !== idle) this.idleShards += value ? 1 : -1;
+      if (value === idle) return;
+      this.idleShards += value ? 1 : -1;
       idle = value;
+      this.options.onProgress?.(this.stats, this.idle);
     };
     while (this.running) {
       try {
@@ -218,6 +237,7 @@ export class EventSourceMapping {
       this.stats.maxLagMs = Math.max(this.stats.maxLagMs, oldest);
     }
     reader.buffer.splice(0, succeeded);
+    this.options.onProgress?.(this.stats, this.idle);
     if (firstFailed === -1) {
       reader.attemptsOfHead = 0;
       return;
@@ -228,6 +248,7 @@ export class EventSourceMapping {
       const discarded = reader.buffer.splice(0, batch.length - succeeded);
       this.stats.discarded += discarded.length;
       reader.attemptsOfHead = 0;
+      this.options.onProgress?.(this.stats, this.idle);
       await this.recordFailure(reader.shardId, discarded);
       return;
     }

@@ -21,14 +21,14 @@ import { LocalLakeReader, LocalNewDataCounter } from '#shared/lake/localLake.ts'
 import { startApiGateway, type LocalApi, type LocalApiIds, type ProxyHandler } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
 import { LocalDataLake } from './dataLake.ts';
-import { FilePoisonSink } from './filePoisonSink.ts';
 import type { BootstrapModel } from './localModel.ts';
 import type { DataWindow } from '#shared/training/pipeline.ts';
 import { LocalBuckets } from './training/buckets.ts';
 import { LocalEndpoint } from './training/localEndpoint.ts';
 import { LocalPipeline, loadDefinition } from './training/localPipeline.ts';
 import { LocalTrainingRuns } from './training/localRuns.ts';
-import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
+import { EventSourceMapping, type StreamMapping } from './eventSourceMapping.ts';
+import { startProcessorMapping } from './processorMapping.ts';
 import {
   endpointVariables,
   ensureEventStream,
@@ -58,6 +58,14 @@ export interface LocalStackOptions {
    * @default 'process'
    */
   readonly standIns?: 'process' | 'in-process';
+  /**
+   * Where the processor's event source mapping (its poller and handler) runs: `'in-process'`, on
+   * the API's event loop, or `'thread'`, a worker thread of its own, so its batches do not hold
+   * up the API's event loop. On two cores the thread costs more CPU per event than it frees
+   * (bench/README.md#storefront), so it is not the default.
+   * @default 'in-process'
+   */
+  readonly processor?: 'thread' | 'in-process';
   /** Batching window of the stream poller, ms. @default from config */
   readonly batchingWindowMs?: number;
   /**
@@ -118,7 +126,8 @@ export interface LocalStack {
   /** `fetch` on the server API, signed with {@link LocalStack.serverCredentials}. */
   serverFetch(path: string, request?: ServerRequest): Promise<Response>;
   readonly standIns: StandIns;
-  readonly mapping: EventSourceMapping;
+  /** The processor's event source mapping. */
+  readonly mapping: StreamMapping;
   /** Raw events as Firehose would land them in S3. */
   readonly dataLake: LocalDataLake;
   /** The SageMaker endpoint stand-in; it serves nothing until a version is live. */
@@ -232,16 +241,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (options.externalModel) await recordLive(registry, { version: options.externalModel.modelVersion });
 
   // Imported only now: the SDK clients read their endpoints from the environment when created.
-  const [ingest, processor, recommend, catalogue, privacy, admin] = await Promise.all([
+  const [ingest, recommend, catalogue, privacy, admin] = await Promise.all([
     import('#functions/ingest/app.ts'),
-    import('#functions/processor/app.ts'),
     import('#functions/recommend/app.ts'),
     import('#functions/catalogue/app.ts'),
     import('#functions/privacy/app.ts'),
     import('#functions/admin/app.ts'),
   ]);
-  // Each function as its Lambda entry point builds it, from the same environment; poison records go
-  // to a file, as there is no SQS stand-in.
+  // Each function as its Lambda entry point builds it, from the same environment (the processor's
+  // in `processorMapping.ts`, with poison records going to a file, as there is no SQS stand-in).
   const ingestHandler = ingest.createHandler(ingest.createDeps(env));
   // A version the local pipeline deploys reaches the lists within a second, not the 30 s of a fleet of functions.
   const liveModel = new LiveModelVersion({
@@ -251,9 +259,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const recommendHandler = recommend.createHandler(recommend.createDeps(env, { liveModel }));
   const catalogueHandler = catalogue.createHandler(catalogue.createDeps(env));
-  const processorHandler = processor.createHandler(
-    processor.createDeps(env, { poisonSink: new FilePoisonSink(join(dataDir, 'poison-records.jsonl')) }),
-  );
   const privacyHandler = privacy.createHandler(privacy.createDeps(env));
   const lakeEvents = join(dataLake.root, lakeConfig.eventsPrefix);
   const training = new LocalTrainingRuns(
@@ -313,19 +318,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     promoteModel: adminHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
-  const mapping = new EventSourceMapping({
+  const mapping = await startProcessorMapping({
+    where: options.processor ?? 'in-process',
+    env,
     kinesis: clients.kinesis,
+    endpoints: { dynamodbEndpoint: standIns.dynamodbEndpoint, kinesisEndpoint: standIns.kinesisEndpoint },
     streamName: names.stream,
-    streamArn: `arn:aws:kinesis:${region}:000000000000:stream/${names.stream}`,
     region,
-    handler: processorHandler as StreamHandler,
-    onFailurePath: join(dataDir, 'processor-on-failure.jsonl'),
-    // An idle shard is polled less and less often, down to 4 times a second: a new event waits at
-    // most 250 ms more to be seen (freshness p95 stays well under its 2 s target).
-    maxIdlePollIntervalMs: 250,
+    dataDir,
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
   });
-  await mapping.start();
   const lakeMapping = new EventSourceMapping({
     kinesis: clients.kinesis,
     streamName: names.stream,
