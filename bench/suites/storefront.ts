@@ -32,7 +32,9 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 
 export async function run(): Promise<BenchResult> {
   const [load1Start = 0, load5Start = 0] = loadavg();
+  // For paired runs of the stack's options: where the stand-ins and the processor run.
   const standIns = process.env.RECO_BENCH_STOREFRONT_STANDINS as 'process' | 'in-process' | undefined;
+  const processor = process.env.RECO_BENCH_STOREFRONT_PROCESSOR as 'thread' | 'in-process' | undefined;
   const tokens = new ShopperTokens(API_KEY, localSecrets.userTokenKeys);
   log('starting the local stack (training the bootstrap model)…');
   const stack = await startStorefrontStack({
@@ -40,6 +42,7 @@ export async function run(): Promise<BenchResult> {
     userTokenKeys: tokens.keysJson,
     seed: SEED,
     ...(standIns === undefined ? {} : { standIns }),
+    ...(processor === undefined ? {} : { processor }),
   });
   try {
     const shoppers = Array.from({ length: 500 }, (_, i) => `u${i + 1}`);

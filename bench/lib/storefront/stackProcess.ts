@@ -24,6 +24,8 @@ export interface StorefrontStackOptions {
   readonly seed: number;
   /** Where the stand-ins run (see `LocalStackOptions.standIns`); unset: the stack's default. */
   readonly standIns?: LocalStackOptions['standIns'];
+  /** Where the processor's mapping runs (see `LocalStackOptions.processor`); unset: the stack's default. */
+  readonly processor?: LocalStackOptions['processor'];
 }
 
 export interface StorefrontStackInfo {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     dataDir,
     apiKey: options.apiKey,
     ...(options.standIns === undefined ? {} : { standIns: options.standIns }),
+    ...(options.processor === undefined ? {} : { processor: options.processor }),
     model: () => trainBootstrapModel({ dir: localModelDir(dataDir), catalogue, history, events: 30_000 }),
   });
   await uploadCatalogue(stack, catalogue);
@@ -158,7 +161,7 @@ async function main(): Promise<void> {
         standInOperations: await stack.standIns.operations(),
       }),
       resetMaxLag: () => {
-        stack.mapping.stats.maxLagMs = 0;
+        stack.mapping.resetMaxLag();
       },
     },
     async () => {
