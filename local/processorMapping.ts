@@ -17,6 +17,8 @@ export interface ProcessorMappingOptions {
   /** Where the poison records and the on-failure batches go. */
   readonly dataDir: string;
   readonly batchingWindowMs?: number;
+  /** The processor's parallel store writes per batch (`FeatureDeps.writeConcurrency`). @default the function's */
+  readonly writeConcurrency?: number;
 }
 
 /**
@@ -37,11 +39,19 @@ export async function startProcessorMapping(options: ProcessorMappingOptions): P
   };
   const poisonPath = join(dataDir, 'poison-records.jsonl');
   if (options.where === 'thread') {
-    return ProcessorThread.start({ mapping, endpoints: options.endpoints, poisonPath });
+    return ProcessorThread.start({
+      mapping,
+      endpoints: options.endpoints,
+      poisonPath,
+      ...(options.writeConcurrency === undefined ? {} : { writeConcurrency: options.writeConcurrency }),
+    });
   }
   const processor = await import('#functions/processor/app.ts');
   const handler = processor.createHandler(
-    processor.createDeps(options.env, { poisonSink: new FilePoisonSink(poisonPath) }),
+    processor.createDeps(options.env, {
+      poisonSink: new FilePoisonSink(poisonPath),
+      ...(options.writeConcurrency === undefined ? {} : { writeConcurrency: options.writeConcurrency }),
+    }),
   );
   const inProcess = new EventSourceMapping({ ...mapping, kinesis: options.kinesis, handler: handler as StreamHandler });
   await inProcess.start();

@@ -7,6 +7,8 @@ export interface ProcessorWorkerData {
   readonly endpoints: { readonly dynamodbEndpoint: string; readonly kinesisEndpoint: string };
   /** Where the processor parks poison records. */
   readonly poisonPath: string;
+  /** See `ProcessorMappingOptions.writeConcurrency`. */
+  readonly writeConcurrency?: number;
   /** {@link STATS_FIELDS} and the idle flag, as float64s. */
   readonly stats: SharedArrayBuffer;
 }

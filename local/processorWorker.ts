@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   // the environment, which the stack set before starting it.
   const processor = await import('#functions/processor/app.ts');
   const handler = processor.createHandler(
-    processor.createDeps(process.env, { poisonSink: new FilePoisonSink(data.poisonPath) }),
+    processor.createDeps(process.env, {
+      poisonSink: new FilePoisonSink(data.poisonPath),
+      ...(data.writeConcurrency === undefined ? {} : { writeConcurrency: data.writeConcurrency }),
+    }),
   );
   const { kinesis } = localClients(data.endpoints);
   const mapping = new EventSourceMapping({

@@ -35,6 +35,7 @@ export async function run(): Promise<BenchResult> {
   // For paired runs of the stack's options: where the stand-ins and the processor run.
   const standIns = process.env.RECO_BENCH_STOREFRONT_STANDINS as 'process' | 'in-process' | undefined;
   const processor = process.env.RECO_BENCH_STOREFRONT_PROCESSOR as 'thread' | 'in-process' | undefined;
+  const writes = process.env.RECO_BENCH_STOREFRONT_WRITE_CONCURRENCY;
   const tokens = new ShopperTokens(API_KEY, localSecrets.userTokenKeys);
   log('starting the local stack (training the bootstrap model)…');
   const stack = await startStorefrontStack({
@@ -43,6 +44,7 @@ export async function run(): Promise<BenchResult> {
     seed: SEED,
     ...(standIns === undefined ? {} : { standIns }),
     ...(processor === undefined ? {} : { processor }),
+    ...(writes === undefined ? {} : { processorWriteConcurrency: Number(writes) }),
   });
   try {
     const shoppers = Array.from({ length: 500 }, (_, i) => `u${i + 1}`);

@@ -26,6 +26,7 @@ export interface StorefrontStackOptions {
   readonly standIns?: LocalStackOptions['standIns'];
   /** Where the processor's mapping runs (see `LocalStackOptions.processor`); unset: the stack's default. */
   readonly processor?: LocalStackOptions['processor'];
+  readonly processorWriteConcurrency?: number;
 }
 
 export interface StorefrontStackInfo {
@@ -96,6 +97,9 @@ async function main(): Promise<void> {
     apiKey: options.apiKey,
     ...(options.standIns === undefined ? {} : { standIns: options.standIns }),
     ...(options.processor === undefined ? {} : { processor: options.processor }),
+    ...(options.processorWriteConcurrency === undefined
+      ? {}
+      : { processorWriteConcurrency: options.processorWriteConcurrency }),
     model: () => trainBootstrapModel({ dir: localModelDir(dataDir), catalogue, history, events: 30_000 }),
   });
   await uploadCatalogue(stack, catalogue);
