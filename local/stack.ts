@@ -59,8 +59,8 @@ export interface LocalStackOptions {
   /**
    * Where the processor's event source mapping (its poller and handler) runs: `'in-process'`, on
    * the API's event loop, or `'thread'`, a worker thread of its own, so its batches do not hold
-   * up the API's event loop. On two cores the thread costs more CPU per event than it frees
-   * (bench/README.md#storefront), so it is not the default.
+   * up the API's event loop. On two cores it gave no more events/s in paired storefront runs
+   * and mixed latencies (bench/README.md#reading-the-latest-records), so it is not the default.
    * @default 'in-process'
    */
   readonly processor?: 'thread' | 'in-process';
