@@ -36,6 +36,18 @@ export interface EventSourceMappingOptions {
    * @default pollIntervalMs (no backoff)
    */
   readonly maxIdlePollIntervalMs?: number;
+  /** Called whenever {@link EventSourceMapping.stats} or {@link EventSourceMapping.idle} may have changed. */
+  readonly onProgress?: (stats: Readonly<MappingStats>, idle: boolean) => void;
+}
+
+/** What the stack and its callers read of a mapping, wherever its poller runs. */
+export interface StreamMapping {
+  readonly stats: Readonly<MappingStats>;
+  /** True when every shard's buffer is empty and the last poll found nothing new. */
+  readonly idle: boolean;
+  /** Starts a new window for `stats.maxLagMs`. */
+  resetMaxLag(): void;
+  stop(): Promise<void>;
 }
 
 export interface MappingStats {
@@ -49,6 +61,8 @@ export interface MappingStats {
   discarded: number;
   /** Age of the newest record when it was processed, in ms. */
   lagMs: number;
+  /** The largest {@link lagMs} seen: the oldest any record was when processed (see `resetMaxLag`). */
+  maxLagMs: number;
 }
 
 interface ShardReader {
@@ -64,8 +78,15 @@ interface ShardReader {
  * retrying from the lowest failed sequence number, and batches that keep failing recorded
  * to the on-failure file after `retryAttempts` retries.
  */
-export class EventSourceMapping {
-  readonly stats: MappingStats = { processed: 0, invocations: 0, retriedRecords: 0, discarded: 0, lagMs: 0 };
+export class EventSourceMapping implements StreamMapping {
+  readonly stats: MappingStats = {
+    processed: 0,
+    invocations: 0,
+    retriedRecords: 0,
+    discarded: 0,
+    lagMs: 0,
+    maxLagMs: 0,
+  };
   private readonly batchSize: number;
   private readonly batchingWindowMs: number;
   private readonly retryAttempts: number;
@@ -93,6 +114,11 @@ export class EventSourceMapping {
     await Promise.all(this.loops);
   }
 
+  resetMaxLag(): void {
+    this.stats.maxLagMs = 0;
+    this.options.onProgress?.(this.stats, this.idle);
+  }
+
   /** True when every shard's buffer is empty and the last poll found nothing new. */
   get idle(): boolean {
     return this.idleShards === this.loops.length;
@@ -106,8 +132,10 @@ export class EventSourceMapping {
     let idle = false;
     let idleWaitMs = this.pollIntervalMs;
     const setIdle = (value: boolean) => {
-      if (value !== idle) this.idleShards += value ? 1 : -1;
+      if (value === idle) return;
+      this.idleShards += value ? 1 : -1;
       idle = value;
+      this.options.onProgress?.(this.stats, this.idle);
     };
     while (this.running) {
       try {
@@ -202,8 +230,14 @@ export class EventSourceMapping {
     const succeeded = firstFailed === -1 ? batch.length : firstFailed;
     this.stats.processed += succeeded;
     const newest = batch[succeeded - 1];
-    if (newest) this.stats.lagMs = Date.now() - newest.kinesis.approximateArrivalTimestamp * 1000;
+    if (newest) {
+      this.stats.lagMs = Date.now() - newest.kinesis.approximateArrivalTimestamp * 1000;
+      // The batch's oldest record waited longest.
+      const oldest = Date.now() - (batch[0]?.kinesis.approximateArrivalTimestamp ?? 0) * 1000;
+      this.stats.maxLagMs = Math.max(this.stats.maxLagMs, oldest);
+    }
     reader.buffer.splice(0, succeeded);
+    this.options.onProgress?.(this.stats, this.idle);
     if (firstFailed === -1) {
       reader.attemptsOfHead = 0;
       return;
@@ -214,6 +248,7 @@ export class EventSourceMapping {
       const discarded = reader.buffer.splice(0, batch.length - succeeded);
       this.stats.discarded += discarded.length;
       reader.attemptsOfHead = 0;
+      this.options.onProgress?.(this.stats, this.idle);
       await this.recordFailure(reader.shardId, discarded);
       return;
     }

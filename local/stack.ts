@@ -1,13 +1,10 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { packModel } from '#shared/recommender/io/tar.ts';
+import { join, resolve } from 'node:path';
 import {
   dataLake as lakeConfig,
   envVars,
-  metricsNamespace,
   registryTable,
-  serviceName,
   training as trainingConfig,
   userTokens,
   type RouteName,
@@ -21,16 +18,15 @@ import { LocalLakeReader, LocalNewDataCounter } from '#shared/lake/localLake.ts'
 import { startApiGateway, type LocalApi, type LocalApiIds, type ProxyHandler } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
 import { LocalDataLake } from './dataLake.ts';
-import { FilePoisonSink } from './filePoisonSink.ts';
 import type { BootstrapModel } from './localModel.ts';
-import type { DataWindow } from '#shared/training/pipeline.ts';
 import { LocalBuckets } from './training/buckets.ts';
 import { LocalEndpoint } from './training/localEndpoint.ts';
 import { LocalPipeline, loadDefinition } from './training/localPipeline.ts';
 import { LocalTrainingRuns } from './training/localRuns.ts';
-import { EventSourceMapping, type StreamHandler } from './eventSourceMapping.ts';
+import { EventSourceMapping, type StreamMapping } from './eventSourceMapping.ts';
+import { startProcessorMapping } from './processorMapping.ts';
+import { configureEnvironment, localApiIds, localNames, recordLive, startWith } from './stackSetup.ts';
 import {
-  endpointVariables,
   ensureEventStream,
   ensureFeatureTable,
   ensureTable,
@@ -38,6 +34,8 @@ import {
   startStandIns,
   type StandIns,
 } from './standins.ts';
+
+export { localSecrets } from './stackSetup.ts';
 
 export interface LocalStackOptions {
   /** @default 3000 (0 picks a free port) */
@@ -51,6 +49,30 @@ export interface LocalStackOptions {
   readonly serverCredentials?: SigV4Credentials;
   /** Where the on-failure records and other local files go. @default '.local-data' */
   readonly dataDir?: string;
+  /**
+   * Where the DynamoDB and Kinesis stand-ins run: `'process'`, a child process of their own (as
+   * the services are apart from a function in AWS, and so the stack's event loop and theirs use
+   * both cores), or `'in-process'`, on this process's event loop.
+   * @default 'process'
+   */
+  readonly standIns?: 'process' | 'in-process';
+  /**
+   * Where the processor's event source mapping (its poller and handler) runs: `'in-process'`, on
+   * the API's event loop, or `'thread'`, a worker thread of its own, so its batches do not hold
+   * up the API's event loop. On two cores it gave no more events/s in paired storefront runs
+   * and mixed latencies (bench/README.md#reading-the-latest-records), so it is not the default.
+   * @default 'in-process'
+   */
+  readonly processor?: 'thread' | 'in-process';
+  /**
+   * The processor's parallel store writes per batch (`FeatureDeps.writeConcurrency`, 16 in the
+   * function). Each is a round trip to the DynamoDB stand-in, which answers slower than DynamoDB,
+   * and slower still on a busy machine, so the processor waits on round trips, not CPU: at 64, in
+   * paired storefront runs on a loaded two-core machine, the backlog when the load stopped was 160
+   * records instead of 1,620 and drained in 1.4 s instead of 6.0 s.
+   * @default 64
+   */
+  readonly processorWriteConcurrency?: number;
   /** Batching window of the stream poller, ms. @default from config */
   readonly batchingWindowMs?: number;
   /**
@@ -111,7 +133,8 @@ export interface LocalStack {
   /** `fetch` on the server API, signed with {@link LocalStack.serverCredentials}. */
   serverFetch(path: string, request?: ServerRequest): Promise<Response>;
   readonly standIns: StandIns;
-  readonly mapping: EventSourceMapping;
+  /** The processor's event source mapping. */
+  readonly mapping: StreamMapping;
   /** Raw events as Firehose would land them in S3. */
   readonly dataLake: LocalDataLake;
   /** The SageMaker endpoint stand-in; it serves nothing until a version is live. */
@@ -125,57 +148,6 @@ export interface LocalStack {
   /** The origins answered CORS for. */
   readonly corsOrigins: readonly string[];
   stop(): Promise<void>;
-}
-
-const localNames = {
-  table: `${serviceName}-local-features`,
-  stream: `${serviceName}-local-events`,
-  registry: `${serviceName}-local-models`,
-  endpoint: `${serviceName}-local-model`,
-  artifactsBucket: `${serviceName}-local-artifacts`,
-} as const;
-
-/**
- * Development-only secrets of the local stack, fixed so tokens printed at one start still work at
- * the next; each is overridable by its environment variable. In AWS both live in Secrets Manager.
- */
-export const localSecrets = {
-  /** `USER_TOKEN_KEYS`: the user-token signing key (32 bytes, base64). */
-  userTokenKeys: JSON.stringify({
-    current: { kid: 'local-1', secret: 'bG9jYWwgdXNlci10b2tlbiBrZXk7IGRldiBvbmx5ISE=' },
-  }),
-  /** `ERASURE_HASH_KEY`: the erasure log's hash key (33 bytes, base64). */
-  erasureHashKey: 'bG9jYWwgZXJhc3VyZS1oYXNoIGtleTsgZGV2IG9ubHkh',
-} as const;
-
-/** The two APIs' ids in the local request contexts, unless set in the environment. */
-const localApiIds: LocalApiIds = { storefront: 'local-storefront', server: 'local-server' };
-
-/** Values for the SDK and the handlers, as the CDK app would set them in Lambda. */
-function configureEnvironment(env: NodeJS.ProcessEnv, standIns: StandIns): void {
-  env.AWS_REGION ??= 'us-east-1';
-  // Stand-ins accept any credentials; real ones (for LocalStack) are left alone.
-  env.AWS_ACCESS_KEY_ID ??= 'local';
-  env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  env[endpointVariables.dynamodb] = standIns.dynamodbEndpoint;
-  env[endpointVariables.kinesis] = standIns.kinesisEndpoint;
-  env[envVars.featureTableName] ??= localNames.table;
-  env[envVars.eventStreamName] ??= localNames.stream;
-  env[envVars.registryTableName] ??= localNames.registry;
-  env[envVars.modelEndpointName] ??= localNames.endpoint;
-  // REDIS_URL selects a real Redis/Valkey for the cache; without it the embedded LRU is used.
-  if (env.REDIS_URL) env[envVars.cacheUrl] ??= env.REDIS_URL;
-  env.POWERTOOLS_SERVICE_NAME ??= serviceName;
-  env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  // Metrics (EMF lines on stdout) are off unless RECO_METRICS=1: the handlers then skip them with
-  // one branch per request, and the console stays readable.
-  env.POWERTOOLS_METRICS_NAMESPACE ??= metricsNamespace;
-  env.POWERTOOLS_METRICS_DISABLED ??= env.RECO_METRICS === '1' || env.RECO_METRICS === 'true' ? 'false' : 'true';
-  // As the Api constructs set them: the functions tell the two APIs apart by these ids.
-  env[envVars.storefrontApiId] ||= localApiIds.storefront;
-  env[envVars.serverApiId] ||= localApiIds.server;
-  env[envVars.userTokenKeys] ||= localSecrets.userTokenKeys;
-  env[envVars.erasureHashKey] ||= localSecrets.erasureHashKey;
 }
 
 /**
@@ -198,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dataDir = resolve(options.dataDir ?? '.local-data');
   await mkdir(dataDir, { recursive: true });
 
-  const standIns = await startStandIns(env);
+  const standIns = await startStandIns(env, { where: options.standIns ?? 'process' });
   configureEnvironment(env, standIns);
   // As the Api construct sets it on the functions; assigned, not defaulted, so the gateway and
   // the handlers built below agree.
@@ -225,16 +197,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (options.externalModel) await recordLive(registry, { version: options.externalModel.modelVersion });
 
   // Imported only now: the SDK clients read their endpoints from the environment when created.
-  const [ingest, processor, recommend, catalogue, privacy, admin] = await Promise.all([
+  const [ingest, recommend, catalogue, privacy, admin] = await Promise.all([
     import('#functions/ingest/app.ts'),
-    import('#functions/processor/app.ts'),
     import('#functions/recommend/app.ts'),
     import('#functions/catalogue/app.ts'),
     import('#functions/privacy/app.ts'),
     import('#functions/admin/app.ts'),
   ]);
-  // Each function as its Lambda entry point builds it, from the same environment; poison records go
-  // to a file, as there is no SQS stand-in.
+  // Each function as its Lambda entry point builds it, from the same environment (the processor's
+  // in `processorMapping.ts`, with poison records going to a file, as there is no SQS stand-in).
   const ingestHandler = ingest.createHandler(ingest.createDeps(env));
   // A version the local pipeline deploys reaches the lists within a second, not the 30 s of a fleet of functions.
   const liveModel = new LiveModelVersion({
@@ -244,9 +215,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const recommendHandler = recommend.createHandler(recommend.createDeps(env, { liveModel }));
   const catalogueHandler = catalogue.createHandler(catalogue.createDeps(env));
-  const processorHandler = processor.createHandler(
-    processor.createDeps(env, { poisonSink: new FilePoisonSink(join(dataDir, 'poison-records.jsonl')) }),
-  );
   const privacyHandler = privacy.createHandler(privacy.createDeps(env));
   const lakeEvents = join(dataLake.root, lakeConfig.eventsPrefix);
   const training = new LocalTrainingRuns(
@@ -306,19 +274,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     promoteModel: adminHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
-  const mapping = new EventSourceMapping({
+  const mapping = await startProcessorMapping({
+    where: options.processor ?? 'in-process',
+    env,
     kinesis: clients.kinesis,
+    endpoints: { dynamodbEndpoint: standIns.dynamodbEndpoint, kinesisEndpoint: standIns.kinesisEndpoint },
     streamName: names.stream,
-    streamArn: `arn:aws:kinesis:${region}:000000000000:stream/${names.stream}`,
     region,
-    handler: processorHandler as StreamHandler,
-    onFailurePath: join(dataDir, 'processor-on-failure.jsonl'),
-    // An idle shard is polled less and less often, down to 4 times a second: a new event waits at
-    // most 250 ms more to be seen (freshness p95 stays well under its 2 s target).
-    maxIdlePollIntervalMs: 250,
+    dataDir,
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
+    writeConcurrency: options.processorWriteConcurrency ?? 64,
   });
-  await mapping.start();
   const lakeMapping = new EventSourceMapping({
     kinesis: clients.kinesis,
     streamName: names.stream,
@@ -389,54 +355,4 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await standIns.stop();
     },
   };
-}
-
-/**
- * Records the bootstrap model as the live version, with its artifact where a training job would
- * put it, serves it from the endpoint stand-in, and writes its history into the lake.
- */
-async function startWith(
-  bootstrap: BootstrapModel,
-  stand: {
-    readonly registry: DynamoModelRegistry;
-    readonly buckets: LocalBuckets;
-    readonly endpoint: LocalEndpoint;
-    readonly dataLake: LocalDataLake;
-  },
-): Promise<void> {
-  const modelDataUrl = stand.buckets.uriOf(
-    localNames.artifactsBucket,
-    `models/${bootstrap.version}/output/model.tar.gz`,
-  );
-  const archive = stand.buckets.pathOf(modelDataUrl);
-  await mkdir(dirname(archive), { recursive: true });
-  await packModel(bootstrap.dir, archive);
-  await recordLive(stand.registry, { version: bootstrap.version, window: bootstrap.window, modelDataUrl });
-  await stand.endpoint.serve(dirname(archive), bootstrap.version);
-  await stand.dataLake.appendHistory(bootstrap.history);
-}
-
-/** A version made outside the pipeline, recorded as the live one. */
-async function recordLive(
-  registry: DynamoModelRegistry,
-  model: { readonly version: string; readonly window?: DataWindow; readonly modelDataUrl?: string },
-): Promise<void> {
-  const now = new Date().toISOString();
-  const modelDataUrl = model.modelDataUrl ?? `s3://${localNames.artifactsBucket}/models/${model.version}/model.tar.gz`;
-  await registry.putVersion({
-    version: model.version,
-    status: 'training',
-    createdAt: now,
-    executionId: 'local-start',
-    trigger: 'manual',
-    modelDataUrl,
-    ...(model.window ? { window: model.window } : {}),
-  });
-  await registry.setLive({
-    version: model.version,
-    modelDataUrl,
-    endpointName: localNames.endpoint,
-    since: now,
-    ...(model.window ? { window: model.window } : {}),
-  });
 }

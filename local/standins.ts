@@ -7,12 +7,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import dynalite from 'dynalite';
-import kinesalite from 'kinesalite';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventStream, featureTable, type KeyAttribute, type TableSpec } from '#shared/config/index.ts';
+import { forkStandIn } from './standInChild.ts';
+import { startStandInServer, type OperationCount, type StandInServer, type StandInService } from './standInServer.ts';
+
+export type { StandInService } from './standInServer.ts';
 
 /** The standard SDK variables the stand-ins are published through. */
 export const endpointVariables = {
@@ -20,87 +21,74 @@ export const endpointVariables = {
   kinesis: 'AWS_ENDPOINT_URL_KINESIS',
 } as const;
 
-export type StandInService = 'dynamodb' | 'kinesis';
-
 export interface StandIns {
   readonly dynamodbEndpoint: string;
   readonly kinesisEndpoint: string;
   /** Which endpoints this process started (the rest were the user's own, e.g. LocalStack). */
   readonly started: readonly StandInService[];
+  /** Each started stand-in's process id (this process's own when they run in it). */
+  readonly pids: Readonly<Partial<Record<StandInService, number>>>;
   /**
    * Takes a stand-in off the network for `downtimeMs` (connections dropped, new ones refused)
    * and brings it back on the same port with its data: what clients see of a restart.
    */
   restart(service: StandInService, downtimeMs?: number): Promise<void>;
+  /** Requests each started stand-in answered, by operation (the `X-Amz-Target` action). */
+  operations(): Promise<OperationCounts>;
   stop(): Promise<void>;
 }
 
-async function listen(server: Server, port = 0): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** Requests by stand-in and operation, e.g. `{ dynamodb: { GetItem: 12 } }`. */
+export type OperationCounts = Partial<Record<StandInService, OperationCount>>;
+
+export interface StandInsOptions {
+  /**
+   * `'process'`: each stand-in in a child process of its own, as the services are apart from
+   * the functions in AWS, so they do not share the caller's event loop and core.
+   * `'in-process'`: on the caller's event loop.
+   * @default 'in-process'
+   */
+  readonly where?: 'process' | 'in-process';
 }
 
-const close = (server: Server) =>
-  new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive connections of the SDK clients would hold the close open.
-    server.closeAllConnections();
-  });
-
 /**
- * Stops listening without closing the stand-in's database: closing LevelDB under load can crash
- * the process, and an outage is what a client sees of a restart anyway.
+ * Starts the DynamoDB and Kinesis stand-ins (dynalite, kinesalite) on loopback, unless the user
+ * already points the SDK elsewhere through the standard endpoint variables; then theirs are used.
  */
-const goOffline = (server: Server) =>
-  new Promise<void>((resolve) => {
-    httpClose.call(server, () => resolve());
-    server.closeAllConnections();
-  });
-const httpClose = createServer().close;
-
-/**
- * Starts in-process DynamoDB and Kinesis stand-ins on loopback, unless the user already points
- * the SDK elsewhere through the standard endpoint variables; then theirs are used.
- */
-export async function startStandIns(env: NodeJS.ProcessEnv = process.env): Promise<StandIns> {
-  const servers = new Map<StandInService, Server>();
-  let dynamodbEndpoint = env[endpointVariables.dynamodb];
-  let kinesisEndpoint = env[endpointVariables.kinesis];
-  if (!dynamodbEndpoint) {
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    servers.set('dynamodb', server);
-    dynamodbEndpoint = await listen(server);
+export async function startStandIns(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StandInsOptions = {},
+): Promise<StandIns> {
+  const start = options.where === 'process' ? forkStandIn : startStandInServer;
+  const wanted = (['dynamodb', 'kinesis'] as const).filter((service) => !env[endpointVariables[service]]);
+  const settled = await Promise.allSettled(wanted.map((service) => start(service)));
+  const servers = new Map<StandInService, StandInServer>();
+  for (const result of settled) if (result.status === 'fulfilled') servers.set(result.value.service, result.value);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+    throw failed.reason;
   }
-  if (!kinesisEndpoint) {
-    const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 50 });
-    servers.set('kinesis', server);
-    kinesisEndpoint = await listen(server);
-  }
+  const serverOf = (service: StandInService) => {
+    const server = servers.get(service);
+    if (!server) throw new Error(`${service} is not a stand-in this process started`);
+    return server;
+  };
   return {
-    dynamodbEndpoint,
-    kinesisEndpoint,
+    dynamodbEndpoint: servers.get('dynamodb')?.endpoint ?? env[endpointVariables.dynamodb] ?? '',
+    kinesisEndpoint: servers.get('kinesis')?.endpoint ?? env[endpointVariables.kinesis] ?? '',
     started: [...servers.keys()],
-    restart: async (service, downtimeMs = 0) => {
-      const server = servers.get(service);
-      if (!server) throw new Error(`${service} is not a stand-in this process started`);
-      const { port } = server.address() as AddressInfo;
-      await goOffline(server);
-      await sleep(downtimeMs);
-      // The stand-ins wrap `listen`; the plain one reopens the port without recreating the store.
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        httpListen.call(server, port, '127.0.0.1', () => resolve());
-      });
-    },
+    pids: Object.fromEntries([...servers].map(([service, server]) => [service, server.pid])),
+    restart: async (service, downtimeMs = 0) => serverOf(service).restart(downtimeMs),
+    operations: async () =>
+      Object.fromEntries(
+        await Promise.all([...servers].map(async ([service, server]) => [service, await server.operations()] as const)),
+      ),
     stop: async () => {
-      await Promise.all([...servers.values()].map(close));
+      await Promise.all([...servers.values()].map((server) => server.stop()));
     },
   };
 }
-const httpListen: (this: Server, port: number, host: string, callback: () => void) => Server = createServer().listen;
 
 const attribute = (key: KeyAttribute): AttributeDefinition => ({ AttributeName: key.name, AttributeType: key.type });
 
@@ -166,10 +154,13 @@ export async function ensureEventStream(client: KinesisClient, streamName: strin
   throw new Error(`stream ${streamName} did not become ACTIVE`);
 }
 
+/** HTTP/1.1 with kept-alive connections: kinesalite does not speak the SDK's default HTTP/2 handler. */
+const keepAlive = () => new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true }) });
+
 /** Clients for the local stack's own setup and polling, on the same endpoints as the handlers. */
 export function localClients(standIns: Pick<StandIns, 'dynamodbEndpoint' | 'kinesisEndpoint'>) {
   return {
-    dynamoDb: new DynamoDBClient({ endpoint: standIns.dynamodbEndpoint }),
-    kinesis: new KinesisClient({ endpoint: standIns.kinesisEndpoint, requestHandler: new NodeHttpHandler() }),
+    dynamoDb: new DynamoDBClient({ endpoint: standIns.dynamodbEndpoint, requestHandler: keepAlive() }),
+    kinesis: new KinesisClient({ endpoint: standIns.kinesisEndpoint, requestHandler: keepAlive() }),
   };
 }

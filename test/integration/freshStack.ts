@@ -11,7 +11,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '#local
 export async function startFreshStack(
   apiKey: string,
   dataDirPrefix: string,
-  options: Pick<LocalStackOptions, 'corsOrigins'> = {},
+  options: Pick<LocalStackOptions, 'corsOrigins' | 'processor'> = {},
 ): Promise<LocalStack> {
   delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
   delete process.env.AWS_ENDPOINT_URL_KINESIS;
