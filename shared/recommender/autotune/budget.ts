@@ -58,7 +58,8 @@ export function parseTuneBudget(text: string): TuneBudget {
 export function formatTuneBudget(budget: TuneBudget): string {
   if (budget.kind === 'multiple') return `${budget.multiple}x`;
   if (budget.kind === 'trials') return `${budget.trials}trials`;
-  return `${budget.seconds}s`;
+  // Tenths of a second: a budget derived from a measured time reads as `21.5s`, not 17 digits.
+  return `${Math.round(budget.seconds * 10) / 10}s`;
 }
 
 /**

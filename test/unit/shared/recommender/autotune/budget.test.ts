@@ -40,6 +40,16 @@ describe('Function: parseTuneBudget', () => {
   });
 });
 
+describe('Function: formatTuneBudget', () => {
+  it('returns a measured budget in seconds to the tenth', () => {
+    // Act
+    const text = formatTuneBudget({ kind: 'seconds', seconds: 21.549304445999997 });
+
+    // Assess
+    expect(text).toBe('21.5s');
+  });
+});
+
 describe('Class: BudgetMeter', () => {
   it('counts a budget in trials by work, whatever the time', () => {
     // Prepare
