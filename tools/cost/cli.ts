@@ -43,33 +43,34 @@ export interface CostArgs {
   readonly shape: ShapeName | undefined;
 }
 
-function number(
-  flag: string,
-  raw: string | undefined,
-  check: { min: number; max?: number; integer?: boolean },
-): number {
+/**
+ * The most a load flag takes: 10^12 a day (over 11 million events a second) and 10^9 catalogue
+ * items, well past any shop, so every product of the model stays a finite dollar figure.
+ */
+export const LOAD_LIMITS = { perDay: 1e12, catalog: 1e9 } as const;
+
+/** Plain decimal notation only: no hex, no exponent, no sign but a leading minus, no spaces. */
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
+
+function number(flag: string, raw: string | undefined, check: { min: number; max: number; integer?: boolean }): number {
   if (raw === undefined) throw new CostUsageError(`--${flag} is required`);
-  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  const value = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
   const { min, max, integer } = check;
-  if (
-    !Number.isFinite(value) ||
-    value < min ||
-    (max !== undefined && value > max) ||
-    (integer && !Number.isInteger(value))
-  ) {
-    const range = max === undefined ? `at least ${min}` : `from ${min} to ${max}`;
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new CostUsageError(
-      `--${flag} must be ${integer ? 'a whole number' : 'a number'} ${range}, not ${JSON.stringify(raw)}`,
+      `--${flag} must be ${integer ? 'a whole number' : 'a decimal number'} from ${min} to ${max}, not ${JSON.stringify(raw)}`,
     );
   }
-  return value;
+  // -0 reads as 0.
+  return value + 0;
 }
 
 /** Parses the flags; throws {@link CostUsageError} naming the bad or unknown flag. */
 export function parseCostArgs(args: readonly string[]): CostArgs {
   let values;
+  let tokens;
   try {
-    ({ values } = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: [...args],
       options: {
         'events-per-day': { type: 'string' },
@@ -81,10 +82,17 @@ export function parseCostArgs(args: readonly string[]): CostArgs {
       },
       strict: true,
       allowPositionals: false,
+      tokens: true,
     }));
   } catch (error) {
     // node's messages name the flag ("Unknown option '--foo'", "Option '--catalog <value>' argument missing").
     throw new CostUsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  const seen = new Set<string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw new CostUsageError(`--${token.name} is given twice; give it once`);
+    seen.add(token.name);
   }
   const shape = values.shape;
   if (shape !== undefined && !(SHAPE_NAMES as readonly string[]).includes(shape)) {
@@ -95,9 +103,12 @@ export function parseCostArgs(args: readonly string[]): CostArgs {
   }
   return {
     load: {
-      eventsPerDay: number('events-per-day', values['events-per-day'], { min: 0 }),
-      recommendationsPerDay: number('recommendations-per-day', values['recommendations-per-day'], { min: 0 }),
-      catalogItems: number('catalog', values.catalog, { min: 0, integer: true }),
+      eventsPerDay: number('events-per-day', values['events-per-day'], { min: 0, max: LOAD_LIMITS.perDay }),
+      recommendationsPerDay: number('recommendations-per-day', values['recommendations-per-day'], {
+        min: 0,
+        max: LOAD_LIMITS.perDay,
+      }),
+      catalogItems: number('catalog', values.catalog, { min: 0, max: LOAD_LIMITS.catalog, integer: true }),
       cacheHitRatio: number('cache-hit-ratio', values['cache-hit-ratio'], { min: 0, max: 1 }),
     },
     region: values.region,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CostUsageError, parseCostArgs, runCost } from '../../../../tools/cost/cli.ts';
+import { costReport, CostUsageError, LOAD_LIMITS, parseCostArgs, runCost } from '../../../../tools/cost/cli.ts';
 import { SERVICES } from '../../../../tools/cost/estimate.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -94,11 +94,11 @@ describe('Function: runCost', () => {
     [['--recommendations-per-day', '1', '--catalog', '1'], '--events-per-day is required'],
     [
       ['--events-per-day', 'many', '--recommendations-per-day', '1', '--catalog', '1'],
-      '--events-per-day must be a number at least 0, not "many"',
+      '--events-per-day must be a decimal number from 0 to 1000000000000, not "many"',
     ],
     [
       ['--events-per-day', '1', '--recommendations-per-day=-5', '--catalog', '1'],
-      '--recommendations-per-day must be a number at least 0',
+      '--recommendations-per-day must be a decimal number from 0 to 1000000000000',
     ],
     [
       ['--events-per-day', '1', '--recommendations-per-day', '-5', '--catalog', '1'],
@@ -106,11 +106,24 @@ describe('Function: runCost', () => {
     ],
     [
       ['--events-per-day', '1', '--recommendations-per-day', '1', '--catalog', '1.5'],
-      '--catalog must be a whole number at least 0',
+      '--catalog must be a whole number from 0 to 1000000000',
     ],
-    [[...LOAD, '--cache-hit-ratio', '1.2'], '--cache-hit-ratio must be a number from 0 to 1, not "1.2"'],
-    [[...LOAD, '--cache-hit-ratio', ''], '--cache-hit-ratio must be a number from 0 to 1'],
+    [[...LOAD, '--cache-hit-ratio', '1.2'], '--cache-hit-ratio must be a decimal number from 0 to 1, not "1.2"'],
+    [[...LOAD, '--cache-hit-ratio', ''], '--cache-hit-ratio must be a decimal number from 0 to 1'],
     [[...LOAD, '--shape', 'tiny'], '--shape must be one of default, lean, not "tiny"'],
+    [
+      ['--events-per-day', '1.7e308', '--recommendations-per-day', '1', '--catalog', '1'],
+      '--events-per-day must be a decimal number from 0 to 1000000000000, not "1.7e308"',
+    ],
+    [
+      ['--events-per-day', '0x10', '--recommendations-per-day', '1', '--catalog', '1'],
+      '--events-per-day must be a decimal number from 0 to 1000000000000, not "0x10"',
+    ],
+    [
+      ['--events-per-day', '1', '--recommendations-per-day', '1', '--catalog', '2000000000'],
+      '--catalog must be a whole number from 0 to 1000000000, not "2000000000"',
+    ],
+    [[...LOAD, '--catalog', '5'], '--catalog is given twice; give it once'],
     [[...LOAD, '--region', 'eu-west-1'], '--region eu-west-1 has no prices; supported: us-east-1'],
     [[...LOAD, '--catalog'], "Option '--catalog <value>' argument missing"],
     [[...LOAD, 'extra'], "Unexpected argument 'extra'"],
@@ -125,5 +138,25 @@ describe('Function: runCost', () => {
     expect(attempt).toThrow(message);
     expect(code).toBe(2);
     expect(err).toContain(message);
+  });
+});
+
+describe('Function: costReport at the largest load the flags take', () => {
+  it('returns finite dollar figures for every shape and Personalize', () => {
+    // Act
+    const report = costReport(
+      parseCostArgs([
+        '--events-per-day',
+        String(LOAD_LIMITS.perDay),
+        '--recommendations-per-day',
+        String(LOAD_LIMITS.perDay),
+        '--catalog',
+        String(LOAD_LIMITS.catalog),
+      ]),
+    );
+
+    // Assess
+    expect(report).not.toMatch(/NaN|∞|Infinity/);
+    expect(report).toMatch(/== shape lean: \$[\d,]+\.\d\d a month/);
   });
 });
