@@ -106,10 +106,18 @@ function contextString(app: App, key: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** A `-c` or cdk.json setting the app cannot use; the message names the key. */
+export class ContextSettingError extends Error {
+  override readonly name = 'ContextSettingError';
+}
+
+/** `true` or `false`, as a boolean (cdk.json) or a string (`-c`); anything else is refused, naming the key. */
 function contextBoolean(app: App, key: string): boolean | undefined {
   const value: unknown = app.node.tryGetContext(key);
   if (value === undefined) return undefined;
-  return value !== false && value !== 'false';
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ContextSettingError(`context "${key}" must be true or false, not ${JSON.stringify(value)}`);
 }
 
 /** A whole number from context: a string (`-c`) or a number (cdk.json). */
@@ -118,7 +126,7 @@ function contextInteger(app: App, key: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const number = typeof value === 'string' ? Number(value.trim()) : value;
   if (typeof number !== 'number' || !Number.isInteger(number)) {
-    throw new Error(`context "${key}" must be a whole number, not ${JSON.stringify(value)}`);
+    throw new ContextSettingError(`context "${key}" must be a whole number, not ${JSON.stringify(value)}`);
   }
   return number;
 }
@@ -134,7 +142,7 @@ function contextOrigins(app: App, key: string): readonly string[] | undefined {
       `context "${key}"`,
     );
   }
-  throw new Error(`context "${key}" must be a comma-separated string or a list of origins`);
+  throw new ContextSettingError(`context "${key}" must be a comma-separated string or a list of origins`);
 }
 
 /**
@@ -149,7 +157,7 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
 
   const modelVersion = options.modelVersion ?? contextString(app, MODEL_VERSION_CONTEXT_KEY);
   if (modelVersion === undefined) {
-    throw new Error(
+    throw new ContextSettingError(
       `No model version: pass buildApp({ modelVersion }) or set context "${MODEL_VERSION_CONTEXT_KEY}" (cdk.json)`,
     );
   }

@@ -447,6 +447,14 @@ describe('Stack: storefront WAF from context', () => {
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
   });
 
+  it.each(['0', 'no', 'False', 'maybe'])('refuses reco:storefrontWaf=%s, naming the key', (value) => {
+    // Act
+    const build = () => buildApp({ context: { ...testContext(), [STOREFRONT_WAF_CONTEXT_KEY]: value }, nag: false });
+
+    // Assess
+    expect(build).toThrow(`context "${STOREFRONT_WAF_CONTEXT_KEY}" must be true or false, not "${value}"`);
+  });
+
   it('takes its limit from reco:storefrontRateLimit', () => {
     // Act
     const { stack } = buildApp({
