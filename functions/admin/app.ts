@@ -12,6 +12,7 @@ import {
 } from '#shared/models/admin.ts';
 import { mintUserToken, type UserTokenKeys } from '#shared/auth/userToken.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
+import { unaddressableId } from '#shared/events/schema.ts';
 import { parseJsonObjectBody } from '#shared/http/requestBody.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
@@ -69,7 +70,12 @@ const userTokenRequest = z.strictObject({
   userId: z
     .string({ error: 'userId must be a string' })
     .min(1, { error: 'userId must not be empty' })
-    .max(apiLimits.maxIdChars, { error: `userId must be at most ${apiLimits.maxIdChars} characters` }),
+    .max(apiLimits.maxIdChars, { error: `userId must be at most ${apiLimits.maxIdChars} characters` })
+    // The id events and list routes take: a token for any other could never be used.
+    .superRefine((value, ctx) => {
+      const problem = unaddressableId(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `userId ${problem}` });
+    }),
   ttlSeconds: z
     .number({ error: 'ttlSeconds must be a number' })
     .int({ error: 'ttlSeconds must be a whole number' })

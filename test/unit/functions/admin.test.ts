@@ -38,6 +38,9 @@ describe('Handler: admin', () => {
     it.each([
       [{}, 'invalid_user_id'],
       [{ userId: '' }, 'invalid_user_id'],
+      [{ userId: '..' }, 'invalid_user_id'],
+      [{ userId: 'u\u0000' }, 'invalid_user_id'],
+      [{ userId: 'u\ud800' }, 'invalid_user_id'],
       [{ userId: 'u1', ttlSeconds: 10 }, 'invalid_ttl_seconds'],
       [{ userId: 'u1', ttlSeconds: userTokens.maxTtlSeconds + 1 }, 'invalid_ttl_seconds'],
       [{ userId: 'u1', admin: true }, 'invalid_body'],
