@@ -116,7 +116,7 @@ export function createRecoClient(options: RecoClientOptions): RecoClient {
   const queueStorage = options.queueStorage === undefined ? local : (options.queueStorage ?? undefined);
   const queues = queueStorage ? queueStore(queueStorage) : undefined;
   const clock = options.clock ?? systemClock;
-  const timeoutMs = wholeNumber(operation, 'timeoutMs', options.timeoutMs ?? 10_000);
+  const timeoutMs = wholeNumber(operation, 'timeoutMs', options.timeoutMs ?? 10_000, 1, 2 ** 31 - 1);
   const sessionTimeoutMs = wholeNumber(operation, 'sessionTimeoutMs', options.sessionTimeoutMs ?? 30 * 60 * 1000);
   const userOnError = options.onError;
   const notify = (error: Error, kind: DeliveryNoticeKind, events: readonly RecoEvent[]) => {

@@ -111,6 +111,10 @@ export function createServerApi(options: ServerApiOptions): ServerApi {
   const region = options.region ?? regionOf(base);
   const fetchFn = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  // setTimeout (behind AbortSignal.timeout) takes at most 2^31 - 1 ms.
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2 ** 31 - 1) {
+    throw new TypeError(`reco server API: timeoutMs must be a whole number from 1 to ${2 ** 31 - 1}`);
+  }
   const given = options.credentials;
   const credentials = typeof given === 'function' ? given : given ? async () => given : defaultCredentials;
 

@@ -159,6 +159,11 @@ describe('SDK client options', () => {
     expect(() => setup({ maxBatch: 101 })).toThrow(/maxBatch must be a whole number from 1 to 100/);
   });
 
+  it('refuses a timeoutMs a timer cannot hold (over 2^31 - 1 ms, where every request would time out at once)', () => {
+    // Act / Assess
+    expect(() => setup({ timeoutMs: 1e12 })).toThrow(/timeoutMs must be a whole number from 1 to 2147483647/);
+  });
+
   it.each([
     ['without a scheme', 'api.example.com', /endpoint must be an http\(s\) URL with its scheme/],
     ['with another scheme', 'ftp://api.example.com', /endpoint must be an http\(s\) URL/],

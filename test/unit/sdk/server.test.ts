@@ -80,6 +80,13 @@ describe('SDK server entry: the server API', () => {
     expect(error).toMatchObject({ status: 403, reason: 'access_denied', message: 'no' });
   });
 
+  it.each([0, 1e12, 1.5])('refuses timeoutMs %s', (timeoutMs) => {
+    // Act / Assess
+    expect(() => createServerApi({ url: 'https://x.example/prod', credentials, timeoutMs })).toThrow(
+      /timeoutMs must be a whole number from 1 to 2147483647/,
+    );
+  });
+
   it('refuses a URL ending in /v1', () => {
     // Act / Assess
     expect(() => createServerApi({ url: 'https://x.example/prod/v1', credentials })).toThrow(/must not end in \/v1/);
