@@ -2,7 +2,16 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { serviceName } from '#shared/config/index.ts';
 import { checkCorsOrigins, parseCorsOrigins } from '#shared/http/cors.ts';
-import { resolveShape } from './shape.ts';
+import {
+  CACHE_CONTEXT_KEY,
+  ENDPOINT_MODE_CONTEXT_KEY,
+  ENDPOINT_NETWORK_ISOLATION_CONTEXT_KEY,
+  resolveShape,
+  SERVERLESS_CONCURRENCY_CONTEXT_KEY,
+  SERVERLESS_MEMORY_CONTEXT_KEY,
+  SHAPE_CONTEXT_KEY,
+  STREAM_SHARDS_CONTEXT_KEY,
+} from './shape.ts';
 import { RecoStack } from './stacks/reco-stack.ts';
 
 export {
@@ -101,6 +110,33 @@ export interface RecoApp {
   readonly nagPack: AwsSolutionsChecks | undefined;
 }
 
+/** Every `reco:` context key the app reads. */
+const CONTEXT_KEYS: readonly string[] = [
+  MODEL_VERSION_CONTEXT_KEY,
+  DELETION_PROTECTION_CONTEXT_KEY,
+  CORS_ORIGINS_CONTEXT_KEY,
+  STOREFRONT_WAF_CONTEXT_KEY,
+  STOREFRONT_RATE_LIMIT_CONTEXT_KEY,
+  SHAPE_CONTEXT_KEY,
+  ENDPOINT_MODE_CONTEXT_KEY,
+  SERVERLESS_MEMORY_CONTEXT_KEY,
+  SERVERLESS_CONCURRENCY_CONTEXT_KEY,
+  ENDPOINT_NETWORK_ISOLATION_CONTEXT_KEY,
+  CACHE_CONTEXT_KEY,
+  STREAM_SHARDS_CONTEXT_KEY,
+];
+
+/** A misspelled key (`reco:shap=lean`) would silently leave its setting at the default: refused instead. */
+function checkContextKeys(app: App): void {
+  const given = Object.keys(app.node.getAllContext() as Record<string, unknown>);
+  const unknown = given.filter((key) => key.startsWith(`${serviceName}:`) && !CONTEXT_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new ContextSettingError(
+      `unknown context ${unknown.map((key) => `"${key}"`).join(', ')}; the app reads ${CONTEXT_KEYS.join(', ')}`,
+    );
+  }
+}
+
 function contextString(app: App, key: string): string | undefined {
   const value: unknown = app.node.tryGetContext(key);
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -155,6 +191,7 @@ export function buildApp(options: BuildAppOptions = {}): RecoApp {
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
   });
 
+  checkContextKeys(app);
   const modelVersion = options.modelVersion ?? contextString(app, MODEL_VERSION_CONTEXT_KEY);
   if (modelVersion === undefined) {
     throw new ContextSettingError(

@@ -455,6 +455,14 @@ describe('Stack: storefront WAF from context', () => {
     expect(build).toThrow(`context "${STOREFRONT_WAF_CONTEXT_KEY}" must be true or false, not "${value}"`);
   });
 
+  it('refuses a misspelled reco: context key, naming it, rather than leave its setting at the default', () => {
+    // Act
+    const build = () => buildApp({ context: { ...testContext(), 'reco:shap': 'lean' }, nag: false });
+
+    // Assess
+    expect(build).toThrow(/unknown context "reco:shap"; the app reads .*reco:shape/);
+  });
+
   it('takes its limit from reco:storefrontRateLimit', () => {
     // Act
     const { stack } = buildApp({
