@@ -2,140 +2,35 @@ import { describe, expect, it } from 'vitest';
 import { InlineErasureHashKey } from '#shared/adapters/erasureHashKey.ts';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
 import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
-import { applyEventBatch, dayBucket, type FeatureDeps, type StreamRecord } from '#shared/features/applyEvents.ts';
-import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
-import { FeatureItemRejectedError } from '#shared/features/errors.ts';
-import type { StreamEvent } from '#shared/events/schema.ts';
-import type { ShopperWrite, StoredShopper } from '#shared/ports/index.ts';
 import { ErasureHasher } from '#shared/privacy/erasureHash.ts';
 import { eraseUser } from '#shared/privacy/eraseUser.ts';
+import { applyEventBatch, type StreamRecord } from '#shared/features/applyEvents.ts';
+import type { StoredShopper } from '#shared/ports/index.ts';
+import {
+  NOW,
+  clock,
+  SHARD_A,
+  SHARD_B,
+  POISONED,
+  anonymousView,
+  userView,
+  identify,
+  depsFor,
+  deliver,
+  weightsOf,
+  itemCounters,
+  throttle,
+  FaultyStore,
+  JitteryStore,
+  seeded,
+  RejectingStore,
+  link,
+} from '../../../support/signInMerge.ts';
 
 // Adversarial checks of the sign-in merge: records of a linked anonymous id are redirected into
 // the signed-in profile. Every accepted event must count exactly once, in the profile and in the
 // item counters, whatever the batching, the redelivery, the order across shards and the
 // concurrency of groups.
-
-const NOW = Date.parse('2026-12-07T10:00:00Z');
-const DAY = dayBucket(NOW);
-const clock = { now: () => NOW };
-const SHARD_A = 'shardId-000000000000';
-const SHARD_B = 'shardId-000000000001';
-const POISONED = 'sku-poisoned';
-
-let sequence = 90_000;
-function record(event: Partial<StreamEvent> & Pick<StreamEvent, 'type'>, shardId = SHARD_A): StreamRecord {
-  sequence += 1;
-  const full = { eventId: `x${sequence}`, timestamp: NOW, receivedAt: NOW, ...event };
-  return { shardId, sequenceNumber: String(sequence), data: Buffer.from(JSON.stringify(full)).toString('base64') };
-}
-const anonymousView = (anonymousId: string, itemId: string, shardId?: string, extra: Partial<StreamEvent> = {}) =>
-  record({ type: 'view', anonymousId, itemId, ...extra }, shardId);
-const userView = (userId: string, itemId: string, shardId?: string, extra: Partial<StreamEvent> = {}) =>
-  record({ type: 'view', userId, itemId, ...extra }, shardId);
-const identify = (userId: string, anonymousId: string, shardId?: string) =>
-  record({ type: 'identify', userId, anonymousId }, shardId);
-
-const depsFor = (store: MemoryFeatureStore, poisonSink = new MemoryPoisonSink()): FeatureDeps => ({
-  shoppers: store,
-  items: store,
-  catalogue: new CachedCatalogueLookup(store, clock),
-  poisonSink,
-  clock,
-});
-
-/** Lambda on one shard: a failed batch is retried from its lowest failed record onwards, until it passes. */
-async function deliver(records: readonly StreamRecord[], deps: FeatureDeps, maxTries = 10): Promise<number> {
-  let rest = records;
-  for (let tries = 1; tries <= maxTries; tries++) {
-    const outcome = await applyEventBatch(rest, deps);
-    if (outcome.failedSequenceNumbers.size === 0) return tries;
-    const first = rest.findIndex((r) => outcome.failedSequenceNumbers.has(r.sequenceNumber));
-    rest = rest.slice(first);
-  }
-  throw new Error('batch never passed');
-}
-
-/** Recent items of a profile as `itemId -> weight` (weights add up: a double count shows). */
-const weightsOf = async (store: MemoryFeatureStore, key: string) =>
-  Object.fromEntries(((await store.readShopper(key))?.profile.recentItems ?? []).map((r) => [r.itemId, r.weight]));
-
-/** Item counters of the day: score and co-occurrence. */
-async function itemCounters(store: MemoryFeatureStore, itemIds: readonly string[]) {
-  const out: Record<string, { score: number; viewedWith: Record<string, number>; boughtWith: Record<string, number> }> =
-    {};
-  for (const itemId of itemIds) {
-    const day = (await store.itemDays(itemId, DAY, DAY))[0];
-    if (day) out[itemId] = { score: day.score, viewedWith: { ...day.viewedWith }, boughtWith: { ...day.boughtWith } };
-  }
-  return out;
-}
-
-const throttle = () =>
-  Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
-    name: 'ProvisionedThroughputExceededException',
-  });
-
-/** A store whose profile writes and item writes can be throttled a given number of times per key. */
-class FaultyStore extends MemoryFeatureStore {
-  readonly profileFaults = new Map<string, number>();
-  readonly itemFaults = new Map<string, number>();
-  readonly reads: string[] = [];
-  override async writeShopper(key: string, write: ShopperWrite): Promise<boolean> {
-    const left = this.profileFaults.get(key) ?? 0;
-    if (left > 0) {
-      this.profileFaults.set(key, left - 1);
-      throw throttle();
-    }
-    return super.writeShopper(key, write);
-  }
-  override async applyItemActivity(...args: Parameters<MemoryFeatureStore['applyItemActivity']>): Promise<void> {
-    const left = this.itemFaults.get(args[1].itemId) ?? 0;
-    if (left > 0) {
-      this.itemFaults.set(args[1].itemId, left - 1);
-      throw throttle();
-    }
-    return super.applyItemActivity(...args);
-  }
-}
-
-/** Delays every profile read and write by a random few milliseconds, to shuffle interleavings. */
-class JitteryStore extends FaultyStore {
-  constructor(private readonly random: () => number) {
-    super();
-  }
-  private pause = () => new Promise((resolve) => setTimeout(resolve, Math.floor(this.random() * 4)));
-  override async readShopper(key: string): Promise<StoredShopper | undefined> {
-    await this.pause();
-    return super.readShopper(key);
-  }
-  override async writeShopper(key: string, write: ShopperWrite): Promise<boolean> {
-    await this.pause();
-    return super.writeShopper(key, write);
-  }
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
-/** Refuses every profile that would hold the poisoned item, as DynamoDB refuses an item it will never take. */
-class RejectingStore extends FaultyStore {
-  override async writeShopper(key: string, write: ShopperWrite): Promise<boolean> {
-    if (write.profile.recentItems.some((item) => item.itemId === POISONED)) {
-      throw new FeatureItemRejectedError('item_rejected', `profile ${key}: One or more parameter values were invalid`);
-    }
-    return super.writeShopper(key, write);
-  }
-}
-
-const link = async (store: MemoryFeatureStore, userId: string, anonymousId: string) =>
-  expect(
-    (await applyEventBatch([identify(userId, anonymousId, SHARD_B)], depsFor(store))).failedSequenceNumbers.size,
-  ).toBe(0);
 
 describe('Sign-in merge: redelivery of redirected records after a partial failure (scenario 1)', () => {
   /** A shard-A batch: a linked anonymous shopper and the user browse one session; bystanders around them. */

@@ -1,40 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFeatureStore } from '#shared/adapters/memoryFeatureStore.ts';
-import { MemoryPoisonSink } from '#shared/adapters/memoryPoisonSink.ts';
-import { applyEventBatch, type FeatureDeps, type StreamRecord } from '#shared/features/applyEvents.ts';
-import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
-import type { StreamEvent } from '#shared/events/schema.ts';
+import { applyEventBatch } from '#shared/features/applyEvents.ts';
 import type { ShopperWrite, StoredShopper } from '#shared/ports/index.ts';
+import {
+  anonymousView,
+  depsFor,
+  identify,
+  JitteryStore,
+  record,
+  seeded,
+  SHARD_A,
+  SHARD_B,
+  userView,
+} from '../../../support/signInMerge.ts';
 
 // Signing in: an anonymous `view` (partition key `a:…`) and the `identify` (partition key `u:…`)
 // that links it travel on different partition keys, so the processor may handle them in either
 // order, concurrently, in one batch or on two shards. The merge must not depend on which.
-
-const NOW = Date.parse('2026-12-07T10:00:00Z');
-const clock = { now: () => NOW };
-const SHARD_A = 'shardId-000000000000';
-const SHARD_B = 'shardId-000000000001';
-
-let sequence = 5000;
-function record(event: Partial<StreamEvent> & Pick<StreamEvent, 'type'>, shardId = SHARD_A): StreamRecord {
-  sequence += 1;
-  const full = { eventId: `e${sequence}`, timestamp: NOW, receivedAt: NOW, ...event };
-  return { shardId, sequenceNumber: String(sequence), data: Buffer.from(JSON.stringify(full)).toString('base64') };
-}
-const anonymousView = (anonymousId: string, itemId: string, shardId?: string) =>
-  record({ type: 'view', anonymousId, itemId }, shardId);
-const userView = (userId: string, itemId: string, shardId?: string) =>
-  record({ type: 'view', userId, itemId }, shardId);
-const identify = (userId: string, anonymousId: string, shardId?: string) =>
-  record({ type: 'identify', userId, anonymousId }, shardId);
-
-const depsFor = (store: MemoryFeatureStore): FeatureDeps => ({
-  shoppers: store,
-  items: store,
-  catalogue: new CachedCatalogueLookup(store, clock),
-  poisonSink: new MemoryPoisonSink(),
-  clock,
-});
 
 const itemsOf = async (store: MemoryFeatureStore, key: string) =>
   ((await store.readShopper(key))?.profile.recentItems ?? []).map((r) => r.itemId).sort();
@@ -60,30 +42,6 @@ class OrderingStore extends MemoryFeatureStore {
     if (ok && key === this.hold?.untilWriteOf) this.hold.release();
     return ok;
   }
-}
-
-/** Delays every profile read and write by a random few milliseconds, to shuffle interleavings. */
-class JitteryStore extends MemoryFeatureStore {
-  constructor(private readonly random: () => number) {
-    super();
-  }
-  private pause = () => new Promise((resolve) => setTimeout(resolve, Math.floor(this.random() * 4)));
-  override async readShopper(key: string): Promise<StoredShopper | undefined> {
-    await this.pause();
-    return super.readShopper(key);
-  }
-  override async writeShopper(key: string, write: ShopperWrite): Promise<boolean> {
-    await this.pause();
-    return super.writeShopper(key, write);
-  }
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
 }
 
 describe('Features: sign-in merge whatever the order', () => {
