@@ -196,9 +196,29 @@ export interface ApiGatewayOptions {
    * @default api.cors.allowOrigins
    */
   readonly corsOrigins?: readonly string[];
-  /** Called after every response, for the live status line. */
-  readonly onResponse?: (route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) => void;
+  /** Called after every API response (paths under `/v1`), for the live status line and the local stats. */
+  readonly onResponse?: (response: GatewayResponse) => void;
+  /**
+   * What answers paths outside `/v1` (the demo shop, the dashboard): API Gateway has nothing
+   * there, so they never shadow a route. Resolves false for a path it does not serve, which then
+   * gets the API's own `route_not_found`.
+   */
+  readonly site?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
+
+/** One answer of the API, as {@link ApiGatewayOptions.onResponse} is told of it. */
+export interface GatewayResponse {
+  /** The route, or undefined where the gateway answered before finding one. */
+  readonly route: RouteName | undefined;
+  readonly statusCode: number;
+  /** The handler's result; absent where the gateway answered itself. */
+  readonly result?: APIGatewayProxyResult;
+  /** From the request's arrival to the end of the response, ms (API Gateway's `Latency`). */
+  readonly latencyMs: number;
+}
+
+/** Paths API Gateway answers; everything else may be the local site's. */
+const isApiPath = (pathname: string): boolean => pathname === '/v1' || pathname.startsWith('/v1/');
 
 export interface LocalApi {
   readonly url: string;
@@ -424,7 +444,18 @@ function responseHeadersOf(result: APIGatewayProxyResult): Record<string, string
 export async function startApiGateway(options: ApiGatewayOptions): Promise<LocalApi> {
   const storefrontRoutes = compileRoutes('storefront');
   const serverRoutes = compileRoutes('server');
-  const { apiKey, handlers, onResponse } = options;
+  const { apiKey, handlers, site } = options;
+  /** When each request arrived, for the latency {@link ApiGatewayOptions.onResponse} is told. */
+  const arrivals = new WeakMap<IncomingMessage, number>();
+  const onResponse = options.onResponse
+    ? (req: IncomingMessage, route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) =>
+        options.onResponse?.({
+          route,
+          statusCode,
+          ...(result ? { result } : {}),
+          latencyMs: performance.now() - (arrivals.get(req) ?? performance.now()),
+        })
+    : undefined;
   const apiIds = options.apiIds ?? { storefront: 'local-storefront', server: 'local-server' };
   const serverCredentials = options.serverCredentials ?? [
     { accessKeyId: 'local', secretAccessKey: 'local-dev-secret' },
@@ -443,7 +474,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
     error: { readonly status: number; readonly reason: string; readonly message: string },
   ) => {
     sendError(req, res, error.status, { reason: error.reason, message: error.message });
-    onResponse?.(route, error.status);
+    onResponse?.(req, route, error.status);
   };
 
   /** The body, or `undefined` after answering 413 for one over {@link MAX_BODY_BYTES}. */
@@ -477,12 +508,12 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
       // API Gateway answers 502 when the integration itself fails.
       console.error(`[api] ${route.name} handler threw`, error);
       sendError(req, res, 502, { reason: 'internal_error', message: 'Internal server error' });
-      onResponse?.(route.name, 502);
+      onResponse?.(req, route.name, 502);
       return;
     }
     res.writeHead(result.statusCode, responseHeadersOf(result));
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
-    onResponse?.(route.name, result.statusCode, result);
+    onResponse?.(req, route.name, result.statusCode, result);
   };
 
   /** A SigV4-signed request: the server API. */
@@ -519,7 +550,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
         // method), without a key, since browsers never send one on a preflight.
         res.writeHead(204, corsPreflightHeaders(corsOrigins, req.headers.origin));
         res.end();
-        onResponse?.(undefined, 204);
+        onResponse?.(req, undefined, 204);
         return;
       }
       // A path this API does not have, or a method it does not have on the path: API Gateway's
@@ -549,6 +580,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const target = parseTarget(req.url ?? '/');
+      if (site && !isApiPath(target.pathname) && (await site(req, res))) return;
+      if (onResponse) arrivals.set(req, performance.now());
       if (hasSigV4({ target: req.url ?? '/', headers: req.headers })) await handleServer(req, res, target);
       else await handleStorefront(req, res, target);
     } catch (error) {

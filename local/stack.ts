@@ -1,4 +1,3 @@
-import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -15,7 +14,13 @@ import { systemClock } from '#shared/ports/index.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { LiveModelVersion } from '#shared/serving/liveModel.ts';
 import { LocalLakeReader, LocalNewDataCounter } from '#shared/lake/localLake.ts';
-import { startApiGateway, type LocalApi, type LocalApiIds, type ProxyHandler } from './apiGateway.ts';
+import {
+  startApiGateway,
+  type GatewayResponse,
+  type LocalApi,
+  type LocalApiIds,
+  type ProxyHandler,
+} from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
 import { LocalDataLake } from './dataLake.ts';
 import type { BootstrapModel } from './localModel.ts';
@@ -244,7 +249,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const userTokenKeys = new StaticUserTokenKeys(env[envVars.userTokenKeys] ?? '', envVars.userTokenKeys);
 
   const stats: LocalStackStats = { eventsAccepted: 0, eventsRejected: 0, recommendationsServed: 0, httpErrors: 0 };
-  const onResponse = (route: RouteName | undefined, statusCode: number, result?: APIGatewayProxyResult) => {
+  const onResponse = ({ route, statusCode, result }: GatewayResponse) => {
     if (statusCode >= 400) stats.httpErrors += 1;
     if (statusCode !== 200 || !result) return;
     if (route === 'events') {

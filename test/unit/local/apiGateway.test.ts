@@ -107,7 +107,7 @@ beforeAll(async () => {
     port: 0,
     apiKey: API_KEY,
     handlers,
-    onResponse: (route, status) => responses.push({ route, status }),
+    onResponse: ({ route, statusCode: status }) => responses.push({ route, status }),
   });
   port = Number(new URL(gateway.url).port);
 });
