@@ -59,11 +59,17 @@ export class MissingCredentialsError extends Error {
   }
 }
 
-/** Sends one signed request to the server API and returns its JSON answer, or throws {@link ServerApiError}. */
-export async function callServerApi(
-  options: ServerApiOptions,
-  request: { readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE'; readonly path: string; readonly body?: unknown },
-): Promise<unknown> {
+/** A request to the server API: its path (with any query) under the base URL. */
+export interface ServerApiRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly body?: unknown;
+  /** Aborts the call (a timeout, a closed page). */
+  readonly signal?: AbortSignal;
+}
+
+/** Sends one signed request to the server API and returns its response as it came, whatever the status. */
+export async function fetchServerApi(options: ServerApiOptions, request: ServerApiRequest): Promise<Response> {
   const base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
   const url = new URL(request.path.replace(/^\//, ''), base);
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -88,11 +94,17 @@ export async function callServerApi(
     },
     ...(body === undefined ? {} : { body }),
   });
-  const response = await (options.fetch ?? fetch)(url, {
+  return (options.fetch ?? fetch)(url, {
     method: request.method,
     headers: signed.headers,
     ...(body === undefined ? {} : { body }),
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
   });
+}
+
+/** Sends one signed request to the server API and returns its JSON answer, or throws {@link ServerApiError}. */
+export async function callServerApi(options: ServerApiOptions, request: ServerApiRequest): Promise<unknown> {
+  const response = await fetchServerApi(options, request);
   const text = await response.text();
   let json: unknown;
   try {
