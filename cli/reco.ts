@@ -38,7 +38,17 @@ export interface CliIo {
   readonly stderr: Writable;
 }
 
-const COMMANDS = ['train', 'rank', 'recommend', 'similar', 'evaluate', 'tune', 'erase', 'user-token'] as const;
+const COMMANDS = [
+  'train',
+  'rank',
+  'recommend',
+  'similar',
+  'evaluate',
+  'tune',
+  'erase',
+  'user-token',
+  'dashboard',
+] as const;
 type Command = (typeof COMMANDS)[number];
 
 export const USAGE = `usage: reco <command> [options]
@@ -72,8 +82,11 @@ Commands:
              Erase a shopper (DELETE /v1/users/{id} on the server API) and print the result.
   user-token --user ID [--ttl SECONDS] [--api URL] [--region R]
              Mint a signed-in shopper's user token (POST /v1/admin/user-tokens) and print it.
-             Both sign with AWS SigV4 from the standard AWS credential chain; --api defaults to
-             RECO_SERVER_API_URL (the ServerApiUrl stack output, or the local stack's URL).
+  dashboard  [--api URL] [--port 8080] [--region R]
+             Serve the live dashboard on 127.0.0.1 and print its URL; its stats calls
+             (GET /v1/admin/stats) are signed on this machine. Runs until Ctrl-C.
+             These three sign with AWS SigV4 from the standard AWS credential chain; --api defaults
+             to RECO_SERVER_API_URL (the ServerApiUrl stack output, or the local stack's URL).
 
 Algorithms: ${ALGORITHMS.join(', ')} (default hybrid).
 Protocols:  ${PROTOCOLS.join(', ')} (default loo-sampled).
@@ -140,6 +153,7 @@ const OPTIONS = {
     api: { type: 'string' },
     region: { type: 'string' },
   },
+  dashboard: { api: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' } },
 } as const satisfies Record<Command, Options>;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -560,6 +574,8 @@ const HANDLERS: Record<Command, (values: Values, io: CliIo) => Promise<void>> = 
   tune: tuneCommand,
   erase: eraseCommand,
   'user-token': userTokenCommand,
+  // Loaded when run: it brings an HTTP server and the page's bundler.
+  dashboard: async (values, io) => (await import('./dashboard.ts')).dashboardCommand(values, io),
 };
 
 /** Turns `node:util` parse errors into usage errors that name the flag. */

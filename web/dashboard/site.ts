@@ -126,7 +126,9 @@ async function serveStats(res: ServerResponse, method: string, options: Dashboar
  */
 export function dashboardSite(options: DashboardSiteOptions): SiteHandler {
   const base = options.basePath.replace(/\/+$/, '');
-  if (base !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(base)) {
+  const segments = base.split('/');
+  const valid = (segment: string) => /^[A-Za-z0-9._~-]+$/.test(segment) && !/^\.+$/.test(segment);
+  if (base !== '' && (segments[0] !== '' || !segments.slice(1).every(valid))) {
     throw new TypeError(`dashboardSite: basePath must be '' or a path such as /dashboard, got "${options.basePath}"`);
   }
   return async (req, res) => {

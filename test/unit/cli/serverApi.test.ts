@@ -4,7 +4,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/reco.ts';
-import { callServerApi, MissingCredentialsError, regionOf, ServerApiError } from '../../../cli/serverApi.ts';
+import {
+  callServerApi,
+  fetchServerApi,
+  MissingCredentialsError,
+  regionOf,
+  ServerApiError,
+} from '../../../cli/serverApi.ts';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
@@ -104,6 +110,26 @@ describe('Function: callServerApi', () => {
     // Assess
     await expect(call).rejects.toBeInstanceOf(ServerApiError);
     await expect(call).rejects.toMatchObject({ status: 403, reason: 'access_denied' });
+  });
+});
+
+describe('Function: fetchServerApi', () => {
+  it('resolves with the response as it came, an error status included, the query signed', async () => {
+    // Act
+    const response = await fetchServerApi(
+      { url: baseUrl, region: 'us-east-1', credentials },
+      { method: 'GET', path: '/v1/forbidden?minutes=15' },
+    );
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ reason: 'access_denied', message: 'not allowed' });
+    expect(received.at(-1)).toEqual({
+      method: 'GET',
+      path: '/prod/v1/forbidden?minutes=15',
+      body: '',
+      signatureMatches: true,
+    });
   });
 });
 

@@ -1,0 +1,123 @@
+/**
+ * `reco dashboard`: the live dashboard of a deployed stack, served on this machine. The page's
+ * stats calls go through a local proxy that signs them (SigV4, `execute-api`) with the operator's
+ * own AWS credentials, which need `execute-api:Invoke` on `GET /v1/admin/stats`; nothing of them
+ * reaches the page.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { dashboardSite } from '../web/dashboard/site.ts';
+import { UsageError, type CliIo } from './reco.ts';
+import { fetchServerApi, MissingCredentialsError, regionOf, type ServerApiOptions } from './serverApi.ts';
+
+/** The stats route, as `shared/stats/report.ts` describes its answer. */
+const STATS_PATH = '/v1/admin/stats';
+/** Longest wait for the stats route; the page shows the error and polls again. */
+const STATS_TIMEOUT_MS = 15_000;
+const DEFAULT_PORT = 8080;
+
+export interface DashboardFlags {
+  /** The server API's base URL, without `/v1`. */
+  readonly api: string;
+  readonly port: number;
+  readonly region: string;
+}
+
+type Values = Readonly<Record<string, string | boolean | string[] | undefined>>;
+
+/** Checks the flags, each error naming its flag; `--api` falls back to RECO_SERVER_API_URL. */
+export function dashboardFlags(values: Values, env: NodeJS.ProcessEnv = process.env): DashboardFlags {
+  const given = typeof values.api === 'string' ? values.api : env.RECO_SERVER_API_URL;
+  if (given === undefined || given === '') {
+    throw new UsageError('--api URL (or RECO_SERVER_API_URL) is required: the ServerApiUrl stack output');
+  }
+  const example = 'such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError(`--api must be an absolute URL ${example}, got "${given}"`);
+  }
+  // `localhost:3000` parses as a URL of scheme `localhost:`.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`--api must start with https:// (or http:// for the local stack), got "${given}"`);
+  }
+  if (/\/v1\/?$/.test(url.pathname)) {
+    throw new UsageError(`--api must not end in /v1 (the routes add it), got "${given}"`);
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new UsageError(`--api must be a base URL without query, fragment or user info, got "${given}"`);
+  }
+  const portText = typeof values.port === 'string' ? values.port : String(DEFAULT_PORT);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65_535) {
+    throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${portText}"`);
+  }
+  const region = typeof values.region === 'string' ? values.region : regionOf(url, env);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new UsageError(`--region must be an AWS region such as eu-west-1, got "${region}"`);
+  }
+  return { api: url.href.replace(/\/$/, ''), port: Number(portText), region };
+}
+
+/** The credentials to sign with, resolved once up front so a missing one is said before serving. */
+async function credentialsOf(): Promise<AwsCredentialIdentityProvider> {
+  const provider = defaultProvider();
+  try {
+    await provider();
+  } catch (error) {
+    if ((error as { name?: string }).name === 'CredentialsProviderError') throw new MissingCredentialsError();
+    throw error;
+  }
+  return provider;
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(`--port ${port} is in use on 127.0.0.1; pass another --port (0 picks a free one)`);
+    }
+    throw error;
+  }
+  return (server.address() as AddressInfo).port;
+}
+
+/** Serves the dashboard on 127.0.0.1 until SIGINT or SIGTERM. */
+export async function dashboardCommand(values: Values, io: CliIo): Promise<void> {
+  const flags = dashboardFlags(values);
+  const api: ServerApiOptions = { url: flags.api, region: flags.region, credentials: await credentialsOf() };
+  const site = dashboardSite({
+    basePath: '',
+    fetchStats: (query) =>
+      fetchServerApi(api, {
+        method: 'GET',
+        path: query === '' ? STATS_PATH : `${STATS_PATH}?${query}`,
+        signal: AbortSignal.timeout(STATS_TIMEOUT_MS),
+      }),
+  });
+  const server = createServer((req, res) => {
+    site(req, res).catch((error: unknown) => {
+      io.stderr.write(`reco dashboard: ${req.method} ${req.url} failed: ${(error as Error).message}\n`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const port = await listen(server, flags.port);
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  io.stderr.write(`reco dashboard: stats from ${flags.api} (${flags.region}), signed with your AWS credentials\n`);
+  io.stdout.write(`http://127.0.0.1:${port}/\n`);
+  const signal = await stopped;
+  io.stderr.write(`reco dashboard: ${signal}, stopping\n`);
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
