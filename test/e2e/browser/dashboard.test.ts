@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { startRecoDashboard, type RunningDashboard } from '../../support/recoDashboard.ts';
+
+/*
+ * The dashboard in Debian's Chromium, opened through `reco dashboard` against a local stack: a
+ * click on an item of a served list shows up in the page's attribution table, under that list's
+ * model version and kind.
+ */
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+let stack: LocalStack;
+let dataDir: string;
+let dashboard: RunningDashboard;
+let browser: Browser;
+
+/** A storefront call, as a shop's page makes it: the public key, no signature. */
+async function storefront(path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${stack.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'x-api-key': stack.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Waits until the processor applied every event the API accepted. */
+async function drained(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(stack.mapping.stats.processed >= stack.stats.eventsAccepted && stack.mapping.idle)) {
+    if (Date.now() > deadline) throw new Error(`events not processed: ${JSON.stringify(stack.mapping.stats)}`);
+    await sleep(50);
+  }
+}
+
+/** The attribution cell of one model version, list kind and field, as the page shows it (absent: no row yet). */
+async function attributionCell(page: Page, row: { modelVersion: string; listKind: string }, field: string) {
+  const cell = page.locator(
+    `#attribution tr[data-model-version="${row.modelVersion}"][data-list-kind="${row.listKind}"] td[data-field="${field}"]`,
+  );
+  return (await cell.count()) === 0 ? null : ((await cell.textContent()) ?? '').trim();
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'reco-dashboard-browser-'));
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete process.env.AWS_ENDPOINT_URL_KINESIS;
+  stack = await startLocalStack({ port: 0, dataDir, batchingWindowMs: 50 });
+  dashboard = await startRecoDashboard({ api: stack.url, credentials: stack.serverCredentials });
+  browser = await chromium.launch({
+    headless: true,
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.stop();
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('Browser: dashboard', () => {
+  it("counts a click on a served list's item under its model version and list kind", async () => {
+    // Prepare: anonymous shoppers view a few items, so the list a new one is served has items.
+    const items = ['dash-boots', 'dash-socks', 'dash-tent'];
+    const seeded = await storefront('/v1/events', {
+      events: items.flatMap((itemId, i) =>
+        Array.from({ length: 3 - i }, () => ({
+          eventId: randomUUID(),
+          type: 'view',
+          anonymousId: randomUUID(),
+          itemId,
+          timestamp: Date.now(),
+        })),
+      ),
+    });
+    expect(seeded.body).toMatchObject({ accepted: 6, rejected: [] });
+    await drained();
+    const shopper = randomUUID();
+    const served = await storefront(`/v1/users/${shopper}/recommendations?count=3`);
+    expect(served.status).toBe(200);
+    const list = served.body as { recommendationId: string; modelVersion: string; items: { itemId: string }[] };
+    const clicked = list.items[0]?.itemId;
+    expect(clicked).toBeDefined();
+    const row = { modelVersion: list.modelVersion, listKind: 'personal' };
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    await page.goto(`${dashboard.url}?minutes=5`);
+    await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+    const before = Number((await attributionCell(page, row, 'clicks')) ?? '0');
+
+    // Act: the shop's page reports the list as shown, then the shopper clicks its first item.
+    const tracked = await storefront('/v1/events', {
+      events: [
+        {
+          eventId: randomUUID(),
+          type: 'impression',
+          anonymousId: shopper,
+          recommendationId: list.recommendationId,
+          itemIds: list.items.map((item) => item.itemId),
+          timestamp: Date.now(),
+        },
+        {
+          eventId: randomUUID(),
+          type: 'click',
+          anonymousId: shopper,
+          itemId: clicked,
+          recommendationId: list.recommendationId,
+          timestamp: Date.now() + 1,
+        },
+      ],
+    });
+
+    // Assess
+    expect(tracked.body).toMatchObject({ accepted: 2, rejected: [] });
+    await expect
+      .poll(() => attributionCell(page, row, 'clicks'), { timeout: 30_000, interval: 500 })
+      .toBe(String(before + 1));
+    expect(Number(await attributionCell(page, row, 'impressions'))).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#charts figure').count()).toBe(5);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
