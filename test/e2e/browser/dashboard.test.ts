@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { dashboardSite } from '../../../web/dashboard/site.ts';
+import { fixtureReport, HOSTILE_VERSION } from '../../fixtures/dashboard/statsReport.ts';
 import { startRecoDashboard, type RunningDashboard } from '../../support/recoDashboard.ts';
 
 /*
@@ -21,6 +25,10 @@ let stack: LocalStack;
 let dataDir: string;
 let dashboard: RunningDashboard;
 let browser: Browser;
+/** The page under `/dashboard/` with a fixture report, or whatever `fixtureAnswer` answers. */
+let fixtureServer: Server;
+let fixtureUrl: string;
+let fixtureAnswer: () => Response;
 
 /** A storefront call, as a shop's page makes it: the public key, no signature. */
 async function storefront(path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -41,6 +49,21 @@ async function drained(): Promise<void> {
   }
 }
 
+/** A page that records what would be a problem: script errors, CSP violations, dialogs (an injected alert). */
+async function watchedPage(viewport: { width: number; height: number }) {
+  const page = await browser.newPage({ viewport });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { page, problems };
+}
+
 /** The attribution cell of one model version, list kind and field, as the page shows it (absent: no row yet). */
 async function attributionCell(page: Page, row: { modelVersion: string; listKind: string }, field: string) {
   const cell = page.locator(
@@ -55,6 +78,14 @@ beforeAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_KINESIS;
   stack = await startLocalStack({ port: 0, dataDir, batchingWindowMs: 50 });
   dashboard = await startRecoDashboard({ api: stack.url, credentials: stack.serverCredentials });
+  fixtureServer = createServer((req, res) => {
+    const site = dashboardSite({ basePath: '/dashboard', fetchStats: async () => fixtureAnswer() });
+    void site(req, res).then((owned) => {
+      if (!owned) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => fixtureServer.listen(0, '127.0.0.1', resolve));
+  fixtureUrl = `http://127.0.0.1:${(fixtureServer.address() as AddressInfo).port}/dashboard/`;
   browser = await chromium.launch({
     headless: true,
     executablePath: '/usr/bin/chromium',
@@ -72,6 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await new Promise((resolve) => fixtureServer?.close(resolve));
   await dashboard?.stop();
   await stack?.stop();
   await rm(dataDir, { recursive: true, force: true });
@@ -101,12 +133,7 @@ describe('Browser: dashboard', () => {
     const clicked = list.items[0]?.itemId;
     expect(clicked).toBeDefined();
     const row = { modelVersion: list.modelVersion, listKind: 'personal' };
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
+    const { page, problems } = await watchedPage({ width: 1280, height: 900 });
     await page.goto(`${dashboard.url}?minutes=5`);
     await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
     const before = Number((await attributionCell(page, row, 'clicks')) ?? '0');
@@ -143,6 +170,74 @@ describe('Browser: dashboard', () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
     expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Browser: dashboard with a fixture report', () => {
+  it('shows hostile text as text, missing values as a dash, and runs under its CSP without errors', async () => {
+    // Prepare
+    fixtureAnswer = () => Response.json(fixtureReport({ end: new Date() }));
+    const { page, problems } = await watchedPage({ width: 1280, height: 900 });
+
+    // Act
+    await page.goto(fixtureUrl);
+    await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+
+    // Assess
+    const hostileRow = page.locator('#attribution tbody tr').filter({ hasText: '<img src=x' });
+    expect(await hostileRow.count()).toBe(1);
+    expect(await hostileRow.getAttribute('data-model-version')).toBe(HOSTILE_VERSION);
+    expect(await page.locator('main img, main script, main b').count()).toBe(0);
+    const similar = page.locator('#attribution tr[data-list-kind="similar"]');
+    expect(await similar.locator('td[data-field="clickThroughRate"]').textContent()).toBe('–');
+    expect(await similar.locator('td[data-field="clicks"]').textContent()).toBe('0');
+    expect(await page.locator('#charts figure canvas').count()).toBe(5);
+    expect(await page.locator('#latency figure').count()).toBe(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone-sized screen without sideways scrolling', async () => {
+    // Prepare
+    fixtureAnswer = () => Response.json(fixtureReport({ end: new Date() }));
+    const { page, problems } = await watchedPage({ width: 390, height: 844 });
+
+    // Act
+    await page.goto(fixtureUrl);
+    await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+    // Functions as text: they run in the page, where `document` is, not in this (DOM-less) program.
+    const widths = {
+      page: await page.evaluate<number>('document.documentElement.scrollWidth'),
+      attribution: await page.evaluate<number>("document.getElementById('attribution').scrollWidth"),
+    };
+
+    // Assess
+    expect(widths.page).toBeLessThanOrEqual(390);
+    expect(widths.attribution).toBeLessThanOrEqual(390);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-phone.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says why when the stats route refuses, and keeps the last good data', async () => {
+    // Prepare
+    fixtureAnswer = () => Response.json(fixtureReport({ end: new Date() }));
+    const { page } = await watchedPage({ width: 1280, height: 900 });
+    await page.goto(fixtureUrl);
+    await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+
+    // Act
+    fixtureAnswer = () => Response.json({ reason: 'access_denied', message: '<i>not allowed</i>' }, { status: 403 });
+    await page.selectOption('#minutes', '60');
+
+    // Assess
+    await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('error');
+    expect(await page.locator('#status').textContent()).toContain('(403 access_denied): <i>not allowed</i>');
+    expect(await page.locator('#status i').count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('minutes')).toBe('60');
+    expect(await page.locator('#attribution tbody tr').count()).toBe(3);
     await page.close();
   });
 });
