@@ -78,8 +78,8 @@ beforeAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_KINESIS;
   stack = await startLocalStack({ port: 0, dataDir, batchingWindowMs: 50 });
   dashboard = await startRecoDashboard({ api: stack.url, credentials: stack.serverCredentials });
+  const site = dashboardSite({ basePath: '/dashboard', fetchStats: async () => fixtureAnswer() });
   fixtureServer = createServer((req, res) => {
-    const site = dashboardSite({ basePath: '/dashboard', fetchStats: async () => fixtureAnswer() });
     void site(req, res).then((owned) => {
       if (!owned) res.writeHead(404).end();
     });
