@@ -28,7 +28,10 @@ export interface EventSourceMappingOptions {
   readonly batchingWindowMs?: number;
   /** @default streamProcessing.retryAttempts */
   readonly retryAttempts?: number;
-  /** Idle wait between empty polls. @default 100 */
+  /**
+   * Wait between empty polls, and between short reads while a batch fills (unless the shard is
+   * behind). @default 100
+   */
   readonly pollIntervalMs?: number;
   /**
    * While a shard stays empty the wait doubles, from `pollIntervalMs` up to this (Lambda polls an
