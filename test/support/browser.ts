@@ -54,13 +54,16 @@ export interface NewPageOptions extends BrowserContextOptions {
 
 /**
  * A page in a context of its own, so cookies and localStorage start empty; closing the page closes its context.
- * Console errors of the page are echoed to the test's output.
+ * Console errors of the page (other than failed requests) are echoed to the test's output.
  */
 export async function newPage(browser: Browser, options: NewPageOptions = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: viewports.desktop, ...options });
   const page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error') console.error(`[page] ${message.text()}`);
+    // Failed requests are the tests' own business (an API taken down); other errors are worth seeing.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      console.error(`[page] ${message.text()}`);
+    }
   });
   page.on('close', () => void context.close().catch(() => undefined));
   return page;
