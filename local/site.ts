@@ -82,9 +82,11 @@ export function createShopSite(options: ShopSiteOptions): SiteHandler {
   const config: ShopPageConfig = { endpoint: options.apiEndpoint ?? null, apiKey: options.apiKey };
   let assets: Promise<ShopAssets> | undefined;
   const built = () => {
-    assets ??= buildShopAssets(config);
-    // A failed build (a syntax error in web/shop while editing) is tried again at the next request.
-    assets.catch(() => (assets = undefined));
+    if (assets === undefined) {
+      assets = buildShopAssets(config);
+      // A failed build (a syntax error in web/shop while editing) is tried again at the next request.
+      assets.catch(() => (assets = undefined));
+    }
     return assets;
   };
   const catalogue = new ShopCatalogue({ source: options.catalogue, clock: options.clock });

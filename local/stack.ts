@@ -315,7 +315,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? undefined
       : createLocalSite({
           ...options.site,
-          ...{ dynamoDb: clients.dynamoDb, tableName: names.table, apiKey, serverCredentials, region },
+          dynamoDb: clients.dynamoDb,
+          tableName: names.table,
+          apiKey,
+          serverCredentials,
+          region,
           serverUrl: () => localApi.url,
         });
   try {
