@@ -20,8 +20,10 @@ let proxy: SwitchableProxy;
 let shopUrl: string;
 
 beforeAll(async () => {
+  // The browser first: without Chromium the suite fails at once, before a stack starts.
+  browser = await launchBrowser();
   proxy = await SwitchableProxy.start(() => Number(new URL(shop.stack.url).port));
-  [shop, browser] = await Promise.all([startShopStack({ apiEndpoint: proxy.url }), launchBrowser()]);
+  shop = await startShopStack({ apiEndpoint: proxy.url });
   shopUrl = shop.stack.url;
 }, 90_000);
 
