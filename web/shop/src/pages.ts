@@ -119,11 +119,13 @@ export async function productPage({ reco, view }: PageContext, itemId: string): 
       kind: 'similar',
       title: 'Similar items',
       load: () => reco.similar(product.itemId, { count: RAIL_SIZE }),
+      without: product.itemId,
     }),
     rail(view, reco, {
       kind: 'personal',
       title: 'Recommended for you',
       load: () => reco.recommendations({ count: RAIL_SIZE, exclude: ['purchased', 'viewed'] }),
+      without: product.itemId,
     }),
   ]);
 }

@@ -12,6 +12,8 @@ export interface RailSpec {
   readonly kind: RailKind;
   readonly title: string;
   readonly load: () => Promise<RecoList>;
+  /** Items not to show, such as the product of the page (its view may not have reached the list yet). */
+  readonly without?: string;
 }
 
 /** A product card; with `recommendationId`, a card of a list (its click and impression are attributed). */
@@ -71,7 +73,8 @@ export function rail(parent: HTMLElement, reco: RecoClient, spec: RailSpec): Pro
   return (async () => {
     try {
       const list = await spec.load();
-      const products = await backend.items(list.items.map((item) => item.itemId));
+      const ids = list.items.map((item) => item.itemId).filter((id) => id !== spec.without);
+      const products = await backend.items(ids);
       if (products.length === 0) {
         section.remove();
         return;
