@@ -303,9 +303,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region,
     handler: dataLake.handler,
     onFailurePath: join(dataDir, 'lake-on-failure.jsonl'),
+    // Nothing waits on the lake (Firehose buffers for a minute): each shard is read about once a
+    // second, as much as one GetRecords returns (10,000), busy or idle.
     batchingWindowMs: 1_000,
-    // Nothing waits on the lake: an idle shard is polled about once a second, as Lambda does.
-    maxIdlePollIntervalMs: 1_000,
+    pollIntervalMs: 1_000,
+    batchSize: 10_000,
   });
   await lakeMapping.start();
 
