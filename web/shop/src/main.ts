@@ -33,7 +33,7 @@ function renderAccount(session: Session): void {
       ? `<label class="sr-only" for="user">Demo shopper</label>
          <select id="user" name="userId">${DEMO_USERS.map((id) => `<option>${id}</option>`).join('')}</select>
          <button type="submit" name="action" value="sign-in">Sign in</button>`
-      : `<span class="who">Hi, <strong>${esc(session.userId)}</strong></span>
+      : `<span class="who"><span class="greeting">Hi, </span><strong>${esc(session.userId)}</strong></span>
          <button type="submit" name="action" value="sign-out">Sign out</button>`;
   form.dataset.userId = session.userId ?? '';
 }
