@@ -42,7 +42,12 @@ const BACKEND = '/shop/api/';
 /** Sign-in bodies are a user id. */
 const MAX_BODY_BYTES = 1_024;
 
-function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset, cacheControl: string, extra = {}) {
+function sendAsset(
+  req: IncomingMessage,
+  res: ServerResponse,
+  asset: Asset,
+  { cacheControl, extra = {} }: { readonly cacheControl: string; readonly extra?: Record<string, string> },
+) {
   const headers = {
     'content-type': asset.contentType,
     'cache-control': cacheControl,
@@ -116,14 +121,17 @@ export function createShopSite(options: ShopSiteOptions): SiteHandler {
     const { pathname } = url;
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (read && PAGE_PATH.test(pathname)) {
-      sendAsset(req, res, (await built()).page, 'no-cache', { 'content-security-policy': csp });
+      sendAsset(req, res, (await built()).page, {
+        cacheControl: 'no-cache',
+        extra: { 'content-security-policy': csp },
+      });
       return true;
     }
     if (read && pathname.startsWith(ASSETS)) {
       // By name from the built files only: nothing on disk is reachable from a path.
       const asset = (await built()).files.get(pathname.slice(ASSETS.length));
       if (asset === undefined) return false;
-      sendAsset(req, res, asset, 'public, max-age=31536000, immutable');
+      sendAsset(req, res, asset, { cacheControl: 'public, max-age=31536000, immutable' });
       return true;
     }
     if (pathname.startsWith(BACKEND)) {
