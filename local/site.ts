@@ -71,11 +71,20 @@ function sendAsset(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** The API's origin, from an endpoint as the SDK takes it: an http(s) URL without `/v1`. */
+function originOf(apiEndpoint: string): string {
+  const url = URL.parse(apiEndpoint);
+  if (url === null || !/^https?:$/.test(url.protocol) || /\/v1\/?$/.test(url.pathname)) {
+    throw new TypeError(`site.apiEndpoint must be an http(s) URL without /v1, got ${JSON.stringify(apiEndpoint)}`);
+  }
+  return url.origin;
+}
+
 /** The page may load its own files and call its own origin and the API; nothing inline runs. */
 const contentSecurityPolicy = (apiEndpoint: string | undefined): string =>
   [
     "default-src 'self'",
-    `connect-src 'self'${apiEndpoint === undefined ? '' : ` ${new URL(apiEndpoint).origin}`}`,
+    `connect-src 'self'${apiEndpoint === undefined ? '' : ` ${originOf(apiEndpoint)}`}`,
     "img-src 'self' data:",
     "object-src 'none'",
     "base-uri 'none'",

@@ -255,6 +255,25 @@ describe('Function: createShopSite', () => {
   });
 });
 
+describe('Function: createShopSite options', () => {
+  it.each(['localhost:3000', 'ftp://api.example', 'https://api.example/prod/v1'])(
+    'throws for the API endpoint %s, naming the option',
+    (apiEndpoint) => {
+      // Act
+      const create = () =>
+        createShopSite({
+          catalogue: new MemoryFeatureStore(),
+          mintUserToken: mint,
+          apiKey: 'k',
+          apiEndpoint,
+          clock: { now: () => 0 },
+        });
+      // Assess
+      expect(create).toThrow(/site\.apiEndpoint must be an http\(s\) URL without \/v1/);
+    },
+  );
+});
+
 describe('Function: mountSites', () => {
   it('returns a mounted site for its prefix and what is under it, and the shop for the rest', async () => {
     // Act
