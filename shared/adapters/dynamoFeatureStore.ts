@@ -46,6 +46,7 @@ import type {
   ShopperWrite,
   StoredShopper,
 } from '../ports/index.ts';
+import { compareIds } from '../compareIds.ts';
 
 const { partitionKey: pk, sortKey: sk, ttlAttribute } = featureTable;
 const [scoreIndex, trendIndex] = featureTable.globalSecondaryIndexes;
@@ -671,6 +672,7 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
     limit: number,
   ): Promise<ScoredItem[]> {
     const shards = Array.from({ length: featureLimits.boardShards }, (_, shard) => shard);
+    const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
     const boards = await Promise.all(
       shards.map((shard) =>
         this.documents.send(
@@ -678,7 +680,10 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
             TableName: this.tableName,
             IndexName: index.indexName,
             KeyConditionExpression: '#board = :board',
-            ExpressionAttributeNames: { '#board': index.partitionKey.name },
+            // The index projects whole item days (co-occurrence counts included); a board needs
+            // two attributes of each, which keeps the answer and its unmarshalling small.
+            ProjectionExpression: '#item, #score',
+            ExpressionAttributeNames: { '#board': index.partitionKey.name, '#item': 'itemId', '#score': sortKey },
             ExpressionAttributeValues: { ':board': boardOf(shard) },
             ScanIndexForward: false,
             Limit: limit,
@@ -686,7 +691,6 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
         ),
       ),
     );
-    const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
     // One entry per item: an index read is eventually consistent and may briefly hold a stale
     // copy of an item whose score just moved (seen with the local stand-in after a restart).
     const best = new Map<string, number>();
@@ -697,7 +701,7 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
     }
     return [...best]
       .map(([itemId, score]) => ({ itemId, score }))
-      .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
+      .sort((a, b) => b.score - a.score || compareIds(a.itemId, b.itemId))
       .slice(0, limit);
   }
 
