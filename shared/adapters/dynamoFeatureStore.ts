@@ -435,21 +435,27 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
   async getEntries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>> {
     const found = new Map<string, CatalogueEntry>();
     const unique = [...new Set(itemIds)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let keys = unique.slice(start, start + 100).map(featureKeys.catalogueItem);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue read kept being throttled (${keys.length} left)`);
-        if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
-        const result = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const entry = catalogueEntryOf(item);
-          found.set(entry.itemId, entry);
+    const batches = [];
+    for (let start = 0; start < unique.length; start += 100) batches.push(unique.slice(start, start + 100));
+    // The batches (100 keys each, BatchGetItem's most) go out together: a ranked list reads the
+    // entries of every candidate, a few hundred, which in turn would cost a round trip per batch.
+    await Promise.all(
+      batches.map(async (batch) => {
+        let keys = batch.map(featureKeys.catalogueItem);
+        for (let attempt = 0; keys.length > 0; attempt++) {
+          if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue read kept being throttled (${keys.length} left)`);
+          if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
+          const result = await this.documents.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            const entry = catalogueEntryOf(item);
+            found.set(entry.itemId, entry);
+          }
+          keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
         }
-        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
-      }
-    }
+      }),
+    );
     return found;
   }
 
@@ -581,16 +587,19 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
 
   async legacyErasures(): Promise<ReadonlyMap<string, number>> {
     const legacy = new Map<string, number>();
-    for (const prefix of LEGACY_ERASURE_PREFIXES) {
-      const items = await this.queryAll({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
-        ExpressionAttributeValues: { ':pk': ERASED_PARTITION, ':prefix': prefix },
-        ConsistentRead: true,
-      });
-      for (const item of items) legacy.set(item[sk.name] as string, item.erasedAt as number);
-    }
+    // One query per prefix, together: every erasure and every training export starts with them.
+    const byPrefix = await Promise.all(
+      LEGACY_ERASURE_PREFIXES.map((prefix) =>
+        this.queryAll({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
+          ExpressionAttributeValues: { ':pk': ERASED_PARTITION, ':prefix': prefix },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    for (const item of byPrefix.flat()) legacy.set(item[sk.name] as string, item.erasedAt as number);
     return legacy;
   }
 
