@@ -22,6 +22,7 @@ import {
   type ProxyHandler,
 } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
+import { createLocalSite, type LocalSiteOptions } from './site.ts';
 import { LocalDataLake } from './dataLake.ts';
 import type { BootstrapModel } from './localModel.ts';
 import { LocalBuckets } from './training/buckets.ts';
@@ -102,6 +103,11 @@ export interface LocalStackOptions {
    * @default RECO_CORS_ORIGINS (comma-separated), else `api.cors.allowOrigins` (`*`)
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * What the gateway serves outside `/v1` (`local/site.ts`): the demo shop at `/`, and sites mounted under their own
+   * prefixes; `false`: nothing but the API. @default the shop, calling the API on its own origin
+   */
+  readonly site?: false | LocalSiteOptions;
 }
 
 export interface LocalStackStats {
@@ -306,6 +312,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await lakeMapping.start();
 
   let localApi: LocalApi;
+  const site =
+    options.site === false
+      ? undefined
+      : createLocalSite({
+          ...options.site,
+          dynamoDb: clients.dynamoDb,
+          tableName: names.table,
+          apiKey,
+          serverCredentials,
+          region,
+          serverUrl: () => localApi.url,
+        });
   try {
     localApi = await startApiGateway({
       port: options.port ?? 3000,
@@ -316,6 +334,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiIds,
       serverCredentials: [serverCredentials],
       region,
+      ...(site ? { site } : {}),
     });
   } catch (error) {
     await mapping.stop();

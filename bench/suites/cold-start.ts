@@ -35,12 +35,14 @@ import { latestTimestamp, simulatorEvents, toEpochMs } from '../lib/fixtures.ts'
 import { billedMsPer1000 } from '../lib/coldStart/billing.ts';
 import { measureModelThroughput, type ModelThroughput } from '../lib/coldStart/modelThroughput.ts';
 import { medianPairedRatio, type PairedRound } from '../lib/coldStart/paired.ts';
-import type { RunnerResult } from '../lib/coldStart/runner.ts';
+import type { RunnerResult, WarmBlock } from '../lib/coldStart/runner.ts';
 import { runColdProcess } from '../lib/coldStart/spawnRunner.ts';
 import {
   EVENT_STREAM,
   EVENTS_PER_BATCH,
   FEATURE_TABLE,
+  WARM,
+  WARM_EVENTS,
   floorSubject,
   lambdaEnvironment,
   subjects,
@@ -115,11 +117,13 @@ async function seedStandIns(dynamodbEndpoint: string, kinesisEndpoint: string, r
     kinesis.destroy();
   }
   // The events after the seeded ones, for ingest and the processor: new to the table, just before now.
-  const all = simulatorEvents(SEED_EVENTS + runs * EVENTS_PER_BATCH);
+  const all = simulatorEvents(SEED_EVENTS + runs * EVENTS_PER_BATCH + WARM_EVENTS);
   const fresh = all.slice(SEED_EVENTS);
   const shift = now - 1_000 - latestTimestamp(fresh);
-  const freshEvents = fresh.map((event) => ({ ...event, timestamp: toEpochMs(event.timestamp) + shift }));
-  return { seeded, freshEvents };
+  const shifted = fresh.map((event) => ({ ...event, timestamp: toEpochMs(event.timestamp) + shift }));
+  const freshEvents = shifted.slice(0, runs * EVENTS_PER_BATCH);
+  const warmEvents = shifted.slice(runs * EVENTS_PER_BATCH);
+  return { seeded, freshEvents, warmEvents };
 }
 
 /** Warm recommend invocations in one more fresh process: hits of one shopper, then misses. */
@@ -157,7 +161,56 @@ async function warmRecommend(options: {
   if (hits?.answers['200 HIT'] !== WARM_HITS || missed?.answers['200 MISS'] !== WARM_MISSES) {
     throw new Error(`warm recommend: ${JSON.stringify(hits?.answers)} ${JSON.stringify(missed?.answers)}`);
   }
-  return { hits: hits.latenciesMs, misses: missed.latenciesMs };
+  return { hits: hits.latenciesMs, misses: missed.latenciesMs, hitsCpu: hits.cpuMs, missesCpu: missed.cpuMs };
+}
+
+/** Mean × 1,000: a figure per 1,000 invocations. */
+const per1000 = (values: readonly number[]) => (values.reduce((total, v) => total + v, 0) / values.length) * 1000;
+
+/**
+ * The other subjects' warm blocks (ingest requests, processor batches), each in one more fresh
+ * process after a first invocation: billed and CPU ms per 1,000 invocations of each block,
+ * `<name>BilledMsPer1000<Block>` and `<name>CpuMsPer1000<Block>`.
+ */
+async function warmBlocks(options: {
+  readonly measured: readonly Measured[];
+  readonly envFor: (functionName: string) => NodeJS.ProcessEnv;
+  readonly scratch: string;
+}): Promise<Record<string, number>> {
+  const metrics: Record<string, number> = {
+    ingestWarmEventsPerRequest: WARM.ingestEventsPerRequest,
+    processorWarmLargeBatchRecords: WARM.processorLargeBatchRecords,
+  };
+  for (const m of options.measured) {
+    const functionName = `reco-bench-${m.subject.name}`;
+    const blocks = m.subject.inputs.warm?.() ?? {};
+    const result = await runColdProcess({
+      input: {
+        bundle: m.bundle,
+        // A cold run's input again: the block after it is warm.
+        first: m.subject.inputs.first(0),
+        blocks,
+        functionName,
+        memoryMb: lambdaDefaults.memoryMb,
+        timeoutSeconds: lambdaDefaults.timeoutSeconds,
+      },
+      env: { ...options.envFor(functionName), ...m.subject.env },
+      scratch: options.scratch,
+    });
+    for (const [block, events] of Object.entries(blocks)) {
+      const measured = result.blocks[block] as WarmBlock;
+      const good = Object.entries(measured.answers)
+        .filter(([answer]) => /^2\d\d/.test(answer) || answer === 'batchItemFailures=0')
+        .reduce((total, [, n]) => total + n, 0);
+      if (good !== events.length)
+        throw new Error(`warm ${m.subject.name} ${block}: ${JSON.stringify(measured.answers)}`);
+      const key = block.charAt(0).toUpperCase() + block.slice(1);
+      metrics[`${m.subject.name}Warm${key}`] = events.length;
+      metrics[`${m.subject.name}BilledMsPer1000${key}`] = Math.round(billedMsPer1000(measured.latenciesMs));
+      metrics[`${m.subject.name}CpuMsPer1000${key}`] = Math.round(per1000(measured.cpuMs));
+    }
+  }
+  return metrics;
 }
 
 export async function run(): Promise<BenchResult> {
@@ -179,7 +232,10 @@ export async function run(): Promise<BenchResult> {
     });
     cleanup.push(() => standIns.stop());
     const { dynamodbEndpoint, kinesisEndpoint } = standIns.ready;
-    const { seeded, freshEvents } = await seedStandIns(dynamodbEndpoint, kinesisEndpoint, WARMUP_ROUNDS + ROUNDS);
+    // Each tree's run of a round gets inputs of its own (fresh events, a shopper never erased), so
+    // neither finds the other's work done (a redelivered batch, an erased shopper) and does less.
+    const runs = (WARMUP_ROUNDS + ROUNDS) * trees.length;
+    const { seeded, freshEvents, warmEvents } = await seedStandIns(dynamodbEndpoint, kinesisEndpoint, runs);
     const tokenKeys = JSON.stringify({ current: { kid: 'bench-1', secret: randomBytes(32).toString('base64') } });
     const keys = new StaticUserTokenKeys(tokenKeys);
     const shoppers = await Promise.all(
@@ -191,7 +247,7 @@ export async function run(): Promise<BenchResult> {
     if (shoppers.length < 2) throw new Error('the seeded events have fewer than 2 signed-in shoppers');
     log(`seeded ${seeded.applied} events; ${shoppers.length} signed-in shoppers with tokens`);
 
-    const all = subjects({ shoppers, freshEvents, runs: WARMUP_ROUNDS + ROUNDS });
+    const all = subjects({ shoppers, freshEvents, runs, warmEvents });
     const floor: Measured = await bundled(floorSubject(), 'ours', repoRoot, scratch);
     const measured: Measured[] = [];
     for (const { tree, root } of trees) {
@@ -207,7 +263,7 @@ export async function run(): Promise<BenchResult> {
       const result = await runColdProcess({
         input: {
           bundle: m.bundle,
-          first: m.subject.inputs.first(k),
+          first: m.subject.inputs.first(k * trees.length + (m.tree === 'ours' ? 0 : 1)),
           functionName: `reco-bench-${m.subject.name}`,
           memoryMb: lambdaDefaults.memoryMb,
           timeoutSeconds: lambdaDefaults.timeoutSeconds,
@@ -247,6 +303,11 @@ export async function run(): Promise<BenchResult> {
       env: envFor('reco-bench-recommend'),
       scratch,
       shoppers,
+    });
+    const warmOthers = await warmBlocks({
+      measured: measured.filter((m) => m.tree === 'ours' && m.subject.inputs.warm !== undefined),
+      envFor,
+      scratch,
     });
     const [load1End, load5End] = loadavg();
     const model: ModelThroughput | undefined =
@@ -305,6 +366,9 @@ export async function run(): Promise<BenchResult> {
       warmMissP99Ms: round3(percentile(warm.misses, 99)),
       billedMsPer1000Hit: Math.round(billedMsPer1000(warm.hits)),
       billedMsPer1000Miss: Math.round(billedMsPer1000(warm.misses)),
+      cpuMsPer1000Hit: Math.round(per1000(warm.hitsCpu)),
+      cpuMsPer1000Miss: Math.round(per1000(warm.missesCpu)),
+      ...warmOthers,
       ...(model === undefined
         ? {}
         : {

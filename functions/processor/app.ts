@@ -4,7 +4,6 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { envVars } from '#shared/config/index.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { erasureHashKeyFrom } from '#shared/adapters/erasureHashKey.ts';
-import { SqsPoisonSink } from '#shared/adapters/sqsPoisonSink.ts';
 import { applyEventBatch, type FeatureDeps } from '#shared/features/applyEvents.ts';
 import { CachedCatalogueLookup } from '#shared/features/catalogueLookup.ts';
 import { systemClock } from '#shared/ports/index.ts';
@@ -12,8 +11,8 @@ import { ErasureHasher } from '#shared/privacy/erasureHash.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { requiredEnv, type Env } from '../lib/env.ts';
 import { keepAliveHandler } from '../lib/httpHandler.ts';
+import { LazySqsPoisonSink } from '../lib/lazySqsPoisonSink.ts';
 import { countMetric, logger, publishMetrics } from '../lib/observability.ts';
-import { sqs } from '../lib/sqs.ts';
 
 /**
  * The processor's dependencies from its environment; `overrides` replace any of them (the local
@@ -34,7 +33,7 @@ export function createDeps(env: Env, overrides: Partial<FeatureDeps> = {}): Feat
     items: features,
     // Built once per execution environment, so the cache lives as long as it.
     catalogue: new CachedCatalogueLookup(features, systemClock),
-    poisonSink: overrides.poisonSink ?? new SqsPoisonSink(sqs, requiredEnv(env, envVars.poisonQueueUrl)),
+    poisonSink: overrides.poisonSink ?? new LazySqsPoisonSink(requiredEnv(env, envVars.poisonQueueUrl)),
     clock: systemClock,
     attribution: features,
     erasures,

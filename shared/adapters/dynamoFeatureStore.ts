@@ -46,6 +46,7 @@ import type {
   ShopperWrite,
   StoredShopper,
 } from '../ports/index.ts';
+import { compareIds } from '../compareIds.ts';
 
 const { partitionKey: pk, sortKey: sk, ttlAttribute } = featureTable;
 const [scoreIndex, trendIndex] = featureTable.globalSecondaryIndexes;
@@ -434,21 +435,27 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
   async getEntries(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>> {
     const found = new Map<string, CatalogueEntry>();
     const unique = [...new Set(itemIds)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let keys = unique.slice(start, start + 100).map(featureKeys.catalogueItem);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue read kept being throttled (${keys.length} left)`);
-        if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
-        const result = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const entry = catalogueEntryOf(item);
-          found.set(entry.itemId, entry);
+    const batches = [];
+    for (let start = 0; start < unique.length; start += 100) batches.push(unique.slice(start, start + 100));
+    // The batches (100 keys each, BatchGetItem's most) go out together: a ranked list reads the
+    // entries of every candidate, a few hundred, which in turn would cost a round trip per batch.
+    await Promise.all(
+      batches.map(async (batch) => {
+        let keys = batch.map(featureKeys.catalogueItem);
+        for (let attempt = 0; keys.length > 0; attempt++) {
+          if (attempt >= MAX_ATTEMPTS) throw new Error(`catalogue read kept being throttled (${keys.length} left)`);
+          if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
+          const result = await this.documents.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            const entry = catalogueEntryOf(item);
+            found.set(entry.itemId, entry);
+          }
+          keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
         }
-        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
-      }
-    }
+      }),
+    );
     return found;
   }
 
@@ -580,16 +587,19 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
 
   async legacyErasures(): Promise<ReadonlyMap<string, number>> {
     const legacy = new Map<string, number>();
-    for (const prefix of LEGACY_ERASURE_PREFIXES) {
-      const items = await this.queryAll({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
-        ExpressionAttributeValues: { ':pk': ERASED_PARTITION, ':prefix': prefix },
-        ConsistentRead: true,
-      });
-      for (const item of items) legacy.set(item[sk.name] as string, item.erasedAt as number);
-    }
+    // One query per prefix, together: every erasure and every training export starts with them.
+    const byPrefix = await Promise.all(
+      LEGACY_ERASURE_PREFIXES.map((prefix) =>
+        this.queryAll({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': pk.name, '#sk': sk.name },
+          ExpressionAttributeValues: { ':pk': ERASED_PARTITION, ':prefix': prefix },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    for (const item of byPrefix.flat()) legacy.set(item[sk.name] as string, item.erasedAt as number);
     return legacy;
   }
 
@@ -671,6 +681,7 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
     limit: number,
   ): Promise<ScoredItem[]> {
     const shards = Array.from({ length: featureLimits.boardShards }, (_, shard) => shard);
+    const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
     const boards = await Promise.all(
       shards.map((shard) =>
         this.documents.send(
@@ -678,7 +689,10 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
             TableName: this.tableName,
             IndexName: index.indexName,
             KeyConditionExpression: '#board = :board',
-            ExpressionAttributeNames: { '#board': index.partitionKey.name },
+            // The index projects whole item days (co-occurrence counts included); a board needs
+            // two attributes of each, which keeps the answer and its unmarshalling small.
+            ProjectionExpression: '#item, #score',
+            ExpressionAttributeNames: { '#board': index.partitionKey.name, '#item': 'itemId', '#score': sortKey },
             ExpressionAttributeValues: { ':board': boardOf(shard) },
             ScanIndexForward: false,
             Limit: limit,
@@ -686,7 +700,6 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
         ),
       ),
     );
-    const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
     // One entry per item: an index read is eventually consistent and may briefly hold a stale
     // copy of an item whose score just moved (seen with the local stand-in after a restart).
     const best = new Map<string, number>();
@@ -697,7 +710,7 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
     }
     return [...best]
       .map(([itemId, score]) => ({ itemId, score }))
-      .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
+      .sort((a, b) => b.score - a.score || compareIds(a.itemId, b.itemId))
       .slice(0, limit);
   }
 

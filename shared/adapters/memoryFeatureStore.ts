@@ -19,6 +19,7 @@ import type {
   StoredShopper,
 } from '../ports/index.ts';
 import { checkItem, shopperItemKey, storedProfile } from './profileItem.ts';
+import { compareIds } from '../compareIds.ts';
 
 interface MutableItemDay {
   itemId: string;
@@ -285,7 +286,7 @@ export class MemoryFeatureStore implements FeatureStore, CatalogueSource {
     return [...this.itemDayBuckets.values()]
       .filter((bucket) => bucket.day === day)
       .map((bucket) => ({ itemId: bucket.itemId, score: scoreOf(bucket) }))
-      .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
+      .sort((a, b) => b.score - a.score || compareIds(a.itemId, b.itemId))
       .slice(0, limit);
   }
 }

@@ -47,7 +47,12 @@ const addressableId = (field: string) =>
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
   });
 
-const propertyValue = z.union(
+/*
+ * The schemas below are built by calls marked pure (they only build objects), so a bundle that
+ * takes nothing but `unaddressableId` or `shopperKey` from this module (every HTTP function does)
+ * leaves them out and never builds them at cold start. `test/infra/bundles.test.ts` holds this.
+ */
+const propertyValue = /* @__PURE__ */ z.union(
   [
     z.string().max(apiLimits.maxPropertyValueChars, {
       error: `property values must be at most ${apiLimits.maxPropertyValueChars} characters`,
@@ -60,7 +65,7 @@ const propertyValue = z.union(
 );
 
 /** One level of names the shop picks: any name is data, and no value nests. */
-const properties = flatRecord({
+const properties = /* @__PURE__ */ flatRecord({
   field: 'properties',
   maxKeys: apiLimits.maxPropertyKeys,
   maxKeyChars: 64,
@@ -68,7 +73,7 @@ const properties = flatRecord({
 });
 
 /** ISO 8601 with an offset, or epoch milliseconds; normalised to epoch milliseconds. */
-const timestamp = z
+const timestamp = /* @__PURE__ */ z
   .union([
     z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
     z.number().int().positive().max(8.64e15),
@@ -77,7 +82,7 @@ const timestamp = z
     error: 'timestamp must be ISO 8601 or epoch milliseconds',
   });
 
-const itemEventTypes: ReadonlySet<string> = new Set(ITEM_EVENT_TYPES);
+const itemEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(ITEM_EVENT_TYPES);
 
 /**
  * A storefront event as the SDK sends it. Unknown fields are rejected (`strict`), so a typo
@@ -116,7 +121,7 @@ const eventShapeWith = (idRule: typeof id) => ({
   properties: properties.optional(),
 });
 
-const eventShape = eventShapeWith(id);
+const eventShape = /* @__PURE__ */ eventShapeWith(id);
 
 type EventShape = z.output<z.ZodObject<typeof eventShape>>;
 
@@ -173,7 +178,9 @@ function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.Refinement
   }
 }
 
-export const storefrontEventSchema = z.strictObject(eventShapeWith(addressableId)).superRefine(checkEventRules);
+export const storefrontEventSchema = /* @__PURE__ */ z
+  .strictObject(eventShapeWith(addressableId))
+  .superRefine(checkEventRules);
 
 export type StorefrontEventInput = z.input<typeof storefrontEventSchema>;
 export type StorefrontEvent = z.output<typeof storefrontEventSchema>;
@@ -182,7 +189,7 @@ export type StorefrontEvent = z.output<typeof storefrontEventSchema>;
  * The record written to the stream: the validated event, its timestamp in epoch ms,
  * and the server's receive time beside the client's.
  */
-export const streamEventSchema = z
+export const streamEventSchema = /* @__PURE__ */ z
   .strictObject({
     ...eventShape,
     timestamp: z.number().int(),

@@ -5,6 +5,7 @@ import { servable } from './catalogueFilter.ts';
 import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import { roundScore, type ServedItem } from './served.ts';
+import { compareIds } from '../compareIds.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -110,7 +111,7 @@ export async function rankedList({
 }: RankedListRequest): Promise<ServedItem[]> {
   const ranked = [...scores]
     .filter(([itemId, score]) => score > 0 && !excluded.has(itemId))
-    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    .sort(([a, x], [b, y]) => y - x || compareIds(a, b));
   const entries = await live.entries(ranked.map(([itemId]) => itemId));
   return ranked
     .filter(([itemId]) => servable(entries.get(itemId), options))

@@ -7,6 +7,7 @@ import { servable } from './catalogueFilter.ts';
 import type { ListOptions } from './params.ts';
 import type { ListContext } from './serveList.ts';
 import { roundScore, servedItems, type ServedItem } from './served.ts';
+import { compareIds } from '../compareIds.ts';
 
 /** Candidates asked of the model per item served, plus a few: two in three may be filtered out and the list is still full. */
 const CANDIDATES_PER_ITEM = 3;
@@ -121,7 +122,7 @@ async function filteredItems(context: ListContext, request: LiveItemsRequest): P
   const scores = await context.boards.popularityScores();
   const popular = [...scores]
     .filter(([itemId, score]) => score > 0 && !excluded.has(itemId) && !entries.has(itemId))
-    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .sort(([a, x], [b, y]) => y - x || compareIds(a, b))
     .slice(0, candidateCount(options.count - kept.length))
     .map(([itemId, score]) => ({ itemId, score }));
   const popularEntries = await live.entries(popular.map((item) => item.itemId));

@@ -57,4 +57,52 @@ describe('Function bundles', () => {
     );
     expect(importers).toEqual([{ file: 'functions/lib/lazyRedisCache.ts', kind: 'dynamic-import' }]);
   });
+
+  it('returns a processor bundle that reaches the SQS client only through a dynamic import', async () => {
+    // Prepare
+    const sqsModules = ['shared/adapters/sqsPoisonSink.ts', 'functions/lib/sqs.ts'];
+
+    // Act
+    const { inputs } = await bundleMeta('processor');
+
+    // Assess
+    // A poison record is rare: most execution environments never evaluate the SQS client (see functions/lib/lazySqsPoisonSink.ts).
+    const importers = Object.entries(inputs).flatMap(([file, input]) =>
+      input.imports.filter((i) => sqsModules.includes(i.path)).map((i) => ({ file, path: i.path, kind: i.kind })),
+    );
+    expect(importers).toEqual([
+      { file: 'functions/lib/lazySqsPoisonSink.ts', path: 'shared/adapters/sqsPoisonSink.ts', kind: 'dynamic-import' },
+      { file: 'functions/lib/lazySqsPoisonSink.ts', path: 'functions/lib/sqs.ts', kind: 'dynamic-import' },
+    ]);
+  });
+
+  it.each([
+    { name: 'recommend', builds: false },
+    { name: 'privacy', builds: false },
+    { name: 'catalogue', builds: false },
+    { name: 'processor', builds: true },
+    { name: 'ingest', builds: true },
+  ])(
+    'returns a $name bundle that builds the event schemas only if it parses events ($builds)',
+    async ({ name, builds }) => {
+      // Prepare: a message only the event schemas' cross-field rules carry.
+      const ruleMessage = 'userId or anonymousId is required';
+
+      // Act
+      const result = await build({
+        absWorkingDir: root,
+        entryPoints: [`functions/${name}/handler.ts`],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node24',
+        minify: true,
+        write: false,
+        logLevel: 'silent',
+      });
+
+      // Assess
+      expect(result.outputFiles[0]?.text.includes(ruleMessage)).toBe(builds);
+    },
+  );
 });

@@ -42,7 +42,48 @@ export interface BenchFigures {
   readonly trainSecondsPerMillion: Measured;
   /** Events per second one core decodes and validates (the export's work per event). */
   readonly decodeEventsPerSecond: Measured;
+  /** The Lambda handlers' warm invocations as the cold-start bench billed them, or why there are none. */
+  readonly warm: WarmBilling;
 }
+
+/** One kind of warm invocation of a bundled handler, per invocation (means of the bench's invocations). */
+export interface WarmInvocation {
+  /** Billed ms: each invocation's wall time rounded up to Lambda's 1 ms step, on the bench's full core. */
+  readonly billedMs: number;
+  /** CPU ms (user + system) of the same invocations: the part that stretches at a smaller memory size. */
+  readonly cpuMs: number;
+  /** `file metrics` it came from. */
+  readonly from: string;
+}
+
+/**
+ * `bench/results/cold-start.json`'s warm invocations: the recommend function's hits and misses
+ * (in-process LRU, stand-ins, no model), and where the record has them, ingest requests and
+ * processor batches of two sizes. `measured: false` when the record is missing or unreadable.
+ */
+export type WarmBilling =
+  | {
+      readonly measured: true;
+      /** The record, relative to the repository. */
+      readonly file: string;
+      /** When the bench ran (the record's `date`). */
+      readonly date: string;
+      readonly recommendHit: WarmInvocation;
+      readonly recommendMiss: WarmInvocation;
+      /** One `POST /v1/events` of `events` events, PutRecords to the Kinesis stand-in included. */
+      readonly ingestRequest?: WarmInvocation & { readonly events: number };
+      /** Kinesis batches of one record and of `largeRecords`, their DynamoDB writes included. */
+      readonly processorBatches?: {
+        readonly one: WarmInvocation;
+        readonly large: WarmInvocation;
+        readonly largeRecords: number;
+      };
+    }
+  | {
+      readonly measured: false;
+      /** Why, for the output. */
+      readonly note: string;
+    };
 
 const subject = z.object({ units: z.number().positive(), medianMs: z.number().positive() });
 const record = z.object({ subject, floor: subject.optional(), metrics: z.record(z.string(), z.unknown()) });
@@ -58,6 +99,60 @@ function metric(dir: URL, name: string, key: string, scale = 1): Measured {
     throw new Error(`bench/results/${name}.json has no numeric metrics.${key}`);
   }
   return { value: value * scale, from: `bench/results/${name}.json metrics.${key}` };
+}
+
+const COLD_START = 'cold-start';
+
+const coldStartRecord = z.object({ date: z.string(), metrics: z.record(z.string(), z.unknown()) });
+
+/**
+ * The warm invocations of `cold-start.json` in `dir`. A missing or unreadable record gives
+ * `measured: false` with a note (the estimate then falls back to the CPU figures and the
+ * assumptions' round trips); a record without the ingest or processor blocks leaves those out.
+ */
+export function readWarmBilling(dir: URL = BENCH_RESULTS_DIR): WarmBilling {
+  const file = new URL(`${COLD_START}.json`, dir);
+  const name = `bench/results/${COLD_START}.json`;
+  let parsed: z.infer<typeof coldStartRecord>;
+  try {
+    parsed = coldStartRecord.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not a bench record';
+    return { measured: false, note: `${name} ${why}: run \`npm run bench -- cold-start\`` };
+  }
+  const { metrics } = parsed;
+  const n = (key: string) => {
+    const value = metrics[key];
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
+  const warm = (billedKey: string, cpuKey: string): WarmInvocation | undefined => {
+    const billed = n(billedKey);
+    const cpu = n(cpuKey);
+    if (billed === undefined || cpu === undefined) return undefined;
+    return { billedMs: billed / 1000, cpuMs: cpu / 1000, from: `${name} metrics.${billedKey}, ${cpuKey}` };
+  };
+  const recommendHit = warm('billedMsPer1000Hit', 'cpuMsPer1000Hit');
+  const recommendMiss = warm('billedMsPer1000Miss', 'cpuMsPer1000Miss');
+  if (recommendHit === undefined || recommendMiss === undefined) {
+    return { measured: false, note: `${name} has no billedMsPer1000Hit/Miss with their cpuMsPer1000Hit/Miss` };
+  }
+  const ingest = warm('ingestBilledMsPer1000Request', 'ingestCpuMsPer1000Request');
+  const ingestEvents = n('ingestWarmEventsPerRequest');
+  const largeRecords = n('processorWarmLargeBatchRecords');
+  const one = warm('processorBilledMsPer1000Batch1', 'processorCpuMsPer1000Batch1');
+  const large =
+    largeRecords === undefined
+      ? undefined
+      : warm(`processorBilledMsPer1000Batch${largeRecords}`, `processorCpuMsPer1000Batch${largeRecords}`);
+  return {
+    measured: true,
+    file: name,
+    date: parsed.date,
+    recommendHit,
+    recommendMiss,
+    ...(ingest && ingestEvents ? { ingestRequest: { ...ingest, events: ingestEvents } } : {}),
+    ...(one && large && largeRecords && largeRecords > 1 ? { processorBatches: { one, large, largeRecords } } : {}),
+  };
 }
 
 /** Reads every figure the model needs; throws naming the file and metric that is missing. */
@@ -92,5 +187,6 @@ export function readBenchFigures(dir: URL = BENCH_RESULTS_DIR): BenchFigures {
       value: (processor.floor?.units ?? Number.NaN) / ((processor.floor?.medianMs ?? Number.NaN) / 1000),
       from: 'bench/results/processor.json floor (base64 + JSON.parse + schema) units / medianMs',
     },
+    warm: readWarmBilling(dir),
   };
 }

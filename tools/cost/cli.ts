@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { deploymentShapes, SHAPE_NAMES, type ShapeName } from '#shared/config/shapes.ts';
 import { defaultAssumptions } from './assumptions.ts';
-import { readBenchFigures } from './bench.ts';
+import { readBenchFigures, type WarmBilling } from './bench.ts';
 import { endpointCallsPerSecondLimit, streamEventsPerDayLimit } from './capacity.ts';
 import { crossovers } from './crossover.ts';
 import { estimate, idle } from './estimate.ts';
@@ -116,6 +116,25 @@ export function parseCostArgs(args: readonly string[]): CostArgs {
   };
 }
 
+/** Where the Lambda functions' billed time per invocation came from: the record and its date, or why not. */
+export function formatWarmSource(warm: WarmBilling): string {
+  if (!warm.measured) {
+    return (
+      `NOTE: ${warm.note}; Lambda billed time per invocation is estimated from the CPU figures of ` +
+      `recommend-lambda.json, ingest.json and processor.json and the assumed round trips instead`
+    );
+  }
+  const missing = [warm.ingestRequest ? undefined : 'ingest', warm.processorBatches ? undefined : 'processor'].filter(
+    (name) => name !== undefined,
+  );
+  return (
+    `Lambda billed time per invocation: ${warm.file} of ${warm.date} (warm invocations of the bundled handlers)` +
+    (missing.length > 0
+      ? `; ${missing.join(' and ')} from the CPU benches and assumed round trips (the record has no warm blocks for them)`
+      : '')
+  );
+}
+
 /** The whole report for parsed arguments. */
 export function costReport(args: CostArgs): string {
   const prices = priceBook(args.region);
@@ -154,6 +173,7 @@ export function costReport(args: CostArgs): string {
   });
   const sections = [
     `reco cost estimate: ${formatLoad(args.load, args.region)}`,
+    formatWarmSource(bench.warm),
     ...shown.map(formatShape),
     formatSummary(reports),
     formatCrossovers(found, { a: 'default', b: 'lean' }),

@@ -46,8 +46,14 @@ export interface RunnerResult {
   readonly initPlusFirstMs: number;
   /** A short summary of the first answer, to check it did the work (status, failures). */
   readonly firstAnswer?: string;
-  /** Per warm block: each invocation's latency, ms, and the answers' summaries counted. */
-  readonly blocks: Readonly<Record<string, { latenciesMs: number[]; answers: Record<string, number> }>>;
+  /** Per warm block: each invocation's latency and CPU time (user + system), ms, and the answers' summaries counted. */
+  readonly blocks: Readonly<Record<string, WarmBlock>>;
+}
+
+export interface WarmBlock {
+  readonly latenciesMs: number[];
+  readonly cpuMs: number[];
+  readonly answers: Record<string, number>;
 }
 
 type Handler = (event: unknown, context: unknown) => Promise<Answer>;
@@ -91,14 +97,17 @@ async function main(): Promise<void> {
   let firstAnswer: Answer | undefined;
   if (input.first !== undefined) firstAnswer = await handler(input.first, context(input));
   const firstDone = performance.now();
-  const blocks: Record<string, { latenciesMs: number[]; answers: Record<string, number> }> = {};
+  const blocks: Record<string, WarmBlock> = {};
   for (const [name, events] of Object.entries(input.blocks ?? {})) {
-    const block = { latenciesMs: [] as number[], answers: {} as Record<string, number> };
+    const block: WarmBlock = { latenciesMs: [], cpuMs: [], answers: {} };
     for (const event of events) {
       const ctx = context(input);
+      const cpu = process.cpuUsage();
       const start = performance.now();
       const answer = await handler(event, ctx);
       block.latenciesMs.push(performance.now() - start);
+      const used = process.cpuUsage(cpu);
+      block.cpuMs.push((used.user + used.system) / 1000);
       const key = summary(answer);
       block.answers[key] = (block.answers[key] ?? 0) + 1;
       // The runtime's request for the next event is I/O: callbacks due now run before it.

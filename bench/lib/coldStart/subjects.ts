@@ -20,6 +20,11 @@ export const FLOOR_ENTRY = 'bench/lib/coldStart/floorHandler.ts';
 export interface RunInputs {
   /** Per run `k`: the first invocation's event, or undefined for init only. */
   readonly first: (k: number) => unknown;
+  /**
+   * Warm invocations after a first one, by block name, for the per-invocation billed time the cost
+   * model reads; absent: not measured warm.
+   */
+  readonly warm?: () => Readonly<Record<string, readonly unknown[]>>;
 }
 
 export interface Subject {
@@ -40,6 +45,8 @@ export interface SubjectContext {
   /** Simulator events not yet applied to the table, moved to just before now; 100 per run are used. */
   readonly freshEvents: readonly StorefrontEventInput[];
   readonly runs: number;
+  /** More such events, none of them in `freshEvents`, for the warm blocks ({@link WARM}). */
+  readonly warmEvents: readonly StorefrontEventInput[];
 }
 
 /** The environment of a function in this run: Lambda's own variables, RecoFunction's and the bind calls'. */
@@ -165,17 +172,59 @@ const PIPELINE_ENV: Readonly<Record<string, string>> = {
  */
 export const EVENTS_PER_BATCH = 1;
 
+/**
+ * The warm blocks of ingest and the processor: requests of the cost model's events per request,
+ * and Kinesis batches of one record and of 100 (the billed time of a batch of n records is then
+ * read as a fixed part plus n times a per-record part).
+ */
+export const WARM = {
+  ingestRequests: 200,
+  ingestEventsPerRequest: 5,
+  processorBatches: 20,
+  processorLargeBatchRecords: 100,
+} as const;
+
+/** Warm events the subjects use: one-record batches, then the large ones; ingest reuses them. */
+export const WARM_EVENTS = WARM.processorBatches * (1 + WARM.processorLargeBatchRecords);
+
 /** Every handler under `functions/`, and what its first invocation is. */
 export function subjects(ctx: SubjectContext): Subject[] {
   const shopper = (k: number) => ctx.shoppers[k % ctx.shoppers.length] as { id: string; token: string };
   const batch = (k: number) => ctx.freshEvents.slice(k * EVENTS_PER_BATCH, (k + 1) * EVENTS_PER_BATCH);
-  const anonymous = (k: number) =>
-    batch(k).map((event) => {
-      // A storefront page without a user token sends anonymous events only.
+  // A storefront page without a user token sends anonymous events only.
+  const stripUser = (events: readonly StorefrontEventInput[]) =>
+    events.map((event) => {
       const { userId: _userId, ...rest } = event as StorefrontEventInput & { userId?: string };
       return { ...rest, timestamp: toEpochMs(event.timestamp) };
     });
+  const anonymous = (k: number) => stripUser(batch(k));
   const requestId = (name: string, k: number) => `cold-${name}-${k}`;
+  const ingestWarm = () => ({
+    request: Array.from({ length: WARM.ingestRequests }, (_, i) => {
+      const start = (i * WARM.ingestEventsPerRequest) % (ctx.warmEvents.length - WARM.ingestEventsPerRequest);
+      return apiEvent({
+        route: 'events',
+        path: api.routes.events,
+        requestId: requestId('ingest-warm', i),
+        body: { events: stripUser(ctx.warmEvents.slice(start, start + WARM.ingestEventsPerRequest)) },
+      });
+    }),
+  });
+  // Sequence numbers after every cold run's, batch after batch, as on one shard.
+  const processorWarm = () => {
+    const small = ctx.warmEvents.slice(0, WARM.processorBatches);
+    const large = ctx.warmEvents.slice(WARM.processorBatches);
+    const run = (j: number) => ctx.runs + 1 + j;
+    return {
+      batch1: small.map((event, j) => kinesisEvent([event], run(j))),
+      [`batch${WARM.processorLargeBatchRecords}`]: Array.from({ length: WARM.processorBatches }, (_, j) =>
+        kinesisEvent(
+          large.slice(j * WARM.processorLargeBatchRecords, (j + 1) * WARM.processorLargeBatchRecords),
+          run(WARM.processorBatches + j),
+        ),
+      ),
+    };
+  };
   return [
     {
       name: 'recommend',
@@ -197,13 +246,14 @@ export function subjects(ctx: SubjectContext): Subject[] {
             requestId: requestId('ingest', k),
             body: { events: anonymous(k) },
           }),
+        warm: ingestWarm,
       },
     },
     {
       name: 'processor',
       entry: 'functions/processor/handler.ts',
       firstInvocation: 'a Kinesis batch of one record, its feature writes to the DynamoDB stand-in',
-      inputs: { first: (k) => kinesisEvent(batch(k), k) },
+      inputs: { first: (k) => kinesisEvent(batch(k), k), warm: processorWarm },
     },
     {
       name: 'catalogue',

@@ -8,7 +8,13 @@ import { api } from '#shared/config/index.ts';
 import { billedMs, billedMsPer1000 } from '../../../bench/lib/coldStart/billing.ts';
 import { medianPairedRatio } from '../../../bench/lib/coldStart/paired.ts';
 import { runColdProcess } from '../../../bench/lib/coldStart/spawnRunner.ts';
-import { floorSubject, subjects, type SubjectContext } from '../../../bench/lib/coldStart/subjects.ts';
+import {
+  floorSubject,
+  subjects,
+  WARM,
+  WARM_EVENTS,
+  type SubjectContext,
+} from '../../../bench/lib/coldStart/subjects.ts';
 import { simulatorEvents } from '../../../bench/lib/fixtures.ts';
 
 const functionsDir = new URL('../../../functions/', import.meta.url);
@@ -23,6 +29,7 @@ const context: SubjectContext = {
   ],
   freshEvents: simulatorEvents(4),
   runs: 4,
+  warmEvents: simulatorEvents(4 + WARM_EVENTS).slice(4),
 };
 
 describe('Bench: cold-start', () => {
@@ -83,6 +90,28 @@ describe('Bench: cold-start', () => {
       expect(batch.Records[0]?.eventID).toMatch(/^shardId-000000000000:\d+$/);
       expect(byName.get('pipeline')?.inputs.first(1)).toBeUndefined();
     });
+
+    it('returns warm blocks for ingest and the processor: requests of 5 events, batches of 1 and 100 records after the cold runs', () => {
+      // Prepare
+      const byName = new Map(subjects(context).map((s) => [s.name, s]));
+      const sequence = (batch: KinesisStreamEvent) => BigInt(batch.Records[0]?.kinesis.sequenceNumber ?? '0');
+
+      // Act
+      const ingest = byName.get('ingest')?.inputs.warm?.() as Record<string, APIGatewayProxyEvent[]>;
+      const processor = byName.get('processor')?.inputs.warm?.() as Record<string, KinesisStreamEvent[]>;
+
+      // Assess
+      expect(ingest.request).toHaveLength(WARM.ingestRequests);
+      for (const request of ingest.request ?? []) {
+        expect((JSON.parse(request.body ?? '{}') as { events: unknown[] }).events).toHaveLength(5);
+      }
+      expect(processor.batch1?.map((b) => b.Records.length)).toEqual(Array(WARM.processorBatches).fill(1));
+      expect(processor.batch100?.map((b) => b.Records.length)).toEqual(Array(WARM.processorBatches).fill(100));
+      const cold = sequence(byName.get('processor')?.inputs.first(context.runs - 1) as KinesisStreamEvent);
+      const all = [...(processor.batch1 ?? []), ...(processor.batch100 ?? [])].map(sequence);
+      expect(all.every((n, i) => n > cold && (i === 0 || n > (all[i - 1] ?? 0n)))).toBe(true);
+      expect(byName.get('recommend')?.inputs.warm).toBeUndefined();
+    });
   });
 
   describe('Function: runColdProcess', () => {
@@ -122,6 +151,8 @@ describe('Bench: cold-start', () => {
       expect(result.firstAnswer).toBe('200 MISS');
       expect(result.initPlusFirstMs).toBeCloseTo(result.importMs + result.firstInvocationMs, 5);
       expect(result.blocks.hit?.latenciesMs).toHaveLength(2);
+      expect(result.blocks.hit?.cpuMs.every((ms) => ms >= 0)).toBe(true);
+      expect(result.blocks.hit?.cpuMs).toHaveLength(2);
       expect(result.blocks.hit?.answers).toEqual({ '200 HIT': 2 });
     });
 

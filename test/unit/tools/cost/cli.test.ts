@@ -1,7 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { costReport, CostUsageError, LOAD_LIMITS, parseCostArgs, runCost } from '../../../../tools/cost/cli.ts';
+import {
+  costReport,
+  CostUsageError,
+  formatWarmSource,
+  LOAD_LIMITS,
+  parseCostArgs,
+  runCost,
+} from '../../../../tools/cost/cli.ts';
+import { measuredBench } from './fixtures.ts';
 import { SERVICES } from '../../../../tools/cost/estimate.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -158,5 +166,33 @@ describe('Function: costReport at the largest load the flags take', () => {
     // Assess
     expect(report).not.toMatch(/NaN|∞|Infinity/);
     expect(report).toMatch(/== shape lean: \$[\d,]+\.\d\d a month/);
+  });
+});
+
+describe('Function: formatWarmSource', () => {
+  it('names the record and the date the Lambda billed times came from', () => {
+    // Act
+    const line = formatWarmSource(measuredBench.warm);
+
+    // Assess
+    expect(line).toBe(
+      'Lambda billed time per invocation: bench/results/cold-start.json of 2026-12-08T00:00:00.000Z (warm invocations of the bundled handlers)',
+    );
+  });
+
+  it('says which functions fall back when the record lacks their warm blocks, and why all do without a record', () => {
+    // Prepare
+    const { warm } = measuredBench;
+    const withoutProcessor = warm.measured ? { ...warm, processorBatches: undefined } : warm;
+
+    // Act
+    const partial = formatWarmSource(withoutProcessor);
+    const none = formatWarmSource({ measured: false, note: 'bench/results/cold-start.json not found' });
+
+    // Assess
+    expect(partial).toContain('; processor from the CPU benches and assumed round trips');
+    expect(none).toMatch(
+      /^NOTE: bench\/results\/cold-start.json not found; Lambda billed time per invocation is estimated/,
+    );
   });
 });

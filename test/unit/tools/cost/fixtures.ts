@@ -22,6 +22,29 @@ export const roundBench: BenchFigures = {
   responseBytes: m(1000),
   trainSecondsPerMillion: m(6),
   decodeEventsPerSecond: m(100_000),
+  warm: { measured: false, note: 'fixture: no cold-start record' },
+};
+
+/**
+ * The same with the cold-start bench's warm invocations of round values: a hit billed 3 ms (1 ms
+ * of it CPU), a miss 40 ms (20 ms CPU), an ingest request of 5 events 10 ms (2 ms CPU), processor
+ * batches of 1 record 20 ms (4 ms CPU) and of 101 records 220 ms (104 ms CPU).
+ */
+export const measuredBench: BenchFigures = {
+  ...roundBench,
+  warm: {
+    measured: true,
+    file: 'bench/results/cold-start.json',
+    date: '2026-12-08T00:00:00.000Z',
+    recommendHit: { billedMs: 3, cpuMs: 1, from: 'fixture hit' },
+    recommendMiss: { billedMs: 40, cpuMs: 20, from: 'fixture miss' },
+    ingestRequest: { billedMs: 10, cpuMs: 2, events: 5, from: 'fixture ingest' },
+    processorBatches: {
+      one: { billedMs: 20, cpuMs: 4, from: 'fixture batch1' },
+      large: { billedMs: 220, cpuMs: 104, from: 'fixture batch101' },
+      largeRecords: 101,
+    },
+  },
 };
 
 /** A load of `perMonth` events or lists a month (the model works from per-day figures). */
@@ -33,12 +56,14 @@ export function context(options: {
   readonly load?: Partial<Load>;
   readonly shape?: DeploymentShape;
   readonly assumptions?: Partial<Assumptions>;
+  /** @default roundBench */
+  readonly bench?: BenchFigures;
 }): CostContext {
   return {
     load: { ...noTraffic, ...options.load },
     shape: options.shape ?? deploymentShapes.default,
     prices: priceBook('us-east-1'),
-    bench: roundBench,
+    bench: options.bench ?? roundBench,
     assumptions: { ...defaultAssumptions, ...options.assumptions },
   };
 }
