@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
 import { dashboardSite } from '../../../web/dashboard/site.ts';
 import { fixtureReport, HOSTILE_VERSION } from '../../fixtures/dashboard/statsReport.ts';
+import { launchBrowser, newPage, screenshot, viewports } from '../../support/browser.ts';
 import { startRecoDashboard, type RunningDashboard } from '../../support/recoDashboard.ts';
 
 /*
@@ -17,9 +18,6 @@ import { startRecoDashboard, type RunningDashboard } from '../../support/recoDas
  * click on an item of a served list shows up in the page's attribution table, under that list's
  * model version and kind.
  */
-
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
 let stack: LocalStack;
 let dataDir: string;
@@ -51,7 +49,7 @@ async function drained(): Promise<void> {
 
 /** A page that records what would be a problem: script errors, CSP violations, dialogs (an injected alert). */
 async function watchedPage(viewport: { width: number; height: number }) {
-  const page = await browser.newPage({ viewport });
+  const page = await newPage(browser, { viewport });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {
@@ -86,19 +84,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => fixtureServer.listen(0, '127.0.0.1', resolve));
   fixtureUrl = `http://127.0.0.1:${(fixtureServer.address() as AddressInfo).port}/dashboard/`;
-  browser = await chromium.launch({
-    headless: true,
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -133,7 +119,7 @@ describe('Browser: dashboard', () => {
     const clicked = list.items[0]?.itemId;
     expect(clicked).toBeDefined();
     const row = { modelVersion: list.modelVersion, listKind: 'personal' };
-    const { page, problems } = await watchedPage({ width: 1280, height: 900 });
+    const { page, problems } = await watchedPage(viewports.desktop);
     await page.goto(`${dashboard.url}?minutes=5`);
     await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
     const before = Number((await attributionCell(page, row, 'clicks')) ?? '0');
@@ -167,8 +153,7 @@ describe('Browser: dashboard', () => {
       .toBe(String(before + 1));
     expect(Number(await attributionCell(page, row, 'impressions'))).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#charts figure').count()).toBe(5);
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    await screenshot(page, 'dashboard');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -178,7 +163,7 @@ describe('Browser: dashboard with a fixture report', () => {
   it('shows hostile text as text, missing values as a dash, and runs under its CSP without errors', async () => {
     // Prepare
     fixtureAnswer = () => Response.json(fixtureReport({ end: new Date() }));
-    const { page, problems } = await watchedPage({ width: 1280, height: 900 });
+    const { page, problems } = await watchedPage(viewports.desktop);
 
     // Act
     await page.goto(fixtureUrl);
@@ -201,7 +186,7 @@ describe('Browser: dashboard with a fixture report', () => {
   it('fits a phone-sized screen without sideways scrolling', async () => {
     // Prepare
     fixtureAnswer = () => Response.json(fixtureReport({ end: new Date() }));
-    const { page, problems } = await watchedPage({ width: 390, height: 844 });
+    const { page, problems } = await watchedPage(viewports.phone);
 
     // Act
     await page.goto(fixtureUrl);
@@ -213,10 +198,9 @@ describe('Browser: dashboard with a fixture report', () => {
     };
 
     // Assess
-    expect(widths.page).toBeLessThanOrEqual(390);
-    expect(widths.attribution).toBeLessThanOrEqual(390);
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-phone.png'), fullPage: true });
+    expect(widths.page).toBeLessThanOrEqual(viewports.phone.width);
+    expect(widths.attribution).toBeLessThanOrEqual(viewports.phone.width);
+    await screenshot(page, 'dashboard-phone');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -224,7 +208,7 @@ describe('Browser: dashboard with a fixture report', () => {
   it('says why when the stats route refuses, and keeps the last good data', async () => {
     // Prepare
     fixtureAnswer = () => Response.json(fixtureReport({ end: new Date() }));
-    const { page } = await watchedPage({ width: 1280, height: 900 });
+    const { page } = await watchedPage(viewports.desktop);
     await page.goto(fixtureUrl);
     await expect.poll(() => page.locator('#status').getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
 
