@@ -185,6 +185,7 @@ export class RecoStack extends Stack {
       models: this.admin.adminFunction,
       model: this.admin.adminFunction,
       promoteModel: this.admin.adminFunction,
+      stats: this.admin.adminFunction,
     };
     this.registry.grantReadVersions(this.admin.adminFunction);
     this.training.grantStartExecution(this.admin.adminFunction);
