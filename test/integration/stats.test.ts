@@ -10,6 +10,7 @@ import { startLocalStack, type LocalStack } from '#local/stack.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { trainerFor } from '#shared/recommender/registry.ts';
 import { DEGRADED_CAUSES, type StatsReport } from '#shared/stats/report.ts';
+import { MODEL_STATUSES } from '#shared/training/registry.ts';
 import { drained } from './freshStack.ts';
 
 /*
@@ -49,7 +50,13 @@ async function startModel(dir: string): Promise<BootstrapModel> {
 
 const nullableNumbers = z.array(z.number().nullable());
 const numbers = z.array(z.number());
-const modelRecord = z.looseObject({ version: z.string(), status: z.string(), createdAt: z.string() });
+const modelRecord = z.looseObject({
+  version: z.string(),
+  status: z.enum(MODEL_STATUSES),
+  createdAt: z.iso.datetime(),
+  executionId: z.string(),
+  trigger: z.enum(['schedule', 'manual', 'promote']),
+});
 /** `StatsReport` at run time: every field the dashboard draws, with its type. */
 const statsReportSchema = z.strictObject({
   source: z.enum(['cloudwatch', 'local']),
@@ -66,7 +73,7 @@ const statsReportSchema = z.strictObject({
     processorLagMs: nullableNumbers,
     cacheHitRatio: nullableNumbers,
     degradedShare: nullableNumbers,
-    degradedByCause: z.strictObject(Object.fromEntries(DEGRADED_CAUSES.map((cause) => [cause, numbers]))),
+    degradedByCause: z.record(z.enum(DEGRADED_CAUSES), numbers),
     latencyMs: z.partialRecord(
       z.enum(Object.keys(api.routes) as [RouteName, ...RouteName[]]),
       z.strictObject({ p50: nullableNumbers, p90: nullableNumbers, p99: nullableNumbers }),
