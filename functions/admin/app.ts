@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
+import { CloudWatchMetrics } from '#shared/adapters/cloudWatchMetrics.ts';
+import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { SfnTrainingRuns } from '#shared/adapters/sfnTrainingRuns.ts';
 import {
@@ -23,6 +25,7 @@ import { requireServer } from '../lib/serverOnly.ts';
 import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
 import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
+import { cloudWatchClient } from '../lib/cloudWatch.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { sfnClient } from '../lib/sfn.ts';
 import { logger } from '../lib/observability.ts';
@@ -35,7 +38,7 @@ export interface AdminFunctionDeps {
   readonly clock: Clock;
   readonly corsOrigins: readonly string[];
   /** What `GET /v1/admin/stats` reads, built on its first call. */
-  readonly stats: () => Promise<StatsDeps>;
+  readonly stats: () => StatsDeps;
 }
 
 /** The registry from `REGISTRY_TABLE_NAME` and the state machine from `TRAINING_STATE_MACHINE_ARN`, read when first used. */
@@ -60,39 +63,31 @@ function modelsFrom(env: Env): ModelAdminDeps {
 /**
  * What `GET /v1/admin/stats` reads: `metrics` (default: CloudWatch, the processor's lag from
  * `PROCESSOR_FUNCTION_NAME`), the model registry, attribution in the feature table from
- * `FEATURE_TABLE_NAME`, and the fallback's version from `MODEL_VERSION`. Loaded on the first call, so
- * the CloudWatch client and the feature store adapter add nothing to the other routes' cold start.
+ * `FEATURE_TABLE_NAME`, and the fallback's version from `MODEL_VERSION`. Built on the first call: the
+ * CloudWatch client is made then, not at cold start. The modules are imported statically on
+ * purpose: in the single-file bundle a dynamic `import()` keeps the whole of each module it reaches
+ * (no tree-shaking), a larger bundle that starts slower than these static imports.
  */
 export function statsDepsFrom(
   env: Env,
   options: { readonly registry: StatsDeps['registry']; readonly metrics?: OperationalMetrics },
-): () => Promise<StatsDeps> {
-  let loaded: Promise<StatsDeps> | undefined;
-  const load = async (): Promise<StatsDeps> => {
+): () => StatsDeps {
+  let built: StatsDeps | undefined;
+  return () => {
+    if (built !== undefined) return built;
     const tableName = requiredEnv(env, envVars.featureTableName);
-    const { DynamoFeatureStore } = await import('#shared/adapters/dynamoFeatureStore.ts');
-    return {
-      metrics: options.metrics ?? (await cloudWatchMetricsFrom(env)),
+    const processorFunctionName = env[envVars.processorFunctionName];
+    built = {
+      metrics:
+        options.metrics ??
+        new CloudWatchMetrics(cloudWatchClient(), processorFunctionName ? { processorFunctionName } : {}),
       registry: options.registry,
       attribution: new DynamoFeatureStore(dynamoDb, tableName),
       // The recommend function's default: what lists are served as before the first model.
       fallbackVersion: optionalEnv(env, envVars.modelVersion, 'popularity-v1'),
     };
+    return built;
   };
-  return () =>
-    (loaded ??= load().catch((error: unknown) => {
-      loaded = undefined;
-      throw error;
-    }));
-}
-
-async function cloudWatchMetricsFrom(env: Env): Promise<OperationalMetrics> {
-  const [{ CloudWatchMetrics }, { cloudWatchClient }] = await Promise.all([
-    import('#shared/adapters/cloudWatchMetrics.ts'),
-    import('../lib/cloudWatch.ts'),
-  ]);
-  const processorFunctionName = env[envVars.processorFunctionName];
-  return new CloudWatchMetrics(cloudWatchClient(), processorFunctionName ? { processorFunctionName } : {});
 }
 
 /** The admin function's dependencies from its environment; `overrides` replace any of them. */
@@ -197,7 +192,7 @@ export function createHandler(deps: AdminFunctionDeps): HttpHandler {
       stats: async (event) => {
         await requireServer(event, deps);
         const minutes = parseStatsMinutes(event.queryStringParameters);
-        return jsonResponse(200, await statsReport(await deps.stats(), { minutes, now: deps.clock.now() }));
+        return jsonResponse(200, await statsReport(deps.stats(), { minutes, now: deps.clock.now() }));
       },
     },
     deps.corsOrigins,

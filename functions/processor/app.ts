@@ -12,6 +12,7 @@ import { ErasureHasher } from '#shared/privacy/erasureHash.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { requiredEnv, type Env } from '../lib/env.ts';
 import { keepAliveHandler } from '../lib/httpHandler.ts';
+import { functionMetrics } from '#shared/stats/metrics.ts';
 import { countMetric, logger, publishMetrics } from '../lib/observability.ts';
 import { sqs } from '../lib/sqs.ts';
 
@@ -97,7 +98,7 @@ export function createHandler(deps: FeatureDeps): ProcessorHandler {
         processor,
         { context },
       );
-      countMetric('EventsProcessed', outcome.applied - outcome.poisoned);
+      countMetric(functionMetrics.eventsProcessed, outcome.applied - outcome.poisoned);
       countMetric('PoisonRecords', outcome.poisoned);
       countMetric('FailedRecords', response.batchItemFailures.length);
       countMetric('IdentifyLinksRefused', outcome.linksRefused);

@@ -142,6 +142,7 @@ describe('Route: GET /v1/admin/stats on the local stack', () => {
       recommendationId: string;
       modelVersion: string;
       items: { itemId: string }[];
+      degraded: boolean;
     };
     // Read again until the cache answers (a loaded machine may skip a slow cache read).
     for (let read = 0; read < 5; read++) {
@@ -169,7 +170,8 @@ describe('Route: GET /v1/admin/stats on the local stack', () => {
     }
 
     // Assess
-    expect(list.modelVersion).toBe(stack.model?.modelVersion);
+    // On a loaded machine the model may miss its budget: the list is then the fallback's, and says so.
+    expect(list.modelVersion).toBe(list.degraded ? 'popularity-v1' : stack.model?.modelVersion);
     expect(clicked).toBeDefined();
     expect(report?.source).toBe('local');
     expect(report?.series.timestamps).toHaveLength(30);
@@ -177,7 +179,15 @@ describe('Route: GET /v1/admin/stats on the local stack', () => {
     expect(Math.max(...(report?.series.eventsProcessedPerSecond ?? []))).toBeGreaterThan(0);
     expect(report?.series.processorLagMs.some((lag) => lag !== null && lag >= 0)).toBe(true);
     expect(report?.series.cacheHitRatio.some((ratio) => ratio !== null && ratio > 0)).toBe(true);
-    expect(report?.series.degradedShare.some((share) => share === 0)).toBe(true);
+    expect(report?.series.degradedShare.some((share) => share !== null)).toBe(true);
+    const fallbacks = Object.values(report?.series.degradedByCause ?? {}).flat();
+    const degradedShares = report?.series.degradedShare.filter((share) => share !== null) ?? [];
+    if (list.degraded) {
+      expect(Math.max(...degradedShares)).toBeGreaterThan(0);
+      expect(Math.max(...fallbacks)).toBeGreaterThan(0);
+    } else {
+      expect(degradedShares.some((share) => share < 1)).toBe(true);
+    }
     const latency = report?.series.latencyMs.userRecommendations;
     expect(latency?.p50.some((ms) => ms !== null && ms > 0)).toBe(true);
     expect(latency?.p99.some((ms) => ms !== null && ms > 0)).toBe(true);

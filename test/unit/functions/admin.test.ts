@@ -96,19 +96,18 @@ describe('Handler: admin, Route: GET /v1/admin/stats', () => {
       { ...TEST_AUTH_ENV },
       {
         clock,
-        stats: () =>
-          Promise.resolve({
-            metrics: {
-              source: 'local',
-              resolutionSeconds: 60,
-              read: (window) => {
-                asked.push({ minutes: (Date.parse(window.end) - Date.parse(window.start)) / 60_000 });
-                return Promise.resolve(emptySeries(window));
-              },
+        stats: () => ({
+          metrics: {
+            source: 'local',
+            resolutionSeconds: 60,
+            read: (window) => {
+              asked.push({ minutes: (Date.parse(window.end) - Date.parse(window.start)) / 60_000 });
+              return Promise.resolve(emptySeries(window));
             },
-            registry,
-            attribution: new MemoryFeatureStore(),
-          }),
+          },
+          registry,
+          attribution: new MemoryFeatureStore(),
+        }),
       },
     );
     return { handler: createHandler(deps), asked };
