@@ -1,9 +1,13 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { dataLake } from '#shared/config/index.ts';
 import type { StreamEvent } from '#shared/events/schema.ts';
+
+// On libuv's thread pool: a batch's compression does not hold up the API's event loop.
+const gzip = promisify(gzipCallback);
 
 /**
  * The local stand-in for Firehose → S3: a second consumer of the event stream that appends raw
@@ -47,7 +51,7 @@ export class LocalDataLake {
     for (const [day, lines] of byDay) {
       const dir = join(this.root, dataLake.eventsPrefix, `dt=${day}`);
       await mkdir(dir, { recursive: true });
-      await appendFile(join(dir, `part-${this.runId}${dataLake.objectExtension}`), gzipSync(`${lines.join('\n')}\n`));
+      await appendFile(join(dir, `part-${this.runId}${dataLake.objectExtension}`), await gzip(`${lines.join('\n')}\n`));
     }
   }
 }

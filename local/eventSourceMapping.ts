@@ -28,7 +28,10 @@ export interface EventSourceMappingOptions {
   readonly batchingWindowMs?: number;
   /** @default streamProcessing.retryAttempts */
   readonly retryAttempts?: number;
-  /** Idle wait between empty polls. @default 100 */
+  /**
+   * Wait between empty polls, and between short reads while a batch fills (unless the shard is
+   * behind). @default 100
+   */
   readonly pollIntervalMs?: number;
   /**
    * While a shard stays empty the wait doubles, from `pollIntervalMs` up to this (Lambda polls an
@@ -141,7 +144,7 @@ export class EventSourceMapping implements StreamMapping {
       try {
         const fetched = await this.fetch(reader);
         if (reader.buffer.length === 0) {
-          setIdle(fetched === 0);
+          setIdle(fetched.records === 0);
           windowStarted = undefined;
           await sleep(idleWaitMs);
           idleWaitMs = Math.min(idleWaitMs * 2, this.maxIdlePollIntervalMs);
@@ -150,10 +153,13 @@ export class EventSourceMapping implements StreamMapping {
         idleWaitMs = this.pollIntervalMs;
         setIdle(false);
         windowStarted ??= Date.now();
-        const windowOpen = Date.now() - windowStarted < this.batchingWindowMs;
-        if (reader.buffer.length < this.batchSize && windowOpen && fetched > 0) continue;
-        if (reader.buffer.length < this.batchSize && windowOpen) {
-          await sleep(Math.min(this.pollIntervalMs, this.batchingWindowMs));
+        const windowLeftMs = this.batchingWindowMs - (Date.now() - windowStarted);
+        if (reader.buffer.length < this.batchSize && windowLeftMs > 0) {
+          // A full page may have more behind it: read on. A short one emptied the shard, and more
+          // comes only with time: wait a poll interval (or what is left of the window) first, so
+          // a filling batch costs one GetRecords per interval, not one per round trip.
+          if (!fetched.drained) continue;
+          await sleep(Math.min(this.pollIntervalMs, windowLeftMs));
           continue;
         }
         await this.invoke(reader);
@@ -183,15 +189,20 @@ export class EventSourceMapping implements StreamMapping {
     return ShardIterator;
   }
 
-  private async fetch(reader: ShardReader): Promise<number> {
-    if (reader.buffer.length >= this.batchSize || reader.iterator === undefined) return 0;
+  /**
+   * Reads up to what the batch still takes; `drained` when the page was short and the shard is
+   * not behind (`MillisBehindLatest`: Kinesis may return a short page with more records after it).
+   */
+  private async fetch(reader: ShardReader): Promise<{ records: number; drained: boolean }> {
+    if (reader.buffer.length >= this.batchSize || reader.iterator === undefined) return { records: 0, drained: true };
+    const limit = this.batchSize - reader.buffer.length;
     const result = await this.options.kinesis.send(
-      new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: this.batchSize - reader.buffer.length }),
+      new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: limit }),
     );
     reader.iterator = result.NextShardIterator;
     const records = (result.Records ?? []).map((record) => this.toLambdaRecord(reader.shardId, record));
     reader.buffer.push(...records);
-    return records.length;
+    return { records: records.length, drained: records.length < limit && !(result.MillisBehindLatest ?? 0) };
   }
 
   private toLambdaRecord(shardId: string, record: KinesisRecord): KinesisStreamRecord {

@@ -209,6 +209,7 @@ async function main(): Promise<number> {
     ? `model ${stack.model.modelVersion} trained on ${stack.model.trainedOn} interactions, served by pid ${stack.endpoint.pid}`
     : 'popularity only';
   console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items; ${model})`);
+  console.log(`demo shop: ${stack.url}/   (sign in as a simulated shopper, u1, u2, …)`);
   const u1 = await stack.mintUserToken('u1');
   for (const line of startBanner(stack, u1)) console.log(line);
 

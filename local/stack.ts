@@ -22,6 +22,7 @@ import {
   type ProxyHandler,
 } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
+import { createLocalSite, type LocalSiteOptions } from './site.ts';
 import { LocalDataLake } from './dataLake.ts';
 import type { BootstrapModel } from './localModel.ts';
 import { LocalBuckets } from './training/buckets.ts';
@@ -103,6 +104,11 @@ export interface LocalStackOptions {
    * @default RECO_CORS_ORIGINS (comma-separated), else `api.cors.allowOrigins` (`*`)
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * What the gateway serves outside `/v1` (`local/site.ts`): the demo shop at `/`, and sites mounted under their own
+   * prefixes; `false`: nothing but the API. @default the shop, calling the API on its own origin
+   */
+  readonly site?: false | LocalSiteOptions;
 }
 
 export interface LocalStackStats {
@@ -311,13 +317,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region,
     handler: dataLake.handler,
     onFailurePath: join(dataDir, 'lake-on-failure.jsonl'),
+    // Nothing waits on the lake (Firehose buffers for a minute): each shard is read about once a
+    // second, as much as one GetRecords returns (10,000), busy or idle.
     batchingWindowMs: 1_000,
-    // Nothing waits on the lake: an idle shard is polled about once a second, as Lambda does.
-    maxIdlePollIntervalMs: 1_000,
+    pollIntervalMs: 1_000,
+    batchSize: 10_000,
   });
   await lakeMapping.start();
 
   let localApi: LocalApi;
+  const site =
+    options.site === false
+      ? undefined
+      : createLocalSite({
+          ...options.site,
+          dynamoDb: clients.dynamoDb,
+          tableName: names.table,
+          apiKey,
+          serverCredentials,
+          region,
+          serverUrl: () => localApi.url,
+        });
   try {
     localApi = await startApiGateway({
       port: options.port ?? 3000,
@@ -328,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiIds,
       serverCredentials: [serverCredentials],
       region,
+      ...(site ? { site } : {}),
     });
   } catch (error) {
     await mapping.stop();

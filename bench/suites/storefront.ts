@@ -4,7 +4,9 @@
  * load generator in this process and the stack (its stand-ins and model server in processes of
  * their own) on the same machine. See bench/README.md#storefront.
  */
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { atLeast, below, throughputOf, type BenchResult, type TargetCheck } from '../lib/harness.ts';
 import { percentile } from '../lib/stats.ts';
 import { cpuMeter } from '../lib/serving/load.ts';
@@ -12,6 +14,7 @@ import { ShopperTokens } from '../lib/serving/tokens.ts';
 import { localSecrets } from '#local/stack.ts';
 import { runLoops } from '../lib/storefront/loops.ts';
 import { drained, startStorefrontStack, statsOf } from '../lib/storefront/stack.ts';
+import type { ProfileWindowFile } from '../lib/cpuProfile.ts';
 import { measureCeiling, operationsBetween, type StandInCeiling } from '../lib/storefront/ceiling.ts';
 
 export const name = 'storefront';
@@ -28,6 +31,21 @@ const TARGETS = { eventsPerSecond: 1_000, listsPerSecond: 200, ingestP99Ms: 150,
 const TARGET_CEILING_SHARE = 0.8;
 
 const log = (line: string) => console.log(`  [storefront] ${line}`);
+/** The clock V8 stamps `.cpuprofile` samples with, µs. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * With `--cpu-prof-dir=<dir>` in RECO_BENCH_CHILD_NODE_ARGS, the load's window and each role's
+ * pid go to `<dir>/window.json`, for `npx tsx bench/profile.ts <dir>`.
+ */
+async function writeProfileWindow(window: ProfileWindowFile): Promise<void> {
+  const dir = /--cpu-prof-dir=(\S+)/.exec(process.env.RECO_BENCH_CHILD_NODE_ARGS ?? '')?.[1];
+  if (dir === undefined) return;
+  await writeFile(
+    join(dir, 'window.json'),
+    JSON.stringify({ ...window, roles: { ...window.roles, bench: process.pid } }),
+  );
+}
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 export async function run(): Promise<BenchResult> {
@@ -70,8 +88,10 @@ export async function run(): Promise<BenchResult> {
     const [load1 = 0] = loadavg();
     log(`load: ${LOOPS} loops for ${SECONDS} s (load average ${load1.toFixed(2)})`);
     const cpu = cpuMeter(roles);
+    const fromUs = monotonicUs();
     const ran = await runLoops({ ...loops, loops: LOOPS, seconds: SECONDS, seed: SEED });
     const cpuShare = cpu();
+    await writeProfileWindow({ fromUs, toUs: monotonicUs(), roles });
     const atEnd = await statsOf(stack);
     const drainMs = (await drained(stack, 60_000)) ?? Number.POSITIVE_INFINITY;
     const after = await statsOf(stack);

@@ -26,7 +26,8 @@ interface Waiter {
 async function spawnEndpoint(port: number): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(ENTRY, [String(port)], {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx'],
+    // Node flags of the stack (e.g. --cpu-prof) reach the model server too.
+    execArgv: ['--import', 'tsx', ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listening = new Promise<string>((resolve, reject) => {

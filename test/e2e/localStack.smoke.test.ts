@@ -99,6 +99,8 @@ describe('CLI: npm start', () => {
       await new Promise((resolve) => shell.on('close', resolve));
       statuses.push(out);
     }
+    const shopUrl = /demo shop: (http:\/\/localhost:\d+\/)/.exec(printed)?.[1] ?? '';
+    const shopPage = await fetch(shopUrl);
     cli.child.kill('SIGINT');
     const run = await cli.finished;
 
@@ -109,6 +111,8 @@ describe('CLI: npm start', () => {
     expect(curls.filter((line) => line.includes('--aws-sigv4')).length).toBeGreaterThanOrEqual(3);
     expect(curls.filter((line) => line.includes('x-reco-user-token')).length).toBeGreaterThanOrEqual(2);
     expect(statuses).toEqual(curls.map(() => '200'));
+    expect([shopPage.status, shopPage.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await shopPage.text()).toContain('<script id="shop-config"');
     expect(run.code, run.stderr).toBe(0);
   });
 

@@ -4,8 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventSourceMapping } from '#local/eventSourceMapping.ts';
 
-/** One shard; GetRecords hands out what `put` queued and notes when it was asked. */
-function fakeKinesis() {
+/**
+ * One shard; GetRecords hands out what `put` queued (at most `Limit`, and at most `pageSize`,
+ * with `MillisBehindLatest` above 0 while records are left) and notes when it was asked.
+ */
+function fakeKinesis(options: { pageSize?: number } = {}) {
   const queued: KinesisRecord[] = [];
   const polls: number[] = [];
   let sequence = 0;
@@ -16,9 +19,15 @@ function fakeKinesis() {
           return { Shards: [{ ShardId: 'shard-0' }] };
         case 'GetShardIteratorCommand':
           return { ShardIterator: 'iterator' };
-        case 'GetRecordsCommand':
+        case 'GetRecordsCommand': {
           polls.push(performance.now());
-          return { Records: queued.splice(0), NextShardIterator: 'iterator' };
+          const limit = Math.min(
+            (command as { input?: { Limit?: number } }).input?.Limit ?? 10_000,
+            options.pageSize ?? 10_000,
+          );
+          const Records = queued.splice(0, limit);
+          return { Records, NextShardIterator: 'iterator', MillisBehindLatest: queued.length > 0 ? 1_000 : 0 };
+        }
         default:
           throw new Error(`unexpected ${command.constructor.name}`);
       }
@@ -41,7 +50,10 @@ describe('Class: EventSourceMapping', () => {
     mapping = undefined;
   });
 
-  function start(kinesis: KinesisClient, options: { pollIntervalMs: number; maxIdlePollIntervalMs?: number }) {
+  function start(
+    kinesis: KinesisClient,
+    options: { pollIntervalMs: number; maxIdlePollIntervalMs?: number; batchingWindowMs?: number; batchSize?: number },
+  ) {
     const batches: KinesisStreamEvent[] = [];
     mapping = new EventSourceMapping({
       kinesis,
@@ -92,5 +104,45 @@ describe('Class: EventSourceMapping', () => {
     expect(batches).toHaveLength(1);
     // Back to the short interval (10, 20, 40 ms): at the cap there would be at most one poll in 100 ms.
     expect(kinesis.polls.filter((at) => at > handledAt).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reads a filling batch once per poll interval, not once per round trip', async () => {
+    // Prepare: records trickle in for the whole batching window.
+    const kinesis = fakeKinesis();
+    const { batches, started } = start(kinesis.client, { pollIntervalMs: 50, batchingWindowMs: 400 });
+    await started;
+    const trickle = setInterval(() => kinesis.put(), 2);
+
+    // Act
+    const deadline = performance.now() + 3_000;
+    while (batches.length === 0 && performance.now() < deadline) await sleep(5);
+    clearInterval(trickle);
+    const pollsForBatch = kinesis.polls.length;
+
+    // Assess: one batch after the window, gathered by about 400 / 50 = 8 reads (timers run late,
+    // never early); reading on after every answer would have made hundreds.
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.Records.length).toBeGreaterThan(10);
+    expect(pollsForBatch).toBeLessThanOrEqual(12);
+  });
+
+  it('reads on without waiting while the shard says it is behind', async () => {
+    // Prepare: a backlog of three batches, handed out 4 records a page with MillisBehindLatest
+    // above 0 while more wait, and a poll interval longer than the test's deadline.
+    const kinesis = fakeKinesis({ pageSize: 4 });
+    for (let i = 0; i < 30; i++) kinesis.put();
+    const { batches, started } = start(kinesis.client, {
+      pollIntervalMs: 1_000,
+      batchingWindowMs: 10_000,
+      batchSize: 10,
+    });
+
+    // Act
+    await started;
+    const deadline = performance.now() + 900;
+    while (batches.length < 3 && performance.now() < deadline) await sleep(5);
+
+    // Assess: three full batches before a single poll interval passed.
+    expect(batches.map((batch) => batch.Records.length)).toEqual([10, 10, 10]);
   });
 });
