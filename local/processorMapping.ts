@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { join } from 'node:path';
-import { EventSourceMapping, type StreamHandler, type StreamMapping } from './eventSourceMapping.ts';
+import { EventSourceMapping, type MappingStats, type StreamHandler, type StreamMapping } from './eventSourceMapping.ts';
 import { FilePoisonSink } from './filePoisonSink.ts';
 import type { ProcessorWorkerData } from './processorShared.ts';
 import { ProcessorThread } from './processorThread.ts';
@@ -19,6 +19,34 @@ export interface ProcessorMappingOptions {
   readonly batchingWindowMs?: number;
   /** The processor's parallel store writes per batch (`FeatureDeps.writeConcurrency`). @default the function's */
   readonly writeConcurrency?: number;
+  /**
+   * Told the mapping's counters: after each batch on this thread; sampled every
+   * {@link THREAD_SAMPLE_MS} from a mapping on its own thread, whose counters live in shared memory.
+   */
+  readonly onProgress?: (stats: Readonly<MappingStats>) => void;
+}
+
+/** How often the counters of a mapping on its own thread are sampled for `onProgress`, ms. */
+export const THREAD_SAMPLE_MS = 1_000;
+
+/** `thread`, with its counters sampled for `onProgress` until it stops. */
+function sampled(thread: StreamMapping, onProgress: (stats: Readonly<MappingStats>) => void): StreamMapping {
+  const timer = setInterval(() => onProgress(thread.stats), THREAD_SAMPLE_MS);
+  timer.unref();
+  return {
+    get stats() {
+      return thread.stats;
+    },
+    get idle() {
+      return thread.idle;
+    },
+    resetMaxLag: () => thread.resetMaxLag(),
+    stop: async () => {
+      clearInterval(timer);
+      await thread.stop();
+      onProgress(thread.stats);
+    },
+  };
 }
 
 /**
@@ -39,12 +67,13 @@ export async function startProcessorMapping(options: ProcessorMappingOptions): P
   };
   const poisonPath = join(dataDir, 'poison-records.jsonl');
   if (options.where === 'thread') {
-    return ProcessorThread.start({
+    const thread = await ProcessorThread.start({
       mapping,
       endpoints: options.endpoints,
       poisonPath,
       ...(options.writeConcurrency === undefined ? {} : { writeConcurrency: options.writeConcurrency }),
     });
+    return options.onProgress ? sampled(thread, options.onProgress) : thread;
   }
   const processor = await import('#functions/processor/app.ts');
   const handler = processor.createHandler(
@@ -53,7 +82,13 @@ export async function startProcessorMapping(options: ProcessorMappingOptions): P
       ...(options.writeConcurrency === undefined ? {} : { writeConcurrency: options.writeConcurrency }),
     }),
   );
-  const inProcess = new EventSourceMapping({ ...mapping, kinesis: options.kinesis, handler: handler as StreamHandler });
+  const { onProgress } = options;
+  const inProcess = new EventSourceMapping({
+    ...mapping,
+    kinesis: options.kinesis,
+    handler: handler as StreamHandler,
+    ...(onProgress ? { onProgress: (stats: Readonly<MappingStats>) => onProgress(stats) } : {}),
+  });
   await inProcess.start();
   return inProcess;
 }

@@ -31,6 +31,7 @@ import { LocalPipeline, loadDefinition } from './training/localPipeline.ts';
 import { LocalTrainingRuns } from './training/localRuns.ts';
 import { EventSourceMapping, type StreamMapping } from './eventSourceMapping.ts';
 import { startProcessorMapping } from './processorMapping.ts';
+import { LocalStatsCollector } from './stats/collector.ts';
 import { configureEnvironment, localApiIds, localNames, recordLive, startWith } from './stackSetup.ts';
 import {
   ensureEventStream,
@@ -224,7 +225,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     clock: systemClock,
     ttlMs: trainingConfig.localLiveVersionCacheMs,
   });
-  const recommendHandler = recommend.createHandler(recommend.createDeps(env, { liveModel }));
+  // What `GET /v1/admin/stats` reports here, in place of CloudWatch.
+  const statsCollector = new LocalStatsCollector();
+  const recommendHandler = recommend.createHandler(
+    recommend.createDeps(env, { liveModel, onFallback: statsCollector.fallback }),
+  );
   const catalogueHandler = catalogue.createHandler(catalogue.createDeps(env));
   const privacyHandler = privacy.createHandler(privacy.createDeps(env));
   const lakeEvents = join(dataLake.root, lakeConfig.eventsPrefix);
@@ -247,7 +252,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }),
     (line) => console.error(line),
   );
-  const adminHandler = admin.createHandler(admin.createDeps(env, { models: { registry, runs: training } }));
+  const adminHandler = admin.createHandler(
+    admin.createDeps(env, {
+      models: { registry, runs: training },
+      stats: admin.statsDepsFrom(env, { registry, metrics: statsCollector }),
+    }),
+  );
   const apiIds: LocalApiIds = {
     storefront: env[envVars.storefrontApiId] ?? localApiIds.storefront,
     server: env[envVars.serverApiId] ?? localApiIds.server,
@@ -255,7 +265,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const userTokenKeys = new StaticUserTokenKeys(env[envVars.userTokenKeys] ?? '', envVars.userTokenKeys);
 
   const stats: LocalStackStats = { eventsAccepted: 0, eventsRejected: 0, recommendationsServed: 0, httpErrors: 0 };
-  const onResponse = ({ route, statusCode, result }: GatewayResponse) => {
+  const onResponse = (response: GatewayResponse) => {
+    statsCollector.response(response);
+    const { route, statusCode, result } = response;
     if (statusCode >= 400) stats.httpErrors += 1;
     if (statusCode !== 200 || !result) return;
     if (route === 'events') {
@@ -283,6 +295,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     models: adminHandler,
     model: adminHandler,
     promoteModel: adminHandler,
+    stats: adminHandler,
   };
   const region = env.AWS_REGION ?? 'us-east-1';
   const mapping = await startProcessorMapping({
@@ -295,6 +308,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dataDir,
     ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
     writeConcurrency: options.processorWriteConcurrency ?? 64,
+    onProgress: statsCollector.processorProgress,
   });
   const lakeMapping = new EventSourceMapping({
     kinesis: clients.kinesis,

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
+import { CloudWatchMetrics } from '#shared/adapters/cloudWatchMetrics.ts';
+import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { SfnTrainingRuns } from '#shared/adapters/sfnTrainingRuns.ts';
 import {
@@ -11,6 +13,8 @@ import {
   type ModelAdminDeps,
 } from '#shared/models/admin.ts';
 import { mintUserToken, type UserTokenKeys } from '#shared/auth/userToken.ts';
+import { statsReport, type OperationalMetrics, type StatsDeps } from '#shared/stats/statsReport.ts';
+import { parseStatsMinutes } from '#shared/stats/window.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
 import { unaddressableId } from '#shared/events/schema.ts';
 import { parseJsonObjectBody } from '#shared/http/requestBody.ts';
@@ -18,9 +22,10 @@ import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 import { apiIdsFrom, type ApiIds } from '../lib/caller.ts';
 import { requireServer } from '../lib/serverOnly.ts';
-import { corsAllowOrigins, requiredEnv, type Env } from '../lib/env.ts';
+import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
 import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
+import { cloudWatchClient } from '../lib/cloudWatch.ts';
 import { dynamoDb } from '../lib/dynamoDb.ts';
 import { sfnClient } from '../lib/sfn.ts';
 import { logger } from '../lib/observability.ts';
@@ -32,6 +37,8 @@ export interface AdminFunctionDeps {
   readonly apiIds: ApiIds;
   readonly clock: Clock;
   readonly corsOrigins: readonly string[];
+  /** What `GET /v1/admin/stats` reads, built on its first call. */
+  readonly stats: () => StatsDeps;
 }
 
 /** The registry from `REGISTRY_TABLE_NAME` and the state machine from `TRAINING_STATE_MACHINE_ARN`, read when first used. */
@@ -53,12 +60,44 @@ function modelsFrom(env: Env): ModelAdminDeps {
   };
 }
 
+/**
+ * What `GET /v1/admin/stats` reads: `metrics` (default: CloudWatch, the processor's lag from
+ * `PROCESSOR_FUNCTION_NAME`), the model registry, attribution in the feature table from
+ * `FEATURE_TABLE_NAME`, and the fallback's version from `MODEL_VERSION`. Built on the first call: the
+ * CloudWatch client is made then, not at cold start. The modules are imported statically on
+ * purpose: in the single-file bundle a dynamic `import()` keeps the whole of each module it reaches
+ * (no tree-shaking), a larger bundle that starts slower than these static imports.
+ */
+export function statsDepsFrom(
+  env: Env,
+  options: { readonly registry: StatsDeps['registry']; readonly metrics?: OperationalMetrics },
+): () => StatsDeps {
+  let built: StatsDeps | undefined;
+  return () => {
+    if (built !== undefined) return built;
+    const tableName = requiredEnv(env, envVars.featureTableName);
+    const processorFunctionName = env[envVars.processorFunctionName];
+    built = {
+      metrics:
+        options.metrics ??
+        new CloudWatchMetrics(cloudWatchClient(), processorFunctionName ? { processorFunctionName } : {}),
+      registry: options.registry,
+      attribution: new DynamoFeatureStore(dynamoDb, tableName),
+      // The recommend function's default: what lists are served as before the first model.
+      fallbackVersion: optionalEnv(env, envVars.modelVersion, 'popularity-v1'),
+    };
+    return built;
+  };
+}
+
 /** The admin function's dependencies from its environment; `overrides` replace any of them. */
 export function createDeps(env: Env, overrides: Partial<AdminFunctionDeps> = {}): AdminFunctionDeps {
   const clock = overrides.clock ?? systemClock;
+  const models = overrides.models ?? modelsFrom(env);
   return {
     userTokenKeys: overrides.userTokenKeys ?? userTokenKeysFrom(env, clock),
-    models: overrides.models ?? modelsFrom(env),
+    models,
+    stats: statsDepsFrom(env, { registry: models.registry }),
     apiIds: apiIdsFrom(env),
     clock,
     corsOrigins: corsAllowOrigins(env),
@@ -149,6 +188,11 @@ export function createHandler(deps: AdminFunctionDeps): HttpHandler {
         const started = await promoteModel(deps.models, version);
         logger.info('promotion started', { principal, version, ...started });
         return jsonResponse(202, { version, ...started });
+      },
+      stats: async (event) => {
+        await requireServer(event, deps);
+        const minutes = parseStatsMinutes(event.queryStringParameters);
+        return jsonResponse(200, await statsReport(deps.stats(), { minutes, now: deps.clock.now() }));
       },
     },
     deps.corsOrigins,

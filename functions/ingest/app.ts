@@ -8,6 +8,7 @@ import { bodyOf, httpHandler, type HttpHandler } from '../lib/http.ts';
 import { apiIdsFrom, callerOf, type CallerDeps } from '../lib/caller.ts';
 import { kinesis } from '../lib/kinesis.ts';
 import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
+import { functionMetrics } from '#shared/stats/metrics.ts';
 import { countMetric, logger } from '../lib/observability.ts';
 
 export interface IngestFunctionDeps extends IngestDeps, CallerDeps {
@@ -33,7 +34,7 @@ export function createHandler(deps: IngestFunctionDeps): HttpHandler {
     {
       events: async (event) => {
         const result = await acceptEvents(bodyOf(event), deps, await callerOf(event, deps));
-        countMetric('EventsAccepted', result.accepted);
+        countMetric(functionMetrics.eventsAccepted, result.accepted);
         countMetric('EventsRejected', result.rejected.length);
         if (result.rejected.length > 0) {
           logger.info('events rejected', { accepted: result.accepted, rejected: result.rejected.length });

@@ -5,7 +5,7 @@ import { corsResponseHeaders } from '#shared/http/cors.ts';
 import { unaddressableId } from '#shared/events/schema.ts';
 import { checkBodySize, requestBodyText } from '#shared/http/requestBody.ts';
 import { errorResponse } from '#shared/http/responses.ts';
-import { logger, publishMetrics } from './observability.ts';
+import { logger, publishMetrics, routeMetrics } from './observability.ts';
 
 export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -23,22 +23,24 @@ export type HttpHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayPro
  * the answer only if the function says it may.
  *
  * The metrics a route counted (see `observability.ts`) are published here, once per invocation,
- * after the answer is built, error or not.
+ * after the answer is built, error or not, with the route's latency and the `route` dimension.
  */
 export function httpHandler(
   routes: Partial<Readonly<Record<RouteName, RouteHandler>>>,
   corsOrigins: readonly string[],
 ): HttpHandler {
   const addCors = corsResponseHeaders(corsOrigins);
-  const byRoute = new Map<string, RouteHandler>();
+  const byRoute = new Map<string, readonly [RouteName, RouteHandler]>();
   for (const [name, handle] of Object.entries(routes) as [RouteName, RouteHandler][]) {
-    byRoute.set(`${api.routeMethods[name]} ${api.routes[name]}`, handle);
+    byRoute.set(`${api.routeMethods[name]} ${api.routes[name]}`, [name, handle]);
   }
   return async (event) => {
+    const started = performance.now();
+    const route = byRoute.get(`${event.httpMethod} ${event.resource}`);
     let response: APIGatewayProxyResult;
     try {
-      const handle = byRoute.get(`${event.httpMethod} ${event.resource}`);
-      if (!handle) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
+      if (!route) throw new RouteNotFoundError('route_not_found', `no route for ${event.httpMethod} ${event.path}`);
+      const [, handle] = route;
       // Every route, whether it reads a body or not: API Gateway passes up to 10 MB, and a body
       // over the API's limit is refused before anything reads it.
       checkBodySize(event.body, event.isBase64Encoded);
@@ -47,6 +49,7 @@ export function httpHandler(
       if (!(error instanceof ApiError) || error.status >= 500) logger.error('request failed', { error });
       response = errorResponse(error);
     } finally {
+      if (route) routeMetrics(route[0], performance.now() - started);
       // Once per invocation, whatever the route did: what it counted becomes one EMF line.
       publishMetrics();
     }

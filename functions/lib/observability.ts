@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metricsNamespace, serviceName } from '#shared/config/index.ts';
+import { functionMetrics } from '#shared/stats/metrics.ts';
 import { optionalEnv } from './env.ts';
 
 /** One logger per function; POWERTOOLS_SERVICE_NAME (set by CDK) overrides the default name. */
@@ -43,6 +44,17 @@ export function countMetric(name: string, value = 1): void {
  */
 export function metricDimension(name: string, value: string): void {
   if (metricsEnabled) metrics.addDimensions({ [name]: value }).addDimensions({});
+}
+
+/**
+ * The route of this invocation's request, as the `route` dimension of all its metrics (see
+ * {@link metricDimension}; the HTTP wrapper calls this once per request, so no route handler adds
+ * it again), and how long the function took to answer it (`Latency`, ms).
+ */
+export function routeMetrics(route: string, latencyMs: number): void {
+  if (!metricsEnabled) return;
+  metricDimension(functionMetrics.routeDimension, route);
+  metrics.addMetric(functionMetrics.latency, MetricUnit.Milliseconds, latencyMs);
 }
 
 /**

@@ -12,6 +12,7 @@ import { dynamoDb } from '../lib/dynamoDb.ts';
 import { requiredEnv, type Env } from '../lib/env.ts';
 import { keepAliveHandler } from '../lib/httpHandler.ts';
 import { LazySqsPoisonSink } from '../lib/lazySqsPoisonSink.ts';
+import { functionMetrics } from '#shared/stats/metrics.ts';
 import { countMetric, logger, publishMetrics } from '../lib/observability.ts';
 
 /**
@@ -96,7 +97,7 @@ export function createHandler(deps: FeatureDeps): ProcessorHandler {
         processor,
         { context },
       );
-      countMetric('EventsProcessed', outcome.applied - outcome.poisoned);
+      countMetric(functionMetrics.eventsProcessed, outcome.applied - outcome.poisoned);
       countMetric('PoisonRecords', outcome.poisoned);
       countMetric('FailedRecords', response.batchItemFailures.length);
       countMetric('IdentifyLinksRefused', outcome.linksRefused);

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { api, envVars, training, type RouteName } from '#shared/config/index.ts';
+import { api, envVars, training } from '#shared/config/index.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { LiveModelVersion } from '#shared/serving/liveModel.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
@@ -9,8 +9,9 @@ import { SageMakerModelClient } from '#shared/adapters/sageMakerModelClient.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { shopperScopeFor } from '#shared/auth/caller.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import { fallbackMetric, type OnDependencyFailure } from '#shared/serving/failures.ts';
-import { GuardedCache, ModelGateway, type CacheStatus } from '#shared/serving/guards.ts';
+import { fallbackMetric, type FallbackMetric, type OnDependencyFailure } from '#shared/serving/failures.ts';
+import { GuardedCache, ModelGateway } from '#shared/serving/guards.ts';
+import { cacheStatusMetric, functionMetrics } from '#shared/stats/metrics.ts';
 import { readiness } from '#shared/serving/readiness.ts';
 import {
   parseListOptions,
@@ -27,7 +28,7 @@ import { LazyRedisCache } from '../lib/lazyRedisCache.ts';
 import { corsAllowOrigins, optionalEnv, requiredEnv, type Env } from '../lib/env.ts';
 import { bodyOf, httpHandler, pathId, type HttpHandler } from '../lib/http.ts';
 import { requireServer } from '../lib/serverOnly.ts';
-import { countMetric, logger, metricDimension, metricsEnabled } from '../lib/observability.ts';
+import { countMetric, logger, metricsEnabled } from '../lib/observability.ts';
 import { sageMakerRuntime } from '../lib/sageMakerRuntime.ts';
 import { userTokenKeysFrom } from '../lib/userTokenKeys.ts';
 
@@ -38,12 +39,18 @@ export interface RecommendFunctionDeps extends CallerDeps {
   readonly corsOrigins: readonly string[];
 }
 
+/** Told of each fallback by its cause, besides the metric (the local stack's stats collector). */
+export type OnFallback = (cause: FallbackMetric) => void;
+
 /**
  * The recommend function's dependencies from its environment, built once per execution
  * environment: one cache connection and one breaker, reused. `overrides` replace any of the
- * serving dependencies.
+ * serving dependencies; `onFallback` is told of every fallback's cause.
  */
-export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): RecommendFunctionDeps {
+export function createDeps(
+  env: Env,
+  { onFallback, ...overrides }: Partial<ServingDeps> & { readonly onFallback?: OnFallback } = {},
+): RecommendFunctionDeps {
   const features = new DynamoFeatureStore(dynamoDb, requiredEnv(env, envVars.featureTableName));
   const cacheUrl = env[envVars.cacheUrl];
   const endpointName = env[envVars.modelEndpointName];
@@ -77,6 +84,7 @@ export function createDeps(env: Env, overrides: Partial<ServingDeps> = {}): Reco
       onceEvery(10_000, (dependency, error) =>
         logger.warn(`${dependency} failed; serving a fallback (logged at most every 10 s)`, { error }),
       ),
+      onFallback,
     ),
     ...overrides,
   };
@@ -111,10 +119,12 @@ async function health(serving: ServingDeps) {
 }
 
 /** Every fallback is counted, by cause; the log line stays rate-limited. */
-function countedAndLogged(log: OnDependencyFailure): OnDependencyFailure {
-  if (!metricsEnabled) return log;
+function countedAndLogged(log: OnDependencyFailure, onFallback?: OnFallback): OnDependencyFailure {
+  if (!metricsEnabled && onFallback === undefined) return log;
   return (dependency, error) => {
-    countMetric(fallbackMetric(dependency, error));
+    const cause = fallbackMetric(dependency, error);
+    countMetric(cause);
+    onFallback?.(cause);
     log(dependency, error);
   };
 }
@@ -130,18 +140,11 @@ function onceEvery<A extends unknown[]>(ms: number, log: (...args: A) => void): 
   };
 }
 
-const CACHE_METRICS: Readonly<Record<CacheStatus, string>> = {
-  HIT: 'CacheHit',
-  MISS: 'CacheMiss',
-  BYPASS: 'CacheBypass',
-};
-
-/** The answer with its cache status, counted by route and cache status. */
-function respond(route: RouteName, served: Served): APIGatewayProxyResult {
+/** The answer with its cache status, counted by cache status (and by route: the HTTP wrapper adds it). */
+function respond(served: Served): APIGatewayProxyResult {
   if (metricsEnabled) {
-    metricDimension('route', route);
-    countMetric(CACHE_METRICS[served.cache]);
-    if (served.body.degraded) countMetric('DegradedAnswer');
+    countMetric(cacheStatusMetric[served.cache]);
+    if (served.body.degraded) countMetric(functionMetrics.degradedAnswer);
   }
   return jsonResponse(200, served.body, { [api.cacheStatusHeader]: served.cache });
 }
@@ -165,12 +168,11 @@ export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
         const userId = pathId(event, 'userId');
         const options = parseListOptions(event.queryStringParameters, USER_LIST_PARAMETERS);
         const scope = shopperScopeFor(await callerOf(event, deps), userId);
-        return respond('userRecommendations', await service.forShopper(userId, options, scope));
+        return respond(await service.forShopper(userId, options, scope));
       },
       similarItems: async (event) => {
         await callerOf(event, deps);
         return respond(
-          'similarItems',
           await service.similarTo(
             pathId(event, 'itemId'),
             parseListOptions(event.queryStringParameters, SIMILAR_PARAMETERS),
@@ -180,12 +182,11 @@ export function createHandler(deps: RecommendFunctionDeps): HttpHandler {
       rankings: async (event) => {
         const request = parseRankingRequest(bodyOf(event), event.queryStringParameters);
         const scope = shopperScopeFor(await callerOf(event, deps), request.userId);
-        return respond('rankings', await service.rank(request, scope));
+        return respond(await service.rank(request, scope));
       },
       trending: async (event) => {
         await callerOf(event, deps);
         return respond(
-          'trending',
           await service.trending(
             parseTrendingWindow(event.queryStringParameters),
             parseListOptions(event.queryStringParameters, TRENDING_PARAMETERS),

@@ -5,7 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { alarms as alarmConfig, metricsNamespace, serviceName } from '#shared/config/index.ts';
+import { alarms as alarmConfig } from '#shared/config/index.ts';
+import { functionMetrics } from '#shared/stats/metrics.ts';
 
 /** What {@link Alarms} watches besides the functions' own metrics; each alarm exists when its resource is given. */
 export interface AlarmsProps {
@@ -134,10 +135,10 @@ export class Alarms extends Construct {
       label: 'Degraded answers (% of answers, periods with enough answers)',
       expression: `IF(${total} >= ${alarmConfig.degradedMinAnswers}, 100 * FILL(degraded, 0) / (${total}), 0)`,
       usingMetrics: {
-        degraded: serviceMetric('DegradedAnswer'),
-        hit: serviceMetric('CacheHit'),
-        miss: serviceMetric('CacheMiss'),
-        bypass: serviceMetric('CacheBypass'),
+        degraded: serviceMetric(functionMetrics.degradedAnswer),
+        hit: serviceMetric(functionMetrics.cacheHit),
+        miss: serviceMetric(functionMetrics.cacheMiss),
+        bypass: serviceMetric(functionMetrics.cacheBypass),
       },
       period: PERIOD,
     });
@@ -158,9 +159,9 @@ export class Alarms extends Construct {
 /** The sum over a period of one of the functions' metrics, all routes together. */
 function serviceMetric(metricName: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: metricsNamespace,
+    namespace: functionMetrics.namespace,
     metricName,
-    dimensionsMap: { service: serviceName },
+    dimensionsMap: { [functionMetrics.serviceDimension]: functionMetrics.service },
     statistic: cloudwatch.Stats.SUM,
     period: PERIOD,
   });

@@ -32,6 +32,12 @@ export const TABLE_WRITE_ACTIONS = [
  */
 export const RECOMMENDATION_KEY_PREFIX = 'REC#';
 
+/**
+ * Partition-key prefix of the attribution counters (`featureKeys.attribution` in
+ * shared/adapters/dynamoFeatureStore.ts; a test keeps the two equal).
+ */
+export const ATTRIBUTION_KEY_PREFIX = 'ATTR#';
+
 /** The one write action of the recommendation log, allowed only on {@link RECOMMENDATION_KEY_PREFIX} keys. */
 export const RECOMMENDATION_LOG_ACTIONS = ['dynamodb:PutItem'] as const;
 
@@ -140,6 +146,25 @@ export class FeatureStore extends Construct {
         resources: [this.table.tableArn],
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECOMMENDATION_KEY_PREFIX}*`] },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Lets `fn` read the attribution counters (`GET /v1/admin/stats`) and nothing else of the table:
+   * `dynamodb:Query` on the table, only for partition keys starting with
+   * {@link ATTRIBUTION_KEY_PREFIX} (condition `dynamodb:LeadingKeys`), no index; and tells it the
+   * table's name through `envVars.featureTableName`.
+   */
+  public bindAttributionReader(fn: lambda.Function): void {
+    fn.addEnvironment(envVars.featureTableName, this.table.tableName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ATTRIBUTION_KEY_PREFIX}*`] },
         },
       }),
     );

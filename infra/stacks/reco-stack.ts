@@ -6,6 +6,7 @@ import { Alarms } from '../constructs/alarms.ts';
 import { Admin } from '../constructs/admin.ts';
 import { bindApiFunctions, type RouteHandlers } from '../constructs/api.ts';
 import { Catalogue } from '../constructs/catalogue.ts';
+import { OperationsDashboard } from '../constructs/dashboard.ts';
 import { DataLake } from '../constructs/data-lake.ts';
 import { ErasureHashKeySecret } from '../constructs/erasure-hash-key.ts';
 import { FeatureStore } from '../constructs/feature-store.ts';
@@ -90,7 +91,7 @@ function modelSizing(shape: DeploymentShape): Omit<ModelEndpointProps, 'artifact
  * SageMaker jobs, schedule; it owns the endpoint) and its teardown on stack deletion, catalogue,
  * privacy (erasure), admin (user tokens), the user-token keys and the erasure-log hash key
  * (Secrets Manager), the storefront API (API key, CORS, WAF) and the server API (IAM) over the
- * same functions, alarms on the functions' metrics.
+ * same functions, alarms on the functions' metrics and a dashboard of them.
  */
 export class RecoStack extends Stack {
   public readonly featureStore: FeatureStore;
@@ -113,6 +114,8 @@ export class RecoStack extends Stack {
   /** The storefront's web ACL; `undefined` with {@link RecoStackProps.storefrontWaf} false. */
   public readonly storefrontWaf: StorefrontWaf | undefined;
   public readonly alarms: Alarms;
+  /** The CloudWatch dashboard of the operational charts of `GET /v1/admin/stats`. */
+  public readonly dashboard: OperationsDashboard;
   /** The shape the stack was built with. */
   public readonly shape: DeploymentShape;
 
@@ -167,7 +170,12 @@ export class RecoStack extends Stack {
       featureStore: this.featureStore,
       erasureHashKey: this.erasureHashKey,
     });
-    this.admin = new Admin(this, 'Admin', { userTokenKeys: this.userTokenKeys });
+    this.admin = new Admin(this, 'Admin', {
+      userTokenKeys: this.userTokenKeys,
+      featureStore: this.featureStore,
+      processor: this.ingestion.processorFunction,
+      modelVersion: props.modelVersion,
+    });
 
     this.routeHandlers = {
       events: this.ingestion.ingestFunction,
@@ -185,6 +193,7 @@ export class RecoStack extends Stack {
       models: this.admin.adminFunction,
       model: this.admin.adminFunction,
       promoteModel: this.admin.adminFunction,
+      stats: this.admin.adminFunction,
     };
     this.registry.grantReadVersions(this.admin.adminFunction);
     this.training.grantStartExecution(this.admin.adminFunction);
@@ -218,6 +227,8 @@ export class RecoStack extends Stack {
       apis: { Storefront: this.storefrontApi.restApi, Server: this.serverApi.restApi },
       pipeline: this.training.stateMachine,
     });
+
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { processor: this.ingestion.processorFunction });
 
     new CfnOutput(this, 'StorefrontApiUrl', {
       value: this.storefrontApi.url,

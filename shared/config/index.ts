@@ -339,6 +339,7 @@ const ROUTE_METHODS = {
   models: 'GET',
   model: 'GET',
   promoteModel: 'POST',
+  stats: 'GET',
 } as const;
 
 /**
@@ -371,6 +372,7 @@ export const api = {
     models: '/v1/admin/models',
     model: '/v1/admin/models/{version}',
     promoteModel: '/v1/admin/models/{version}/promote',
+    stats: '/v1/admin/stats',
   },
   /** HTTP method of each route. */
   routeMethods: ROUTE_METHODS,
@@ -394,6 +396,7 @@ export const api = {
     models: ['server'],
     model: ['server'],
     promoteModel: ['server'],
+    stats: ['server'],
   } satisfies Record<keyof typeof ROUTE_METHODS, readonly ApiKind[]>,
   /** Storefront routes that need no API key (uptime checks). */
   publicRoutes: ['health'],
@@ -512,6 +515,8 @@ export const envVars = {
   registryTableName: 'REGISTRY_TABLE_NAME',
   /** ARN of the training state machine (the admin function starts it). */
   trainingStateMachineArn: 'TRAINING_STATE_MACHINE_ARN',
+  /** Name of the stream processor function, whose Lambda `IteratorAge` is the processor lag of `GET /v1/admin/stats`. */
+  processorFunctionName: 'PROCESSOR_FUNCTION_NAME',
 } as const;
 
 /** Time the model may take before the fallback answers, ms. */
@@ -576,6 +581,26 @@ export const serviceName = 'reco';
  * it as POWERTOOLS_METRICS_NAMESPACE and the alarms read the same metrics.
  */
 export const metricsNamespace = 'RecoStack';
+
+/**
+ * `GET /v1/admin/stats` (`shared/stats/`): the operational series of the last minutes, the model
+ * registry and attribution, as the dashboard draws them.
+ */
+export const stats = {
+  /** Minutes of series a report covers unless `?minutes=` says otherwise, and the most it may ask. */
+  defaultMinutes: 15,
+  maxMinutes: 180,
+  /** Finest period of the series in AWS, s: the functions' EMF metrics have standard (1-minute) resolution. */
+  periodSeconds: 60,
+  /** Finest period of the local stack's own collector, s; it keeps `maxMinutes` of these. */
+  localPeriodSeconds: 10,
+  /** Points a series has at most: longer windows get periods of a multiple of the finest. */
+  maxPoints: 180,
+  /** Registry versions a report lists, newest first. */
+  registryVersions: 10,
+  /** UTC days of attribution a report sums, today included. */
+  attributionDays: 7,
+} as const;
 
 /**
  * When the CloudWatch alarms fire (`infra/constructs/alarms.ts`). Each is evaluated over periods

@@ -198,6 +198,8 @@ describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
       ...VPC_DESCRIBE_ACTIONS,
       'ecr:GetAuthorizationToken',
       'cloudwatch:PutMetricData',
+      // The admin function's stats read metrics (GetMetricData has no resource-level permission).
+      'cloudwatch:GetMetricData',
       // The state machine's execution log (vended log delivery).
       'logs:CreateLogDelivery',
       'logs:GetLogDelivery',
@@ -217,6 +219,9 @@ describe.each(shapes)('cdk-nag: AwsSolutionsChecks, app %s', (_, optionsOf) => {
         actionsOf(statement).filter((action) => !allowedOnStar.has(action)),
         JSON.stringify(statement),
       ).toEqual([]);
+      if (actionsOf(statement).includes('cloudwatch:GetMetricData')) {
+        expect(actionsOf(statement)).toEqual(['cloudwatch:GetMetricData']);
+      }
       if (actionsOf(statement).includes('cloudwatch:PutMetricData')) {
         expect(actionsOf(statement)).toEqual(['cloudwatch:PutMetricData']);
         expect(statement.Condition).toEqual({

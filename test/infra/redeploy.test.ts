@@ -51,6 +51,8 @@ describe('Stack: a later deployment with changed settings', () => {
     expect(changed.sort()).toEqual(
       [
         logicalIdOf(after.stack.serving.recommendFunction),
+        // It reports the fallback version's attribution in GET /v1/admin/stats.
+        logicalIdOf(after.stack.admin.adminFunction),
         logicalIdOf(after.stack.storefrontWaf?.webAcl ?? after.stack),
       ].sort(),
     );

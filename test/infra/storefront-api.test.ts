@@ -62,6 +62,7 @@ describe('Construct: StorefrontApi', () => {
         models: admin,
         model: admin,
         promoteModel: admin,
+        stats: admin,
       },
     });
     template = Template.fromStack(stack);

@@ -90,6 +90,7 @@ const matrix: Record<RouteName, Record<CallerName, Cell>> = {
   models: serverOnly(200),
   model: { ...serverOnly(404), server: [404, 'model_not_found'] },
   promoteModel: { ...serverOnly(404), server: [404, 'model_not_found'] },
+  stats: serverOnly(200),
 };
 
 const run = `acc${Date.now().toString(36)}`;

@@ -50,6 +50,7 @@ import { startSageMakerStandIn, type SageMakerStandIn } from '../support/sageMak
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secretsManagerStandIn.ts';
 import { startSqsStandIn, type SqsStandIn } from '../support/sqsStandIn.ts';
 import { startStepFunctionsStandIn, type StepFunctionsStandIn } from '../support/stepFunctionsStandIn.ts';
+import { startCloudWatchStandIn, type CloudWatchStandIn } from '../support/cloudWatchStandIn.ts';
 
 /*
  * The IAM guard: every AWS SDK call the functions make, recorded from their real handlers (built
@@ -115,6 +116,7 @@ const SDK_ENVIRONMENT = [
   'AWS_ENDPOINT_URL_SAGEMAKER',
   'AWS_ENDPOINT_URL_S3',
   'AWS_ENDPOINT_URL_SFN',
+  'AWS_ENDPOINT_URL_CLOUDWATCH',
   'POWERTOOLS_METRICS_DISABLED',
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
@@ -220,6 +222,7 @@ let sqs: SqsStandIn;
 let s3: S3StandIn;
 let sageMaker: SageMakerStandIn;
 let stepFunctions: StepFunctionsStandIn;
+let cloudWatch: CloudWatchStandIn;
 let model: { url: string; close(): Promise<void> };
 let mapping: EventSourceMapping;
 let harnessClients: ReturnType<typeof localClients>;
@@ -245,6 +248,7 @@ beforeAll(async () => {
   s3 = await startS3StandIn({ pageSize: 2 });
   sageMaker = await startSageMakerStandIn(`arn:aws:sagemaker:${PLACEHOLDER.region}:${PLACEHOLDER.account}`);
   stepFunctions = await startStepFunctionsStandIn();
+  cloudWatch = await startCloudWatchStandIn();
   model = await startModel(path.join(dataDir, 'model'));
   savedEnvironment = Object.fromEntries(SDK_ENVIRONMENT.map((name) => [name, process.env[name]]));
   for (const name of SDK_ENVIRONMENT) delete process.env[name];
@@ -260,6 +264,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.url,
     AWS_ENDPOINT_URL_S3: s3.url,
     AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.url,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
@@ -276,6 +281,7 @@ afterAll(async () => {
   harnessClients?.dynamoDb.destroy();
   await model?.close();
   await stepFunctions?.stop();
+  await cloudWatch?.stop();
   await sageMaker?.stop();
   await s3?.stop();
   await sqs?.stop();
@@ -542,6 +548,16 @@ async function driveEveryFunction(): Promise<void> {
   if (retired === undefined) throw new Error(`no retired version to promote: ${JSON.stringify(versions)}`);
   await call(handlers.admin, 'promoteModel', server, { path: { version: retired.version } });
   if (stepFunctions.executions(stateMachineArn).length !== 2) throw new Error('the model routes started no runs');
+
+  // Admin's stats: CloudWatch metrics, the registry, and attribution of every version it lists.
+  const stats = (await call(handlers.admin, 'stats', server, { query: { minutes: '30' } })) as {
+    attribution: unknown[];
+    model: { live: unknown };
+  };
+  if (cloudWatch.requests.length !== 1) throw new Error('the stats route read no metrics');
+  if (stats.attribution.length === 0 || stats.model.live === null) {
+    throw new Error(`the stats route found no attribution or live model: ${JSON.stringify(stats)}`);
+  }
 
   // The teardown, as CloudFormation deletes the stack: runs, jobs, endpoint, configs and models go.
   const properties = synthesised.model.customResource('Custom::TrainingPipelineTeardown');

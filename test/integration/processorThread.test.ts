@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/stack.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { dayBucket } from '#shared/features/applyEvents.ts';
+import type { StatsReport } from '#shared/stats/report.ts';
 import { drained, startFreshStack } from './freshStack.ts';
 
 /*
@@ -81,5 +82,22 @@ describe('Option: processor thread', () => {
 
     // Assess
     expect(stack.mapping.stats.maxLagMs).toBe(0);
+  });
+
+  it("reports the thread's processed events in GET /v1/admin/stats, each once", async () => {
+    // Act: the counters are sampled from the thread, and a period shows once it has ended.
+    let reported = 0;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const response = await stack.serverFetch('/v1/admin/stats?minutes=10');
+      const report = (await response.json()) as StatsReport;
+      const period = report.window.periodSeconds;
+      reported = Math.round(report.series.eventsProcessedPerSecond.reduce((sum, rate) => sum + rate * period, 0));
+      if (reported >= stack.mapping.stats.processed) break;
+      await sleep(500);
+    }
+
+    // Assess
+    expect(reported).toBe(stack.mapping.stats.processed);
   });
 });

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -89,6 +90,13 @@ export const KNOWN_CLIENTS: readonly KnownClient[] = [
     sdkPackage: '@aws-sdk/client-sfn',
     iamPrefix: 'states',
     endpointService: 'states',
+  },
+  {
+    prototype: CloudWatchClient.prototype,
+    name: 'CloudWatchClient',
+    sdkPackage: '@aws-sdk/client-cloudwatch',
+    iamPrefix: 'cloudwatch',
+    endpointService: 'monitoring',
   },
 ];
 

@@ -139,6 +139,9 @@ export function iamRequestsOf(call: RecordedCall, tables: TableSchemas): CallReq
       return [request(stringField(input, 'stateMachineArn', action))];
     case 'states:StopExecution':
       return [request(stringField(input, 'executionArn', action))];
+    // GetMetricData supports no resource-level permissions.
+    case 'cloudwatch:GetMetricData':
+      return [request('*')];
     default:
       throw new Error(`no resource mapping for ${action} (${call.client} ${call.command}): add it to iamRequestsOf`);
   }

@@ -266,27 +266,32 @@ describe('Handler: ingest', () => {
       // Assess
       const lines = stdout.emf();
       expect(lines).toHaveLength(1);
-      expect(metricValues(lines[0])).toEqual({ EventsAccepted: 1, EventsRejected: 1 });
-      expect(lines[0]).toMatchObject({ service: 'reco' });
+      expect(metricValues(lines[0])).toEqual({ EventsAccepted: 1, EventsRejected: 1, Latency: expect.any(Number) });
+      expect(lines[0]).toMatchObject({ service: 'reco', route: 'events' });
       expect(lines[0]?._aws.CloudWatchMetrics).toEqual([
         {
           Namespace: 'RecoStack',
-          Dimensions: [['service']],
+          Dimensions: [['service', 'route'], ['service']],
           Metrics: [
             { Name: 'EventsAccepted', Unit: 'Count' },
             { Name: 'EventsRejected', Unit: 'Count' },
+            { Name: 'Latency', Unit: 'Milliseconds' },
           ],
         },
       ]);
     });
 
-    it('writes one line per request, and none for a request refused as a whole', async () => {
+    it('writes one line per request, only the latency for a request refused as a whole', async () => {
       // Act
       await handler(apiEvent(body([view('e1'), view('e2'), view('e3')])));
       await handler(apiEvent('not json'));
 
       // Assess
-      expect(stdout.emf().map(metricValues)).toEqual([{ EventsAccepted: 3, EventsRejected: 0 }]);
+      const latency = expect.any(Number) as number;
+      expect(stdout.emf().map(metricValues)).toEqual([
+        { EventsAccepted: 3, EventsRejected: 0, Latency: latency },
+        { Latency: latency },
+      ]);
     });
   });
 });

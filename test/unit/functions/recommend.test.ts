@@ -865,7 +865,7 @@ describe('Handler: recommend', () => {
   describe('metrics', () => {
     const dimensions = [['service', 'route'], ['service']];
 
-    it('writes one EMF line per answer: CacheMiss, then CacheHit, by service and route', async () => {
+    it('writes one EMF line per answer: CacheMiss, then CacheHit, by service and route, each with its latency', async () => {
       // Prepare
       await coldStart(undefined, true);
       const stdout = captureStdout();
@@ -877,12 +877,21 @@ describe('Handler: recommend', () => {
 
       // Assess
       const lines = stdout.emf();
-      expect(lines).toHaveLength(2);
-      expect(lines.map(metricValues)).toEqual([{ CacheMiss: 1 }, { CacheHit: 1 }]);
-      for (const line of lines) {
-        expect(line).toMatchObject({ service: 'reco', route: 'userRecommendations' });
+      const latency = expect.any(Number) as number;
+      expect(lines.map(metricValues)).toEqual([
+        { CacheMiss: 1, Latency: latency },
+        { CacheHit: 1, Latency: latency },
+        { Latency: latency },
+      ]);
+      expect(lines.map((line) => line.route)).toEqual(['userRecommendations', 'userRecommendations', 'health']);
+      for (const line of lines.slice(0, 2)) {
+        expect(line).toMatchObject({ service: 'reco' });
         expect(line._aws.CloudWatchMetrics).toEqual([
-          { Namespace: 'RecoStack', Dimensions: dimensions, Metrics: [expect.objectContaining({ Unit: 'Count' })] },
+          {
+            Namespace: 'RecoStack',
+            Dimensions: dimensions,
+            Metrics: [expect.objectContaining({ Unit: 'Count' }), { Name: 'Latency', Unit: 'Milliseconds' }],
+          },
         ]);
         expect(line).not.toHaveProperty('userId');
       }
@@ -900,8 +909,8 @@ describe('Handler: recommend', () => {
       // Assess
       const lines = stdout.emf();
       expect(lines.map((line) => [line.route, metricValues(line)])).toEqual([
-        ['rankings', { CacheBypass: 1 }],
-        ['trending', { CacheMiss: 1 }],
+        ['rankings', { CacheBypass: 1, Latency: expect.any(Number) }],
+        ['trending', { CacheMiss: 1, Latency: expect.any(Number) }],
       ]);
     });
 
@@ -916,7 +925,9 @@ describe('Handler: recommend', () => {
 
       // Assess
       expect(json(response).degraded).toBe(true);
-      expect(stdout.emf().map(metricValues)).toEqual([{ ModelFailure: 1, CacheMiss: 1, DegradedAnswer: 1 }]);
+      expect(stdout.emf().map(metricValues)).toEqual([
+        { ModelFailure: 1, CacheMiss: 1, DegradedAnswer: 1, Latency: expect.any(Number) },
+      ]);
     });
 
     it('counts every model fallback though the log line is rate-limited, then ModelBreakerOpen', async () => {
