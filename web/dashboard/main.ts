@@ -10,6 +10,7 @@ import {
   attributionRows,
   attributionTable,
   chartData,
+  isolatedIndices,
   latencyCharts,
   legendTime,
   legendValue,
@@ -132,6 +133,10 @@ class ChartGroup {
             stroke: COLORS[i % COLORS.length],
             width: 2,
             spanGaps: false,
+            // uPlot draws every point only where they are sparse; a lone value is drawn wherever it is.
+            points: {
+              filter: (u: uPlot, s: number, show: boolean) => (show ? null : isolatedIndices(u.data[s] ?? [])),
+            },
             value: (u: uPlot, _v: number, s: number, idx: number | null) => legendValue(u.data, s, idx, spec.unit),
           })),
         ],

@@ -124,6 +124,19 @@ export function chartData(times: readonly number[], chart: ChartSpec): AlignedDa
 }
 
 /**
+ * Indices of values with no value on either side: a line needs two points, so these are drawn as
+ * dots, or a quiet window's one busy period would not show at all. Null when there are none.
+ */
+export function isolatedIndices(values: ArrayLike<number | null | undefined>): number[] | null {
+  const present = (i: number) => Number.isFinite(values[i]);
+  const isolated: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (present(i) && !present(i - 1) && !present(i + 1)) isolated.push(i);
+  }
+  return isolated.length === 0 ? null : isolated;
+}
+
+/**
  * A chart legend's value: at the cursor's period, or the last period's while the cursor is off
  * the chart (uPlot passes `idx` null then), so the legend always says something true.
  */

@@ -7,6 +7,7 @@ import {
   chartData,
   formatTime,
   formatValue,
+  isolatedIndices,
   latencyCharts,
   legendTime,
   legendValue,
@@ -184,6 +185,18 @@ describe('Function: chartData', () => {
       ['latency:userRecommendations', ['p50', 'p90', 'p99']],
       ['latency:events', ['p50', 'p90', 'p99']],
     ]);
+  });
+});
+
+describe('Function: isolatedIndices', () => {
+  it('returns the values with a gap on both sides, the edges counting as gaps', () => {
+    // Act + Assess
+    expect(isolatedIndices([null, null, 3])).toEqual([2]);
+    expect(isolatedIndices([1, null, 2, 3, null, 4, null])).toEqual([0, 5]);
+    expect(isolatedIndices([1, 2, null, Number.NaN, 5])).toEqual([4]);
+    expect(isolatedIndices([1, 2, 3])).toBeNull();
+    expect(isolatedIndices([null, undefined])).toBeNull();
+    expect(isolatedIndices([7])).toEqual([0]);
   });
 });
 
