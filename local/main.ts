@@ -210,6 +210,7 @@ async function main(): Promise<number> {
     : 'popularity only';
   console.log(`reco local stack on ${stack.url} (${which}; ${catalogue.items.length} items; ${model})`);
   console.log(`demo shop: ${stack.url}/   (sign in as a simulated shopper, u1, u2, …)`);
+  console.log(`dashboard: ${stack.url}/dashboard/   (live charts, the model registry and attribution)`);
   const u1 = await stack.mintUserToken('u1');
   for (const line of startBanner(stack, u1)) console.log(line);
 

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   dataLake as lakeConfig,
+  api,
   envVars,
   registryTable,
   training as trainingConfig,
@@ -23,6 +24,7 @@ import {
 } from './apiGateway.ts';
 import { signSigV4, type SigV4Credentials } from './sigv4.ts';
 import { createLocalSite, type LocalSiteOptions } from './site.ts';
+import { dashboardSite } from '../web/dashboard/site.ts';
 import { LocalDataLake } from './dataLake.ts';
 import type { BootstrapModel } from './localModel.ts';
 import { LocalBuckets } from './training/buckets.ts';
@@ -326,11 +328,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await lakeMapping.start();
 
   let localApi: LocalApi;
+  const signingScope = { region, service: 'execute-api' } as const;
+  /** A signed server-API call; only made once the gateway listens. */
+  const serverFetch: LocalStack['serverFetch'] = async (path, { method = 'GET', headers = {}, body = '' } = {}) => {
+    const target = `${localApi.url}${path}`;
+    const signed = await signSigV4({ method, url: target, headers, body }, serverCredentials, signingScope);
+    return fetch(target, { method, headers: signed, ...(body === '' ? {} : { body }) });
+  };
   const site =
     options.site === false
       ? undefined
       : createLocalSite({
           ...options.site,
+          mounts: {
+            '/dashboard': dashboardSite({
+              basePath: '/dashboard',
+              fetchStats: (query) => serverFetch(`${api.routes.stats}${query === '' ? '' : `?${query}`}`),
+            }),
+            ...options.site?.mounts,
+          },
           dynamoDb: clients.dynamoDb,
           tableName: names.table,
           apiKey,
@@ -357,7 +373,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 
-  const signingScope = { region, service: 'execute-api' } as const;
   const url = localApi.url;
   return {
     url,
@@ -367,11 +382,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apiIds,
     mintUserToken: (userId, ttlSeconds = userTokens.ttlSeconds) =>
       mintUserToken(userId, { keys: userTokenKeys, clock: systemClock }, ttlSeconds),
-    serverFetch: async (path, { method = 'GET', headers = {}, body = '' } = {}) => {
-      const target = `${url}${path}`;
-      const signed = await signSigV4({ method, url: target, headers, body }, serverCredentials, signingScope);
-      return fetch(target, { method, headers: signed, ...(body === '' ? {} : { body }) });
-    },
+    serverFetch,
     standIns,
     mapping,
     dataLake,

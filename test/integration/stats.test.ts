@@ -233,3 +233,21 @@ describe('Route: GET /v1/admin/stats on the local stack', () => {
     ]);
   });
 });
+
+describe('Site: /dashboard on the local stack', () => {
+  it('serves the dashboard page and its stats, signed by the stack, with the same body as the route', async () => {
+    // Act
+    const page = await fetch(`${stack.url}/dashboard/`);
+    const proxied = await fetch(`${stack.url}/dashboard/api/stats?minutes=5`);
+    const refused = await fetch(`${stack.url}/dashboard/api/stats?minutes=999`);
+
+    // Assess
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toMatch(/<html/i);
+    expect(proxied.status).toBe(200);
+    const report = statsReportSchema.parse(await proxied.json());
+    expect([report.source, report.series.timestamps.length]).toEqual(['local', 30]);
+    expect([refused.status, ((await refused.json()) as { reason: string }).reason]).toEqual([400, 'invalid_minutes']);
+  });
+});
