@@ -7,7 +7,7 @@ import { trainerFor } from '#shared/recommender/registry.ts';
 import { trainTuned } from '#shared/recommender/autotune/autotune.ts';
 import { SMALL_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
 import { recordTuning } from '#shared/recommender/autotune/record.ts';
-import type { DataWindow } from '#shared/training/pipeline.ts';
+import type { DataWindow, TuningMetrics } from '#shared/training/pipeline.ts';
 import type { Catalogue, TrafficSimulator } from './simulator/index.ts';
 import type { LocalStack } from './stack.ts';
 
@@ -22,6 +22,8 @@ export interface BootstrapModel {
   readonly trainedOn: number;
   /** The history as stream events, for the local lake: a retrain reads it beside the live traffic. */
   readonly history: readonly StreamEvent[];
+  /** What its tuning measured on validation, for the registry (as a training job reports it). */
+  readonly tuning?: TuningMetrics;
 }
 
 /** Item metadata in the Personalize items schema the trainer takes. */
@@ -86,6 +88,17 @@ export async function trainBootstrapModel(options: {
     window: { from: new Date(first).toISOString(), holdoutFrom: end, to: end },
     trainedOn: interactions.length,
     history,
+    ...(report === undefined
+      ? {}
+      : {
+          tuning: {
+            validationNdcg10: report.tuned['ndcg@10'],
+            validationHr10: report.tuned['hr@10'],
+            defaultsNdcg10: report.defaults['ndcg@10'],
+            trials: report.trials,
+            seconds: report.tuneSeconds,
+          },
+        }),
   };
 }
 

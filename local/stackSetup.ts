@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { packModel } from '#shared/recommender/io/tar.ts';
 import { envVars, metricsNamespace, serviceName } from '#shared/config/index.ts';
 import type { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
-import type { DataWindow } from '#shared/training/pipeline.ts';
+import type { DataWindow, TuningMetrics } from '#shared/training/pipeline.ts';
 import type { LocalApiIds } from './apiGateway.ts';
 import type { LocalDataLake } from './dataLake.ts';
 import type { BootstrapModel } from './localModel.ts';
@@ -86,7 +86,12 @@ export async function startWith(
   const archive = stand.buckets.pathOf(modelDataUrl);
   await mkdir(dirname(archive), { recursive: true });
   await packModel(bootstrap.dir, archive);
-  await recordLive(stand.registry, { version: bootstrap.version, window: bootstrap.window, modelDataUrl });
+  await recordLive(stand.registry, {
+    version: bootstrap.version,
+    window: bootstrap.window,
+    modelDataUrl,
+    ...(bootstrap.tuning ? { tuning: bootstrap.tuning } : {}),
+  });
   await stand.endpoint.serve(dirname(archive), bootstrap.version);
   await stand.dataLake.appendHistory(bootstrap.history);
 }
@@ -94,7 +99,12 @@ export async function startWith(
 /** A version made outside the pipeline, recorded as the live one. */
 export async function recordLive(
   registry: DynamoModelRegistry,
-  model: { readonly version: string; readonly window?: DataWindow; readonly modelDataUrl?: string },
+  model: {
+    readonly version: string;
+    readonly window?: DataWindow;
+    readonly modelDataUrl?: string;
+    readonly tuning?: TuningMetrics;
+  },
 ): Promise<void> {
   const now = new Date().toISOString();
   const modelDataUrl = model.modelDataUrl ?? `s3://${localNames.artifactsBucket}/models/${model.version}/model.tar.gz`;
@@ -106,6 +116,7 @@ export async function recordLive(
     trigger: 'manual',
     modelDataUrl,
     ...(model.window ? { window: model.window } : {}),
+    ...(model.tuning ? { tuning: model.tuning } : {}),
   });
   await registry.setLive({
     version: model.version,
