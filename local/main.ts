@@ -16,6 +16,7 @@ import {
   startTraffic,
   type TrafficDriver,
 } from './simulator/index.ts';
+import { startBrowsing, type Browsing } from './simulator/browsing.ts';
 import { localModelDir, trainBootstrapModel, uploadCatalogue } from './localModel.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 import type { MintedUserToken } from '#shared/auth/userToken.ts';
@@ -63,7 +64,7 @@ function parseCli(argv: string[]) {
   };
 }
 
-function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined): string {
+function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined, browsing?: Browsing): string {
   const { processed, lagMs, retriedRecords, discarded } = stack.mapping.stats;
   const sent = traffic?.stats();
   return [
@@ -76,6 +77,9 @@ function statusLine(stack: LocalStack, traffic: TrafficDriver | undefined): stri
     `recommendations served ${stack.stats.recommendationsServed}`,
     ...(sent && sent.httpErrors + sent.networkErrors > 0
       ? [`traffic errors ${sent.httpErrors + sent.networkErrors}`]
+      : []),
+    ...(browsing && browsing.stats.failures > 0
+      ? [`list reads failed ${browsing.stats.failures} (${browsing.stats.lastError ?? ''})`]
       : []),
   ].join(' | ');
 }
@@ -239,10 +243,23 @@ async function main(): Promise<number> {
     return summary.ok ? 0 : 1;
   }
 
+  // Shoppers also read their lists and act on them, one list per 25 events, so the dashboard has hits and attribution.
+  const browsing =
+    options.rate > 0
+      ? startBrowsing({
+          baseUrl: stack.url,
+          apiKey: stack.apiKey,
+          userToken: async (userId) => (await stack.mintUserToken(userId)).token,
+          shoppers,
+          catalogue,
+          listsPerSecond: options.rate / 25,
+          seed,
+        })
+      : undefined;
   const interactive = process.stdout.isTTY;
   const ticker = setInterval(
     () => {
-      const line = statusLine(stack, traffic);
+      const line = statusLine(stack, traffic, browsing);
       if (interactive) process.stdout.write(`\r\x1b[2K${line}`);
       else console.log(line);
     },
@@ -255,6 +272,7 @@ async function main(): Promise<number> {
   clearInterval(ticker);
   console.log('\nshutting down…');
   await traffic?.stop();
+  await browsing?.stop();
   // Let what the API already accepted reach the features before the stand-ins go away.
   await waitUntilProcessed(stack, 5_000);
   await stack.stop();
