@@ -13,7 +13,7 @@ import { randomFor } from '../evaluation/random.ts';
 import type { Hyperparameters, Model, Trainer, TrainingData } from '../model.ts';
 import { resolveHyperparameters } from '../hyperparameters.ts';
 import { BudgetMeter, formatTuneBudget, type TuneBudget } from './budget.ts';
-import { prepared, searchIals, weightingKey, type Prepared } from './ialsSearch.ts';
+import { hasScaledValues, prepared, searchIals, weightingKey, type Prepared } from './ialsSearch.ts';
 import { tuningSplit, scoreComponent, type ValidationMetrics } from './validation.ts';
 
 /** What tuning chose and measured; recorded in the model's manifest and the registry. */
@@ -121,6 +121,7 @@ export async function tuneHyperparameters(
     next: randomFor(seed, `autotune:${trainer.algorithm}`),
     prepared: cache,
     incumbent,
+    valuesMatter: hasScaledValues(split.train.interactions),
     log,
   });
   let chosen: Hyperparameters = winner.change;
@@ -160,12 +161,25 @@ export async function tuneHyperparameters(
     }
     const cases = sameBase ? defaultsCases : prepared(split, params, cache).cases;
     const fit = tuneBlend({ hybrid: hybridOfWinner, cases, params, fixed, ...(pools ? { pools } : {}) });
+    // The search judged iALS alone; the weighting it may have changed is every component's. So the
+    // defaults' components with their own fitted blend compete too, and the hybrid decides.
+    const fitOfDefaults = swapped
+      ? tuneBlend({
+          hybrid: built0.component,
+          cases: defaultsCases,
+          params: defaults,
+          fixed,
+          pools: startMetrics.pools,
+        })
+      : fit;
     meter.spend(0, performance.now() - stageStart);
     log(`tune: blend stage ${((performance.now() - stageStart) / 1000).toFixed(1)} s`);
-    components = fit.components;
-    if (fit.metrics['ndcg@10'] >= defaultMetrics['ndcg@10']) {
-      chosen = { ...winner.change, ...blendParams(fit.weights, defaults) };
-      tuned = fit.metrics;
+    const best = fitOfDefaults.metrics['ndcg@10'] > fit.metrics['ndcg@10'] ? fitOfDefaults : fit;
+    if (best !== fit) log(`tune: the defaults' components, reblended, beat the search winner's on validation`);
+    components = best.components;
+    if (best.metrics['ndcg@10'] >= defaultMetrics['ndcg@10']) {
+      chosen = { ...(best === fit ? winner.change : {}), ...blendParams(best.weights, defaults) };
+      tuned = best.metrics;
     } else {
       chosen = {};
       tuned = defaultMetrics;
