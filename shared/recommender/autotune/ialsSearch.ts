@@ -174,7 +174,7 @@ export async function searchIals(options: IalsSearchOptions): Promise<IalsWinner
   const fullRuns = new Map<Hyperparameters, { factors: Factors; metrics: ValidationMetrics }>();
   let evaluations = 0;
   const evaluate = async (change: Hyperparameters, iterations: number): Promise<number> => {
-    const start = performance.now();
+    const work = meter.start();
     const params = { ...defaults, ...change };
     const { base, matrix, cases } = prepared(split, params, options.prepared);
     const settings = { ...ialsSettings(params, prefix), iterations };
@@ -182,7 +182,7 @@ export async function searchIals(options: IalsSearchOptions): Promise<IalsWinner
     const component = new IalsComponent(base, settings, factors);
     const metrics = scoreComponent((shopper) => component.score(shopper), cases);
     if (iterations === full) fullRuns.set(change, { factors, metrics });
-    meter.spend(cost(iterations), performance.now() - start);
+    meter.spend(cost(iterations), work());
     evaluations++;
     options.log(
       `tune: ials ${iterations} iterations ndcg@10=${metrics['ndcg@10'].toFixed(4)} ${JSON.stringify(change)}`,
