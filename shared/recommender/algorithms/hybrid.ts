@@ -58,11 +58,10 @@ function prefixed(prefix: string, defaults: Hyperparameters): Hyperparameters {
 
 /**
  * Defaults: the components' own defaults under `ials.`, `knn.`, `content.` and `popularity.`, plus
- * the mixing weights below, chosen on validation splits of online-retail purchases and the
- * synthetic MovieLens-shaped set, under leave-one-out and time-split, so that the blend beats each
- * of its components on all four. A cold item is scored as a warm item with average collaborative
- * evidence: its raw content z-score would let text-only look-alikes crowd the top 10. The numbers:
- * docs/decisions/0004-ials-defaults.md.
+ * the mixing weights below, chosen by the rule in docs/recommender.md (#how-the-defaults-are-chosen):
+ * the highest mean validation NDCG@10 over online-retail and online-retail-ii-2009, the synthetic
+ * MovieLens-shaped set as the check. A cold item is scored as a warm item with average
+ * collaborative evidence: its raw content z-score would let text-only look-alikes crowd the top 10.
  */
 export const HYBRID_DEFAULTS: Hyperparameters = {
   ...WEIGHTING_DEFAULTS,
@@ -70,19 +69,20 @@ export const HYBRID_DEFAULTS: Hyperparameters = {
   ...prefixed(COMPONENT_PREFIXES.knn, ITEM_KNN_DEFAULTS),
   ...prefixed(COMPONENT_PREFIXES.content, CONTENT_DEFAULTS),
   ...prefixed(COMPONENT_PREFIXES.popularity, POPULARITY_DEFAULTS),
-  /** @default 5: distinct items from which a shopper counts as known well enough for iALS to lead */
-  [HYBRID_PARAMS.blend.minHistory]: 5,
+  /** @default 1: distinct items from which a shopper counts as known well enough for iALS to lead */
+  [HYBRID_PARAMS.blend.minHistory]: 1,
   /** @default 1: iALS weight for a well-known shopper (item-kNN gets `blend.secondWeight`) */
   [HYBRID_PARAMS.blend.leadWeight]: 1,
-  /** @default 0.5 */
-  [HYBRID_PARAMS.blend.secondWeight]: 0.5,
-  /** @default 0.06: content weight on items with interactions */
-  [HYBRID_PARAMS.blend.contentWeight]: 0.06,
+  /** @default 0.25 */
+  [HYBRID_PARAMS.blend.secondWeight]: 0.25,
+  /** @default 0.25: content weight on items with interactions */
+  [HYBRID_PARAMS.blend.contentWeight]: 0.25,
   /** @default 0.5: subtracted from a cold item's weighted content z-score, since text alone is weaker evidence */
   [HYBRID_PARAMS.blend.coldPenalty]: 0.5,
   /**
    * @default 32: content profiles keep their 32 heaviest terms (see CONTENT_DEFAULTS.profileTerms):
-   * as good as every term on the four splits above, for ~1 ms less per request over a 100k catalogue.
+   * as good as every term on four validation splits (docs/decisions/0004-ials-defaults.md), for
+   * ~1 ms less per request over a 100k catalogue.
    */
   [HYBRID_PARAMS.content.profileTerms]: 32,
   /**

@@ -1,7 +1,8 @@
 /**
  * How much tuning `reco train` may do. Three ways to say it:
  * - a multiple of one default training run (`4x`), measured by the first trial, which trains the
- *   defaults on the tuning split: the default, so tuning scales with the data;
+ *   defaults on the tuning split, in the process's CPU time: the default, so tuning scales with
+ *   the data and not with how busy the machine was during the first trial;
  * - wall-clock seconds (`90` or `90s`);
  * - trials (`8trials`): work counted, not timed, so a run gives the same model on a loaded machine
  *   as on an idle one (the local stack's first model, the local pipeline, the tests). A trial is
@@ -62,6 +63,12 @@ export function formatTuneBudget(budget: TuneBudget): string {
   return `${Math.round(budget.seconds * 10) / 10}s`;
 }
 
+/** CPU milliseconds of this process, every thread (iALS's workers included). */
+export function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
  * Spends a budget. `spend(cost, ms)` records one piece of work (its cost in trials and its time);
  * `allows(cost)` says whether work of that cost still fits, judged by trials or by the time one
@@ -69,13 +76,27 @@ export function formatTuneBudget(budget: TuneBudget): string {
  */
 export class BudgetMeter {
   readonly budget: TuneBudget;
+  readonly #clock: () => number;
   #trials = 0;
   #ms = 0;
   /** The first trial's time, which turns a multiple into milliseconds. */
   #referenceMs: number | undefined;
 
-  constructor(budget: TuneBudget) {
+  /**
+   * @param clock milliseconds on the clock work is timed by. @default for a multiple, the process's
+   *   CPU time ({@link processCpuMs}): the multiple is a ratio of two pieces of work, and on a
+   *   shared machine other processes stretch their wall-clock times at different moments (one busy
+   *   first trial doubled a budget); for seconds, wall-clock time.
+   */
+  constructor(budget: TuneBudget, clock?: () => number) {
     this.budget = budget;
+    this.#clock = clock ?? (budget.kind === 'multiple' ? processCpuMs : () => performance.now());
+  }
+
+  /** Starts timing a piece of work on the meter's clock; the function returned gives its ms so far. */
+  start(): () => number {
+    const from = this.#clock();
+    return () => this.#clock() - from;
   }
 
   /** Sets the time of one default training run on the tuning split. */

@@ -48,6 +48,24 @@ describe('Function: fitBlend', () => {
     expect(fit.start['ndcg@10']).toBeLessThan(1);
   });
 
+  it('takes a component out for well-known shoppers (weight 0) when it only misleads them', () => {
+    // Prepare: iALS ranks the held-out item first, item-kNN ranks it last and far below the rest.
+    const pools = Array.from({ length: 20 }, () => {
+      const pool = knnKnowsBest(10);
+      const knn = Float32Array.from(pool.z.ials as Float32Array, (z) => 3 * z);
+      return { ...pool, z: { ...pool.z, ials: pool.z.knn, knn } };
+    });
+
+    // Act
+    const fit = fitBlend(pools, DEFAULTS);
+
+    // Assess: with iALS leading for every shopper of 10 items, item-kNN's weight is 0.
+    const knnWeight = 10 >= fit.weights.minHistory ? fit.weights.secondWeight : fit.weights.leadWeight;
+    expect(knnWeight).toBe(0);
+    expect(fit.metrics['ndcg@10']).toBe(1);
+    expect(fit.start['ndcg@10']).toBeLessThan(1);
+  });
+
   it('leaves frozen weights as the caller set them', () => {
     // Prepare
     const pools = Array.from({ length: 10 }, () => knnKnowsBest(8));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetMeter, formatTuneBudget, parseTuneBudget } from '#shared/recommender/autotune/budget.ts';
+import { BudgetMeter, formatTuneBudget, parseTuneBudget, processCpuMs } from '#shared/recommender/autotune/budget.ts';
 
 describe('Function: parseTuneBudget', () => {
   it.each([
@@ -78,5 +78,31 @@ describe('Class: BudgetMeter', () => {
     // Assess
     expect(limit).toBe(4_000);
     expect([fits, over]).toEqual([true, false]);
+  });
+
+  it('times work on the clock it was given', () => {
+    // Prepare
+    let now = 100;
+    const meter = new BudgetMeter({ kind: 'multiple', multiple: 2 }, () => now);
+
+    // Act
+    const elapsed = meter.start();
+    now = 350;
+
+    // Assess
+    expect(elapsed()).toBe(250);
+  });
+
+  it('times a multiple in CPU time by default, which idle waiting does not spend', async () => {
+    // Prepare
+    const meter = new BudgetMeter({ kind: 'multiple', multiple: 2 });
+
+    // Act
+    const elapsed = meter.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // Assess
+    expect(elapsed()).toBeLessThan(100);
+    expect(processCpuMs()).toBeGreaterThan(0);
   });
 });
