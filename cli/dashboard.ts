@@ -62,6 +62,18 @@ export function dashboardFlags(values: Values, env: NodeJS.ProcessEnv = process.
   return { api: url.href.replace(/\/$/, ''), port: Number(portText), region };
 }
 
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Whether a request's `Host` names this server: a page on another site whose name is rebound to
+ * 127.0.0.1 (DNS rebinding) is same-origin with the proxy and would read stats signed with the
+ * operator's credentials; its requests carry its own name.
+ */
+export function isOwnHost(host: string | undefined, port: number): boolean {
+  const name = (host ?? '').toLowerCase();
+  return LOOPBACK_NAMES.some((own) => name === `${own}:${port}` || (port === 80 && name === own));
+}
+
 /** The credentials to sign with, resolved once up front so a missing one is said before serving. */
 async function credentialsOf(): Promise<AwsCredentialIdentityProvider> {
   const provider = defaultProvider();
@@ -100,14 +112,20 @@ export async function dashboardCommand(values: Values, io: CliIo): Promise<void>
         signal: AbortSignal.timeout(STATS_TIMEOUT_MS),
       }),
   });
+  let port = flags.port;
   const server = createServer((req, res) => {
+    if (!isOwnHost(req.headers.host, port)) {
+      res.writeHead(403, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ reason: 'host_not_allowed', message: `open http://127.0.0.1:${port}/` }));
+      return;
+    }
     site(req, res).catch((error: unknown) => {
       io.stderr.write(`reco dashboard: ${req.method} ${req.url} failed: ${(error as Error).message}\n`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
-  const port = await listen(server, flags.port);
+  port = await listen(server, flags.port);
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -14,7 +14,7 @@ import { createServerApi, type ServerApi } from '../sdk/server.ts';
 import type { SigV4Credentials } from './sigv4.ts';
 import { buildShopAssets, type Asset, type ShopAssets, type ShopPageConfig } from './site/assets.ts';
 import { ShopCatalogue } from './site/catalogue.ts';
-import { readJsonBody, sendJson } from './site/http.ts';
+import { readJsonBody, requireJson, sendJson } from './site/http.ts';
 import { categoriesAnswer, itemsAnswer, productsAnswer } from './site/products.ts';
 import { currentSession, signIn, signOutCookie, type TokenMinter } from './site/session.ts';
 
@@ -120,6 +120,7 @@ export function createShopSite(options: ShopSiteOptions): SiteHandler {
       return sendJson(res, 200, answer, { 'set-cookie': cookie });
     }
     if (method === 'POST' && route === 'sign-out') {
+      requireJson(req);
       return sendJson(res, 200, { userId: null }, { 'set-cookie': signOutCookie() });
     }
     throw new RouteNotFoundError('route_not_found', `no shop route ${method} ${BACKEND}${route}`);

@@ -24,6 +24,11 @@ export class PayloadTooLargeError extends ApiError {
   readonly status = 413;
 }
 
+/** The body is not of a media type the route reads: a form's `text/plain` where JSON is asked for. */
+export class UnsupportedMediaTypeError extends ApiError {
+  readonly status = 415;
+}
+
 /** The caller's proof of who they are is missing or not good: a user token. */
 export class UnauthorizedError extends ApiError {
   readonly status = 401;

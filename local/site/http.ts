@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidRequestError, PayloadTooLargeError } from '#shared/errors.ts';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#shared/errors.ts';
 
 /** The site's JSON answers are small and personal (a session's token): never cached. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -12,8 +12,20 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
+/**
+ * Refuses a POST that a cross-site form could send (`text/plain`, form encodings): only `application/json` is
+ * read, and a page elsewhere can send that only after a CORS preflight, which the shop's routes never grant.
+ */
+export function requireJson(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new UnsupportedMediaTypeError('unsupported_media_type', 'send the body as content-type: application/json');
+  }
+}
+
 /** A JSON body of at most `maxBytes`, refused as the API refuses one: 413 past the limit, 400 when not JSON. */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  requireJson(req);
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) throw new PayloadTooLargeError('body_too_large', `the body is over ${maxBytes} bytes`);
   const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dashboardFlags } from '../../../cli/dashboard.ts';
+import { dashboardFlags, isOwnHost } from '../../../cli/dashboard.ts';
 import { UsageError } from '../../../cli/reco.ts';
 
 describe('Function: dashboardFlags', () => {
@@ -45,4 +45,26 @@ describe('Function: dashboardFlags', () => {
     expect(read).toThrow(UsageError);
     expect(read).toThrow(message);
   });
+});
+
+describe('Function: isOwnHost', () => {
+  it.each(['127.0.0.1:8080', 'localhost:8080', 'LOCALHOST:8080', '[::1]:8080'])('returns true for %s', (host) => {
+    // Act
+    const own = isOwnHost(host, 8080);
+
+    // Assess
+    expect(own).toBe(true);
+  });
+
+  // A page elsewhere whose name is rebound to 127.0.0.1 sends its own name: it must not read signed stats.
+  it.each([undefined, '', 'evil.example:8080', 'evil.example', '127.0.0.1', '127.0.0.1:8081', 'localhost.evil:8080'])(
+    'returns false for %s',
+    (host) => {
+      // Act
+      const own = isOwnHost(host, 8080);
+
+      // Assess
+      expect(own).toBe(false);
+    },
+  );
 });

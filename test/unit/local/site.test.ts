@@ -240,6 +240,39 @@ describe('Function: createShopSite', () => {
       expect(minted).toEqual([]);
     });
 
+    it.each([
+      ['sign-in', 'text/plain', '{"userId":"x=","userId":"u1"}'],
+      ['sign-in', 'application/x-www-form-urlencoded', '{"userId":"u1"}'],
+      ['sign-in', undefined, '{"userId":"u1"}'],
+      ['sign-out', 'text/plain', '{}'],
+    ])(
+      'refuses POST %s as %s (what a cross-site form can send) with 415 and sets no cookie',
+      async (route, type, body) => {
+        // Prepare
+        minted.length = 0;
+        // Act
+        const reply = await send('POST', `/shop/api/${route}`, {
+          body,
+          headers: type === undefined ? {} : { 'content-type': type },
+        });
+        // Assess
+        expect(reply.status).toBe(415);
+        expect(json(reply)).toMatchObject({ reason: 'unsupported_media_type' });
+        expect(reply.headers['set-cookie']).toBeUndefined();
+        expect(minted).toEqual([]);
+      },
+    );
+
+    it('takes application/json with a charset', async () => {
+      // Act
+      const reply = await send('POST', '/shop/api/sign-in', {
+        body: '{"userId":"u3"}',
+        headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+      });
+      // Assess
+      expect(reply.status).toBe(200);
+    });
+
     it('answers 503 user_token_unavailable when the server API does not mint, and ignores a forged cookie', async () => {
       // Prepare
       failMinting = true;
