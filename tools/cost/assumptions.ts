@@ -50,11 +50,14 @@ export interface Assumptions {
   readonly accessLogBytesPerRequest: number;
   /** VPC flow-log bytes per request of the recommend function (connections are reused). */
   readonly flowLogBytesPerRequest: number;
-  /** Custom metric series the functions emit (EMF): 7 of ingest and processor, 8 names × 6 route dimensions of recommend. */
+  /**
+   * Custom metric series the functions emit (EMF): 7 of ingest and processor, 8 names × 6 route dimensions of
+   * recommend, ingest's 2 counts by route, and `Latency` by service and by each of the 16 routes.
+   */
   readonly customMetricSeries: number;
   /** Metrics of the stack's alarms: degraded (4), failed records, processor behind, parked, 2 × 5xx, pipeline (3). */
   readonly alarmMetrics: number;
-  /** Dashboards the stack deploys (none: the alarms are the interface). */
+  /** Dashboards the stack deploys: the operational one (`infra/constructs/dashboard.ts`). */
   readonly dashboards: number;
   /** X-Ray default sampling: the first request each second, then this share. */
   readonly xrayReservoirPerSecond: number;
@@ -113,9 +116,9 @@ export const defaultAssumptions: Assumptions = {
   logBytesPerInvocation: 1200,
   accessLogBytesPerRequest: 600,
   flowLogBytesPerRequest: 20,
-  customMetricSeries: 55,
+  customMetricSeries: 74,
   alarmMetrics: 12,
-  dashboards: 0,
+  dashboards: 1,
   xrayReservoirPerSecond: 1,
   xraySampleRate: 0.05,
   modelImageGb: 0.5,
