@@ -79,8 +79,12 @@ export async function fetchServerApi(options: ServerApiOptions, request: ServerA
     credentials: options.credentials ?? defaultProvider(),
     sha256: Hash.bind(null, 'sha256'),
   });
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = value;
+  // Every value of a repeated name is signed, as the gateway reads the query (and a name such as `__proto__` too).
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name);
+    query[name] = values.length === 1 ? (values[0] as string) : values;
+  }
   const signed = await signWith(signer, {
     method: request.method,
     protocol: url.protocol,

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/reco.ts';
+import { verifySigV4 } from '../../../local/sigv4.ts';
 import {
   callServerApi,
   fetchServerApi,
@@ -182,5 +183,34 @@ describe('Command: reco erase', () => {
     expect(codes).toEqual([2, 2]);
     expect(out.join('')).toContain('--user ID is required');
     expect(out.join('')).toContain('--api must be an absolute URL');
+  });
+});
+
+describe('Function: fetchServerApi (repeated query names)', () => {
+  it("signs every value of a repeated query name, as the gateway's SigV4 check reads the query", async () => {
+    // Prepare: the local gateway's own SigV4 check, which reads the query as sent.
+    const verdicts: boolean[] = [];
+    const checker = createServer((req, res) => {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, value]));
+      void verifySigV4(
+        { method: req.method ?? 'GET', target: req.url ?? '/', headers, body: Buffer.alloc(0) },
+        { credentials: [credentials], scope: { region: 'us-east-1', service: 'execute-api' }, now: Date.now() },
+      ).then((verdict) => {
+        verdicts.push(verdict.ok);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => checker.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(checker.address() as AddressInfo).port}`;
+
+    // Act
+    for (const path of ['/v1/x?minutes=2&minutes=1', '/v1/x?a=1&b=2&a=0', '/v1/x?q=a%20b', '/v1/x?__proto__=1']) {
+      await (await fetchServerApi({ url, region: 'us-east-1', credentials }, { method: 'GET', path })).text();
+    }
+    await new Promise((resolve) => checker.close(resolve));
+
+    // Assess
+    expect(verdicts).toEqual([true, true, true, true]);
   });
 });
