@@ -1,3 +1,4 @@
+import { serving } from '../config/index.ts';
 import type { ModelInteraction, ShopperProfile } from '../ports/index.ts';
 import { popularReason, rankedList } from './boards.ts';
 import { candidateCount, historyFilters, liveItems } from './liveCatalogue.ts';
@@ -35,6 +36,17 @@ function excludedItems(shopper: ServedShopper, options: ListOptions): Set<string
 }
 
 /**
+ * The part of the cache key naming the shopper. An anonymous id the stack has no profile of gets the same list as every
+ * other (no history to fold in, no trained factors): one cache entry serves all first-time visitors, so each new
+ * visitor does not cost a model call and a served-list write.
+ */
+const NEW_VISITOR = 'new-visitor';
+const shopperScope = (shopper: ServedShopper): string =>
+  shopper.profile === undefined && shopper.key.startsWith('a:')
+    ? NEW_VISITOR
+    : `${shopper.key}:${shopper.featureVersion}`;
+
+/**
  * `GET /v1/users/{userId}/recommendations`: the model's list with the shopper's recent items
  * folded in, filtered against the live catalogue, else the popular items they have not ruled out.
  * A new event (a new feature version) makes a new cache key. The model ranks the items it was
@@ -54,8 +66,11 @@ export async function shopperRecommendations(
     return lastResort(context, options, { cache: 'BYPASS' });
   }
   const excluded = excludedItems(shopper, options);
+  const scope = shopperScope(shopper);
   return serveList(context, {
-    key: cacheKey(`user:${rankedBy(deps)}:${shopper.key}:${shopper.featureVersion}`, options),
+    key: cacheKey(`user:${rankedBy(deps)}:${scope}`, options),
+    // No event of theirs will move a shared list on: it follows popularity, as trending does.
+    ...(scope === NEW_VISITOR ? { ttlSeconds: serving.sharedListTtlSeconds } : {}),
     kind: 'personal',
     options,
     fromModel: async (model) => {

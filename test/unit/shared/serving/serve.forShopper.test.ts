@@ -256,6 +256,37 @@ describe('Class: ServingService', () => {
     });
 
     describe('cache', () => {
+      it('serves every anonymous id it has no profile of from one cache entry, and no other shopper from it', async () => {
+        // Prepare
+        const cache = new MemoryRecommendationCache();
+        const set = vi.spyOn(cache, 'set');
+        const { store, service } = makeFixture(ServingService, { cache });
+        await seedShop(store);
+        const first = await service.forShopper('visitor-1', userOptions(), 'anonymous');
+        await writeProfile(store, 'a:visitor-3', { recentItems: [recent('sku-a', { purchased: true })] });
+
+        // Act
+        const second = await service.forShopper('visitor-2', userOptions(), 'anonymous');
+        const known = await service.forShopper('visitor-3', userOptions(), 'anonymous');
+        const unknownToTheBackend = await service.forShopper('visitor-4', userOptions());
+
+        // Assess
+        expect([first.cache, second.cache, known.cache, unknownToTheBackend.cache]).toEqual([
+          'MISS',
+          'HIT',
+          'MISS',
+          'MISS',
+        ]);
+        expect(idsOf(second)).toEqual(idsOf(first));
+        expect(idsOf(known)).toEqual(['sku-b', 'sku-d', 'sku-c']);
+        // The shared list follows popularity as trending does; a shopper's own list waits for their next event.
+        expect(set.mock.calls.map(([, , ttlSeconds]) => ttlSeconds)).toEqual([
+          serving.sharedListTtlSeconds,
+          serving.recommendationTtlSeconds,
+          serving.recommendationTtlSeconds,
+        ]);
+      });
+
       it('returns MISS, then HIT with the same list for the same shopper and query', async () => {
         // Prepare
         const { store, service } = makeFixture(ServingService);
