@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { apiLimits, envVars, userTokens } from '#shared/config/index.ts';
+import { apiLimits, envVars, serving, userTokens } from '#shared/config/index.ts';
 import { CloudWatchMetrics } from '#shared/adapters/cloudWatchMetrics.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
@@ -83,8 +83,8 @@ export function statsDepsFrom(
         new CloudWatchMetrics(cloudWatchClient(), processorFunctionName ? { processorFunctionName } : {}),
       registry: options.registry,
       attribution: new DynamoFeatureStore(dynamoDb, tableName),
-      // The recommend function's default: what lists are served as before the first model.
-      fallbackVersion: optionalEnv(env, envVars.modelVersion, 'popularity-v1'),
+      // Attribution of fallback lists is kept under the version the recommend function serves them as.
+      fallbackVersion: optionalEnv(env, envVars.modelVersion, serving.fallbackModelVersion),
     };
     return built;
   };

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { api, envVars, training } from '#shared/config/index.ts';
+import { api, envVars, serving as servingConfig, training } from '#shared/config/index.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { LiveModelVersion } from '#shared/serving/liveModel.ts';
 import { DynamoFeatureStore } from '#shared/adapters/dynamoFeatureStore.ts';
@@ -55,7 +55,7 @@ export function createDeps(
   const cacheUrl = env[envVars.cacheUrl];
   const endpointName = env[envVars.modelEndpointName];
   const registryTableName = env[envVars.registryTableName];
-  const fallbackVersion = optionalEnv(env, envVars.modelVersion, 'popularity-v1');
+  const fallbackVersion = optionalEnv(env, envVars.modelVersion, servingConfig.fallbackModelVersion);
   const clock = overrides.clock ?? systemClock;
   const serving: ServingDeps = {
     features,

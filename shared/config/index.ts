@@ -524,6 +524,11 @@ const MODEL_BUDGET_MS = 150;
 
 /** The serving path's budgets and cache settings. */
 export const serving = {
+  /**
+   * The version popularity lists are served and attributed as, before the first model and whenever a list falls
+   * back; `MODEL_VERSION` on a function overrides it.
+   */
+  fallbackModelVersion: 'popularity-v1',
   /** Time the model may take before the fallback answers, ms. */
   modelBudgetMs: MODEL_BUDGET_MS,
   /**
