@@ -1,10 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
-import { bootstrapVersion, type BootstrapModel } from '#local/localModel.ts';
-import { trainerFor } from '#shared/recommender/registry.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startModelStack } from '../support/modelStack.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 import { api, serving } from '#shared/config/index.ts';
 import { drained } from './freshStack.ts';
@@ -58,20 +54,6 @@ function interactions(): Interaction[] {
     }
   }
   return all;
-}
-
-/** A model of the fixture's clusters, saved in `dir`: the stack serves it and records it live. */
-async function startModel(dir: string): Promise<BootstrapModel> {
-  const model = await trainerFor('hybrid').fit({ interactions: interactions(), catalogue: CATALOGUE });
-  await model.save(dir);
-  const at = new Date().toISOString();
-  return {
-    dir,
-    version: bootstrapVersion(Date.now()),
-    window: { from: at, holdoutFrom: at, to: at },
-    trainedOn: 0,
-    history: [],
-  };
 }
 
 let stack: LocalStack;
@@ -134,15 +116,11 @@ async function afterReuse<T>(read: () => Promise<T>): Promise<T> {
 const ids = (served: { items: { itemId: string }[] }): string[] => served.items.map((item) => item.itemId);
 
 beforeAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  delete process.env.AWS_ENDPOINT_URL_KINESIS;
-  const dataDir = mkdtempSync(join(tmpdir(), 'reco-live-catalogue-'));
-  stack = await startLocalStack({
-    port: 0,
+  // A model of the fixture's clusters: the stack serves it and records it live.
+  stack = await startModelStack({
+    name: 'live-catalogue',
     apiKey: 'live-catalogue-key',
-    dataDir,
-    batchingWindowMs: 50,
-    model: () => startModel(join(dataDir, 'model')),
+    data: () => ({ interactions: interactions(), catalogue: CATALOGUE }),
   });
   await putItems(CATALOGUE.filter((item) => item.itemId !== NEVER_LOADED));
 });

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
-import { bootstrapVersion, type BootstrapModel } from '#local/localModel.ts';
-import { trainerFor } from '#shared/recommender/registry.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { fittedBootstrapModel, startModelStack } from '../support/modelStack.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
 
 /*
@@ -31,19 +30,6 @@ function interactions(): Interaction[] {
     timestamp: 1_700_000_000 + n,
     eventType: 'view',
   }));
-}
-
-async function startModel(dir: string): Promise<BootstrapModel> {
-  const model = await trainerFor('hybrid').fit({ interactions: interactions(), catalogue: CATALOGUE });
-  await model.save(dir);
-  const at = new Date().toISOString();
-  return {
-    dir,
-    version: bootstrapVersion(Date.now()),
-    window: { from: at, holdoutFrom: at, to: at },
-    trainedOn: 0,
-    history: [],
-  };
 }
 
 interface Answer {
@@ -77,15 +63,10 @@ const alive = (pid: number): boolean => {
 };
 
 beforeAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  delete process.env.AWS_ENDPOINT_URL_KINESIS;
-  const dataDir = mkdtempSync(join(tmpdir(), 'reco-endpoint-'));
-  stack = await startLocalStack({
-    port: 0,
+  stack = await startModelStack({
+    name: 'endpoint',
     apiKey: 'endpoint-key',
-    dataDir,
-    batchingWindowMs: 50,
-    model: () => startModel(join(dataDir, 'model')),
+    data: () => ({ interactions: interactions(), catalogue: CATALOGUE }),
   });
 });
 
@@ -131,7 +112,7 @@ describe('Local endpoint: the model server as its own process', () => {
     // Prepare
     await stack.endpoint.healthy();
     const dir = mkdtempSync(join(tmpdir(), 'reco-endpoint-next-'));
-    const next = await startModel(dir);
+    const next = await fittedBootstrapModel(dir, { interactions: interactions(), catalogue: CATALOGUE });
 
     // Act
     await stack.endpoint.serve(dir, `${next.version}-next`);

@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { api, type RouteName } from '#shared/config/index.ts';
-import { bootstrapVersion, type BootstrapModel } from '#local/localModel.ts';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import type { CatalogueItem, Interaction } from '#shared/recommender/model.ts';
-import { trainerFor } from '#shared/recommender/registry.ts';
 import { DEGRADED_CAUSES, type StatsReport } from '#shared/stats/report.ts';
 import { MODEL_STATUSES } from '#shared/training/registry.ts';
+import { startModelStack } from '../support/modelStack.ts';
 import { drained } from './freshStack.ts';
 
 /*
@@ -29,23 +25,13 @@ const CATALOGUE: CatalogueItem[] = ITEMS.map((itemId, n) => ({
   inStock: true,
 }));
 
-async function startModel(dir: string): Promise<BootstrapModel> {
-  const interactions: Interaction[] = Array.from({ length: 60 }, (_, n) => ({
+function interactions(): Interaction[] {
+  return Array.from({ length: 60 }, (_, n) => ({
     userId: `${run}-shopper-${n % 12}`,
     itemId: ITEMS[(n * 5) % ITEMS.length] as string,
     timestamp: 1_700_000_000 + n,
     eventType: 'view',
   }));
-  const model = await trainerFor('hybrid').fit({ interactions, catalogue: CATALOGUE });
-  await model.save(dir);
-  const at = new Date().toISOString();
-  return {
-    dir,
-    version: bootstrapVersion(Date.now()),
-    window: { from: at, holdoutFrom: at, to: at },
-    trainedOn: 0,
-    history: [],
-  };
 }
 
 const nullableNumbers = z.array(z.number().nullable());
@@ -106,15 +92,10 @@ async function stats(query = ''): Promise<{ status: number; body: unknown }> {
 }
 
 beforeAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  delete process.env.AWS_ENDPOINT_URL_KINESIS;
-  const dataDir = mkdtempSync(join(tmpdir(), 'reco-stats-'));
-  stack = await startLocalStack({
-    port: 0,
+  stack = await startModelStack({
+    name: 'stats',
     apiKey: 'stats-key',
-    dataDir,
-    batchingWindowMs: 50,
-    model: () => startModel(join(dataDir, 'model')),
+    data: () => ({ interactions: interactions(), catalogue: CATALOGUE }),
   });
 });
 
