@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { dashboardSite } from '../web/dashboard/site.ts';
-import { UsageError, type CliIo } from './reco.ts';
+import { UsageError, type CliIo } from './flags.ts';
 import { fetchServerApi, MissingCredentialsError, regionOf, type ServerApiOptions } from './serverApi.ts';
 
 /** The stats route, as `shared/stats/report.ts` describes its answer. */

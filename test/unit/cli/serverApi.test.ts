@@ -2,7 +2,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../cli/reco.ts';
 import { verifySigV4 } from '../../../local/sigv4.ts';
 import {
@@ -183,6 +183,62 @@ describe('Command: reco erase', () => {
     expect(codes).toEqual([2, 2]);
     expect(out.join('')).toContain('--user ID is required');
     expect(out.join('')).toContain('--api must be an absolute URL');
+  });
+});
+
+describe('Command: reco user-token', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('prints the answer of a signed POST /v1/admin/user-tokens with the user and --ttl, and exits 0', async () => {
+    // Prepare: credentials from the standard chain, as a user's shell sets them.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', undefined);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => err.push(text) },
+    };
+
+    // Act
+    const code = await main(['user-token', '--user', 'u1', '--ttl', '600', '--api', baseUrl], io as never);
+
+    // Assess
+    expect([code, out.join(''), err.join('')]).toEqual([0, '{"ok":true}\n', '']);
+    expect(received.at(-1)).toEqual({
+      method: 'POST',
+      path: '/prod/v1/admin/user-tokens',
+      body: '{"userId":"u1","ttlSeconds":600}',
+      signatureMatches: true,
+    });
+  });
+
+  it("returns exit code 1 with the API's status and reason when it refuses, and 2 naming --ttl", async () => {
+    // Prepare
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', undefined);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    const err: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (text: string) => err.push(text) } };
+
+    // Act
+    const codes = [
+      await main(['user-token', '--user', 'u1', '--api', `${baseUrl}/forbidden`], io as never),
+      await main(['user-token', '--user', 'u1', '--ttl', '1.5', '--api', baseUrl], io as never),
+    ];
+
+    // Assess
+    expect(codes).toEqual([1, 2]);
+    expect(err).toEqual([
+      'reco: the server API answered 403 access_denied: not allowed\n',
+      'reco: --ttl must be a whole number of seconds\nRun reco --help for usage.\n',
+    ]);
   });
 });
 
