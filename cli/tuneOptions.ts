@@ -5,19 +5,14 @@ import {
   TuneBudgetError,
   type TuneBudget,
 } from '#shared/recommender/autotune/budget.ts';
-
-/** A bad command line; the caller maps it to exit code 2. */
-export type UsageErrorClass = new (message: string) => Error;
+import { UsageError } from './flags.ts';
 
 /**
  * The budget the flags ask for: undefined with `--no-tune`, the default (4× one default training
  * run) without either flag. Both flags together, or a budget that cannot be read, is a usage
  * error naming the flag.
  */
-export function tuneBudgetOption(
-  values: Readonly<Record<string, unknown>>,
-  UsageError: UsageErrorClass,
-): TuneBudget | undefined {
+export function tuneBudgetOption(values: Readonly<Record<string, unknown>>): TuneBudget | undefined {
   const text = values['tune-budget'];
   const off = values['no-tune'] === true;
   if (off && text !== undefined) throw new UsageError('--no-tune and --tune-budget exclude each other; give one');

@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, readFile, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hyperparameters, Trainer } from '#shared/recommender/model.ts';
+import { HyperparameterError } from '#shared/recommender/hyperparameters.ts';
 import { algorithmName, optional, required, UsageError, type CliIo, type Values } from '../flags.ts';
 import { tuneBudgetOption } from '../tuneOptions.ts';
 import { loadData, registry } from '../trainingData.ts';
@@ -53,12 +54,13 @@ async function checkedHyperparameters(trainer: Trainer, params: Hyperparameters,
   try {
     validateHyperparameters(trainer, params);
   } catch (error) {
-    const message = (error as Error).message;
-    // The registry's message usually names the valid parameters already; add them when it does not.
-    const valid = /valid/.test(message)
-      ? ''
-      : `; valid for ${trainer.algorithm}: ${Object.keys(trainer.defaults).join(', ')}`;
-    throw new UsageError(`${flag}: ${message}${valid}`);
+    if (!(error instanceof HyperparameterError)) throw error;
+    // An unknown name's message names the valid ones already; a wrong type's does not.
+    const valid =
+      error.reason === 'unknown_name'
+        ? ''
+        : `; valid for ${trainer.algorithm}: ${Object.keys(trainer.defaults).join(', ')}`;
+    throw new UsageError(`${flag}: ${error.message}${valid}`);
   }
 }
 
@@ -66,7 +68,7 @@ export async function train(values: Values, io: CliIo): Promise<void> {
   const out = required(values, 'out');
   const algorithm = algorithmName(optional(values, 'algorithm') ?? 'hybrid', '--algorithm');
   const params = await hyperparametersOf(values);
-  const budget = tuneBudgetOption(values, UsageError);
+  const budget = tuneBudgetOption(values);
   const { trainerFor } = await registry();
   const trainer = trainerFor(algorithm);
   await checkedHyperparameters(trainer, params, '--param');

@@ -3,6 +3,17 @@
  */
 import type { AlgorithmName, Hyperparameters } from './model.ts';
 
+/** A hyperparameter the trainer does not have, or a value of the wrong type. */
+export class HyperparameterError extends Error {
+  override readonly name = 'HyperparameterError';
+  constructor(
+    readonly reason: 'unknown_name' | 'wrong_type',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Defaults merged with the given values, every name and type checked. Strings that spell a number
  * or a boolean are accepted for numeric and boolean parameters, because SageMaker passes every
@@ -18,25 +29,35 @@ export function resolveHyperparameters(
   for (const [name, value] of Object.entries(given)) {
     const fallback = defaults[name];
     if (fallback === undefined) {
-      throw new Error(`unknown hyperparameter "${name}" for ${algorithm}; valid names: ${valid.join(', ')}`);
+      throw new HyperparameterError(
+        'unknown_name',
+        `unknown hyperparameter "${name}" for ${algorithm}; valid names: ${valid.join(', ')}`,
+      );
     }
     if (typeof fallback === 'number') {
       const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       if (typeof number !== 'number' || !Number.isFinite(number)) {
-        throw new Error(`hyperparameter "${name}" for ${algorithm} must be a number, got ${JSON.stringify(value)}`);
+        throw new HyperparameterError(
+          'wrong_type',
+          `hyperparameter "${name}" for ${algorithm} must be a number, got ${JSON.stringify(value)}`,
+        );
       }
       resolved[name] = number;
     } else if (typeof fallback === 'boolean') {
       const bool = value === 'true' ? true : value === 'false' ? false : value;
       if (typeof bool !== 'boolean') {
-        throw new Error(
+        throw new HyperparameterError(
+          'wrong_type',
           `hyperparameter "${name}" for ${algorithm} must be true or false, got ${JSON.stringify(value)}`,
         );
       }
       resolved[name] = bool;
     } else {
       if (typeof value !== 'string') {
-        throw new Error(`hyperparameter "${name}" for ${algorithm} must be a string, got ${JSON.stringify(value)}`);
+        throw new HyperparameterError(
+          'wrong_type',
+          `hyperparameter "${name}" for ${algorithm} must be a string, got ${JSON.stringify(value)}`,
+        );
       }
       resolved[name] = value;
     }

@@ -262,6 +262,28 @@ describe('CLI: reco train, recommend, similar, rank', () => {
     expect(run.stderr).toContain('nonsense');
     expect(run.stderr).toMatch(/valid.*weight\.purchase/);
   });
+
+  it('rejects a hyperparameter of the wrong type, naming the flag and the valid names', async () => {
+    // Act
+    const run = await reco([
+      'train',
+      '--interactions',
+      INTERACTIONS,
+      '--out',
+      join(dir, 'never'),
+      '--algorithm',
+      'popularity',
+      '--param',
+      'weight.purchase=lots',
+    ]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--param: hyperparameter "weight.purchase" for popularity must be a number, got "lots"',
+    );
+    expect(run.stderr).toMatch(/; valid for popularity: .*weight\.purchase/);
+  });
 });
 
 describe('CLI: reco evaluate and tune', () => {

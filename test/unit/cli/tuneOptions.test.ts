@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { tuneBudgetOption } from '../../../cli/tuneOptions.ts';
 import { DEFAULT_TUNE_BUDGET } from '#shared/recommender/autotune/budget.ts';
 
-class UsageError extends Error {}
+import { UsageError } from '../../../cli/flags.ts';
 
 describe('Function: tuneBudgetOption', () => {
   it('tunes with the default budget when neither flag is given', () => {
     // Act
-    const budget = tuneBudgetOption({}, UsageError);
+    const budget = tuneBudgetOption({});
 
     // Assess
     expect(budget).toEqual(DEFAULT_TUNE_BUDGET);
@@ -15,7 +15,7 @@ describe('Function: tuneBudgetOption', () => {
 
   it('turns tuning off with --no-tune', () => {
     // Act
-    const budget = tuneBudgetOption({ 'no-tune': true }, UsageError);
+    const budget = tuneBudgetOption({ 'no-tune': true });
 
     // Assess
     expect(budget).toBeUndefined();
@@ -23,7 +23,7 @@ describe('Function: tuneBudgetOption', () => {
 
   it('reads seconds, multiples and trials from --tune-budget', () => {
     // Act
-    const budgets = ['120', '3x', '4trials'].map((text) => tuneBudgetOption({ 'tune-budget': text }, UsageError));
+    const budgets = ['120', '3x', '4trials'].map((text) => tuneBudgetOption({ 'tune-budget': text }));
 
     // Assess
     expect(budgets).toEqual([
@@ -39,7 +39,7 @@ describe('Function: tuneBudgetOption', () => {
     [{ 'tune-budget': '3x', 'no-tune': true }, /--no-tune and --tune-budget exclude each other/],
   ])('rejects %j with a usage error naming the flag', (values, message) => {
     // Act
-    const parse = () => tuneBudgetOption(values, UsageError);
+    const parse = () => tuneBudgetOption(values);
 
     // Assess
     expect(parse).toThrow(UsageError);

@@ -8,7 +8,19 @@ import { ALGORITHMS, type Hyperparameters, type RecommendationQuery } from '#sha
 import { HYBRID_PARAMS } from '#shared/recommender/algorithms/hybrid.ts';
 import { IALS_PARAMS } from '#shared/recommender/algorithms/ials.ts';
 import { WEIGHTING_PARAMS } from '#shared/recommender/matrix.ts';
+import { HyperparameterError } from '#shared/recommender/hyperparameters.ts';
 import { clusterData, COLD_GARDEN_ITEM, GARDEN, KITCHEN } from './algorithms/fixtures.ts';
+
+/** The typed reason of the HyperparameterError that `act` throws. */
+function reasonOf(act: () => unknown): HyperparameterError['reason'] | undefined {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof HyperparameterError) return error.reason;
+    throw error;
+  }
+  return undefined;
+}
 
 const SMALL: Readonly<Record<string, Hyperparameters>> = {
   ials: { [IALS_PARAMS.factors]: 8, [IALS_PARAMS.iterations]: 5 },
@@ -74,6 +86,8 @@ describe('Registry', () => {
     expect(() => validateHyperparameters(trainer, { [WEIGHTING_PARAMS.eventValueLog]: 1 })).toThrow(
       /must be true or false/,
     );
+    expect(reasonOf(() => validateHyperparameters(trainer, { [IALS_PARAMS.factors]: 'many' }))).toBe('wrong_type');
+    expect(reasonOf(() => validateHyperparameters(trainer, { nonsense: 1 }))).toBe('unknown_name');
   });
 
   it.each(ALGORITHMS)('saves and loads %s with identical recommendations and similar items', async (algorithm) => {
