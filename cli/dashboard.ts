@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { dashboardSite } from '../web/dashboard/site.ts';
-import { UsageError, type CliIo } from './flags.ts';
+import { serverApiUrlFlag, UsageError, type CliIo } from './flags.ts';
 import { fetchServerApi, MissingCredentialsError, regionOf, type ServerApiOptions } from './serverApi.ts';
 
 /** The stats route, as `shared/stats/report.ts` describes its answer. */
@@ -30,27 +30,7 @@ type Values = Readonly<Record<string, string | boolean | string[] | undefined>>;
 
 /** Checks the flags, each error naming its flag; `--api` falls back to RECO_SERVER_API_URL. */
 export function dashboardFlags(values: Values, env: NodeJS.ProcessEnv = process.env): DashboardFlags {
-  const given = typeof values.api === 'string' ? values.api : env.RECO_SERVER_API_URL;
-  if (given === undefined || given === '') {
-    throw new UsageError('--api URL (or RECO_SERVER_API_URL) is required: the ServerApiUrl stack output');
-  }
-  const example = 'such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
-  let url: URL;
-  try {
-    url = new URL(given);
-  } catch {
-    throw new UsageError(`--api must be an absolute URL ${example}, got "${given}"`);
-  }
-  // `localhost:3000` parses as a URL of scheme `localhost:`.
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`--api must start with https:// (or http:// for the local stack), got "${given}"`);
-  }
-  if (/\/v1\/?$/.test(url.pathname)) {
-    throw new UsageError(`--api must not end in /v1 (the routes add it), got "${given}"`);
-  }
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new UsageError(`--api must be a base URL without query, fragment or user info, got "${given}"`);
-  }
+  const url = serverApiUrlFlag(values, env);
   const portText = typeof values.port === 'string' ? values.port : String(DEFAULT_PORT);
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65_535) {
     throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${portText}"`);

@@ -88,3 +88,32 @@ export function protocolOption(values: Values): Protocol {
     `--protocol: unknown protocol "${name}"${suggestion(name, PROTOCOLS)}; valid: ${PROTOCOLS.join(', ')}`,
   );
 }
+
+/**
+ * The server API's base URL from `--api`, else RECO_SERVER_API_URL: absolute, http(s), without
+ * `/v1` (the routes add it), query, fragment or user info. Each error names the flag.
+ */
+export function serverApiUrlFlag(values: Values, env: NodeJS.ProcessEnv = process.env): URL {
+  const given = typeof values.api === 'string' ? values.api : env.RECO_SERVER_API_URL;
+  if (given === undefined || given === '') {
+    throw new UsageError('--api URL (or RECO_SERVER_API_URL) is required: the ServerApiUrl stack output');
+  }
+  const example = 'such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError(`--api must be an absolute URL ${example}, got "${given}"`);
+  }
+  // `localhost:3000` parses as a URL of scheme `localhost:`.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`--api must start with https:// (or http:// for the local stack), got "${given}"`);
+  }
+  if (/\/v1\/?$/.test(url.pathname)) {
+    throw new UsageError(`--api must not end in /v1 (the routes add it), got "${given}"`);
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new UsageError(`--api must be a base URL without query, fragment or user info, got "${given}"`);
+  }
+  return url;
+}

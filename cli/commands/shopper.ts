@@ -1,20 +1,10 @@
 /** `reco erase` and `reco user-token`: one shopper, through the server API, signed with SigV4. */
 import { callServerApi, type ServerApiOptions } from '../serverApi.ts';
-import { UsageError, type CliIo, type Values } from '../flags.ts';
+import { serverApiUrlFlag, UsageError, type CliIo, type Values } from '../flags.ts';
 
 /** The server API's base URL and region from the flags, else RECO_SERVER_API_URL. */
 function serverApiOf(values: Values): ServerApiOptions {
-  const url = typeof values.api === 'string' ? values.api : process.env.RECO_SERVER_API_URL;
-  if (url === undefined || url === '') {
-    throw new UsageError('--api URL (or RECO_SERVER_API_URL) is required: the ServerApiUrl stack output');
-  }
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(
-      `--api must be an absolute URL such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod, got "${url}"`,
-    );
-  }
+  const url = serverApiUrlFlag(values).href.replace(/\/$/, '');
   return { url, ...(typeof values.region === 'string' ? { region: values.region } : {}) };
 }
 

@@ -165,7 +165,7 @@ describe('Function: regionOf', () => {
 });
 
 describe('Command: reco erase', () => {
-  it('returns exit code 2 naming --user when it is missing, and 2 naming --api when no URL is known', async () => {
+  it('returns exit code 2 naming --user when it is missing, and 2 naming --api when the URL is missing or not a base URL', async () => {
     // Prepare
     const out: string[] = [];
     const io = {
@@ -177,12 +177,18 @@ describe('Command: reco erase', () => {
     const codes = [
       await main(['erase', '--api', baseUrl], io as never),
       await main(['erase', '--user', 'u1', '--api', 'not a url'], io as never),
+      await main(['erase', '--user', 'u1', '--api', 'localhost:3000'], io as never),
+      await main(['erase', '--user', 'u1', '--api', `${baseUrl}/v1`], io as never),
     ];
 
     // Assess
-    expect(codes).toEqual([2, 2]);
+    expect(codes).toEqual([2, 2, 2, 2]);
     expect(out.join('')).toContain('--user ID is required');
     expect(out.join('')).toContain('--api must be an absolute URL');
+    expect(out.join('')).toContain(
+      '--api must start with https:// (or http:// for the local stack), got "localhost:3000"',
+    );
+    expect(out.join('')).toContain('--api must not end in /v1 (the routes add it)');
   });
 });
 
