@@ -165,8 +165,13 @@ function poolRank(scores: Float32Array, heldOut: number): number {
   return rank;
 }
 
+/** The held-out item's rank in each pool under `weights`. */
+export function blendRanks(pools: readonly PoolCase[], weights: BlendWeights): number[] {
+  return pools.map((pool) => poolRank(blendPool(pool, weights), pool.heldOut));
+}
+
 export function blendMetrics(pools: readonly PoolCase[], weights: BlendWeights): ValidationMetrics {
-  return metricsOfRanks(pools.map((pool) => poolRank(blendPool(pool, weights), pool.heldOut)));
+  return metricsOfRanks(blendRanks(pools, weights));
 }
 
 /** One source alone: its own z-scores ranked (items with interactions only, but for content). */
@@ -194,6 +199,8 @@ export const BLEND_GRID: Readonly<Record<keyof BlendWeights, readonly number[]>>
 export interface BlendFit {
   readonly weights: BlendWeights;
   readonly metrics: ValidationMetrics;
+  /** The held-out item's rank per pool under `weights`, for a paired comparison. */
+  readonly ranks: readonly number[];
   /** The starting weights' metrics (the defaults, or the caller's). */
   readonly start: ValidationMetrics;
   /** Each source alone on the same pools. */
@@ -250,6 +257,7 @@ export function fitBlend(
   return {
     weights,
     metrics,
+    ranks: blendRanks(pools, weights),
     start: startMetrics,
     components: {
       ials: sourceMetrics(pools, 'ials'),
