@@ -65,15 +65,16 @@ const BLEND_RESERVE = 0.5;
 
 /**
  * Paired standard errors the best settings' validation NDCG@10 gain must exceed to replace the
- * defaults: the one-standard-error rule of model selection (Breiman et al. 1984; Hastie, Tibshirani
- * and Friedman, "The Elements of Statistical Learning", §7.10), with the defaults as the model to
- * prefer, since they were chosen over several data sets. A gain within one SE is no evidence, and
- * it is the best of many candidates on the same split, so it overstates what carries to other
- * shoppers (online-retail-ii-2009: +0.0037 on validation at 1.1 SE, −0.007 HR@10 on the test
- * split). More than one would throw away the gains tuning exists for: on a data set of another
- * domain the search found several SE.
+ * defaults. One would be the one-standard-error rule of model selection (Breiman et al. 1984;
+ * Hastie, Tibshirani and Friedman, "The Elements of Statistical Learning", §7.10), with the
+ * defaults as the model to prefer, since they were chosen over several data sets. But the gain is
+ * the best of the whole search (a dozen iALS settings, dozens of blend weightings) on one split,
+ * and the best of 10 to 30 comparisons that are all noise lies 1.5 to 2 SE up on average: two
+ * keeps such luck out (online-retail-ii-2009: +0.0037 at 1.1 SE on validation, −0.007 HR@10 on
+ * the test split), while what tuning exists for stays well above it (iALS on online-retail
+ * without EVENT_VALUE scaling: +0.022 at 6 SE; category popularity on the synthetic set: 5 SE).
  */
-export const STANDARD_ERRORS = 1;
+export const STANDARD_ERRORS = 2;
 
 /** Whether tuning replaced the defaults, and the numbers that decided it. */
 export interface TuningDecision {
