@@ -92,7 +92,10 @@ export interface TuningDecision {
  * paired standard error of the per-shopper NDCG@10 differences; `ranks` are the held-out ranks of
  * the same validation shoppers, in the same order.
  */
-export function decide(ranks: { readonly best: readonly number[]; readonly defaults: readonly number[] }): TuningDecision {
+export function decide(ranks: {
+  readonly best: readonly number[];
+  readonly defaults: readonly number[];
+}): TuningDecision {
   const { gain, standardError } = pairedGain(ranks.best, ranks.defaults);
   const taken = gain > 0 && gain > STANDARD_ERRORS * standardError;
   return { gain, standardError, standardErrors: STANDARD_ERRORS, kept: taken ? 'tuned' : 'defaults' };

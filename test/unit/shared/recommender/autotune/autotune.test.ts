@@ -67,7 +67,10 @@ describe('Function: tuneHyperparameters', () => {
     expect(decision?.gain).toBeGreaterThan(STANDARD_ERRORS * (decision?.standardError ?? Infinity));
     expect(decision?.standardError).toBeGreaterThan(0);
     expect(tuned?.report.chosen[IALS_PARAMS.regularization]).toBeLessThan(50);
-    expect(tuned?.report.tuned['ndcg@10']).toBeCloseTo((tuned?.report.defaults['ndcg@10'] ?? 0) + (decision?.gain ?? 0), 9);
+    expect(tuned?.report.tuned['ndcg@10']).toBeCloseTo(
+      (tuned?.report.defaults['ndcg@10'] ?? 0) + (decision?.gain ?? 0),
+      9,
+    );
   });
 });
 
