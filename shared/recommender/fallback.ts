@@ -93,22 +93,28 @@ export function popularityScores(
     const reason = filters?.category === undefined ? 'popular' : `popular in ${filters.category}`;
     return { scores: itemTotals, reason: () => reason, blockMaxima: maximaOf(itemTotals) };
   }
+  // The lift of a category the shopper has none of is the same for all; only theirs are worked out.
   const shares = sharesOf(base, itemTotals);
-  const prior = CATEGORY_PRIOR_EVENTS;
+  const elsewhere = CATEGORY_PRIOR_EVENTS / (total + CATEGORY_PRIOR_EVENTS);
+  const theirs = new Map<string, number>();
+  for (const [category, own] of affinity) {
+    const share = shares.get(category) ?? 0;
+    if (share > 0 && own > 0)
+      theirs.set(category, (own / share + CATEGORY_PRIOR_EVENTS) / (total + CATEGORY_PRIOR_EVENTS));
+  }
   const liftOf = (item: number): { lift: number; bestCategory: string | undefined } => {
-    let lift = -1;
+    const categories = catalogue.categories[item];
+    if (categories === undefined || categories.length === 0) return { lift: 1, bestCategory: undefined };
+    let lift = elsewhere;
     let bestCategory: string | undefined;
-    for (const category of catalogue.categories[item] ?? []) {
-      const share = shares.get(category) ?? 0;
-      if (!(share > 0)) continue;
-      const own = affinity.get(category) ?? 0;
-      const categoryLift = (own / share + prior) / (total + prior);
-      if (categoryLift > lift) {
+    for (const category of categories) {
+      const categoryLift = theirs.get(category);
+      if (categoryLift !== undefined && categoryLift > lift) {
         lift = categoryLift;
-        bestCategory = own > 0 ? category : undefined;
+        bestCategory = category;
       }
     }
-    return lift < 0 ? { lift: 1, bestCategory: undefined } : { lift, bestCategory };
+    return { lift, bestCategory };
   };
   const boostedBy = new Map<number, string | undefined>();
   let scores: Float32Array;
