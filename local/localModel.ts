@@ -97,6 +97,8 @@ export async function trainBootstrapModel(options: {
             defaultsNdcg10: report.defaults['ndcg@10'],
             trials: report.trials,
             seconds: report.tuneSeconds,
+            gainStandardError: report.decision.standardError,
+            keptDefaults: report.decision.kept === 'defaults' ? 1 : 0,
           },
         }),
   };

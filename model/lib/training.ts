@@ -65,6 +65,8 @@ export function tuningMetricLines(report: TuningReport): string[] {
     gateMetricLine('tuning_defaults_ndcg10', report.defaults['ndcg@10']),
     gateMetricLine('tuning_trials', report.trials),
     gateMetricLine('tuning_seconds', report.tuneSeconds),
+    gateMetricLine('tuning_gain_se', report.decision.standardError),
+    gateMetricLine('tuning_kept_defaults', report.decision.kept === 'defaults' ? 1 : 0),
   ];
 }
 

@@ -38,7 +38,10 @@ function subjectMetrics(
   };
 }
 
-/** The tuning's metrics when the job tuned (every one reported), else undefined. */
+/**
+ * The tuning's metrics when the job tuned (every required one reported), else undefined; the
+ * decision's numbers are added when reported.
+ */
 function tuningMetrics(reported: ReadonlyMap<string, number>): TuningMetrics | undefined {
   const names = {
     validationNdcg10: 'tuning_validation_ndcg10',
@@ -46,10 +49,14 @@ function tuningMetrics(reported: ReadonlyMap<string, number>): TuningMetrics | u
     defaultsNdcg10: 'tuning_defaults_ndcg10',
     trials: 'tuning_trials',
     seconds: 'tuning_seconds',
+    gainStandardError: 'tuning_gain_se',
+    keptDefaults: 'tuning_kept_defaults',
   } as const satisfies Record<keyof TuningMetrics, TuningMetricName>;
-  const values = Object.entries(names).map(([key, name]) => [key, reported.get(name)] as const);
-  if (values.some(([, value]) => value === undefined || !Number.isFinite(value))) return undefined;
-  return Object.fromEntries(values) as unknown as TuningMetrics;
+  const optional = new Set<keyof TuningMetrics>(['gainStandardError', 'keptDefaults']);
+  const values = Object.entries(names).map(([key, name]) => [key as keyof TuningMetrics, reported.get(name)] as const);
+  const finite = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
+  if (values.some(([key, value]) => !optional.has(key) && !finite(value))) return undefined;
+  return Object.fromEntries(values.filter(([, value]) => finite(value))) as unknown as TuningMetrics;
 }
 
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;

@@ -106,6 +106,9 @@ export const tuningMetricNames = [
   /** Work the tuning did, in trials (one default training run each), and its seconds. */
   'tuning_trials',
   'tuning_seconds',
+  /** The paired standard error of the best settings' gain over the defaults, and 1 when the defaults were kept, else 0. */
+  'tuning_gain_se',
+  'tuning_kept_defaults',
 ] as const;
 export type TuningMetricName = (typeof tuningMetricNames)[number];
 
@@ -216,6 +219,10 @@ export interface TuningMetrics {
   readonly defaultsNdcg10: number;
   readonly trials: number;
   readonly seconds: number;
+  /** Paired standard error of the best settings' validation NDCG@10 gain over the defaults'. */
+  readonly gainStandardError?: number;
+  /** 1 when the defaults were kept (the gain was within the noise), 0 when tuned settings replaced them. */
+  readonly keptDefaults?: number;
 }
 
 /** Lambda `record`: writes the version's outcome to the registry and releases the lock. */

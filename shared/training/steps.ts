@@ -76,6 +76,8 @@ const stepInput = z.discriminatedUnion('step', [
             defaultsNdcg10: z.number(),
             trials: z.number(),
             seconds: z.number(),
+            gainStandardError: z.number().optional(),
+            keptDefaults: z.number().optional(),
           })
           .optional(),
       })

@@ -249,6 +249,8 @@ const METRIC_NAMES: Readonly<Record<string, string>> = {
   defaultsNdcg10: 'Defaults NDCG@10',
   trials: 'Tuning trials',
   seconds: 'Tuning seconds',
+  gainStandardError: 'Tuning gain SE',
+  keptDefaults: 'Defaults kept',
 };
 const metricName = (name: string): string => (Object.hasOwn(METRIC_NAMES, name) ? METRIC_NAMES[name]! : name);
 const metric = (model: ReadModel, name: string): Value => model.metrics.find(([key]) => key === name)?.[1] ?? null;

@@ -304,7 +304,7 @@ export class HybridComponent implements Component {
     const knn = this.knn.score(shopper);
     add(knn, knnWeight, true, false, knn && normalisation(knn.scores, warm, this.knn.scoredItems));
     // A zero-weight source is not scored at all: scoring the whole catalogue for nothing cost ~5 ms a call.
-    if (popularityWeight > 0) add(this.popularity.score(shopper), popularityWeight, true);
+    if (popularityWeight > 0) add(this.popularity.score(shopper, only), popularityWeight, true);
     // Content always scores the cold items (text is all that speaks for them), whatever its weight on warm ones.
     const content = add(this.content.score(shopper, only), this.settings.contentWeight, false, true);
     return only === undefined ? this.#denseBlend(sources, content) : this.#candidateBlendOf(sources, content, only);

@@ -1,7 +1,8 @@
 /**
  * Popularity: event-weighted totals per item over the whole history, optionally plus a trend term
- * (the same totals decayed from the newest event of the data), lifted within the shopper's
- * favourite categories. The cold-start floor every other model must beat, and their fallback.
+ * (the same totals decayed from the newest event of the data), lifted by the shopper's share of
+ * each item's category over the catalogue's (see popularityScores). The cold-start floor every
+ * other model must beat, and their fallback.
  */
 import type { Artifact, ArtifactWriter } from '../artifact.ts';
 import { WEIGHTING_DEFAULTS, WEIGHTING_PARAMS, type EventWeighting } from '../matrix.ts';

@@ -165,8 +165,13 @@ function poolRank(scores: Float32Array, heldOut: number): number {
   return rank;
 }
 
+/** The held-out item's rank in each pool under `weights`. */
+export function blendRanks(pools: readonly PoolCase[], weights: BlendWeights): number[] {
+  return pools.map((pool) => poolRank(blendPool(pool, weights), pool.heldOut));
+}
+
 export function blendMetrics(pools: readonly PoolCase[], weights: BlendWeights): ValidationMetrics {
-  return metricsOfRanks(pools.map((pool) => poolRank(blendPool(pool, weights), pool.heldOut)));
+  return metricsOfRanks(blendRanks(pools, weights));
 }
 
 /** One source alone: its own z-scores ranked (items with interactions only, but for content). */
@@ -181,19 +186,25 @@ export function sourceMetrics(pools: readonly PoolCase[], source: SourceName): V
   );
 }
 
-/** Values tried per weight; at content 0 cold items keep their text ranking (see COLD_CONTENT_WEIGHT). */
+/**
+ * Values tried per weight; at content 0 cold items keep their text ranking (see COLD_CONTENT_WEIGHT).
+ * Popularity reaches 1: lifted by the shopper's category shares it can weigh as much as iALS
+ * (synthetic set: fitted at 0.7 to 1).
+ */
 export const BLEND_GRID: Readonly<Record<keyof BlendWeights, readonly number[]>> = {
   minHistory: [1, 2, 3, 5, 8, 12, 20],
   leadWeight: [0, 0.25, 0.5, 0.75, 1],
   secondWeight: [0, 0.1, 0.25, 0.5, 0.75, 1],
   contentWeight: [0, 0.01, 0.02, 0.04, 0.06, 0.1, 0.15, 0.25, 0.35, 0.5],
   coldPenalty: [0, 0.25, 0.5, 1, 1.5, 2],
-  popularityWeight: [0, 0.05, 0.1, 0.2, 0.4],
+  popularityWeight: [0, 0.05, 0.1, 0.2, 0.4, 0.7, 1],
 };
 
 export interface BlendFit {
   readonly weights: BlendWeights;
   readonly metrics: ValidationMetrics;
+  /** The held-out item's rank per pool under `weights`, for a paired comparison. */
+  readonly ranks: readonly number[];
   /** The starting weights' metrics (the defaults, or the caller's). */
   readonly start: ValidationMetrics;
   /** Each source alone on the same pools. */
@@ -250,6 +261,7 @@ export function fitBlend(
   return {
     weights,
     metrics,
+    ranks: blendRanks(pools, weights),
     start: startMetrics,
     components: {
       ials: sourceMetrics(pools, 'ials'),

@@ -4,8 +4,8 @@
  */
 import { HYBRID_PARAMS, hybridSettings, type HybridComponent } from '../algorithms/hybrid.ts';
 import type { Hyperparameters } from '../model.ts';
-import { blendMetrics, fitBlend, poolCases, type BlendFit, type BlendWeights, type PoolCase } from './blend.ts';
-import type { ValidationCase, ValidationMetrics } from './validation.ts';
+import { blendRanks, fitBlend, poolCases, type BlendFit, type BlendWeights, type PoolCase } from './blend.ts';
+import { metricsOfRanks, type RankedMetrics, type ValidationCase } from './validation.ts';
 
 const NAMES: Readonly<Record<keyof BlendWeights, string>> = HYBRID_PARAMS.blend;
 
@@ -30,9 +30,10 @@ export function blendMetricsOf(
   hybrid: HybridComponent,
   cases: readonly ValidationCase[],
   params: Hyperparameters,
-): { metrics: ValidationMetrics; pools: PoolCase[] } {
+): RankedMetrics & { pools: PoolCase[] } {
   const pools = poolCases(hybrid, cases);
-  return { metrics: blendMetrics(pools, blendWeightsOf(params)), pools };
+  const ranks = blendRanks(pools, blendWeightsOf(params));
+  return { metrics: metricsOfRanks(ranks), ranks, pools };
 }
 
 /** Fits the blend weights from `params`' own, leaving alone the ones the caller set. */

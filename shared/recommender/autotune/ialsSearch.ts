@@ -12,7 +12,13 @@ import type { Hyperparameters, Interaction } from '../model.ts';
 import type { BudgetMeter } from './budget.ts';
 import { plannedCandidates, successiveHalving } from './halving.ts';
 import { rangeFor, sampleRange, scaledWithin, type NumericRange } from './space.ts';
-import { scoreComponent, validationCases, type ValidationCase, type ValidationMetrics } from './validation.ts';
+import {
+  componentRanks,
+  metricsOfRanks,
+  validationCases,
+  type ValidationCase,
+  type ValidationMetrics,
+} from './validation.ts';
 
 /** iALS parameters searched (unprefixed); factors stay fixed so every trial costs the same. */
 export const IALS_SEARCHED = ['alpha', 'unobservedWeight', 'regularization', 'regularizationExponent'] as const;
@@ -55,6 +61,8 @@ export interface IalsWinner {
   readonly score: number;
   /** The winner's metrics at full iterations, when it is not the defaults. */
   readonly metrics?: ValidationMetrics;
+  /** The winner's held-out rank per validation shopper at full iterations, when it is not the defaults. */
+  readonly ranks?: readonly number[];
   /** The winner's factors at full iterations, when it is not the defaults. */
   readonly factors?: Factors;
   readonly evaluations: number;
@@ -171,7 +179,10 @@ export async function searchIals(options: IalsSearchOptions): Promise<IalsWinner
   const full = Number(defaults[`${prefix}iterations`]);
   const rungs = [...new Set(RUNG_SHARES.map((share) => Math.max(1, Math.round(full * share))))];
   const cost = (iterations: number): number => iterations / full;
-  const fullRuns = new Map<Hyperparameters, { factors: Factors; metrics: ValidationMetrics }>();
+  const fullRuns = new Map<
+    Hyperparameters,
+    { factors: Factors; metrics: ValidationMetrics; ranks: readonly number[] }
+  >();
   let evaluations = 0;
   const evaluate = async (change: Hyperparameters, iterations: number): Promise<number> => {
     const work = meter.start();
@@ -180,8 +191,9 @@ export async function searchIals(options: IalsSearchOptions): Promise<IalsWinner
     const settings = { ...ialsSettings(params, prefix), iterations };
     const factors = await trainFactors(matrix.byUser, matrix.byItem, settings);
     const component = new IalsComponent(base, settings, factors);
-    const metrics = scoreComponent((shopper) => component.score(shopper), cases);
-    if (iterations === full) fullRuns.set(change, { factors, metrics });
+    const ranks = componentRanks((shopper) => component.score(shopper), cases);
+    const metrics = metricsOfRanks(ranks);
+    if (iterations === full) fullRuns.set(change, { factors, metrics, ranks });
     meter.spend(cost(iterations), work());
     evaluations++;
     options.log(

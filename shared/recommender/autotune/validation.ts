@@ -64,6 +64,11 @@ export function rankOfHeldOut(scores: Float32Array, testCase: ValidationCase): n
   return rank;
 }
 
+/** One shopper's NDCG@10 from the held-out item's rank (one relevant item). */
+export function ndcgOfRank(rank: number): number {
+  return rank < 10 ? 1 / Math.log2(rank + 2) : 0;
+}
+
 /** NDCG@10 and HR@10 from the held-out items' ranks. */
 export function metricsOfRanks(ranks: readonly number[]): ValidationMetrics {
   let ndcg = 0;
@@ -71,11 +76,54 @@ export function metricsOfRanks(ranks: readonly number[]): ValidationMetrics {
   for (const rank of ranks) {
     if (rank < 10) {
       hits++;
-      ndcg += 1 / Math.log2(rank + 2);
+      ndcg += ndcgOfRank(rank);
     }
   }
   const n = Math.max(1, ranks.length);
   return { 'ndcg@10': ndcg / n, 'hr@10': hits / n };
+}
+
+/** Metrics with the held-out item's rank per validation shopper (in the split's order), for paired comparisons. */
+export interface RankedMetrics {
+  readonly metrics: ValidationMetrics;
+  readonly ranks: readonly number[];
+}
+
+/** A gain in NDCG@10 of one ranking over another on the same shoppers, and its paired standard error. */
+export interface PairedGain {
+  /** Mean over shoppers of (NDCG@10 of `challenger` − NDCG@10 of `incumbent`). */
+  readonly gain: number;
+  /** Sample standard deviation of those differences over √shoppers; 0 with fewer than two shoppers. */
+  readonly standardError: number;
+}
+
+/**
+ * The challenger's NDCG@10 gain over the incumbent and its standard error, pairing each shopper's
+ * two scores: the shoppers' own spread (most of a metric's variance) cancels, so this is the noise of
+ * the comparison itself rather than of either metric.
+ */
+export function pairedGain(challenger: readonly number[], incumbent: readonly number[]): PairedGain {
+  if (challenger.length !== incumbent.length) {
+    throw new RangeError(`paired ranks differ in length: ${challenger.length} and ${incumbent.length}`);
+  }
+  const n = challenger.length;
+  if (n === 0) return { gain: 0, standardError: 0 };
+  const differences = challenger.map((rank, u) => ndcgOfRank(rank) - ndcgOfRank(incumbent[u] as number));
+  const gain = differences.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { gain, standardError: 0 };
+  const squares = differences.reduce((sum, d) => sum + (d - gain) * (d - gain), 0);
+  return { gain, standardError: Math.sqrt(squares / (n - 1) / n) };
+}
+
+/** Held-out ranks of a component on the validation cases, each ranking the whole catalogue. */
+export function componentRanks(
+  score: (shopper: FoldedShopper) => ComponentScores | undefined,
+  cases: readonly ValidationCase[],
+): number[] {
+  return cases.map((testCase) => {
+    const scored = score(testCase.shopper);
+    return scored === undefined ? Number.POSITIVE_INFINITY : rankOfHeldOut(scored.scores, testCase);
+  });
 }
 
 /** A component's metrics on the validation cases, each ranking the whole catalogue. */
@@ -83,10 +131,5 @@ export function scoreComponent(
   score: (shopper: FoldedShopper) => ComponentScores | undefined,
   cases: readonly ValidationCase[],
 ): ValidationMetrics {
-  return metricsOfRanks(
-    cases.map((testCase) => {
-      const scored = score(testCase.shopper);
-      return scored === undefined ? Number.POSITIVE_INFINITY : rankOfHeldOut(scored.scores, testCase);
-    }),
-  );
+  return metricsOfRanks(componentRanks(score, cases));
 }

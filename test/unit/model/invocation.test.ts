@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidRequestError } from '#shared/errors.ts';
+import { HYBRID_PARAMS } from '#shared/recommender/algorithms/hybrid.ts';
 import type { Model, ScoredItem } from '#shared/recommender/model.ts';
-import { trainerFor } from '#shared/recommender/registry.ts';
-import { clusterData, KITCHEN } from '../shared/recommender/algorithms/fixtures.ts';
+import { loadModel, trainerFor } from '#shared/recommender/registry.ts';
+import { clusterData, GARDEN, KITCHEN } from '../shared/recommender/algorithms/fixtures.ts';
 import {
   fieldPath,
   InvalidFieldError,
@@ -367,6 +371,28 @@ describe('Entry point: serve', () => {
       expect(response.items).toHaveLength(4);
       expect(response.items.every((item) => KITCHEN.includes(item.itemId))).toBe(true);
       expect(response.items.every((item) => item.reason === 'similar to ladle-new')).toBe(true);
+    });
+
+    it("returns a hybrid's list with popularity in the shopper's categories in the blend, as saved and loaded", async () => {
+      // Prepare: tuning sets the weight where category popularity helps on validation.
+      const trained = await trainerFor('hybrid').fit(clusterData(), { [HYBRID_PARAMS.blend.popularityWeight]: 1 });
+      const dir = await mkdtemp(join(tmpdir(), 'invocation-hybrid-'));
+      await trained.save(dir);
+      const model = await loadModel(dir);
+      await rm(dir, { recursive: true, force: true });
+      const request = parseInvocation(
+        JSON.stringify({ count: 4, recentItems: [GARDEN[1], GARDEN[2]].map((itemId) => ({ itemId })) }),
+      );
+
+      // Act
+      const response = invoke({ model, algorithm: 'hybrid', modelVersion: 'v1' }, request);
+
+      // Assess
+      expect(response.items).toEqual(
+        invoke({ model: trained, algorithm: 'hybrid', modelVersion: 'v1' }, request).items,
+      );
+      expect(response.items.every((item) => GARDEN.includes(item.itemId))).toBe(true);
+      expect(response.items[0]?.reason).toBe('popular in Garden');
     });
 
     it('returns the popular items of a model without content for an unknown item, text or not', async () => {

@@ -101,6 +101,8 @@ describe('Function: gate, tuning metrics', () => {
       tuning_defaults_ndcg10: 0.19,
       tuning_trials: 3,
       tuning_seconds: 12.5,
+      tuning_gain_se: 0.0034,
+      tuning_kept_defaults: 1,
     };
 
     // Act
@@ -114,6 +116,8 @@ describe('Function: gate, tuning metrics', () => {
       defaultsNdcg10: 0.19,
       trials: 3,
       seconds: 12.5,
+      gainStandardError: 0.0034,
+      keptDefaults: 1,
     });
     expect(untuned.tuning).toBeUndefined();
   });

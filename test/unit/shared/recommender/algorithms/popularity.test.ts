@@ -36,12 +36,43 @@ describe('Algorithm: popularity', () => {
 
     // Act
     const anonymous = model.recommend({ count: 1 });
-    const gardener = model.recommend({ count: 2, recentItems: [{ itemId: GARDEN[1] as string, eventType: 'view' }] });
+    const gardener = model.recommend({
+      count: 2,
+      recentItems: [GARDEN[1], GARDEN[2]].map((itemId) => ({ itemId: itemId as string, eventType: 'view' })),
+    });
 
     // Assess
     expect(KITCHEN).toContain(anonymous[0]?.itemId);
     expect(gardener.every((r) => GARDEN.includes(r.itemId))).toBe(true);
     expect(gardener[0]?.reason).toBe('popular in Garden');
+  });
+
+  it('lifts a category by the shopper’s share of it over the catalogue’s, more the longer the history', async () => {
+    // Prepare: niche-1 sold 3 times, big-1 15 times; a fan bought ten niche items, a newcomer one.
+    const niche = Array.from({ length: 11 }, (_, n) => `niche-${n + 1}`);
+    const crowd = (itemId: string, count: number) =>
+      Array.from({ length: count }, (_, n) => ({ userId: `crowd-${n}`, itemId, timestamp: 10 }));
+    const interactions = [
+      ...crowd('big-1', 15),
+      ...crowd('big-2', 12),
+      ...crowd('niche-1', 3),
+      ...niche.slice(1).map((itemId, n) => ({ userId: 'fan', itemId, timestamp: 20 + n })),
+      { userId: 'newcomer', itemId: 'niche-2', timestamp: 40 },
+    ];
+    const catalogue = [
+      ...['big-1', 'big-2'].map((itemId) => ({ itemId, categories: ['Big'] })),
+      ...niche.map((itemId) => ({ itemId, categories: ['Niche'] })),
+    ];
+    const model = await popularityTrainer.fit({ interactions, catalogue });
+
+    // Act
+    const fan = model.recommend({ userId: 'fan', count: 2 });
+    const newcomer = model.recommend({ userId: 'newcomer', count: 2 });
+
+    // Assess: five times the sales, yet the fan's own category leads; one purchase is not enough.
+    expect(fan.map((r) => r.itemId)).toEqual(['niche-1', 'big-1']);
+    expect(fan.map((r) => r.reason)).toEqual(['popular in Niche', 'popular']);
+    expect(newcomer.map((r) => r.itemId)).toEqual(['big-1', 'big-2']);
   });
 
   it('ranks a new shopper by the totals themselves, block maxima included, as a plain sort of the totals does', async () => {
