@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { apiLimits } from '../config/index.ts';
-import { unaddressableId } from '../events/schema.ts';
+import { unaddressableId } from '../events/ids.ts';
 import { flatRecord } from '../http/flatRecord.ts';
 
 const text = (field: string, max: number) =>
