@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import '../http/zodLocale.ts';
 import { apiLimits, serving } from '../config/index.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { unaddressableId } from '../events/ids.ts';
@@ -138,9 +139,9 @@ export function parseTrendingWindow(query: Query): TrendingWindow {
 
 /** An id as events and items must have it, so a ranking names the same shopper and items they do. */
 const rankingId = (field: string) =>
-  z.string({ error: `${field} must be a string` }).check(
-    z.minLength(1, { error: `${field} must not be empty` }),
-    z.maxLength(apiLimits.maxIdChars, { error: `${field} must be at most ${apiLimits.maxIdChars} characters` }),
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(apiLimits.maxIdChars),
     z.superRefine((value, ctx) => {
       const problem = unaddressableId(value);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
