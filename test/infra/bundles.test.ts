@@ -58,7 +58,7 @@ describe('Function bundles', () => {
     expect(importers).toEqual([{ file: 'functions/lib/lazyRedisCache.ts', kind: 'dynamic-import' }]);
   });
 
-  it.each(['recommend', 'ingest', 'processor', 'catalogue'])(
+  it.each(['recommend', 'ingest', 'processor', 'catalogue', 'pipeline'])(
     'returns a %s bundle whose schemas are zod/mini’s, without classic zod',
     async (name) => {
       // Act
