@@ -678,8 +678,9 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
   /**
    * The best `limit` items of a day's board, merged over its shards. An item's counts live on one
    * shard (`boardShard`), so each shard is read best first in pages of about 1.5 times its share of
-   * `limit`, and read on (to `limit` items at most) only while its last item could still be among
-   * the best `limit`: the answer of reading `limit` from every shard, from about half the items.
+   * `limit`, and read on (to `limit` items at most) only while its last item beats the best
+   * `limit` read so far: the best `limit` by score from about half the items of reading `limit`
+   * from every shard.
    */
   private async topOfBoards(
     index: { indexName: string; partitionKey: { name: string } },
@@ -721,15 +722,16 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
         const score = item[sortKey] as number;
         if (score > (best.get(itemId) ?? -Infinity)) best.set(itemId, score);
       }
-      // A shard's unread items score at most its last one read; at the cut-off score they may
-      // still win on the id tie-break.
+      // A shard's unread items score at most its last one read, so it is read on only while that
+      // beats the `limit`-th best read; items tied with it are not looked for (ties are broken by
+      // id among the items read, as with a fixed number per shard).
       const cutOff = best.size < limit ? -Infinity : ([...best.values()].sort((a, b) => b - a)[limit - 1] as number);
       open = open.flatMap(({ shard, read }, i) => {
         const page = pages[i];
         const items = page?.Items ?? [];
         const last = items.at(-1)?.[sortKey] as number | undefined;
         const more = page?.LastEvaluatedKey !== undefined && read + items.length < limit;
-        return more && (last === undefined || last >= cutOff)
+        return more && (last === undefined || last > cutOff)
           ? [{ shard, read: read + items.length, startKey: page.LastEvaluatedKey }]
           : [];
       });
