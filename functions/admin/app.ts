@@ -16,7 +16,7 @@ import { mintUserToken, type UserTokenKeys } from '#shared/auth/userToken.ts';
 import { statsReport, type OperationalMetrics, type StatsDeps } from '#shared/stats/statsReport.ts';
 import { parseStatsMinutes } from '#shared/stats/window.ts';
 import { InvalidRequestError } from '#shared/errors.ts';
-import { unaddressableId } from '#shared/events/schema.ts';
+import { unaddressableId } from '#shared/events/ids.ts';
 import { parseJsonObjectBody } from '#shared/http/requestBody.ts';
 import { jsonResponse } from '#shared/http/responses.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';

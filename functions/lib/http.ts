@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { api, apiLimits, type RouteName } from '#shared/config/index.ts';
 import { ApiError, InvalidRequestError, RouteNotFoundError } from '#shared/errors.ts';
 import { corsResponseHeaders } from '#shared/http/cors.ts';
-import { unaddressableId } from '#shared/events/schema.ts';
+import { unaddressableId } from '#shared/events/ids.ts';
 import { checkBodySize, requestBodyText } from '#shared/http/requestBody.ts';
 import { errorResponse } from '#shared/http/responses.ts';
 import { logger, publishMetrics, routeMetrics } from './observability.ts';

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '#shared/http/zodLocale.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { S3NewDataCounter } from '#shared/adapters/s3Lake.ts';
 import { SageMakerEndpointState, SageMakerModelResources } from '#shared/adapters/sageMakerPipeline.ts';

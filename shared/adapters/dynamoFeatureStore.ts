@@ -64,7 +64,7 @@ const BOUGHT_WITH_PREFIX = 'cb:';
 const MAX_PARTNERS_PER_WRITE = 200;
 
 /** FNV-1a, so an item always lands on the same board shard. */
-function boardShard(itemId: string): number {
+export function boardShard(itemId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < itemId.length; i++) {
     hash ^= itemId.charCodeAt(i);
@@ -675,38 +675,66 @@ export class DynamoFeatureStore implements FeatureStore, CatalogueSource {
     return found;
   }
 
+  /**
+   * The best `limit` items of a day's board, merged over its shards. An item's counts live on one
+   * shard (`boardShard`), so each shard is read best first in pages of about 1.5 times its share of
+   * `limit`, and read on (to `limit` items at most) only while its last item beats the best
+   * `limit` read so far: the best `limit` by score from about half the items of reading `limit`
+   * from every shard.
+   */
   private async topOfBoards(
     index: { indexName: string; partitionKey: { name: string } },
     boardOf: (shard: number) => string,
     limit: number,
   ): Promise<ScoredItem[]> {
-    const shards = Array.from({ length: featureLimits.boardShards }, (_, shard) => shard);
     const sortKey = index === scoreIndex ? scoreIndex.sortKey.name : trendIndex.sortKey.name;
-    const boards = await Promise.all(
-      shards.map((shard) =>
-        this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: index.indexName,
-            KeyConditionExpression: '#board = :board',
-            // The index projects whole item days (co-occurrence counts included); a board needs
-            // two attributes of each, which keeps the answer and its unmarshalling small.
-            ProjectionExpression: '#item, #score',
-            ExpressionAttributeNames: { '#board': index.partitionKey.name, '#item': 'itemId', '#score': sortKey },
-            ExpressionAttributeValues: { ':board': boardOf(shard) },
-            ScanIndexForward: false,
-            Limit: limit,
-          }),
-        ),
-      ),
-    );
+    const pageSize = Math.ceil((limit / featureLimits.boardShards) * 1.5);
     // One entry per item: an index read is eventually consistent and may briefly hold a stale
     // copy of an item whose score just moved (seen with the local stand-in after a restart).
     const best = new Map<string, number>();
-    for (const item of boards.flatMap((board) => board.Items ?? [])) {
-      const itemId = item.itemId as string;
-      const score = item[sortKey] as number;
-      if (score > (best.get(itemId) ?? -Infinity)) best.set(itemId, score);
+    let open = Array.from({ length: featureLimits.boardShards }, (_, shard) => ({
+      shard,
+      read: 0,
+      startKey: undefined as Record<string, unknown> | undefined,
+    }));
+    while (open.length > 0) {
+      const pages = await Promise.all(
+        open.map(({ shard, read, startKey }) =>
+          this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: index.indexName,
+              KeyConditionExpression: '#board = :board',
+              // The index projects whole item days (co-occurrence counts included); a board needs
+              // two attributes of each, which keeps the answer and its unmarshalling small.
+              ProjectionExpression: '#item, #score',
+              ExpressionAttributeNames: { '#board': index.partitionKey.name, '#item': 'itemId', '#score': sortKey },
+              ExpressionAttributeValues: { ':board': boardOf(shard) },
+              ScanIndexForward: false,
+              Limit: Math.min(pageSize, limit - read),
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        ),
+      );
+      for (const item of pages.flatMap((page) => page.Items ?? [])) {
+        const itemId = item.itemId as string;
+        const score = item[sortKey] as number;
+        if (score > (best.get(itemId) ?? -Infinity)) best.set(itemId, score);
+      }
+      // A shard's unread items score at most its last one read, so it is read on only while that
+      // beats the `limit`-th best read; items tied with it are not looked for (ties are broken by
+      // id among the items read, as with a fixed number per shard).
+      const cutOff = best.size < limit ? -Infinity : ([...best.values()].sort((a, b) => b - a)[limit - 1] as number);
+      open = open.flatMap(({ shard, read }, i) => {
+        const page = pages[i];
+        const items = page?.Items ?? [];
+        const last = items.at(-1)?.[sortKey] as number | undefined;
+        const more = page?.LastEvaluatedKey !== undefined && read + items.length < limit;
+        return more && (last === undefined || last > cutOff)
+          ? [{ shard, read: read + items.length, startKey: page.LastEvaluatedKey }]
+          : [];
+      });
     }
     return [...best]
       .map(([itemId, score]) => ({ itemId, score }))

@@ -1,62 +1,41 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../http/zodLocale.ts';
 import { apiLimits, EVENT_TYPES, ITEM_EVENT_TYPES, type EventType } from '../config/index.ts';
 import { flatRecord } from '../http/flatRecord.ts';
-
-/**
- * Characters no URL path segment can carry so that the API gets back the same id: C0 controls,
- * DEL and C1 controls (stripped or refused on the way), and U+FFFD (what a decoder leaves of bytes
- * that were not UTF-8, so two ids would meet).
- */
-function hasUnaddressableCharacter(id: string): boolean {
-  for (let i = 0; i < id.length; i++) {
-    const code = id.charCodeAt(i);
-    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0xfffd) return true;
-  }
-  return false;
-}
-
-/**
- * Why an id cannot be a URL path segment (`DELETE /v1/users/{id}`), or undefined when it can.
- * `.` and `..` are removed from a path by URL normalisation, in clients and gateways alike.
- */
-export function unaddressableId(id: string): string | undefined {
-  if (id === '.' || id === '..') return 'must not be "." or ".."';
-  if (hasUnaddressableCharacter(id)) {
-    return 'must not contain control characters or U+FFFD (what bytes that are not UTF-8 are read as)';
-  }
-  // A lone surrogate has no UTF-8 form, so no URL can carry it.
-  if (!id.isWellFormed()) return 'must not contain unpaired surrogates';
-  return undefined;
-}
+import { unaddressableId } from './ids.ts';
 
 const id = (field: string) =>
-  z
-    .string({ error: `${field} must be a string` })
-    .min(1, { error: `${field} must not be empty` })
-    .max(apiLimits.maxIdChars, {
+  z.string({ error: `${field} must be a string` }).check(
+    z.minLength(1, { error: `${field} must not be empty` }),
+    z.maxLength(apiLimits.maxIdChars, {
       error: `${field} must be at most ${apiLimits.maxIdChars} characters`,
-    });
+    }),
+  );
 
 /**
  * An id the API accepts: also one a URL can address, so a shopper the API accepted can always
  * be erased through `DELETE /v1/users/{userId}` (and an item deleted through its route).
  */
 const addressableId = (field: string) =>
-  id(field).superRefine((value, ctx) => {
-    const problem = unaddressableId(value);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
-  });
+  id(field).check(
+    z.superRefine((value, ctx) => {
+      const problem = unaddressableId(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
+    }),
+  );
 
 /*
  * The schemas below are built by calls marked pure (they only build objects), so a bundle that
- * takes nothing but `unaddressableId` or `shopperKey` from this module (every HTTP function does)
- * leaves them out and never builds them at cold start. `test/infra/bundles.test.ts` holds this.
+ * takes nothing but `shopperKey` from this module leaves them out and never builds them at cold
+ * start. `test/infra/bundles.test.ts` holds this.
  */
 const propertyValue = /* @__PURE__ */ z.union(
   [
-    z.string().max(apiLimits.maxPropertyValueChars, {
-      error: `property values must be at most ${apiLimits.maxPropertyValueChars} characters`,
-    }),
+    z.string().check(
+      z.maxLength(apiLimits.maxPropertyValueChars, {
+        error: `property values must be at most ${apiLimits.maxPropertyValueChars} characters`,
+      }),
+    ),
     z.number(),
     z.boolean(),
     z.null(),
@@ -75,12 +54,17 @@ const properties = /* @__PURE__ */ flatRecord({
 /** ISO 8601 with an offset, or epoch milliseconds; normalised to epoch milliseconds. */
 const timestamp = /* @__PURE__ */ z
   .union([
-    z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
-    z.number().int().positive().max(8.64e15),
+    z.pipe(
+      z.iso.datetime({ offset: true }),
+      z.transform((iso: string) => Date.parse(iso)),
+    ),
+    z.int().check(z.positive(), z.maximum(8.64e15)),
   ])
-  .refine((ms) => Number.isFinite(ms), {
-    error: 'timestamp must be ISO 8601 or epoch milliseconds',
-  });
+  .check(
+    z.refine((ms) => Number.isFinite(ms), {
+      error: 'timestamp must be ISO 8601 or epoch milliseconds',
+    }),
+  );
 
 const itemEventTypes: ReadonlySet<string> = /* @__PURE__ */ new Set(ITEM_EVENT_TYPES);
 
@@ -95,38 +79,40 @@ const eventShapeWith = (idRule: typeof id) => ({
   type: z.enum(EVENT_TYPES, {
     error: `type must be one of ${EVENT_TYPES.join(', ')}`,
   }),
-  userId: idRule('userId').optional(),
-  anonymousId: idRule('anonymousId').optional(),
-  sessionId: idRule('sessionId').optional(),
-  itemId: idRule('itemId').optional(),
-  quantity: z.number().int().min(1).max(10_000).optional(),
-  price: z.number().min(0).max(1e9).optional(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, {
-      error: 'currency must be an ISO 4217 code such as EUR',
-    })
-    .optional(),
-  query: z.string().min(1).max(apiLimits.maxQueryChars).optional(),
-  recommendationId: idRule('recommendationId').optional(),
+  userId: z.optional(idRule('userId')),
+  anonymousId: z.optional(idRule('anonymousId')),
+  sessionId: z.optional(idRule('sessionId')),
+  itemId: z.optional(idRule('itemId')),
+  quantity: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
+  price: z.optional(z.number().check(z.minimum(0), z.maximum(1e9))),
+  currency: z.optional(
+    z.string().check(
+      z.regex(/^[A-Z]{3}$/, {
+        error: 'currency must be an ISO 4217 code such as EUR',
+      }),
+    ),
+  ),
+  query: z.optional(z.string().check(z.minLength(1), z.maxLength(apiLimits.maxQueryChars))),
+  recommendationId: z.optional(idRule('recommendationId')),
   /** The items of a list that were shown: `impression` events only. */
-  itemIds: z
-    .array(idRule('itemIds[]'), { error: 'itemIds must be an array of item ids' })
-    .min(1, { error: 'itemIds must not be empty' })
-    .max(apiLimits.maxImpressionItems, {
-      error: `itemIds may name at most ${apiLimits.maxImpressionItems} items; send several impression events`,
-    })
-    .optional(),
+  itemIds: z.optional(
+    z.array(idRule('itemIds[]'), { error: 'itemIds must be an array of item ids' }).check(
+      z.minLength(1, { error: 'itemIds must not be empty' }),
+      z.maxLength(apiLimits.maxImpressionItems, {
+        error: `itemIds may name at most ${apiLimits.maxImpressionItems} items; send several impression events`,
+      }),
+    ),
+  ),
   timestamp,
-  properties: properties.optional(),
+  properties: z.optional(properties),
 });
 
 const eventShape = /* @__PURE__ */ eventShapeWith(id);
 
-type EventShape = z.output<z.ZodObject<typeof eventShape>>;
+type EventShape = z.output<z.ZodMiniObject<typeof eventShape>>;
 
 /** Cross-field rules shared by the API schema and the stream schema. */
-function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.RefinementCtx): void {
+function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.core.$RefinementCtx): void {
   if (event.userId === undefined && event.anonymousId === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -180,7 +166,7 @@ function checkEventRules(event: Omit<EventShape, 'timestamp'>, ctx: z.Refinement
 
 export const storefrontEventSchema = /* @__PURE__ */ z
   .strictObject(eventShapeWith(addressableId))
-  .superRefine(checkEventRules);
+  .check(z.superRefine(checkEventRules));
 
 export type StorefrontEventInput = z.input<typeof storefrontEventSchema>;
 export type StorefrontEvent = z.output<typeof storefrontEventSchema>;
@@ -192,10 +178,10 @@ export type StorefrontEvent = z.output<typeof storefrontEventSchema>;
 export const streamEventSchema = /* @__PURE__ */ z
   .strictObject({
     ...eventShape,
-    timestamp: z.number().int(),
-    receivedAt: z.number().int(),
+    timestamp: z.int(),
+    receivedAt: z.int(),
   })
-  .superRefine(checkEventRules);
+  .check(z.superRefine(checkEventRules));
 export type StreamEvent = z.output<typeof streamEventSchema> & {
   type: EventType;
 };

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zodLocale.ts';
 
 export interface FlatRecordOptions<V> {
   /** The field's name in messages: `properties`, `attributes`. */
@@ -6,7 +7,7 @@ export interface FlatRecordOptions<V> {
   readonly maxKeys: number;
   readonly maxKeyChars: number;
   /** What every value must be: scalars only, so the record is one level deep. */
-  readonly value: z.ZodType<V>;
+  readonly value: z.core.$ZodType<V>;
   /** Names refused, each with the sentence that says why. */
   readonly refusedNames?: ReadonlyMap<string, string>;
 }
@@ -23,34 +24,29 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 export function flatRecord<V>(options: FlatRecordOptions<V>) {
   const { field, maxKeys, maxKeyChars, value, refusedNames } = options;
-  return z
-    .custom<Record<string, V>>(isObject, { error: `${field} must be an object of names and values` })
-    .transform((input, ctx) => {
-      const entries = Object.entries(input);
-      if (entries.length > maxKeys) {
-        ctx.addIssue({ code: 'custom', message: `${field} may have at most ${maxKeys} keys` });
+  return z.pipe(
+    z.custom<Record<string, V>>(isObject, { error: `${field} must be an object of names and values` }),
+    z.transform((input: Record<string, V>, ctx) => {
+      // The first issue is the only one: the rest of a refused record is not looked at.
+      const refuse = (issue: { readonly path?: PropertyKey[]; readonly message: string }) => {
+        ctx.issues.push({ code: 'custom', input, ...issue });
         return z.NEVER;
-      }
+      };
+      const entries = Object.entries(input);
+      if (entries.length > maxKeys) return refuse({ message: `${field} may have at most ${maxKeys} keys` });
       const output: [string, V][] = [];
       for (const [name, raw] of entries) {
         const refused =
           name.length > maxKeyChars ? `names must be at most ${maxKeyChars} characters` : refusedNames?.get(name);
-        if (refused !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [name], message: refused });
-          return z.NEVER;
-        }
-        const parsed = value.safeParse(raw);
+        if (refused !== undefined) return refuse({ path: [name], message: refused });
+        const parsed = z.safeParse(value, raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          ctx.addIssue({
-            code: 'custom',
-            path: [name, ...(issue?.path ?? [])],
-            message: issue?.message ?? 'invalid value',
-          });
-          return z.NEVER;
+          return refuse({ path: [name, ...(issue?.path ?? [])], message: issue?.message ?? 'invalid value' });
         }
         output.push([name, parsed.data]);
       }
       return Object.fromEntries(output);
-    });
+    }),
+  );
 }

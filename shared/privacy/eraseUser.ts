@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ttls } from '../config/index.ts';
 import { ApiError } from '../errors.ts';
 import { erasedProfile } from '../features/profile.ts';
-import type { AliasStore, Clock, ErasureAudit, ErasureLog, ShopperStore } from '../ports/index.ts';
+import type { AliasStore, Clock, ErasureAudit, ErasureLog, ShopperStore, StoredShopper } from '../ports/index.ts';
 import type { ErasureHasher } from './erasureHash.ts';
 import { hashLegacyErasures } from './erasureLog.ts';
 
@@ -43,15 +43,18 @@ const LATE_ALIAS_ROUNDS = 3;
  * Replaces a profile with an erasure tombstone: no personal data and no link, only the erasure
  * time, so events already in the stream (received before it) do not bring the data back. The
  * write bumps the feature version, so every cached answer of the shopper has a key never asked
+ * again. `stored` is the profile as just read (the first attempt's version); a lost race reads it
  * again. Returns whether there was a profile, and the aliases a legacy profile lists.
  */
 async function eraseProfile(
   shoppers: ShopperStore,
   key: string,
-  erasedAt: number,
+  options: { readonly erasedAt: number; readonly stored: StoredShopper | undefined },
 ): Promise<{ existed: boolean; legacyAliases: readonly string[] }> {
+  const { erasedAt } = options;
+  let stored = options.stored;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await shoppers.readShopper(key);
+    if (attempt > 0) stored = await shoppers.readShopper(key);
     const written = await shoppers.writeShopper(key, {
       profile: erasedProfile(erasedAt),
       expectedVersion: stored?.featureVersion ?? 0,
@@ -64,6 +67,94 @@ async function eraseProfile(
 }
 
 /**
+ * The values of `promises`, once every one has settled; else the first error in their order. No
+ * write of an erasure is left running after it answered, as with one write after another.
+ */
+async function settledInOrder<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
+/** What erasing one shopper key found: its linked aliases (deleted), and whether a profile was erased. */
+interface KeyErasure {
+  readonly aliases: readonly string[];
+  readonly itemsRemoved: number;
+  readonly erased: boolean;
+  readonly legacyAliases: readonly string[];
+}
+
+/**
+ * Deletes the alias items of `key` and, unless it was visited before, erases its profile. Its
+ * aliases and its profile are read together: the tombstone write is conditional on the version
+ * read, so a profile that changes in between is read again.
+ */
+async function eraseKey(
+  shoppers: ShopperStore & AliasStore,
+  key: string,
+  options: { readonly erasedAt: number; readonly userKey: string; readonly visited: boolean },
+): Promise<KeyErasure> {
+  const [aliases, stored] = await Promise.all([
+    shoppers.aliasesOf(key),
+    options.visited ? undefined : shoppers.readShopper(key),
+  ]);
+  const [itemsRemoved, profile] = await Promise.all([
+    shoppers.deleteAliases(key, aliases),
+    // Only the signed-in key gets a tombstone when nothing is stored: it is the one events use.
+    options.visited || (key !== options.userKey && stored === undefined)
+      ? undefined
+      : eraseProfile(shoppers, key, { erasedAt: options.erasedAt, stored }),
+  ]);
+  return {
+    aliases,
+    itemsRemoved: itemsRemoved + (profile?.existed ? 1 : 0),
+    erased: profile?.existed ?? false,
+    legacyAliases: profile?.legacyAliases ?? [],
+  };
+}
+
+/**
+ * Erases the profiles of `userKey`, of the anonymous id of the same name and of every alias linked
+ * to either (alias items, and the lists of profiles written before them), level by level, the keys
+ * of one level together.
+ */
+async function eraseLinkedProfiles(
+  shoppers: ShopperStore & AliasStore,
+  userId: string,
+  erasedAt: number,
+): Promise<{ erased: string[]; linked: Set<string>; itemsRemoved: number }> {
+  const userKey = `u:${userId}`;
+  const erased: string[] = [];
+  // Linked anonymous ids are logged even when their profile has expired: their events still sit
+  // in the data lake, and the log is what keeps them out of training.
+  const linked = new Set<string>();
+  const visited = new Set<string>();
+  let itemsRemoved = 0;
+  let pending = [userKey, `a:${userId}`];
+  for (let round = 0; pending.length > 0; round++) {
+    while (pending.length > 0) {
+      const level = [...new Set(pending)];
+      const found = await settledInOrder(
+        level.map((key) => eraseKey(shoppers, key, { erasedAt, userKey, visited: visited.has(key) })),
+      );
+      pending = [];
+      for (const [i, key] of level.entries()) {
+        const { aliases, legacyAliases, erased: wasErased, itemsRemoved: removed } = found[i] as KeyErasure;
+        visited.add(key);
+        itemsRemoved += removed;
+        if (wasErased) erased.push(key);
+        for (const alias of [...aliases, ...legacyAliases]) linked.add(alias);
+        pending.push(...aliases, ...legacyAliases);
+      }
+    }
+    // An identify in flight may have linked an alias after the user's aliases were read.
+    if (round < LATE_ALIAS_ROUNDS && (await shoppers.aliasesOf(userKey)).length > 0) pending.push(userKey);
+  }
+  return { erased, linked, itemsRemoved };
+}
+
+/**
  * `DELETE /v1/users/{userId}` (GDPR Art. 17): erases the user's profile, every anonymous history
  * linked to it (alias items, and the lists of profiles written before them), the alias items, and
  * an anonymous profile of the same id; records each erased key's keyed hash for training and an
@@ -72,44 +163,28 @@ async function eraseProfile(
 export async function eraseUser(userId: string, deps: ErasureDeps): Promise<ErasureResult> {
   const erasedAt = deps.clock.now();
   const erasureId = (deps.newId ?? randomUUID)();
-  await hashLegacyErasures(deps.erasures, deps.hasher);
   const userKey = `u:${userId}`;
-  const erased: string[] = [];
-  // Linked anonymous ids are logged even when their profile has expired: their events still sit
-  // in the data lake, and the log is what keeps them out of training.
-  const linked = new Set<string>();
-  const visited = new Set<string>();
-  let itemsRemoved = 0;
-  const pending = [userKey, `a:${userId}`];
-  for (let round = 0; pending.length > 0; round++) {
-    while (pending.length > 0) {
-      const key = pending.shift() as string;
-      const aliases = await deps.shoppers.aliasesOf(key);
-      itemsRemoved += await deps.shoppers.deleteAliases(key, aliases);
-      for (const alias of aliases) linked.add(alias);
-      pending.push(...aliases);
-      if (visited.has(key)) continue;
-      visited.add(key);
-      // Only the signed-in key gets a tombstone when nothing is stored: it is the one events use.
-      if (key !== userKey && (await deps.shoppers.readShopper(key)) === undefined) continue;
-      const { existed, legacyAliases } = await eraseProfile(deps.shoppers, key, erasedAt);
-      if (existed) {
-        erased.push(key);
-        itemsRemoved += 1;
-      }
-      for (const alias of legacyAliases) linked.add(alias);
-      pending.push(...legacyAliases);
-    }
-    // An identify in flight may have linked an alias after the user's aliases were read.
-    if (round < LATE_ALIAS_ROUNDS && (await deps.shoppers.aliasesOf(userKey)).length > 0) pending.push(userKey);
-  }
+  // The log's legacy entries are hashed while the profiles are erased (neither reads the other's
+  // items); both are done before this erasure's entries are written, so a legacy entry of one of
+  // its keys cannot overwrite the later time. The user key's hash (the hash key's first read, in
+  // AWS a Secrets Manager call) is taken meanwhile too. Each runs to its end before an error is thrown.
+  const [legacy, profiles, userKeyHash] = await Promise.allSettled([
+    hashLegacyErasures(deps.erasures, deps.hasher),
+    eraseLinkedProfiles(deps.shoppers, userId, erasedAt),
+    deps.hasher.hash(userKey),
+  ]);
+  if (legacy.status === 'rejected') throw legacy.reason;
+  if (profiles.status === 'rejected') throw profiles.reason;
+  if (userKeyHash.status === 'rejected') throw userKeyHash.reason;
+  const { erased, linked, itemsRemoved } = profiles.value;
   // Every erased key is logged, so training exports also drop the linked anonymous histories.
-  const keyHashes: string[] = [];
-  for (const key of new Set([userKey, ...erased, ...linked])) {
-    const keyHash = await deps.hasher.hash(key);
-    await deps.erasures.recordErasure(keyHash, erasedAt);
-    keyHashes.push(keyHash);
-  }
+  const keyHashes = await settledInOrder(
+    [...new Set([userKey, ...erased, ...linked])].map(async (key) => {
+      const keyHash = key === userKey ? userKeyHash.value : await deps.hasher.hash(key);
+      await deps.erasures.recordErasure(keyHash, erasedAt);
+      return keyHash;
+    }),
+  );
   await deps.erasures.recordAudit({
     erasureId,
     erasedAt,

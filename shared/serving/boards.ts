@@ -1,7 +1,7 @@
 import { featureLimits } from '../config/index.ts';
-import { dayBucket } from '../features/applyEvents.ts';
+import { dayBucket } from '../features/itemActivity.ts';
 import type { Clock, ItemActivityStore, ScoredItem } from '../ports/index.ts';
-import { servable } from './catalogueFilter.ts';
+import { filtersCatalogue, servable } from './catalogueFilter.ts';
 import type { LiveCatalogue } from './liveCatalogue.ts';
 import type { ListOptions } from './params.ts';
 import { roundScore, type ServedItem } from './served.ts';
@@ -11,6 +11,9 @@ const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 /** Yesterday's counts weigh half of today's: a one-day half-life keeps the list fresh. */
 const DAY_DECAY = 0.5;
+/** Candidates whose entries a list without catalogue filters reads first, per item served, plus a few. */
+const FIRST_READ_PER_ITEM = 2;
+const FIRST_READ_EXTRA = 10;
 
 /** Item id → score, any order. */
 export type ItemScores = ReadonlyMap<string, number>;
@@ -99,8 +102,10 @@ export interface RankedListRequest {
 
 /**
  * The best-scored items first, exclusions and deleted items dropped, the catalogue filters applied,
- * `options.count` at most. Every candidate's entry is read (one batch), filter or not: a deleted
- * item keeps its counts on the boards for days.
+ * `options.count` at most. Every candidate served has its entry read: a deleted item keeps its counts
+ * on the boards for days. Without a catalogue filter few candidates fail (a deletion, an item not
+ * recommendable), so the entries of the best {@link FIRST_READ_PER_ITEM} × count are read first and
+ * the rest only when too many of those failed; with one, all are read at once (one round trip).
  */
 export async function rankedList({
   scores,
@@ -112,11 +117,15 @@ export async function rankedList({
   const ranked = [...scores]
     .filter(([itemId, score]) => score > 0 && !excluded.has(itemId))
     .sort(([a, x], [b, y]) => y - x || compareIds(a, b));
-  const entries = await live.entries(ranked.map(([itemId]) => itemId));
-  return ranked
-    .filter(([itemId]) => servable(entries.get(itemId), options))
-    .slice(0, options.count)
-    .map(([itemId, score]) => ({ itemId, score: roundScore(score), reason }));
+  const firstRead = filtersCatalogue(options) ? ranked.length : options.count * FIRST_READ_PER_ITEM + FIRST_READ_EXTRA;
+  const served: (readonly [string, number])[] = [];
+  for (let from = 0; from < ranked.length && served.length < options.count;) {
+    const read = ranked.slice(from, from === 0 ? firstRead : ranked.length);
+    const entries = await live.entries(read.map(([itemId]) => itemId));
+    served.push(...read.filter(([itemId]) => servable(entries.get(itemId), options)));
+    from += read.length;
+  }
+  return served.slice(0, options.count).map(([itemId, score]) => ({ itemId, score: roundScore(score), reason }));
 }
 
 /** The reason of a popularity list. */

@@ -2,7 +2,7 @@ import { isDeleted, type CatalogueEntry } from '../catalogue/item.ts';
 import type { ListOptions } from './params.ts';
 
 /** Whether the options filter on a field only a catalogue entry has. */
-function filtersCatalogue(options: Partial<ListOptions>): boolean {
+export function filtersCatalogue(options: Partial<ListOptions>): boolean {
   return (
     options.category !== undefined ||
     options.inStockOnly === true ||

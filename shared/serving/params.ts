@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../http/zodLocale.ts';
 import { apiLimits, serving } from '../config/index.ts';
 import { InvalidRequestError } from '../errors.ts';
-import { unaddressableId } from '../events/schema.ts';
+import { unaddressableId } from '../events/ids.ts';
 import { fieldRejection, parseJsonObjectBody } from '../http/requestBody.ts';
 
 /** What `exclude=` may name. */
@@ -138,21 +139,23 @@ export function parseTrendingWindow(query: Query): TrendingWindow {
 
 /** An id as events and items must have it, so a ranking names the same shopper and items they do. */
 const rankingId = (field: string) =>
-  z
-    .string()
-    .min(1)
-    .max(apiLimits.maxIdChars)
-    .superRefine((value, ctx) => {
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(apiLimits.maxIdChars),
+    z.superRefine((value, ctx) => {
       const problem = unaddressableId(value);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
-    });
+    }),
+  );
 
 const rankingSchema = z.strictObject({
   userId: rankingId('userId'),
   itemIds: z
     .array(rankingId('itemId'), { error: 'itemIds must be an array of item ids' })
-    .min(1, { error: 'itemIds must not be empty' })
-    .max(serving.maxRankingItems, { error: `at most ${serving.maxRankingItems} itemIds` }),
+    .check(
+      z.minLength(1, { error: 'itemIds must not be empty' }),
+      z.maxLength(serving.maxRankingItems, { error: `at most ${serving.maxRankingItems} itemIds` }),
+    ),
 });
 export type RankingRequest = z.output<typeof rankingSchema>;
 

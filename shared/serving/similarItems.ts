@@ -1,6 +1,6 @@
 import { isDeleted } from '../catalogue/item.ts';
 import { serving } from '../config/index.ts';
-import { dayBucket } from '../features/applyEvents.ts';
+import { dayBucket } from '../features/itemActivity.ts';
 import type { CatalogueItem, ModelItemText } from '../ports/index.ts';
 import { popularReason, rankedList } from './boards.ts';
 import type { ListOptions } from './params.ts';

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../http/zodLocale.ts';
 import { InvalidRequestError } from '../errors.ts';
 import type { GuardDecision, PipelineStepInput } from './pipeline.ts';
 import { VERSION_PATTERN } from './plan.ts';
@@ -9,42 +10,44 @@ import { VERSION_PATTERN } from './plan.ts';
  */
 
 const instant = z.iso.datetime({ offset: true });
-const name = z.string().min(1).max(256);
-const version = z.string().regex(VERSION_PATTERN, { error: 'a version is v<yyyyMMddHHmmss>-<8 hex digits>' });
-const count = z.number().finite().min(0);
+const name = z.string().check(z.minLength(1), z.maxLength(256));
+const version = z.string().check(z.regex(VERSION_PATTERN, { error: 'a version is v<yyyyMMddHHmmss>-<8 hex digits>' }));
+const count = z.number().check(z.minimum(0));
 
 const dataWindow = z.object({ from: instant, holdoutFrom: instant, to: instant });
 
 const pipelineRequest = z
   .object({
     trigger: z.enum(['schedule', 'manual', 'promote']),
-    promoteVersion: version.optional(),
-    force: z.boolean().optional(),
+    promoteVersion: z.optional(version),
+    force: z.optional(z.boolean()),
   })
-  .refine((request) => (request.trigger === 'promote') === (request.promoteVersion !== undefined), {
-    error: 'promoteVersion is required with trigger promote, and only then',
-    path: ['promoteVersion'],
-  });
+  .check(
+    z.refine((request) => (request.trigger === 'promote') === (request.promoteVersion !== undefined), {
+      error: 'promoteVersion is required with trigger promote, and only then',
+      path: ['promoteVersion'],
+    }),
+  );
 
 const guardDecision = z.object({
   action: z.enum(['skip', 'train', 'promote']),
   reason: z.string(),
   version,
-  liveVersion: version.optional(),
+  liveVersion: z.optional(version),
   endpointExists: z.boolean(),
   modelName: name,
   endpointConfigName: name,
   endpointName: name,
-  trainingJobName: name.optional(),
-  exportJobName: name.optional(),
-  datasetS3Uri: name.optional(),
-  modelOutputS3Uri: name.optional(),
-  liveModelS3Uri: name.optional(),
-  window: dataWindow.optional(),
-  liveWindow: dataWindow.optional(),
-  modelDataUrl: name.optional(),
-  hyperparameters: z.record(z.string(), z.string()).optional(),
-}) satisfies z.ZodType<GuardDecision>;
+  trainingJobName: z.optional(name),
+  exportJobName: z.optional(name),
+  datasetS3Uri: z.optional(name),
+  modelOutputS3Uri: z.optional(name),
+  liveModelS3Uri: z.optional(name),
+  window: z.optional(dataWindow),
+  liveWindow: z.optional(dataWindow),
+  modelDataUrl: z.optional(name),
+  hyperparameters: z.optional(z.record(z.string(), z.string())),
+}) satisfies z.ZodMiniType<GuardDecision>;
 
 const gateMetrics = z.object({ hr10: count, ndcg10: count, coverage: count });
 
@@ -60,30 +63,30 @@ const stepInput = z.discriminatedUnion('step', [
     step: z.literal('record'),
     outcome: z.enum(['live', 'rejected', 'failed']),
     executionId: name,
-    guard: guardDecision.optional(),
-    gate: z
-      .object({
+    guard: z.optional(guardDecision),
+    gate: z.optional(
+      z.object({
         verdict: z.enum(['promote', 'reject']),
         reason: z.string(),
         candidate: gateMetrics,
-        live: gateMetrics.optional(),
+        live: z.optional(gateMetrics),
         holdoutUsers: count,
         liveOverlap: count,
-        tuning: z
-          .object({
+        tuning: z.optional(
+          z.object({
             validationNdcg10: z.number(),
             validationHr10: z.number(),
             defaultsNdcg10: z.number(),
             trials: z.number(),
             seconds: z.number(),
-            gainStandardError: z.number().optional(),
-            keptDefaults: z.number().optional(),
-          })
-          .optional(),
-      })
-      .optional(),
-    modelDataUrl: name.optional(),
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+            gainStandardError: z.optional(z.number()),
+            keptDefaults: z.optional(z.number()),
+          }),
+        ),
+      }),
+    ),
+    modelDataUrl: z.optional(name),
+    error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
   }),
   z.object({ step: z.literal('cleanUp'), guard: guardDecision }),
 ]);

@@ -4,6 +4,7 @@ import { FeatureItemRejectedError } from '#shared/features/errors.ts';
 import { emptyProfile } from '#shared/features/profile.ts';
 import { sequenceKey } from '#shared/features/sequence.ts';
 import { ttls } from '#shared/config/index.ts';
+import { boardShard } from '#shared/adapters/dynamoFeatureStore.ts';
 import type { CatalogueSource } from '#shared/catalogue/catalogueIndex.ts';
 import type { CatalogueEntry, CatalogueItem, FeatureStore, ItemActivity, ShopperProfile } from '#shared/ports/index.ts';
 
@@ -164,6 +165,43 @@ export function featureStoreContract(
           { itemId: `${prefix}-b`, score: 100 },
           { itemId: `${prefix}-a`, score: 2 },
         ]);
+      });
+
+      it('ranks the best items of a day however they fall on the board shards, ties by id', async () => {
+        // Prepare: 60 items on one board shard, 20 on each of the others, the best 40 all on the
+        // first (a reader taking an even share of each shard would miss some); two pairs tie.
+        const day = '2026-10-31';
+        const onShard = (shard: number, count: number) => {
+          const ids: string[] = [];
+          for (let n = 0; ids.length < count; n++)
+            if (boardShard(`${prefix}-${n}`) === shard) ids.push(`${prefix}-${n}`);
+          return ids;
+        };
+        const crowded = onShard(0, 60);
+        const others = [1, 2, 3].flatMap((shard) => onShard(shard, 20));
+        const scores = new Map<string, number>([
+          ...crowded.map((itemId, i): [string, number] => [itemId, 1_000 - i]),
+          ...others.map((itemId, i): [string, number] => [itemId, 900 - i]),
+        ]);
+        scores.set(others[0] as string, 1_000 - 39);
+        scores.set(crowded[45] as string, 1_000 - 40);
+        let sequence = 0;
+        for (const [itemId, weight] of scores) {
+          await store.applyItemActivity('shard-1', {
+            itemId,
+            day,
+            contributions: [{ sequenceNumber: String(++sequence), value: activity(weight) }],
+          });
+        }
+        const expected = [...scores]
+          .map(([itemId, score]) => ({ itemId, score }))
+          .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+
+        // Act
+        const top = await store.topPopular(day, 50);
+
+        // Assess
+        expect(top).toEqual(expected.slice(0, 50));
       });
 
       it('applies each contribution exactly once across redeliveries, per shard', async () => {

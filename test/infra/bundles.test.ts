@@ -58,6 +58,24 @@ describe('Function bundles', () => {
     expect(importers).toEqual([{ file: 'functions/lib/lazyRedisCache.ts', kind: 'dynamic-import' }]);
   });
 
+  it.each(['recommend', 'ingest', 'processor', 'catalogue', 'pipeline'])(
+    'returns a %s bundle whose schemas are zod/mini’s, without classic zod',
+    async (name) => {
+      // Act
+      const { outputs } = await bundleMeta(name);
+      const kept = Object.values(outputs).flatMap((output) =>
+        Object.entries(output.inputs)
+          .filter(([, input]) => input.bytesInOutput > 0)
+          .map(([source]) => source),
+      );
+
+      // Assess
+      // zod/mini keeps only what the schemas use: classic zod would add about 65 KiB to every cold start.
+      expect(kept.filter((source) => source.includes('node_modules/zod/v4/mini/'))).not.toEqual([]);
+      expect(kept.filter((source) => source.includes('node_modules/zod/v4/classic/'))).toEqual([]);
+    },
+  );
+
   it('returns a processor bundle that reaches the SQS client only through a dynamic import', async () => {
     // Prepare
     const sqsModules = ['shared/adapters/sqsPoisonSink.ts', 'functions/lib/sqs.ts'];

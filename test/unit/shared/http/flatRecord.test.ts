@@ -73,7 +73,7 @@ describe('Function: flatRecord', () => {
 
   it('returns the first issue under the field of an enclosing object', () => {
     // Prepare
-    const outer = z.strictObject({ tags: schema.optional() });
+    const outer = z.strictObject({ tags: z.optional(schema) });
 
     // Act
     const parsed = outer.safeParse({ tags: { constructor: { polluted: true } } });

@@ -15,8 +15,8 @@ import {
 } from '#shared/http/requestBody.ts';
 
 /** The first issue zod reports for `raw`, and `raw` itself, as the handlers pass them. */
-function firstIssue(schema: z.ZodType, raw: Record<string, unknown>): z.core.$ZodIssue {
-  const parsed = schema.safeParse(raw);
+function firstIssue(schema: z.core.$ZodType, raw: Record<string, unknown>): z.core.$ZodIssue {
+  const parsed = z.safeParse(schema, raw);
   if (parsed.success) throw new Error('expected a validation failure');
   const issue = parsed.error.issues[0];
   if (!issue) throw new Error('expected an issue');

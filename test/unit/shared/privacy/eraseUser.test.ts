@@ -164,6 +164,41 @@ describe('Function: eraseUser', () => {
     expect((await store.readShopper('a:alice'))?.profile).toEqual(tombstone);
   });
 
+  it('returns after reading both keys of the id together, with the erasure log, and each profile once', async () => {
+    // Prepare: every read of the store is logged when it starts and when it ends.
+    const store = new MemoryFeatureStore();
+    await seed(store, 'u:alice', richProfile());
+    await seed(store, 'a:alice', richProfile());
+    const calls: string[] = [];
+    for (const method of ['aliasesOf', 'readShopper', 'legacyErasures'] as const) {
+      const real = store[method].bind(store) as (key?: string) => Promise<unknown>;
+      Object.assign(store, {
+        [method]: async (key?: string) => {
+          calls.push(`start ${method} ${key ?? ''}`.trim());
+          const result = await real(key);
+          calls.push(`end ${method} ${key ?? ''}`.trim());
+          return result;
+        },
+      });
+    }
+
+    // Act
+    await eraseUser('alice', depsOf(store));
+
+    // Assess
+    expect(calls.slice(0, 5).sort()).toEqual([
+      'start aliasesOf a:alice',
+      'start aliasesOf u:alice',
+      'start legacyErasures',
+      'start readShopper a:alice',
+      'start readShopper u:alice',
+    ]);
+    expect(calls.filter((call) => call.startsWith('start readShopper'))).toEqual([
+      'start readShopper u:alice',
+      'start readShopper a:alice',
+    ]);
+  });
+
   it('returns each key erased once when aliases form a cycle', async () => {
     // Prepare
     const store = new MemoryFeatureStore();

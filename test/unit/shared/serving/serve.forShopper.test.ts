@@ -7,6 +7,7 @@ import { GuardedCache } from '#shared/serving/guards.ts';
 import { ServingService } from '#shared/serving/service.ts';
 import {
   addActivity,
+  catalogueItem,
   FALLBACK_VERSION,
   NOW,
   TODAY,
@@ -201,6 +202,64 @@ describe('Class: ServingService', () => {
 
         // Assess
         expect(served.body.items).toEqual([{ itemId: 'sku-d', score: 7, reason: 'popular in hats' }]);
+      });
+
+      describe('catalogue reads', () => {
+        /** 40 popular items, `pop-00` the most popular, each with a live entry in category `hats` or `shoes`. */
+        async function popularShop(store: MemoryFeatureStore): Promise<string[]> {
+          const ids = Array.from({ length: 40 }, (_, i) => `pop-${String(i).padStart(2, '0')}`);
+          for (const [i, itemId] of ids.entries()) await addActivity(store, itemId, TODAY, { weight: 100 - i });
+          await store.putItems(
+            ids.map((itemId, i) => catalogueItem(itemId, { categories: [i % 2 ? 'hats' : 'shoes'] })),
+          );
+          return ids;
+        }
+
+        it('returns the popular list after reading the entries of its best count × 2 + 10 candidates only', async () => {
+          // Prepare
+          const store = new MemoryFeatureStore();
+          const ids = await popularShop(store);
+          const getEntries = vi.spyOn(store, 'getEntries');
+          const { service } = makeFixture(ServingService, { store });
+
+          // Act
+          const served = await service.forShopper('alice', userOptions({ count: '5' }));
+
+          // Assess
+          expect(idsOf(served)).toEqual(ids.slice(0, 5));
+          expect(getEntries.mock.calls).toEqual([[ids.slice(0, 20)]]);
+        });
+
+        it('returns the popular list filled from the further candidates when too many of the best are deleted', async () => {
+          // Prepare
+          const store = new MemoryFeatureStore();
+          const ids = await popularShop(store);
+          for (const itemId of ids.slice(0, 18)) await store.deleteItem(itemId, NOW);
+          const getEntries = vi.spyOn(store, 'getEntries');
+          const { service } = makeFixture(ServingService, { store });
+
+          // Act
+          const served = await service.forShopper('alice', userOptions({ count: '5' }));
+
+          // Assess
+          expect(idsOf(served)).toEqual(ids.slice(18, 23));
+          expect(getEntries.mock.calls).toEqual([[ids.slice(0, 20)], [ids.slice(20)]]);
+        });
+
+        it('returns the popular list of a category after one read of every candidate', async () => {
+          // Prepare
+          const store = new MemoryFeatureStore();
+          const ids = await popularShop(store);
+          const getEntries = vi.spyOn(store, 'getEntries');
+          const { service } = makeFixture(ServingService, { store });
+
+          // Act
+          const served = await service.forShopper('alice', userOptions({ category: 'hats', count: '5' }));
+
+          // Assess
+          expect(idsOf(served)).toEqual(['pop-01', 'pop-03', 'pop-05', 'pop-07', 'pop-09']);
+          expect(getEntries.mock.calls).toEqual([[ids]]);
+        });
       });
     });
 
