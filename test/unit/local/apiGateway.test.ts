@@ -320,6 +320,20 @@ describe('Local API Gateway: request targets as WHATWG URL parsing reads them', 
   });
 
   it.each([
+    ['an absolute URL with an unclosed IPv6 host', 'http://[/v1/health'],
+    ['an absolute URL with a bad port', 'http://localhost:99999/v1/health'],
+  ])('returns 400 bad_request for a request target that is %s, which URL parsing refuses', async (_name, target) => {
+    // Act
+    const reply = await send('GET', target);
+
+    // Assess
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ reason: 'bad_request', message: 'the request target is not a valid URL' });
+    expect(calls).toEqual([]);
+    expect(responses).toEqual([{ route: undefined, status: 400 }]);
+  });
+
+  it.each([
     ['a truncated escape', '/v1/users/%E0%A4%A/recommendations'],
     ['an escape that is not hex', '/v1/users/%ZZ/recommendations'],
     ['a lone % at the end', '/v1/items/sku%/similar'],
