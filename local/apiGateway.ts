@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { hasSigV4 } from './sigv4.ts';
 import { createApiHandlers } from './apiGateway/authorize.ts';
 import { resolveSettings, type ApiGatewayOptions } from './apiGateway/options.ts';
-import { createResponder } from './apiGateway/respond.ts';
+import { answerClientError, createResponder } from './apiGateway/respond.ts';
 import { isApiPath, malformedTarget, parseTarget } from './apiGateway/routes.ts';
 
 export type { ApiGatewayOptions, GatewayResponse, LocalApiIds } from './apiGateway/options.ts';
@@ -65,6 +65,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
 
   const server: Server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
