@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DatasetError } from '#shared/recommender/io/dataset.ts';
-import { MissingCredentialsError, ServerApiError } from './serverApi.ts';
+import { MissingCredentialsError, ServerApiError, ServerApiUnreachableError } from './serverApi.ts';
 import { suggestion, UsageError, type CliIo, type Values } from './flags.ts';
 import { COMMANDS, OPTIONS, USAGE, type Command } from './usage.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
@@ -80,6 +80,10 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     if (error instanceof MissingCredentialsError) {
       io.stderr.write(`reco: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof ServerApiUnreachableError) {
+      io.stderr.write(`reco: ${error.message}; check --api (or RECO_SERVER_API_URL)\n`);
+      return 1;
     }
     if (error instanceof ServerApiError) {
       io.stderr.write(`reco: the server API answered ${error.message}\n`);

@@ -68,7 +68,10 @@ export interface ServerApiRequest {
   readonly signal?: AbortSignal;
 }
 
-/** Sends one signed request to the server API and returns its response as it came, whatever the status. */
+/**
+ * Sends one signed request to the server API and returns its response as it came, whatever the
+ * status; throws {@link ServerApiUnreachableError} when no response came.
+ */
 export async function fetchServerApi(options: ServerApiOptions, request: ServerApiRequest): Promise<Response> {
   const base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
   const url = new URL(request.path.replace(/^\//, ''), base);
@@ -98,12 +101,29 @@ export async function fetchServerApi(options: ServerApiOptions, request: ServerA
     },
     ...(body === undefined ? {} : { body }),
   });
-  return (options.fetch ?? fetch)(url, {
-    method: request.method,
-    headers: signed.headers,
-    ...(body === undefined ? {} : { body }),
-    ...(request.signal === undefined ? {} : { signal: request.signal }),
-  });
+  try {
+    return await (options.fetch ?? fetch)(url, {
+      method: request.method,
+      headers: signed.headers,
+      ...(body === undefined ? {} : { body }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+  } catch (error) {
+    // fetch rejects with a TypeError when no answer came (refused, unknown host); an abort is the caller's.
+    if (error instanceof TypeError) throw new ServerApiUnreachableError(options.url, { cause: error });
+    throw error;
+  }
+}
+
+/** The server API could not be reached at all (no answer: refused, unknown host, reset). */
+export class ServerApiUnreachableError extends Error {
+  override readonly name = 'ServerApiUnreachableError';
+  constructor(url: string, options: { readonly cause: unknown }) {
+    // fetch's TypeError says only "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, bad port).
+    const why = (options.cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+    const detail = typeof why?.code === 'string' ? why.code : typeof why?.message === 'string' ? why.message : '';
+    super(`cannot reach the server API at ${url}${detail === '' ? '' : ` (${detail})`}`, options);
+  }
 }
 
 /** Sends one signed request to the server API and returns its JSON answer, or throws {@link ServerApiError}. */

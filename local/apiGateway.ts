@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { hasSigV4 } from './sigv4.ts';
 import { createApiHandlers } from './apiGateway/authorize.ts';
 import { resolveSettings, type ApiGatewayOptions } from './apiGateway/options.ts';
-import { createResponder } from './apiGateway/respond.ts';
-import { isApiPath, parseTarget } from './apiGateway/routes.ts';
+import { answerClientError, createResponder } from './apiGateway/respond.ts';
+import { isApiPath, malformedTarget, parseTarget } from './apiGateway/routes.ts';
 
 export type { ApiGatewayOptions, GatewayResponse, LocalApiIds } from './apiGateway/options.ts';
 export type { ProxyHandler } from './apiGateway/proxyEvent.ts';
@@ -46,12 +46,13 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
   const settings = resolveSettings(options);
   const { site, onResponse, arrivals } = settings;
   const responder = createResponder(settings);
-  const { sendError } = responder;
+  const { sendError, sendGatewayError } = responder;
   const { handleServer, handleStorefront } = createApiHandlers(settings, responder);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const target = parseTarget(req.url ?? '/');
+      if (target === undefined) return sendGatewayError(req, res, undefined, malformedTarget);
       if (site && !isApiPath(target.pathname) && (await site(req, res))) return;
       if (onResponse) arrivals.set(req, performance.now());
       if (hasSigV4({ target: req.url ?? '/', headers: req.headers })) await handleServer(req, res, target);
@@ -64,6 +65,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Local
 
   const server: Server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());

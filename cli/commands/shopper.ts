@@ -5,7 +5,18 @@ import { serverApiUrlFlag, UsageError, type CliIo, type Values } from '../flags.
 /** The server API's base URL and region from the flags, else RECO_SERVER_API_URL. */
 function serverApiOf(values: Values): ServerApiOptions {
   const url = serverApiUrlFlag(values).href.replace(/\/$/, '');
-  return { url, ...(typeof values.region === 'string' ? { region: values.region } : {}) };
+  const region = values.region;
+  // An empty region would sign for no region at all: every call then fails as invalid_signature.
+  if (region === '') throw new UsageError('--region must name a region, such as eu-west-1');
+  return { url, ...(typeof region === 'string' ? { region } : {}) };
+}
+
+/** `--ttl`: whole decimal seconds; the API checks the range. `Number` would read '' as 0 and 0x10 as 16. */
+function ttlOf(values: Values): number | undefined {
+  const text = values.ttl;
+  if (typeof text !== 'string') return undefined;
+  if (!/^\d{1,9}$/.test(text)) throw new UsageError(`--ttl must be a whole number of seconds, got "${text}"`);
+  return Number(text);
 }
 
 function requiredUser(values: Values): string {
@@ -25,8 +36,7 @@ export async function eraseCommand(values: Values, io: CliIo): Promise<void> {
 
 export async function userTokenCommand(values: Values, io: CliIo): Promise<void> {
   const user = requiredUser(values);
-  const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
-  if (ttl !== undefined && !Number.isInteger(ttl)) throw new UsageError('--ttl must be a whole number of seconds');
+  const ttl = ttlOf(values);
   const result = await callServerApi(serverApiOf(values), {
     method: 'POST',
     path: '/v1/admin/user-tokens',

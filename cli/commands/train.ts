@@ -21,7 +21,8 @@ export function parseParam(text: string): [string, number | string | boolean] {
 
 /** Hyperparameters from `--params-file` (a tune result or a plain object) and `--param`s (which win). */
 async function hyperparametersOf(values: Values): Promise<Record<string, number | string | boolean>> {
-  const params: Record<string, number | string | boolean> = {};
+  // A map, so a name such as `__proto__` is kept, and refused by the trainer's check, not dropped.
+  const params = new Map<string, number | string | boolean>();
   const file = optional(values, 'params-file');
   if (file !== undefined) {
     let parsed: unknown;
@@ -38,14 +39,14 @@ async function hyperparametersOf(values: Values): Promise<Record<string, number 
       if (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean') {
         throw new UsageError(`--params-file: ${file}: ${key} must be a number, string or boolean`);
       }
-      params[key] = value;
+      params.set(key, value);
     }
   }
   for (const text of (values['param'] as string[] | undefined) ?? []) {
     const [key, value] = parseParam(text);
-    params[key] = value;
+    params.set(key, value);
   }
-  return params;
+  return Object.fromEntries(params);
 }
 
 /** Checks hyperparameter names against the trainer, naming the valid ones on a bad name. */

@@ -9,8 +9,11 @@ export async function tuneCommand(values: Values, io: CliIo): Promise<void> {
   const out = required(values, 'out');
   const trials = positiveInteger(values, 'trials', 20);
   const metric = optional(values, 'metric') ?? 'ndcg@10';
-  if (!/^(hr|ndcg|precision|recall|coverage)@\d+$|^mrr$/.test(metric)) {
-    throw new UsageError(`--metric must be hr@K, ndcg@K, precision@K, recall@K or mrr, got "${metric}"`);
+  // K from 1: at 0 every trial scores 0 and the search picks at random.
+  if (!/^(hr|ndcg|precision|recall|coverage)@[1-9]\d*$|^mrr$/.test(metric)) {
+    throw new UsageError(
+      `--metric must be hr@K, ndcg@K, precision@K, recall@K or mrr (K a positive integer), got "${metric}"`,
+    );
   }
   const options = splitOptions(values);
   const data = await loadData(values, io);

@@ -3,7 +3,8 @@
  * throws, and the gateway's own errors with the CORS headers of API Gateway's gateway responses.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { api, type RouteName } from '#shared/config/index.ts';
 import { corsGatewayErrorHeaders } from '#shared/http/cors.ts';
 import { lambdaContext } from '../lambdaContext.ts';
@@ -99,4 +100,38 @@ export function createResponder({ corsOrigins, onResponse, handlers }: GatewaySe
   };
 
   return { sendError, sendGatewayError, bodyOf, invoke };
+}
+
+/** Node's status for a request its HTTP parser refuses, by error code; any other code is 400. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Answers a request Node's HTTP parser refuses (an unknown method, a malformed or doubled
+ * Content-Length, a bad chunk, headers over the limit, a body that never ends) with Node's own
+ * status, but with the JSON `{reason, message}` of every other error, where Node sends no body.
+ * The reason is `bad_request`, as API Gateway's DEFAULT_4XX maps every other 4xx. As Node's own
+ * handler does, nothing is written once a response on the socket has begun (it would corrupt it).
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // Node's own field for the response in flight on the socket; its default handler checks the same.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+  const text = STATUS_CODES[status] ?? 'Bad Request';
+  const body = JSON.stringify({
+    reason: api.gatewayErrors.badRequest.reason,
+    message: `the request is not valid HTTP/1.1 (${text})`,
+  });
+  // Ended, not destroyed: the answer is flushed first, then the connection closes.
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

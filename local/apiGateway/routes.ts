@@ -131,8 +131,12 @@ export interface RequestTarget {
   readonly searchParams: URLSearchParams | undefined;
 }
 
-/** The request target's path and query, by hand for a plain path, else as `new URL` reads it. */
-export function parseTarget(raw: string): RequestTarget {
+/**
+ * The request target's path and query, by hand for a plain path, else as `new URL` reads it;
+ * undefined for a target URL parsing refuses (Node lets an absolute-form one such as `http://[/`
+ * through), which is the client's error.
+ */
+export function parseTarget(raw: string): RequestTarget | undefined {
   const queryAt = raw.indexOf('?');
   const path = queryAt < 0 ? raw : raw.slice(0, queryAt);
   if (PLAIN_PATH.test(path) && !path.includes('/.')) {
@@ -144,9 +148,16 @@ export function parseTarget(raw: string): RequestTarget {
       return { pathname: path, searchParams: search === '' ? undefined : new URLSearchParams(search) };
     }
   }
-  const url = new URL(raw, 'http://localhost');
+  const url = URL.parse(raw, 'http://localhost');
+  if (url === null) return undefined;
   return { pathname: url.pathname, searchParams: url.search === '' ? undefined : url.searchParams };
 }
+
+/** A request target URL parsing refuses: API Gateway's DEFAULT_4XX. */
+export const malformedTarget = {
+  ...api.gatewayErrors.badRequest,
+  message: 'the request target is not a valid URL',
+};
 
 /** Paths API Gateway answers; everything else may be the local site's. */
 export const isApiPath = (pathname: string): boolean => pathname === '/v1' || pathname.startsWith('/v1/');

@@ -217,7 +217,8 @@ let heapScores = new Float64Array(256);
  */
 export function rankItems(options: RankOptions): ScoredItem[] {
   const { catalogue, scores, filters, excluded, reason } = options;
-  const count = Math.max(0, Math.floor(options.count));
+  // NaN asks for nothing.
+  const count = Math.max(0, Math.floor(options.count)) || 0;
   if (count === 0) return [];
   const ids = catalogue.itemIds;
   const order = catalogue.idOrder();
@@ -235,9 +236,11 @@ export function rankItems(options: RankOptions): ScoredItem[] {
   // Non-recommendable candidates the request named, in the order asked for: listed after the rest.
   const held: number[] = [];
   const skip = excluded !== undefined && excluded.size > 0 ? excluded : undefined;
-  if (heapItems.length < count) {
-    heapItems = new Int32Array(count);
-    heapScores = new Float64Array(count);
+  // The heap never holds more than the catalogue, however many items are asked for.
+  const capacity = Math.min(count, ids.length);
+  if (heapItems.length < capacity) {
+    heapItems = new Int32Array(capacity);
+    heapScores = new Float64Array(capacity);
   }
   const items = heapItems;
   const keys = heapScores;
@@ -256,14 +259,14 @@ export function rankItems(options: RankOptions): ScoredItem[] {
     }
     let score = scores[item] as number;
     if (score !== score) score = Number.NEGATIVE_INFINITY; // NaN: cannot score, ranks last
-    if (size === count) {
+    if (size === capacity) {
       const top = keys[0] as number;
       if (score < top || (score === top && (order[item] as number) > (order[items[0] as number] as number))) return;
     }
     if (skip !== undefined && skip.has(item)) return;
     if (explicitItems !== undefined && explicitItems.has(item)) return;
     if (metadata && !catalogue.matches(item, filters)) return;
-    if (size === count) {
+    if (size === capacity) {
       siftDown(items, keys, order, size, item, score);
       return;
     }
@@ -295,7 +298,7 @@ export function rankItems(options: RankOptions): ScoredItem[] {
     // The whole catalogue: once the heap is full, most items lose to its weakest right here.
     const consider = (from: number, to: number): void => {
       for (let item = from; item < to; item++) {
-        if (size === count) {
+        if (size === capacity) {
           let score = scores[item] as number;
           if (score !== score) score = Number.NEGATIVE_INFINITY;
           const top = keys[0] as number;
@@ -312,7 +315,7 @@ export function rankItems(options: RankOptions): ScoredItem[] {
       const { size: blockSize, maxima } = blocks;
       for (let block = 0; block < maxima.length; block++) {
         // Strictly below the weakest kept score: nothing in the block can enter (a tie might, by id).
-        if (size === count && (maxima[block] as number) < (keys[0] as number)) continue;
+        if (size === capacity && (maxima[block] as number) < (keys[0] as number)) continue;
         consider(block * blockSize, Math.min(ids.length, (block + 1) * blockSize));
       }
     }

@@ -27,7 +27,8 @@ export function resolveHyperparameters(
   const resolved: Record<string, number | string | boolean> = { ...defaults };
   const valid = Object.keys(defaults).sort();
   for (const [name, value] of Object.entries(given)) {
-    const fallback = defaults[name];
+    // Own names only: `constructor` or `toString` is an unknown name, not Object.prototype's member.
+    const fallback = Object.hasOwn(defaults, name) ? defaults[name] : undefined;
     if (fallback === undefined) {
       throw new HyperparameterError(
         'unknown_name',

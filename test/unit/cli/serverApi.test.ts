@@ -243,7 +243,7 @@ describe('Command: reco user-token', () => {
     expect(codes).toEqual([1, 2]);
     expect(err).toEqual([
       'reco: the server API answered 403 access_denied: not allowed\n',
-      'reco: --ttl must be a whole number of seconds\nRun reco --help for usage.\n',
+      'reco: --ttl must be a whole number of seconds, got "1.5"\nRun reco --help for usage.\n',
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createHash, createHmac } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, apiLimits, lambdaDefaults, type RouteName } from '#shared/config/index.ts';
 import { startApiGateway, type LocalApi, type ProxyHandler } from '#local/apiGateway.ts';
@@ -320,6 +321,20 @@ describe('Local API Gateway: request targets as WHATWG URL parsing reads them', 
   });
 
   it.each([
+    ['an absolute URL with an unclosed IPv6 host', 'http://[/v1/health'],
+    ['an absolute URL with a bad port', 'http://localhost:99999/v1/health'],
+  ])('returns 400 bad_request for a request target that is %s, which URL parsing refuses', async (_name, target) => {
+    // Act
+    const reply = await send('GET', target);
+
+    // Assess
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ reason: 'bad_request', message: 'the request target is not a valid URL' });
+    expect(calls).toEqual([]);
+    expect(responses).toEqual([{ route: undefined, status: 400 }]);
+  });
+
+  it.each([
     ['a truncated escape', '/v1/users/%E0%A4%A/recommendations'],
     ['an escape that is not hex', '/v1/users/%ZZ/recommendations'],
     ['a lone % at the end', '/v1/items/sku%/similar'],
@@ -545,6 +560,44 @@ describe('Local API Gateway: proxy event and context', () => {
     // Assess
     expect(reply.status).toBe(200);
     expect(lastCall().event.body).toHaveLength(apiLimits.maxBodyBytes);
+  });
+});
+
+/** Raw bytes to the gateway, and everything it writes back until it closes the connection. */
+function sendBytes(bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+describe("Local API Gateway: requests Node's HTTP parser refuses", () => {
+  const events = 'POST /v1/events HTTP/1.1\r\nHost: x\r\nx-api-key: test-key\r\n';
+  it.each([
+    ['an unknown method', 'FOO /v1/events HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 400],
+    ['two Content-Lengths', `${events}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}`, 400],
+    ['a negative Content-Length', `${events}Content-Length: -1\r\n\r\n{}`, 400],
+    [
+      'Content-Length with Transfer-Encoding',
+      `${events}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`,
+      400,
+    ],
+    ['a chunk size that is not hex', `${events}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`, 400],
+    ['headers over the limit', `GET /v1/health HTTP/1.1\r\nHost: x\r\nx-a: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('returns %s with a JSON reason and closes the connection', async (_name, bytes, status) => {
+    // Act
+    const reply = await sendBytes(bytes);
+
+    // Assess
+    const [head = '', body = ''] = reply.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head.toLowerCase()).toContain('content-type: application/json');
+    expect(JSON.parse(body)).toMatchObject({ reason: 'bad_request' });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -22,6 +22,27 @@ describe('Filters: rankItems', () => {
     expect(ranked.map((r) => r.itemId)).toEqual(['bowl', 'cup', 'mug', 'plate', 'spoon']);
   });
 
+  it.each([1e20, 2 ** 32, Number.MAX_SAFE_INTEGER, Infinity])(
+    'returns the whole catalogue for a count of %s, far over its size, without a heap that large',
+    (count) => {
+      // Act
+      const ranked = rankItems({ catalogue, scores, count });
+      const candidates = rankItems({ catalogue, scores, count, candidates: ['zeta', 'plate', 'mug'] });
+
+      // Assess
+      expect(ranked.map((r) => r.itemId)).toEqual(['bowl', 'cup', 'mug', 'plate', 'spoon']);
+      expect(candidates.map((r) => r.itemId)).toEqual(['mug', 'plate', 'zeta']);
+    },
+  );
+
+  it('returns nothing for a count that is NaN', () => {
+    // Act
+    const ranked = rankItems({ catalogue, scores, count: Number.NaN });
+
+    // Assess
+    expect(ranked).toEqual([]);
+  });
+
   it('keeps only the requested category at any level, in stock, within the price range', () => {
     // Act
     const drinkware = rankItems({ catalogue, scores, count: 5, filters: { category: 'Drinkware' } });
