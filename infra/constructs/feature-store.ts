@@ -28,13 +28,13 @@ export const TABLE_WRITE_ACTIONS = [
 
 /**
  * Partition-key prefix of the recommendation records the serving path writes for attribution
- * (`featureKeys.recommendation` in shared/adapters/dynamoFeatureStore.ts; a test keeps the two equal).
+ * (`featureKeys.recommendation` in shared/adapters/dynamoFeatureStore/keys.ts; a test keeps the two equal).
  */
 export const RECOMMENDATION_KEY_PREFIX = 'REC#';
 
 /**
  * Partition-key prefix of the attribution counters (`featureKeys.attribution` in
- * shared/adapters/dynamoFeatureStore.ts; a test keeps the two equal).
+ * shared/adapters/dynamoFeatureStore/keys.ts; a test keeps the two equal).
  */
 export const ATTRIBUTION_KEY_PREFIX = 'ATTR#';
 
