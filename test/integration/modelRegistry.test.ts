@@ -1,7 +1,7 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StandIns } from '#local/standins.ts';
+import { ensureTable, type StandIns } from '#local/standins.ts';
 import { DynamoModelRegistry } from '#shared/adapters/dynamoModelRegistry.ts';
 import { registryTable } from '#shared/config/index.ts';
 import { modelRegistryContract } from '../contract/modelRegistry.contract.ts';
@@ -11,24 +11,14 @@ let standIns: StandIns;
 let client: DynamoDBClient;
 let tables = 0;
 
-/** A fresh registry table, keyed as the CDK app keys it (`registryTable`). */
+/**
+ * A fresh registry table, keyed as the CDK app keys it (`registryTable`), once it is ACTIVE: the
+ * stand-in answers ResourceNotFound to writes on a table still CREATING.
+ */
 async function registryTableOn(): Promise<string> {
   tables += 1;
   const tableName = `registry-${Date.now()}-${tables}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [registryTable.partitionKey, registryTable.sortKey].map((key) => ({
-        AttributeName: key.name,
-        AttributeType: key.type,
-      })),
-      KeySchema: [
-        { AttributeName: registryTable.partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: registryTable.sortKey.name, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await ensureTable(client, registryTable, tableName);
   return tableName;
 }
 
