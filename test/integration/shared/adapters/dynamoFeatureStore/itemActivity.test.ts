@@ -113,6 +113,17 @@ describe('Function: topPopular / topTrending (boards read by shard, in pages)', 
     await expectExact(day);
   });
 
+  it('breaks ties by id among every tied item, not only those read', async () => {
+    // Prepare: a few clear winners, then 60 items tied on one score, on every shard.
+    const day = '2041-01-02';
+    const winners = [0, 1, 2, 3].map((shard) => ({ itemId: idsOnShard('win', shard, 1)[0] as string, score: 50 }));
+    const tied = Array.from({ length: 60 }, (_, n) => ({ itemId: `tie-${String(n).padStart(3, '0')}`, score: 7 }));
+    const below = Array.from({ length: 20 }, (_, n) => ({ itemId: `low-${n}`, score: 3 }));
+    await seed(day, [...winners, ...tied, ...below]);
+    // Act, Assess
+    await expectExact(day);
+  });
+
   it('counts an item once however many stale lower copies the index holds', async () => {
     // Prepare: on one shard, each of the best items has stale copies just below it, ahead of the
     // next items; the other shards are empty.
