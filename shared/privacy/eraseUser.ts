@@ -70,11 +70,15 @@ async function eraseProfile(
  * The values of `promises`, once every one has settled; else the first error in their order. No
  * write of an erasure is left running after it answered, as with one write after another.
  */
-async function settledInOrder<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+async function settledInOrder<const T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(promises);
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 /** What erasing one shopper key found: its linked aliases (deleted), and whether a profile was erased. */
@@ -95,11 +99,12 @@ async function eraseKey(
   key: string,
   options: { readonly erasedAt: number; readonly userKey: string; readonly visited: boolean },
 ): Promise<KeyErasure> {
-  const [aliases, stored] = await Promise.all([
+  // Settled, not raced: a tombstone write must not run on after the erasure has failed.
+  const [aliases, stored] = await settledInOrder([
     shoppers.aliasesOf(key),
     options.visited ? undefined : shoppers.readShopper(key),
   ]);
-  const [itemsRemoved, profile] = await Promise.all([
+  const [itemsRemoved, profile] = await settledInOrder([
     shoppers.deleteAliases(key, aliases),
     // Only the signed-in key gets a tombstone when nothing is stored: it is the one events use.
     options.visited || (key !== options.userKey && stored === undefined)
