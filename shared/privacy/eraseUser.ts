@@ -70,88 +70,86 @@ async function eraseProfile(
  * The values of `promises`, once every one has settled; else the first error in their order. No
  * write of an erasure is left running after it answered, as with one write after another.
  */
-async function settledInOrder<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+async function settledInOrder<const T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(promises);
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
-/** What erasing one shopper key found: its linked aliases (deleted), and whether a profile was erased. */
+/** What erasing one shopper key found: its linked aliases, and whether a profile was erased. */
 interface KeyErasure {
   readonly aliases: readonly string[];
-  readonly itemsRemoved: number;
   readonly erased: boolean;
   readonly legacyAliases: readonly string[];
 }
 
 /**
- * Deletes the alias items of `key` and, unless it was visited before, erases its profile. Its
- * aliases and its profile are read together: the tombstone write is conditional on the version
- * read, so a profile that changes in between is read again.
+ * Erases the profile of `key` and reads its aliases. Both are read together: the tombstone write
+ * is conditional on the version read, so a profile that changes in between is read again.
  */
 async function eraseKey(
   shoppers: ShopperStore & AliasStore,
   key: string,
-  options: { readonly erasedAt: number; readonly userKey: string; readonly visited: boolean },
+  options: { readonly erasedAt: number; readonly userKey: string },
 ): Promise<KeyErasure> {
-  const [aliases, stored] = await Promise.all([
-    shoppers.aliasesOf(key),
-    options.visited ? undefined : shoppers.readShopper(key),
-  ]);
-  const [itemsRemoved, profile] = await Promise.all([
-    shoppers.deleteAliases(key, aliases),
-    // Only the signed-in key gets a tombstone when nothing is stored: it is the one events use.
-    options.visited || (key !== options.userKey && stored === undefined)
+  // Settled, not raced: a tombstone write must not run on after the erasure has failed.
+  const [aliases, stored] = await settledInOrder([shoppers.aliasesOf(key), shoppers.readShopper(key)]);
+  // Only the signed-in key gets a tombstone when nothing is stored: it is the one events use.
+  const profile =
+    key !== options.userKey && stored === undefined
       ? undefined
-      : eraseProfile(shoppers, key, { erasedAt: options.erasedAt, stored }),
-  ]);
-  return {
-    aliases,
-    itemsRemoved: itemsRemoved + (profile?.existed ? 1 : 0),
-    erased: profile?.existed ?? false,
-    legacyAliases: profile?.legacyAliases ?? [],
-  };
+      : await eraseProfile(shoppers, key, { erasedAt: options.erasedAt, stored });
+  return { aliases, erased: profile?.existed ?? false, legacyAliases: profile?.legacyAliases ?? [] };
 }
 
 /**
  * Erases the profiles of `userKey`, of the anonymous id of the same name and of every alias linked
  * to either (alias items, and the lists of profiles written before them), level by level, the keys
- * of one level together.
+ * of one level together. The alias items found are returned, not deleted: they are how a retry
+ * after a failure finds the linked keys again, so they go only once every key is erased and logged.
  */
 async function eraseLinkedProfiles(
   shoppers: ShopperStore & AliasStore,
   userId: string,
   erasedAt: number,
-): Promise<{ erased: string[]; linked: Set<string>; itemsRemoved: number }> {
+): Promise<{ erased: string[]; linked: Set<string>; links: Map<string, Set<string>> }> {
   const userKey = `u:${userId}`;
   const erased: string[] = [];
   // Linked anonymous ids are logged even when their profile has expired: their events still sit
   // in the data lake, and the log is what keeps them out of training.
   const linked = new Set<string>();
   const visited = new Set<string>();
-  let itemsRemoved = 0;
+  const links = new Map<string, Set<string>>();
+  const link = (key: string, aliases: readonly string[]) =>
+    links.set(key, new Set([...(links.get(key) ?? []), ...aliases]));
   let pending = [userKey, `a:${userId}`];
   for (let round = 0; pending.length > 0; round++) {
     while (pending.length > 0) {
-      const level = [...new Set(pending)];
-      const found = await settledInOrder(
-        level.map((key) => eraseKey(shoppers, key, { erasedAt, userKey, visited: visited.has(key) })),
-      );
+      const level = [...new Set(pending)].filter((key) => !visited.has(key));
+      const found = await settledInOrder(level.map((key) => eraseKey(shoppers, key, { erasedAt, userKey })));
       pending = [];
       for (const [i, key] of level.entries()) {
-        const { aliases, legacyAliases, erased: wasErased, itemsRemoved: removed } = found[i] as KeyErasure;
+        const { aliases, legacyAliases, erased: wasErased } = found[i] as KeyErasure;
         visited.add(key);
-        itemsRemoved += removed;
+        if (aliases.length > 0) link(key, aliases);
         if (wasErased) erased.push(key);
         for (const alias of [...aliases, ...legacyAliases]) linked.add(alias);
         pending.push(...aliases, ...legacyAliases);
       }
     }
     // An identify in flight may have linked an alias after the user's aliases were read.
-    if (round < LATE_ALIAS_ROUNDS && (await shoppers.aliasesOf(userKey)).length > 0) pending.push(userKey);
+    if (round >= LATE_ALIAS_ROUNDS) break;
+    const late = (await shoppers.aliasesOf(userKey)).filter((alias) => !links.get(userKey)?.has(alias));
+    if (late.length > 0) link(userKey, late);
+    for (const alias of late) linked.add(alias);
+    pending = late;
   }
-  return { erased, linked, itemsRemoved };
+  return { erased, linked, links };
 }
 
 /**
@@ -176,7 +174,7 @@ export async function eraseUser(userId: string, deps: ErasureDeps): Promise<Eras
   if (legacy.status === 'rejected') throw legacy.reason;
   if (profiles.status === 'rejected') throw profiles.reason;
   if (userKeyHash.status === 'rejected') throw userKeyHash.reason;
-  const { erased, linked, itemsRemoved } = profiles.value;
+  const { erased, linked, links } = profiles.value;
   // Every erased key is logged, so training exports also drop the linked anonymous histories.
   const keyHashes = await settledInOrder(
     [...new Set([userKey, ...erased, ...linked])].map(async (key) => {
@@ -185,11 +183,15 @@ export async function eraseUser(userId: string, deps: ErasureDeps): Promise<Eras
       return keyHash;
     }),
   );
+  // The links go last: until every key they lead to is erased and logged, a retry needs them.
+  const aliasItemsRemoved = await settledInOrder(
+    [...links].map(([key, aliases]) => deps.shoppers.deleteAliases(key, [...aliases])),
+  );
   await deps.erasures.recordAudit({
     erasureId,
     erasedAt,
     keyHashes,
-    itemsRemoved,
+    itemsRemoved: erased.length + aliasItemsRemoved.reduce((sum, n) => sum + n, 0),
     expiresAt: Math.floor(erasedAt / 1000) + ttls.erasureAuditSeconds,
   });
   return {

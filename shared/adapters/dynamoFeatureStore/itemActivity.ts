@@ -112,9 +112,8 @@ export async function itemDays(
 /**
  * The best `limit` items of a day's board, merged over its shards. An item's counts live on one
  * shard (`boardShard`), so each shard is read best first in pages of about 1.5 times its share of
- * `limit`, and read on (to `limit` items at most) only while its last item beats the best
- * `limit` read so far: the best `limit` by score from about half the items of reading `limit`
- * from every shard.
+ * `limit`, and read on only while its last item reaches the best `limit` read so far: the best
+ * `limit` by score (ties by id) from about half the items of reading `limit` from every shard.
  */
 async function topOfBoards(
   table: FeatureTable,
@@ -129,12 +128,12 @@ async function topOfBoards(
   const best = new Map<string, number>();
   let open = Array.from({ length: featureLimits.boardShards }, (_, shard) => ({
     shard,
-    read: 0,
+    size: pageSize,
     startKey: undefined as Record<string, unknown> | undefined,
   }));
   while (open.length > 0) {
     const pages = await Promise.all(
-      open.map(({ shard, read, startKey }) =>
+      open.map(({ shard, size, startKey }) =>
         table.documents.send(
           new QueryCommand({
             TableName: table.name,
@@ -146,7 +145,7 @@ async function topOfBoards(
             ExpressionAttributeNames: { '#board': index.partitionKey.name, '#item': 'itemId', '#score': sortKey },
             ExpressionAttributeValues: { ':board': boardOf(shard) },
             ScanIndexForward: false,
-            Limit: Math.min(pageSize, limit - read),
+            Limit: size,
             ExclusiveStartKey: startKey,
           }),
         ),
@@ -158,17 +157,16 @@ async function topOfBoards(
       if (score > (best.get(itemId) ?? -Infinity)) best.set(itemId, score);
     }
     // A shard's unread items score at most its last one read, so it is read on only while that
-    // beats the `limit`-th best read; items tied with it are not looked for (ties are broken by
-    // id among the items read, as with a fixed number per shard).
+    // reaches the `limit`-th best item read. Tied with it, an unread item may still win on its id
+    // (the index keeps no order among equal scores), so ties are read to their end, in pages
+    // doubling each time. No cap on what a shard has read: its stale copies would count against
+    // it, though only distinct items raise the cut-off.
     const cutOff = best.size < limit ? -Infinity : ([...best.values()].sort((a, b) => b - a)[limit - 1] as number);
-    open = open.flatMap(({ shard, read }, i) => {
+    open = open.flatMap(({ shard, size }, i) => {
       const page = pages[i];
-      const items = page?.Items ?? [];
-      const last = items.at(-1)?.[sortKey] as number | undefined;
-      const more = page?.LastEvaluatedKey !== undefined && read + items.length < limit;
-      return more && (last === undefined || last > cutOff)
-        ? [{ shard, read: read + items.length, startKey: page.LastEvaluatedKey }]
-        : [];
+      const last = page?.Items?.at(-1)?.[sortKey] as number | undefined;
+      if (page?.LastEvaluatedKey === undefined || (last !== undefined && last < cutOff)) return [];
+      return [{ shard, size: last === cutOff ? size * 2 : pageSize, startKey: page.LastEvaluatedKey }];
     });
   }
   return [...best]
