@@ -112,8 +112,9 @@ export async function itemDays(
 /**
  * The best `limit` items of a day's board, merged over its shards. An item's counts live on one
  * shard (`boardShard`), so each shard is read best first in pages of about 1.5 times its share of
- * `limit`, and read on only while its last item reaches the best `limit` read so far: the best
- * `limit` by score (ties by id) from about half the items of reading `limit` from every shard.
+ * `limit`, and read on only while its last item beats the `limit`-th best read so far: the best
+ * `limit` by score from about half the items of reading `limit` from every shard. Items tied with
+ * the `limit`-th are taken among those read, by id.
  */
 async function topOfBoards(
   table: FeatureTable,
@@ -128,12 +129,11 @@ async function topOfBoards(
   const best = new Map<string, number>();
   let open = Array.from({ length: featureLimits.boardShards }, (_, shard) => ({
     shard,
-    size: pageSize,
     startKey: undefined as Record<string, unknown> | undefined,
   }));
   while (open.length > 0) {
     const pages = await Promise.all(
-      open.map(({ shard, size, startKey }) =>
+      open.map(({ shard, startKey }) =>
         table.documents.send(
           new QueryCommand({
             TableName: table.name,
@@ -145,7 +145,7 @@ async function topOfBoards(
             ExpressionAttributeNames: { '#board': index.partitionKey.name, '#item': 'itemId', '#score': sortKey },
             ExpressionAttributeValues: { ':board': boardOf(shard) },
             ScanIndexForward: false,
-            Limit: size,
+            Limit: pageSize,
             ExclusiveStartKey: startKey,
           }),
         ),
@@ -157,16 +157,15 @@ async function topOfBoards(
       if (score > (best.get(itemId) ?? -Infinity)) best.set(itemId, score);
     }
     // A shard's unread items score at most its last one read, so it is read on only while that
-    // reaches the `limit`-th best item read. Tied with it, an unread item may still win on its id
-    // (the index keeps no order among equal scores), so ties are read to their end, in pages
-    // doubling each time. No cap on what a shard has read: its stale copies would count against
-    // it, though only distinct items raise the cut-off.
+    // beats the `limit`-th best item read; it may hold more items tied with that one, which are
+    // not looked for (a popularity board's long tail is mostly ties: reading them all would read
+    // the whole board). Rows, not items, are counted nowhere: stale copies never stop a shard.
     const cutOff = best.size < limit ? -Infinity : ([...best.values()].sort((a, b) => b - a)[limit - 1] as number);
-    open = open.flatMap(({ shard, size }, i) => {
+    open = open.flatMap(({ shard }, i) => {
       const page = pages[i];
       const last = page?.Items?.at(-1)?.[sortKey] as number | undefined;
-      if (page?.LastEvaluatedKey === undefined || (last !== undefined && last < cutOff)) return [];
-      return [{ shard, size: last === cutOff ? size * 2 : pageSize, startKey: page.LastEvaluatedKey }];
+      if (page?.LastEvaluatedKey === undefined || (last !== undefined && last <= cutOff)) return [];
+      return [{ shard, startKey: page.LastEvaluatedKey }];
     });
   }
   return [...best]
