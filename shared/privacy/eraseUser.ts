@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ttls } from '../config/index.ts';
 import { ApiError } from '../errors.ts';
+import { linkExpiry } from '../features/identityLinks.ts';
 import { erasedProfile } from '../features/profile.ts';
 import type { AliasStore, Clock, ErasureAudit, ErasureLog, ShopperStore, StoredShopper } from '../ports/index.ts';
 import type { ErasureHasher } from './erasureHash.ts';
@@ -44,17 +45,21 @@ const LATE_ALIAS_ROUNDS = 3;
  * time, so events already in the stream (received before it) do not bring the data back. The
  * write bumps the feature version, so every cached answer of the shopper has a key never asked
  * again. `stored` is the profile as just read (the first attempt's version); a lost race reads it
- * again. Returns whether there was a profile, and the aliases a legacy profile lists.
+ * again. A profile written before aliases became items lists its own: they are written as alias
+ * items first, since the tombstone drops the list and a retry after a later failure finds the
+ * linked keys through the items alone. Returns whether there was a profile, and those aliases.
  */
 async function eraseProfile(
-  shoppers: ShopperStore,
+  shoppers: ShopperStore & AliasStore,
   key: string,
-  options: { readonly erasedAt: number; readonly stored: StoredShopper | undefined },
+  options: { readonly erasedAt: number; readonly linkExpiresAt: number; readonly stored: StoredShopper | undefined },
 ): Promise<{ existed: boolean; legacyAliases: readonly string[] }> {
-  const { erasedAt } = options;
+  const { erasedAt, linkExpiresAt } = options;
   let stored = options.stored;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) stored = await shoppers.readShopper(key);
+    const inline = stored?.profile.aliases ?? [];
+    await settledInOrder(inline.map((alias) => shoppers.putAlias(key, alias, linkExpiresAt)));
     const written = await shoppers.writeShopper(key, {
       profile: erasedProfile(erasedAt),
       expectedVersion: stored?.featureVersion ?? 0,
@@ -95,7 +100,7 @@ interface KeyErasure {
 async function eraseKey(
   shoppers: ShopperStore & AliasStore,
   key: string,
-  options: { readonly erasedAt: number; readonly userKey: string },
+  options: { readonly erasedAt: number; readonly linkExpiresAt: number; readonly userKey: string },
 ): Promise<KeyErasure> {
   // Settled, not raced: a tombstone write must not run on after the erasure has failed.
   const [aliases, stored] = await settledInOrder([shoppers.aliasesOf(key), shoppers.readShopper(key)]);
@@ -103,7 +108,7 @@ async function eraseKey(
   const profile =
     key !== options.userKey && stored === undefined
       ? undefined
-      : await eraseProfile(shoppers, key, { erasedAt: options.erasedAt, stored });
+      : await eraseProfile(shoppers, key, { ...options, stored });
   return { aliases, erased: profile?.existed ?? false, legacyAliases: profile?.legacyAliases ?? [] };
 }
 
@@ -116,7 +121,7 @@ async function eraseKey(
 async function eraseLinkedProfiles(
   shoppers: ShopperStore & AliasStore,
   userId: string,
-  erasedAt: number,
+  times: { readonly erasedAt: number; readonly linkExpiresAt: number },
 ): Promise<{ erased: string[]; linked: Set<string>; links: Map<string, Set<string>> }> {
   const userKey = `u:${userId}`;
   const erased: string[] = [];
@@ -131,12 +136,12 @@ async function eraseLinkedProfiles(
   for (let round = 0; pending.length > 0; round++) {
     while (pending.length > 0) {
       const level = [...new Set(pending)].filter((key) => !visited.has(key));
-      const found = await settledInOrder(level.map((key) => eraseKey(shoppers, key, { erasedAt, userKey })));
+      const found = await settledInOrder(level.map((key) => eraseKey(shoppers, key, { ...times, userKey })));
       pending = [];
       for (const [i, key] of level.entries()) {
         const { aliases, legacyAliases, erased: wasErased } = found[i] as KeyErasure;
         visited.add(key);
-        if (aliases.length > 0) link(key, aliases);
+        if (aliases.length > 0 || legacyAliases.length > 0) link(key, [...aliases, ...legacyAliases]);
         if (wasErased) erased.push(key);
         for (const alias of [...aliases, ...legacyAliases]) linked.add(alias);
         pending.push(...aliases, ...legacyAliases);
@@ -168,7 +173,7 @@ export async function eraseUser(userId: string, deps: ErasureDeps): Promise<Eras
   // AWS a Secrets Manager call) is taken meanwhile too. Each runs to its end before an error is thrown.
   const [legacy, profiles, userKeyHash] = await Promise.allSettled([
     hashLegacyErasures(deps.erasures, deps.hasher),
-    eraseLinkedProfiles(deps.shoppers, userId, erasedAt),
+    eraseLinkedProfiles(deps.shoppers, userId, { erasedAt, linkExpiresAt: linkExpiry(deps.clock) }),
     deps.hasher.hash(userKey),
   ]);
   if (legacy.status === 'rejected') throw legacy.reason;

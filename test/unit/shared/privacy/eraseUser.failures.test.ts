@@ -89,4 +89,42 @@ describe('Function: eraseUser, when a call fails', () => {
     expect((await store.erasedShoppers()).get(erasureHash(KEY, 'a:anon-1'))).toBe(NOW);
     expect(await store.aliasesOf('u:alice')).toEqual([]);
   });
+
+  it('erases and logs an alias that a legacy profile lists inline on the retry after its tombstone write failed', async () => {
+    // Prepare: bob's profile was written before aliases became items and lists anon-9 itself; the
+    // first erasure tombstones bob, which drops that list, then fails on anon-9's profile.
+    const store = new (class extends MemoryFeatureStore {
+      failures = 0;
+      override async writeShopper(key: string, write: ShopperWrite): Promise<boolean> {
+        if (key === 'a:anon-9' && this.failures > 0) {
+          this.failures -= 1;
+          throw new ErasureConflictError(key);
+        }
+        return super.writeShopper(key, write);
+      }
+    })();
+    const history = [{ itemId: 'sku-2', type: 'view' as const, at: NOW - 1, weight: 1, purchased: false }];
+    await store.writeShopper('u:bob', {
+      profile: { ...emptyProfile, recentItems: history, aliases: ['a:anon-9'] },
+      expectedVersion: 0,
+      expiresAt: 1,
+    });
+    await store.writeShopper('a:anon-9', {
+      profile: { ...emptyProfile, recentItems: history, mergedInto: 'u:bob' },
+      expectedVersion: 0,
+      expiresAt: 1,
+    });
+    store.failures = 1;
+    const deps = { shoppers: store, erasures: store, hasher, clock: { now: () => NOW } };
+
+    // Act
+    await expect(eraseUser('bob', deps)).rejects.toBeInstanceOf(ErasureConflictError);
+    const retry = await eraseUser('bob', deps);
+
+    // Assess
+    expect(retry.profilesErased).toContain('a:anon-9');
+    expect((await store.readShopper('a:anon-9'))?.profile).toEqual({ ...emptyProfile, erasedAt: NOW });
+    expect((await store.erasedShoppers()).get(erasureHash(KEY, 'a:anon-9'))).toBe(NOW);
+    expect(await store.aliasesOf('u:bob')).toEqual([]);
+  });
 });
