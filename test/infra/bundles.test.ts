@@ -8,9 +8,9 @@ const functions = readdirSync(new URL('../../functions/', import.meta.url), { wi
   .filter((entry) => entry.isDirectory() && entry.name !== 'lib')
   .map((entry) => entry.name);
 
-/** The metafile of a function's bundle: its inputs and how each imports the others. */
-async function bundleMeta(name: string) {
-  const result = await build({
+/** A function's bundle, built in memory with the options every test here shares. */
+function bundleOf(name: string, options: { readonly minify?: boolean; readonly metafile?: boolean } = {}) {
+  return build({
     absWorkingDir: root,
     entryPoints: [`functions/${name}/handler.ts`],
     bundle: true,
@@ -18,10 +18,16 @@ async function bundleMeta(name: string) {
     format: 'esm',
     target: 'node24',
     write: false,
-    metafile: true,
     logLevel: 'silent',
+    ...options,
   });
-  return result.metafile;
+}
+
+/** The metafile of a function's bundle: its inputs and how each imports the others. */
+async function bundleMeta(name: string) {
+  const { metafile } = await bundleOf(name, { metafile: true });
+  if (metafile === undefined) throw new Error(`esbuild wrote no metafile for ${name}`);
+  return metafile;
 }
 
 /** The source files esbuild puts in a function's bundle, relative to the repository. */
@@ -107,17 +113,7 @@ describe('Function bundles', () => {
       const ruleMessage = 'userId or anonymousId is required';
 
       // Act
-      const result = await build({
-        absWorkingDir: root,
-        entryPoints: [`functions/${name}/handler.ts`],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node24',
-        minify: true,
-        write: false,
-        logLevel: 'silent',
-      });
+      const result = await bundleOf(name, { minify: true });
 
       // Assess
       expect(result.outputFiles[0]?.text.includes(ruleMessage)).toBe(builds);

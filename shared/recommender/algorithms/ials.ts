@@ -14,7 +14,7 @@ import { trainFactors } from './ials/training.ts';
 
 export { IALS_DEFAULTS, IALS_PARAMS, ialsSettings, type IalsParamName, type IalsSettings } from './ials/settings.ts';
 export { trainFactors, type Factors } from './ials/training.ts';
-export { foldIn, foldInHistory, solveUserDense } from './ials/foldIn.ts';
+export { foldIn, solveUserDense } from './ials/foldIn.ts';
 export { IalsComponent } from './ials/component.ts';
 
 export const ialsTrainer: Trainer = {

@@ -2,10 +2,10 @@
 import type { Artifact, ArtifactWriter } from '../../artifact.ts';
 import { factorScorer, type FactorScorer } from '../../kernels/factorScorer.ts';
 import { choleskySolve, gramianOf, rowDot } from '../../workers/alsKernel.ts';
-import type { FoldedShopper } from '../../shopperHistory.ts';
+import { historyWeights, type FoldedShopper } from '../../shopperHistory.ts';
 import { CandidateScores } from '../../candidates.ts';
 import type { Component, ComponentScores, ModelBase } from '../../component.ts';
-import { foldInHistory, foldInSystemOf, type FoldInBasis, type FoldInSystem } from './foldIn.ts';
+import { foldInSystemOf, type FoldInBasis, type FoldInSystem } from './foldIn.ts';
 import { IalsReasons, type Explaining, type FoldedSystem } from './reasons.ts';
 import type { IalsSettings } from './settings.ts';
 import type { Factors } from './training.ts';
@@ -67,7 +67,7 @@ export class IalsComponent implements Component {
     if (shopper.recentItems.length === 0) {
       return shopper.user >= 0 ? this.userFactors.subarray(shopper.user * k, (shopper.user + 1) * k) : undefined;
     }
-    const { items, weights } = foldInHistory(shopper, this.settings.recentMultiplier);
+    const { items, weights } = historyWeights(shopper, this.settings.recentMultiplier);
     // The system is solved in a buffer of this component's, so the shopper's reasons can split it
     // (see Explaining) without building it again, as long as no other shopper was folded in since.
     const system = (this.#system ??= { a: new Float64Array(k * k), b: new Float64Array(k) });

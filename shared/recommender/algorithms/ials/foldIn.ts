@@ -4,7 +4,6 @@
  * (α0·G + Σ (c_i − α0)·y_i y_iᵀ + λ_u·I) x = Σ c_i·y_i, solved by Cholesky (k³/3 flops).
  */
 import { choleskySolve } from '../../workers/alsKernel.ts';
-import { historyWeights, type FoldedShopper } from '../../shopperHistory.ts';
 import { rowRegularization, type IalsSettings } from './settings.ts';
 
 /** What every fold-in against one set of trained item factors reads. */
@@ -71,10 +70,7 @@ export function foldIn(
   const { a, b } = foldInScratch;
   foldInSystemOf(foldInScratch, { itemFactors, itemGramian, itemCount, settings }, items, weights);
   // Only the lower triangle was accumulated; Cholesky reads the lower triangle alone.
-  const x = new Float32Array(k);
-  if (!choleskySolve(a, b, k)) return x;
-  for (let f = 0; f < k; f++) x[f] = b[f] as number;
-  return x;
+  return solvedVector(a, b, k);
 }
 
 /**
@@ -108,16 +104,13 @@ export function solveUserDense(
   }
   const lambda = rowRegularization(settings, items.length, itemCount);
   for (let f = 0; f < k; f++) a[f * k + f] = (a[f * k + f] as number) + lambda;
+  return solvedVector(a, b, k);
+}
+
+/** The solution of `a·x = b` (lower triangle of `a`) as a user vector; zeros if `a` is singular. */
+function solvedVector(a: Float64Array, b: Float64Array, k: number): Float32Array {
   const x = new Float32Array(k);
   if (!choleskySolve(a, b, k)) return x;
   for (let f = 0; f < k; f++) x[f] = b[f] as number;
   return x;
-}
-
-/** The shopper's items and weights for fold-in: training row plus live items × the recent multiplier. */
-export function foldInHistory(
-  shopper: FoldedShopper,
-  recentMultiplier: number,
-): { items: number[]; weights: number[] } {
-  return historyWeights(shopper, recentMultiplier);
 }

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { resolveShopper } from '#shared/recommender/shopperHistory.ts';
+import { historyWeights, resolveShopper } from '#shared/recommender/shopperHistory.ts';
 import { mulberry32 } from '#shared/random.ts';
 import type { ComponentModel } from '#shared/recommender/component.ts';
 import { popularityTrainer } from '#shared/recommender/algorithms/popularity.ts';
 import {
   foldIn,
-  foldInHistory,
   IALS_DEFAULTS,
   IALS_PARAMS,
   type IalsComponent,
@@ -144,7 +143,7 @@ describe('Algorithm: ials', () => {
     const shopperB = resolveShopper(model.base, { recentItems: recent(['i5', 'i90']) });
     // Term of h in item's score: c_h · y_h·(A⁻¹·y_item); the terms add up to the score.
     const terms = (shopper: typeof shopperA, item: number): Map<number, number> => {
-      const { items: history, weights } = foldInHistory(shopper, ials.settings.recentMultiplier);
+      const { items: history, weights } = historyWeights(shopper, ials.settings.recentMultiplier);
       const z = solve(history, weights, y(item));
       return new Map(
         history.map((h, n) => [h, (1 + alpha * weights[n]!) * y(h).reduce((sum, v, f) => sum + v * z[f]!, 0)]),
